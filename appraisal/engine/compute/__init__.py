@@ -1,0 +1,6 @@
+"""The computation: inputs + scheme → results."""
+from .engine import compute
+from .inputs import COLUMNS, Inputs
+from .results import Results
+
+__all__ = ["COLUMNS", "Inputs", "Results", "compute"]

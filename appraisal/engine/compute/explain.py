@@ -1,0 +1,205 @@
+"""A readable explanation per appraisee, in Chinese and English.
+
+Built from the results, vectorised: one block of rows per scheme element (indicator,
+rule, quota...), never a loop over appraisees.  Columns: appraisee_id, seq, kind,
+ref (the scheme element), zh, en."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..scheme import Scheme
+
+
+def fmt(x, prec: int = 2) -> np.ndarray:
+    """Numbers as short strings: 9.50 → '9.5', 10.00 → '10'."""
+    arr = np.asarray(x, dtype="float64")
+    s = np.char.mod(f"%.{prec}f", np.nan_to_num(arr))
+    if prec:
+        s = np.char.rstrip(np.char.rstrip(s, "0"), ".")
+    return np.where(s == "-0", "0", s).astype(object)
+
+
+class _Rows:
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+        self.blocks: list[pd.DataFrame] = []
+        self.seq = 0
+
+    def add(self, kind: str, ref: str, zh, en, mask=None, ids=None) -> None:
+        ids = self.ids if ids is None else ids
+        n = len(ids)
+        zh = np.broadcast_to(np.asarray(zh, dtype=object), (n,))
+        en = np.broadcast_to(np.asarray(en, dtype=object), (n,))
+        m = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        self.seq += 1
+        self.blocks.append(pd.DataFrame({"appraisee_id": ids[m], "seq": self.seq, "kind": kind,
+                                         "ref": ref, "zh": zh[m], "en": en[m]}))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.blocks:
+            return pd.DataFrame(columns=["appraisee_id", "seq", "kind", "ref", "zh", "en"])
+        out = pd.concat(self.blocks, ignore_index=True)
+        out = out.sort_values(["appraisee_id", "seq"], kind="stable").reset_index(drop=True)
+        out["seq"] = out.groupby("appraisee_id").cumcount() + 1
+        for c in ("appraisee_id", "kind", "ref", "zh", "en"):
+            out[c] = out[c].astype("str")
+        return out
+
+
+def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p) -> pd.DataFrame:
+    prec = scheme.settings.precision
+    f = frame.sort_values("appraisee_id").reset_index(drop=True)  # = prepared order
+    ids = f["appraisee_id"].to_numpy(dtype=object)
+    ranked = f["position"].to_numpy() > 0
+    R = _Rows(ids)
+
+    # indicators ----------------------------------------------------------------------------
+    for path, node in scheme.nodes():
+        who_zh = f"({node.assessor_zh})" if node.assessor_zh else ""
+        who_en = f" ({node.assessor_en})" if node.assessor_en else ""
+        sc = fmt(f[f"score_{node.key}"], prec)
+        R.add("indicator", path, f"{node.name_zh}{who_zh}: " + sc + f" / {node.points:g}",
+              f"{node.name_en}{who_en}: " + sc + f" / {node.points:g}", ranked)
+        m = node.method
+        if m is None:
+            continue
+        if node.key in ts.missing:
+            R.add("missing", path, f"{node.name_zh}: 无输入, 按 0 计",
+                  f"{node.name_en}: no input, counted as 0", ts.missing[node.key] & ranked)
+        if m.kind == "deductions":
+            for d in m.items:
+                cnt = ts.detail[f"count_{node.key}_{d.key}"]
+                R.add("deduction", f"{path}.method.items.{d.key}",
+                      f"  {d.name_zh} " + fmt(cnt, 2)
+                      + f" 次 × {d.points_each:g} = −" + fmt(cnt * d.points_each, prec),
+                      f"  {d.name_en} " + fmt(cnt, 2) + f" × {d.points_each:g} = −"
+                      + fmt(cnt * d.points_each, prec), (cnt > 0) & ranked)
+        elif m.kind == "ratio":
+            r = ts.detail[f"ratio_{node.key}"]
+            R.add("ratio", path, "  完成率 " + fmt(r * 100, 2) + "%",
+                  "  completion " + fmt(r * 100, 2) + "%", ~np.isnan(r) & ranked)
+        elif m.kind == "ballot":
+            for g in m.rater_groups:
+                mean = ts.detail[f"ballot_{node.key}_{g.key}"]
+                k = ts.detail[f"ballots_{node.key}_{g.key}_n"]
+                R.add("ballot", f"{path}.method.rater_groups.{g.key}",
+                      f"  {g.name_zh}(权重 {g.weight * 100:g}%): 平均 " + fmt(mean, prec)
+                      + ", " + fmt(k, 0) + " 票",
+                      f"  {g.name_en} (weight {g.weight * 100:g}%): mean " + fmt(mean, prec)
+                      + ", " + fmt(k, 0) + " ballots", (k > 0) & ranked)
+                R.add("ballot", f"{path}.method.rater_groups.{g.key}",
+                      f"  {g.name_zh} 无票, 权重按比例分配给其他群体" if m.redistribute_missing
+                      else f"  {g.name_zh} 无票, 按 0 计",
+                      f"  {g.name_en}: no ballots, weight redistributed over the others"
+                      if m.redistribute_missing else f"  {g.name_en}: no ballots, counted as 0",
+                      (k == 0) & ~ts.missing[node.key] & ranked)
+            ent = ts.detail.get(f"entered_{node.key}")
+            if ent is not None:
+                R.add("ballot", path, "  采用录入的测评分 " + fmt(ent, prec),
+                      "  entered evaluation score used: " + fmt(ent, prec), ~np.isnan(ent))
+        elif m.kind == "items":
+            k = ts.detail[f"items_{node.key}_n"]
+            ps = ts.detail[f"items_{node.key}_points"]
+            R.add("items", path, "  责任书 " + fmt(k, 0) + " 项, 分值合计 " + fmt(ps, prec),
+                  "  responsibility letter: " + fmt(k, 0) + " items worth " + fmt(ps, prec),
+                  (k > 0) & ranked)
+
+    # composition and adjustments -----------------------------------------------------------
+    if scheme.composition.method == "weighted":
+        for part in scheme.parts():
+            node = scheme.node_map()[part.indicator]
+            R.add("part", f"composition.parts.{part.indicator}",
+                  f"{node.name_zh} " + fmt(f[f"score_{node.key}"], prec)
+                  + f" / {node.points:g} × {part.weight * 100:g}% × {scheme.settings.total_points:g} = "
+                  + fmt(f[f"part_{node.key}"], prec),
+                  f"{node.name_en} " + fmt(f[f"score_{node.key}"], prec)
+                  + f" / {node.points:g} × {part.weight * 100:g}% × {scheme.settings.total_points:g} = "
+                  + fmt(f[f"part_{node.key}"], prec), ranked)
+    for r in scheme.adjustments.rules:
+        p_rule = f[f"adj_{r.key}"].to_numpy()
+        sign = "+" if r.kind == "bonus" else "−"
+        R.add("adjustment", f"adjustments.rules.{r.key}", f"{r.name_zh}: {sign}" + fmt(p_rule, prec),
+              f"{r.name_en}: {sign}" + fmt(p_rule, prec), (p_rule > 0) & ranked)
+    adj = scheme.adjustments
+    for label, cap, kzh, ken in (("bonus", adj.bonus_cap, "加分", "bonus"),
+                                 ("penalty", adj.penalty_cap, "扣分", "penalty")):
+        raw, kept = f[f"{label}_raw"].to_numpy(), f[label].to_numpy()
+        if cap is not None:
+            R.add("cap", f"adjustments.{label}_cap",
+                  f"{kzh}合计 " + fmt(raw, prec) + f" 超过上限 {cap:g}, 按 {cap:g} 计",
+                  f"{ken} total " + fmt(raw, prec) + f" exceeds the cap {cap:g}; counted as {cap:g}",
+                  (raw > kept + 1e-9) & ranked)
+    R.add("composite", "composition",
+          "综合得分 " + fmt(f["composite"], prec) + " = 基础分 " + fmt(f["base_score"], prec)
+          + " + 加分 " + fmt(f["bonus"], prec) + " − 扣分 " + fmt(f["penalty"], prec),
+          "composite " + fmt(f["composite"], prec) + " = base " + fmt(f["base_score"], prec)
+          + " + bonus " + fmt(f["bonus"], prec) + " − penalty " + fmt(f["penalty"], prec), ranked)
+
+    # vetoes, rank, quotas, grade, award, flags --------------------------------------------
+    for v in scheme.vetoes:
+        eff = v.effects
+        zh_e = "、".join(x for x, on in (("不得获得限额名额", eff.exclude_quotas),
+                                          ("取消奖励资格", eff.exclude_awards),
+                                          (f"等次最高为 {eff.grade_cap}", eff.grade_cap),
+                                          (f"奖金按 {eff.pay_percent:g}% 发放" if eff.pay_percent is not None else "", eff.pay_percent is not None),
+                                          ("主要负责人不能定为优秀", eff.head_not_excellent)) if on)
+        en_e = "; ".join(x for x, on in (("no quota place", eff.exclude_quotas),
+                                          ("no award", eff.exclude_awards),
+                                          (f"grade at most {eff.grade_cap}", eff.grade_cap),
+                                          (f"bonus paid at {eff.pay_percent:g}%" if eff.pay_percent is not None else "", eff.pay_percent is not None),
+                                          ("unit head cannot be excellent", eff.head_not_excellent)) if on)
+        R.add("veto", f"vetoes.{v.key}", f"一票否决: {v.name_zh} → {zh_e}",
+              f"veto: {v.name_en} → {en_e}",
+              np.isin(ids, p.vetoes.loc[p.vetoes["veto"] == v.key, "appraisee_id"].to_numpy()))
+    grp = f["group"].to_numpy(dtype=object)
+    R.add("rank", "ranking", "组 " + grp + " 内排名 " + fmt(f["rank"].astype("float64").fillna(0), 0) + " / "
+          + fmt(f["group_size"], 0) + " (顺位 " + fmt(f["position"], 0) + ")",
+          "rank " + fmt(f["rank"].astype("float64").fillna(0), 0) + " of " + fmt(f["group_size"], 0)
+          + " in group " + grp + " (position " + fmt(f["position"], 0) + ")", ranked)
+    for q in scheme.quotas:
+        held = f[f"quota_{q.key}"].to_numpy(dtype=bool)
+        places = fmt(f[f"quota_{q.key}_places"], 0)
+        size_txt = f"{q.ratio * 100:g}%" if q.ratio is not None else f"{q.count}"
+        R.add("quota", f"quotas.{q.key}",
+              f"{q.name_zh}(限额 {size_txt}, 共 " + places + " 名): "
+              + np.where(held, "入选", "未入选"),
+              f"{q.name_en} (quota {size_txt}, " + places + " places): "
+              + np.where(held, "within the quota", "not within the quota"), ranked)
+    R.add("grade", "grades", "等次: " + f["grade_zh"].to_numpy(dtype=object) + " (" + f["grade_rule"].to_numpy(dtype=object) + ")",
+          "grade: " + f["grade_en"].to_numpy(dtype=object) + " (" + f["grade_rule"].to_numpy(dtype=object) + ")",
+          (f["grade"] != "").to_numpy())
+    amt = f["award_amount"].to_numpy(dtype="float64")
+    has_award = (f["award"] != "").to_numpy()
+    R.add("award", "awards", "奖励: " + f["award_zh"].to_numpy(dtype=object)
+          + np.where(np.isnan(amt), " (金额酌情)", " " + fmt(amt, 2) + f" {scheme.awards.currency}"),
+          "award: " + f["award_en"].to_numpy(dtype=object)
+          + np.where(np.isnan(amt), " (amount at discretion)", " " + fmt(amt, 2) + f" {scheme.awards.currency}"),
+          has_award)
+    pay = f["pay_percent"].to_numpy(dtype="float64")
+    R.add("pay", "awards.pay_percent", "奖金按 " + fmt(pay, 2) + "% 发放",
+          "bonus paid at " + fmt(pay, 2) + "%", pay < 100)
+    for fl in scheme.flags:
+        R.add("flag", f"flags.{fl.key}", f"警示: {fl.name_zh} → {fl.action_zh}",
+              f"flag: {fl.name_en} → {fl.action_en}", f[f"flag_{fl.key}"].to_numpy(dtype=bool))
+
+    # one row per adjustment claim ----------------------------------------------------------
+    if len(claims):
+        c = claims
+        rules = {r.key: r for r in scheme.adjustments.rules}
+        zh_name = c["rule"].map({k: r.name_zh for k, r in rules.items()}).to_numpy(dtype=object)
+        en_name = c["rule"].map({k: r.name_en for k, r in rules.items()}).to_numpy(dtype=object)
+        sign = np.where(c["kind"].to_numpy() == "bonus", "+", "−")
+        lvl = np.where(c["level"].to_numpy() != "", " [" + c["level"].to_numpy(dtype=object) + "]", "")
+        key = np.where(c["dedup_key"].to_numpy() != "", " (" + c["dedup_key"].to_numpy(dtype=object) + ")", "")
+        reason = c["reason"].to_numpy(dtype=object)
+        zh_reason = np.select([reason == "unverified", np.char.startswith(reason.astype(str), "duplicate"),
+                               reason == "shared"], ["未核实, 不计", "同一项目按最高级别计一次, 本条不计",
+                                                     "多个单位共享, 折算"], "")
+        R.add("claim", "adjustments.claims",
+              "  " + zh_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
+              + fmt(c["points_after_sharing"], prec) + " " + zh_reason,
+              "  " + en_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
+              + fmt(c["points_after_sharing"], prec) + " " + reason,
+              ids=c["appraisee_id"].to_numpy(dtype=object))
+    return R.frame()

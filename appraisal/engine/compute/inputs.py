@@ -1,0 +1,179 @@
+"""The inputs of a computation: one DataFrame per table, with documented columns.
+
+Column contract (English snake_case; the CLI also accepts the Chinese headers in
+``appraisal.engine.workbook``).  Every table except ``appraisees`` is optional;
+a missing table is an empty frame.  IDs are strings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+#: table → [(column, kind, required, default)]; kind is str/float/bool
+COLUMNS: dict[str, list[tuple[str, str, bool, object]]] = {
+    "appraisees": [
+        ("appraisee_id", "str", True, None),
+        ("name", "str", False, ""),
+        ("unit", "str", False, ""),
+        ("ranking_group", "str", False, ""),
+        ("category", "str", False, ""),
+        ("supervisor_id", "str", False, ""),
+        ("is_unit_head", "bool", False, False),
+    ],
+    "scores": [
+        ("appraisee_id", "str", True, None),
+        ("indicator", "str", True, None),
+        ("item", "str", False, ""),
+        ("value", "float", True, None),
+    ],
+    "items": [
+        ("appraisee_id", "str", True, None),
+        ("indicator", "str", True, None),
+        ("item", "str", True, None),
+        ("name", "str", False, ""),
+        ("points", "float", True, None),
+        ("value", "float", False, 0.0),
+    ],
+    "claims": [
+        ("appraisee_id", "str", True, None),
+        ("rule", "str", True, None),
+        ("level", "str", False, ""),
+        ("count", "float", False, 1.0),
+        ("dedup_key", "str", False, ""),
+        ("sharers", "float", False, 1.0),
+        ("verified", "bool", False, True),
+        ("evidence", "str", False, ""),
+    ],
+    "vetoes": [
+        ("appraisee_id", "str", True, None),
+        ("veto", "str", True, None),
+        ("note", "str", False, ""),
+    ],
+    "ballots": [
+        ("appraisee_id", "str", True, None),
+        ("rater_group", "str", False, ""),
+        ("score", "float", True, None),
+        ("indicator", "str", False, ""),
+    ],
+    "history": [
+        ("appraisee_id", "str", True, None),
+        ("cycle", "str", True, None),
+        ("composite", "float", False, np.nan),
+        ("grade", "str", False, ""),
+    ],
+}
+
+_TRUE = {"true", "1", "1.0", "yes", "y", "是", "√", "✓", "t"}
+_FALSE = {"false", "0", "0.0", "no", "n", "否", "", "f", "nan", "none"}
+
+
+@dataclass
+class Inputs:
+    """The inputs of one cycle (see docs/engine/inputs-and-results.md).
+
+    appraisees: appraisee_id, name, unit, ranking_group (e.g. sector group), category
+        (e.g. county_level, general_staff, vice_chair), supervisor_id (roll-ups),
+        is_unit_head (bool).
+    scores: appraisee_id, indicator (leaf key), item (deduction item key; 'actual' /
+        'target' for ratio leaves; blank otherwise), value (score, %, count, or
+        sub-score; several rows for an average).
+    items: responsibility-letter items: appraisee_id, indicator (the items leaf),
+        item, name, points (the item's full marks), value (score, or % for percent).
+    claims: adjustment claims: appraisee_id, rule, level (for rules with levels),
+        count (occurrences, default 1), dedup_key (same project/article), sharers
+        (number of appraisees sharing it, default 1), verified (default true),
+        evidence.
+    vetoes: appraisee_id, veto (veto key), note.
+    ballots: democratic-evaluation ballot lines, no voter: appraisee_id,
+        rater_group, score, indicator (only when a scheme has several ballot leaves).
+    history: earlier cycles: appraisee_id, cycle (sortable, e.g. '2024'),
+        composite, grade (band key).
+    """
+
+    appraisees: pd.DataFrame
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)
+    claims: pd.DataFrame = field(default_factory=pd.DataFrame)
+    vetoes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ballots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @classmethod
+    def table_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def _to_str(s: pd.Series) -> pd.Series:
+    missing = s.isna().to_numpy()
+    if pd.api.types.is_float_dtype(s.dtype):
+        vals = s.to_numpy(dtype="float64", na_value=np.nan)
+        whole = ~missing & (np.floor(np.nan_to_num(vals)) == vals)
+        if whole[~missing].all():
+            s = pd.Series(np.where(missing, 0, vals).astype("int64"), index=s.index)
+    out = s.astype("str").str.strip()
+    if missing.any():
+        out = out.where(~missing, "")
+    return out
+
+
+def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError],
+                    row_offset: int = 1) -> pd.DataFrame:
+    """Columns coerced to their kinds, defaults filled; problems appended to errors.
+
+    ``row_offset`` turns positional indices into reported row numbers (1 = first
+    data row; the workbook reader passes 2 because row 1 is the header)."""
+    spec = COLUMNS[name]
+    df = pd.DataFrame() if df is None else df.reset_index(drop=True)
+    n = len(df)
+    out = {}
+    for col, kind, required, default in spec:
+        if col not in df.columns:
+            if required and (n or name == "appraisees"):
+                errors.append(InputError(name, None, col, "required column is missing"))
+            out[col] = pd.Series([default] * n, dtype=None if kind != "str" else "str")
+            continue
+        s = df[col]
+        if kind == "str":
+            s = _to_str(s)
+            if required:
+                _report(errors, name, col, np.flatnonzero((s == "").to_numpy()), row_offset,
+                        "value is required")
+        elif kind == "float":
+            num = pd.to_numeric(s, errors="coerce").astype("float64")
+            bad = num.isna().to_numpy() & ~s.isna().to_numpy()
+            _report(errors, name, col, np.flatnonzero(bad), row_offset, "not a number")
+            if required:
+                _report(errors, name, col, np.flatnonzero(s.isna().to_numpy()), row_offset,
+                        "value is required")
+            s = num if default is None else num.fillna(default)
+        else:  # bool
+            if pd.api.types.is_bool_dtype(s.dtype):
+                s = s.astype(bool)
+            else:
+                low = _to_str(s).str.lower()
+                t, f = low.isin(_TRUE).to_numpy(), low.isin(_FALSE).to_numpy()
+                _report(errors, name, col, np.flatnonzero(~t & ~f), row_offset,
+                        "not a yes/no value")
+                s = pd.Series(np.where(t, True, np.where(f & (low != ""), False, bool(default))),
+                              index=df.index)
+        out[col] = s.reset_index(drop=True)
+    extra = [c for c in df.columns if c not in out]
+    res = pd.DataFrame(out)
+    for c in extra:  # keep extra columns (e.g. claim_id) untouched
+        res[c] = df[c].to_numpy()
+    return res
+
+
+def _report(errors, table, col, rows, row_offset, message, limit: int = 50) -> None:
+    for r in rows[:limit]:
+        errors.append(InputError(table, int(r) + row_offset, col, message))
+    if len(rows) > limit:
+        errors.append(InputError(table, None, col, f"… and {len(rows) - limit} more rows: {message}"))
+
+
+def report_rows(errors, table, col, mask, row_offset, message) -> None:
+    _report(errors, table, col, np.flatnonzero(np.asarray(mask)), row_offset, message)

@@ -1,0 +1,153 @@
+"""Reading schemes and templates from YAML, with every error reported at once."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import SchemeError, SchemeErrors
+from .model import Scheme
+from .validate import check_scheme
+
+_METHOD_KINDS = {"entered", "deductions", "ratio", "count", "average", "ballot", "items"}
+
+
+def templates_dir() -> Path:
+    import appraisal
+
+    return Path(appraisal.__file__).resolve().parent.parent / "scheme_templates"
+
+
+def loc_to_path(loc) -> str:
+    """('indicators', 1, 'children', 3, 'points') → 'indicators[1].children[3].points'."""
+    out = ""
+    prev = None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif prev == "method" and part in _METHOD_KINDS:
+            pass  # the discriminator tag pydantic adds to the location
+        else:
+            out += ("." if out else "") + str(part)
+        prev = part
+    return out
+
+
+def _pydantic_errors(exc: ValidationError, file: str) -> list[SchemeError]:
+    out = []
+    for e in exc.errors(include_url=False):
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field (typo?)"
+        out.append(SchemeError(file, loc_to_path(e["loc"]), msg))
+    return out
+
+
+def _read(path_or_text, source: str | None) -> tuple[Any, str]:
+    if isinstance(path_or_text, Path) or (
+        isinstance(path_or_text, str) and "\n" not in path_or_text
+        and path_or_text.endswith((".yaml", ".yml", ".json"))
+    ):
+        p = Path(path_or_text)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SchemeErrors([SchemeError(source or str(p), "", f"cannot read: {exc}")]) from None
+        return text, source or str(p)
+    return path_or_text, source or "<text>"
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SchemeErrors([SchemeError(file, where, f"not valid YAML: {exc}")]) from None
+
+
+def validate(data, *, source: str = "<scheme>") -> list[SchemeError]:
+    """All errors of a scheme given as a dict, a Scheme or YAML text; [] when valid."""
+    try:
+        build_scheme(data, source=source)
+    except SchemeErrors as exc:
+        return exc.errors
+    return []
+
+
+def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = None) -> Scheme:
+    """A validated Scheme from a dict (a scheme, or a customisation with ``overrides``)."""
+    if isinstance(data, Scheme):
+        data = data.model_dump(mode="json")
+    if isinstance(data, str):
+        data = parse_yaml(data, source)
+    if not isinstance(data, dict):
+        raise SchemeErrors([SchemeError(source, "", "a scheme must be a mapping")])
+    if "overrides" in data:
+        from .merge import apply_customisation
+
+        return apply_customisation(data, source=source, templates=templates)
+    try:
+        scheme = Scheme.model_validate(data)
+    except ValidationError as exc:
+        raise SchemeErrors(_pydantic_errors(exc, source)) from None
+    errs = check_scheme(scheme, source)
+    if errs:
+        raise SchemeErrors(errs)
+    return scheme
+
+
+def load_scheme(path_or_text, *, source: str | None = None,
+                templates: Path | None = None) -> Scheme:
+    """Load and validate a scheme from a file path or YAML text; raises SchemeErrors."""
+    text, file = _read(path_or_text, source)
+    return build_scheme(parse_yaml(text, file), source=file, templates=templates)
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    key: str
+    name_zh: str
+    name_en: str
+    description_zh: str
+    description_en: str
+    appraisee_kind: str
+    file: str
+
+
+def template_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or templates_dir()).glob("*.yaml"))
+
+
+def list_templates(directory: Path | None = None) -> list[TemplateInfo]:
+    """The built-in templates for a template picker, in file order."""
+    out = []
+    for p in template_files(directory):
+        s = load_scheme(p, templates=directory)
+        out.append(TemplateInfo(s.key, s.name_zh, s.name_en, s.description_zh,
+                                s.description_en, s.appraisee_kind, p.name))
+    return out
+
+
+def load_template(key: str, directory: Path | None = None) -> Scheme:
+    """A built-in template by its key (e.g. 'A_municipal_departments')."""
+    for p in template_files(directory):
+        data = parse_yaml(p.read_text(encoding="utf-8"), p.name)
+        if isinstance(data, dict) and data.get("key") == key:
+            return build_scheme(data, source=p.name, templates=directory)
+    raise KeyError(f"no scheme template '{key}'")
+
+
+def canonical_json(scheme: Scheme) -> str:
+    return json.dumps(scheme.model_dump(mode="json"), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def scheme_hash(scheme: Scheme) -> str:
+    """sha256 of the canonical JSON of the scheme: identifies exactly what was computed."""
+    return hashlib.sha256(canonical_json(scheme).encode("utf-8")).hexdigest()

@@ -1,0 +1,127 @@
+"""Customisation: a tenant scheme = a template (or parent scheme) + overrides.
+
+Overrides mirror the scheme.  Mappings merge key by key; a list of keyed objects
+(indicators, children, rules, quotas, bands, tiers...) is addressed as a mapping from
+the element's key (``key``, or ``indicator``/``category`` where that is the key):
+an existing key is patched, a new key is added, ``null`` removes it.  Any other value
+replaces.  A lock is a dotted path such as ``composition.parts.democratic.weight`` or
+``composition``; an override touching it (or anything under or above it) is an error.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import SchemeError, SchemeErrors
+from .model import Scheme
+
+_ID_FIELDS = ("key", "indicator", "category")
+
+
+def _id_field(items: list) -> str | None:
+    if not items or not all(isinstance(x, dict) for x in items):
+        return None
+    for f in _ID_FIELDS:
+        if all(f in x for x in items):
+            return f
+    return None
+
+
+def _merge(base: Any, patch: Any, path: str, touched: list[str], errs: list[str]) -> Any:
+    if isinstance(patch, dict) and isinstance(base, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if v is None:
+                touched.append(sub)
+                out.pop(k, None)
+            elif k in out:
+                out[k] = _merge(out[k], v, sub, touched, errs)
+            else:
+                touched.append(sub)
+                out[k] = v
+        return out
+    if isinstance(patch, dict) and isinstance(base, list):
+        field = _id_field(base) or "key"
+        out = [copy.deepcopy(x) for x in base]
+        index = {x.get(field): i for i, x in enumerate(out) if isinstance(x, dict)}
+        removed = set()
+        for k, v in patch.items():
+            sub = f"{path}.{k}"
+            if v is None:
+                touched.append(sub)
+                if k in index:
+                    removed.add(index[k])
+                else:
+                    errs.append(f"{sub}: nothing called '{k}' to remove")
+            elif k in index:
+                out[index[k]] = _merge(out[index[k]], v, sub, touched, errs)
+            elif isinstance(v, dict):
+                touched.append(sub)
+                out.append({field: k, **v})
+            else:
+                errs.append(f"{sub}: a new element must be a mapping")
+        return [x for i, x in enumerate(out) if i not in removed]
+    touched.append(path)
+    return copy.deepcopy(patch)
+
+
+def _conflicts(path: str, lock: str) -> bool:
+    return path == lock or path.startswith(lock + ".") or lock.startswith(path + ".")
+
+
+def merge(base: Scheme, overrides: dict, *, locks: list[str] | tuple = (),
+          source: str = "<overrides>", meta: dict | None = None) -> Scheme:
+    """Apply overrides to a base scheme; raises SchemeErrors (locked paths, bad merge,
+    and every validation error of the merged scheme)."""
+    from .loading import _pydantic_errors
+    from .validate import check_scheme
+
+    data = base.model_dump(mode="json")
+    all_locks = list(dict.fromkeys([*base.locks, *locks]))
+    touched: list[str] = []
+    problems: list[str] = []
+    merged = _merge(data, overrides or {}, "", touched, problems)
+    errs = [SchemeError(source, "overrides." + p.split(": ", 1)[0], p.split(": ", 1)[1])
+            for p in problems]
+    for t in touched:
+        for lock in all_locks:
+            if _conflicts(t, lock):
+                errs.append(SchemeError(source, "overrides." + t, f"locked by '{lock}'"))
+    merged.update(meta or {})
+    merged["base"] = base.key if base.base is None else base.base
+    merged["locks"] = list(dict.fromkeys([*all_locks, *merged.get("locks", [])]))
+    try:
+        scheme = Scheme.model_validate(merged)
+    except ValidationError as exc:
+        raise SchemeErrors(errs + _pydantic_errors(exc, source)) from None
+    errs += check_scheme(scheme, source)
+    if errs:
+        raise SchemeErrors(errs)
+    return scheme
+
+
+def apply_customisation(doc: dict, *, source: str, templates: Path | None = None) -> Scheme:
+    """A customisation document: ``base`` (template key), ``overrides``, optional
+    ``locks`` (added for schemes derived from this one), key, version, names."""
+    from .loading import load_template
+
+    allowed = {"base", "overrides", "locks", "key", "version", "name_zh", "name_en",
+               "description_zh", "description_en"}
+    errs = [SchemeError(source, k, "unknown field (typo?)") for k in doc if k not in allowed]
+    if "base" not in doc:
+        errs.append(SchemeError(source, "base", "a customisation needs a base template key"))
+    if errs:
+        raise SchemeErrors(errs)
+    try:
+        base = load_template(doc["base"], templates)
+    except KeyError as exc:
+        raise SchemeErrors([SchemeError(source, "base", str(exc.args[0]))]) from None
+    meta = {k: doc[k] for k in allowed - {"base", "overrides", "locks"} if k in doc}
+    scheme = merge(base, doc.get("overrides") or {}, source=source, meta=meta)
+    if doc.get("locks"):
+        scheme = scheme.model_copy(update={"locks": list(dict.fromkeys([*scheme.locks, *doc["locks"]]))})
+    return scheme
