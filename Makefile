@@ -1,0 +1,53 @@
+# appraisal — the two commands that matter: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: demo test bench lint translations install install-dev clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-dev: $(STAMP) translations
+
+## translations: compile the message catalogues (.po -> .mo)
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d appraisal/translations -f
+
+## demo: the product on its embedded default (SQLite in instance/, jobs in-process)
+demo: install
+	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi db upgrade
+	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi demo load
+	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+## test: the whole suite (SQLite unless TEST_DATABASE_URL is set)
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: reproducible performance measurements, one JSON line per benchmark
+bench: install-dev
+	$(BIN)/python -m benchmarks.run
+
+lint: install-dev
+	$(BIN)/ruff check appraisal tests benchmarks
+
+## update the catalogue after adding strings: make extract, translate, commit
+extract: install-dev
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o appraisal/translations/messages.pot .
+	$(BIN)/pybabel update -q -i appraisal/translations/messages.pot -d appraisal/translations
+
+clean:
+	rm -rf $(VENV) instance/appraisal.db .pytest_cache

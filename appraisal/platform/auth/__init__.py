@@ -1,0 +1,1 @@
+"""Logins: server-side sessions, throttling, the login/logout/password screens."""

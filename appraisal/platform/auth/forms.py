@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("账号（邮箱）"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired()])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(
+        _l("确认新密码"), validators=[DataRequired(), EqualTo("new", message=_l("两次输入的密码不一致"))]
+    )
+
+
+class LocaleForm(FlaskForm):
+    locale = SelectField(_l("界面语言"), choices=[("zh_Hans", "简体中文"), ("en", "English")])
+
+
+class OrganisationForm(FlaskForm):
+    slug = StringField(_l("单位代码"), validators=[DataRequired(), Length(max=63)])

@@ -1,0 +1,105 @@
+"""Sign in and out, change one's password and language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from appraisal.platform import accounts
+from appraisal.platform.auth import sessions
+from appraisal.platform.auth.forms import LocaleForm, LoginForm, OrganisationForm, PasswordChangeForm
+from appraisal.platform.auth.throttle import throttle
+from appraisal.platform.permissions import public, requires
+from appraisal.platform.web import tenant_blueprint
+
+bp = tenant_blueprint("auth", __name__)
+root = Blueprint("root", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+@root.route("/", methods=["GET", "POST"])
+@public
+def index():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        return redirect(url_for("auth.login", tenant_slug=form.slug.data.strip().lower()))
+    return render_template("auth/choose_tenant.html", form=form)
+
+
+@root.route("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        account_key = f"{g.tenant.id}:{accounts.normalise_email(form.email.data)}"
+        address = request.remote_addr or "-"
+        limiter = throttle()
+        if limiter.blocked(account_key, address):
+            flash(_("登录失败次数过多，请 15 分钟后再试。"), "error")
+            status = 429
+        else:
+            user = accounts.find_user(form.email.data)
+            if user is not None and user.active and user.check_password(form.password.data):
+                limiter.succeeded(account_key)
+                sessions.start(user)
+                return redirect(_safe_next(url_for("home.index")))
+            limiter.failed(account_key, address)
+            flash(_("账号或密码不正确。"), "error")
+            status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    sessions.end()
+    flash(_("您已安全退出。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@requires("profile.self")
+def account():
+    form = PasswordChangeForm(prefix="pw")
+    locale_form = LocaleForm(prefix="lang", locale=current_user.locale or g.tenant.locale)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.AccountError as exc:
+            form.new.errors.append(str(exc))
+            status = 400
+        else:
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", form=form, locale_form=locale_form), status
+
+
+@bp.route("/account/locale", methods=["POST"])
+@requires("profile.self")
+def set_locale():
+    form = LocaleForm(prefix="lang")
+    if form.validate_on_submit():
+        accounts.set_locale(current_user, form.locale.data)
+    return redirect(_safe_next(url_for("home.index")))

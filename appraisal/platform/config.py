@@ -1,0 +1,87 @@
+"""Settings read from the environment inside ``create_app``.
+
+Nothing here runs at import time; :func:`load_config` is called by the app
+factory with the environment of the moment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+#: Environments. ``production`` is the default: it insists on a SECRET_KEY and
+#: secure cookies. ``demo`` and ``development`` are for a laptop.
+ENVIRONMENTS = ("production", "demo", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and why."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """The demo's secret: generated once into ``instance/secret_key``."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if env is None else env
+    mode = env.get("APPRAISAL_ENV", "production").strip().lower()
+    if mode not in ENVIRONMENTS:
+        raise ConfigError(f"APPRAISAL_ENV={mode!r}: expected one of {', '.join(ENVIRONMENTS)}")
+    relaxed = mode in {"demo", "development", "testing"}
+
+    secret = env.get("SECRET_KEY", "")
+    if not secret:
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is required in production: set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        secret = _instance_secret(instance_path)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'appraisal.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    idle_minutes = int(env.get("SESSION_IDLE_MINUTES", "30"))
+    return {
+        "APPRAISAL_ENV": mode,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_path / "uploads"),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # Sessions: HttpOnly, SameSite=Lax, Secure outside demo/development.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), default=not relaxed),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Login throttling: failures allowed per account and per address.
+        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "30 per 15 minutes"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ("zh_Hans", "en"),
+        "RQ_WORKERS": int(env.get("RQ_WORKERS", "2")),
+        "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
+    }

@@ -1,0 +1,35 @@
+"""Languages: Chinese (zh_Hans) first, English available.
+
+Message ids are the Chinese texts themselves, so the primary language never
+depends on a catalogue being complete; ``translations/en`` holds English.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_babel import Babel
+from flask_login import current_user
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    tenant = g.get("tenant")
+    if tenant is not None and tenant.locale in languages:
+        return tenant.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    tenant = g.get("tenant")
+    return tenant.time_zone if tenant is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

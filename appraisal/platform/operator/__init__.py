@@ -1,0 +1,1 @@
+"""Platform-operator screens: tenants and their first office admin."""

@@ -1,0 +1,198 @@
+"""Who may do what: the one place that decides.
+
+Every tenant endpoint declares the action it needs with :func:`requires` (or
+:func:`public`); a test walks ``app.url_map`` to prove it. Views that act on
+one object load it with ``tenancy.get_or_404`` (another tenant's object is a
+404) and then call :func:`authorize` with it (a wrong role is a 403).
+
+Scopes come from role grants on the org tree: a grant on unit X covers every
+object whose ``unit_path`` contains ``/X/``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, Iterable
+
+from flask import abort, current_app, g
+from flask_login import current_user
+from sqlalchemy import ColumnElement, false, or_, true
+
+from appraisal.platform.models import Role
+
+Rule = Callable[[Any, Any], bool]
+
+# ---------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------
+
+
+def _is_tenant_user(user) -> bool:
+    return bool(user and user.is_authenticated and not getattr(user, "is_operator", False))
+
+
+def grants_of(user, *roles: Role) -> list:
+    if not _is_tenant_user(user):
+        return []
+    return [grant for grant in user.grants if grant.role in roles]
+
+
+def has_role(user, *roles: Role) -> bool:
+    return bool(grants_of(user, *roles))
+
+
+def _path_of(obj) -> str:
+    return getattr(obj, "unit_path", "") or ""
+
+
+def in_scope(user, obj, *roles: Role) -> bool:
+    """Does one of the user's grants of these roles cover the object's unit?"""
+    path = _path_of(obj)
+    return any(
+        grant.org_unit_id is not None and f"/{grant.org_unit_id}/" in path
+        for grant in grants_of(user, *roles)
+    )
+
+
+def _is_self(user, obj) -> bool:
+    return _is_tenant_user(user) and getattr(obj, "user_id", None) == user.id
+
+
+def _office(user, obj=None) -> bool:
+    return has_role(user, Role.OFFICE_ADMIN)
+
+
+def _any_tenant_user(user, obj=None) -> bool:
+    return _is_tenant_user(user)
+
+
+def _scoped(*roles: Role, everywhere: Iterable[Role] = (), self_ok: bool = False) -> Rule:
+    """Office admin always; ``everywhere`` roles on any object; ``roles`` inside
+    their subtree; optionally the person themself. With no object: whether the
+    user holds any of those roles at all (may they open the list?)."""
+    everywhere = tuple(everywhere)
+
+    def rule(user, obj=None) -> bool:
+        if has_role(user, Role.OFFICE_ADMIN) or has_role(user, *everywhere):
+            return True
+        if obj is None:
+            return has_role(user, *roles) or (self_ok and _is_tenant_user(user))
+        return in_scope(user, obj, *roles) or (self_ok and _is_self(user, obj))
+
+    return rule
+
+
+# ---------------------------------------------------------------------------
+# The rules
+# ---------------------------------------------------------------------------
+
+RULES: dict[str, Rule] = {
+    # every signed-in user of the tenant
+    "tenant.view": _any_tenant_user,
+    "profile.self": _any_tenant_user,
+    # the appraisal office
+    "tenant.admin": _office,
+    "users.manage": _office,
+    "audit.view": _office,
+    # the org tree: assessors score every unit, so they see the whole tree
+    "org.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,)),
+    "org.edit": _scoped(Role.UNIT_ADMIN),
+    "people.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
+    "people.edit": _scoped(Role.UNIT_ADMIN),
+    "roster.import": _scoped(Role.UNIT_ADMIN),
+}
+
+PUBLIC = "public"
+
+
+def can(user, action: str, obj: Any = None) -> bool:
+    """May ``user`` do ``action`` (to ``obj``, when given)?"""
+    try:
+        rule = RULES[action]
+    except KeyError:
+        raise KeyError(f"unknown permission {action!r}") from None
+    if not _is_tenant_user(user) or not user.is_active:
+        return False
+    return bool(rule(user, obj))
+
+
+def authorize(action: str, obj: Any = None) -> None:
+    """Abort with 403 unless the current user may do ``action`` (to ``obj``)."""
+    if not can(current_user, action, obj):
+        abort(403)
+    pending = g.get("_authz_pending")
+    if pending == action and obj is not None:
+        g._authz_pending = None
+
+
+def scope_clause(user, action: str, path_column) -> ColumnElement[bool]:
+    """A SQL condition for lists: the rows ``action`` covers, by unit path.
+
+    Mirrors the rule's subtree logic so that lists are filtered in the
+    database, not row by row in Python.
+    """
+    if not can(user, action):
+        return false()
+    rule = RULES[action]
+    if rule(user, _Everything()):
+        return true()
+    roles = [Role.SECTOR_LEAD, Role.UNIT_ADMIN, Role.ASSESSOR]
+    unit_ids = {grant.org_unit_id for grant in grants_of(user, *roles) if grant.org_unit_id}
+    allowed = [uid for uid in unit_ids if rule(user, _PathProbe(uid))]
+    if not allowed:
+        return false()
+    return or_(*(path_column.contains(f"/{uid}/") for uid in sorted(allowed)))
+
+
+class _Everything:
+    """A probe object outside every subtree: passes only unscoped rules."""
+
+    unit_path = "/"
+    user_id = None
+
+
+class _PathProbe:
+    def __init__(self, unit_id: int) -> None:
+        self.unit_path = f"/{unit_id}/"
+        self.user_id = None
+
+
+# ---------------------------------------------------------------------------
+# Declaring what an endpoint needs
+# ---------------------------------------------------------------------------
+
+
+def requires(action: str, *, per_object: bool = False):
+    """Declare (and check) the permission an endpoint needs.
+
+    ``per_object=False``: checked here, before the view runs.
+    ``per_object=True``: the view loads its object (404 for another tenant's)
+    and calls ``authorize(action, obj)``; a view that forgets is an error.
+    """
+    if action not in RULES:
+        raise KeyError(f"unknown permission {action!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated or getattr(current_user, "is_operator", False):
+                return current_app.login_manager.unauthorized()
+            if per_object:
+                g._authz_pending = action
+            else:
+                authorize(action)
+            response = view(*args, **kwargs)
+            if g.get("_authz_pending"):
+                raise RuntimeError(f"{view.__name__} did not authorize {action!r} on its object")
+            return response
+
+        wrapped.permission = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Declare an endpoint open to anyone (login pages, health checks)."""
+    view.permission = PUBLIC
+    return view

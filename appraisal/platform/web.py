@@ -1,0 +1,133 @@
+"""Web plumbing shared by every feature: tenant URLs, the request boundary,
+error pages, pagination and the navigation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from appraisal.platform.db import db
+from appraisal.platform.models import Tenant
+from appraisal.platform.tenancy import enter_request_tenant, unscoped
+
+TENANT_PREFIX = "/t/<tenant_slug>"
+
+
+def tenant_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
+    """A blueprint whose routes live under ``/t/<slug>/``."""
+    bp = Blueprint(name, import_name, url_prefix=TENANT_PREFIX + url_prefix, **kwargs)
+    bp.tenant_scoped = True  # type: ignore[attr-defined]
+    return bp
+
+
+def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if not values or "tenant_slug" not in values:
+        return
+    slug = values.pop("tenant_slug")
+    with unscoped():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        abort(404)
+    if not tenant.is_active:
+        g.suspended_tenant = tenant
+        abort(403, description="suspended")
+    enter_request_tenant(tenant)
+
+
+def _add_tenant_slug(endpoint: str, values: dict[str, Any]) -> None:
+    if "tenant_slug" in values or "tenant" not in g:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, "tenant_slug"):
+        values["tenant_slug"] = g.tenant.slug
+
+
+def _finish_request(response):
+    """The request boundary: commit what services flushed, or roll it back."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _error(status: int):
+    def handler(error):
+        db.session.rollback()
+        return render_template("errors.html", status=status, error=error), status
+
+    return handler
+
+
+def init_app(app) -> None:
+    app.url_value_preprocessor(_resolve_tenant)
+    app.url_defaults(_add_tenant_slug)
+    app.after_request(_finish_request)
+    for status in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(status, _error(status))
+
+
+# ---------------------------------------------------------------------------
+# Pagination for every list
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt, *, per_page: int | None = None, scalars: bool = True) -> Page:
+    """One page of ``stmt`` (a select) according to ``?page=``."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    query = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = list(db.session.scalars(query) if scalars else db.session.execute(query))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+# ---------------------------------------------------------------------------
+# Navigation: features register entries, the layout shows those the user may use
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any  # a lazy string
+    permission: str
+    icon: str = ""
+    order: int = 100
+
+
+def register_nav(app, *items: NavItem) -> None:
+    app.extensions.setdefault("nav", []).extend(items)
+
+
+def nav_items() -> list[NavItem]:
+    from appraisal.platform.permissions import can
+
+    if "tenant" not in g or not current_user.is_authenticated:
+        return []
+    items = current_app.extensions.get("nav", [])
+    return sorted((i for i in items if can(current_user, i.permission)), key=lambda i: i.order)

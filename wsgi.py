@@ -1,0 +1,3 @@
+from appraisal.platform.app import create_app
+
+app = create_app()
