@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def register(app) -> None:
     """Register every feature's blueprint and navigation (called by the app factory)."""
+    from appraisal.tenants import demo
     from appraisal.tenants.home import views as home
     from appraisal.tenants.org import views as org
     from appraisal.tenants.users import views as users
@@ -15,3 +16,4 @@ def register(app) -> None:
             from appraisal.platform.web import register_nav
 
             register_nav(app, *feature.NAV)
+    demo.init_app(app)
