@@ -11,6 +11,7 @@ REQUIRE_SERVICES=1 turns a missing Redis (or PostgreSQL) into a failure.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -50,6 +52,18 @@ def _config(url: str, tmp_path: Path, **extra) -> dict:
     }
     config.update(extra)
     return config
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production.
+
+    Flask reuses an application context that is already pushed (the ``app``
+    fixture pushes one for the test's own database work); without this the
+    request would share the test's ``g`` and database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def _upgrade(url: str, tmp_path: Path) -> None:
@@ -111,6 +125,7 @@ def app_factory(database, tmp_path):
 
     def make(env: dict | None = None, **config):
         app = create_app(_config(url, tmp_path, **config), env=_test_env(**(env or {})))
+        app.test_client_class = IsolatedClient
         made.append(app)
         return app
 
@@ -177,6 +192,8 @@ def make_tenant(app):
         with unscoped():
             tenant = tenant_admin.create_tenant(slug=slug, name=name or f"测试单位 {slug}")
             db.session.commit()
+            db.session.refresh(tenant)
+            db.session.expunge(tenant)
         return tenant
 
     return make
@@ -193,6 +210,8 @@ def make_unit(app):
         with tenant_scope(tenant):
             unit = services.create_unit(code=code, name=name or f"单位{code}", kind=kind, parent=parent)
             db.session.commit()
+            db.session.refresh(unit)
+            db.session.expunge(unit)  # detached with its values: later commits don't expire it
         return unit
 
     return make
@@ -214,6 +233,9 @@ def make_user(app):
                 roles=[(Role(r), unit.id if unit is not None else None) for r in roles],
             )
             db.session.commit()
+            db.session.refresh(user)
+            user.grants  # loaded while the tenant is in scope
+            db.session.expunge(user)
         return user
 
     return make

@@ -29,8 +29,6 @@ def two_tenants(make_tenant, make_unit, make_user):
                 org.create_person(staff_no=f"{prefix}{i}", name=f"{prefix}人{i}", unit=unit,
                                   category="general_staff")
             db.session.commit()
-    for tenant in (a, b):
-        db.session.refresh(tenant)
     db.session.expunge_all()  # nothing cached: every lookup below goes to the database
     return a, b
 

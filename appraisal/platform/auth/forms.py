@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -18,7 +19,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField(_l("界面语言"), choices=[("zh_Hans", "简体中文"), ("en", "English")])
+    locale = SelectField(_l("界面语言"), choices=[SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")])
 
 
 class OrganisationForm(FlaskForm):

@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request, session
-from flask_login import LoginManager, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db, utcnow
@@ -46,6 +46,9 @@ def start(account: User | Operator) -> None:
 
 
 def end() -> None:
+    if not current_user.is_authenticated:  # also loads the session row into g
+        session.clear()
+        return
     row = g.get("login_session")
     if row is not None and row.ended_at is None:
         row.ended_at = utcnow()
