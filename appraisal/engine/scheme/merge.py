@@ -74,9 +74,14 @@ def _conflicts(path: str, lock: str) -> bool:
 
 
 def merge(base: Scheme, overrides: dict, *, locks: list[str] | tuple = (),
-          source: str = "<overrides>", meta: dict | None = None) -> Scheme:
+          add_locks: list[str] | tuple = (), source: str = "<overrides>",
+          meta: dict | None = None) -> Scheme:
     """Apply overrides to a base scheme; raises SchemeErrors (locked paths, bad merge,
-    and every validation error of the merged scheme)."""
+    and every validation error of the merged scheme).
+
+    locks: paths this override may not touch, besides the base's own ``locks``.
+    add_locks: paths recorded in the result, so schemes derived from it may not touch
+    them (a parent scheme locking fields for its children)."""
     from .loading import _pydantic_errors
     from .validate import check_scheme
 
@@ -93,7 +98,7 @@ def merge(base: Scheme, overrides: dict, *, locks: list[str] | tuple = (),
                 errs.append(SchemeError(source, "overrides." + t, f"locked by '{lock}'"))
     merged.update(meta or {})
     merged["base"] = base.key if base.base is None else base.base
-    merged["locks"] = list(dict.fromkeys([*all_locks, *merged.get("locks", [])]))
+    merged["locks"] = list(dict.fromkeys([*all_locks, *merged.get("locks", []), *add_locks]))
     try:
         scheme = Scheme.model_validate(merged)
     except ValidationError as exc:
@@ -121,7 +126,5 @@ def apply_customisation(doc: dict, *, source: str, templates: Path | None = None
     except KeyError as exc:
         raise SchemeErrors([SchemeError(source, "base", str(exc.args[0]))]) from None
     meta = {k: doc[k] for k in allowed - {"base", "overrides", "locks"} if k in doc}
-    scheme = merge(base, doc.get("overrides") or {}, source=source, meta=meta)
-    if doc.get("locks"):
-        scheme = scheme.model_copy(update={"locks": list(dict.fromkeys([*scheme.locks, *doc["locks"]]))})
-    return scheme
+    return merge(base, doc.get("overrides") or {}, add_locks=doc.get("locks") or (),
+                 source=source, meta=meta)
