@@ -12,14 +12,21 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """A clear, user-facing reason why an account operation was refused."""
+    """A clear, user-facing reason why an account operation was refused.
+
+    ``field`` names the form field the message belongs beside, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+        raise AccountError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符", field="password")
     if password.isdigit() or password.isalpha():
-        raise AccountError("密码需同时包含字母和数字")
+        raise AccountError("密码需同时包含字母和数字", field="password")
 
 
 def normalise_email(email: str) -> str:
@@ -37,7 +44,7 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if find_user(email) is not None:
-        raise AccountError(f"账号 {email} 已存在")
+        raise AccountError(f"账号 {email} 已存在", field="email")
     if check_strength:
         check_password_strength(password)
     user = User(email=email, display_name=display_name.strip(), locale=locale)
@@ -81,6 +88,14 @@ def set_grants(user: User, roles: list[tuple[Role, int | None]]) -> None:
     if before != after:
         audit.record("user.roles", user, before={"roles": before}, after={"roles": after},
                      label=user.email)
+
+
+def update_profile(user: User, *, display_name: str) -> None:
+    before = audit.snapshot(user)
+    user.display_name = display_name.strip()
+    old, new = audit.diff(before, audit.snapshot(user))
+    if new:
+        audit.record("user.update", user, before=old, after=new, label=user.email)
 
 
 def change_password(user: User, current: str, new: str) -> None:

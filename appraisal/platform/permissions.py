@@ -187,6 +187,7 @@ def requires(action: str, *, per_object: bool = False):
             return response
 
         wrapped.permission = action  # type: ignore[attr-defined]
+        wrapped.per_object = per_object  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -1,0 +1,229 @@
+"""Access to every route, walked from ``app.url_map``.
+
+* Every endpoint declares a permission (or is explicitly public).
+* Every tenant route, filled with ids that belong to *another* tenant and
+  requested by each role of the first tenant, answers 404 and never shows
+  the other tenant's data; routes without ids never show it either.
+* Anonymous requests to tenant pages are sent to that tenant's login.
+* Each role gets exactly what the permissions module says: 403 otherwise.
+
+A new route whose URL has an argument this file does not know fails
+``test_every_route_argument_has_an_owner``: add the argument to
+``ARG_OWNERS`` so the route is probed too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.models import User
+from appraisal.platform.permissions import PUBLIC, can
+from appraisal.platform.tenancy import tenant_scope
+from appraisal.tenants.org import services as org
+from tests.conftest import login
+
+ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
+
+#: URL argument → the kind of object it names (ids of tenant B are put there).
+ARG_OWNERS = {
+    "unit_id": "unit",
+    "person_id": "person",
+    "user_id": "user",
+}
+
+#: Endpoints that do not need a login (and so are not probed for 403s).
+PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "root.index", "root.healthz", "static",
+                    "operator.login", "operator.logout"}
+
+
+def tenant_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/t/<tenant_slug>")]
+
+
+def _world(tenant, make_unit, make_user, prefix: str) -> dict:
+    office = make_unit(tenant, f"{prefix}OFF", kind="office", name=f"{prefix}考核办")
+    with tenant_scope(tenant):
+        office = db.session.merge(office)
+        sector = org.create_unit(code=f"{prefix}SG", name=f"{prefix}综合组", kind="sector_group", parent=office)
+        dept = org.create_unit(code=f"{prefix}D1", name=f"{prefix}财政局", kind="department", parent=sector)
+        other = org.create_unit(code=f"{prefix}D2", name=f"{prefix}教育局", kind="department", parent=sector)
+        assessor_dept = org.create_unit(code=f"{prefix}ORG", name=f"{prefix}组织部", kind="department", parent=office)
+        person = org.create_person(staff_no=f"{prefix}001", name=f"{prefix}李四", unit=dept, category="general_staff")
+        db.session.commit()
+        ids = {"office": office.id, "sector": sector.id, "dept": dept.id, "other": other.id,
+               "assessor_dept": assessor_dept.id, "person": person.id}
+    units = {"sector_lead": ids["sector"], "assessor": ids["assessor_dept"], "unit_admin": ids["dept"]}
+    users = {}
+    for role in ROLES:
+        unit = _Unit(units[role]) if role in units else None
+        users[role] = make_user(tenant, role, unit=unit, email=f"{role}@{prefix.lower()}.cn", name=f"{prefix}{role}")
+    with tenant_scope(tenant):
+        person = db.session.get(type(person), ids["person"])
+        person.user_id = users["staff"].id
+        db.session.commit()
+    return {"tenant": tenant, "ids": ids, "users": users,
+            "markers": [f"{prefix}财政局", f"{prefix}李四", f"{prefix}综合组", tenant.name]}
+
+
+class _Unit:
+    def __init__(self, id_):
+        self.id = id_
+
+
+@pytest.fixture
+def worlds(make_tenant, make_unit, make_user):
+    a = _world(make_tenant("alpha", "甲市考核办"), make_unit, make_user, "A")
+    b = _world(make_tenant("beta", "乙市考核办"), make_unit, make_user, "B")
+    return a, b
+
+
+def _object_ids(world) -> dict[str, int]:
+    return {
+        "unit": world["ids"]["dept"],
+        "person": world["ids"]["person"],
+        "user": world["users"]["staff"].id,
+    }
+
+
+def _url(rule, slug: str, ids: dict[str, int]) -> str:
+    values = {"tenant_slug": slug}
+    for arg in rule.arguments - {"tenant_slug"}:
+        values[arg] = ids[ARG_OWNERS[arg]]
+    url = rule.rule
+    for name, value in values.items():
+        url = re.sub(r"<(?:[^:<>]+:)?" + name + r">", str(value), url)
+    return url
+
+
+def _body(response) -> str:
+    """The text a person would see: HTML, or every cell of an Excel download."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        wb = load_workbook(BytesIO(response.get_data()), read_only=True)
+        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                         for v in row if v is not None)
+    return response.get_data(as_text=True)
+
+
+def _method(rule) -> str:
+    return "GET" if "GET" in rule.methods else "POST"
+
+
+def test_every_endpoint_declares_a_permission(app):
+    missing = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.endpoint == "static":
+            continue
+        if not hasattr(view, "permission"):
+            missing.append(rule.endpoint)
+    assert not missing, f"endpoints without @requires/@public: {missing}"
+
+
+def test_public_endpoints_are_the_expected_ones(app):
+    public = {r.endpoint for r in app.url_map.iter_rules()
+              if getattr(app.view_functions[r.endpoint], "permission", None) == PUBLIC}
+    assert public == PUBLIC_ENDPOINTS - {"static"}
+
+
+def test_every_route_argument_has_an_owner(app):
+    unknown = {(r.endpoint, arg) for r in tenant_rules(app) for arg in r.arguments - {"tenant_slug"}
+               if arg not in ARG_OWNERS}
+    assert not unknown, f"add these URL arguments to ARG_OWNERS so they are probed: {unknown}"
+
+
+def test_routes_with_ids_check_the_object(app):
+    """A route that names an object must look it up (404) before deciding (403)."""
+    coarse = [r.endpoint for r in tenant_rules(app)
+              if r.arguments - {"tenant_slug"} and r.endpoint not in PUBLIC_ENDPOINTS
+              and not getattr(app.view_functions[r.endpoint], "per_object", False)]
+    assert not coarse, f"routes with ids must use @requires(..., per_object=True): {coarse}"
+
+
+def test_other_tenants_ids_are_404_for_every_role(app, worlds):
+    a, b = worlds
+    b_ids = _object_ids(b)
+    probed = 0
+    for role in ROLES:
+        client = app.test_client()
+        assert login(client, a["tenant"], a["users"][role]).status_code == 302
+        for rule in tenant_rules(app):
+            if rule.endpoint in PUBLIC_ENDPOINTS:
+                continue
+            url = _url(rule, a["tenant"].slug, b_ids)
+            response = client.open(url, method=_method(rule))
+            body = _body(response)
+            if rule.arguments - {"tenant_slug"}:
+                assert response.status_code == 404, f"{role} {url}: {response.status_code}"
+            else:
+                assert response.status_code in (200, 302, 400, 403), f"{role} {url}: {response.status_code}"
+            for marker in b["markers"]:
+                assert marker not in body, f"{role} {url} shows tenant B's {marker}"
+            probed += 1
+    assert probed >= len(ROLES) * 3
+
+
+def test_anonymous_is_sent_to_login(app, worlds):
+    a, _ = worlds
+    client = app.test_client()
+    for rule in tenant_rules(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = _url(rule, a["tenant"].slug, _object_ids(a))
+        response = client.open(url, method=_method(rule))
+        assert response.status_code == 302, url
+        assert f"/t/{a['tenant'].slug}/login" in response.headers["Location"], url
+
+
+def test_each_role_gets_what_its_permissions_say(app, worlds):
+    """Own-tenant objects: allowed roles get a page (or a redirect after a POST),
+    every other role gets 403."""
+    a, _ = worlds
+    own_ids = _object_ids(a)
+    for role in ROLES:
+        client = app.test_client()
+        login(client, a["tenant"], a["users"][role])
+        with tenant_scope(a["tenant"]):
+            user = db.session.scalar(select(User).where(User.email == a["users"][role].email))
+            objects = {"unit": db.session.get(_unit_model(), own_ids["unit"]),
+                       "person": db.session.get(_person_model(), own_ids["person"]),
+                       "user": db.session.get(User, own_ids["user"])}
+            for rule in tenant_rules(app):
+                view = app.view_functions[rule.endpoint]
+                if rule.endpoint in PUBLIC_ENDPOINTS or _method(rule) != "GET":
+                    continue
+                args = rule.arguments - {"tenant_slug"}
+                obj = objects[ARG_OWNERS[next(iter(args))]] if args else None
+                allowed = can(user, view.permission, obj) if obj is not None else can(user, view.permission)
+                status = client.get(_url(rule, a["tenant"].slug, own_ids)).status_code
+                if allowed:
+                    assert status in (200, 302), f"{role} {rule.rule}: {status}"
+                else:
+                    assert status == 403, f"{role} {rule.rule}: {status}"
+
+
+def _unit_model():
+    from appraisal.tenants.org.models import OrgUnit
+
+    return OrgUnit
+
+
+def _person_model():
+    from appraisal.tenants.org.models import Person
+
+    return Person
+
+
+def test_staff_is_refused_admin_pages(app, worlds):
+    a, _ = worlds
+    client = app.test_client()
+    login(client, a["tenant"], a["users"]["staff"])
+    for url in ("/audit/", "/users/"):
+        assert client.get(f"/t/alpha{url}").status_code == 403, url
