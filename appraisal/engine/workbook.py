@@ -1,0 +1,126 @@
+"""The Excel workbook layout of the offline tool: one sheet per input table, English or
+Chinese sheet names and headers; results written one sheet per ranking group."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .compute.inputs import COLUMNS, Inputs
+from .compute.results import Results
+from .errors import InputError, InputErrors
+
+SHEET_ZH = {"appraisees": "被考核对象", "scores": "指标得分", "items": "责任书项目",
+            "claims": "加减分", "vetoes": "一票否决", "ballots": "测评票", "history": "历史"}
+HEADER_ZH = {
+    "appraisee_id": "编号", "name": "名称", "unit": "单位", "ranking_group": "排名组",
+    "category": "类别", "supervisor_id": "分管领导编号", "is_unit_head": "是否主要负责人",
+    "indicator": "指标", "item": "子项", "value": "数值", "points": "分值",
+    "rule": "加减分项", "level": "级别", "count": "次数", "dedup_key": "同一项目编号",
+    "sharers": "共享单位数", "verified": "已核实", "evidence": "依据",
+    "veto": "否决项", "note": "说明", "rater_group": "测评群体", "score": "分数",
+    "cycle": "考核年度", "composite": "综合得分", "grade": "等次",
+}
+#: Chinese names of the same column in a given table (where 名称 differs)
+HEADER_ZH_BY_TABLE = {("items", "name"): "项目名称", ("items", "item"): "项目编号",
+                      ("items", "value"): "得分"}
+
+
+def zh_header(table: str, col: str) -> str:
+    return HEADER_ZH_BY_TABLE.get((table, col), HEADER_ZH[col])
+
+
+def _sheet_table(name: str) -> str | None:
+    low = name.strip().lower()
+    for table, zh in SHEET_ZH.items():
+        if low == table or name.strip() == zh:
+            return table
+    return None
+
+
+def read_inputs(path: str | Path) -> tuple[Inputs, dict[str, str]]:
+    """Read an input workbook → (Inputs, table → sheet name).  Raises InputErrors for
+    unknown sheets or columns (all of them), or a missing appraisees sheet."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputErrors([InputError(str(path), None, None, f"cannot read the workbook: {exc}")]) from None
+    errors: list[InputError] = []
+    tables: dict[str, pd.DataFrame] = {}
+    names: dict[str, str] = {}
+    for sheet, frame in sheets.items():
+        table = _sheet_table(str(sheet))
+        if table is None:
+            errors.append(InputError(str(sheet), None, None, "unknown sheet (expected one of: "
+                                     + ", ".join(f"{t}/{z}" for t, z in SHEET_ZH.items()) + ")"))
+            continue
+        known = {c for c, *_ in COLUMNS[table]}
+        rename = {}
+        for col in frame.columns:
+            label = str(col).strip()
+            match = [c for c in known if label.lower() == c or label == zh_header(table, c)]
+            if match:
+                rename[col] = match[0]
+            elif not label.lower().startswith("unnamed"):
+                errors.append(InputError(str(sheet), 1, label, "unknown column"))
+        frame = frame.rename(columns=rename)[list(rename.values())]
+        frame = frame.dropna(how="all")
+        tables[table] = frame.reset_index(drop=True) if not frame.index.equals(
+            pd.RangeIndex(len(frame))) else frame
+        names[table] = str(sheet)
+    if "appraisees" not in tables:
+        errors.append(InputError("appraisees", None, None, "the workbook has no appraisees sheet "
+                                 "(被考核对象)"))
+    if errors:
+        raise InputErrors(errors)
+    return Inputs(**tables), names
+
+
+def rename_errors(exc: InputErrors, names: dict[str, str]) -> InputErrors:
+    """Input errors with sheet names as they appear in the workbook."""
+    return InputErrors([InputError(names.get(e.table, e.table), e.row, e.column, e.message)
+                        for e in exc.errors])
+
+
+def write_inputs(inputs: Inputs, path: str | Path, lang: str = "zh") -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for table in Inputs.table_names():
+            frame = getattr(inputs, table)
+            if frame is None:
+                continue
+            cols = [c for c, *_ in COLUMNS[table] if c in frame.columns]
+            out = frame[cols]
+            if lang == "zh":
+                out = out.rename(columns={c: zh_header(table, c) for c in cols})
+            out.to_excel(xw, sheet_name=SHEET_ZH[table] if lang == "zh" else table, index=False)
+
+
+def _sheet_name(label: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "_", label)[:31] or "all"
+    base, k = name, 2
+    while name in used:
+        suffix = f"~{k}"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    used.add(name)
+    return name
+
+
+def write_results(results: Results, path: str | Path) -> None:
+    """One sheet per ranking group (plus unranked roll-ups), then groups, adjustments,
+    explanations and the scheme identity."""
+    res = results.appraisees
+    used: set[str] = set()
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        ranked = res["position"] > 0
+        for group, frame in res.loc[ranked].groupby("group", sort=True):
+            frame.to_excel(xw, sheet_name=_sheet_name(f"组 {group}" if group else "排名 ranking", used),
+                           index=False)
+        if (~ranked).any():
+            res.loc[~ranked].to_excel(xw, sheet_name=_sheet_name("未排名 unranked", used), index=False)
+        results.groups.to_excel(xw, sheet_name=_sheet_name("groups", used), index=False)
+        results.adjustments.to_excel(xw, sheet_name=_sheet_name("adjustments", used), index=False)
+        results.explanations.to_excel(xw, sheet_name=_sheet_name("explanations", used), index=False)
+        pd.DataFrame({"scheme_key": [results.scheme_key], "scheme_version": [results.scheme_version],
+                      "scheme_hash": [results.scheme_hash]}).to_excel(
+            xw, sheet_name=_sheet_name("scheme", used), index=False)

@@ -1,0 +1,74 @@
+"""The offline tool: check, compute from a workbook, bad input reported in full."""
+import pandas as pd
+import yaml
+
+from appraisal.engine import load_template
+from appraisal.engine.cli import main
+from appraisal.engine.examples import write_example
+
+
+def test_check_templates_ok(capsys):
+    from appraisal.engine import templates_dir
+    files = sorted(str(p) for p in templates_dir().glob("*.yaml"))
+    assert main(["check", *files]) == 0
+    assert capsys.readouterr().out.count("OK ") == 8
+
+
+def test_check_reports_every_error_and_exits_1(tmp_path, capsys):
+    d = load_template("A_municipal_departments").model_dump(mode="json")
+    d["indicators"][1]["children"][0]["points"] = 12
+    d["quotas"][0]["within"] = "nothing"
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    assert main(["check", str(p)]) == 1
+    err = capsys.readouterr().err
+    assert f"{p}: indicators[1].points: children's points add up to 32, not 30" in err
+    assert f"{p}: quotas[0].within" in err
+
+
+def test_compute_from_a_workbook_writes_one_sheet_per_group(tmp_path, capsys):
+    scheme = load_template("A_municipal_departments")
+    inputs_path, _ = write_example(scheme, tmp_path)
+    scheme_path = tmp_path / "a.yaml"
+    scheme_path.write_text(yaml.safe_dump(scheme.model_dump(mode="json"), allow_unicode=True),
+                           encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["compute", "--scheme", str(scheme_path), "--inputs", str(inputs_path),
+                 "--out", str(out)]) == 0
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"组 G001", "组 G002", "explanations", "adjustments", "groups", "scheme"} <= set(sheets)
+    assert len(sheets["组 G001"]) == 10
+
+
+def test_bad_input_fails_with_sheet_row_column_and_reason(tmp_path, capsys):
+    path = tmp_path / "in.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"编号": ["d1", "d2", "d2"], "排名组": ["g", "g", "g"]}).to_excel(
+            xw, sheet_name="被考核对象", index=False)
+        pd.DataFrame({"编号": ["d1", "x9"], "指标": ["party_building", "party_buildin"],
+                      "数值": [9, "nine"]}).to_excel(xw, sheet_name="指标得分", index=False)
+        pd.DataFrame({"appraisee_id": ["d1"], "colour": ["red"]}).to_excel(
+            xw, sheet_name="vetoes", index=False)
+        pd.DataFrame({"a": [1]}).to_excel(xw, sheet_name="Sheet9", index=False)
+    scheme = tmp_path / "a.yaml"
+    scheme.write_text("base: A_municipal_departments\noverrides: {}\n", encoding="utf-8")
+    rc = main(["compute", "--scheme", str(scheme), "--inputs", str(path), "--out", str(tmp_path / "o.xlsx")])
+    assert rc == 1
+    err = capsys.readouterr().err
+    # structural problems first, all of them
+    assert "Sheet9: unknown sheet" in err
+    assert "vetoes, row 1, column colour: unknown column" in err
+    # fix the structure; now the row-level problems, with spreadsheet row numbers
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"编号": ["d1", "d2", "d2"], "排名组": ["g", "g", "g"]}).to_excel(
+            xw, sheet_name="被考核对象", index=False)
+        pd.DataFrame({"编号": ["d1", "x9"], "指标": ["party_building", "party_buildin"],
+                      "数值": [9, "nine"]}).to_excel(xw, sheet_name="指标得分", index=False)
+    rc = main(["compute", "--scheme", str(scheme), "--inputs", str(path), "--out", str(tmp_path / "o.xlsx")])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "被考核对象, row 3, column appraisee_id: appraisee id is not unique" in err
+    assert "被考核对象, row 4, column appraisee_id: appraisee id is not unique" in err
+    assert "指标得分, row 3, column value: not a number" in err
+    assert "指标得分, row 3, column appraisee_id: unknown appraisee" in err
+    assert "指标得分, row 3, column indicator: unknown indicator" in err
