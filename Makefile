@@ -25,7 +25,7 @@ install-dev: $(STAMP) translations
 
 ## translations: compile the message catalogues (.po -> .mo)
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d appraisal/translations -f
+	$(BIN)/pybabel -q compile -d appraisal/translations -f
 
 ## demo: the product on its embedded default (SQLite in instance/, jobs in-process)
 demo: install
@@ -46,8 +46,8 @@ lint: install-dev
 
 ## update the catalogue after adding strings: make extract, translate, commit
 extract: install-dev
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o appraisal/translations/messages.pot .
-	$(BIN)/pybabel update -q -i appraisal/translations/messages.pot -d appraisal/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o appraisal/translations/messages.pot .
+	$(BIN)/pybabel -q update -i appraisal/translations/messages.pot -d appraisal/translations
 
 clean:
 	rm -rf $(VENV) instance/appraisal.db .pytest_cache

@@ -1,0 +1,77 @@
+"""The audit log is append-only and browsable by the office admin."""
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DatabaseError
+
+from appraisal.platform.audit import AuditEntry, AuditLogIsAppendOnly
+from appraisal.platform.db import db
+from appraisal.platform.tenancy import tenant_scope
+from tests.conftest import login
+
+
+@pytest.fixture
+def tenant_with_history(make_tenant, make_user, make_unit):
+    tenant = make_tenant("city")
+    admin = make_user(tenant, "office_admin", email="admin@city.cn", name="管理员")
+    make_unit(tenant, "D1", name="市财政局")
+    return tenant, admin
+
+
+def test_writes_through_services_are_recorded(tenant_with_history):
+    tenant, admin = tenant_with_history
+    with tenant_scope(tenant):
+        entries = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    actions = [e.action for e in entries]
+    assert actions == ["tenant.create", "user.create", "org.unit.create"]
+    unit_entry = entries[-1]
+    assert unit_entry.after["code"] == "D1" and unit_entry.after["name"] == "市财政局"
+    assert unit_entry.before is None and unit_entry.object_type == "OrgUnit"
+    assert "password_hash" not in entries[1].after
+
+
+def test_orm_refuses_to_change_or_delete_audit_rows(tenant_with_history):
+    tenant, _ = tenant_with_history
+    with tenant_scope(tenant):
+        entry = db.session.scalar(select(AuditEntry))
+        entry.action = "forged"
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalar(select(AuditEntry)))
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.execute(update(AuditEntry).values(action="forged"))
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.execute(delete(AuditEntry))
+
+
+def test_database_refuses_to_change_or_delete_audit_rows(tenant_with_history):
+    """Even raw SQL cannot rewrite history: triggers in the migration."""
+    for statement in ("UPDATE audit_entries SET action = 'forged'", "DELETE FROM audit_entries"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+
+
+def test_office_admin_browses_and_filters(client, tenant_with_history):
+    tenant, admin = tenant_with_history
+    login(client, tenant, admin)
+    page = client.get("/t/city/audit/").get_data(as_text=True)
+    assert "org.unit.create" in page and "user.create" in page and "市财政局" in page
+    filtered = client.get("/t/city/audit/?object_type=OrgUnit").get_data(as_text=True)
+    assert "org.unit.create" in filtered and "user.create" not in filtered
+    by_action = client.get("/t/city/audit/?action=user.").get_data(as_text=True)
+    assert "user.create" in by_action and "org.unit.create" not in by_action
+    future = client.get("/t/city/audit/?from=2999-01-01").get_data(as_text=True)
+    assert "没有符合条件的记录" in future
+    assert client.get("/t/city/audit/?from=not-a-date").status_code == 200
+
+
+def test_audit_log_is_office_only(client, tenant_with_history, make_user, make_unit):
+    tenant, _ = tenant_with_history
+    unit_admin = make_user(tenant, "unit_admin", unit=make_unit(tenant, "D2"))
+    login(client, tenant, unit_admin)
+    assert client.get("/t/city/audit/").status_code == 403
