@@ -1,16 +1,37 @@
-"""Org tree and people operations: the only place that writes them."""
+"""Org tree and people operations: the only place that writes them.
+
+Every operation validates first and changes nothing when it refuses (it raises
+:class:`OrgError` with a user-facing Chinese reason), records one audit entry
+with the values before and after, and flushes; the request commits.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import defaultdict
+from typing import Iterable
+
+from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, PersonCategory, UnitKind
 
+MAX_CODE = 32
+MAX_UNIT_NAME = 200
+MAX_STAFF_NO = 32
+MAX_PERSON_NAME = 100
+MAX_POSITION = 100
+
+_UNSET = object()
+
 
 class OrgError(ValueError):
     """A clear, user-facing reason why an org change was refused."""
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
 
 
 def unit_names(unit_ids) -> dict[int, str]:
@@ -24,18 +45,98 @@ def unit_by_code(code: str) -> OrgUnit | None:
     return db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 
 
+def person_by_staff_no(staff_no: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.staff_no == staff_no))
+
+
+def person_of_user(user_id: int) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.user_id == user_id))
+
+
+def ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    """The units above ``unit``, root first (one query)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part][:-1]
+    if not ids:
+        return []
+    found = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def in_tree_order(units: Iterable[OrgUnit]) -> list[tuple[OrgUnit, int]]:
+    """``units`` depth-first in display order, with their depth among them.
+
+    Units whose parent is not in the list are roots (e.g. a unit admin's unit).
+    """
+    units = list(units)
+    ids = {u.id for u in units}
+    children: dict[int | None, list[OrgUnit]] = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id if unit.parent_id in ids else None].append(unit)
+    for siblings in children.values():
+        siblings.sort(key=lambda u: (u.sort_order, u.code))
+    ordered: list[tuple[OrgUnit, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for unit in children.get(parent_id, ()):
+            ordered.append((unit, depth))
+            walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def people_counts(*, active_only: bool = True) -> dict[int, int]:
+    """Number of people per unit (direct members), one grouped query."""
+    stmt = select(Person.unit_id, func.count()).group_by(Person.unit_id)
+    if active_only:
+        stmt = stmt.where(Person.active.is_(True))
+    return dict(db.session.execute(stmt).all())
+
+
+def subtree_totals(units: Iterable[OrgUnit], direct: dict[int, int]) -> dict[int, int]:
+    """People in each unit's whole subtree, from the direct counts and the paths."""
+    totals: dict[int, int] = defaultdict(int)
+    for unit in units:
+        count = direct.get(unit.id, 0)
+        if not count:
+            continue
+        for part in unit.path.strip("/").split("/"):
+            if part:
+                totals[int(part)] += count
+    return totals
+
+
+# ---------------------------------------------------------------------------
+# Units
+# ---------------------------------------------------------------------------
+
+
 def _path_for(unit: OrgUnit) -> str:
     parent_path = unit.parent.path if unit.parent is not None else "/"
     return f"{parent_path}{unit.id}/"
 
 
+def _check_unit_fields(code: str, name: str) -> None:
+    if not code:
+        raise OrgError("单位编码不能为空")
+    if len(code) > MAX_CODE:
+        raise OrgError(f"单位编码不能超过 {MAX_CODE} 个字符")
+    if not name:
+        raise OrgError("单位名称不能为空")
+    if len(name) > MAX_UNIT_NAME:
+        raise OrgError(f"单位名称不能超过 {MAX_UNIT_NAME} 个字符")
+
+
 def create_unit(*, code: str, name: str, kind: UnitKind | str, parent: OrgUnit | None = None,
                 sort_order: int = 0) -> OrgUnit:
-    code = code.strip()
+    code, name = code.strip(), name.strip()
+    _check_unit_fields(code, name)
     if unit_by_code(code) is not None:
         raise OrgError(f"单位编码 {code} 已存在")
-    unit = OrgUnit(code=code, name=name.strip(), kind=UnitKind(kind), parent=parent,
-                   sort_order=sort_order)
+    if parent is not None and not parent.active:
+        raise OrgError(f"上级单位“{parent.name}”已停用")
+    unit = OrgUnit(code=code, name=name, kind=UnitKind(kind), parent=parent,
+                   sort_order=sort_order or 0)
     db.session.add(unit)
     db.session.flush()
     unit.path = _path_for(unit)
@@ -43,16 +144,193 @@ def create_unit(*, code: str, name: str, kind: UnitKind | str, parent: OrgUnit |
     return unit
 
 
+def check_move(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
+    """Refuse a move that would put ``unit`` inside its own subtree."""
+    if new_parent is None:
+        return
+    if new_parent.id == unit.id or f"/{unit.id}/" in (new_parent.path or ""):
+        raise OrgError(f"不能把“{unit.name}”移到它自己或它的下级单位之下")
+    if not new_parent.active:
+        raise OrgError(f"上级单位“{new_parent.name}”已停用")
+
+
+def update_unit(unit: OrgUnit, *, code: str | None = None, name: str | None = None,
+                kind: UnitKind | str | None = None, parent=_UNSET,
+                sort_order: int | None = None) -> bool:
+    """Change a unit; a new ``parent`` moves it with its whole subtree.
+
+    Returns whether anything changed (nothing changed → no audit entry).
+    """
+    new_code = unit.code if code is None else code.strip()
+    new_name = unit.name if name is None else name.strip()
+    _check_unit_fields(new_code, new_name)
+    if new_code != unit.code:
+        other = unit_by_code(new_code)
+        if other is not None and other.id != unit.id:
+            raise OrgError(f"单位编码 {new_code} 已被“{other.name}”使用")
+    moving = parent is not _UNSET and (parent.id if parent else None) != unit.parent_id
+    if moving:
+        check_move(unit, parent)
+
+    before = audit.snapshot(unit)
+    unit.code, unit.name = new_code, new_name
+    if kind is not None:
+        unit.kind = UnitKind(kind)
+    if sort_order is not None:
+        unit.sort_order = sort_order
+    rewritten = 0
+    if moving:
+        rewritten = _move(unit, parent)
+    db.session.flush()
+    changed_before, changed_after = audit.diff(before, audit.snapshot(unit))
+    if not changed_after:
+        return False
+    if rewritten:
+        changed_after["subtree_paths_rewritten"] = rewritten
+    audit.record("org.unit.move" if moving else "org.unit.update", unit,
+                 before=changed_before, after=changed_after, label=unit.name)
+    return True
+
+
+def _move(unit: OrgUnit, new_parent: OrgUnit | None) -> int:
+    """Re-parent ``unit`` and rewrite the path of every unit below it."""
+    old_path = unit.path
+    unit.parent = new_parent
+    unit.parent_id = new_parent.id if new_parent is not None else None
+    new_path = f"{new_parent.path if new_parent is not None else '/'}{unit.id}/"
+    descendants = list(db.session.scalars(
+        select(OrgUnit).where(OrgUnit.path.startswith(old_path, autoescape=True), OrgUnit.id != unit.id)
+    ))
+    unit.path = new_path
+    for below in descendants:
+        below.path = new_path + below.path[len(old_path):]
+    return len(descendants)
+
+
+def set_unit_active(unit: OrgUnit, active: bool) -> bool:
+    """Deactivate (never delete) a unit, or activate it again."""
+    if unit.active == active:
+        return False
+    if not active:
+        live_children = db.session.scalar(
+            select(func.count()).select_from(OrgUnit)
+            .where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True))
+        )
+        live_people = db.session.scalar(
+            select(func.count()).select_from(Person)
+            .where(Person.unit_id == unit.id, Person.active.is_(True))
+        )
+        if live_children or live_people:
+            raise OrgError(
+                f"“{unit.name}”下还有 {live_children} 个在用的下级单位、{live_people} 名在职人员，"
+                "请先停用或调出后再停用本单位"
+            )
+    elif unit.parent is not None and not unit.parent.active:
+        raise OrgError(f"上级单位“{unit.parent.name}”已停用，请先启用上级单位")
+    unit.active = active
+    db.session.flush()
+    audit.record("org.unit.activate" if active else "org.unit.deactivate", unit,
+                 before={"active": not active}, after={"active": active}, label=unit.name)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------
+
+
+def _check_person_fields(staff_no: str, name: str, position: str) -> None:
+    if not staff_no:
+        raise OrgError("工号不能为空")
+    if len(staff_no) > MAX_STAFF_NO:
+        raise OrgError(f"工号不能超过 {MAX_STAFF_NO} 个字符")
+    if not name:
+        raise OrgError("姓名不能为空")
+    if len(name) > MAX_PERSON_NAME:
+        raise OrgError(f"姓名不能超过 {MAX_PERSON_NAME} 个字符")
+    if len(position) > MAX_POSITION:
+        raise OrgError(f"职务不能超过 {MAX_POSITION} 个字符")
+
+
 def create_person(*, staff_no: str, name: str, unit: OrgUnit, category: PersonCategory | str,
                   position: str = "", leader_role: LeaderRole | str = LeaderRole.NONE,
                   user_id: int | None = None, sort_order: int = 0) -> Person:
-    staff_no = staff_no.strip()
-    if db.session.scalar(select(Person).where(Person.staff_no == staff_no)) is not None:
+    staff_no, name, position = staff_no.strip(), name.strip(), (position or "").strip()
+    _check_person_fields(staff_no, name, position)
+    if person_by_staff_no(staff_no) is not None:
         raise OrgError(f"工号 {staff_no} 已存在")
-    person = Person(staff_no=staff_no, name=name.strip(), unit=unit, category=PersonCategory(category),
+    if not unit.active:
+        raise OrgError(f"单位“{unit.name}”已停用")
+    person = Person(staff_no=staff_no, name=name, unit=unit, category=PersonCategory(category),
                     position=position, leader_role=LeaderRole(leader_role), user_id=user_id,
-                    sort_order=sort_order)
+                    sort_order=sort_order or 0)
     db.session.add(person)
     db.session.flush()
     audit.record("org.person.create", person, after=audit.snapshot(person), label=person.name)
     return person
+
+
+def update_person(person: Person, *, staff_no: str | None = None, name: str | None = None,
+                  unit: OrgUnit | None = None, category: PersonCategory | str | None = None,
+                  position: str | None = None, leader_role: LeaderRole | str | None = None,
+                  sort_order: int | None = None) -> bool:
+    """Change a person's details; returns whether anything changed."""
+    new_staff_no = person.staff_no if staff_no is None else staff_no.strip()
+    new_name = person.name if name is None else name.strip()
+    new_position = person.position if position is None else position.strip()
+    _check_person_fields(new_staff_no, new_name, new_position)
+    if new_staff_no != person.staff_no:
+        other = person_by_staff_no(new_staff_no)
+        if other is not None and other.id != person.id:
+            raise OrgError(f"工号 {new_staff_no} 已被 {other.name} 使用")
+    if unit is not None and unit.id != person.unit_id and not unit.active:
+        raise OrgError(f"单位“{unit.name}”已停用")
+
+    before = audit.snapshot(person)
+    person.staff_no, person.name, person.position = new_staff_no, new_name, new_position
+    if unit is not None:
+        person.unit = unit
+        person.unit_id = unit.id
+    if category is not None:
+        person.category = PersonCategory(category)
+    if leader_role is not None:
+        person.leader_role = LeaderRole(leader_role)
+    if sort_order is not None:
+        person.sort_order = sort_order
+    db.session.flush()
+    changed_before, changed_after = audit.diff(before, audit.snapshot(person))
+    if not changed_after:
+        return False
+    audit.record("org.person.update", person, before=changed_before, after=changed_after,
+                 label=person.name)
+    return True
+
+
+def set_person_active(person: Person, active: bool) -> bool:
+    """Deactivate (never delete) a person — left, retired — or activate again."""
+    if person.active == active:
+        return False
+    if active and not person.unit.active:
+        raise OrgError(f"单位“{person.unit.name}”已停用，请先把此人调到在用的单位")
+    person.active = active
+    db.session.flush()
+    audit.record("org.person.activate" if active else "org.person.deactivate", person,
+                 before={"active": not active}, after={"active": active}, label=person.name)
+    return True
+
+
+def link_user(person: Person, user) -> bool:
+    """Link the person to a login account (or unlink with ``None``)."""
+    new_id = user.id if user is not None else None
+    if person.user_id == new_id:
+        return False
+    if user is not None:
+        other = person_of_user(user.id)
+        if other is not None and other.id != person.id:
+            raise OrgError(f"账号 {user.email} 已关联人员 {other.name}（{other.staff_no}）")
+    before = {"user_id": person.user_id}
+    person.user_id = new_id
+    db.session.flush()
+    audit.record("org.person.link_user" if user is not None else "org.person.unlink_user", person,
+                 before=before, after={"user_id": new_id}, label=person.name)
+    return True
