@@ -31,11 +31,9 @@ from appraisal.tenants.org.models import OrgUnit, Person, PersonCategory, UnitKi
 
 bp = tenant_blueprint("org", __name__, url_prefix="/org", template_folder="templates")
 
-NAV = (
-    NavItem("org.tree", _l("组织机构"), "org.view", icon="org", order=10),
-    NavItem("org.people", _l("人员名册"), "people.view", icon="people", order=11),
-    NavItem("org.roster_import", _l("名册导入"), "roster.import", icon="import", order=12),
-)
+# One entry per blueprint: the layout highlights entries by blueprint, so the
+# people list and the import are reached from the tree page's actions.
+NAV = (NavItem("org.tree", _l("组织机构"), "org.view", icon="org", order=10),)
 
 INVALID = 422
 
@@ -123,7 +121,7 @@ def unit(unit_id):
     unit = get_or_404(OrgUnit, unit_id)
     authorize("org.view", unit)
     form = PeopleFilterForm(request.args)
-    subtree = request.args.get("sub") == "1"
+    subtree = _include_subtree(unit)
     page = paginate(_people_query(form, within=unit, subtree=subtree))
     children = [c for c in unit.children if c.active or request.args.get("inactive") == "1"]
     counts = services.people_counts()
@@ -133,6 +131,15 @@ def unit(unit_id):
         form=form, subtree=subtree, unit_names=_names_of(page.items),
         may_restructure=can_restructure(current_user, unit),
     )
+
+
+def _include_subtree(unit: OrgUnit) -> bool:
+    """``?sub=1`` / ``?sub=0`` (the last one wins: the form sends a hidden 0
+    before the checkbox); by default yes when the unit has units below it."""
+    values = request.args.getlist("sub")
+    if values:
+        return values[-1] == "1"
+    return any(child.active for child in unit.children)
 
 
 def _subtree(unit: OrgUnit) -> list[OrgUnit]:
@@ -155,7 +162,7 @@ def unit_export(unit_id):
     unit = get_or_404(OrgUnit, unit_id)
     authorize("people.view", unit)
     form = PeopleFilterForm(request.args)
-    people = list(db.session.scalars(_people_query(form, within=unit, subtree=request.args.get("sub") == "1")))
+    people = list(db.session.scalars(_people_query(form, within=unit, subtree=_include_subtree(unit))))
     units = {u.id: u for u in _subtree(unit)}
     return _xlsx(workbooks.people_workbook(people, units), f"人员名单-{unit.name}.xlsx")
 

@@ -36,7 +36,10 @@ def test_office_admin_browses_the_tree_with_counts_and_kinds(city, as_role):
 def test_unit_page_lists_people_filters_and_paginates(city, as_role):
     client = as_role("office_admin")
     d1 = city.ids["D1"]
+    # 市财政局 has sections: by default its page lists the whole subtree
     html = client.get(f"/t/city/org/units/{d1}").get_data(as_text=True)
+    assert "张局长" in html and "李科员" in html
+    html = client.get(f"/t/city/org/units/{d1}?sub=0&sub=1&sub=0").get_data(as_text=True)
     assert "张局长" in html and "李科员" not in html  # direct members only
     html = client.get(f"/t/city/org/units/{d1}?sub=1").get_data(as_text=True)
     assert "张局长" in html and "李科员" in html
