@@ -86,6 +86,7 @@ def synthetic_inputs(scheme: Scheme, *, groups: int = 3, per_group: int = 8,
                                          np.array(groups_, dtype=object)[rng.integers(0, len(groups_), k)],
                                          "score": score, "indicator": node.key}))
 
+    ballot_keys = [x.key for x in scheme.leaves() if x.method.kind == "ballot"]
     rules = scheme.adjustments.rules
     claims = pd.DataFrame(columns=["appraisee_id", "rule", "level", "count", "dedup_key", "sharers", "verified"])
     if rules and claims_per_person > 0:
@@ -116,7 +117,16 @@ def synthetic_inputs(scheme: Scheme, *, groups: int = 3, per_group: int = 8,
                                   "grade": np.array(bands, dtype=object)[rng.integers(0, len(bands), n)]}))
 
     def cat_or_empty(frames, cols):
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(frames, ignore_index=True)
+        # optional columns that are blank throughout are left out, as a real sheet would
+        for c in ("item", "indicator"):
+            if c in out.columns and c != cols[1] and (out[c] == "").all():
+                out = out.drop(columns=c)
+        if "indicator" in out.columns and "rater_group" in out.columns and len(ballot_keys) == 1:
+            out = out.drop(columns="indicator")
+        return out
 
     return Inputs(
         appraisees=app,

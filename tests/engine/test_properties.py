@@ -65,7 +65,7 @@ def _raisable(scheme, inputs, rng):
     kinds = {n.key: n.method.kind for n in scheme.leaves()}
     s = inputs.scores
     ok = s["indicator"].map(kinds).isin(["entered", "average", "ballot"]) | (
-        (s["indicator"].map(kinds) == "ratio") & (s["item"] == "actual"))
+        (s["indicator"].map(kinds) == "ratio") & (s.get("item", pd.Series("", index=s.index)) == "actual"))
     options = []
     if ok.any():
         options.append("scores")

@@ -52,6 +52,8 @@ def apply_adjustments(scheme: Scheme, p: Prepared) -> AdjustmentResult:
         kind[sel] = r.kind
         group[sel] = r.dedup_group or ""
     c = c.assign(kind=kind, dedup_group=group, points_unit=unit)
+    for col in ("rule", "level", "dedup_key", "evidence", "claim_id"):
+        c[col] = c[col].astype("str")  # sort by value, not by category order
     # a deterministic order, whatever the input row order
     c = c.sort_values(["code", "dedup_group", "dedup_key", "points_unit", "rule", "level",
                        "count", "sharers", "evidence", "claim_id"],
@@ -106,5 +108,8 @@ def apply_adjustments(scheme: Scheme, p: Prepared) -> AdjustmentResult:
     bonus = bonus_raw if adj.bonus_cap is None else np.minimum(bonus_raw, adj.bonus_cap)
     penalty = penalty_raw if adj.penalty_cap is None else np.minimum(penalty_raw, adj.penalty_cap)
     claims = c.drop(columns=["code", "dedup_group"])
+    for col in claims.columns:
+        if isinstance(claims[col].dtype, pd.CategoricalDtype) or claims[col].dtype == object:
+            claims[col] = claims[col].astype("str")
     claims = claims[CLAIM_COLUMNS + [x for x in claims.columns if x not in CLAIM_COLUMNS]]
     return AdjustmentResult(per_rule, per_rule_raw, bonus_raw, bonus, penalty_raw, penalty, claims)

@@ -20,6 +20,8 @@ def _join(masks: list[tuple[str, np.ndarray]], n: int) -> np.ndarray:
     """Comma-joined labels where each mask is true (vectorised over appraisees)."""
     out = np.full(n, "", dtype=object)
     for label, m in masks:
+        if not m.any():
+            continue
         out = np.where(m, np.where(out == "", label, out + "," + label), out)
     return out
 

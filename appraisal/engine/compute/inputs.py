@@ -107,17 +107,39 @@ class Inputs:
         return [f.name for f in fields(cls)]
 
 
-def _to_str(s: pd.Series) -> pd.Series:
-    missing = s.isna().to_numpy()
-    if pd.api.types.is_float_dtype(s.dtype):
-        vals = s.to_numpy(dtype="float64", na_value=np.nan)
-        whole = ~missing & (np.floor(np.nan_to_num(vals)) == vals)
-        if whole[~missing].all():
-            s = pd.Series(np.where(missing, 0, vals).astype("int64"), index=s.index)
-    out = s.astype("str").str.strip()
-    if missing.any():
-        out = out.where(~missing, "")
-    return out
+def _labels(values: np.ndarray) -> np.ndarray:
+    """Raw cell values (str, int, float from Excel…) → stripped strings; NaN → ''."""
+    ser = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the common case
+        if not len(values):
+            return values
+        return np.strings.strip(values.astype(str)).astype(object)
+    missing = ser.isna().to_numpy()
+    num = pd.to_numeric(ser, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    whole = ~np.isnan(num) & (np.floor(np.nan_to_num(num)) == num) & ~missing
+    is_str = ser.map(type).to_numpy() == str
+    text = ser.astype("str").str.strip().to_numpy(dtype=object)
+    ints = np.where(whole & ~is_str, np.nan_to_num(num), 0).astype("int64").astype(str).astype(object)
+    out = np.where(whole & ~is_str, ints, text)
+    return np.where(missing, "", out).astype(object)
+
+
+def to_category(s: pd.Series) -> pd.Series:
+    """A string column as a categorical (hashing each row once, then working on the
+    distinct values only: much faster than string operations on millions of rows);
+    blanks → ''.  The order of the categories is not meaningful: sort by values
+    (``astype(str)``), never by the categorical itself."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        uniq = s.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    labels = _labels(np.asarray(uniq, dtype=object))
+    inv, cats = pd.factorize(np.append(labels, "").astype(object))
+    final = np.where(codes >= 0, inv[np.maximum(codes, 0)], inv[-1]) if len(codes) else codes
+    return pd.Series(pd.Categorical.from_codes(final.astype("int64"),
+                                               categories=pd.Index(cats, dtype=object)),
+                     index=s.index)
 
 
 def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError],
@@ -134,11 +156,15 @@ def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError]
         if col not in df.columns:
             if required and (n or name == "appraisees"):
                 errors.append(InputError(name, None, col, "required column is missing"))
-            out[col] = pd.Series([default] * n, dtype=None if kind != "str" else "str")
+            if kind == "str":
+                out[col] = pd.Series(pd.Categorical.from_codes(
+                    np.zeros(n, dtype="int8"), categories=pd.Index([default or ""], dtype=object)))
+            else:
+                out[col] = pd.Series([default] * n, dtype="float64" if kind == "float" else bool)
             continue
         s = df[col]
         if kind == "str":
-            s = _to_str(s)
+            s = to_category(s)
             if required:
                 _report(errors, name, col, np.flatnonzero((s == "").to_numpy()), row_offset,
                         "value is required")
@@ -154,7 +180,7 @@ def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError]
             if pd.api.types.is_bool_dtype(s.dtype):
                 s = s.astype(bool)
             else:
-                low = _to_str(s).str.lower()
+                low = to_category(s).astype("str").str.lower()
                 t, f = low.isin(_TRUE).to_numpy(), low.isin(_FALSE).to_numpy()
                 _report(errors, name, col, np.flatnonzero(~t & ~f), row_offset,
                         "not a yes/no value")

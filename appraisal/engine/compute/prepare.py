@@ -1,6 +1,8 @@
 """Normalise the inputs, check every reference against the scheme, attach row codes.
 
-All problems are collected and raised together as InputErrors."""
+String columns of the input tables become categoricals with sorted categories, and
+every table gets ``code``: the row number of its appraisee in ``appraisees`` (which is
+sorted by id).  All problems are collected and raised together as InputErrors."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +17,8 @@ from .inputs import Inputs, normalise_table, report_rows
 
 @dataclass
 class Prepared:
-    appraisees: pd.DataFrame  # sorted by appraisee_id; row i = code i
-    scores: pd.DataFrame      # + column 'code'
+    appraisees: pd.DataFrame  # sorted by appraisee_id; row i = code i; plain str columns
+    scores: pd.DataFrame      # + column 'code'; string columns are categoricals
     items: pd.DataFrame
     claims: pd.DataFrame
     vetoes: pd.DataFrame
@@ -29,14 +31,19 @@ class Prepared:
         return len(self.appraisees)
 
 
+def label_codes(cat: pd.Series, labels) -> np.ndarray:
+    """Per row: the position of its value in ``labels`` (-1 when not there)."""
+    pos = pd.Index(list(labels), dtype=object).get_indexer(cat.cat.categories.to_numpy(dtype=object))
+    return np.append(pos, -1)[cat.cat.codes.to_numpy()] if len(cat) else np.zeros(0, "int64")
+
+
 def _codes(index: pd.Index, df: pd.DataFrame, table: str, errors, off,
            report: bool = True) -> pd.DataFrame:
-    codes = index.get_indexer(df["appraisee_id"]) if len(df) else np.zeros(0, dtype="int64")
-    bad = (codes < 0) & (df["appraisee_id"] != "").to_numpy()
+    codes = label_codes(df["appraisee_id"], index)
     if report:
+        bad = (codes < 0) & (df["appraisee_id"] != "").to_numpy()
         report_rows(errors, table, "appraisee_id", bad, off, "unknown appraisee")
-    df = df.assign(code=codes)
-    return df
+    return df.assign(code=codes)
 
 
 def _unknown(errors, table, df, col, allowed, off, what, mask=None) -> None:
@@ -48,26 +55,50 @@ def _unknown(errors, table, df, col, allowed, off, what, mask=None) -> None:
                     f"unknown {what} (expected one of: {', '.join(sorted(allowed)) or 'none'})")
 
 
+def _fill_blank(cat: pd.Series, value: str) -> pd.Series:
+    """Blank values replaced by ``value`` (on the categories, not on every row)."""
+    cats = cat.cat.categories.to_numpy(dtype=object)
+    if "" not in cats:
+        return cat
+    inv, uniq = pd.factorize(np.where(cats == "", value, cats).astype(object))
+    codes = inv[cat.cat.codes.to_numpy()]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype=object)),
+                     index=cat.index)
+
+
 def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
     errors: list[InputError] = []
     off = row_offset
     t = {name: normalise_table(name, getattr(inputs, name), errors, off)
          for name in Inputs.table_names()}
     a = t["appraisees"]
+    for c in a.columns:
+        if isinstance(a[c].dtype, pd.CategoricalDtype):
+            a[c] = a[c].astype("str")
     dup = a["appraisee_id"].duplicated(keep=False).to_numpy() & (a["appraisee_id"] != "").to_numpy()
     report_rows(errors, "appraisees", "appraisee_id", dup, off, "appraisee id is not unique")
     a = a.sort_values("appraisee_id", kind="stable").drop_duplicates("appraisee_id")
     a = a.reset_index(drop=True)
-    index = pd.Index(a["appraisee_id"])
+    index = pd.Index(a["appraisee_id"].to_numpy(dtype=object), dtype=object)
     leaves = {n.key: n for n in scheme.leaves()}
 
     # scores: leaf indicators that read the scores table --------------------------------
     s = _codes(index, t["scores"], "scores", errors, off)
     score_leaves = {k for k, n in leaves.items() if n.method.kind != "items"}
     _unknown(errors, "scores", s, "indicator", score_leaves, off, "indicator")
+    ind = s["indicator"]
+    single = [k for k, n in leaves.items() if n.method.kind in ("entered", "ballot")]
+    if len(s) and single:
+        once = s["indicator"].isin(single).to_numpy()
+        key = s["code"].to_numpy() * (len(ind.cat.categories) + 1) + ind.cat.codes.to_numpy()
+        dup = once & pd.Series(key).duplicated(keep=False).to_numpy()
+        report_rows(errors, "scores", "indicator", dup, off,
+                    "entered more than once for this appraisee and indicator")
     for key, node in leaves.items():
         m = node.method
-        rows = (s["indicator"] == key).to_numpy()
+        if m.kind not in ("deductions", "ratio", "count"):
+            continue
+        rows = (ind == key).to_numpy()
         if not rows.any():
             continue
         if m.kind == "deductions":
@@ -81,10 +112,6 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
         if m.kind in ("deductions", "count"):
             report_rows(errors, "scores", "value", rows & (s["value"] < 0).to_numpy(), off,
                         "a count cannot be negative")
-        if m.kind in ("entered", "ballot"):
-            dup = rows & s.duplicated(["appraisee_id", "indicator"], keep=False).to_numpy()
-            report_rows(errors, "scores", "indicator", dup, off,
-                        f"'{key}' is entered more than once for this appraisee")
 
     # items -------------------------------------------------------------------------------
     it = _codes(index, t["items"], "items", errors, off)
@@ -118,7 +145,7 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
         if not ballot_leaves:
             errors.append(InputError("ballots", None, None, "the scheme has no ballot indicator"))
         elif len(ballot_leaves) == 1:
-            b.loc[b["indicator"] == "", "indicator"] = ballot_leaves[0].key
+            b["indicator"] = _fill_blank(b["indicator"], ballot_leaves[0].key)
         _unknown(errors, "ballots", b, "indicator", {n.key for n in ballot_leaves}, off,
                  "ballot indicator")
         for node in ballot_leaves:

@@ -20,29 +20,49 @@ class TreeScores:
         self.items_mismatch = np.zeros(n, dtype=bool)
 
 
-def _split_by(df: pd.DataFrame, col: str) -> dict[str, pd.DataFrame]:
-    if not len(df):
-        return {}
-    return {k: g for k, g in df.groupby(col, sort=True, observed=True)}
+class Long:
+    """The rows of a long input table grouped by indicator, as numpy arrays (one stable
+    argsort instead of a boolean mask per indicator)."""
 
+    def __init__(self, df: pd.DataFrame, value_col: str, label_col: str | None):
+        self.code = df["code"].to_numpy()
+        self.value = df[value_col].to_numpy(dtype="float64")
+        ind = df["indicator"]
+        cats = ind.cat.categories.to_numpy(dtype=object) if len(df) else np.zeros(0, object)
+        codes = ind.cat.codes.to_numpy() if len(df) else np.zeros(0, "int64")
+        order = (np.arange(len(codes)) if len(cats) <= 1
+                 else np.argsort(codes, kind="stable"))
+        bounds = np.searchsorted(codes[order], np.arange(len(cats) + 1))
+        self.slices = {cats[i]: order[bounds[i]:bounds[i + 1]] for i in range(len(cats))}
+        self.empty = np.zeros(0, dtype="int64")
+        if label_col is not None and len(df):
+            self.label_codes = df[label_col].cat.codes.to_numpy()
+            self.label_cats = df[label_col].cat.categories.to_numpy(dtype=object)
+        else:
+            self.label_codes, self.label_cats = np.zeros(0, "int64"), np.zeros(0, object)
 
-def _leaf_rows(groups: dict, key: str, empty: pd.DataFrame) -> pd.DataFrame:
-    return groups.get(key, empty)
+    def rows(self, key: str) -> np.ndarray:
+        return self.slices.get(key, self.empty)
+
+    def label_pos(self, idx: np.ndarray, labels: list[str]) -> np.ndarray:
+        """For rows idx: the position of their label (item, rater group) in labels, or -1."""
+        pos = pd.Index(labels, dtype=object).get_indexer(self.label_cats)
+        return np.append(pos, -1)[self.label_codes[idx]]
 
 
 def score_tree(scheme: Scheme, p: Prepared) -> TreeScores:
     n = p.n
     ts = TreeScores(n)
-    scores = _split_by(p.scores, "indicator")
-    items = _split_by(p.items, "indicator")
-    ballots = _split_by(p.ballots, "indicator")
-    empty_s, empty_i, empty_b = p.scores.iloc[:0], p.items.iloc[:0], p.ballots.iloc[:0]
+    scores = Long(p.scores, "value", "item")
+    items = Long(p.items, "value", None)
+    items_points = p.items["points"].to_numpy(dtype="float64")
+    ballots = Long(p.ballots, "score", "rater_group")
 
     for node in scheme.leaves():
         m, key, pts = node.method, node.key, float(node.points)
-        rows = _leaf_rows(scores, key, empty_s)
-        codes = rows["code"].to_numpy()
-        vals = rows["value"].to_numpy(dtype="float64")
+        rows = scores.rows(key)
+        codes = scores.code[rows]
+        vals = scores.value[rows]
         if m.kind == "entered":
             have = count_per(codes, n) > 0
             v = exact_sum(codes, vals, n)
@@ -54,17 +74,17 @@ def score_tree(scheme: Scheme, p: Prepared) -> TreeScores:
             ts.missing[key] = ~have
         elif m.kind == "deductions":
             total = np.zeros(n)
-            item_col = rows["item"].to_numpy()
-            for d in m.items:
-                sel = item_col == d.key
+            item_pos = scores.label_pos(rows, [d.key for d in m.items])
+            for i, d in enumerate(m.items):
+                sel = item_pos == i
                 cnt = exact_sum(codes[sel], vals[sel], n)
                 ts.detail[f"count_{key}_{d.key}"] = cnt
                 total += cnt * d.points_each
             ts.score[key] = np.maximum(pts - total, m.floor)
             ts.missing[key] = np.zeros(n, dtype=bool)
         elif m.kind == "ratio":
-            item_col = rows["item"].to_numpy()
-            a_sel, t_sel = item_col == "actual", item_col == "target"
+            item_pos = scores.label_pos(rows, ["actual", "target"])
+            a_sel, t_sel = item_pos == 0, item_pos == 1
             actual = exact_sum(codes[a_sel], vals[a_sel], n)
             target = exact_sum(codes[t_sel], vals[t_sel], n)
             have = (count_per(codes[a_sel], n) > 0) & (count_per(codes[t_sel], n) > 0)
@@ -96,9 +116,10 @@ def score_tree(scheme: Scheme, p: Prepared) -> TreeScores:
             ts.score[key] = mean / (m.scale_max or pts) * pts
             ts.missing[key] = k == 0
         elif m.kind == "ballot":
-            _score_ballot(ts, node, _leaf_rows(ballots, key, empty_b), rows, n)
+            _score_ballot(ts, node, ballots, codes, vals, n)
         elif m.kind == "items":
-            _score_items(ts, node, _leaf_rows(items, key, empty_i), n,
+            idx = items.rows(key)
+            _score_items(ts, node, items.code[idx], items_points[idx], items.value[idx], n,
                          scheme.settings.points_tolerance)
 
     for _, node in reversed(list(scheme.nodes())):  # children before parents
@@ -107,18 +128,19 @@ def score_tree(scheme: Scheme, p: Prepared) -> TreeScores:
     return ts
 
 
-def _score_ballot(ts: TreeScores, node, ballots: pd.DataFrame, entered: pd.DataFrame,
+def _score_ballot(ts: TreeScores, node, ballots: Long, ecodes: np.ndarray, evals: np.ndarray,
                   n: int) -> None:
     m, key, pts = node.method, node.key, float(node.points)
-    codes = ballots["code"].to_numpy()
-    vals = ballots["score"].to_numpy(dtype="float64")
+    idx = ballots.rows(key)
+    codes = ballots.code[idx]
+    vals = ballots.value[idx]
     if m.rater_groups:
-        grp = ballots["rater_group"].to_numpy()
+        grp = ballots.label_pos(idx, [g.key for g in m.rater_groups])
         num = np.zeros(n)
         wsum = np.zeros(n)
         total_w = 0.0
-        for g in m.rater_groups:
-            sel = grp == g.key
+        for gi, g in enumerate(m.rater_groups):
+            sel = grp == gi
             k = count_per(codes[sel], n)
             mean = np.divide(exact_sum(codes[sel], vals[sel], n), k, out=np.zeros(n), where=k > 0)
             present = k > 0
@@ -137,10 +159,9 @@ def _score_ballot(ts: TreeScores, node, ballots: pd.DataFrame, entered: pd.DataF
         have = k > 0
     ts.detail[f"ballot_{key}"] = np.where(have, combined, np.nan)
     score = combined / m.scale_max * pts
-    if m.prefer_entered and len(entered):
-        ecodes = entered["code"].to_numpy()
+    if m.prefer_entered and len(ecodes):
         ent_have = count_per(ecodes, n) > 0
-        ent = exact_sum(ecodes, entered["value"].to_numpy(dtype="float64"), n)
+        ent = exact_sum(ecodes, evals, n)
         score = np.where(ent_have, ent / m.scale_max * pts, score)
         ts.detail[f"entered_{key}"] = np.where(ent_have, ent, np.nan)
         have = have | ent_have
@@ -148,11 +169,9 @@ def _score_ballot(ts: TreeScores, node, ballots: pd.DataFrame, entered: pd.DataF
     ts.missing[key] = ~have
 
 
-def _score_items(ts: TreeScores, node, items: pd.DataFrame, n: int, tol: float) -> None:
+def _score_items(ts: TreeScores, node, codes: np.ndarray, ipts: np.ndarray, vals: np.ndarray,
+                 n: int, tol: float) -> None:
     m, key, pts = node.method, node.key, float(node.points)
-    codes = items["code"].to_numpy()
-    ipts = items["points"].to_numpy(dtype="float64")
-    vals = items["value"].to_numpy(dtype="float64")
     if m.input == "percent":
         vals = vals * ipts / 100.0
     vals = np.clip(vals, 0.0, ipts)
