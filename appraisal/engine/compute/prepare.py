@@ -33,7 +33,9 @@ class Prepared:
 
 def label_codes(cat: pd.Series, labels) -> np.ndarray:
     """Per row: the position of its value in ``labels`` (-1 when not there)."""
-    pos = pd.Index(list(labels), dtype=object).get_indexer(cat.cat.categories.to_numpy(dtype=object))
+    if not isinstance(labels, pd.Index):
+        labels = pd.Index(list(labels), dtype=object)
+    pos = labels.get_indexer(cat.cat.categories.to_numpy(dtype=object))
     return np.append(pos, -1)[cat.cat.codes.to_numpy()] if len(cat) else np.zeros(0, "int64")
 
 
@@ -90,8 +92,10 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
     single = [k for k, n in leaves.items() if n.method.kind in ("entered", "ballot")]
     if len(s) and single:
         once = s["indicator"].isin(single).to_numpy()
-        key = s["code"].to_numpy() * (len(ind.cat.categories) + 1) + ind.cat.codes.to_numpy()
-        dup = once & pd.Series(key).duplicated(keep=False).to_numpy()
+        width = len(ind.cat.categories) + 1
+        key = (s["code"].to_numpy() + 1) * width + ind.cat.codes.to_numpy()
+        key = np.where(once, key, 0)
+        dup = once & (np.bincount(key, minlength=1)[key] > 1)
         report_rows(errors, "scores", "indicator", dup, off,
                     "entered more than once for this appraisee and indicator")
     for key, node in leaves.items():

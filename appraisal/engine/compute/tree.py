@@ -135,21 +135,20 @@ def _score_ballot(ts: TreeScores, node, ballots: Long, ecodes: np.ndarray, evals
     codes = ballots.code[idx]
     vals = ballots.value[idx]
     if m.rater_groups:
+        G = len(m.rater_groups)
         grp = ballots.label_pos(idx, [g.key for g in m.rater_groups])
-        num = np.zeros(n)
-        wsum = np.zeros(n)
-        total_w = 0.0
+        slot = codes * G + grp  # one bincount for every (appraisee, group)
+        k_all = np.bincount(slot, minlength=n * G)[: n * G].reshape(n, G)
+        s_all = exact_sum(slot, vals, n * G).reshape(n, G)
+        w = np.array([g.weight for g in m.rater_groups])
+        present = k_all > 0
+        means = np.divide(s_all, k_all, out=np.zeros((n, G)), where=present)
         for gi, g in enumerate(m.rater_groups):
-            sel = grp == gi
-            k = count_per(codes[sel], n)
-            mean = np.divide(exact_sum(codes[sel], vals[sel], n), k, out=np.zeros(n), where=k > 0)
-            present = k > 0
-            ts.detail[f"ballot_{key}_{g.key}"] = np.where(present, mean, np.nan)
-            ts.detail[f"ballots_{key}_{g.key}_n"] = k
-            num += np.where(present, mean * g.weight, 0.0)
-            wsum += np.where(present, g.weight, 0.0)
-            total_w += g.weight
-        denom = wsum if m.redistribute_missing else np.full(n, total_w)
+            ts.detail[f"ballot_{key}_{g.key}"] = np.where(present[:, gi], means[:, gi], np.nan)
+            ts.detail[f"ballots_{key}_{g.key}_n"] = k_all[:, gi]
+        num = (means * w).sum(axis=1)
+        wsum = (present * w).sum(axis=1)
+        denom = wsum if m.redistribute_missing else np.full(n, w.sum())
         combined = np.divide(num, denom, out=np.zeros(n), where=denom > 0)
         have = wsum > 0
         ts.detail[f"ballot_{key}_weight_present"] = wsum
