@@ -12,39 +12,54 @@ from ..scheme import Scheme
 
 
 def fmt(x, prec: int = 2) -> np.ndarray:
-    """Numbers as short strings: 9.50 → '9.5', 10.00 → '10'."""
-    arr = np.asarray(x, dtype="float64")
-    s = np.char.mod(f"%.{prec}f", np.nan_to_num(arr))
+    """Numbers as short strings: 9.50 → '9.5', 10.00 → '10' (formats each distinct
+    value once)."""
+    arr = np.nan_to_num(np.asarray(x, dtype="float64"))
+    codes, uniq = pd.factorize(arr)
+    s = np.char.mod(f"%.{prec}f", uniq)
     if prec:
         s = np.char.rstrip(np.char.rstrip(s, "0"), ".")
-    return np.where(s == "-0", "0", s).astype(object)
+    s = np.where(s == "-0", "0", s).astype(object)
+    return s[codes] if len(codes) else s
 
 
 class _Rows:
-    def __init__(self, ids: np.ndarray):
-        self.ids = ids
-        self.blocks: list[pd.DataFrame] = []
-        self.seq = 0
+    """Explanation rows, collected block by block (one block per scheme element)."""
 
-    def add(self, kind: str, ref: str, zh, en, mask=None, ids=None) -> None:
-        ids = self.ids if ids is None else ids
-        n = len(ids)
-        zh = np.broadcast_to(np.asarray(zh, dtype=object), (n,))
-        en = np.broadcast_to(np.asarray(en, dtype=object), (n,))
-        m = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-        self.seq += 1
-        self.blocks.append(pd.DataFrame({"appraisee_id": ids[m], "seq": self.seq, "kind": kind,
-                                         "ref": ref, "zh": zh[m], "en": en[m]}))
+    def __init__(self, n: int, ids: np.ndarray):
+        self.n = n
+        self.ids = ids
+        self.blocks: list[tuple] = []
+
+    def add(self, kind: str, ref: str, zh, en, mask=None, codes=None) -> None:
+        codes = np.arange(self.n) if codes is None else codes
+        k = len(codes)
+        zh = np.broadcast_to(np.asarray(zh, dtype=object), (k,))
+        en = np.broadcast_to(np.asarray(en, dtype=object), (k,))
+        m = np.ones(k, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        if m.any():
+            self.blocks.append((codes[m], len(self.blocks), kind, ref, zh[m], en[m]))
 
     def frame(self) -> pd.DataFrame:
+        cols = ["appraisee_id", "seq", "kind", "ref", "zh", "en"]
         if not self.blocks:
-            return pd.DataFrame(columns=["appraisee_id", "seq", "kind", "ref", "zh", "en"])
-        out = pd.concat(self.blocks, ignore_index=True)
-        out = out.sort_values(["appraisee_id", "seq"], kind="stable").reset_index(drop=True)
-        out["seq"] = out.groupby("appraisee_id").cumcount() + 1
-        for c in ("appraisee_id", "kind", "ref", "zh", "en"):
-            out[c] = out[c].astype("str")
-        return out
+            return pd.DataFrame({c: pd.Series(dtype="str" if c != "seq" else "int64") for c in cols})
+        codes = np.concatenate([b[0] for b in self.blocks])
+        block = np.concatenate([np.full(len(b[0]), b[1]) for b in self.blocks])
+        kinds = np.array([b[2] for b in self.blocks], dtype=object)
+        refs = np.array([b[3] for b in self.blocks], dtype=object)
+        zh = np.concatenate([b[4] for b in self.blocks])
+        en = np.concatenate([b[5] for b in self.blocks])
+        order = np.lexsort((block, codes))
+        codes, block = codes[order], block[order]
+        starts = np.r_[True, codes[1:] != codes[:-1]]
+        first = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
+        seq = np.arange(len(codes)) - first + 1
+        return pd.DataFrame({"appraisee_id": pd.array(self.ids[codes], dtype="str"), "seq": seq,
+                             "kind": pd.array(kinds[block], dtype="str"),
+                             "ref": pd.array(refs[block], dtype="str"),
+                             "zh": pd.array(zh[order], dtype="str"),
+                             "en": pd.array(en[order], dtype="str")})
 
 
 def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p) -> pd.DataFrame:
@@ -52,7 +67,11 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
     f = frame.sort_values("appraisee_id").reset_index(drop=True)  # = prepared order
     ids = f["appraisee_id"].to_numpy(dtype=object)
     ranked = f["position"].to_numpy() > 0
-    R = _Rows(ids)
+    R = _Rows(len(ids), ids)
+    id_index = pd.Index(ids, dtype=object)
+
+    def code_of(values) -> np.ndarray:
+        return id_index.get_indexer(np.asarray(values, dtype=object))
 
     # indicators ----------------------------------------------------------------------------
     for path, node in scheme.nodes():
@@ -121,6 +140,25 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
         sign = "+" if r.kind == "bonus" else "−"
         R.add("adjustment", f"adjustments.rules.{r.key}", f"{r.name_zh}: {sign}" + fmt(p_rule, prec),
               f"{r.name_en}: {sign}" + fmt(p_rule, prec), (p_rule > 0) & ranked)
+    # one row per adjustment claim ----------------------------------------------------------
+    if len(claims):
+        c = claims
+        rules = {r.key: r for r in scheme.adjustments.rules}
+        zh_name = c["rule"].map({k: r.name_zh for k, r in rules.items()}).to_numpy(dtype=object)
+        en_name = c["rule"].map({k: r.name_en for k, r in rules.items()}).to_numpy(dtype=object)
+        sign = np.where(c["kind"].to_numpy() == "bonus", "+", "−")
+        lvl = np.where(c["level"].to_numpy() != "", " [" + c["level"].to_numpy(dtype=object) + "]", "")
+        key = np.where(c["dedup_key"].to_numpy() != "", " (" + c["dedup_key"].to_numpy(dtype=object) + ")", "")
+        reason = c["reason"].to_numpy(dtype=object)
+        zh_reason = np.select([reason == "unverified", np.char.startswith(reason.astype(str), "duplicate"),
+                               reason == "shared"], ["未核实, 不计", "同一项目按最高级别计一次, 本条不计",
+                                                     "多个单位共享, 折算"], "")
+        R.add("claim", "adjustments.claims",
+              "  " + zh_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
+              + fmt(c["points_after_sharing"], prec) + " " + zh_reason,
+              "  " + en_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
+              + fmt(c["points_after_sharing"], prec) + " " + reason,
+              codes=code_of(c["appraisee_id"]))
     adj = scheme.adjustments
     for label, cap, kzh, ken in (("bonus", adj.bonus_cap, "加分", "bonus"),
                                  ("penalty", adj.penalty_cap, "扣分", "penalty")):
@@ -151,7 +189,8 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
                                           ("unit head cannot be excellent", eff.head_not_excellent)) if on)
         R.add("veto", f"vetoes.{v.key}", f"一票否决: {v.name_zh} → {zh_e}",
               f"veto: {v.name_en} → {en_e}",
-              np.isin(ids, p.vetoes.loc[p.vetoes["veto"] == v.key, "appraisee_id"].to_numpy()))
+              np.isin(np.arange(len(ids)),
+                      code_of(p.vetoes.loc[(p.vetoes["veto"] == v.key).to_numpy(), "appraisee_id"])))
     grp = f["group"].to_numpy(dtype=object)
     R.add("rank", "ranking", "组 " + grp + " 内排名 " + fmt(f["rank"].astype("float64").fillna(0), 0) + " / "
           + fmt(f["group_size"], 0) + " (顺位 " + fmt(f["position"], 0) + ")",
@@ -183,23 +222,4 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
         R.add("flag", f"flags.{fl.key}", f"警示: {fl.name_zh} → {fl.action_zh}",
               f"flag: {fl.name_en} → {fl.action_en}", f[f"flag_{fl.key}"].to_numpy(dtype=bool))
 
-    # one row per adjustment claim ----------------------------------------------------------
-    if len(claims):
-        c = claims
-        rules = {r.key: r for r in scheme.adjustments.rules}
-        zh_name = c["rule"].map({k: r.name_zh for k, r in rules.items()}).to_numpy(dtype=object)
-        en_name = c["rule"].map({k: r.name_en for k, r in rules.items()}).to_numpy(dtype=object)
-        sign = np.where(c["kind"].to_numpy() == "bonus", "+", "−")
-        lvl = np.where(c["level"].to_numpy() != "", " [" + c["level"].to_numpy(dtype=object) + "]", "")
-        key = np.where(c["dedup_key"].to_numpy() != "", " (" + c["dedup_key"].to_numpy(dtype=object) + ")", "")
-        reason = c["reason"].to_numpy(dtype=object)
-        zh_reason = np.select([reason == "unverified", np.char.startswith(reason.astype(str), "duplicate"),
-                               reason == "shared"], ["未核实, 不计", "同一项目按最高级别计一次, 本条不计",
-                                                     "多个单位共享, 折算"], "")
-        R.add("claim", "adjustments.claims",
-              "  " + zh_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
-              + fmt(c["points_after_sharing"], prec) + " " + zh_reason,
-              "  " + en_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
-              + fmt(c["points_after_sharing"], prec) + " " + reason,
-              ids=c["appraisee_id"].to_numpy(dtype=object))
     return R.frame()
