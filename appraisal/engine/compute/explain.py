@@ -153,11 +153,16 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
         zh_reason = np.select([reason == "unverified", np.char.startswith(reason.astype(str), "duplicate"),
                                reason == "shared"], ["未核实, 不计", "同一项目按最高级别计一次, 本条不计",
                                                      "多个单位共享, 折算"], "")
+        ev = c["evidence"].to_numpy(dtype=object)
+        ev_zh = np.where(ev != "", "; 依据: " + ev, "")
+        ev_en = np.where(ev != "", "; evidence: " + ev, "")
+        zh_reason = np.where(zh_reason != "", " (" + zh_reason.astype(object) + ")", "")
+        en_reason = np.where(reason != "", " (" + reason + ")", "")
         R.add("claim", "adjustments.claims",
               "  " + zh_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
-              + fmt(c["points_after_sharing"], prec) + " " + zh_reason,
+              + fmt(c["points_after_sharing"], prec) + zh_reason + ev_zh,
               "  " + en_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
-              + fmt(c["points_after_sharing"], prec) + " " + reason,
+              + fmt(c["points_after_sharing"], prec) + en_reason + ev_en,
               codes=code_of(c["appraisee_id"]))
     adj = scheme.adjustments
     for label, cap, kzh, ken in (("bonus", adj.bonus_cap, "加分", "bonus"),
