@@ -82,8 +82,33 @@ def _scoped(*roles: Role, everywhere: Iterable[Role] = (), self_ok: bool = False
     return rule
 
 
+def _assessor_of(user, obj) -> bool:
+    """The user holds an assessor grant on the department that assesses ``obj``
+    (an object exposing ``assessor_unit_id``: a score cell, a claim's rule)."""
+    unit_id = getattr(obj, "assessor_unit_id", None)
+    return unit_id is not None and any(g.org_unit_id == unit_id for g in grants_of(user, Role.ASSESSOR))
+
+
+def _assessing(*scoped_roles: Role) -> Rule:
+    """Office always; assessors on what their department assesses; ``scoped_roles``
+    inside their subtree. With no object: holds any of those roles."""
+
+    def rule(user, obj=None) -> bool:
+        if has_role(user, Role.OFFICE_ADMIN):
+            return True
+        if obj is None:
+            return has_role(user, Role.ASSESSOR, *scoped_roles)
+        return _assessor_of(user, obj) or in_scope(user, obj, *scoped_roles)
+
+    return rule
+
+
 # ---------------------------------------------------------------------------
 # The rules
+#
+# Objects are judged by what they expose: ``unit_path`` (the unit they belong
+# to, for subtree scopes), ``user_id`` (the person themself) and
+# ``assessor_unit_id`` (the department that assesses them).
 # ---------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -100,6 +125,35 @@ RULES: dict[str, Rule] = {
     "people.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
     "people.edit": _scoped(Role.UNIT_ADMIN),
     "roster.import": _scoped(Role.UNIT_ADMIN),
+    # schemes: the office's own; a unit admin's staff schemes inside their unit
+    "schemes.view": _scoped(Role.UNIT_ADMIN, Role.SECTOR_LEAD, everywhere=(Role.ASSESSOR,)),
+    "schemes.manage": _office,
+    "schemes.unit_manage": _scoped(Role.UNIT_ADMIN),
+    # cycles: everyone sees the cycle they take part in; the office runs it
+    "cycles.view": _any_tenant_user,
+    "cycles.manage": _office,
+    # responsibility letters: the unit drafts, its sector group reviews
+    "letters.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,)),
+    "letters.edit": _scoped(Role.UNIT_ADMIN),
+    "letters.review": _scoped(Role.SECTOR_LEAD),
+    # scores: assessors on their indicators for every unit, sector leads on their
+    # departments' business items
+    "scores.view": _assessing(Role.SECTOR_LEAD),
+    "scores.enter": _assessing(Role.SECTOR_LEAD),
+    # adjustments and vetoes
+    "claims.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
+    "claims.create": _scoped(Role.UNIT_ADMIN, self_ok=True),
+    "claims.verify": _assessing(),
+    "penalties.record": _assessing(),
+    "vetoes.record": _office,
+    "vetoes.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
+    # self-reports: written by the appraisee (a unit's by its admin), read by those who score
+    "self_report.edit": _scoped(Role.UNIT_ADMIN, self_ok=True),
+    "self_report.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
+    # democratic evaluation: the office (or a unit admin for their staff) runs it;
+    # eligibility to vote is the ballot service's to check
+    "ballots.manage": _scoped(Role.UNIT_ADMIN),
+    "ballots.vote": _any_tenant_user,
 }
 
 PUBLIC = "public"

@@ -1,0 +1,106 @@
+"""Democratic evaluation (民主测评), anonymous by construction.
+
+Who has voted (``voters``) and what was voted (``ballots``, ``ballot_lines``)
+are separate tables with nothing to join them: a ballot has a random id, its
+rater group and the day it was cast — no voter id, no sequence number, no
+time finer than the day. When the evaluation closes, ballots are rewritten in
+random order under new random ids, so not even the physical order of rows
+links them to the voters.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
+from appraisal.platform.models import _enum
+
+
+class EvaluationStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Evaluation(TenantScoped, db.Model):
+    __tablename__ = "evaluations"
+    __table_args__ = (Index(None, "tenant_id", "cycle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    population_id: Mapped[int] = mapped_column(ForeignKey("populations.id"))
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))  # unit admin's own
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[EvaluationStatus] = mapped_column(_enum(EvaluationStatus, "evaluation_status"),
+                                                     default=EvaluationStatus.DRAFT)
+    # anonymity settings: frozen once the first ballot is in
+    scale: Mapped[str] = mapped_column(String(16), default="score")  # "score" 0-100 or "grade"
+    grade_values: Mapped[dict] = mapped_column(JSON, default=dict)  # e.g. {"优秀": 95, "称职": 80, ...}
+    min_group_size: Mapped[int] = mapped_column(Integer, default=3)
+    small_group_policy: Mapped[str] = mapped_column(String(16), default="merge")  # merge | drop
+    settings_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RaterGroup(TenantScoped, db.Model):
+    __tablename__ = "rater_groups"
+    __table_args__ = (UniqueConstraint("tenant_id", "evaluation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    key: Mapped[str] = mapped_column(String(64))  # the scheme's rater-group key
+    name: Mapped[str] = mapped_column(String(100))
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+
+
+class Voter(TenantScoped, db.Model):
+    """An eligible voter and whether they have voted — nothing about how."""
+
+    __tablename__ = "voters"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "evaluation_id", "person_id"),
+        UniqueConstraint("tenant_id", "evaluation_id", "code_hash"),
+        Index(None, "tenant_id", "evaluation_id", "rater_group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # in-app voters
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # one-time code for a live meeting
+    label: Mapped[str] = mapped_column(String(100), default="")  # e.g. printed slip number
+    has_voted: Mapped[bool] = mapped_column(Boolean, default=False)
+    voted_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Ballot(TenantScoped, db.Model):
+    """One cast ballot: no voter, no sequence, only the day."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (Index(None, "tenant_id", "evaluation_id", "rater_group_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    cast_on: Mapped[date] = mapped_column(Date)
+
+
+class BallotLine(TenantScoped, db.Model):
+    __tablename__ = "ballot_lines"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ballot_id", "appraisee_id"),
+        Index(None, "tenant_id", "appraisee_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
+    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id"))
+    appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
