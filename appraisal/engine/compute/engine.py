@@ -145,11 +145,16 @@ def _band_rule(i: int, b) -> str:
 
 
 def _groups(scheme: Scheme, frame: pd.DataFrame) -> pd.DataFrame:
-    ranked = frame.loc[frame["position"] > 0]
-    agg = {"size": ("appraisee_id", "count")}
+    """One row per ranking group: size, and places/given per quota (numpy bincounts)."""
+    ranked = (frame["position"] > 0).to_numpy()
+    codes, labels = pd.factorize(frame["group"].to_numpy(dtype=object)[ranked], sort=True)
+    k = len(labels)
+    out = {"group": pd.array(np.asarray(labels, dtype=object), dtype="str"),
+           "size": np.bincount(codes, minlength=k)}
     for q in scheme.quotas:
-        agg[f"{q.key}_places"] = (f"quota_{q.key}_places", "max")
-        agg[f"{q.key}_given"] = (f"quota_{q.key}", "sum")
-    if not len(ranked):
-        return pd.DataFrame(columns=["group", *agg])
-    return ranked.groupby("group", sort=True).agg(**agg).reset_index()
+        places = np.zeros(k, dtype="int64")
+        np.maximum.at(places, codes, frame[f"quota_{q.key}_places"].to_numpy()[ranked])
+        out[f"{q.key}_places"] = places
+        out[f"{q.key}_given"] = np.bincount(
+            codes, weights=frame[f"quota_{q.key}"].to_numpy()[ranked], minlength=k).astype("int64")
+    return pd.DataFrame(out)

@@ -137,7 +137,7 @@ def to_category(s: pd.Series) -> pd.Series:
     labels = _labels(np.asarray(uniq, dtype=object))
     inv, cats = pd.factorize(np.append(labels, "").astype(object))
     final = np.where(codes >= 0, inv[np.maximum(codes, 0)], inv[-1]) if len(codes) else codes
-    return pd.Series(pd.Categorical.from_codes(final.astype("int64"),
+    return pd.Series(pd.Categorical.from_codes(final.astype("int32"), validate=False,
                                                categories=pd.Index(cats, dtype=object)),
                      index=s.index)
 
