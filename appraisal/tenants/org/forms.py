@@ -90,7 +90,7 @@ class LinkUserForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("名册文件"), validators=[
         FileRequired(_l("请选择要导入的文件")),
-        FileAllowed(["xlsx", "csv"], _l("只支持 .xlsx 或 .csv 文件")),
+        FileAllowed(["xlsx", "csv", "xls"], _l("只支持 .xlsx 或 .csv 文件")),
     ])
 
 

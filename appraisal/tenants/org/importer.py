@@ -330,17 +330,17 @@ def _parse_int(text: str) -> int | None:
     return int(number)
 
 
-def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]]]:
+def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any], bool]]:
+    """Each row's valid values, and whether the whole row is valid."""
     vocab: dict[str, tuple[dict, str]] = {
         "kind": (UNIT_KIND_VOCABULARY, "类型应为：考核办、分口考核组、部门、区县、科室"),
         "category": (CATEGORY_VOCABULARY, "类别应为：市管干部、县级干部、科级及以下、一般干部、见习人员、挂职干部"),
         "leader_role": (LEADER_VOCABULARY, "领导职务应为：主要领导、副职、无（或留空）"),
     }
-    for column in COLUMNS[table.kind]:
-        if column.required and column.key not in table.columns:
-            check.add(table, table.header_row, column.key,
-                      f"缺少必填列“{column.header}”")
-    if any(c.required and c.key not in table.columns for c in COLUMNS[table.kind]):
+    missing = [c for c in COLUMNS[table.kind] if c.required and c.key not in table.columns]
+    for column in missing:
+        check.add(table, table.header_row, column.key, f"缺少必填列“{column.header}”")
+    if missing:
         return []
     parsed = []
     for number, cells in table.rows:
@@ -349,53 +349,52 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
         for key, (index, _header) in table.columns.items():
             column = _column(table.kind, key)
             text = cells[index] if index < len(cells) else ""
+            problem = None
             if not text:
                 if column.required:
-                    check.add(table, number, key, "必填项为空")
-                    ok = False
-                    continue
-                values[key] = {"sort_order": 0, "leader_role": LeaderRole.NONE}.get(key, "")
-                continue
-            if column.max_length and len(text) > column.max_length:
-                check.add(table, number, key, f"不能超过 {column.max_length} 个字符（现有 {len(text)} 个）", text)
-                ok = False
-                continue
-            if key in ("code", "parent_code", "unit_code", "staff_no") and not CODE_RE.match(text):
-                check.add(table, number, key, "只能包含字母、数字和 - _ .", text)
-                ok = False
-                continue
-            if key in vocab:
-                table_, message = vocab[key]
-                member = table_.get(text.lower())
+                    problem = "必填项为空"
+                else:
+                    values[key] = {"sort_order": 0, "leader_role": LeaderRole.NONE}.get(key, "")
+            elif column.max_length and len(text) > column.max_length:
+                problem = f"不能超过 {column.max_length} 个字符（现有 {len(text)} 个）"
+            elif key in ("code", "parent_code", "unit_code", "staff_no") and not CODE_RE.match(text):
+                problem = "只能包含字母、数字和 - _ ."
+            elif key in vocab:
+                words, message = vocab[key]
+                member = words.get(text.lower())
                 if member is None:
-                    check.add(table, number, key, message, text)
-                    ok = False
-                    continue
-                values[key] = member
+                    problem = message
+                else:
+                    values[key] = member
             elif key == "sort_order":
                 number_value = _parse_int(text)
                 if number_value is None:
-                    check.add(table, number, key, "排序应为 -99999 到 99999 之间的整数", text)
-                    ok = False
-                    continue
-                values[key] = number_value
+                    problem = "排序应为 -99999 到 99999 之间的整数"
+                else:
+                    values[key] = number_value
             else:
                 values[key] = text
-        if ok:
-            parsed.append((number, values))
+            if problem is not None:
+                check.add(table, number, key, problem, text)
+                ok = False
+        parsed.append((number, values, ok))
     return parsed
 
 
 def _duplicates(table: Table, rows, key: str, seen: dict, check: _Checker, what: str) -> list:
+    """The valid rows whose ``key`` is not taken by an earlier row (valid or not)."""
     unique = []
-    for number, values in rows:
-        value = values[key]
+    for number, values, ok in rows:
+        value = values.get(key)
+        if value is None:
+            continue
         if value in seen:
             sheet, first = seen[value]
             where = f"第 {first} 行" if sheet == table.sheet else f"“{sheet}”表第 {first} 行"
             check.add(table, number, key, f"{what} {value} 与{where}重复", value)
-        else:
-            seen[value] = (table.sheet, number)
+            continue
+        seen[value] = (table.sheet, number)
+        if ok:
             unique.append((number, values))
     return unique
 
@@ -460,13 +459,13 @@ def plan_import(tables: list[Table], user) -> Plan:
         if code in broken:
             continue
         chain, cursor = [code], parent_of.get(code)
-        while cursor is not None and cursor not in chain and cursor not in broken:
+        while cursor is not None and cursor not in chain:
             chain.append(cursor)
             cursor = parent_of.get(cursor)
         if cursor is not None and cursor in chain:
-            loop = chain[chain.index(cursor):] + [cursor]
-            check.add(table, number, "parent_code", "上级关系形成循环：" + " → ".join(loop),
-                      values.get("parent_code", ""))
+            if cursor == code:  # this unit is on the loop (units leading into it are not reported)
+                check.add(table, number, "parent_code", "上级关系形成循环：" + " → ".join(chain + [code]),
+                          values.get("parent_code", ""))
             broken.add(code)
 
     # -- rights: where each unit ends up, and where it was -------------------
