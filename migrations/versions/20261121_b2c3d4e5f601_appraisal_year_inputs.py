@@ -3,7 +3,7 @@ letters, scores, adjustments, vetoes, self-reports, democratic evaluation.
 
 Revision ID: b2c3d4e5f601
 Revises: a5439c54e141
-Create Date: 2026-11-21 00:57:45.813470
+Create Date: 2026-11-21 00:58:41.931192
 
 """
 from alembic import op
@@ -148,6 +148,7 @@ def upgrade():
     sa.Column('scheme_version_id', sa.Integer(), nullable=False),
     sa.Column('owner_unit_id', sa.Integer(), nullable=True),
     sa.Column('selector', sa.JSON(), nullable=False),
+    sa.Column('assessors', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], name=op.f('fk_populations_cycle_id_cycles')),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
 from appraisal.platform.models import _enum
+from appraisal.tenants.org.models import Person
 from appraisal.tenants.schemes.models import AppraiseeKind
 
 
@@ -98,6 +99,8 @@ class Population(TenantScoped, db.Model):
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"))
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     selector: Mapped[dict] = mapped_column(JSON, default=dict)
+    # which department assesses which indicator: {indicator key: org unit id}
+    assessors: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     cycle: Mapped[Cycle] = relationship(back_populates="populations")
@@ -134,3 +137,9 @@ class Appraisee(TenantScoped, db.Model):
     excluded_reason: Mapped[str] = mapped_column(Text, default="")
 
     population: Mapped[Population] = relationship(back_populates="appraisees")
+    person: Mapped["Person | None"] = relationship("Person")
+
+    @property
+    def user_id(self) -> int | None:
+        """The login of the person appraised (for "themselves" permissions)."""
+        return self.person.user_id if self.person is not None else None

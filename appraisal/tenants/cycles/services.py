@@ -1,0 +1,219 @@
+"""Cycles: creating them, their populations and appraisees, moving phases.
+
+Each phase allows only its own actions: features ask :func:`require_phase`
+before they write. A final cycle is read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from appraisal.platform import audit
+from appraisal.platform.db import db, utcnow
+from appraisal.tenants.cycles.models import (
+    Appraisee,
+    Cycle,
+    CyclePhaseDate,
+    Phase,
+    PhaseChange,
+    Population,
+)
+from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, PersonCategory, UnitKind
+from appraisal.tenants.schemes.models import AppraiseeKind, SchemeVersion
+
+#: Which phases allow which action. Everything else is refused with a clear reason.
+PHASE_ACTIONS: dict[str, frozenset[Phase]] = {
+    "populations.edit": frozenset({Phase.TARGET_SETTING}),
+    "letters.edit": frozenset({Phase.TARGET_SETTING}),
+    "letters.review": frozenset({Phase.TARGET_SETTING, Phase.TRACKING}),
+    "penalties.record": frozenset({Phase.TARGET_SETTING, Phase.TRACKING, Phase.SCORING}),
+    "claims.create": frozenset({Phase.TRACKING, Phase.SCORING}),
+    "claims.verify": frozenset({Phase.TRACKING, Phase.SCORING}),
+    "vetoes.record": frozenset({Phase.TRACKING, Phase.SCORING, Phase.COMPUTING}),
+    "notices.publish": frozenset({Phase.TRACKING, Phase.SCORING}),
+    "scores.enter": frozenset({Phase.SCORING}),
+    "self_report.edit": frozenset({Phase.SCORING}),
+    "ballots.manage": frozenset({Phase.TRACKING, Phase.SCORING}),
+    "ballots.vote": frozenset({Phase.SCORING}),
+    "results.compute": frozenset({Phase.COMPUTING, Phase.APPEALS}),
+    "results.publish": frozenset({Phase.COMPUTING}),
+    "appeals.file": frozenset({Phase.PUBLICITY, Phase.APPEALS}),
+    "appeals.answer": frozenset({Phase.PUBLICITY, Phase.APPEALS}),
+    # upheld appeals correct inputs through the normal screens
+    "inputs.correct": frozenset({Phase.APPEALS}),
+}
+
+PHASE_LABELS_ZH = {
+    Phase.TARGET_SETTING: "目标制定", Phase.TRACKING: "过程跟踪", Phase.SCORING: "年终评分",
+    Phase.COMPUTING: "计算", Phase.PUBLICITY: "公示", Phase.APPEALS: "复核", Phase.FINAL: "归档",
+}
+
+
+class CycleError(ValueError):
+    """A user-facing reason why a cycle operation was refused."""
+
+
+class PhaseError(CycleError):
+    pass
+
+
+def _actor_id() -> int | None:
+    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+    return None if user is None or getattr(user, "is_operator", False) else user.id
+
+
+def phase_allows(cycle: Cycle, action: str) -> bool:
+    return cycle.phase in PHASE_ACTIONS[action]
+
+
+def require_phase(cycle: Cycle, action: str, *, also_in_appeals: bool = False) -> None:
+    """Refuse ``action`` unless the cycle's phase allows it.
+
+    ``also_in_appeals``: an input correction after an upheld appeal.
+    """
+    if cycle.phase == Phase.FINAL:
+        raise PhaseError(f"{cycle.name} 已归档，只能查看")
+    if phase_allows(cycle, action) or (also_in_appeals and cycle.phase == Phase.APPEALS):
+        return
+    allowed = "、".join(PHASE_LABELS_ZH[p] for p in Phase if p in PHASE_ACTIONS[action])
+    raise PhaseError(f"当前阶段为“{PHASE_LABELS_ZH[cycle.phase]}”，此操作只能在“{allowed}”阶段进行")
+
+
+# ---------------------------------------------------------------------------
+# Cycles and phases
+# ---------------------------------------------------------------------------
+
+
+def create_cycle(*, year: int, name: str, letters_due: date | None = None,
+                 previous: Cycle | None = None) -> Cycle:
+    if not 2000 <= year <= 2100:
+        raise CycleError("考核年度须在 2000–2100 之间")
+    if db.session.scalar(select(Cycle).where(Cycle.year == year, Cycle.name == name.strip())):
+        raise CycleError(f"{year} 年已有名为“{name}”的考核")
+    cycle = Cycle(year=year, name=name.strip(), letters_due=letters_due or date(year, 3, 15),
+                  previous_cycle_id=previous.id if previous else None)
+    db.session.add(cycle)
+    db.session.flush()
+    for phase in Phase:
+        db.session.add(CyclePhaseDate(cycle_id=cycle.id, phase=phase))
+    audit.record("cycle.create", cycle, after=audit.snapshot(cycle), label=cycle.name)
+    return cycle
+
+
+def set_phase_dates(cycle: Cycle, dates: dict[Phase, tuple[date | None, date | None]]) -> None:
+    rows = {row.phase: row for row in db.session.scalars(
+        select(CyclePhaseDate).where(CyclePhaseDate.cycle_id == cycle.id))}
+    changes = {}
+    for phase, (starts, ends) in dates.items():
+        if starts and ends and ends < starts:
+            raise CycleError(f"“{PHASE_LABELS_ZH[phase]}”的结束日期早于开始日期")
+        row = rows[phase]
+        if (row.starts_on, row.ends_on) != (starts, ends):
+            changes[phase.value] = [str(starts or ""), str(ends or "")]
+            row.starts_on, row.ends_on = starts, ends
+    if changes:
+        audit.record("cycle.dates", cycle, after=changes, label=cycle.name)
+
+
+def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
+    """Forward one phase at a time; back to any earlier phase with a reason, before final."""
+    current = cycle.phase
+    if current == Phase.FINAL:
+        raise PhaseError("已归档的考核年度不能再变更阶段")
+    if to.index == current.index + 1:
+        pass
+    elif to.index < current.index:
+        if not reason.strip():
+            raise PhaseError("退回到之前的阶段必须填写原因")
+    else:
+        raise PhaseError(f"只能前进到下一阶段“{PHASE_LABELS_ZH[Phase.ordered()[current.index + 1]]}”")
+    change = PhaseChange(cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(),
+                         actor_user_id=_actor_id())
+    db.session.add(change)
+    cycle.phase = to
+    if to == Phase.FINAL:
+        cycle.finalised_at = utcnow()
+    audit.record("cycle.phase", cycle, before={"phase": current.value},
+                 after={"phase": to.value, "reason": reason.strip()}, label=cycle.name)
+    return change
+
+
+# ---------------------------------------------------------------------------
+# Populations and appraisees
+# ---------------------------------------------------------------------------
+
+
+def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
+                   selector: dict, owner_unit: OrgUnit | None = None,
+                   assessors: dict[str, int] | None = None) -> Population:
+    """Create a population and snapshot its appraisees from the org tree.
+
+    ``selector`` for units: ``{"unit_kinds": ["department"], "under": unit_id?,
+    "ranking": "parent" | "kind" | "all"}``; for people: ``{"categories":
+    [...], "under": unit_id?, "ranking": "category" | "unit" | "all"}``.
+    """
+    require_phase(cycle, "populations.edit")
+    if db.session.scalar(select(Population).where(Population.cycle_id == cycle.id, Population.key == key)):
+        raise CycleError(f"本年度已有标识为 {key} 的考核对象群体")
+    kind = version.scheme.appraisee_kind
+    population = Population(cycle_id=cycle.id, key=key, name=name, appraisee_kind=kind,
+                            scheme_version_id=version.id, owner_unit_id=owner_unit.id if owner_unit else None,
+                            selector=selector, assessors=assessors or {})
+    db.session.add(population)
+    db.session.flush()
+    members = _unit_members(selector) if kind == AppraiseeKind.UNIT else _person_members(selector)
+    if not members:
+        raise CycleError("按所选条件没有找到任何考核对象")
+    db.session.add_all(Appraisee(cycle_id=cycle.id, population_id=population.id, **m) for m in members)
+    db.session.flush()
+    audit.record("population.create", population,
+                 after={"name": name, "scheme_version": version.id, "selector": selector,
+                        "appraisees": len(members)}, label=name)
+    return population
+
+
+def _under(stmt, column_path, under: int | None):
+    if under:
+        return stmt.where(column_path.contains(f"/{int(under)}/"))
+    return stmt
+
+
+def _unit_members(selector: dict) -> list[dict]:
+    kinds = [UnitKind(k) for k in selector.get("unit_kinds", ["department"])]
+    stmt = select(OrgUnit).where(OrgUnit.kind.in_(kinds), OrgUnit.active.is_(True)) \
+        .order_by(OrgUnit.path, OrgUnit.sort_order, OrgUnit.code)
+    units = list(db.session.scalars(_under(stmt, OrgUnit.path, selector.get("under"))))
+    parents = {u.id: u for u in db.session.scalars(
+        select(OrgUnit).where(OrgUnit.id.in_({u.parent_id for u in units if u.parent_id})))}
+    ranking = selector.get("ranking", "parent")
+
+    def group(unit: OrgUnit) -> str:
+        if ranking == "parent" and unit.parent_id in parents:
+            return parents[unit.parent_id].name
+        if ranking == "kind":
+            return unit.kind.value
+        return ""
+
+    return [dict(subject_key=f"u:{u.id}", org_unit_id=u.id, unit_id=u.id, unit_path=u.path, name=u.name,
+                 ranking_group=group(u), category=u.kind.value, sort_order=i)
+            for i, u in enumerate(units)]
+
+
+def _person_members(selector: dict) -> list[dict]:
+    categories = [PersonCategory(c) for c in selector.get("categories", [c.value for c in PersonCategory])]
+    stmt = (select(Person, OrgUnit).join(OrgUnit, Person.unit_id == OrgUnit.id)
+            .where(Person.category.in_(categories), Person.active.is_(True))
+            .order_by(OrgUnit.path, Person.sort_order, Person.staff_no))
+    rows = list(db.session.execute(_under(stmt, OrgUnit.path, selector.get("under"))))
+    ranking = selector.get("ranking", "category")
+
+    def group(person: Person, unit: OrgUnit) -> str:
+        return {"category": person.category.value, "unit": unit.name}.get(ranking, "")
+
+    return [dict(subject_key=f"p:{p.id}", person_id=p.id, unit_id=u.id, unit_path=u.path, name=p.name,
+                 ranking_group=group(p, u), category=p.category.value,
+                 is_unit_head=p.leader_role == LeaderRole.PRINCIPAL, sort_order=i)
+            for i, (p, u) in enumerate(rows)]

@@ -1,0 +1,87 @@
+"""A small appraisal year for feature tests: ``year`` gives a tenant with an
+office, two sector groups, five departments (one of them the organisation
+department, assessor of party building), people in them, the municipal
+departments scheme (template A) and a county-level staff scheme (template C)
+adopted, and a cycle with two populations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from appraisal.platform.db import db
+from appraisal.platform.tenancy import tenant_scope
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.org import services as org
+from appraisal.tenants.schemes import services as schemes
+
+
+@dataclass
+class Year:
+    tenant: object
+    ids: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+
+
+def build_year(tenant, make_user, *, prefix: str = "") -> Year:
+    year = Year(tenant=tenant)
+    with tenant_scope(tenant):
+        office = org.create_unit(code=f"{prefix}OFF", name=f"{prefix}市考核办", kind="office")
+        sg1 = org.create_unit(code=f"{prefix}SG1", name=f"{prefix}综合经济组", kind="sector_group", parent=office)
+        sg2 = org.create_unit(code=f"{prefix}SG2", name=f"{prefix}社会事业组", kind="sector_group", parent=office)
+        depts = [
+            org.create_unit(code=f"{prefix}D{i}", name=f"{prefix}{name}", kind="department", parent=parent)
+            for i, (name, parent) in enumerate(
+                [("市财政局", sg1), ("市发改委", sg1), ("市委组织部", sg1), ("市教育局", sg2), ("市卫健委", sg2)], 1)
+        ]
+        people = []
+        for d in depts:
+            for j in range(3):
+                people.append(org.create_person(
+                    staff_no=f"{prefix}{d.code}-{j}", name=f"{prefix}{d.name[1:3]}{j}号", unit=d,
+                    category="county_level" if j == 0 else "section_level",
+                    leader_role="principal" if j == 0 else "none"))
+        a = schemes.adopt_template(template_key="A_municipal_departments", key="departments", name="市直部门考核")
+        c = schemes.adopt_template(template_key="C_county_level_cadres", key="county", name="县级干部考核",
+                                   allowed_for_units=True)
+        cycle = cycles.create_cycle(year=2026, name="2026年度目标管理考核")
+        dept_pop = cycles.add_population(cycle, key="departments", name="市直部门", version=a,
+                                         selector={"unit_kinds": ["department"], "ranking": "parent"},
+                                         assessors={"public.party_building": depts[2].id})
+        staff_pop = cycles.add_population(cycle, key="county", name="县级干部", version=c,
+                                          selector={"categories": ["county_level"], "ranking": "category"})
+        db.session.commit()
+        year.ids = {"office": office.id, "sg1": sg1.id, "sg2": sg2.id, "depts": [d.id for d in depts],
+                    "people": [p.id for p in people], "cycle": cycle.id, "dept_pop": dept_pop.id,
+                    "staff_pop": staff_pop.id, "scheme_a": a.id, "scheme_c": c.id}
+    year.users = {
+        "office_admin": make_user(tenant, "office_admin", email=f"{prefix or 'a'}office@example.cn"),
+        "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"),
+        "assessor": make_user(tenant, "assessor", unit=_Ref(year.ids["depts"][2]), email=f"{prefix or 'a'}assessor@example.cn"),
+        "unit_admin": make_user(tenant, "unit_admin", unit=_Ref(year.ids["depts"][0]), email=f"{prefix or 'a'}unit@example.cn"),
+        "staff": make_user(tenant, "staff", email=f"{prefix or 'a'}staff@example.cn"),
+    }
+    with tenant_scope(tenant):
+        from appraisal.tenants.org.models import Person
+
+        db.session.get(Person, year.ids["people"][1]).user_id = year.users["staff"].id
+        db.session.commit()
+    return year
+
+
+class _Ref:
+    def __init__(self, id_):
+        self.id = id_
+
+
+@pytest.fixture
+def year(make_tenant, make_user):
+    return build_year(make_tenant("city", "枣庄市考核办"), make_user)
+
+
+@pytest.fixture
+def other_year(make_tenant, make_user):
+    """The same shape in another tenant, for cross-tenant access tests."""
+    return build_year(make_tenant("other", "滕州市考核办"), make_user, prefix="B")
