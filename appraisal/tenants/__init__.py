@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 MODEL_MODULES = ("org", "schemes", "cycles", "letters", "scoring", "ballots")
+VIEW_MODULES = ("home", "org", "users", "schemes", "cycles", "letters", "scoring", "ballots", "results")
 
 
 def register(app) -> None:
@@ -12,15 +13,16 @@ def register(app) -> None:
 
     for feature in MODEL_MODULES:  # every table is known to the metadata (and to Alembic)
         importlib.import_module(f"appraisal.tenants.{feature}.models")
+    from appraisal.platform.web import register_nav
     from appraisal.tenants import demo
-    from appraisal.tenants.home import views as home
-    from appraisal.tenants.org import views as org
-    from appraisal.tenants.users import views as users
 
-    for feature in (home, org, users):
-        app.register_blueprint(feature.bp)
-        if hasattr(feature, "NAV"):
-            from appraisal.platform.web import register_nav
-
-            register_nav(app, *feature.NAV)
+    for feature in VIEW_MODULES:
+        try:
+            views = importlib.import_module(f"appraisal.tenants.{feature}.views")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"appraisal.tenants.{feature}.views":
+                raise
+            continue  # a feature without screens yet
+        app.register_blueprint(views.bp)
+        register_nav(app, *getattr(views, "NAV", ()))
     demo.init_app(app)
