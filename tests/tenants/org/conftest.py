@@ -47,6 +47,13 @@ PEOPLE = [  # staff no, name, unit code, category, leader role
 ]
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch):
+    """scrypt costs ~0.1 s a hash and these tests make many users: hash cheaply here
+    (the platform's own tests cover the real method)."""
+    monkeypatch.setattr("appraisal.platform.models.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 def build_org(tenant) -> dict[str, int]:
     """Create UNITS and PEOPLE in ``tenant``; returns ids by code / staff no."""
     ids: dict[str, int] = {}
