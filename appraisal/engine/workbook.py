@@ -20,7 +20,7 @@ HEADER_ZH = {
     "rule": "加减分项", "level": "级别", "count": "次数", "dedup_key": "同一项目编号",
     "sharers": "共享单位数", "verified": "已核实", "evidence": "依据",
     "veto": "否决项", "note": "说明", "rater_group": "测评群体", "score": "分数",
-    "cycle": "考核年度", "composite": "综合得分", "grade": "等次",
+    "cycle": "考核年度", "composite": "综合得分", "grade": "等次", "grade_override": "外部评定等次",
 }
 #: Chinese names of the same column in a given table (where 名称 differs)
 HEADER_ZH_BY_TABLE = {("items", "name"): "项目名称", ("items", "item"): "项目编号",

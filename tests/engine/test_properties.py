@@ -9,7 +9,7 @@ from appraisal.engine.synthetic import synthetic_inputs
 
 TEMPLATES = {t.key: load_template(t.key) for t in list_templates()}
 KEYS = sorted(TEMPLATES)
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 cases = st.fixed_dictionaries({

@@ -62,3 +62,13 @@ def test_leaders_ranked_separately_with_entered_score_and_tiers_ten_percent_apar
     assert res.loc["s1", "award_amount"] == 10000
     assert res.loc["s2", "award_amount"] == 9000
     assert res.loc["L1", "award_amount"] == 9000
+
+
+def test_a_grade_given_from_outside_sets_the_prize():
+    # a seconded cadre (挂职干部) takes the city-wide grade: excellent → first prize, even
+    # though 15 % of a group of one rounds to 0 places
+    a = df("appraisee_id category grade_override", [("x1", "seconded", "excellent")])
+    r = run(T, a, ballots=df("appraisee_id rater_group score", [("x1", "staff", 70)]))
+    res = by_id(r).loc["x1"]
+    assert (res["grade"], res["award"], res["award_amount"]) == ("excellent", "first", 10000)
+    assert res["grade_rule"].startswith("grade_override")

@@ -81,3 +81,16 @@ def test_95_and_top_20_percent_and_veto():
     # basically competent → every annual bonus paid at 90 %
     assert res.loc["p01", "pay_percent"] == 90 and res.loc["p06", "pay_percent"] == 90
     assert res.loc["p02", "pay_percent"] == 100
+
+
+def test_business_deductions_are_shared_with_the_supervising_leader():
+    # p01 supervises p02 and p03.  p02: 1 late report (−1, shared: also −1 for p01);
+    # p03: 1 case revoked by a court (−5, personal: stays with p03).
+    ids, a, scores = staff(3)
+    a["supervisor_id"] = ["", "p01", "p01"]
+    ded = deductions([("p02", "business", "late_report", 1), ("p03", "business", "case_revoked", 1)])
+    r = run(T, a, scores=pd.concat([scores, ded]))
+    res = by_id(r)
+    assert res["score_business"].to_dict() == {"p01": 29, "p02": 29, "p03": 25}
+    ex = r.explanations
+    assert ex.loc[ex["appraisee_id"] == "p01", "en"].str.contains("shared from supervised").any()

@@ -112,3 +112,12 @@ def test_yaml_file_errors_name_the_file(tmp_path):
     with pytest.raises(SchemeErrors) as exc:
         load_scheme(broken)
     assert "not valid YAML" in str(exc.value) and "line" in str(exc.value)
+
+
+def test_locks_must_name_scheme_fields_and_procedure_defaults():
+    d = mutate(lambda d: d.update(locks=["composition", "compositon.parts"]))
+    assert ("scheme.yaml", "locks[1]", "'compositon.parts' does not start with a scheme field") in errors_of(d)
+    f = load_template("F_bureau_quantitative")
+    assert (f.procedure.publicity_days, f.procedure.appeal_days) == (5, 10)
+    assert load_template("E_agency_staff_differentiated").procedure.publicity_days == 3
+    assert load_template("A_municipal_departments").procedure.letter_due == "03-15"

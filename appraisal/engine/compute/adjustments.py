@@ -56,8 +56,8 @@ def apply_adjustments(scheme: Scheme, p: Prepared) -> AdjustmentResult:
         c[col] = c[col].astype("str")  # sort by value, not by category order
     # a deterministic order, whatever the input row order
     c = c.sort_values(["code", "dedup_group", "dedup_key", "points_unit", "rule", "level",
-                       "count", "sharers", "evidence", "claim_id"],
-                      ascending=[True, True, True, False, True, True, True, True, True, True],
+                       "count", "sharers", "verified", "evidence", "claim_id"],
+                      ascending=[True, True, True, False, True, True, True, True, False, True, True],
                       kind="stable").reset_index(drop=True)
     rule_col = c["rule"].to_numpy()
     sharers = c["sharers"].to_numpy(dtype="float64")

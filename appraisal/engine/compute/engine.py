@@ -94,7 +94,8 @@ def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
     cols["grade_by_score"] = keys[gs.by_score_idx]
     rule_txt = np.array([_band_rule(i, b) for i, b in enumerate(bands)] + [""], dtype=object)
     cols["grade_rule"] = np.where(gs.capped, "veto: grade capped at " + cols["grade"],
-                                  rule_txt[gs.idx])
+                                  np.where(gs.overridden, "grade_override: given from outside",
+                                           rule_txt[gs.idx]))
     tiers = scheme.awards.tiers
     tk = np.array([t.key for t in tiers] + [""], dtype=object)
     tz = np.array([t.name_zh for t in tiers] + [""], dtype=object)

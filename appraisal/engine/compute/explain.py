@@ -94,6 +94,12 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
                       + f" 次 × {d.points_each:g} = −" + fmt(cnt * d.points_each, prec),
                       f"  {d.name_en} " + fmt(cnt, 2) + f" × {d.points_each:g} = −"
                       + fmt(cnt * d.points_each, prec), (cnt > 0) & ranked)
+            shared = ts.detail.get(f"supervised_{node.key}")
+            if shared is not None:
+                R.add("deduction", f"{path}.method.charge_supervisor",
+                      "  其中分管人员的扣分共同承担 −" + fmt(shared, prec),
+                      "  of which shared from supervised staff −" + fmt(shared, prec),
+                      (shared > 0) & ranked)
         elif m.kind == "ratio":
             r = ts.detail[f"ratio_{node.key}"]
             R.add("ratio", path, "  完成率 " + fmt(r * 100, 2) + "%",

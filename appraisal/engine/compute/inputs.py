@@ -23,6 +23,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, object]]] = {
         ("category", "str", False, ""),
         ("supervisor_id", "str", False, ""),
         ("is_unit_head", "bool", False, False),
+        ("grade_override", "str", False, ""),
     ],
     "scores": [
         ("appraisee_id", "str", True, None),
@@ -77,7 +78,8 @@ class Inputs:
 
     appraisees: appraisee_id, name, unit, ranking_group (e.g. sector group), category
         (e.g. county_level, general_staff, vice_chair), supervisor_id (roll-ups),
-        is_unit_head (bool).
+        is_unit_head (bool), grade_override (a grade band key given from outside, e.g.
+        a seconded cadre's city-wide grade or a leader's city-managed-cadre grade).
     scores: appraisee_id, indicator (leaf key), item (deduction item key; 'actual' /
         'target' for ratio leaves; blank otherwise), value (score, %, count, or
         sub-score; several rows for an average).

@@ -75,8 +75,9 @@ def allocate_quotas(scheme: Scheme, p: Prepared, rk: Ranking, composite: np.ndar
 @dataclass
 class GradeState:
     idx: np.ndarray        # band index per appraisee (-1 = no grades / unranked)
-    by_score_idx: np.ndarray  # before veto caps
+    by_score_idx: np.ndarray  # before veto caps (after a grade override)
     capped: np.ndarray     # a veto cap (or head rule) lowered the grade
+    overridden: np.ndarray  # the grade was given from outside (grade_override)
 
 
 def assign_grades(scheme: Scheme, p: Prepared, composite: np.ndarray, quotas: QuotaState,
@@ -85,7 +86,7 @@ def assign_grades(scheme: Scheme, p: Prepared, composite: np.ndarray, quotas: Qu
     bands = scheme.grades.bands
     if not bands:
         none = np.full(n, -1, dtype="int64")
-        return GradeState(none, none, np.zeros(n, bool))
+        return GradeState(none, none, np.zeros(n, bool), np.zeros(n, bool))
     idx = np.full(n, len(bands) - 1, dtype="int64")
     for i in range(len(bands) - 2, -1, -1):  # best band last so it wins
         b = bands[i]
@@ -95,6 +96,11 @@ def assign_grades(scheme: Scheme, p: Prepared, composite: np.ndarray, quotas: Qu
         if b.quota is not None:
             ok &= quotas.held[b.quota]
         idx = np.where(ok, i, idx)
+    override = p.appraisees["grade_override"].to_numpy(dtype=object)
+    given = override != ""
+    if given.any():
+        pos = pd.Index([b.key for b in bands], dtype=object).get_indexer(override)
+        idx = np.where(given, pos, idx)
     cap = vetoes.cap_idx.copy()
     if scheme.appraisee_kind == "individual" and len(bands) > 1:
         # a unit head cannot be excellent when a veto with that effect hits the unit
@@ -106,4 +112,5 @@ def assign_grades(scheme: Scheme, p: Prepared, composite: np.ndarray, quotas: Qu
         cap = np.where(vetoes.head_not_excellent, np.maximum(cap, 1), cap)
     final = np.maximum(idx, cap)
     final = np.where(p.ranked, final, -1)
-    return GradeState(final, np.where(p.ranked, idx, -1), final != np.where(p.ranked, idx, -1))
+    by_score = np.where(p.ranked, idx, -1)
+    return GradeState(final, by_score, final != by_score, given & p.ranked)

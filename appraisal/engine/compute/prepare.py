@@ -25,6 +25,7 @@ class Prepared:
     ballots: pd.DataFrame
     history: pd.DataFrame
     ranked: np.ndarray         # bool per appraisee: ranked (not a roll-up category)
+    supervisor_code: np.ndarray  # code of each appraisee's supervisor (-1: none/not appraised)
 
     @property
     def n(self) -> int:
@@ -83,6 +84,10 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
     a = a.reset_index(drop=True)
     index = pd.Index(a["appraisee_id"].to_numpy(dtype=object), dtype=object)
     leaves = {n.key: n for n in scheme.leaves()}
+    bands = {b.key for b in scheme.grades.bands}
+    bad = ~a["grade_override"].isin(list(bands | {""})).to_numpy()
+    report_rows(errors, "appraisees", "grade_override", bad, off,
+                f"unknown grade (expected one of: {', '.join(sorted(bands)) or 'none'})")
 
     # scores: leaf indicators that read the scores table --------------------------------
     s = _codes(index, t["scores"], "scores", errors, off)
@@ -166,4 +171,5 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
         raise InputErrors(errors)
     rollups = scheme.rollup_categories()
     ranked = ~a["category"].isin(list(rollups)).to_numpy()
-    return Prepared(a, s, it, c, v, b, h, ranked)
+    sup = index.get_indexer(a["supervisor_id"].to_numpy(dtype=object))
+    return Prepared(a, s, it, c, v, b, h, ranked, sup)

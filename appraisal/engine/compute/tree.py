@@ -75,6 +75,18 @@ def score_tree(scheme: Scheme, p: Prepared) -> TreeScores:
         elif m.kind == "deductions":
             total = np.zeros(n)
             item_pos = scores.label_pos(rows, [d.key for d in m.items])
+            if m.charge_supervisor:  # shared with the supervising leader (setting)
+                personal = np.isin(item_pos, [i for i, d in enumerate(m.items)
+                                              if d.key in m.personal_items])
+                sup = p.supervisor_code[codes]
+                extra = ~personal & (sup >= 0) & (item_pos >= 0)
+                shared = np.zeros(n)
+                np.add.at(shared, sup[extra], vals[extra] * np.array(
+                    [d.points_each for d in m.items])[item_pos[extra]])
+                ts.detail[f"supervised_{key}"] = shared
+                codes = np.r_[codes, sup[extra]]
+                vals = np.r_[vals, vals[extra]]
+                item_pos = np.r_[item_pos, item_pos[extra]]
             for i, d in enumerate(m.items):
                 sel = item_pos == i
                 cnt = exact_sum(codes[sel], vals[sel], n)

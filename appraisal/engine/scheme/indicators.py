@@ -31,6 +31,11 @@ class Deductions(Strict):
     kind: Literal["deductions"]
     items: list[DeductionItem] = Field(min_length=1)
     floor: float = 0.0  # 扣完为止: a category never goes below 0 (setting)
+    # 由分管领导和科室共同承担: each deduction of this leaf is also charged to the
+    # appraisee's supervisor (supervisor_id, when appraised in the same scheme), except
+    # the personal items (确因个人造成的扣分由个人承担).
+    charge_supervisor: bool = False
+    personal_items: list[Key] = Field(default_factory=list)
 
 
 class Ratio(Strict):

@@ -17,6 +17,15 @@ class Settings(Strict):
     points_tolerance: float = Field(default=1e-6, ge=0)
 
 
+class Procedure(Strict):
+    """Cycle procedure the platform applies (the engine only carries them)."""
+
+    letter_due: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")  # MM-DD, e.g. 03-15
+    publicity_days: int = Field(default=5, ge=0)   # 公示天数 (seed 001: 5–7; seed 000: 3)
+    appeal_days: int = Field(default=10, ge=0)     # 复核申请期限 (seed 001: 10 days)
+    appeal_answer_days: int = Field(default=10, ge=0)  # 复核答复期限 (seed 001: 10 days)
+
+
 class Scheme(Strict):
     key: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=80)
     version: int = Field(default=1, ge=1)
@@ -29,6 +38,7 @@ class Scheme(Strict):
     base: str | None = None  # template this scheme was customised from
     locks: list[str] = Field(default_factory=list)  # paths overrides may not touch
     settings: Settings = Field(default_factory=Settings)
+    procedure: Procedure = Field(default_factory=Procedure)
     indicators: list[Indicator] = Field(min_length=1)
     composition: Composition = Field(default_factory=Composition)
     adjustments: Adjustments = Field(default_factory=Adjustments)
@@ -63,4 +73,4 @@ class Scheme(Strict):
         return {r.category for r in self.awards.rollups}
 
 
-__all__ = ["Scheme", "Settings"]
+__all__ = ["Procedure", "Scheme", "Settings"]

@@ -46,6 +46,8 @@ def check_scheme(scheme: Scheme, file: str = "<scheme>") -> list[SchemeError]:
         if m.kind == "deductions":
             for key in _dupes([d.key for d in m.items]):
                 err(path + ".method.items", f"deduction item '{key}' is used more than once")
+            for key in set(m.personal_items) - {d.key for d in m.items}:
+                err(path + ".method.personal_items", f"no deduction item '{key}'")
         if m.kind == "ballot" and m.rater_groups:
             wsum = sum(g.weight for g in m.rater_groups)
             if abs(wsum - 1) > 1e-9:
@@ -178,6 +180,12 @@ def check_scheme(scheme: Scheme, file: str = "<scheme>") -> list[SchemeError]:
     for g in scheme.awards.pay_percent_by_grade:
         if g not in band_keys:
             err("awards.pay_percent_by_grade", f"no grade band '{g}'")
+
+    # locks ------------------------------------------------------------------------------
+    fields = set(type(scheme).model_fields)
+    for i, lock in enumerate(scheme.locks):
+        if lock.split(".")[0] not in fields:
+            err(f"locks[{i}]", f"'{lock}' does not start with a scheme field")
 
     # flags ------------------------------------------------------------------------------
     for key in _dupes([f.key for f in scheme.flags]):
