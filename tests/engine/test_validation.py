@@ -121,3 +121,17 @@ def test_locks_must_name_scheme_fields_and_procedure_defaults():
     assert (f.procedure.publicity_days, f.procedure.appeal_days) == (5, 10)
     assert load_template("E_agency_staff_differentiated").procedure.publicity_days == 3
     assert load_template("A_municipal_departments").procedure.letter_due == "03-15"
+
+
+def test_structural_and_semantic_errors_are_reported_together():
+    def bad(d):
+        d["indicators"][1]["children"][2]["pionts"] = 5           # typo (structural)
+        d["quotas"][0]["rounding"] = "bankers"                    # bad value (structural)
+        d["indicators"][1]["children"][0]["points"] = 12          # sum 32 ≠ 30 (semantic)
+        d["awards"]["tiers"][0]["quota"] = "nope"                 # dangling reference
+    errs = errors_of(mutate(bad))
+    paths = [p for _, p, _ in errs]
+    assert "indicators[1].children[2].pionts" in paths
+    assert "quotas[0].rounding" in paths
+    assert "indicators[1].points" in paths
+    assert "awards.tiers[0].quota" in paths

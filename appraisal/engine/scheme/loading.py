@@ -80,6 +80,41 @@ def validate(data, *, source: str = "<scheme>") -> list[SchemeError]:
     return []
 
 
+def _salvage(data: dict, exc: ValidationError, reported: list[SchemeError],
+             file: str) -> list[SchemeError]:
+    """The semantic errors elsewhere in a scheme that has structural ones, so that all
+    errors are reported together: drop the offending fields (unknown fields, bad values
+    of fields with defaults), re-validate, and keep the semantic errors that do not
+    concern the objects already reported."""
+    import copy
+
+    trimmed = copy.deepcopy(data)
+    for e in exc.errors(include_url=False):
+        loc = [p for p in e["loc"]]
+        if e["type"] == "missing" or not loc:
+            return []  # a required value is missing: nothing sensible to check further
+        parent = trimmed
+        try:
+            for part in loc[:-1]:
+                if isinstance(parent, dict) and part not in parent:
+                    break  # the discriminator tag pydantic adds
+                parent = parent[part]
+            if isinstance(parent, dict):
+                parent.pop(loc[-1], None)
+            else:
+                return []
+        except (KeyError, IndexError, TypeError):
+            return []
+    try:
+        scheme = Scheme.model_validate(trimmed)
+    except ValidationError:
+        return []
+    bad_objects = {r.path.rsplit(".", 1)[0] for r in reported}
+    return [e for e in check_scheme(scheme, file)
+            if not any(e.path == b or e.path.startswith(b + ".") or e.path.startswith(b + "[")
+                       or b.startswith(e.path) for b in bad_objects)]
+
+
 def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = None) -> Scheme:
     """A validated Scheme from a dict (a scheme, or a customisation with ``overrides``)."""
     if isinstance(data, Scheme):
@@ -95,7 +130,8 @@ def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = Non
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
-        raise SchemeErrors(_pydantic_errors(exc, source)) from None
+        errs = _pydantic_errors(exc, source)
+        raise SchemeErrors(errs + _salvage(data, exc, errs, source)) from None
     errs = check_scheme(scheme, source)
     if errs:
         raise SchemeErrors(errs)
