@@ -78,8 +78,7 @@ def test_all_errors_are_reported_together_in_one_exception():
         d["quotas"][0]["ratio"] = -1
     with pytest.raises(SchemeErrors) as exc:
         build_scheme(mutate(many), source="x.yaml")
-    # pydantic finds the structural problems together (the semantic ones follow once
-    # the structure is valid)
+    # every structural problem is reported in one exception
     assert len(exc.value.errors) >= 2
     text = str(exc.value)
     assert "x.yaml: indicators[1].children[0].method.bogus" in text
