@@ -97,3 +97,21 @@ def test_missing_inputs_count_as_zero_and_are_flagged():
     res = by_id(compute(A, Inputs(a, items=items)))
     assert res.loc["g-01", "composite"] == 50
     assert "party_building" in res.loc["g-01", "missing_inputs"]
+
+
+def test_ids_from_excel_numbers_and_spaces_match():
+    # ids typed as numbers (1001, 1002.0) or with spaces match the same ids given as text
+    a = df("appraisee_id ranking_group", [(1001, 1), (1002.0, 1), (" 1003 ", 1)]).astype(object)
+    scores = df("appraisee_id indicator value", [("1001", "party_building", "9"),
+                                                 (1002, "party_building", 8),
+                                                 (1003.0, "party_building", 7.5)]).astype(object)
+    res = by_id(compute(A, Inputs(a, scores=scores)))
+    assert res["score_party_building"].to_dict() == {"1001": 9, "1002": 8, "1003": 7.5}
+
+
+def test_ballot_scores_must_be_on_the_scale():
+    e = load_template("E_agency_staff_differentiated")
+    with pytest.raises(InputErrors) as exc:
+        compute(e, Inputs(df("appraisee_id", [("x",)]),
+                          ballots=df("appraisee_id rater_group score", [("x", "staff", 120)])))
+    assert "ballots, row 1, column score: a ballot score must be between 0 and 100" in str(exc.value)

@@ -157,7 +157,12 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
             b["indicator"] = _fill_blank(b["indicator"], ballot_leaves[0].key)
         _unknown(errors, "ballots", b, "indicator", {n.key for n in ballot_leaves}, off,
                  "ballot indicator")
+        score = b["score"].to_numpy(dtype="float64")
         for node in ballot_leaves:
+            rows = (b["indicator"] == node.key).to_numpy()
+            report_rows(errors, "ballots", "score",
+                        rows & ((score < 0) | (score > node.method.scale_max)), off,
+                        f"a ballot score must be between 0 and {node.method.scale_max:g}")
             if node.method.rater_groups:
                 rows = (b["indicator"] == node.key).to_numpy()
                 _unknown(errors, "ballots", b, "rater_group",
