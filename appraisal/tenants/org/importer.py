@@ -415,15 +415,22 @@ def plan_import(tables: list[Table], user) -> Plan:
     people_tables = [t for t in tables if t.kind == PEOPLE]
 
     # -- fields, vocabularies, duplicates inside the file ------------------
+    # invalid rows are kept aside too: their references are still checked
     seen_codes: dict[str, tuple[str, int]] = {}
     unit_rows: list[tuple[Table, int, dict]] = []
+    invalid_units: list[tuple[Table, int, dict]] = []
     for table in unit_tables:
-        rows = _duplicates(table, _parse_rows(table, check), "code", seen_codes, check, "单位编码")
+        parsed = _parse_rows(table, check)
+        invalid_units.extend((table, n, v) for n, v, ok in parsed if not ok)
+        rows = _duplicates(table, parsed, "code", seen_codes, check, "单位编码")
         unit_rows.extend((table, n, v) for n, v in rows)
     seen_staff: dict[str, tuple[str, int]] = {}
     person_rows: list[tuple[Table, int, dict]] = []
+    invalid_people: list[tuple[Table, int, dict]] = []
     for table in people_tables:
-        rows = _duplicates(table, _parse_rows(table, check), "staff_no", seen_staff, check, "工号")
+        parsed = _parse_rows(table, check)
+        invalid_people.extend((table, n, v) for n, v, ok in parsed if not ok)
+        rows = _duplicates(table, parsed, "staff_no", seen_staff, check, "工号")
         person_rows.extend((table, n, v) for n, v in rows)
 
     # -- what the database holds (once) -------------------------------------
@@ -444,6 +451,16 @@ def plan_import(tables: list[Table], user) -> Plan:
             parent_of[code] = None
 
     # -- parents exist, no cycles ------------------------------------------
+    # a code on an invalid row exists as far as references go: that row has its own error
+    known = set(parent_of) | set(seen_codes)
+    for table, number, values in invalid_units:
+        parent = values.get("parent_code")
+        if parent and parent not in known:
+            check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
+    for table, number, values in invalid_people:
+        unit_code = values.get("unit_code")
+        if unit_code and unit_code not in known:
+            check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）", unit_code)
     broken: set[str] = set()
     for code, (table, number, values) in file_units.items():
         parent = parent_of.get(code)
@@ -453,7 +470,8 @@ def plan_import(tables: list[Table], user) -> Plan:
             check.add(table, number, "parent_code", "上级编码不能是本单位自己", parent)
             broken.add(code)
         elif parent not in parent_of:
-            check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
+            if parent not in known:
+                check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
             broken.add(code)
     for code, (table, number, values) in file_units.items():
         if code in broken:
@@ -503,7 +521,9 @@ def plan_import(tables: list[Table], user) -> Plan:
         plan_people.append(PersonRow(table.sheet, number, values, existing))
         unit_code = values["unit_code"]
         if unit_code not in parent_of:
-            check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）", unit_code)
+            if unit_code not in known:
+                check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）",
+                          unit_code)
             continue
         unit = units_by_code.get(unit_code)
         if unit is not None and not unit.active and unit_code not in file_units:

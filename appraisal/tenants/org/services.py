@@ -41,6 +41,19 @@ def unit_names(unit_ids) -> dict[int, str]:
     return dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids))).all())
 
 
+def unit_labels(unit_ids) -> dict[int, str]:
+    """Names for lists: a section is shown with its department ("市财政局 预算科")."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return {}
+    units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids))))
+    parents = unit_names(u.parent_id for u in units if u.kind == UnitKind.SECTION and u.parent_id)
+    return {
+        u.id: f"{parents[u.parent_id]} {u.name}" if u.parent_id in parents else u.name
+        for u in units
+    }
+
+
 def unit_by_code(code: str) -> OrgUnit | None:
     return db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
 

@@ -16,7 +16,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from appraisal.platform import accounts
 from appraisal.platform.db import db
@@ -112,7 +112,24 @@ def _people_query(form: PeopleFilterForm, *, within: OrgUnit | None = None, subt
         stmt = stmt.where(Person.active.is_(True))
     elif status == "inactive":
         stmt = stmt.where(Person.active.is_(False))
-    return stmt.order_by(OrgUnit.path, Person.sort_order, Person.staff_no)
+    return stmt.order_by(_tree_order(within), Person.sort_order, Person.staff_no)
+
+
+#: Above this many units a list falls back to ordering by path (ids compare as text).
+MAX_RANKED_UNITS = 1000
+
+
+def _tree_order(within: OrgUnit | None):
+    """People grouped by unit in the tree's display order (a path sorts ids as
+    text: /10/ before /9/), as a CASE over the units concerned."""
+    stmt = select(OrgUnit).where(scope_clause(current_user, "people.view", OrgUnit.path))
+    if within is not None:
+        stmt = stmt.where(OrgUnit.path.startswith(within.path, autoescape=True))
+    units = list(db.session.scalars(stmt.limit(MAX_RANKED_UNITS + 1)))
+    if not units or len(units) > MAX_RANKED_UNITS:
+        return OrgUnit.path
+    ranks = {unit.id: rank for rank, (unit, _depth) in enumerate(services.in_tree_order(units))}
+    return case(ranks, value=Person.unit_id, else_=len(ranks))
 
 
 @bp.route("/units/<int:unit_id>")
@@ -147,7 +164,7 @@ def _subtree(unit: OrgUnit) -> list[OrgUnit]:
 
 
 def _names_of(people) -> dict[int, str]:
-    return services.unit_names(p.unit_id for p in people)
+    return services.unit_labels(p.unit_id for p in people)
 
 
 def _xlsx(data: bytes, filename: str) -> Response:

@@ -120,7 +120,7 @@ def test_every_problem_is_reported_at_once(city, as_role):
     client = as_role("office_admin")
     units = [
         ["U1", "", "部门", "KHB", 1],                   # row 2: name missing
-        ["U2", "某局", "委办局", "KHB", 1],             # row 3: unknown kind
+        ["U2", "某局", "委办局", "NOPE2", 1],           # row 3: unknown kind, and unknown parent
         ["U3", "某局", "部门", "NOPE", 1],              # row 4: unknown parent
         ["U1", "重复", "部门", "KHB", 1],               # row 5: duplicate code (row 2)
         ["U5", "某局", "部门", "KHB", "第一"],          # row 6: sort order not a number
@@ -134,7 +134,7 @@ def test_every_problem_is_reported_at_once(city, as_role):
         ["X1", "甲", "D1", "科级及以下", "", "", ""],   # row 2: fine
         ["X1", "乙", "D1", "科级及以下", "", "", ""],   # row 3: duplicate staff no
         ["X2", "丙", "NOUNIT", "科级及以下", "", "", ""],  # row 4: unknown unit
-        ["X3", "丁", "D1", "", "", "", ""],             # row 5: category missing
+        ["X3", "丁", "NOUNIT2", "", "", "", ""],        # row 5: category missing, unknown unit
         ["X4", "戊", "D1", "一般干部", "", "正处", ""],  # row 6: unknown leader role
         ["", "己", "D1", "一般干部", "", "", ""],        # row 7: staff no missing
     ]
@@ -143,13 +143,13 @@ def test_every_problem_is_reported_at_once(city, as_role):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert issues_in(html) == [
-        ("单位", "2", "名称"), ("单位", "3", "类型"), ("单位", "4", "上级编码"), ("单位", "5", "编码"),
+        ("单位", "2", "名称"), ("单位", "3", "类型"), ("单位", "3", "上级编码"), ("单位", "4", "上级编码"), ("单位", "5", "编码"),
         ("单位", "6", "排序"), ("单位", "7", "名称"), ("单位", "8", "上级编码"), ("单位", "9", "上级编码"),
         ("单位", "10", "上级编码"), ("单位", "11", "编码"),
-        ("人员", "3", "工号"), ("人员", "4", "单位编码"), ("人员", "5", "类别"), ("人员", "6", "领导职务"),
+        ("人员", "3", "工号"), ("人员", "4", "单位编码"), ("人员", "5", "类别"), ("人员", "5", "单位编码"), ("人员", "6", "领导职务"),
         ("人员", "7", "工号"),
     ]
-    assert "文件有 15 处问题" in html
+    assert "文件有 17 处问题" in html
     assert "与第 2 行重复" in html and "上级关系形成循环" in html and "NOPE" in html
     assert org_state(city.tenant) == state
 

@@ -198,3 +198,18 @@ def test_unit_admin_works_inside_their_subtree(city, as_role):
         "code": "D1", "name": "市财政局（新）", "kind": "department", "parent_id": ids["G1"]})
     assert response.status_code == 302
     assert unit_row(city.tenant, "D1").name == "市财政局（新）"
+
+
+def test_people_are_listed_in_the_trees_order(city, as_role):
+    """Unit ids compare as text in a path (/10/ before /4/): lists follow the tree instead."""
+    with tenant_scope(city.tenant):
+        from appraisal.tenants.org import services
+
+        d1 = db.session.get(OrgUnit, city.ids["D1"])
+        late = services.create_unit(code="S9", name="会计科", kind="section", parent=d1, sort_order=9)
+        assert late.id >= 10  # its path sorts before 预算科's as text
+        services.create_person(staff_no="P0", name="会计科员", unit=late, category="general_staff")
+        db.session.commit()
+    html = as_role("office_admin").get(f"/t/city/org/units/{city.ids['D1']}?sub=1").get_data(as_text=True)
+    assert html.index("张局长") < html.index("李科员") < html.index("会计科员")
+    assert "市财政局 预算科" in html  # sections are named with their department
