@@ -14,6 +14,7 @@ A new route whose URL has an argument this file does not know fails
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
@@ -23,16 +24,18 @@ from appraisal.platform.db import db
 from appraisal.platform.models import User
 from appraisal.platform.permissions import PUBLIC, can
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.org import services as org
 from tests.conftest import login
+from tests.tenants.conftest import build_year
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 
-#: URL argument → the kind of object it names (ids of tenant B are put there).
+#: URL argument → (kind of object, model). Tenant B's ids are put there.
 ARG_OWNERS = {
-    "unit_id": "unit",
-    "person_id": "person",
-    "user_id": "user",
+    "unit_id": ("unit", "appraisal.tenants.org.models:OrgUnit"),
+    "person_id": ("person", "appraisal.tenants.org.models:Person"),
+    "user_id": ("user", "appraisal.platform.models:User"),
+    "cycle_id": ("cycle", "appraisal.tenants.cycles.models:Cycle"),
+    "population_id": ("population", "appraisal.tenants.cycles.models:Population"),
 }
 
 #: Endpoints that do not need a login (and so are not probed for 403s).
@@ -44,55 +47,34 @@ def tenant_rules(app):
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/t/<tenant_slug>")]
 
 
-def _world(tenant, make_unit, make_user, prefix: str) -> dict:
-    office = make_unit(tenant, f"{prefix}OFF", kind="office", name=f"{prefix}考核办")
-    with tenant_scope(tenant):
-        office = db.session.merge(office)
-        sector = org.create_unit(code=f"{prefix}SG", name=f"{prefix}综合组", kind="sector_group", parent=office)
-        dept = org.create_unit(code=f"{prefix}D1", name=f"{prefix}财政局", kind="department", parent=sector)
-        other = org.create_unit(code=f"{prefix}D2", name=f"{prefix}教育局", kind="department", parent=sector)
-        assessor_dept = org.create_unit(code=f"{prefix}ORG", name=f"{prefix}组织部", kind="department", parent=office)
-        person = org.create_person(staff_no=f"{prefix}001", name=f"{prefix}李四", unit=dept, category="general_staff")
-        db.session.commit()
-        ids = {"office": office.id, "sector": sector.id, "dept": dept.id, "other": other.id,
-               "assessor_dept": assessor_dept.id, "person": person.id}
-    units = {"sector_lead": ids["sector"], "assessor": ids["assessor_dept"], "unit_admin": ids["dept"]}
-    users = {}
-    for role in ROLES:
-        unit = _Unit(units[role]) if role in units else None
-        users[role] = make_user(tenant, role, unit=unit, email=f"{role}@{prefix.lower()}.cn", name=f"{prefix}{role}")
-    with tenant_scope(tenant):
-        person = db.session.get(type(person), ids["person"])
-        person.user_id = users["staff"].id
-        db.session.commit()
-    return {"tenant": tenant, "ids": ids, "users": users,
-            "markers": [f"{prefix}财政局", f"{prefix}李四", f"{prefix}综合组", tenant.name]}
-
-
-class _Unit:
-    def __init__(self, id_):
-        self.id = id_
+def _model(path: str):
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @pytest.fixture
-def worlds(make_tenant, make_unit, make_user):
-    a = _world(make_tenant("alpha", "甲市考核办"), make_unit, make_user, "A")
-    b = _world(make_tenant("beta", "乙市考核办"), make_unit, make_user, "B")
+def worlds(make_tenant, make_user):
+    a = build_year(make_tenant("alpha", "甲市考核办"), make_user, prefix="A")
+    b = build_year(make_tenant("beta", "乙市考核办"), make_user, prefix="B")
+    for world, prefix in ((a, "A"), (b, "B")):
+        world.markers = [f"{prefix}市财政局", f"{prefix}财政0号", f"{prefix}综合经济组", world.tenant.name]
     return a, b
 
 
 def _object_ids(world) -> dict[str, int]:
     return {
-        "unit": world["ids"]["dept"],
-        "person": world["ids"]["person"],
-        "user": world["users"]["staff"].id,
+        "unit": world.ids["depts"][0],
+        "person": world.ids["people"][1],
+        "user": world.users["staff"].id,
+        "cycle": world.ids["cycle"],
+        "population": world.ids["dept_pop"],
     }
 
 
 def _url(rule, slug: str, ids: dict[str, int]) -> str:
     values = {"tenant_slug": slug}
     for arg in rule.arguments - {"tenant_slug"}:
-        values[arg] = ids[ARG_OWNERS[arg]]
+        values[arg] = ids[ARG_OWNERS[arg][0]]
     url = rule.rule
     for name, value in values.items():
         url = re.sub(r"<(?:[^:<>]+:)?" + name + r">", str(value), url)
@@ -153,18 +135,18 @@ def test_other_tenants_ids_are_404_for_every_role(app, worlds):
     probed = 0
     for role in ROLES:
         client = app.test_client()
-        assert login(client, a["tenant"], a["users"][role]).status_code == 302
+        assert login(client, a.tenant, a.users[role]).status_code == 302
         for rule in tenant_rules(app):
             if rule.endpoint in PUBLIC_ENDPOINTS:
                 continue
-            url = _url(rule, a["tenant"].slug, b_ids)
+            url = _url(rule, a.tenant.slug, b_ids)
             response = client.open(url, method=_method(rule))
             body = _body(response)
             if rule.arguments - {"tenant_slug"}:
                 assert response.status_code == 404, f"{role} {url}: {response.status_code}"
             else:
                 assert response.status_code in (200, 302, 400, 403), f"{role} {url}: {response.status_code}"
-            for marker in b["markers"]:
+            for marker in b.markers:
                 assert marker not in body, f"{role} {url} shows tenant B's {marker}"
             probed += 1
     assert probed >= len(ROLES) * 3
@@ -176,54 +158,41 @@ def test_anonymous_is_sent_to_login(app, worlds):
     for rule in tenant_rules(app):
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        url = _url(rule, a["tenant"].slug, _object_ids(a))
+        url = _url(rule, a.tenant.slug, _object_ids(a))
         response = client.open(url, method=_method(rule))
         assert response.status_code == 302, url
-        assert f"/t/{a['tenant'].slug}/login" in response.headers["Location"], url
+        assert f"/t/{a.tenant.slug}/login" in response.headers["Location"], url
 
 
 def test_each_role_gets_what_its_permissions_say(app, worlds):
-    """Own-tenant objects: allowed roles get a page (or a redirect after a POST),
-    every other role gets 403."""
+    """Own-tenant objects: allowed roles get a page (or a redirect), every other role 403."""
     a, _ = worlds
     own_ids = _object_ids(a)
     for role in ROLES:
         client = app.test_client()
-        login(client, a["tenant"], a["users"][role])
-        with tenant_scope(a["tenant"]):
-            user = db.session.scalar(select(User).where(User.email == a["users"][role].email))
-            objects = {"unit": db.session.get(_unit_model(), own_ids["unit"]),
-                       "person": db.session.get(_person_model(), own_ids["person"]),
-                       "user": db.session.get(User, own_ids["user"])}
+        login(client, a.tenant, a.users[role])
+        with tenant_scope(a.tenant):
+            user = db.session.scalar(select(User).where(User.email == a.users[role].email))
             for rule in tenant_rules(app):
                 view = app.view_functions[rule.endpoint]
                 if rule.endpoint in PUBLIC_ENDPOINTS or _method(rule) != "GET":
                     continue
-                args = rule.arguments - {"tenant_slug"}
-                obj = objects[ARG_OWNERS[next(iter(args))]] if args else None
-                allowed = can(user, view.permission, obj) if obj is not None else can(user, view.permission)
-                status = client.get(_url(rule, a["tenant"].slug, own_ids)).status_code
+                args = sorted(rule.arguments - {"tenant_slug"})
+                obj = None
+                if args:
+                    kind, model = ARG_OWNERS[args[-1]]
+                    obj = db.session.get(_model(model), own_ids[kind])
+                allowed = can(user, view.permission, obj)
+                status = client.get(_url(rule, a.tenant.slug, own_ids)).status_code
                 if allowed:
                     assert status in (200, 302), f"{role} {rule.rule}: {status}"
                 else:
                     assert status == 403, f"{role} {rule.rule}: {status}"
 
 
-def _unit_model():
-    from appraisal.tenants.org.models import OrgUnit
-
-    return OrgUnit
-
-
-def _person_model():
-    from appraisal.tenants.org.models import Person
-
-    return Person
-
-
 def test_staff_is_refused_admin_pages(app, worlds):
     a, _ = worlds
     client = app.test_client()
-    login(client, a["tenant"], a["users"]["staff"])
+    login(client, a.tenant, a.users["staff"])
     for url in ("/audit/", "/users/"):
         assert client.get(f"/t/alpha{url}").status_code == 403, url

@@ -217,3 +217,38 @@ def _person_members(selector: dict) -> list[dict]:
                  ranking_group=group(p, u), category=p.category.value,
                  is_unit_head=p.leader_role == LeaderRole.PRINCIPAL, sort_order=i)
             for i, (p, u) in enumerate(rows)]
+
+
+def assessed_indicators(version: SchemeVersion) -> list[tuple[str, str, float, str]]:
+    """The scheme's leaves that a functional department scores: (key path, name,
+    points, the assessor the scheme names). Letter items are the sector group's."""
+    from appraisal.tenants.schemes.services import engine_scheme
+
+    out = []
+
+    def walk(nodes, prefix=""):
+        for node in nodes:
+            path = f"{prefix}{node.key}"
+            if node.children:
+                walk(node.children, f"{path}.")
+            elif getattr(node.method, "kind", None) not in (None, "items", "ballot") and node.assessor_zh:
+                out.append((path, node.name_zh, node.points, node.assessor_zh))
+
+    walk(engine_scheme(version).indicators)
+    return out
+
+
+def set_assessors(population: Population, mapping: dict[str, int]) -> None:
+    """Name the department that assesses each indicator of the population."""
+    cycle = db.session.get(Cycle, population.cycle_id)
+    if cycle.phase == Phase.FINAL:
+        raise PhaseError(f"{cycle.name} 已归档，只能查看")
+    units = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(set(mapping.values())))))
+    unknown = [key for key, unit_id in mapping.items() if unit_id not in units]
+    if unknown:
+        raise CycleError(f"所选考核部门不存在：{', '.join(unknown)}")
+    before = dict(population.assessors or {})
+    if before != mapping:
+        population.assessors = dict(mapping)
+        audit.record("population.assessors", population, before={"assessors": before},
+                     after={"assessors": mapping}, label=population.name)

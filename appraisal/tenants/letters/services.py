@@ -1,0 +1,266 @@
+"""Responsibility letters: draft → submitted → returned (with reasons) → approved.
+
+A unit drafts its business items; their points must add up to the business
+share of its scheme (the indicator scored from the letter's items, e.g. 70);
+its sector group returns it with a reason or approves it; the approved letter
+is frozen (its content hash is kept) and printable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
+
+from appraisal.platform import audit
+from appraisal.platform.db import db, utcnow
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.letters.models import Letter, LetterEvent, LetterItem, LetterStatus
+from appraisal.tenants.schemes.models import SchemeVersion
+
+EDITABLE = frozenset({LetterStatus.DRAFT, LetterStatus.RETURNED})
+
+
+class LetterError(ValueError):
+    """A user-facing reason why a letter operation was refused."""
+
+
+@dataclass(frozen=True)
+class ItemsIndicator:
+    """The scheme indicator a letter fills: its key path and points (the business share)."""
+
+    key: str
+    name: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    key: str
+    name: str
+    points: Decimal
+    assessor: str
+
+
+def _actor_id() -> int | None:
+    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+    return None if user is None or getattr(user, "is_operator", False) else user.id
+
+
+def _walk(indicators, prefix=""):
+    for node in indicators:
+        path = f"{prefix}{node.key}"
+        yield path, node
+        yield from _walk(node.children or [], prefix=f"{path}.")
+
+
+def scheme_parts(version: SchemeVersion) -> tuple[ItemsIndicator | None, list[PublicItem]]:
+    """The letter-filled indicator and the scheme-given (public) leaves of a scheme."""
+    from appraisal.tenants.schemes.services import engine_scheme
+
+    scheme = engine_scheme(version)
+    items_indicator, public = None, []
+    for path, node in _walk(scheme.indicators):
+        kind = getattr(node.method, "kind", None)
+        if kind == "items" and items_indicator is None:
+            items_indicator = ItemsIndicator(path, node.name_zh, Decimal(str(node.points)))
+        elif node.method is not None and not node.children:
+            public.append(PublicItem(path, node.name_zh, Decimal(str(node.points)), node.assessor_zh or ""))
+    return items_indicator, public
+
+
+def population_needs_letters(population: Population) -> bool:
+    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    return scheme_parts(version)[0] is not None
+
+
+def letter_for(appraisee: Appraisee, *, create: bool = True) -> Letter | None:
+    letter = db.session.scalar(select(Letter).where(Letter.appraisee_id == appraisee.id))
+    if letter is None and create:
+        letter = Letter(cycle_id=appraisee.cycle_id, appraisee_id=appraisee.id)
+        db.session.add(letter)
+        db.session.flush()
+    return letter
+
+
+def context(letter: Letter) -> tuple[Appraisee, Population, Cycle, ItemsIndicator | None, list[PublicItem]]:
+    appraisee = db.session.get(Appraisee, letter.appraisee_id)
+    population = db.session.get(Population, appraisee.population_id)
+    cycle = db.session.get(Cycle, letter.cycle_id)
+    share, public = scheme_parts(db.session.get(SchemeVersion, population.scheme_version_id))
+    return appraisee, population, cycle, share, public
+
+
+def total_points(letter: Letter) -> Decimal:
+    return sum((item.points for item in letter.items), Decimal("0"))
+
+
+def _require_editable(letter: Letter, cycle: Cycle) -> None:
+    cycles.require_phase(cycle, "letters.edit")
+    if letter.status not in EDITABLE:
+        raise LetterError("责任书已提交或已审定，不能修改")
+
+
+def parse_points(value) -> Decimal:
+    try:
+        points = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise LetterError("分值须为数字") from None
+    if points <= 0 or points > 1000 or points != points.quantize(Decimal("0.01")):
+        raise LetterError("分值须为大于 0 的数，最多两位小数")
+    return points
+
+
+def save_item(letter: Letter, *, title: str, points, measure: str = "", evidence_required: str = "",
+              item: LetterItem | None = None) -> LetterItem:
+    """Add an item (``item`` None) or change one, while the letter is editable."""
+    appraisee, _, cycle, share, _ = context(letter)
+    _require_editable(letter, cycle)
+    if share is None:
+        raise LetterError("该考核方案没有由责任书确定的业务目标")
+    if not title.strip():
+        raise LetterError("请填写目标名称")
+    points = parse_points(points)
+    if item is None:
+        seq = (db.session.scalar(select(func.max(LetterItem.seq)).where(LetterItem.letter_id == letter.id)) or 0) + 1
+        item = LetterItem(letter_id=letter.id, appraisee_id=appraisee.id, indicator_key=share.key, seq=seq,
+                          title=title.strip(), points=points, measure=measure.strip(),
+                          evidence_required=evidence_required.strip())
+        db.session.add(item)
+        db.session.flush()
+        audit.record("letter.item.add", item, after=audit.snapshot(item), label=f"{appraisee.name}：{item.title}")
+    else:
+        before = audit.snapshot(item)
+        item.title, item.points = title.strip(), points
+        item.measure, item.evidence_required = measure.strip(), evidence_required.strip()
+        old, new = audit.diff(before, audit.snapshot(item))
+        if new:
+            audit.record("letter.item.update", item, before=old, after=new, label=f"{appraisee.name}：{item.title}")
+    _touch(letter)
+    return item
+
+
+def remove_item(letter: Letter, item: LetterItem) -> None:
+    appraisee, _, cycle, _, _ = context(letter)
+    _require_editable(letter, cycle)
+    audit.record("letter.item.remove", item, before=audit.snapshot(item), label=f"{appraisee.name}：{item.title}")
+    letter.items.remove(item)
+    db.session.delete(item)
+    _touch(letter)
+
+
+def _touch(letter: Letter) -> None:
+    """Bump the letter's version so a review of stale content is refused."""
+    flag_modified(letter, "status")
+    db.session.flush()
+
+
+def _event(letter: Letter, action: str, reason: str = "") -> None:
+    db.session.add(LetterEvent(letter_id=letter.id, action=action, reason=reason, actor_user_id=_actor_id()))
+
+
+def submit(letter: Letter) -> None:
+    appraisee, _, cycle, share, _ = context(letter)
+    _require_editable(letter, cycle)
+    if not letter.items:
+        raise LetterError("请先填写业务目标")
+    total = total_points(letter)
+    if share is not None and total != share.points:
+        raise LetterError(f"业务目标分值合计为 {total:g} 分，应为 {share.points:g} 分")
+    before = letter.status.value
+    letter.status = LetterStatus.SUBMITTED
+    letter.submitted_at = utcnow()
+    _event(letter, "submit")
+    audit.record("letter.submit", letter, before={"status": before}, after={"status": letter.status.value},
+                 label=appraisee.name)
+
+
+def content_hash(letter: Letter) -> str:
+    body = [{"seq": i.seq, "title": i.title, "points": str(i.points), "measure": i.measure,
+             "evidence_required": i.evidence_required} for i in letter.items]
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int | None = None) -> None:
+    """The sector group approves (freezes) or returns (with a reason) a submitted letter."""
+    appraisee, _, cycle, _, _ = context(letter)
+    cycles.require_phase(cycle, "letters.review")
+    if letter.status != LetterStatus.SUBMITTED:
+        raise LetterError("只能审核已提交的责任书")
+    if seen_version is not None and seen_version != letter.version:
+        raise LetterError("责任书在您查看后已被修改，请刷新后重新审核")
+    if not approve and not reason.strip():
+        raise LetterError("退回时必须填写原因")
+    letter.status = LetterStatus.APPROVED if approve else LetterStatus.RETURNED
+    letter.decided_at = utcnow()
+    letter.decided_by_id = _actor_id()
+    letter.return_reason = "" if approve else reason.strip()
+    if approve:
+        letter.approved_hash = content_hash(letter)
+    _event(letter, "approve" if approve else "return", reason.strip())
+    audit.record("letter.approve" if approve else "letter.return", letter,
+                 before={"status": LetterStatus.SUBMITTED.value},
+                 after={"status": letter.status.value, "reason": reason.strip()}, label=appraisee.name)
+
+
+def reopen(letter: Letter, *, reason: str) -> None:
+    """The office reopens an approved letter (e.g. after an upheld appeal), with a reason."""
+    appraisee, _, cycle, _, _ = context(letter)
+    cycles.require_phase(cycle, "letters.review", also_in_appeals=True)
+    if letter.status != LetterStatus.APPROVED:
+        raise LetterError("只有已审定的责任书可以重新打开")
+    if not reason.strip():
+        raise LetterError("重新打开时必须填写原因")
+    letter.status = LetterStatus.RETURNED
+    letter.return_reason = reason.strip()
+    letter.approved_hash = None
+    _event(letter, "reopen", reason.strip())
+    audit.record("letter.reopen", letter, before={"status": "approved"},
+                 after={"status": letter.status.value, "reason": reason.strip()}, label=appraisee.name)
+
+
+@dataclass
+class LetterRow:
+    appraisee: Appraisee
+    letter: Letter | None
+    total: Decimal
+    late: bool
+
+    @property
+    def status(self) -> str:
+        return self.letter.status.value if self.letter else "missing"
+
+
+def overview(cycle: Cycle, appraisee_clause=None, today: date | None = None) -> list[LetterRow]:
+    """Every unit appraisee whose scheme needs a letter, with its letter's state —
+    in three queries, whatever the number of units."""
+    today = today or date.today()
+    populations = [p for p in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id))
+                   if population_needs_letters(p)]
+    if not populations:
+        return []
+    stmt = select(Appraisee).where(Appraisee.population_id.in_([p.id for p in populations])) \
+        .order_by(Appraisee.population_id, Appraisee.sort_order)
+    if appraisee_clause is not None:
+        stmt = stmt.where(appraisee_clause)
+    appraisees = list(db.session.scalars(stmt))
+    ids = [a.id for a in appraisees]
+    letters = {l.appraisee_id: l for l in db.session.scalars(select(Letter).where(Letter.appraisee_id.in_(ids)))}
+    totals = dict(db.session.execute(
+        select(LetterItem.appraisee_id, func.sum(LetterItem.points))
+        .where(LetterItem.appraisee_id.in_(ids)).group_by(LetterItem.appraisee_id)).all())
+    due = cycle.letters_due
+    rows = []
+    for a in appraisees:
+        letter = letters.get(a.id)
+        approved = letter is not None and letter.status == LetterStatus.APPROVED
+        late = bool(due and today > due and not approved)
+        rows.append(LetterRow(a, letter, Decimal(str(totals.get(a.id) or 0)), late))
+    return rows
