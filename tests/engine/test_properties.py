@@ -85,7 +85,8 @@ def _raisable(scheme, inputs, rng):
         frame = getattr(inputs, table).copy()
         i = rng.integers(0, len(frame))
         c = "score" if table == "ballots" else "value"
-        frame.loc[frame.index[i], c] += rng.uniform(0.1, 20)
+        raised = frame.loc[frame.index[i], c] + rng.uniform(0.1, 20)
+        frame.loc[frame.index[i], c] = min(raised, 100) if table == "ballots" else raised
         col = frame
     who = frame["appraisee_id"].iloc[i]
     new = Inputs(**{**inputs.__dict__, table: col})

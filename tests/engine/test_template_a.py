@@ -74,6 +74,10 @@ def test_veto_removes_the_award_and_passes_the_place_on():
     assert res.loc["g-02", "award_amount"] == 10000
     assert "head_may_be_excellent" in res.loc["g-02", "flags"]
     assert res["quota_advanced_collective"].sum() == 1
+    assert res.loc["g-01", "quota_advanced_collective_line"] == 89 + 30  # the quota line
+    ex = r.explanations
+    g01 = ex.loc[(ex["appraisee_id"] == "g-01") & (ex["kind"] == "quota"), "zh"].iloc[0]
+    assert "分数线 119" in g01 and "名额顺延" in g01
 
 
 def test_tie_at_the_quota_boundary_never_exceeds_the_quota():

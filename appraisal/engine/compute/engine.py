@@ -84,6 +84,7 @@ def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
     for q in scheme.quotas:
         cols[f"quota_{q.key}"] = qs.held[q.key]
         cols[f"quota_{q.key}_places"] = qs.size[q.key]
+        cols[f"quota_{q.key}_line"] = qs.line[q.key]
     bands = scheme.grades.bands
     keys = np.array([b.key for b in bands] + [""], dtype=object)
     zh = np.array([b.name_zh for b in bands] + [""], dtype=object)
@@ -132,7 +133,7 @@ def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
     groups = _groups(scheme, frame)
     h = scheme_hash(scheme)
     res = Results(frame, adj.claims, groups, scheme.key, scheme.version, h)
-    res._explain = lambda: explain(scheme, frame, adj.claims, ts, rk, p)
+    res._explain = lambda: explain(scheme, frame, adj.claims, ts, rk, p, vs)
     return res
 
 

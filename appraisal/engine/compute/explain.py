@@ -62,7 +62,8 @@ class _Rows:
                              "en": pd.array(en[order], dtype="str")})
 
 
-def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p) -> pd.DataFrame:
+def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p,
+            vetoes) -> pd.DataFrame:
     prec = scheme.settings.precision
     f = frame.sort_values("appraisee_id").reset_index(drop=True)  # = prepared order
     ids = f["appraisee_id"].to_numpy(dtype=object)
@@ -211,11 +212,18 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
         held = f[f"quota_{q.key}"].to_numpy(dtype=bool)
         places = fmt(f[f"quota_{q.key}_places"], 0)
         size_txt = f"{q.ratio * 100:g}%" if q.ratio is not None else f"{q.count}"
+        line = f[f"quota_{q.key}_line"].to_numpy(dtype="float64")
+        has_line = ~np.isnan(line)
+        skipped = vetoes.no_quota & q.exclude_vetoed
         R.add("quota", f"quotas.{q.key}",
-              f"{q.name_zh}(限额 {size_txt}, 共 " + places + " 名): "
-              + np.where(held, "入选", "未入选"),
-              f"{q.name_en} (quota {size_txt}, " + places + " places): "
-              + np.where(held, "within the quota", "not within the quota"), ranked)
+              f"{q.name_zh}(限额 {size_txt}, 共 " + places + " 名"
+              + np.where(has_line, ", 分数线 " + fmt(line, prec), "") + "): "
+              + np.where(held, "入选", np.where(skipped, "未入选(一票否决, 名额顺延给下一名)", "未入选")),
+              f"{q.name_en} (quota {size_txt}, " + places + " places"
+              + np.where(has_line, ", line " + fmt(line, prec), "") + "): "
+              + np.where(held, "within the quota",
+                         np.where(skipped, "not within the quota (vetoed; the place passes to the next)",
+                                  "not within the quota")), ranked)
     R.add("grade", "grades", "等次: " + f["grade_zh"].to_numpy(dtype=object) + " (" + f["grade_rule"].to_numpy(dtype=object) + ")",
           "grade: " + f["grade_en"].to_numpy(dtype=object) + " (" + f["grade_rule"].to_numpy(dtype=object) + ")",
           (f["grade"] != "").to_numpy())

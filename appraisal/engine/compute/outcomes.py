@@ -48,6 +48,7 @@ def veto_state(scheme: Scheme, p: Prepared) -> VetoState:
 class QuotaState:
     held: dict[str, np.ndarray] = field(default_factory=dict)  # quota key → bool
     size: dict[str, np.ndarray] = field(default_factory=dict)  # quota key → places per appraisee's pool
+    line: dict[str, np.ndarray] = field(default_factory=dict)  # lowest composite holding a place
 
 
 def allocate_quotas(scheme: Scheme, p: Prepared, rk: Ranking, composite: np.ndarray,
@@ -69,6 +70,11 @@ def allocate_quotas(scheme: Scheme, p: Prepared, rk: Ranking, composite: np.ndar
         size = places(pool, members, q.ratio, q.count, q.rounding, q.min_one)
         qs.held[q.key] = allocate(order, pool, eligible, size, composite, q.tie_policy)
         qs.size[q.key] = np.where(pool >= 0, size[np.maximum(pool, 0)], 0)
+        held = qs.held[q.key]
+        line = np.full(len(size), np.inf)
+        np.minimum.at(line, pool[held], composite[held])
+        line = np.where(np.isinf(line), np.nan, line)
+        qs.line[q.key] = np.where(pool >= 0, line[np.maximum(pool, 0)], np.nan)
     return qs
 
 
