@@ -60,8 +60,8 @@ def test_same_project_counted_once_at_highest_level_and_criticism():
 
 
 def test_veto_removes_the_award_and_passes_the_place_on():
-    # 6 units → 1 place.  g-01 is first (90 + 30) but vetoed for work safety: the place
-    # passes to g-02 (89 + 30); g-01 keeps its rank 1 and gets a head_not_excellent flag.
+    # 6 units → 1 place.  g-01 is first (70 + 30 = 100) but vetoed for work safety: the place
+    # passes to g-02 (69 + 30 = 99); g-01 keeps its rank 1 and gets a head_not_excellent flag.
     a, items = depts({"g": [70, 69, 68, 67, 66, 65]})
     vetoes = df("appraisee_id veto", [("g-01", "work_safety")])
     r = run(T, a, items=items, scores=entered(a["appraisee_id"], **PUBLIC), vetoes=vetoes)
@@ -74,10 +74,10 @@ def test_veto_removes_the_award_and_passes_the_place_on():
     assert res.loc["g-02", "award_amount"] == 10000
     assert "head_may_be_excellent" in res.loc["g-02", "flags"]
     assert res["quota_advanced_collective"].sum() == 1
-    assert res.loc["g-01", "quota_advanced_collective_line"] == 89 + 30  # the quota line
+    assert res.loc["g-01", "quota_advanced_collective_line"] == 69 + 30  # the quota line: g-02
     ex = r.explanations
     g01 = ex.loc[(ex["appraisee_id"] == "g-01") & (ex["kind"] == "quota"), "zh"].iloc[0]
-    assert "分数线 119" in g01 and "名额顺延" in g01
+    assert "分数线 99" in g01 and "名额顺延" in g01
 
 
 def test_tie_at_the_quota_boundary_never_exceeds_the_quota():
