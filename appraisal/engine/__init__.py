@@ -23,8 +23,18 @@ See docs/engine/ for the scheme language and every input and output column.
 """
 from .compute import COLUMNS, Inputs, Results, compute
 from .errors import InputError, InputErrors, SchemeError, SchemeErrors
-from .scheme import (Scheme, TemplateInfo, build_scheme, list_templates, load_scheme,
-                     load_template, merge, scheme_hash, templates_dir, validate)
+from .scheme import (
+                     Scheme,
+                     TemplateInfo,
+                     build_scheme,
+                     list_templates,
+                     load_scheme,
+                     load_template,
+                     merge,
+                     scheme_hash,
+                     templates_dir,
+                     validate,
+)
 
 __all__ = [
     "COLUMNS", "InputError", "InputErrors", "Inputs", "Results", "Scheme", "SchemeError",

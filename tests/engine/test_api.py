@@ -4,8 +4,15 @@ import shutil
 import pandas as pd
 import pytest
 
-import appraisal.engine as engine
-from appraisal.engine import Inputs, compute, list_templates, load_template, scheme_hash, templates_dir
+from appraisal import engine
+from appraisal.engine import (
+    Inputs,
+    compute,
+    list_templates,
+    load_template,
+    scheme_hash,
+    templates_dir,
+)
 
 
 def test_public_names():

@@ -1,7 +1,13 @@
 """Customisation: template + overrides, locks, versions and the content hash."""
 import pytest
 
-from appraisal.engine import SchemeErrors, load_scheme, load_template, merge, scheme_hash
+from appraisal.engine import (
+    SchemeErrors,
+    load_scheme,
+    load_template,
+    merge,
+    scheme_hash,
+)
 
 
 def test_overrides_change_points_quotas_bands_amounts_and_indicators():

@@ -9,7 +9,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "engine"
 
 def test_customisation_example_in_the_scheme_language_doc_loads():
     text = (DOCS / "scheme-language.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S)
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
                  if b.startswith("base: C_county_level_cadres"))
     s = load_scheme(block, source="scheme-language.md")
     assert s.key == "zaozhuang_county_2026" and s.quotas[0].ratio == 0.2

@@ -4,7 +4,7 @@ import pandas as pd
 from .conftest import by_id, df, entered, run
 
 T = "A_municipal_departments"
-PUBLIC = dict(party_building=10, clean_governance=10, civilisation=5, investment=5)  # = 30
+PUBLIC = {"party_building": 10, "clean_governance": 10, "civilisation": 5, "investment": 5}  # = 30
 
 
 def depts(groups: dict[str, list[float]]):

@@ -2,7 +2,7 @@
 from .conftest import by_id, df, run
 
 T = "C_county_level_cadres"
-PUBLIC = dict(self_building=2.5, law_based=2.5, clean_governance=2.5, efficiency=2.5)
+PUBLIC = {"self_building": 2.5, "law_based": 2.5, "clean_governance": 2.5, "efficiency": 2.5}
 
 
 def staff(n, business, ballots_mean, group="g"):
@@ -35,7 +35,7 @@ def test_excellent_15_percent_commendation_5_percent_and_complaint_cap():
     # g01 is the best but has a complaint: at most basically competent, its place passes
     # on: excellent = g02, g03, g04; commendation = g02.
     business = [90 - i for i in range(20)]
-    ids, a, items, scores, ballots = staff(20, business, [90] * 20)
+    _ids, a, items, scores, ballots = staff(20, business, [90] * 20)
     vetoes = df("appraisee_id veto", [("g01", "complaint")])
     r = run(T, a, items=items, scores=scores, ballots=ballots, vetoes=vetoes)
     res = by_id(r)
@@ -53,7 +53,7 @@ def test_excellent_15_percent_commendation_5_percent_and_complaint_cap():
 
 def test_incompetent_two_years_running_is_flagged():
     # composite = 0.3 × 40 + 0.7 × (30 + 10) = 12 + 28 = 40 < 60 → incompetent
-    ids, a, items, scores, ballots = staff(2, [30, 30], [40, 40])
+    _ids, a, items, scores, ballots = staff(2, [30, 30], [40, 40])
     hist = df("appraisee_id cycle grade", [("g01", "2024", "incompetent"), ("g02", "2024", "competent")])
     r = run(T, a, items=items, scores=scores, ballots=ballots, history=hist)
     res = by_id(r)

@@ -2,7 +2,7 @@
 from .conftest import by_id, df, run
 
 T = "D_section_level_staff"
-PUBLIC = dict(self_building=2.5, law_based=2.5, clean_governance=2.5, efficiency=2.5)
+PUBLIC = {"self_building": 2.5, "law_based": 2.5, "clean_governance": 2.5, "efficiency": 2.5}
 
 
 def city(sizes):

@@ -21,7 +21,7 @@ def deductions(rows):
 
 
 def test_deductions_floor_at_zero_and_bonus_cap_ten():
-    ids, a, scores = staff(3)
+    _ids, a, scores = staff(3)
     ded = deductions([
         ("p01", "study", "absent_study", 3),        # study 15 − 3 = 12
         ("p01", "discipline", "drinking", 2),       # discipline 20 − 4 = 16
@@ -47,7 +47,7 @@ def test_deductions_floor_at_zero_and_bonus_cap_ten():
 
 
 def test_section_honour_gives_every_member_the_highest_level_once():
-    ids, a, scores = staff(3)
+    _ids, a, scores = staff(3)
     claims = df("appraisee_id rule level dedup_key", [
         (i, "honour", lvl, "SEC1-2025") for i in ("p01", "p02", "p03") for lvl in ("provincial", "city")
     ])
@@ -59,7 +59,7 @@ def test_95_and_top_20_percent_and_veto():
     # 10 staff: top 20 % = 2 places.  Scores 100 + bonus: p01 110 (vetoed), p02 108,
     # p03 106, p04 96 … The veto caps p01 at basically competent and passes its place
     # on: excellent = p02, p03.  p04 (96 ≥ 95 but not in the top 20 %) → competent.
-    ids, a, scores = staff(10)
+    _ids, a, scores = staff(10)
     claims = df("appraisee_id rule level count", [
         ("p01", "honour", "national", 1),     # +10
         ("p02", "honour", "provincial", 1),   # +8
@@ -86,7 +86,7 @@ def test_95_and_top_20_percent_and_veto():
 def test_business_deductions_are_shared_with_the_supervising_leader():
     # p01 supervises p02 and p03.  p02: 1 late report (−1, shared: also −1 for p01);
     # p03: 1 case revoked by a court (−5, personal: stays with p03).
-    ids, a, scores = staff(3)
+    _ids, a, scores = staff(3)
     a["supervisor_id"] = ["", "p01", "p01"]
     ded = deductions([("p02", "business", "late_report", 1), ("p03", "business", "case_revoked", 1)])
     r = run(T, a, scores=pd.concat([scores, ded]))

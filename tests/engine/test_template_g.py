@@ -20,7 +20,7 @@ def ballots(scores):
 
 
 def test_shared_bonus_halved_and_composition():
-    ids, a = sections(2)
+    _ids, a = sections(2)
     claims = df("appraisee_id rule level sharers", [
         # a provincial commendation (+8) shared by s1 and s2 → half each: +4
         ("s1", "union_commendation", "provincial", 2), ("s2", "union_commendation", "provincial", 2),
@@ -37,7 +37,7 @@ def test_shared_bonus_halved_and_composition():
 
 
 def test_prizes_veto_passes_the_place_on_and_roll_ups():
-    ids, a = sections(5)
+    _ids, a = sections(5)
     # composites from ballots only (assessment 100 → 70): s1 70+28.5=98.5, s2 98.2, s3 97.9,
     # s4 97.6, s5 97.3 (ballot 95, 94, 93, 92, 91 × 0.3)
     r = run(T, a, ballots=ballots({"s1": 95, "s2": 94, "s3": 93, "s4": 92, "s5": 91}),

@@ -4,7 +4,14 @@ import copy
 import pytest
 import yaml
 
-from appraisal.engine import SchemeErrors, build_scheme, list_templates, load_scheme, load_template, validate
+from appraisal.engine import (
+    SchemeErrors,
+    build_scheme,
+    list_templates,
+    load_scheme,
+    load_template,
+    validate,
+)
 
 BASE = load_template("A_municipal_departments").model_dump(mode="json")
 

@@ -29,8 +29,8 @@ def _join(masks: list[tuple[str, np.ndarray]], n: int) -> np.ndarray:
 def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
     """Compute one cycle.  Raises InputErrors (all problems) when the inputs are bad."""
     p = prepare(scheme, inputs, row_offset)
-    from .tree import score_tree
     from .explain import explain
+    from .tree import score_tree
 
     n, prec = p.n, scheme.settings.precision
     ts = score_tree(scheme, p)

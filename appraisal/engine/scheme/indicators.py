@@ -1,7 +1,7 @@
 """The indicator tree (指标) and the scoring method of each leaf."""
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -109,7 +109,7 @@ class Items(Strict):
 
 
 Method = Annotated[
-    Union[Entered, Deductions, Ratio, Count, Average, Ballot, Items],
+    Entered | Deductions | Ratio | Count | Average | Ballot | Items,
     Field(discriminator="kind"),
 ]
 
@@ -122,7 +122,7 @@ class Indicator(Named):
     assessor_zh: str | None = None  # who scores it, e.g. 组织部
     assessor_en: str | None = None
     method: Method | None = None
-    children: list["Indicator"] = Field(default_factory=list)
+    children: list[Indicator] = Field(default_factory=list)
 
     def walk(self, prefix: str = ""):
         """Yield (path, node) depth-first, parents before children."""
@@ -134,6 +134,16 @@ class Indicator(Named):
 Indicator.model_rebuild()
 
 __all__ = [
-    "Entered", "Deductions", "DeductionItem", "Ratio", "Count", "Average",
-    "Ballot", "RaterGroup", "Items", "Method", "Indicator", "Key",
+    "Average",
+    "Ballot",
+    "Count",
+    "DeductionItem",
+    "Deductions",
+    "Entered",
+    "Indicator",
+    "Items",
+    "Key",
+    "Method",
+    "RaterGroup",
+    "Ratio",
 ]

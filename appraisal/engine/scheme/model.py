@@ -7,8 +7,16 @@ from pydantic import Field
 
 from .common import Strict
 from .indicators import Indicator
-from .rules import (Adjustments, Awards, Composition, Grades, HistoryFlag, Quota,
-                    Ranking, Veto)
+from .rules import (
+    Adjustments,
+    Awards,
+    Composition,
+    Grades,
+    HistoryFlag,
+    Quota,
+    Ranking,
+    Veto,
+)
 
 
 class Settings(Strict):
