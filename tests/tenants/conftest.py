@@ -52,10 +52,21 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
                                          assessors={"public.party_building": depts[2].id})
         staff_pop = cycles.add_population(cycle, key="county", name="县级干部", version=c,
                                           selector={"categories": ["county_level"], "ranking": "category"})
+        db.session.flush()
+        from sqlalchemy import select
+
+        from appraisal.tenants.cycles.models import Appraisee
+        from appraisal.tenants.letters import services as letters
+
+        first = db.session.scalar(select(Appraisee).where(Appraisee.population_id == dept_pop.id,
+                                                          Appraisee.org_unit_id == depts[0].id))
+        draft = letters.letter_for(first)
+        item = letters.save_item(draft, title=f"{prefix}财政收入增长", points="30", measure="完成得满分")
         db.session.commit()
         year.ids = {"office": office.id, "sg1": sg1.id, "sg2": sg2.id, "depts": [d.id for d in depts],
                     "people": [p.id for p in people], "cycle": cycle.id, "dept_pop": dept_pop.id,
-                    "staff_pop": staff_pop.id, "scheme_a": a.id, "scheme_c": c.id}
+                    "staff_pop": staff_pop.id, "scheme_a": a.id, "scheme_c": c.id,
+                    "appraisee": first.id, "letter_item": item.id}
     year.users = {
         "office_admin": make_user(tenant, "office_admin", email=f"{prefix or 'a'}office@example.cn"),
         "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"),

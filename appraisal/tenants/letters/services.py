@@ -98,6 +98,11 @@ def context(letter: Letter) -> tuple[Appraisee, Population, Cycle, ItemsIndicato
     return appraisee, population, cycle, share, public
 
 
+def points_text(value: Decimal) -> str:
+    """55.00 → "55", 7.50 → "7.5"."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def total_points(letter: Letter) -> Decimal:
     return sum((item.points for item in letter.items), Decimal("0"))
 
@@ -130,10 +135,10 @@ def save_item(letter: Letter, *, title: str, points, measure: str = "", evidence
     points = parse_points(points)
     if item is None:
         seq = (db.session.scalar(select(func.max(LetterItem.seq)).where(LetterItem.letter_id == letter.id)) or 0) + 1
-        item = LetterItem(letter_id=letter.id, appraisee_id=appraisee.id, indicator_key=share.key, seq=seq,
+        item = LetterItem(appraisee_id=appraisee.id, indicator_key=share.key, seq=seq,
                           title=title.strip(), points=points, measure=measure.strip(),
                           evidence_required=evidence_required.strip())
-        db.session.add(item)
+        letter.items.append(item)
         db.session.flush()
         audit.record("letter.item.add", item, after=audit.snapshot(item), label=f"{appraisee.name}：{item.title}")
     else:
@@ -173,7 +178,7 @@ def submit(letter: Letter) -> None:
         raise LetterError("请先填写业务目标")
     total = total_points(letter)
     if share is not None and total != share.points:
-        raise LetterError(f"业务目标分值合计为 {total:g} 分，应为 {share.points:g} 分")
+        raise LetterError(f"业务目标分值合计为 {points_text(total)} 分，应为 {points_text(share.points)} 分")
     before = letter.status.value
     letter.status = LetterStatus.SUBMITTED
     letter.submitted_at = utcnow()
