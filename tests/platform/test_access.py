@@ -36,6 +36,8 @@ ARG_OWNERS = {
     "user_id": ("user", "appraisal.platform.models:User"),
     "cycle_id": ("cycle", "appraisal.tenants.cycles.models:Cycle"),
     "population_id": ("population", "appraisal.tenants.cycles.models:Population"),
+    "appraisee_id": ("appraisee", "appraisal.tenants.cycles.models:Appraisee"),
+    "item_id": ("letter_item", "appraisal.tenants.letters.models:LetterItem"),
 }
 
 #: Endpoints that do not need a login (and so are not probed for 403s).
@@ -45,6 +47,9 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "root.index", "root.healthz", "
 
 def tenant_rules(app):
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/t/<tenant_slug>")]
+
+
+_ARG_ORDER = list(ARG_OWNERS)
 
 
 def _model(path: str):
@@ -68,6 +73,8 @@ def _object_ids(world) -> dict[str, int]:
         "user": world.users["staff"].id,
         "cycle": world.ids["cycle"],
         "population": world.ids["dept_pop"],
+        "appraisee": world.ids["appraisee"],
+        "letter_item": world.ids["letter_item"],
     }
 
 
@@ -177,10 +184,10 @@ def test_each_role_gets_what_its_permissions_say(app, worlds):
                 view = app.view_functions[rule.endpoint]
                 if rule.endpoint in PUBLIC_ENDPOINTS or _method(rule) != "GET":
                     continue
-                args = sorted(rule.arguments - {"tenant_slug"})
+                args = sorted(rule.arguments - {"tenant_slug"}, key=_ARG_ORDER.index)
                 obj = None
-                if args:
-                    kind, model = ARG_OWNERS[args[-1]]
+                if args:  # the permission is judged on the outermost object
+                    kind, model = ARG_OWNERS[args[0]]
                     obj = db.session.get(_model(model), own_ids[kind])
                 allowed = can(user, view.permission, obj)
                 status = client.get(_url(rule, a.tenant.slug, own_ids)).status_code
