@@ -12,7 +12,13 @@ import random
 from dataclasses import dataclass, field
 
 from appraisal.tenants.org import services
-from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, PersonCategory, UnitKind
+from appraisal.tenants.org.models import (
+    LeaderRole,
+    OrgUnit,
+    Person,
+    PersonCategory,
+    UnitKind,
+)
 
 SEED = 20261121
 
@@ -118,7 +124,7 @@ def _titles(name: str) -> tuple[str, str]:
     """(head, deputy) titles from the unit's name."""
     if name.endswith("纪委监委"):
         return "书记", "副书记"
-    if name.endswith("市委") or name.endswith("团市委"):
+    if name.endswith(("市委", "团市委")):
         return "书记", "副书记"
     if name.endswith("部"):
         return "部长", "副部长"
@@ -126,7 +132,7 @@ def _titles(name: str) -> tuple[str, str]:
         return "局长", "副局长"
     if name.endswith("残疾人联合会"):
         return "理事长", "副理事长"
-    if name.endswith("联合会") or name.endswith("工会"):
+    if name.endswith(("联合会", "工会")):
         return "主席", "副主席"
     if name.endswith("区"):
         return "区长", "副区长"

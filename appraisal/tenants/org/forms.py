@@ -7,10 +7,22 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from appraisal.tenants.org import services
-from appraisal.tenants.org.labels import CATEGORY_LABELS, LEADER_LABELS, UNIT_KIND_LABELS
+from appraisal.tenants.org.labels import (
+    CATEGORY_LABELS,
+    LEADER_LABELS,
+    UNIT_KIND_LABELS,
+)
 
 REQUIRED = _l("请填写此项")
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"

@@ -8,13 +8,19 @@ with the values before and after, and flushes; the request commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, PersonCategory, UnitKind
+from appraisal.tenants.org.models import (
+    LeaderRole,
+    OrgUnit,
+    Person,
+    PersonCategory,
+    UnitKind,
+)
 
 MAX_CODE = 32
 MAX_UNIT_NAME = 200

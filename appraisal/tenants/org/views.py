@@ -25,8 +25,20 @@ from appraisal.platform.permissions import authorize, can, requires, scope_claus
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import NavItem, paginate, tenant_blueprint
 from appraisal.tenants.org import importer, labels, services, workbooks
-from appraisal.tenants.org.access import TOP_LEVEL, can_restructure, parent_place, units_where
-from appraisal.tenants.org.forms import ImportForm, LinkUserForm, PeopleFilterForm, PersonForm, UnitForm, options
+from appraisal.tenants.org.access import (
+    TOP_LEVEL,
+    can_restructure,
+    parent_place,
+    units_where,
+)
+from appraisal.tenants.org.forms import (
+    ImportForm,
+    LinkUserForm,
+    PeopleFilterForm,
+    PersonForm,
+    UnitForm,
+    options,
+)
 from appraisal.tenants.org.models import OrgUnit, Person, PersonCategory, UnitKind
 
 bp = tenant_blueprint("org", __name__, url_prefix="/org", template_folder="templates")
@@ -58,7 +70,7 @@ class Node:
     unit: OrgUnit
     direct: int = 0
     total: int = 0
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
 def _build_tree(units: list[OrgUnit], direct: dict[int, int]) -> list[Node]:

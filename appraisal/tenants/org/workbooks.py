@@ -7,7 +7,7 @@ edited and imported back.
 from __future__ import annotations
 
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -15,9 +15,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from appraisal.tenants.org.importer import PERSON_COLUMNS, UNIT_COLUMNS, Column
-from appraisal.tenants.org.labels import CATEGORY_WORDS, LEADER_WORDS, UNIT_KIND_WORDS, file_word
+from appraisal.tenants.org.labels import (
+    CATEGORY_WORDS,
+    LEADER_WORDS,
+    UNIT_KIND_WORDS,
+    file_word,
+)
 from appraisal.tenants.org.models import OrgUnit, Person
+from appraisal.tenants.org.roster_file import PERSON_COLUMNS, UNIT_COLUMNS, Column
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_ROWS = 2000  # dropdowns and text format reach this far

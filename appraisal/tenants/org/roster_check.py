@@ -1,0 +1,322 @@
+"""Checking a whole roster file before anything is written.
+
+Every row is checked against the vocabularies, the rest of the file and what
+the database holds (loaded once: no per-row queries), and against the
+importer's rights on the tree. Every problem is collected; :func:`plan_import`
+raises :class:`RosterInvalid` with all of them, or returns the plan to apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.permissions import can
+from appraisal.tenants.org.access import TOP_LEVEL, Place
+from appraisal.tenants.org.labels import (
+    CATEGORY_VOCABULARY,
+    LEADER_VOCABULARY,
+    UNIT_KIND_VOCABULARY,
+)
+from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, UnitKind
+from appraisal.tenants.org.roster_file import (
+    CODE_RE,
+    COLUMNS,
+    PEOPLE,
+    UNITS,
+    Issue,
+    RosterInvalid,
+    Table,
+    column_spec,
+)
+
+#: Kinds only a tenant-wide org editor (the office) may give a unit.
+OFFICE_ONLY_KINDS = frozenset({UnitKind.OFFICE, UnitKind.SECTOR_GROUP})
+
+
+@dataclass
+class UnitRow:
+    sheet: str
+    row: int
+    values: dict[str, Any]  # only the columns present in the file
+    existing: OrgUnit | None = None
+
+
+@dataclass
+class PersonRow:
+    sheet: str
+    row: int
+    values: dict[str, Any]
+    existing: Person | None = None
+
+
+@dataclass
+class Plan:
+    units: list[UnitRow]
+    people: list[PersonRow]
+    units_by_code: dict[str, OrgUnit]
+    ignored_columns: list[tuple[str, str]]
+
+
+class _Checker:
+    def __init__(self, user) -> None:
+        self.user = user
+        self.issues: list[Issue] = []
+
+    def add(self, table: Table, row: int | None, key: str, message: str, value: str = "") -> None:
+        self.issues.append(Issue(table.sheet, row, table.header(key), message, value))
+
+
+def _parse_int(text: str) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not number.is_integer() or abs(number) > 99999:
+        return None
+    return int(number)
+
+
+def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any], bool]]:
+    """Each row's valid values, and whether the whole row is valid."""
+    vocab: dict[str, tuple[dict, str]] = {
+        "kind": (UNIT_KIND_VOCABULARY, "类型应为：考核办、分口考核组、部门、区县、科室"),
+        "category": (CATEGORY_VOCABULARY, "类别应为：市管干部、县级干部、科级及以下、一般干部、见习人员、挂职干部"),
+        "leader_role": (LEADER_VOCABULARY, "领导职务应为：主要领导、副职、无（或留空）"),
+    }
+    missing = [c for c in COLUMNS[table.kind] if c.required and c.key not in table.columns]
+    for column in missing:
+        check.add(table, table.header_row, column.key, f"缺少必填列“{column.header}”")
+    if missing:
+        return []
+    parsed = []
+    for number, cells in table.rows:
+        values: dict[str, Any] = {}
+        ok = True
+        for key, (index, _header) in table.columns.items():
+            column = column_spec(table.kind, key)
+            text = cells[index] if index < len(cells) else ""
+            problem = None
+            if not text:
+                if column.required:
+                    problem = "必填项为空"
+                else:
+                    values[key] = {"sort_order": 0, "leader_role": LeaderRole.NONE}.get(key, "")
+            elif column.max_length and len(text) > column.max_length:
+                problem = f"不能超过 {column.max_length} 个字符（现有 {len(text)} 个）"
+            elif key in ("code", "parent_code", "unit_code", "staff_no") and not CODE_RE.match(text):
+                problem = "只能包含字母、数字和 - _ ."
+            elif key in vocab:
+                words, message = vocab[key]
+                member = words.get(text.lower())
+                if member is None:
+                    problem = message
+                else:
+                    values[key] = member
+            elif key == "sort_order":
+                number_value = _parse_int(text)
+                if number_value is None:
+                    problem = "排序应为 -99999 到 99999 之间的整数"
+                else:
+                    values[key] = number_value
+            else:
+                values[key] = text
+            if problem is not None:
+                check.add(table, number, key, problem, text)
+                ok = False
+        parsed.append((number, values, ok))
+    return parsed
+
+
+def _duplicates(table: Table, rows, key: str, seen: dict, check: _Checker, what: str) -> list:
+    """The valid rows whose ``key`` is not taken by an earlier row (valid or not)."""
+    unique = []
+    for number, values, ok in rows:
+        value = values.get(key)
+        if value is None:
+            continue
+        if value in seen:
+            sheet, first = seen[value]
+            where = f"第 {first} 行" if sheet == table.sheet else f"“{sheet}”表第 {first} 行"
+            check.add(table, number, key, f"{what} {value} 与{where}重复", value)
+            continue
+        seen[value] = (table.sheet, number)
+        if ok:
+            unique.append((number, values))
+    return unique
+
+
+def _load_people(staff_nos: list[str]) -> dict[str, Person]:
+    found: dict[str, Person] = {}
+    for start in range(0, len(staff_nos), 500):
+        chunk = staff_nos[start:start + 500]
+        for person in db.session.scalars(select(Person).where(Person.staff_no.in_(chunk))):
+            found[person.staff_no] = person
+    return found
+
+
+def plan_import(tables: list[Table], user) -> Plan:
+    """Check everything; raise :class:`RosterInvalid` with every problem found."""
+    check = _Checker(user)
+    unit_tables = [t for t in tables if t.kind == UNITS]
+    people_tables = [t for t in tables if t.kind == PEOPLE]
+
+    # -- fields, vocabularies, duplicates inside the file ------------------
+    # invalid rows are kept aside too: their references are still checked
+    seen_codes: dict[str, tuple[str, int]] = {}
+    unit_rows: list[tuple[Table, int, dict]] = []
+    invalid_units: list[tuple[Table, int, dict]] = []
+    for table in unit_tables:
+        parsed = _parse_rows(table, check)
+        invalid_units.extend((table, n, v) for n, v, ok in parsed if not ok)
+        rows = _duplicates(table, parsed, "code", seen_codes, check, "单位编码")
+        unit_rows.extend((table, n, v) for n, v in rows)
+    seen_staff: dict[str, tuple[str, int]] = {}
+    person_rows: list[tuple[Table, int, dict]] = []
+    invalid_people: list[tuple[Table, int, dict]] = []
+    for table in people_tables:
+        parsed = _parse_rows(table, check)
+        invalid_people.extend((table, n, v) for n, v, ok in parsed if not ok)
+        rows = _duplicates(table, parsed, "staff_no", seen_staff, check, "工号")
+        person_rows.extend((table, n, v) for n, v in rows)
+
+    # -- what the database holds (once) -------------------------------------
+    units_by_code = {u.code: u for u in db.session.scalars(select(OrgUnit))}
+    units_by_id = {u.id: u for u in units_by_code.values()}
+    people_by_no = _load_people(sorted({v["staff_no"] for _, _, v in person_rows}))
+
+    # final parent of every code: the database's, overridden by the file
+    file_units = {v["code"]: (t, n, v) for t, n, v in unit_rows}
+    parent_of: dict[str, str | None] = {
+        u.code: (units_by_id[u.parent_id].code if u.parent_id in units_by_id else None)
+        for u in units_by_code.values()
+    }
+    for code, (table, number, values) in file_units.items():
+        if "parent_code" in values:
+            parent_of[code] = values["parent_code"] or None
+        elif code not in units_by_code:
+            parent_of[code] = None
+
+    # -- parents exist, no cycles ------------------------------------------
+    # a code on an invalid row exists as far as references go: that row has its own error
+    known = set(parent_of) | set(seen_codes)
+    for table, number, values in invalid_units:
+        parent = values.get("parent_code")
+        if parent and parent not in known:
+            check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
+    for table, number, values in invalid_people:
+        unit_code = values.get("unit_code")
+        if unit_code and unit_code not in known:
+            check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）", unit_code)
+    broken: set[str] = set()
+    for code, (table, number, values) in file_units.items():
+        parent = parent_of.get(code)
+        if parent is None:
+            continue
+        if parent == code:
+            check.add(table, number, "parent_code", "上级编码不能是本单位自己", parent)
+            broken.add(code)
+        elif parent not in parent_of:
+            if parent not in known:
+                check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
+            broken.add(code)
+    for code, (table, number, values) in file_units.items():
+        if code in broken:
+            continue
+        chain, cursor = [code], parent_of.get(code)
+        while cursor is not None and cursor not in chain:
+            chain.append(cursor)
+            cursor = parent_of.get(cursor)
+        if cursor is not None and cursor in chain:
+            if cursor == code:  # this unit is on the loop (units leading into it are not reported)
+                check.add(table, number, "parent_code", "上级关系形成循环：" + " → ".join(chain + [code]),
+                          values.get("parent_code", ""))
+            broken.add(code)
+
+    # -- rights: where each unit ends up, and where it was -------------------
+    final_path = _final_paths(parent_of, units_by_code, broken)
+    office_wide = can(user, "org.edit", TOP_LEVEL)
+    plan_units: list[UnitRow] = []
+    for code, (table, number, values) in file_units.items():
+        existing = units_by_code.get(code)
+        row = UnitRow(table.sheet, number, values, existing)
+        plan_units.append(row)
+        if code in broken or office_wide:
+            continue
+        if existing is not None and not can(user, "org.edit", existing):
+            check.add(table, number, "code", f"单位 {code} 不在您的管理范围内", code)
+            continue
+        parent = parent_of.get(code)
+        moving = existing is None or parent != (
+            units_by_id[existing.parent_id].code if existing.parent_id in units_by_id else None)
+        if moving:
+            target = Place(final_path[parent]) if parent else TOP_LEVEL
+            old = (Place(existing.path.rsplit("/", 2)[0] + "/") if existing is not None else target)
+            if not can(user, "org.edit", target):
+                check.add(table, number, "parent_code",
+                          "上级单位不在您的管理范围内" if parent else "只有考核办可以设置顶级单位",
+                          parent or "")
+            elif existing is not None and not can(user, "org.edit", old):
+                check.add(table, number, "parent_code", "不能调整本单位的上级单位（请联系考核办）", parent or "")
+        kind = values.get("kind")
+        if kind in OFFICE_ONLY_KINDS and (existing is None or existing.kind != kind):
+            check.add(table, number, "kind", "只有考核办可以设置此类型", values.get("kind").value)
+
+    plan_people: list[PersonRow] = []
+    for table, number, values in person_rows:
+        existing = people_by_no.get(values["staff_no"])
+        plan_people.append(PersonRow(table.sheet, number, values, existing))
+        unit_code = values["unit_code"]
+        if unit_code not in parent_of:
+            if unit_code not in known:
+                check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）",
+                          unit_code)
+            continue
+        unit = units_by_code.get(unit_code)
+        if unit is not None and not unit.active and unit_code not in file_units:
+            check.add(table, number, "unit_code", f"单位 {unit_code}（{unit.name}）已停用", unit_code)
+            continue
+        if unit_code in broken:
+            continue
+        if not can(user, "people.edit", Place(final_path[unit_code])):
+            check.add(table, number, "unit_code", f"单位 {unit_code} 不在您的管理范围内", unit_code)
+        elif existing is not None and existing.unit_id in units_by_id and not can(
+                user, "people.edit", Place(units_by_id[existing.unit_id].path)):
+            check.add(table, number, "staff_no", "该工号属于您管理范围以外的单位", values["staff_no"])
+
+    if check.issues:
+        raise RosterInvalid(sorted(check.issues, key=_issue_order(tables)))
+    ignored = [(t.sheet, h) for t in tables for h in t.ignored]
+    return Plan(plan_units, plan_people, units_by_code, ignored)
+
+
+def _issue_order(tables: list[Table]) -> Callable[[Issue], tuple]:
+    sheets = {t.sheet: i for i, t in enumerate(tables)}
+    return lambda issue: (sheets.get(issue.sheet, -1), issue.row or 0)
+
+
+def _final_paths(parent_of: dict[str, str | None], units_by_code: dict[str, OrgUnit],
+                 broken: set[str]) -> dict[str, str]:
+    """Each unit's path after the import; new units get placeholder ids."""
+    paths: dict[str, str] = {}
+
+    def path(code: str, depth: int = 0) -> str:
+        if code in paths:
+            return paths[code]
+        parent = parent_of.get(code)
+        unit = units_by_code.get(code)
+        own = str(unit.id) if unit is not None else f"new:{code}"
+        if depth > 1000 or code in broken or (parent is not None and parent not in parent_of):
+            base = "/"
+        else:
+            base = path(parent, depth + 1) if parent is not None else "/"
+        paths[code] = f"{base}{own}/"
+        return paths[code]
+
+    for code in parent_of:
+        path(code)
+    return paths

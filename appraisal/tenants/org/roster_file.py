@@ -1,0 +1,229 @@
+"""Reading a roster file: an Excel workbook or a CSV file, into tables.
+
+An ``.xlsx`` workbook holds a sheet "单位" (units) and/or "人员" (people); a
+``.csv`` holds one of them. A table's kind is recognised by its sheet name or
+its headers, Chinese or English. Cells come back as trimmed text with the
+row number Excel shows, so that every problem can be reported where it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from appraisal.tenants.org import services
+
+UNITS, PEOPLE = "units", "people"
+SHEET_NAMES = {UNITS: "单位", PEOPLE: "人员"}
+CODE_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the Chinese header the template writes
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    max_length: int | None = None
+    width: int = 14
+
+
+UNIT_COLUMNS = (
+    Column("code", "编码", ("单位编码", "code", "unit code", "unit_code"), True, services.MAX_CODE, 14),
+    Column("name", "名称", ("单位名称", "name", "unit name"), True, services.MAX_UNIT_NAME, 30),
+    Column("kind", "类型", ("单位类型", "kind", "type", "unit kind"), True, None, 14),
+    Column("parent_code", "上级编码", ("上级单位编码", "上级单位", "parent", "parent code", "parent_code"),
+           False, services.MAX_CODE, 14),
+    Column("sort_order", "排序", ("排序号", "顺序", "sort", "sort order", "sort_order", "order"), False, None, 8),
+)
+PERSON_COLUMNS = (
+    Column("staff_no", "工号", ("人员编号", "编号", "staff no", "staff_no", "staff number"), True,
+           services.MAX_STAFF_NO, 14),
+    Column("name", "姓名", ("name", "person name"), True, services.MAX_PERSON_NAME, 12),
+    Column("unit_code", "单位编码", ("所在单位编码", "unit", "unit code", "unit_code"), True, services.MAX_CODE, 14),
+    Column("category", "类别", ("人员类别", "category"), True, None, 14),
+    Column("position", "职务", ("position", "title"), False, services.MAX_POSITION, 20),
+    Column("leader_role", "领导职务", ("领导", "leader", "leader role", "leader_role"), False, None, 12),
+    Column("sort_order", "排序", ("排序号", "顺序", "sort", "sort order", "sort_order", "order"), False, None, 8),
+)
+COLUMNS = {UNITS: UNIT_COLUMNS, PEOPLE: PERSON_COLUMNS}
+_SHEET_ALIASES = {
+    UNITS: {"单位", "单位表", "组织机构", "units", "unit", "org units"},
+    PEOPLE: {"人员", "人员表", "人员名册", "名册", "people", "persons", "staff", "roster"},
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    sheet: str
+    row: int | None  # as Excel shows it (header = 1); None: the file as a whole
+    column: str
+    message: str
+    value: str = ""
+
+
+class RosterInvalid(Exception):
+    def __init__(self, issues: list[Issue]):
+        super().__init__(f"{len(issues)} problems")
+        self.issues = issues
+
+
+@dataclass
+class Table:
+    kind: str  # UNITS or PEOPLE
+    sheet: str  # what error messages call it
+    columns: dict[str, tuple[int, str]]  # key -> (index, header as written)
+    rows: list[tuple[int, list[str]]]  # (Excel row number, cell texts)
+    ignored: list[str] = field(default_factory=list)
+    header_row: int = 1
+
+    def header(self, key: str) -> str:
+        return self.columns[key][1] if key in self.columns else column_spec(self.kind, key).header
+
+
+def column_spec(kind: str, key: str) -> Column:
+    return next(c for c in COLUMNS[kind] if c.key == key)
+
+
+_SPACES = re.compile(r"[\s\u3000\ufeff\u200b]+")
+
+
+def _norm(text: str) -> str:
+    """Header/sheet-name comparison form: no spaces, no * marks, lower case."""
+    text = _SPACES.sub("", text).replace("*", "").replace("＊", "")
+    text = text.replace("（", "(").replace("）", ")")
+    return re.sub(r"\(.*?\)$", "", text).lower() or text.lower()
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).replace("\ufeff", "").replace("\u200b", "").strip().strip("\u3000").strip()
+
+
+def _match_columns(kind: str, headers: list[str]) -> tuple[dict[str, tuple[int, str]], list[str]]:
+    lookup = {}
+    for column in COLUMNS[kind]:
+        for name in (column.header, *column.aliases):
+            lookup[_norm(name)] = column.key
+    found: dict[str, tuple[int, str]] = {}
+    ignored = []
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        key = lookup.get(_norm(header))
+        if key is None or key in found:
+            ignored.append(header)
+        else:
+            found[key] = (index, header)
+    return found, ignored
+
+
+def _kind_of(sheet_name: str | None, headers: list[str]) -> str | None:
+    if sheet_name is not None:
+        name = _norm(sheet_name)
+        for kind, names in _SHEET_ALIASES.items():
+            if name in {_norm(n) for n in names}:
+                return kind
+    people, _ = _match_columns(PEOPLE, headers)
+    if "staff_no" in people:
+        return PEOPLE
+    units, _ = _match_columns(UNITS, headers)
+    if "code" in units and "kind" in units:
+        return UNITS
+    return None
+
+
+def _table(sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]]) -> Table | None:
+    rows = iter(rows)
+    for number, values in rows:
+        texts = [cell_text(v) for v in values]
+        if any(texts):
+            header_row, headers = number, texts
+            break
+    else:
+        return None
+    kind = _kind_of(sheet_name, headers)
+    if kind is None:
+        return None
+    columns, ignored = _match_columns(kind, headers)
+    table = Table(kind=kind, sheet=sheet_name or SHEET_NAMES[kind], columns=columns, rows=[],
+                  ignored=ignored, header_row=header_row)
+    for number, values in rows:
+        texts = [cell_text(v) for v in values]
+        if any(texts):
+            table.rows.append((number, texts))
+    return table
+
+
+def read_tables(filename: str, data: bytes) -> tuple[list[Table], list[Issue]]:
+    """The roster tables in an uploaded file, or the reason it cannot be read."""
+    name = (filename or "").lower()
+    if name.endswith(".csv"):
+        return _read_csv(data)
+    if name.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    if name.endswith(".xls"):
+        return [], [Issue("-", None, "-", "不支持旧版 .xls 格式：请在 Excel 中“另存为” .xlsx 后再导入")]
+    return [], [Issue("-", None, "-", "只支持 .xlsx 或 .csv 文件")]
+
+
+def _read_xlsx(data: bytes) -> tuple[list[Table], list[Issue]]:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported Excel extensions, odd styles
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            tables = []
+            for sheet in workbook.worksheets:
+                sheet.reset_dimensions()  # some producers write a wrong size
+                rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+                table = _table(sheet.title, ((n, list(v)) for n, v in rows))
+                if table is not None:
+                    tables.append(table)
+            workbook.close()
+    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
+        return [], [Issue("-", None, "-", "无法读取该 Excel 文件：请确认是 .xlsx 格式且未加密、未损坏")]
+    if not tables:
+        return [], [Issue("-", None, "-", "文件中没有找到“单位”或“人员”工作表（或表头不符合模板）")]
+    return tables, []
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("roster", data, 0, 1, "neither UTF-8 nor GBK")
+
+
+def _read_csv(data: bytes) -> tuple[list[Table], list[Issue]]:
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError:
+        return [], [Issue("-", None, "-", "无法识别 CSV 文件的编码：请保存为 UTF-8 或 GBK 编码")]
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first_line.count) if first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = [(n, row) for n, row in enumerate(reader, start=1)]
+    except csv.Error:
+        return [], [Issue("-", None, "-", "CSV 文件格式有误（引号不配对？）")]
+    table = _table(None, rows)
+    if table is None:
+        return [], [Issue("-", None, "-",
+                          "CSV 文件的表头不符合模板：单位表需要“编码、名称、类型”列，人员表需要“工号、姓名、单位编码、类别”列")]
+    return [table], []
