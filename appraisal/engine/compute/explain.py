@@ -23,6 +23,13 @@ def fmt(x, prec: int = 2) -> np.ndarray:
     return s[codes] if len(codes) else s
 
 
+def _map_str(values, mapping: dict) -> np.ndarray:
+    """Map values through a dict; missing → '' (without pandas dtype upcasts)."""
+    out = pd.Series(np.asarray(values, dtype=object), dtype=object).map(mapping).to_numpy(dtype=object)
+    out[pd.isna(out)] = ""
+    return out
+
+
 class _Rows:
     """Explanation rows, collected block by block (one block per scheme element)."""
 
@@ -30,15 +37,21 @@ class _Rows:
         self.n = n
         self.ids = ids
         self.blocks: list[tuple] = []
+        self.next = 0.0
 
-    def add(self, kind: str, ref: str, zh, en, mask=None, codes=None) -> None:
+    def add(self, kind: str, ref: str, zh, en, mask=None, codes=None, order=None) -> float:
+        """Add a block of rows; returns its order key.  ``order`` (per row) places rows
+        elsewhere, e.g. each claim right after its rule."""
         codes = np.arange(self.n) if codes is None else codes
         k = len(codes)
         zh = np.broadcast_to(np.asarray(zh, dtype=object), (k,))
         en = np.broadcast_to(np.asarray(en, dtype=object), (k,))
         m = np.ones(k, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        self.next += 1.0
+        key = np.full(k, self.next) if order is None else np.asarray(order, dtype="float64")
         if m.any():
-            self.blocks.append((codes[m], len(self.blocks), kind, ref, zh[m], en[m]))
+            self.blocks.append((codes[m], len(self.blocks), kind, ref, zh[m], en[m], key[m]))
+        return self.next
 
     def frame(self) -> pd.DataFrame:
         cols = ["appraisee_id", "seq", "kind", "ref", "zh", "en"]
@@ -50,7 +63,8 @@ class _Rows:
         refs = np.array([b[3] for b in self.blocks], dtype=object)
         zh = np.concatenate([b[4] for b in self.blocks])
         en = np.concatenate([b[5] for b in self.blocks])
-        order = np.lexsort((block, codes))
+        okey = np.concatenate([b[6] for b in self.blocks])
+        order = np.lexsort((block, okey, codes))
         codes, block = codes[order], block[order]
         starts = np.r_[True, codes[1:] != codes[:-1]]
         first = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
@@ -120,6 +134,12 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
                       f"  {g.name_en}: no ballots, weight redistributed over the others"
                       if m.redistribute_missing else f"  {g.name_en}: no ballots, counted as 0",
                       (k == 0) & ~ts.missing[node.key] & ranked)
+            if not m.rater_groups:
+                mean = ts.detail[f"ballot_{node.key}"]
+                k = ts.detail[f"ballots_{node.key}_n"]
+                R.add("ballot", path, "  测评平均 " + fmt(mean, prec) + ", " + fmt(k, 0) + " 票",
+                      "  ballots: mean " + fmt(mean, prec) + ", " + fmt(k, 0) + " ballots",
+                      (k > 0) & ranked)
             ent = ts.detail.get(f"entered_{node.key}")
             if ent is not None:
                 R.add("ballot", path, "  采用录入的测评分 " + fmt(ent, prec),
@@ -142,19 +162,27 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
                   f"{node.name_en} " + fmt(f[f"score_{node.key}"], prec)
                   + f" / {node.points:g} × {part.weight * 100:g}% × {scheme.settings.total_points:g} = "
                   + fmt(f[f"part_{node.key}"], prec), ranked)
+    rule_order = {}
     for r in scheme.adjustments.rules:
         p_rule = f[f"adj_{r.key}"].to_numpy()
         sign = "+" if r.kind == "bonus" else "−"
-        R.add("adjustment", f"adjustments.rules.{r.key}", f"{r.name_zh}: {sign}" + fmt(p_rule, prec),
-              f"{r.name_en}: {sign}" + fmt(p_rule, prec), (p_rule > 0) & ranked)
+        rule_order[r.key] = R.add("adjustment", f"adjustments.rules.{r.key}",
+                                  f"{r.name_zh}: {sign}" + fmt(p_rule, prec),
+                                  f"{r.name_en}: {sign}" + fmt(p_rule, prec),
+                                  (p_rule > 0) & ranked)
     # one row per adjustment claim ----------------------------------------------------------
     if len(claims):
         c = claims
         rules = {r.key: r for r in scheme.adjustments.rules}
-        zh_name = c["rule"].map({k: r.name_zh for k, r in rules.items()}).to_numpy(dtype=object)
-        en_name = c["rule"].map({k: r.name_en for k, r in rules.items()}).to_numpy(dtype=object)
+        zh_name = _map_str(c["rule"], {k: r.name_zh for k, r in rules.items()})
+        en_name = _map_str(c["rule"], {k: r.name_en for k, r in rules.items()})
         sign = np.where(c["kind"].to_numpy() == "bonus", "+", "−")
-        lvl = np.where(c["level"].to_numpy() != "", " [" + c["level"].to_numpy(dtype=object) + "]", "")
+        lv_zh = {f"{r.key}|{lv.key}": lv.name_zh for r in rules.values() for lv in r.levels}
+        lv_en = {f"{r.key}|{lv.key}": lv.name_en for r in rules.values() for lv in r.levels}
+        rl = (c["rule"] + "|" + c["level"]).astype("str")
+        has_lv = c["level"].to_numpy() != ""
+        lvl_zh = np.where(has_lv, " [" + _map_str(rl, lv_zh) + "]", "")
+        lvl = np.where(has_lv, " [" + _map_str(rl, lv_en) + "]", "")
         key = np.where(c["dedup_key"].to_numpy() != "", " (" + c["dedup_key"].to_numpy(dtype=object) + ")", "")
         reason = c["reason"].to_numpy(dtype=object)
         zh_reason = np.select([reason == "unverified", np.char.startswith(reason.astype(str), "duplicate"),
@@ -166,11 +194,12 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
         zh_reason = np.where(zh_reason != "", " (" + zh_reason.astype(object) + ")", "")
         en_reason = np.where(reason != "", " (" + reason + ")", "")
         R.add("claim", "adjustments.claims",
-              "  " + zh_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
+              "  " + zh_name + lvl_zh + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
               + fmt(c["points_after_sharing"], prec) + zh_reason + ev_zh,
               "  " + en_name + lvl + key + ": " + sign + fmt(c["points_raw"], prec) + " → " + sign
               + fmt(c["points_after_sharing"], prec) + en_reason + ev_en,
-              codes=code_of(c["appraisee_id"]))
+              codes=code_of(c["appraisee_id"]),
+              order=c["rule"].map(rule_order).to_numpy(dtype="float64") + 0.5)
     adj = scheme.adjustments
     for label, cap, kzh, ken in (("bonus", adj.bonus_cap, "加分", "bonus"),
                                  ("penalty", adj.penalty_cap, "扣分", "penalty")):
@@ -187,16 +216,18 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
           + " + bonus " + fmt(f["bonus"], prec) + " − penalty " + fmt(f["penalty"], prec), ranked)
 
     # vetoes, rank, quotas, grade, award, flags --------------------------------------------
+    band_zh = {b.key: b.name_zh for b in scheme.grades.bands}
+    band_en = {b.key: b.name_en for b in scheme.grades.bands}
     for v in scheme.vetoes:
         eff = v.effects
         zh_e = "、".join(x for x, on in (("不得获得限额名额", eff.exclude_quotas),
                                           ("取消奖励资格", eff.exclude_awards),
-                                          (f"等次最高为 {eff.grade_cap}", eff.grade_cap),
+                                          (f"等次最高为{band_zh.get(eff.grade_cap, '')}", eff.grade_cap),
                                           (f"奖金按 {eff.pay_percent:g}% 发放" if eff.pay_percent is not None else "", eff.pay_percent is not None),
                                           ("主要负责人不能定为优秀", eff.head_not_excellent)) if on)
         en_e = "; ".join(x for x, on in (("no quota place", eff.exclude_quotas),
                                           ("no award", eff.exclude_awards),
-                                          (f"grade at most {eff.grade_cap}", eff.grade_cap),
+                                          (f"grade at most {band_en.get(eff.grade_cap, '')}", eff.grade_cap),
                                           (f"bonus paid at {eff.pay_percent:g}%" if eff.pay_percent is not None else "", eff.pay_percent is not None),
                                           ("unit head cannot be excellent", eff.head_not_excellent)) if on)
         R.add("veto", f"vetoes.{v.key}", f"一票否决: {v.name_zh} → {zh_e}",
@@ -204,10 +235,13 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
               np.isin(np.arange(len(ids)),
                       code_of(p.vetoes.loc[(p.vetoes["veto"] == v.key).to_numpy(), "appraisee_id"])))
     grp = f["group"].to_numpy(dtype=object)
-    R.add("rank", "ranking", "组 " + grp + " 内排名 " + fmt(f["rank"].astype("float64").fillna(0), 0) + " / "
-          + fmt(f["group_size"], 0) + " (顺位 " + fmt(f["position"], 0) + ")",
-          "rank " + fmt(f["rank"].astype("float64").fillna(0), 0) + " of " + fmt(f["group_size"], 0)
-          + " in group " + grp + " (position " + fmt(f["position"], 0) + ")", ranked)
+    rank_txt = fmt(f["rank"].astype("float64").fillna(0), 0)
+    size_txt_ = fmt(f["group_size"], 0)
+    pos_txt = fmt(f["position"], 0)
+    in_zh = np.where(grp != "", "组 " + grp + " 内排名 ", "排名 ")
+    in_en = np.where(grp != "", " in group " + grp, "")
+    R.add("rank", "ranking", in_zh + rank_txt + " / " + size_txt_ + " (顺位 " + pos_txt + ")",
+          "rank " + rank_txt + " of " + size_txt_ + in_en + " (position " + pos_txt + ")", ranked)
     for q in scheme.quotas:
         held = f[f"quota_{q.key}"].to_numpy(dtype=bool)
         places = fmt(f[f"quota_{q.key}_places"], 0)
@@ -224,8 +258,18 @@ def explain(scheme: Scheme, frame: pd.DataFrame, claims: pd.DataFrame, ts, rk, p
               + np.where(held, "within the quota",
                          np.where(skipped, "not within the quota (vetoed; the place passes to the next)",
                                   "not within the quota")), ranked)
-    R.add("grade", "grades", "等次: " + f["grade_zh"].to_numpy(dtype=object) + " (" + f["grade_rule"].to_numpy(dtype=object) + ")",
-          "grade: " + f["grade_en"].to_numpy(dtype=object) + " (" + f["grade_rule"].to_numpy(dtype=object) + ")",
+    quota_zh = {q.key: q.name_zh for q in scheme.quotas}
+    reason_zh = {"": ""}
+    for b in scheme.grades.bands:  # a Chinese reason per band
+        conds = ([f"综合得分 ≥ {b.min_score:g}"] if b.min_score is not None else []) + (
+            [f"在「{quota_zh.get(b.quota, b.quota)}」限额内"] if b.quota is not None else [])
+        reason_zh[b.key] = " 且 ".join(conds) if conds else "其他情形"
+    rule = f["grade_rule"].to_numpy(dtype=object)
+    zh_reason = np.where(np.char.startswith(rule.astype(str), "veto"), "一票否决, 等次受限",
+                         np.where(np.char.startswith(rule.astype(str), "grade_override"), "外部评定",
+                                  _map_str(f["grade"], reason_zh)))
+    R.add("grade", "grades", "等次: " + f["grade_zh"].to_numpy(dtype=object) + " (" + zh_reason + ")",
+          "grade: " + f["grade_en"].to_numpy(dtype=object) + " (" + rule + ")",
           (f["grade"] != "").to_numpy())
     amt = f["award_amount"].to_numpy(dtype="float64")
     has_award = (f["award"] != "").to_numpy()

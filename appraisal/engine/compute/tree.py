@@ -168,6 +168,7 @@ def _score_ballot(ts: TreeScores, node, ballots: Long, ecodes: np.ndarray, evals
         k = count_per(codes, n)
         combined = np.divide(exact_sum(codes, vals, n), k, out=np.zeros(n), where=k > 0)
         have = k > 0
+        ts.detail[f"ballots_{key}_n"] = k
     ts.detail[f"ballot_{key}"] = np.where(have, combined, np.nan)
     score = combined / m.scale_max * pts
     if m.prefer_entered and len(ecodes):
