@@ -115,3 +115,45 @@ def test_ballot_scores_must_be_on_the_scale():
         compute(e, Inputs(df("appraisee_id", [("x",)]),
                           ballots=df("appraisee_id rater_group score", [("x", "staff", 120)])))
     assert "ballots, row 1, column score: a ballot score must be between 0 and 100" in str(exc.value)
+
+
+def test_award_tier_by_ratio_and_categories():
+    # G with a tier of 40 % of the sections (5 × 0.4 = 2) for category 'section' only
+    g = load_template("G_trade_union_departments")
+    s = merge(g, {"awards": {"tiers": {"first": None, "second": None, "discretionary": None,
+                                       "merit": {"name_zh": "优胜", "name_en": "Merit", "ratio": 0.4,
+                                                 "pool": "tenant", "categories": ["section"],
+                                                 "amount": 500}},
+                             "rollups": None}})
+    a = df("appraisee_id category", [(f"s{i}", "section") for i in range(1, 6)] + [("o1", "office")])
+    ballots = df("appraisee_id rater_group score",
+                 [(i, "staff", 100 - k) for k, i in enumerate(["o1", "s1", "s2", "s3", "s4", "s5"])])
+    res = by_id(compute(s, Inputs(a, ballots=ballots)))
+    # o1 is best but not a section; the pool is the 5 sections: 5 × 0.4 = 2 places
+    assert res.loc[res["award"] == "merit"].index.tolist() == ["s1", "s2"]
+
+
+def test_divide_sharing_rule_cap_and_veto_pay_percent():
+    s = merge(A, {
+        "adjustments": {"rules": {"innovation_business": {"share_mode": "divide", "cap": 5}}},
+        "vetoes": {"false_report": {"effects": {"pay_percent": 50}}},
+    })
+    claims = df("appraisee_id rule level sharers", [
+        ("g-01", "innovation_business", "national", 4),  # 8 / 4 sharers = 2
+        ("g-02", "innovation_business", "national", 1),  # 8 → rule cap 5
+    ])
+    vetoes = df("appraisee_id veto", [("g-03", "false_report")])
+    res = run_a(s, [50, 50, 50], claims=claims, vetoes=vetoes)
+    assert res.loc["g-01", "adj_innovation_business"] == 2
+    assert res.loc["g-02", "adj_innovation_business"] == 5
+    assert res.loc["g-03", "pay_percent"] == 50
+
+
+def test_quota_for_some_categories_only():
+    e = load_template("E_agency_staff_differentiated")
+    s = merge(e, {"ranking": {"group_by": "none"},
+                  "quotas": {"excellent": {"categories": ["general_staff"], "count": 1, "ratio": None}}})
+    a = df("appraisee_id category", [("L1", "city_managed"), ("s1", "general_staff"), ("s2", "general_staff")])
+    ballots = df("appraisee_id rater_group score", [("L1", "staff", 99), ("s1", "staff", 90), ("s2", "staff", 95)])
+    res = by_id(compute(s, Inputs(a, ballots=ballots)))
+    assert res.loc[res["quota_excellent"]].index.tolist() == ["s2"]
