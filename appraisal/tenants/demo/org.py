@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.org import services
 from appraisal.tenants.org.models import (
     LeaderRole,
@@ -191,8 +192,13 @@ class _People:
             self.add(unit, PersonCategory.COUNTY_LEVEL, deputy, LeaderRole.DEPUTY)
 
 
-def load_org(tenant=None) -> DemoOrg:
-    """Create the demo tree and people in the current tenant (``tenant_scope``)."""
+def load_org(tenant) -> DemoOrg:
+    """Create the demo tree and people in ``tenant`` (the caller commits)."""
+    with tenant_scope(tenant):
+        return _load_org()
+
+
+def _load_org() -> DemoOrg:
     office = services.create_unit(code=OFFICE[0], name=OFFICE[1], kind=UnitKind.OFFICE)
     org = DemoOrg(office=office)
     people = _People(org)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, or_, select
+from sqlalchemy.orm import contains_eager
 
 from appraisal.platform import accounts
 from appraisal.platform.db import db
@@ -105,7 +106,7 @@ def tree():
 
 def _people_query(form: PeopleFilterForm, *, within: OrgUnit | None = None, subtree: bool = False):
     stmt = (
-        select(Person).join(OrgUnit, Person.unit_id == OrgUnit.id)
+        select(Person).join(OrgUnit, Person.unit_id == OrgUnit.id).options(contains_eager(Person.unit))
         .where(or_(scope_clause(current_user, "people.view", OrgUnit.path), Person.user_id == current_user.id))
     )
     if within is not None:
