@@ -125,8 +125,9 @@ RULES: dict[str, Rule] = {
     "people.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
     "people.edit": _scoped(Role.UNIT_ADMIN),
     "roster.import": _scoped(Role.UNIT_ADMIN),
-    # schemes: the office's own; a unit admin's staff schemes inside their unit
-    "schemes.view": _scoped(Role.UNIT_ADMIN, Role.SECTOR_LEAD, everywhere=(Role.ASSESSOR,)),
+    # schemes: the rules everyone is appraised by are open to everyone in the tenant;
+    # the office manages its own, a unit admin their unit's staff schemes
+    "schemes.view": _any_tenant_user,
     "schemes.manage": _office,
     "schemes.unit_manage": _scoped(Role.UNIT_ADMIN),
     # cycles: everyone sees the cycle they take part in; the office runs it
@@ -174,8 +175,7 @@ def authorize(action: str, obj: Any = None) -> None:
     """Abort with 403 unless the current user may do ``action`` (to ``obj``)."""
     if not can(current_user, action, obj):
         abort(403)
-    pending = g.get("_authz_pending")
-    if pending == action and obj is not None:
+    if obj is not None:  # the object-level decision the endpoint promised
         g._authz_pending = None
 
 

@@ -66,7 +66,8 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
         year.ids = {"office": office.id, "sg1": sg1.id, "sg2": sg2.id, "depts": [d.id for d in depts],
                     "people": [p.id for p in people], "cycle": cycle.id, "dept_pop": dept_pop.id,
                     "staff_pop": staff_pop.id, "scheme_a": a.id, "scheme_c": c.id,
-                    "appraisee": first.id, "letter_item": item.id}
+                    "appraisee": first.id, "letter_item": item.id,
+                    "scheme": a.scheme_id}
     year.users = {
         "office_admin": make_user(tenant, "office_admin", email=f"{prefix or 'a'}office@example.cn"),
         "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"),

@@ -42,6 +42,13 @@ class Scheme(TenantScoped, db.Model):
     versions: Mapped[list["SchemeVersion"]] = relationship(
         back_populates="scheme", order_by="SchemeVersion.version"
     )
+    owner_unit = relationship("OrgUnit")
+
+    @property
+    def unit_path(self) -> str:
+        """A unit's own scheme is judged by that unit's place in the tree; the
+        office's schemes belong to no unit (only the office manages them)."""
+        return self.owner_unit.path if self.owner_unit is not None else ""
 
 
 class SchemeVersion(TenantScoped, db.Model):

@@ -93,3 +93,25 @@ def save_version(scheme: Scheme, *, overrides: dict, locks: list[str], note: str
                         "locks": list(locks), "hash": version.content_hash},
                  label=f"{scheme.name} v{number}")
     return version
+
+
+def adopt_for_unit(parent: Scheme, *, unit, key: str, name: str) -> SchemeVersion:
+    """A unit admin adopts an office staff scheme the office allows, for their own staff.
+    It starts from the office's customisation and stays within the office's locks."""
+    if not parent.allowed_for_units or parent.owner_unit_id is not None:
+        raise SchemeChangeError(["考核办未允许各单位采用此方案"])
+    base = latest_version(parent)
+    return adopt_template(template_key=parent.template_key, key=key, name=name,
+                          overrides=dict(base.overrides) if base else {}, owner_unit_id=unit.id,
+                          parent=parent, note=f"采用考核办方案“{parent.name}”")
+
+
+def set_allowed_for_units(scheme: Scheme, allowed: bool) -> None:
+    if scheme.allowed_for_units != allowed:
+        scheme.allowed_for_units = allowed
+        audit.record("scheme.allow_units", scheme, before={"allowed_for_units": not allowed},
+                     after={"allowed_for_units": allowed}, label=scheme.name)
+
+
+def template_content(template_key: str) -> dict:
+    return engine.load_template(template_key).model_dump(mode="json")
