@@ -25,7 +25,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_compute(args) -> int:
-    from .workbook import read_inputs, rename_errors, write_results
+    from .workbook import read_inputs, rename_errors, result_headers_zh, write_results
 
     try:
         scheme = load_scheme(Path(args.scheme))
@@ -42,7 +42,7 @@ def cmd_compute(args) -> int:
         for e in exc.errors:
             print(f"{args.inputs}: {e}", file=sys.stderr)
         return 1
-    write_results(results, args.out)
+    write_results(results, args.out, result_headers_zh(scheme) if args.lang == "zh" else None)
     print(f"wrote {args.out}: {len(results.appraisees)} appraisees, scheme {scheme.key} "
           f"v{scheme.version} sha256:{results.scheme_hash[:16]}")
     return 0
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scheme", required=True)
     p.add_argument("--inputs", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="headers of the result sheets: English column names (default) or Chinese")
     p.set_defaults(fn=cmd_compute)
     p = sub.add_parser("example", help="write a filled example input workbook and its results")
     p.add_argument("template", help="template key, or 'all'")

@@ -106,14 +106,49 @@ def _sheet_name(label: str, used: set[str]) -> str:
     return name
 
 
-def write_results(results: Results, path: str | Path) -> None:
+RESULT_ZH = {
+    "appraisee_id": "编号", "name": "名称", "unit": "单位", "ranking_group": "排名组",
+    "category": "类别", "supervisor_id": "分管领导编号", "is_unit_head": "是否主要负责人",
+    "grade_override": "外部评定等次", "base_score": "基础分", "bonus_raw": "加分(封顶前)",
+    "bonus": "加分", "penalty_raw": "扣分(封顶前)", "penalty": "扣分", "adjustment": "加减分合计",
+    "composite": "综合得分", "vetoes": "一票否决项", "vetoed": "被否决", "group": "组",
+    "rank": "名次", "position": "顺位", "group_size": "组内人数", "grade": "等次键",
+    "grade_zh": "等次", "grade_en": "等次(英文)", "grade_by_score": "按分数等次",
+    "grade_rule": "等次依据", "award": "奖励键", "award_zh": "奖励", "award_en": "奖励(英文)",
+    "award_amount": "奖励金额", "pay_percent": "发放比例%", "award_paid": "实发金额",
+    "flags": "警示", "missing_inputs": "缺少输入",
+}
+
+
+def result_headers_zh(scheme) -> dict[str, str]:
+    """Chinese headers for the result columns of a scheme (score_*, adj_*, quota_*…)."""
+    out = dict(RESULT_ZH)
+    for _, node in scheme.nodes():
+        out[f"score_{node.key}"] = f"{node.name_zh}得分"
+        out[f"part_{node.key}"] = f"{node.name_zh}折算分"
+    for r in scheme.adjustments.rules:
+        out[f"adj_{r.key}"] = f"{r.name_zh}({'加分' if r.kind == 'bonus' else '扣分'})"
+    for q in scheme.quotas:
+        out[f"quota_{q.key}"] = f"{q.name_zh}"
+        out[f"quota_{q.key}_places"] = f"{q.name_zh}名额"
+        out[f"quota_{q.key}_line"] = f"{q.name_zh}分数线"
+    for f in scheme.flags:
+        out[f"flag_{f.key}"] = f.name_zh
+    return out
+
+
+def write_results(results: Results, path: str | Path, headers: dict[str, str] | None = None) -> None:
     """One sheet per ranking group (plus unranked roll-ups), then groups, adjustments,
-    explanations and the scheme identity."""
+    explanations and the scheme identity.  ``headers`` renames the appraisee columns
+    (e.g. ``result_headers_zh(scheme)``)."""
     res = results.appraisees
+    if headers:
+        res = res.rename(columns=headers)
+    pos, grp = (headers or {}).get("position", "position"), (headers or {}).get("group", "group")
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        ranked = res["position"] > 0
-        for group, frame in res.loc[ranked].groupby("group", sort=True):
+        ranked = res[pos] > 0
+        for group, frame in res.loc[ranked].groupby(grp, sort=True):
             frame.to_excel(xw, sheet_name=_sheet_name(f"组 {group}" if group else "排名 ranking", used),
                            index=False)
         if (~ranked).any():

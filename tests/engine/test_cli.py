@@ -72,3 +72,14 @@ def test_bad_input_fails_with_sheet_row_column_and_reason(tmp_path, capsys):
     assert "指标得分, row 3, column value: not a number" in err
     assert "指标得分, row 3, column appraisee_id: unknown appraisee" in err
     assert "指标得分, row 3, column indicator: unknown indicator" in err
+
+
+def test_compute_with_chinese_result_headers(tmp_path):
+    scheme = load_template("F_bureau_quantitative")
+    inputs_path, _ = write_example(scheme, tmp_path)
+    out = tmp_path / "out.xlsx"
+    from appraisal.engine import templates_dir
+    assert main(["compute", "--scheme", str(templates_dir() / "F_bureau_quantitative.yaml"),
+                 "--inputs", str(inputs_path), "--out", str(out), "--lang", "zh"]) == 0
+    sheet = pd.read_excel(out, sheet_name="排名 ranking")
+    assert {"编号", "综合得分", "名次", "等次", "业务工作得分", "荣获表彰和荣誉(加分)", "排名前20%"} <= set(sheet.columns)
