@@ -8,12 +8,14 @@ from ..numeric import round_half_up
 from ..scheme import Scheme, scheme_hash
 from .adjustments import apply_adjustments
 from .awards import assign_awards
+from .explain import explain
 from .flags import history_flags
 from .inputs import Inputs
 from .outcomes import allocate_quotas, assign_grades, veto_state
 from .prepare import prepare
 from .ranking import rank
 from .results import Results
+from .tree import score_tree
 
 
 def _join(masks: list[tuple[str, np.ndarray]], n: int) -> np.ndarray:
@@ -29,9 +31,6 @@ def _join(masks: list[tuple[str, np.ndarray]], n: int) -> np.ndarray:
 def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
     """Compute one cycle.  Raises InputErrors (all problems) when the inputs are bad."""
     p = prepare(scheme, inputs, row_offset)
-    from .explain import explain
-    from .tree import score_tree
-
     n, prec = p.n, scheme.settings.precision
     ts = score_tree(scheme, p)
     adj = apply_adjustments(scheme, p)
