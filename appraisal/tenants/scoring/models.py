@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
@@ -36,6 +45,15 @@ class Score(TenantScoped, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    # What permissions judge (see scoring.common.ScoreCell): the cell this score fills.
+    @property
+    def unit_path(self) -> str:
+        return _cell(self).unit_path
+
+    @property
+    def assessor_unit_id(self) -> int | None:
+        return _cell(self).assessor_unit_id
 
 
 class ScoreRevision(TenantScoped, db.Model):
@@ -70,6 +88,25 @@ class Evidence(TenantScoped, db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # What permissions judge: the file's owner (a score cell, a claim, a veto, a self-report).
+    @property
+    def owner(self):
+        from appraisal.tenants.scoring.evidence import owner_subject
+
+        return owner_subject(self)
+
+    @property
+    def unit_path(self) -> str:
+        return getattr(self.owner, "unit_path", "") or ""
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.owner, "user_id", None)
+
+    @property
+    def assessor_unit_id(self) -> int | None:
+        return getattr(self.owner, "assessor_unit_id", None)
 
 
 class AdjustmentKind(str, enum.Enum):
@@ -113,6 +150,20 @@ class AdjustmentClaim(TenantScoped, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # What permissions judge: the appraisee (who claims and sees it) and the
+    # department mapped to verify its rule.
+    @property
+    def unit_path(self) -> str:
+        return _subject(self.appraisee_id, self.rule_key).unit_path
+
+    @property
+    def user_id(self) -> int | None:
+        return _subject(self.appraisee_id, self.rule_key).user_id
+
+    @property
+    def assessor_unit_id(self) -> int | None:
+        return _subject(self.appraisee_id, self.rule_key).assessor_unit_id
+
 
 class Veto(TenantScoped, db.Model):
     """A one-vote veto (一票否决) recorded by the office with evidence."""
@@ -129,6 +180,14 @@ class Veto(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def unit_path(self) -> str:
+        return _subject(self.appraisee_id).unit_path
+
+    @property
+    def user_id(self) -> int | None:
+        return _subject(self.appraisee_id).user_id
 
 
 class DeductionNotice(TenantScoped, db.Model):
@@ -159,3 +218,23 @@ class SelfReport(TenantScoped, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def unit_path(self) -> str:
+        return _subject(self.appraisee_id).unit_path
+
+    @property
+    def user_id(self) -> int | None:
+        return _subject(self.appraisee_id).user_id
+
+
+def _cell(score: Score):
+    from appraisal.tenants.scoring.scores import cell_of_score
+
+    return cell_of_score(score)
+
+
+def _subject(appraisee_id: int, rule_key: str | None = None):
+    from appraisal.tenants.scoring.common import subject_by_id
+
+    return subject_by_id(appraisee_id, rule_key)

@@ -1,0 +1,37 @@
+// Score grids: mark changed cells, warn before leaving unsaved changes;
+// claim and penalty forms: show only the chosen rule's levels.
+(function () {
+  "use strict";
+  var dirty = false;
+  document.querySelectorAll("input.v[data-original]").forEach(function (input) {
+    input.addEventListener("input", function () {
+      var changed = input.value.trim() !== input.dataset.original;
+      input.closest("td").classList.toggle("changed", changed);
+      dirty = dirty || changed;
+    });
+  });
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () { dirty = false; });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  var rule = document.querySelector("select[name=rule]");
+  var level = document.querySelector("select[name=level]");
+  if (rule && level) {
+    var sync = function () {
+      var any = false;
+      Array.prototype.forEach.call(level.options, function (option) {
+        var mine = !option.dataset.rule || option.dataset.rule === rule.value;
+        option.hidden = !mine;
+        option.disabled = !mine;
+        if (option.dataset.rule && mine) { any = true; }
+      });
+      if (level.selectedOptions.length && level.selectedOptions[0].disabled) { level.value = ""; }
+      level.closest(".field").style.display = any ? "" : "none";
+    };
+    rule.addEventListener("change", sync);
+    sync();
+  }
+})();

@@ -1,0 +1,316 @@
+"""Bonus claims, penalties, vetoes, quarterly deduction notices and self-reports.
+
+* A unit or a person **claims a bonus** under one of its scheme's rules (level,
+  project or article key, the others sharing it, evidence); the office or the
+  department mapped for the rule (``Population.assessors["adjustments.<rule>"]``)
+  verifies it or rejects it with a reason.
+* **Penalties** (per-occurrence deductions) are recorded, verified, by the
+  office or the mapped assessor at any time from target setting to scoring;
+  the appraisee sees them at once.
+* **Vetoes** are recorded by the office with evidence.
+* Nothing is deleted: a claim or penalty is withdrawn, a veto revoked, each
+  with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from appraisal.platform import audit
+from appraisal.platform.db import db, utcnow
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.scoring import common
+from appraisal.tenants.scoring.models import (
+    AdjustmentClaim,
+    AdjustmentKind,
+    ClaimStatus,
+    DeductionNotice,
+    SelfReport,
+    Veto,
+)
+
+
+class ClaimError(common.ScoringError):
+    pass
+
+
+def _context(appraisee: Appraisee) -> tuple[Population, Cycle]:
+    population = db.session.get(Population, appraisee.population_id)
+    return population, db.session.get(Cycle, appraisee.cycle_id)
+
+
+def _phase(cycle: Cycle, action: str) -> None:
+    try:
+        cycles.require_phase(cycle, action, also_in_appeals=True)
+    except cycles.PhaseError as exc:
+        raise ClaimError(str(exc)) from None
+
+
+def _count(value) -> Decimal:
+    try:
+        count = Decimal(str(value).strip() or "1")
+    except (InvalidOperation, ValueError):
+        raise ClaimError("次数须为数字") from None
+    if not count.is_finite() or count <= 0 or count > 1000 or count != count.quantize(Decimal("0.01")):
+        raise ClaimError("次数须为大于 0 的数，最多两位小数")
+    return count
+
+
+def _when(value: date | None) -> datetime | None:
+    return datetime.combine(value, time(12), tzinfo=UTC) if value else None
+
+
+def split_names(text: str) -> list[str]:
+    return [n.strip() for n in re.split(r"[、,，;；\n]+", text or "") if n.strip()]
+
+
+def _rule(population: Population, rule_key: str, kind: AdjustmentKind):
+    rule = common.rules_of(population).get(rule_key)
+    if rule is None or rule.kind != kind.value:
+        raise ClaimError("请选择本考核方案中的" + ("加分" if kind == AdjustmentKind.BONUS else "扣分") + "项目")
+    return rule
+
+
+def _level(rule, level: str) -> str:
+    if rule.levels:
+        if level not in {lv.key for lv in rule.levels}:
+            raise ClaimError("请选择级别")
+        return level
+    return ""
+
+
+def rule_points(population: Population, claim: AdjustmentClaim) -> Decimal | None:
+    """Points per occurrence of a claim's rule and level (for display)."""
+    rule = common.rules_of(population).get(claim.rule_key)
+    if rule is None:
+        return None
+    if rule.levels:
+        level = next((lv for lv in rule.levels if lv.key == claim.level), None)
+        return Decimal(str(level.points)) if level else None
+    return Decimal(str(rule.points)) if rule.points is not None else None
+
+
+def _label(appraisee: Appraisee, population: Population, rule_key: str) -> str:
+    rule = common.rules_of(population).get(rule_key)
+    return f"{appraisee.name}：{rule.name_zh if rule else rule_key}"
+
+
+# ---------------------------------------------------------------------------
+# Bonus claims
+# ---------------------------------------------------------------------------
+
+
+def create_claim(appraisee: Appraisee, *, rule_key: str, level: str = "", count="1", dedup_key: str = "",
+                 shared_with: str = "", description: str = "", occurred_on: date | None = None) -> AdjustmentClaim:
+    population, cycle = _context(appraisee)
+    _phase(cycle, "claims.create")
+    rule = _rule(population, rule_key, AdjustmentKind.BONUS)
+    if not description.strip():
+        raise ClaimError("请说明加分事由")
+    others = split_names(shared_with)
+    claim = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.BONUS,
+                            rule_key=rule.key, level=_level(rule, level), count=_count(count),
+                            dedup_key=dedup_key.strip()[:200], sharers=1 + len(others), shared_with="、".join(others),
+                            description=description.strip(), occurred_on=_when(occurred_on),
+                            status=ClaimStatus.CLAIMED, created_by_id=common.actor_id())
+    db.session.add(claim)
+    db.session.flush()
+    audit.record("claim.create", claim, after=audit.snapshot(claim), label=_label(appraisee, population, rule.key))
+    return claim
+
+
+def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> None:
+    """The assessor verifies a claim, or rejects it with a reason the claimant sees."""
+    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    population, cycle = _context(appraisee)
+    _phase(cycle, "claims.verify")
+    if claim.kind != AdjustmentKind.BONUS or claim.status != ClaimStatus.CLAIMED:
+        raise ClaimError("只能审核待核实的加分申请")
+    if not approve and not reason.strip():
+        raise ClaimError("不予认定时必须填写原因")
+    before = claim.status.value
+    claim.status = ClaimStatus.VERIFIED if approve else ClaimStatus.REJECTED
+    claim.reject_reason = "" if approve else reason.strip()
+    claim.decided_by_id, claim.decided_at = common.actor_id(), utcnow()
+    audit.record("claim.verify" if approve else "claim.reject", claim, before={"status": before},
+                 after={"status": claim.status.value, "reason": claim.reject_reason},
+                 label=_label(appraisee, population, claim.rule_key))
+
+
+def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
+    """Withdraw a claim or a penalty (never deleted); the reason is kept."""
+    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    population, cycle = _context(appraisee)
+    _phase(cycle, "penalties.record" if claim.kind == AdjustmentKind.PENALTY else "claims.create")
+    if claim.status == ClaimStatus.WITHDRAWN:
+        raise ClaimError("已撤回")
+    if claim.kind == AdjustmentKind.BONUS and claim.status != ClaimStatus.CLAIMED:
+        raise ClaimError("已审核的加分申请不能撤回")
+    if not reason.strip():
+        raise ClaimError("撤回必须填写原因")
+    before = claim.status.value
+    claim.status = ClaimStatus.WITHDRAWN
+    claim.reject_reason = reason.strip()
+    claim.decided_by_id, claim.decided_at = common.actor_id(), utcnow()
+    audit.record("penalty.withdraw" if claim.kind == AdjustmentKind.PENALTY else "claim.withdraw", claim,
+                 before={"status": before}, after={"status": claim.status.value, "reason": claim.reject_reason},
+                 label=_label(appraisee, population, claim.rule_key))
+
+
+# ---------------------------------------------------------------------------
+# Penalties
+# ---------------------------------------------------------------------------
+
+
+def record_penalty(appraisee: Appraisee, *, rule_key: str, level: str = "", count="1", description: str,
+                   occurred_on: date | None = None) -> AdjustmentClaim:
+    """A per-occurrence deduction, verified when recorded; the appraisee sees it at once."""
+    population, cycle = _context(appraisee)
+    _phase(cycle, "penalties.record")
+    rule = _rule(population, rule_key, AdjustmentKind.PENALTY)
+    if not description.strip():
+        raise ClaimError("扣分须填写原因")
+    now = utcnow()
+    penalty = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.PENALTY,
+                              rule_key=rule.key, level=_level(rule, level), count=_count(count),
+                              description=description.strip(), occurred_on=_when(occurred_on) or now,
+                              status=ClaimStatus.VERIFIED, created_by_id=common.actor_id(),
+                              decided_by_id=common.actor_id(), decided_at=now)
+    db.session.add(penalty)
+    db.session.flush()
+    audit.record("penalty.record", penalty, after=audit.snapshot(penalty),
+                 label=_label(appraisee, population, rule.key))
+    return penalty
+
+
+# ---------------------------------------------------------------------------
+# Vetoes
+# ---------------------------------------------------------------------------
+
+
+def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Veto:
+    population, cycle = _context(appraisee)
+    _phase(cycle, "vetoes.record")
+    veto_rule = common.vetoes_of(population).get(rule_key)
+    if veto_rule is None:
+        raise ClaimError("请选择本考核方案中的一票否决事项")
+    if not description.strip():
+        raise ClaimError("请说明否决事由")
+    veto = Veto(cycle_id=cycle.id, appraisee_id=appraisee.id, rule_key=rule_key, description=description.strip(),
+                recorded_by_id=common.actor_id())
+    db.session.add(veto)
+    db.session.flush()
+    audit.record("veto.record", veto, after=audit.snapshot(veto), label=f"{appraisee.name}：{veto_rule.name_zh}")
+    return veto
+
+
+def revoke_veto(veto: Veto, *, reason: str) -> None:
+    appraisee = db.session.get(Appraisee, veto.appraisee_id)
+    _, cycle = _context(appraisee)
+    _phase(cycle, "vetoes.record")
+    if veto.revoked:
+        raise ClaimError("该否决已撤销")
+    if not reason.strip():
+        raise ClaimError("撤销必须填写原因")
+    veto.revoked, veto.revoke_reason = True, reason.strip()
+    audit.record("veto.revoke", veto, before={"revoked": False}, after={"revoked": True, "reason": veto.revoke_reason},
+                 label=appraisee.name)
+
+
+# ---------------------------------------------------------------------------
+# Quarterly deduction notices (seed 002)
+# ---------------------------------------------------------------------------
+
+
+def quarter_range(year: int, quarter: int) -> tuple[datetime, datetime]:
+    start = datetime(year, 3 * (quarter - 1) + 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else \
+        datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def quarter_penalties(cycle: Cycle, quarter: int) -> list[tuple[AdjustmentClaim, Appraisee]]:
+    """The penalties in force that occurred in this quarter of the cycle's year."""
+    start, end = quarter_range(cycle.year, quarter)
+    rows = db.session.execute(
+        select(AdjustmentClaim, Appraisee).join(Appraisee, AdjustmentClaim.appraisee_id == Appraisee.id)
+        .where(AdjustmentClaim.cycle_id == cycle.id, AdjustmentClaim.kind == AdjustmentKind.PENALTY,
+               AdjustmentClaim.status == ClaimStatus.VERIFIED,
+               AdjustmentClaim.occurred_on >= start, AdjustmentClaim.occurred_on < end)
+        .order_by(AdjustmentClaim.occurred_on, AdjustmentClaim.id))
+    return [(c, a) for c, a in rows]
+
+
+def notice_body(cycle: Cycle, quarter: int) -> str:
+    """A default body listing the quarter's penalties."""
+    lines = []
+    populations = {p.id: p for p in common.populations_of(cycle)}
+    for claim, appraisee in quarter_penalties(cycle, quarter):
+        rule = common.rules_of(populations[appraisee.population_id]).get(claim.rule_key)
+        points = rule.points if rule is not None and rule.points else None
+        total = f"，扣 {Decimal(str(points)) * claim.count:g} 分" if points else ""
+        lines.append(f"{claim.occurred_on:%m月%d日} {appraisee.name}：{rule.name_zh if rule else claim.rule_key}"
+                     f" {claim.count:g} 次{total}。{claim.description}")
+    return "\n".join(lines) or "本季度无扣分事项。"
+
+
+def publish_notice(cycle: Cycle, *, quarter: int, title: str, body: str) -> DeductionNotice:
+    try:
+        cycles.require_phase(cycle, "notices.publish")
+    except cycles.PhaseError as exc:
+        raise ClaimError(str(exc)) from None
+    if quarter not in (1, 2, 3, 4):
+        raise ClaimError("请选择季度")
+    if db.session.scalar(select(DeductionNotice).where(DeductionNotice.cycle_id == cycle.id,
+                                                        DeductionNotice.quarter == quarter)):
+        raise ClaimError(f"第 {quarter} 季度的扣分通报已发布")
+    if not title.strip():
+        raise ClaimError("请填写标题")
+    notice = DeductionNotice(cycle_id=cycle.id, quarter=quarter, title=title.strip()[:300], body=body.strip(),
+                             published_by_id=common.actor_id())
+    db.session.add(notice)
+    db.session.flush()
+    audit.record("notice.publish", notice, after={"quarter": quarter, "title": notice.title}, label=notice.title)
+    return notice
+
+
+# ---------------------------------------------------------------------------
+# Self-reports (述职)
+# ---------------------------------------------------------------------------
+
+
+def self_report_of(appraisee: Appraisee) -> SelfReport | None:
+    return db.session.scalar(select(SelfReport).where(SelfReport.appraisee_id == appraisee.id))
+
+
+def save_self_report(appraisee: Appraisee, *, body: str, submit: bool = False, has_files: bool = False) -> SelfReport:
+    _, cycle = _context(appraisee)
+    _phase(cycle, "self_report.edit")
+    report = self_report_of(appraisee)
+    if submit and not body.strip() and not has_files and not (report and _has_files(report)):
+        raise ClaimError("提交前请填写述职内容或上传述职文件")
+    before = None
+    if report is None:
+        report = SelfReport(cycle_id=cycle.id, appraisee_id=appraisee.id)
+        db.session.add(report)
+    else:
+        before = {"body": report.body, "submitted_at": report.submitted_at.isoformat() if report.submitted_at else None}
+    report.body = body.strip()
+    report.updated_at, report.updated_by_id = utcnow(), common.actor_id()
+    if submit:
+        report.submitted_at = utcnow()
+    db.session.flush()
+    audit.record("self_report.submit" if submit else "self_report.save", report, before=before,
+                 after={"body": report.body[:2000], "submitted": bool(report.submitted_at)}, label=appraisee.name)
+    return report
+
+
+def _has_files(report: SelfReport) -> bool:
+    from appraisal.tenants.scoring.evidence import evidence_of
+
+    return bool(evidence_of("self_report", [report.id]))

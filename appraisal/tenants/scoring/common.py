@@ -1,0 +1,142 @@
+"""What the parts of scoring share: the objects permissions judge (score
+cells, claim subjects), the scheme of a population, cycle helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.schemes.models import SchemeVersion
+
+
+class ScoringError(ValueError):
+    """A user-facing reason why a scoring operation was refused."""
+
+
+def actor_id() -> int | None:
+    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+    return None if user is None or getattr(user, "is_operator", False) else user.id
+
+
+# ---------------------------------------------------------------------------
+# The objects permissions judge (by unit_path, user_id, assessor_unit_id)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One scoreable input of one appraisee. ``unit_path`` is the appraisee's for
+    cells its sector group scores (letter items), empty for cells only a
+    functional assessor (``assessor_unit_id``) or the office scores."""
+
+    appraisee: Appraisee
+    indicator_key: str  # the indicator's key path, e.g. "public.party_building"
+    item_key: str
+    assessor_unit_id: int | None
+    unit_path: str
+
+
+@dataclass(frozen=True)
+class ClaimSubject:
+    """A bonus claim, penalty or veto as permissions see it: the appraisee's unit
+    and person (who may claim and see it) and the department mapped to verify it."""
+
+    unit_path: str
+    user_id: int | None
+    assessor_unit_id: int | None
+
+
+#: An object nobody but the office passes (to refuse a role on an empty selection).
+NOTHING = ClaimSubject(unit_path="", user_id=None, assessor_unit_id=None)
+
+
+def assessor_unit(population: Population, path: str) -> int | None:
+    """The department mapped in ``population.assessors`` for an indicator path (or
+    ``adjustments.<rule>``): the path itself, else its nearest mapped ancestor."""
+    mapping = population.assessors or {}
+    parts = path.split(".")
+    while parts:
+        value = mapping.get(".".join(parts))
+        if value:
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+        parts.pop()
+    return None
+
+
+def subject_of(appraisee: Appraisee, population: Population, rule_key: str | None = None) -> ClaimSubject:
+    unit = assessor_unit(population, f"adjustments.{rule_key}") if rule_key else None
+    return ClaimSubject(unit_path=appraisee.unit_path, user_id=appraisee.user_id, assessor_unit_id=unit)
+
+
+def subject_by_id(appraisee_id: int | None, rule_key: str | None = None) -> ClaimSubject:
+    appraisee = db.session.get(Appraisee, appraisee_id) if appraisee_id else None
+    if appraisee is None:
+        return NOTHING
+    return subject_of(appraisee, db.session.get(Population, appraisee.population_id), rule_key)
+
+
+# ---------------------------------------------------------------------------
+# Cycles, populations and their schemes
+# ---------------------------------------------------------------------------
+
+
+def current_cycle(cycle_id: int | None = None) -> Cycle | None:
+    """The cycle asked for (404 handled by the caller), else the latest one not
+    archived, else the latest."""
+    if cycle_id:
+        return db.session.get(Cycle, cycle_id)
+    cycle = db.session.scalar(select(Cycle).where(Cycle.phase != Phase.FINAL)
+                              .order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
+    return cycle or db.session.scalar(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
+
+
+def cycles_list() -> list[Cycle]:
+    return list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc())))
+
+
+def populations_of(cycle: Cycle | None) -> list[Population]:
+    if cycle is None:
+        return []
+    return list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
+                                   .order_by(Population.id)))
+
+
+@lru_cache(maxsize=256)
+def _scheme_from(version_id: int, content_hash: str, tenant_id: int):
+    from appraisal.tenants.schemes.services import engine_scheme
+
+    return engine_scheme(db.session.get(SchemeVersion, version_id))
+
+
+def scheme_of(population: Population):
+    """The engine scheme of a population (built once per saved version)."""
+    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    return _scheme_from(version.id, version.content_hash, version.tenant_id)
+
+
+def walk(indicators, prefix: str = ""):
+    """(key path, node) of every indicator, parents first."""
+    for node in indicators:
+        path = f"{prefix}{node.key}"
+        yield path, node
+        yield from walk(node.children or [], prefix=f"{path}.")
+
+
+def leaf_key(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+def rules_of(population: Population) -> dict:
+    return {r.key: r for r in scheme_of(population).adjustments.rules}
+
+
+def vetoes_of(population: Population) -> dict:
+    return {v.key: v for v in scheme_of(population).vetoes}

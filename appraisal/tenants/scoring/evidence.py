@@ -1,0 +1,156 @@
+"""Evidence files behind scores, claims, penalties, vetoes and self-reports.
+
+Stored by content under ``UPLOAD_DIR/<tenant_id>/<sha256[:2]>/<sha256>``; only
+PDF, JPEG, PNG, Word (.docx) and Excel (.xlsx) files, checked by extension
+*and* content, up to ``EVIDENCE_MAX_MB`` (default 10 MB). A file is served
+only through the download view, to those who may see its owner
+(:func:`evidence_permission`), always as an attachment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from appraisal.platform import audit
+from appraisal.platform.db import db
+from appraisal.platform.tenancy import current_tenant_id
+from appraisal.tenants.scoring import common
+from appraisal.tenants.scoring.models import (
+    AdjustmentClaim,
+    Evidence,
+    Score,
+    SelfReport,
+    Veto,
+)
+
+DEFAULT_MAX_MB = 10
+
+#: extension → (content type, what the first bytes must be)
+ALLOWED = {
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+}
+OWNER_TYPES = ("score", "claim", "veto", "self_report")
+
+
+class EvidenceError(common.ScoringError):
+    pass
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("EVIDENCE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024
+
+
+def clean_filename(name: str) -> str:
+    """The file's own name without any path, control or reserved characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r'[<>:"|?*;]', "_", name).strip(" .")
+    if not name:
+        return "file"
+    stem, ext = os.path.splitext(name)
+    return stem[: 200 - len(ext)] + ext
+
+
+def check(filename: str, data: bytes) -> tuple[str, str]:
+    """(clean file name, content type), or an EvidenceError saying why not."""
+    name = clean_filename(filename)
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in ALLOWED:
+        raise EvidenceError("只能上传 PDF、JPG、PNG、Word（.docx）或 Excel（.xlsx）文件")
+    if not data:
+        raise EvidenceError("文件是空的")
+    limit = max_bytes()
+    if len(data) > limit:
+        raise EvidenceError(f"文件不能超过 {limit // (1024 * 1024)} MB")
+    content_type, magics = ALLOWED[ext]
+    if not any(data.startswith(m) for m in magics):
+        raise EvidenceError("文件内容与扩展名不符")
+    return name, content_type
+
+
+def storage_path(tenant_id: int, sha256: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / str(int(tenant_id)) / sha256[:2] / sha256
+
+
+def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label: str = "") -> Evidence:
+    """Store a file for an owner and record it (the same content is stored once)."""
+    if owner_type not in OWNER_TYPES:
+        raise ValueError(owner_type)
+    name, content_type = check(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    tenant_id = current_tenant_id()
+    path = storage_path(tenant_id, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    evidence = Evidence(owner_type=owner_type, owner_id=owner_id, filename=name, stored_name=digest,
+                        content_type=content_type, size=len(data), sha256=digest,
+                        uploaded_by_id=common.actor_id())
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record("evidence.upload", evidence, after={"owner": f"{owner_type}:{owner_id}", "filename": name,
+                                                     "size": len(data), "sha256": digest},
+                 label=label or name)
+    return evidence
+
+
+def attach_files(owner_type: str, owner_id: int, files, *, label: str = "") -> list[Evidence]:
+    """Every uploaded file (werkzeug FileStorage) that has a name."""
+    out = []
+    for f in files or []:
+        if f is None or not getattr(f, "filename", ""):
+            continue
+        out.append(attach(owner_type, owner_id, f.filename, f.read(), label=label))
+    return out
+
+
+def evidence_of(owner_type: str, owner_ids) -> dict[int, list[Evidence]]:
+    ids = list(owner_ids)
+    out: dict[int, list[Evidence]] = {}
+    if not ids:
+        return out
+    rows = db.session.scalars(select(Evidence).where(Evidence.owner_type == owner_type, Evidence.owner_id.in_(ids))
+                              .order_by(Evidence.id))
+    for e in rows:
+        out.setdefault(e.owner_id, []).append(e)
+    return out
+
+
+#: owner type → the permission that lets a user see the owner (and so the file)
+VIEW_PERMISSION = {"score": "scores.view", "claim": "claims.view", "veto": "vetoes.view",
+                   "self_report": "self_report.view"}
+
+
+def owner_subject(evidence: Evidence):
+    """The object a file's permission is judged on: its score (a cell), claim,
+    veto or self-report; NOTHING when the owner is gone."""
+    model = {"score": Score, "claim": AdjustmentClaim, "veto": Veto, "self_report": SelfReport}.get(evidence.owner_type)
+    owner = db.session.get(model, evidence.owner_id) if model is not None else None
+    return owner if owner is not None else common.NOTHING
+
+
+def evidence_permission(evidence: Evidence) -> tuple[str, object]:
+    """(action, object) deciding who may download ``evidence``: the view permission of its owner."""
+    return VIEW_PERMISSION.get(evidence.owner_type, "tenant.admin"), owner_subject(evidence)
+
+
+def open_evidence(evidence: Evidence) -> Path:
+    path = storage_path(evidence.tenant_id, evidence.sha256)
+    if not path.is_file():
+        raise EvidenceError("文件已不在存储中，请联系考核办")
+    return path

@@ -1,0 +1,542 @@
+"""Score entry: the columns a population's scheme asks for, the grid, saving
+with optimistic locking, and the all-or-nothing Excel upload.
+
+A *column* is one scoreable input of every appraisee of a population: an
+entered score or completion %, one deduction item (occurrences), the actual or
+target of a ratio, a count, a sub-score average — or, per appraisee, one item
+of its approved responsibility letter. Values are checked against the
+indicator's method and points; a value that lowers the score (or records a
+deduction) needs a reason; a save against a version the user did not see is
+refused with both values (:class:`ScoreConflict`); every change keeps a
+revision and an audit row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from appraisal.platform import audit
+from appraisal.platform.db import db, utcnow
+from appraisal.platform.permissions import can
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.letters.models import Letter, LetterItem, LetterStatus
+from appraisal.tenants.scoring import common
+from appraisal.tenants.scoring.models import Score, ScoreRevision
+
+MAX_VALUE = Decimal(999999999)
+STEP = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class Column:
+    indicator_key: str  # key path of the indicator
+    item_key: str  # deduction item, "actual"/"target", letter item id, or ""
+    name: str  # the indicator's (or letter item's) name
+    item_name: str  # the part of the indicator, e.g. a deduction item
+    kind: str  # entered, percent, deduction, actual, target, count, average, item
+    points: Decimal
+    low: Decimal
+    high: Decimal | None
+    integer: bool
+    assessor_unit_id: int | None
+    by_sector: bool  # scored by the appraisee's sector group (letter items)
+    lower_when_up: bool = False  # an increase lowers the score (deductions, negative counts, targets)
+    detail: str = ""  # a letter item's measure (考核标准)
+
+    @property
+    def code(self) -> str:
+        return f"{self.indicator_key}:{self.item_key}" if self.item_key else self.indicator_key
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}·{self.item_name}" if self.item_name else self.name
+
+    @property
+    def hint(self) -> str:
+        unit = {"percent": "%", "deduction": "次", "count": "次"}.get(self.kind, "分")
+        if self.kind == "item" and self.high == Decimal(100) and self.points != 100:
+            unit = "%"
+        if self.high is None:
+            return f"≥{fmt(self.low)}{unit}" + ("，整数" if self.integer else "")
+        return f"{fmt(self.low)}–{fmt(self.high)}{unit}"
+
+    def cell(self, appraisee: Appraisee) -> common.ScoreCell:
+        return common.ScoreCell(appraisee=appraisee, indicator_key=self.indicator_key, item_key=self.item_key,
+                                assessor_unit_id=self.assessor_unit_id,
+                                unit_path=appraisee.unit_path if self.by_sector else "")
+
+    def lowers(self, old: Decimal | None, new: Decimal) -> bool:
+        """Does going from ``old`` to ``new`` lower the appraisee's score (or deduct)?"""
+        if old is None:
+            return self.lower_when_up and self.kind != "target" and new > 0
+        return new > old if self.lower_when_up else new < old
+
+
+def fmt(value: Decimal) -> str:
+    """10.0 → "10", 2.50 → "2.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def _d(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def scheme_columns(population: Population) -> list[Column]:
+    """The population's columns that every appraisee has (not letter items)."""
+    scheme = common.scheme_of(population)
+    out: list[Column] = []
+    for path, node in common.walk(scheme.indicators):
+        method = node.method
+        if node.children or method is None or method.kind in ("items", "ballot"):
+            continue
+        unit = common.assessor_unit(population, path)
+        points = _d(node.points)
+        base = {"indicator_key": path, "name": node.name_zh, "points": points, "assessor_unit_id": unit, "by_sector": False}
+        if method.kind == "entered":
+            percent = method.input == "percent"
+            out.append(Column(item_key="", item_name="完成率" if percent else "", kind="percent" if percent else "entered",
+                              low=Decimal(0), high=Decimal(100) if percent else points, integer=False, **base))
+        elif method.kind == "deductions":
+            for item in method.items:
+                out.append(Column(item_key=item.key, item_name=f"{item.name_zh}（每次扣{item.points_each:g}分）",
+                                  kind="deduction", low=Decimal(0), high=None, integer=True, lower_when_up=True,
+                                  **base))
+        elif method.kind == "ratio":
+            out.append(Column(item_key="actual", item_name="实际完成", kind="actual", low=Decimal(0), high=None,
+                              integer=False, **base))
+            out.append(Column(item_key="target", item_name="目标值", kind="target", low=Decimal(0), high=None,
+                              integer=False, lower_when_up=True, **base))
+        elif method.kind == "count":
+            out.append(Column(item_key="", item_name="次数", kind="count", low=Decimal(0), high=None, integer=True,
+                              lower_when_up=method.points_each < 0, **base))
+        elif method.kind == "average":
+            high = _d(method.scale_max) if method.scale_max else points
+            out.append(Column(item_key="", item_name="", kind="average", low=Decimal(0), high=high, integer=False,
+                              **base))
+    return out
+
+
+def item_columns(population: Population, appraisee_ids=None) -> dict[int, list[Column]]:
+    """Per appraisee: a column for each item of its approved responsibility letter."""
+    scheme = common.scheme_of(population)
+    percent = {path for path, node in common.walk(scheme.indicators)
+               if node.method is not None and node.method.kind == "items" and node.method.input == "percent"}
+    stmt = (select(LetterItem).join(Letter, LetterItem.letter_id == Letter.id)
+            .join(Appraisee, Letter.appraisee_id == Appraisee.id)
+            .where(Appraisee.population_id == population.id, Letter.status == LetterStatus.APPROVED)
+            .order_by(LetterItem.appraisee_id, LetterItem.seq))
+    if appraisee_ids is not None:
+        stmt = stmt.where(LetterItem.appraisee_id.in_(list(appraisee_ids)))
+    out: dict[int, list[Column]] = {}
+    for item in db.session.scalars(stmt):
+        is_percent = item.indicator_key in percent
+        out.setdefault(item.appraisee_id, []).append(Column(
+            indicator_key=item.indicator_key, item_key=str(item.id), name=item.title, item_name="",
+            kind="item", points=_d(item.points), low=Decimal(0), high=Decimal(100) if is_percent else _d(item.points),
+            integer=False, assessor_unit_id=common.assessor_unit(population, item.indicator_key), by_sector=True,
+            detail=item.measure))
+    return out
+
+
+def _probe(population: Population) -> Appraisee:
+    return Appraisee(population_id=population.id, unit_path="", name="")
+
+
+def columns_for(user, population: Population, action: str = "scores.view") -> list[Column]:
+    """The scheme columns ``user`` may see (or enter) for every appraisee."""
+    probe = _probe(population)
+    return [c for c in scheme_columns(population) if can(user, action, c.cell(probe))]
+
+
+def column_of(population: Population, appraisee: Appraisee, indicator_key: str, item_key: str) -> Column | None:
+    for column in scheme_columns(population):
+        if column.indicator_key == indicator_key and column.item_key == item_key:
+            return column
+    for column in item_columns(population, [appraisee.id]).get(appraisee.id, []):
+        if column.item_key == item_key:
+            return column
+    return None
+
+
+def cell_of_score(score: Score) -> common.ScoreCell | object:
+    """The cell a stored score belongs to (what permissions judge)."""
+    appraisee = db.session.get(Appraisee, score.appraisee_id)
+    population = db.session.get(Population, appraisee.population_id)
+    column = column_of(population, appraisee, score.indicator_key, score.item_key)
+    return column.cell(appraisee) if column is not None else common.NOTHING
+
+
+def scores_by_cell(appraisee_ids) -> dict[tuple[int, str, str], Score]:
+    ids = list(appraisee_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Score).where(Score.appraisee_id.in_(ids)))
+    return {(s.appraisee_id, s.indicator_key, s.item_key): s for s in rows}
+
+
+def progress(population: Population, columns: list[Column], appraisee_count: int) -> tuple[int, int]:
+    """(scored, expected) for these columns over the whole population."""
+    if not columns or not appraisee_count:
+        return 0, 0
+    keys = {(c.indicator_key, c.item_key) for c in columns}
+    rows = db.session.execute(
+        select(Score.indicator_key, Score.item_key, func.count())
+        .join(Appraisee, Score.appraisee_id == Appraisee.id)
+        .where(Appraisee.population_id == population.id,
+               Score.indicator_key.in_({k for k, _ in keys}))
+        .group_by(Score.indicator_key, Score.item_key))
+    scored = sum(n for ind, item, n in rows if (ind, item) in keys)
+    return scored, len(columns) * appraisee_count
+
+
+# ---------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """One submitted cell. ``seen_version`` is the version the user saw (0: no score yet)."""
+
+    appraisee: Appraisee
+    column: Column
+    value: str
+    seen_version: int = 0
+    comment: str | None = None  # None: leave the comment as it is
+    reason: str = ""
+    where: object = None  # the caller's handle for messages (a cell id, an Excel position)
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        return (self.appraisee.id, self.column.indicator_key, self.column.item_key)
+
+
+@dataclass
+class Conflict:
+    entry: Entry
+    yours: str
+    current: Score | None
+
+
+class ScoreInvalid(common.ScoringError):
+    def __init__(self, problems: list[tuple[Entry | None, str]]):
+        super().__init__("；".join(message for _, message in problems))
+        self.problems = problems
+
+
+class ScoreConflict(common.ScoringError):
+    def __init__(self, conflicts: list[Conflict]):
+        super().__init__("分数已被他人修改")
+        self.conflicts = conflicts
+
+
+def parse_value(column: Column, text: str) -> Decimal:
+    """The value of a cell, or a ScoringError saying why not."""
+    text = (text or "").strip().replace("，", ".").replace("％", "").rstrip("%")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise common.ScoringError("须为数字") from None
+    if not value.is_finite():
+        raise common.ScoringError("须为数字")
+    if column.integer and value != value.to_integral_value():
+        raise common.ScoringError("次数须为整数")
+    if value != value.quantize(STEP):
+        raise common.ScoringError("最多三位小数")
+    if value < column.low or value > (column.high if column.high is not None else MAX_VALUE):
+        raise common.ScoringError(f"须在 {column.hint} 之间" if column.high is not None else f"须 {column.hint}")
+    if column.kind == "target" and value <= 0:
+        raise common.ScoringError("目标值须大于 0")
+    return value
+
+
+def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
+    """Validate every entry without writing: (changes, problems, conflicts).
+
+    ``changes`` are (entry, value, score or None) for the cells that change."""
+    existing = existing if existing is not None else scores_by_cell({e.appraisee.id for e in entries})
+    problems: list[tuple[Entry | None, str]] = []
+    conflicts: list[Conflict] = []
+    changes = []
+    phases_checked: set[int] = set()
+    seen: set[tuple] = set()
+    for entry in entries:
+        cycle_id = entry.appraisee.cycle_id
+        if cycle_id not in phases_checked:
+            phases_checked.add(cycle_id)
+            try:
+                cycles.require_phase(db.session.get(Cycle, cycle_id), "scores.enter", also_in_appeals=True)
+            except cycles.PhaseError as exc:
+                problems.append((None, str(exc)))
+        if entry.key in seen:
+            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：重复填写"))
+            continue
+        seen.add(entry.key)
+        if not can(user, "scores.enter", entry.column.cell(entry.appraisee)):
+            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：您无权录入此项"))
+            continue
+        score = existing.get(entry.key)
+        text = (entry.value or "").strip()
+        if not text:
+            if score is not None:
+                problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：已录入的分数不能清空"))
+            continue
+        try:
+            value = parse_value(entry.column, text)
+        except common.ScoringError as exc:
+            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：{exc}"))
+            continue
+        current_version = score.version if score is not None else 0
+        comment_changes = entry.comment is not None and score is not None and entry.comment.strip() != score.comment
+        if score is not None and value == score.value and not comment_changes:
+            continue  # unchanged
+        if entry.seen_version != current_version:
+            conflicts.append(Conflict(entry, text, score))
+            continue
+        old = score.value if score is not None else None
+        if value != old and entry.column.lowers(old, value) and not entry.reason.strip():
+            what = "扣分" if entry.column.kind == "deduction" else "降低分数"
+            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：{what}须填写原因"))
+            continue
+        changes.append((entry, value, score))
+    return changes, problems, conflicts
+
+
+def save_entries(entries: list[Entry], user) -> list[Score]:
+    """Save every entry or none: raises ScoreInvalid or ScoreConflict."""
+    changes, problems, conflicts = check_entries(entries, user)
+    if problems:
+        raise ScoreInvalid(problems)
+    if conflicts:
+        raise ScoreConflict(conflicts)
+    saved = []
+    try:
+        for entry, value, score in changes:
+            saved.append(_write(entry, value, score))
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        # someone saved between our check and our write: show what they saved
+        db.session.rollback()
+        current = scores_by_cell({e.appraisee.id for e in entries})
+        raise ScoreConflict([Conflict(e, e.value, current.get(e.key)) for e, _, _ in changes
+                             if (current.get(e.key).version if current.get(e.key) else 0) != e.seen_version
+                             ] or [Conflict(e, e.value, current.get(e.key)) for e, _, _ in changes]) from None
+    return saved
+
+
+def _write(entry: Entry, value: Decimal, score: Score | None) -> Score:
+    label = f"{entry.appraisee.name}·{entry.column.label}"
+    comment = (entry.comment if entry.comment is not None else (score.comment if score else "")) or ""
+    if entry.comment is None and entry.reason.strip() and score is None:
+        comment = entry.reason.strip()
+    actor = common.actor_id()
+    if score is None:
+        score = Score(cycle_id=entry.appraisee.cycle_id, appraisee_id=entry.appraisee.id,
+                      indicator_key=entry.column.indicator_key, item_key=entry.column.item_key, value=value,
+                      comment=comment.strip(), entered_by_id=actor, entered_at=utcnow())
+        db.session.add(score)
+        db.session.flush()
+        before = None
+    else:
+        before = {"value": str(score.value), "comment": score.comment}
+        score.value, score.comment = value, comment.strip()
+        score.entered_by_id, score.entered_at = actor, utcnow()
+        db.session.flush()
+    db.session.add(ScoreRevision(score_id=score.id, value_before=None if before is None else Decimal(before["value"]),
+                                 value_after=value, reason=entry.reason.strip(), actor_user_id=actor))
+    audit.record("score.enter" if before is None else "score.update", score, before=before,
+                 after={"value": str(value), "comment": score.comment, "reason": entry.reason.strip()}, label=label)
+    return score
+
+
+# ---------------------------------------------------------------------------
+# Excel: template and all-or-nothing upload
+# ---------------------------------------------------------------------------
+
+SHEET = "评分"
+VERSION_SHEET = "版本"
+ID_HEADER = "ID"
+NAME_HEADER = "考核对象"
+REASON_HEADER = "说明（降低分数或扣分时必填）"
+CODE_RE = re.compile(r"\[([^\[\]]+)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Issue:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+    value: str = ""
+
+
+class UploadInvalid(common.ScoringError):
+    def __init__(self, issues: list[Issue]):
+        super().__init__(f"{len(issues)} problems")
+        self.issues = issues
+
+
+@dataclass
+class UploadResult:
+    changed: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    ignored: list[str] = field(default_factory=list)
+
+
+def template_workbook(population: Population, user) -> bytes:
+    """The user's columns for every appraisee, with the current values, and a
+    hidden sheet of the versions they were downloaded at."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    columns = columns_for(user, population, "scores.enter")
+    appraisees = list(population.appraisees)
+    current = scores_by_cell(a.id for a in appraisees)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append([ID_HEADER, NAME_HEADER] + [f"{c.label}（{c.hint}） [{c.code}]" for c in columns] + [REASON_HEADER])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2F4F7")
+    versions = wb.create_sheet(VERSION_SHEET)
+    versions.append([ID_HEADER, "代码", "版本"])
+    for a in appraisees:
+        row = [a.id, a.name]
+        for c in columns:
+            score = current.get((a.id, c.indicator_key, c.item_key))
+            row.append(float(score.value) if score is not None else None)
+            versions.append([a.id, c.code, score.version if score is not None else 0])
+        ws.append(row + [""])
+    ws.column_dimensions["A"].width = 8
+    ws.column_dimensions["B"].width = 24
+    for i in range(len(columns)):
+        ws.column_dimensions[_letter(i + 3)].width = 22
+    ws.column_dimensions[_letter(len(columns) + 3)].width = 36
+    ws.freeze_panes = "C2"
+    versions.sheet_state = "hidden"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_upload(population: Population, user, filename: str, data: bytes) -> tuple[list[Entry], list[Issue], int]:
+    """Every entry of the file, or every problem (sheet, row, column, reason)."""
+    from openpyxl import load_workbook
+
+    if not filename.lower().endswith(".xlsx"):
+        return [], [Issue("", None, "", "请上传 Excel 文件（.xlsx），可先下载模板")], 0
+    try:
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
+        return [], [Issue("", None, "", "无法读取文件，请确认是 Excel（.xlsx）格式")], 0
+    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    sheet = ws.title
+    if not rows:
+        return [], [Issue(sheet, None, "", "工作表是空的")], 0
+    headers = [_text(h) for h in rows[0]]
+    issues: list[Issue] = []
+    allowed = {c.code: c for c in columns_for(user, population, "scores.enter")}
+    every = {c.code: c for c in scheme_columns(population)}
+    id_col = next((i for i, h in enumerate(headers) if h in (ID_HEADER, "考核对象ID", "id")), None)
+    if id_col is None:
+        issues.append(Issue(sheet, 1, "", f"缺少“{ID_HEADER}”列"))
+    reason_col = next((i for i, h in enumerate(headers) if h.startswith("说明")), None)
+    value_cols: list[tuple[int, Column]] = []
+    for i, header in enumerate(headers):
+        if i in (id_col, reason_col) or not header or header == NAME_HEADER:
+            continue
+        match = CODE_RE.search(header)
+        code = match.group(1).strip() if match else ""
+        where = f"{_letter(i + 1)}（{header}）"
+        if code in allowed:
+            value_cols.append((i, allowed[code]))
+        elif code in every:
+            issues.append(Issue(sheet, 1, where, "您无权录入此指标，请删除该列"))
+        else:
+            issues.append(Issue(sheet, 1, where, "无法识别的列：请使用模板中的列标题（方括号内为指标代码）", header))
+    versions: dict[tuple[int, str], int] = {}
+    if VERSION_SHEET in wb.sheetnames:
+        for vrow in list(wb[VERSION_SHEET].iter_rows(values_only=True))[1:]:
+            try:
+                versions[(int(vrow[0]), _text(vrow[1]))] = int(vrow[2] or 0)
+            except (TypeError, ValueError, IndexError):
+                continue
+    members = {a.id: a for a in population.appraisees}
+    current = scores_by_cell(members)
+    entries: list[Entry] = []
+    seen_ids: dict[int, int] = {}
+    count = 0
+    for number, row in enumerate(rows[1:], start=2):
+        cells = list(row) + [None] * (len(headers) - len(row))
+        if all(_text(v) == "" for v in cells):
+            continue
+        count += 1
+        raw_id = _text(cells[id_col]) if id_col is not None else ""
+        id_where = f"{_letter((id_col or 0) + 1)}（{ID_HEADER}）"
+        try:
+            appraisee = members.get(int(raw_id))
+        except ValueError:
+            appraisee = None
+        if appraisee is None:
+            issues.append(Issue(sheet, number, id_where, "不是本群体的考核对象", raw_id))
+            continue
+        if appraisee.id in seen_ids:
+            issues.append(Issue(sheet, number, id_where, f"与第 {seen_ids[appraisee.id]} 行重复", raw_id))
+            continue
+        seen_ids[appraisee.id] = number
+        reason = _text(cells[reason_col]) if reason_col is not None else ""
+        for i, column in value_cols:
+            text = _text(cells[i])
+            if text == "":
+                continue
+            score = current.get((appraisee.id, column.indicator_key, column.item_key))
+            seen = versions.get((appraisee.id, column.code), score.version if score is not None else 0)
+            entries.append(Entry(appraisee=appraisee, column=column, value=text, seen_version=seen, reason=reason,
+                                 where=(number, f"{_letter(i + 1)}（{headers[i]}）", text)))
+    return entries, issues, count
+
+
+def apply_upload(population: Population, user, filename: str, data: bytes) -> UploadResult:
+    """Check the whole file; write nothing unless every row is right."""
+    entries, issues, rows = read_upload(population, user, filename, data)
+    changes, problems, conflicts = check_entries(entries, user)
+    for entry, message in problems:
+        row, where, value = entry.where if entry is not None else (None, "", "")
+        issues.append(Issue(SHEET, row, where, message.split("：", 1)[-1] if entry is not None else message, value))
+    for conflict in conflicts:
+        row, where, value = conflict.entry.where
+        current = conflict.current
+        now = fmt(current.value) if current is not None else "—"
+        issues.append(Issue(SHEET, row, where, f"下载模板后此分数已被他人修改为 {now}，请重新下载模板后再填写", value))
+    if issues:
+        issues.sort(key=lambda i: (i.row or 0, i.column))
+        raise UploadInvalid(issues)
+    for entry, value, score in changes:
+        _write(entry, value, score)
+    db.session.flush()
+    return UploadResult(changed=len(changes), unchanged=len(entries) - len(changes), rows=rows)

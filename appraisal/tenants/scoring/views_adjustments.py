@@ -1,0 +1,372 @@
+"""Bonus claims, penalties, vetoes, self-reports and quarterly deduction notices."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from appraisal.platform.db import db
+from appraisal.platform.excel import xlsx_response
+from appraisal.platform.permissions import (
+    authorize,
+    requires,
+)
+from appraisal.platform.tenancy import get_or_404
+from appraisal.platform.web import paginate
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.scoring import adjustments, evidence, services
+from appraisal.tenants.scoring.forms import (
+    ClaimForm,
+    DecideForm,
+    NoticeForm,
+    PenaltyForm,
+    ReasonForm,
+    SelfReportForm,
+    VetoForm,
+    options,
+)
+from appraisal.tenants.scoring.models import (
+    AdjustmentClaim,
+    AdjustmentKind,
+    ClaimStatus,
+    DeductionNotice,
+    Veto,
+)
+from appraisal.tenants.scoring.views import (
+    INVALID,
+    KIND_LABELS,
+    STATUS_LABELS,
+    _cycle,
+    _penalty_rules,
+    _users,
+    _visible_appraisees,
+    bp,
+)
+
+# ---------------------------------------------------------------------------
+# Bonus claims and penalties
+# ---------------------------------------------------------------------------
+
+
+def _level_choices(population: Population, kind: str):
+    """Levels of every rule of this kind; each option names its rule (scoring.js
+    shows only the chosen rule's levels)."""
+    choices = [SelectChoice("", _("（无级别）"))]
+    for rule in services.rules_of(population).values():
+        if rule.kind == kind:
+            choices += [SelectChoice(lv.key, f"{lv.name_zh}（{lv.points:g}分）", render_kw={"data-rule": rule.key})
+                        for lv in rule.levels]
+    return choices
+
+
+def _rule_label(rule) -> str:
+    if rule.levels:
+        return rule.name_zh
+    return f"{rule.name_zh}（每次{rule.points:g}分）" if rule.points else rule.name_zh
+
+
+@bp.route("/appraisees/<int:appraisee_id>/claims/new", methods=["GET", "POST"])
+@requires("claims.create", per_object=True)
+def claim_new(appraisee_id):
+    appraisee = get_or_404(Appraisee, appraisee_id)
+    population = db.session.get(Population, appraisee.population_id)
+    authorize("claims.create", services.subject_of(appraisee, population))
+    form = ClaimForm()
+    form.rule.choices = options((r.key, _rule_label(r)) for r in services.rules_of(population).values()
+                                if r.kind == "bonus")
+    form.level.choices = _level_choices(population, "bonus")
+    if form.validate_on_submit():
+        try:
+            claim = adjustments.create_claim(
+                appraisee, rule_key=form.rule.data, level=form.level.data or "", count=form.count.data,
+                dedup_key=form.dedup_key.data or "", shared_with=form.shared_with.data or "",
+                description=form.description.data or "", occurred_on=form.occurred_on.data)
+            evidence.attach_files("claim", claim.id, request.files.getlist(form.files.name))
+        except services.ScoringError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("已提交加分申请，等待核实。"), "success")
+            return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
+                           title=_("申请加分"), submit=_("提交申请")), status
+
+
+@bp.route("/appraisees/<int:appraisee_id>/penalties/new", methods=["GET", "POST"])
+@requires("penalties.record", per_object=True)
+def penalty_new(appraisee_id):
+    appraisee = get_or_404(Appraisee, appraisee_id)
+    population = db.session.get(Population, appraisee.population_id)
+    rules = _penalty_rules(population, appraisee)
+    authorize("penalties.record", services.subject_of(appraisee, population, rules[0].key) if rules
+              else services.NOTHING)
+    form = PenaltyForm()
+    form.rule.choices = options((r.key, _rule_label(r)) for r in rules)
+    form.level.choices = _level_choices(population, "penalty")
+    if form.validate_on_submit():
+        authorize("penalties.record", services.subject_of(appraisee, population, form.rule.data))
+        try:
+            penalty = adjustments.record_penalty(
+                appraisee, rule_key=form.rule.data, level=form.level.data or "", count=form.count.data,
+                description=form.description.data or "", occurred_on=form.occurred_on.data)
+            evidence.attach_files("claim", penalty.id, request.files.getlist(form.files.name))
+        except services.ScoringError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("已记录扣分，被考核对象可立即看到。"), "success")
+            return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
+                           title=_("记录扣分"), submit=_("记录扣分")), status
+
+
+
+
+@bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
+@requires("claims.verify", per_object=True)
+def claim_decide(claim_id):
+    claim = get_or_404(AdjustmentClaim, claim_id)
+    authorize("claims.verify", claim)
+    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    form = DecideForm()
+    if form.validate_on_submit():
+        try:
+            adjustments.decide_claim(claim, approve=form.decision.data == "verify", reason=form.reason.data or "")
+        except services.ScoringError as exc:
+            return _refused(str(exc), appraisee)
+        flash(_("已核实认定。") if claim.status == ClaimStatus.VERIFIED else _("已不予认定，申请人可看到原因。"), "success")
+        return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+    return _refused(_("请选择审核结果"), appraisee)
+
+
+def _refused(message: str, appraisee: Appraisee):
+    return render_template("scoring/message.html", title=_("操作未完成"), message=message,
+                           back=url_for("scoring.appraisee", appraisee_id=appraisee.id)), INVALID
+
+
+@bp.route("/claims/<int:claim_id>/withdraw", methods=["POST"])
+@requires("claims.create", per_object=True)
+def claim_withdraw(claim_id):
+    claim = get_or_404(AdjustmentClaim, claim_id)
+    authorize("claims.create", claim)
+    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    if claim.kind != AdjustmentKind.BONUS:
+        abort(404)
+    return _withdraw(claim, appraisee)
+
+
+@bp.route("/penalties/<int:claim_id>/withdraw", methods=["POST"])
+@requires("penalties.record", per_object=True)
+def penalty_withdraw(claim_id):
+    claim = get_or_404(AdjustmentClaim, claim_id)
+    authorize("penalties.record", claim)
+    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    if claim.kind != AdjustmentKind.PENALTY:
+        abort(404)
+    return _withdraw(claim, appraisee)
+
+
+def _withdraw(claim, appraisee):
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _refused(_("撤回必须填写原因"), appraisee)
+    try:
+        adjustments.withdraw_claim(claim, reason=form.reason.data)
+    except services.ScoringError as exc:
+        return _refused(str(exc), appraisee)
+    flash(_("已撤回。"), "success")
+    return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+
+
+def _claims_query(kind: AdjustmentKind | None):
+    cycle = _cycle()
+    stmt = select(AdjustmentClaim, Appraisee).join(Appraisee, AdjustmentClaim.appraisee_id == Appraisee.id)
+    stmt = _visible_appraisees(stmt)
+    if cycle is not None:
+        stmt = stmt.where(AdjustmentClaim.cycle_id == cycle.id)
+    if kind is not None:
+        stmt = stmt.where(AdjustmentClaim.kind == kind)
+    status = request.args.get("status") or ""
+    if status in {s.value for s in ClaimStatus}:
+        stmt = stmt.where(AdjustmentClaim.status == ClaimStatus(status))
+    q = (request.args.get("q") or "").strip()
+    if q:
+        stmt = stmt.where(Appraisee.name.contains(q, autoescape=True))
+    return cycle, stmt.order_by(AdjustmentClaim.id.desc())
+
+
+def _kind_arg() -> AdjustmentKind | None:
+    kind = request.args.get("kind") or ""
+    return AdjustmentKind(kind) if kind in {k.value for k in AdjustmentKind} else None
+
+
+@bp.route("/claims")
+@requires("claims.view")
+def claims():
+    cycle, stmt = _claims_query(_kind_arg())
+    page = paginate(stmt, scalars=False)
+    names = {p.id: p for p in services.populations_of(cycle)}
+    return render_template("scoring/claims.html", cycle=cycle, cycles=services.cycles_list(), page=page,
+                           rules={pid: services.rules_of(p) for pid, p in names.items()})
+
+
+@bp.route("/claims.xlsx")
+@requires("claims.view")
+def claims_export():
+    cycle, stmt = _claims_query(_kind_arg())
+    populations = {p.id: p for p in services.populations_of(cycle)}
+    rows = []
+    for claim, appraisee in db.session.execute(stmt):
+        population = populations.get(appraisee.population_id)
+        rule = services.rules_of(population).get(claim.rule_key) if population else None
+        points = adjustments.rule_points(population, claim) if population else None
+        rows.append([appraisee.name, str(KIND_LABELS[claim.kind]), rule.name_zh if rule else claim.rule_key,
+                     claim.level, float(claim.count), float(points) if points is not None else None,
+                     claim.dedup_key, claim.shared_with, claim.description, str(STATUS_LABELS[claim.status]),
+                     claim.reject_reason, claim.created_at.strftime("%Y-%m-%d")])
+    headers = [_("考核对象"), _("类别"), _("项目"), _("级别"), _("次数"), _("每次分值"), _("项目或文章"),
+               _("共同获得"), _("事由"), _("状态"), _("原因"), _("日期")]
+    return xlsx_response(_("加减分.xlsx"), {_("加减分"): (headers, rows)})
+
+
+# ---------------------------------------------------------------------------
+# Vetoes
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/appraisees/<int:appraisee_id>/vetoes/new", methods=["GET", "POST"])
+@requires("vetoes.record", per_object=True)
+def veto_new(appraisee_id):
+    appraisee = get_or_404(Appraisee, appraisee_id)
+    population = db.session.get(Population, appraisee.population_id)
+    authorize("vetoes.record", services.subject_of(appraisee, population))
+    form = VetoForm()
+    form.rule.choices = options((v.key, v.name_zh) for v in services.vetoes_of(population).values())
+    if form.validate_on_submit():
+        try:
+            veto = adjustments.record_veto(appraisee, rule_key=form.rule.data, description=form.description.data)
+            evidence.attach_files("veto", veto.id, request.files.getlist(form.files.name))
+        except services.ScoringError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("已记录一票否决。"), "success")
+            return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
+                           title=_("记录一票否决"), submit=_("记录")), status
+
+
+@bp.route("/vetoes/<int:veto_id>/revoke", methods=["POST"])
+@requires("vetoes.record", per_object=True)
+def veto_revoke(veto_id):
+    veto = get_or_404(Veto, veto_id)
+    authorize("vetoes.record", veto)
+    appraisee = db.session.get(Appraisee, veto.appraisee_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _refused(_("撤销必须填写原因"), appraisee)
+    try:
+        adjustments.revoke_veto(veto, reason=form.reason.data)
+    except services.ScoringError as exc:
+        return _refused(str(exc), appraisee)
+    flash(_("已撤销该否决。"), "success")
+    return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+
+
+@bp.route("/vetoes")
+@requires("vetoes.view")
+def vetoes():
+    cycle = _cycle()
+    stmt = _visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id),
+                               "vetoes.view")
+    if cycle is not None:
+        stmt = stmt.where(Veto.cycle_id == cycle.id)
+    page = paginate(stmt.order_by(Veto.id.desc()), scalars=False)
+    populations = {p.id: p for p in services.populations_of(cycle)}
+    return render_template("scoring/vetoes.html", cycle=cycle, cycles=services.cycles_list(), page=page,
+                           veto_rules={pid: services.vetoes_of(p) for pid, p in populations.items()})
+
+
+# ---------------------------------------------------------------------------
+# Self-reports
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/appraisees/<int:appraisee_id>/self-report", methods=["GET", "POST"])
+@requires("self_report.edit", per_object=True)
+def self_report(appraisee_id):
+    appraisee = get_or_404(Appraisee, appraisee_id)
+    authorize("self_report.edit", appraisee)
+    report = adjustments.self_report_of(appraisee)
+    form = SelfReportForm(obj=report)
+    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    if form.validate_on_submit():
+        files = [f for f in request.files.getlist(form.files.name) if f.filename]
+        try:
+            report = adjustments.save_self_report(appraisee, body=form.body.data or "",
+                                                  submit=request.form.get("action") == "submit", has_files=bool(files))
+            evidence.attach_files("self_report", report.id, files)
+        except services.ScoringError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("述职已提交。") if report.submitted_at else _("述职草稿已保存。"), "success")
+            return redirect(url_for("scoring.self_report", appraisee_id=appraisee.id))
+    status = INVALID if request.method == "POST" else 200
+    files = evidence.evidence_of("self_report", [report.id]).get(report.id, []) if report else []
+    return render_template("scoring/self_report.html", form=form, appraisee=appraisee, report=report, files=files,
+                           editable=cycles.phase_allows(cycle, "self_report.edit")), status
+
+
+# ---------------------------------------------------------------------------
+# Quarterly deduction notices
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/notices")
+@requires("cycles.view")
+def notices():
+    cycle = _cycle()
+    stmt = select(DeductionNotice)
+    if cycle is not None:
+        stmt = stmt.where(DeductionNotice.cycle_id == cycle.id)
+    page = paginate(stmt.order_by(DeductionNotice.quarter.desc()))
+    return render_template("scoring/notices.html", cycle=cycle, cycles=services.cycles_list(), page=page)
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@requires("tenant.admin")
+def notice_new():
+    cycle = _cycle()
+    if cycle is None:
+        flash(_("还没有考核年度。"), "info")
+        return redirect(url_for("scoring.notices"))
+    form = NoticeForm()
+    quarter = request.args.get("quarter", type=int) or form.quarter.data or 1
+    if request.method == "GET":
+        form.quarter.data = quarter if quarter in (1, 2, 3, 4) else 1
+        form.title.data = _("%(year)s年第%(q)s季度扣分情况通报", year=cycle.year, q=form.quarter.data)
+        form.body.data = adjustments.notice_body(cycle, form.quarter.data)
+    if form.validate_on_submit():
+        try:
+            notice = adjustments.publish_notice(cycle, quarter=form.quarter.data, title=form.title.data,
+                                                body=form.body.data or "")
+        except services.ScoringError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("已发布扣分通报。"), "success")
+            return redirect(url_for("scoring.notice", notice_id=notice.id))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("scoring/notice_form.html", form=form, cycle=cycle,
+                           penalties=adjustments.quarter_penalties(cycle, form.quarter.data or 1)), status
+
+
+@bp.route("/notices/<int:notice_id>")
+@requires("cycles.view", per_object=True)
+def notice(notice_id):
+    notice = get_or_404(DeductionNotice, notice_id)
+    authorize("cycles.view", notice)
+    return render_template("scoring/notice.html", notice=notice, cycle=db.session.get(Cycle, notice.cycle_id),
+                           users=_users([notice.published_by_id]))
