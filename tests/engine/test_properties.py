@@ -119,3 +119,27 @@ def test_shuffling_input_rows_changes_nothing(case):
     pd.testing.assert_frame_equal(a.appraisees, b.appraisees)
     pd.testing.assert_frame_equal(a.explanations, b.explanations)
     pd.testing.assert_frame_equal(a.adjustments, b.adjustments)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(50, 60), st.booleans()), min_size=1, max_size=40),
+       st.lists(st.integers(0, 5), min_size=4, max_size=4))
+def test_allocation_gives_the_best_eligible_places_and_never_too_many(rows, sizes):
+    """The allocator alone: per pool at most `size` places, only to eligible appraisees,
+    and nobody eligible is passed over for someone lower in the order."""
+    from appraisal.engine.compute.ranking import allocate
+
+    pool = np.array([r[0] for r in rows])
+    comp = np.array([float(r[1]) for r in rows])
+    eligible = np.array([r[2] for r in rows])
+    order = np.lexsort((np.arange(len(rows)), -comp, pool))
+    size = np.array(sizes)
+    got = allocate(order, pool, eligible, size, comp)
+    assert not (got & ~eligible).any()
+    for g in range(4):
+        members = order[pool[order] == g]
+        chosen = got[members]
+        assert chosen.sum() == min(size[g], eligible[members].sum())
+        # the chosen are a prefix of the eligible in the order
+        elig_members = members[eligible[members]]
+        assert got[elig_members].tolist() == sorted(got[elig_members].tolist(), reverse=True)
