@@ -44,3 +44,15 @@ def test_results_carry_the_scheme_identity_and_handle_empty_inputs():
     assert len(r.appraisees) == 0 and len(r.explanations) == 0
     assert (r.scheme_key, r.scheme_version, r.scheme_hash) == (s.key, s.version, scheme_hash(s))
     assert list(r.explanations.columns) == ["appraisee_id", "seq", "kind", "ref", "zh", "en"]
+
+
+def test_results_can_be_pickled_for_a_job_queue():
+    import pickle
+
+    from appraisal.engine.synthetic import synthetic_inputs
+
+    s = load_template("G_trade_union_departments")
+    r = compute(s, synthetic_inputs(s, seed=5))
+    back = pickle.loads(pickle.dumps(r))
+    pd.testing.assert_frame_equal(back.appraisees, r.appraisees)
+    pd.testing.assert_frame_equal(back.explanations, r.explanations)

@@ -1,6 +1,8 @@
 """compute(scheme, inputs) -> Results: the whole pipeline, vectorised over appraisees."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -132,7 +134,8 @@ def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
     groups = _groups(scheme, frame)
     h = scheme_hash(scheme)
     res = Results(frame, adj.claims, groups, scheme.key, scheme.version, h)
-    res._explain = lambda: explain(scheme, frame, adj.claims, ts, rk, p, vs)
+    # built on first access; a partial (not a lambda) so that results can be pickled
+    res._explain = functools.partial(explain, scheme, frame, adj.claims, ts, rk, p, vs)
     return res
 
 
