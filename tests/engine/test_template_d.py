@@ -26,6 +26,9 @@ def test_eight_per_mille_over_the_tenant():
     a, items, scores = city({"u1": 21, "u2": 21, "u3": 21})
     r = run(T, a, items=items, scores=scores)
     res = by_id(r)
+    # u1-001: democratic entered 80 → 80 / 100 × 30 = 24; targets business 89 + public 10
+    # = 99 → 99 / 100 × 70 = 69.3; composite 93.3
+    assert res.loc["u1-001", "composite"] == 93.3
     assert res["quota_excellent"].sum() == 9
     assert res["quota_commendation"].sum() == 1
     assert res["quota_commendation_places"].iloc[0] == 1
