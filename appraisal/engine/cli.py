@@ -32,14 +32,17 @@ def cmd_compute(args) -> int:
     except SchemeErrors as exc:
         print(exc, file=sys.stderr)
         return 1
+    structural: list = []
     try:
-        inputs, names = read_inputs(args.inputs)
+        inputs, names = read_inputs(args.inputs, collect=structural)
         try:
             results = compute(scheme, inputs, row_offset=2)  # row 1 is the header
         except InputErrors as exc:
-            raise rename_errors(exc, names) from None
+            raise InputErrors(structural + rename_errors(exc, names).errors) from None
+        if structural:
+            raise InputErrors(structural)
     except InputErrors as exc:
-        for e in exc.errors:
+        for e in sorted(exc.errors, key=lambda e: (e.table, e.row or 0)):
             print(f"{args.inputs}: {e}", file=sys.stderr)
         return 1
     write_results(results, args.out, result_headers_zh(scheme) if args.lang == "zh" else None)

@@ -39,9 +39,12 @@ def _sheet_table(name: str) -> str | None:
     return None
 
 
-def read_inputs(path: str | Path) -> tuple[Inputs, dict[str, str]]:
-    """Read an input workbook → (Inputs, table → sheet name).  Raises InputErrors for
-    unknown sheets or columns (all of them), or a missing appraisees sheet."""
+def read_inputs(path: str | Path, collect: list[InputError] | None = None
+                ) -> tuple[Inputs, dict[str, str]]:
+    """Read an input workbook → (Inputs, table → sheet name).  Unknown sheets or
+    columns (all of them) raise InputErrors, or are appended to ``collect`` when given
+    (so that the row-level problems can be reported in the same run); a workbook that
+    cannot be read or has no appraisees sheet always raises."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except (OSError, ValueError, KeyError) as exc:
@@ -72,8 +75,11 @@ def read_inputs(path: str | Path) -> tuple[Inputs, dict[str, str]]:
     if "appraisees" not in tables:
         errors.append(InputError("appraisees", None, None, "the workbook has no appraisees sheet "
                                  "(被考核对象)"))
-    if errors:
         raise InputErrors(errors)
+    if errors:
+        if collect is None:
+            raise InputErrors(errors)
+        collect.extend(errors)
     return Inputs(**tables), names
 
 

@@ -49,8 +49,13 @@ def _codes(index: pd.Index, df: pd.DataFrame, table: str, errors, off,
     return df.assign(code=codes)
 
 
-def _unknown(errors, table, df, col, allowed, off, what, mask=None) -> None:
+def _unknown(errors, table, df, col, allowed, off, what, mask=None,
+             skip_blank: bool = False) -> None:
+    """Rows whose value is not allowed.  skip_blank: blanks of a required column are
+    not repeated here (they are already reported as 'value is required')."""
     m = ~df[col].isin(list(allowed)).to_numpy()
+    if skip_blank:
+        m &= (df[col] != "").to_numpy()
     if mask is not None:
         m &= mask
     if m.any():
@@ -92,7 +97,7 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
     # scores: leaf indicators that read the scores table --------------------------------
     s = _codes(index, t["scores"], "scores", errors, off)
     score_leaves = {k for k, n in leaves.items() if n.method.kind != "items"}
-    _unknown(errors, "scores", s, "indicator", score_leaves, off, "indicator")
+    _unknown(errors, "scores", s, "indicator", score_leaves, off, "indicator", skip_blank=True)
     ind = s["indicator"]
     single = [k for k, n in leaves.items() if n.method.kind in ("entered", "ballot")]
     if len(s) and single:
@@ -125,14 +130,15 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
     # items -------------------------------------------------------------------------------
     it = _codes(index, t["items"], "items", errors, off)
     item_leaves = {k for k, n in leaves.items() if n.method.kind == "items"}
-    _unknown(errors, "items", it, "indicator", item_leaves, off, "items indicator")
+    _unknown(errors, "items", it, "indicator", item_leaves, off, "items indicator",
+             skip_blank=True)
     report_rows(errors, "items", "points", (it["points"] < 0).to_numpy(), off,
                 "points cannot be negative")
 
     # claims ------------------------------------------------------------------------------
     c = _codes(index, t["claims"], "claims", errors, off)
     rules = {r.key: r for r in scheme.adjustments.rules}
-    _unknown(errors, "claims", c, "rule", set(rules), off, "adjustment rule")
+    _unknown(errors, "claims", c, "rule", set(rules), off, "adjustment rule", skip_blank=True)
     for key, rule in rules.items():
         rows = (c["rule"] == key).to_numpy()
         if rows.any() and rule.levels:
@@ -145,7 +151,8 @@ def prepare(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Prepared:
 
     # vetoes ------------------------------------------------------------------------------
     v = _codes(index, t["vetoes"], "vetoes", errors, off)
-    _unknown(errors, "vetoes", v, "veto", {x.key for x in scheme.vetoes}, off, "veto")
+    _unknown(errors, "vetoes", v, "veto", {x.key for x in scheme.vetoes}, off, "veto",
+             skip_blank=True)
 
     # ballots -----------------------------------------------------------------------------
     b = _codes(index, t["ballots"], "ballots", errors, off)
