@@ -56,3 +56,18 @@ def test_results_can_be_pickled_for_a_job_queue():
     back = pickle.loads(pickle.dumps(r))
     pd.testing.assert_frame_equal(back.appraisees, r.appraisees)
     pd.testing.assert_frame_equal(back.explanations, r.explanations)
+
+
+def test_records_are_json_ready():
+    import json
+
+    s = load_template("G_trade_union_departments")
+    from appraisal.engine.synthetic import synthetic_inputs
+
+    r = compute(s, synthetic_inputs(s, seed=2))
+    rows = r.records()
+    assert len(rows) == len(r.appraisees)
+    chair = next(x for x in rows if x["category"] == "chair")
+    assert chair["rank"] is None and chair["composite"] is None
+    json.dumps(rows, allow_nan=False)  # strict JSON: no NaN
+    assert r.records("explanations")[0].keys() == {"appraisee_id", "seq", "kind", "ref", "zh", "en"}

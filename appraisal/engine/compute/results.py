@@ -1,6 +1,7 @@
 """The results of a computation."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,3 +39,10 @@ class Results:
         if self._explanations is None:
             self._explanations = self._explain() if self._explain else pd.DataFrame()
         return self._explanations
+
+    def records(self, table: str = "appraisees") -> list[dict]:
+        """A result table as JSON-ready dicts (NaN/NA → None, numpy → Python types),
+        e.g. to store per-appraisee results: ``records("appraisees")``,
+        ``records("adjustments")``, ``records("explanations")``, ``records("groups")``."""
+        frame = getattr(self, table)
+        return json.loads(frame.to_json(orient="records", force_ascii=False))
