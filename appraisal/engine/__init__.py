@@ -16,8 +16,11 @@ Public API (stable; the web app calls only these):
 - ``compute(scheme, inputs: Inputs) -> Results`` — raises ``InputErrors`` (table,
   row, column, reason; all of them) for bad inputs.
 - ``Inputs`` (dataclass of DataFrames), ``Results`` (appraisees, adjustments, groups,
-  explanations, scheme_key, scheme_version, scheme_hash), ``COLUMNS`` (the input
-  column contract).
+  explanations — built on first access —, scheme_key, scheme_version, scheme_hash,
+  ``records(table)`` → JSON-ready dicts), ``COLUMNS`` (the input column contract:
+  table → [(column, kind, required, default)]).
+- ``Scheme.model_json_schema()`` gives the JSON schema of the scheme language (for an
+  editor); ``templates_dir()`` is the folder of the built-in templates.
 
 See docs/engine/ for the scheme language and every input and output column.
 """
