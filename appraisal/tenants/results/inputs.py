@@ -1,0 +1,75 @@
+"""Everything the engine needs for one population, read with explicit tenant filters.
+
+Scores, letter items, claims and vetoes come from the scoring feature; the
+ballots of the population's closed democratic evaluations and the history of
+earlier cycles are read here. Core queries (no ORM safety net), so every table
+is filtered by ``tenant_id``; one query per table, whatever the size.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import String, and_, cast, select
+
+from appraisal.engine import COLUMNS
+from appraisal.platform.db import db
+from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.results.models import ResultRow, ResultRun
+from appraisal.tenants.scoring.inputs import engine_inputs
+
+HISTORY_CYCLES = 5
+
+
+def load(population: Population) -> dict[str, pd.DataFrame]:
+    frames = engine_inputs(population)
+    frames["ballots"] = ballots(population)
+    frames["history"] = history(population)
+    return frames
+
+
+def ballots(population: Population) -> pd.DataFrame:
+    """Ballot lines of the population's closed evaluations: appraisee, rater group, score."""
+    tenant_id = population.tenant_id
+    bl, b, g, e = BallotLine.__table__, Ballot.__table__, RaterGroup.__table__, Evaluation.__table__
+    rows = db.session.connection().execute(
+        select(cast(bl.c.appraisee_id, String), g.c.key, bl.c.score)
+        .join(b, and_(b.c.id == bl.c.ballot_id, b.c.tenant_id == tenant_id))
+        .join(g, and_(g.c.id == b.c.rater_group_id, g.c.tenant_id == tenant_id))
+        .join(e, and_(e.c.id == b.c.evaluation_id, e.c.tenant_id == tenant_id))
+        .where(bl.c.tenant_id == tenant_id, e.c.population_id == population.id,
+               e.c.status == EvaluationStatus.CLOSED.value)
+        .order_by(bl.c.appraisee_id, g.c.key, bl.c.score))
+    columns = [c for c, *_ in COLUMNS["ballots"]]
+    return pd.DataFrame.from_records([(a, k, float(s), "") for a, k, s in rows], columns=columns)
+
+
+def history(population: Population) -> pd.DataFrame:
+    """Earlier cycles' current results of the population with the same key, matched
+    to this cycle's appraisees by who they are (the unit or the person)."""
+    tenant_id = population.tenant_id
+    conn = db.session.connection()
+    c, p, a, r, row = (Cycle.__table__, Population.__table__, Appraisee.__table__, ResultRun.__table__,
+                       ResultRow.__table__)
+    current = dict(conn.execute(select(a.c.subject_key, a.c.id)
+                                .where(a.c.tenant_id == tenant_id, a.c.population_id == population.id)).all())
+    cycle_id = conn.execute(select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id,
+                                                                 c.c.id == population.cycle_id)).scalar()
+    records = []
+    for _ in range(HISTORY_CYCLES):
+        if cycle_id is None:
+            break
+        year = conn.execute(select(c.c.year).where(c.c.tenant_id == tenant_id, c.c.id == cycle_id)).scalar()
+        found = conn.execute(
+            select(a.c.subject_key, row.c.composite, row.c.grade)
+            .join(a, and_(a.c.id == row.c.appraisee_id, a.c.tenant_id == tenant_id))
+            .join(r, and_(r.c.id == row.c.run_id, r.c.tenant_id == tenant_id))
+            .join(p, and_(p.c.id == r.c.population_id, p.c.tenant_id == tenant_id))
+            .where(row.c.tenant_id == tenant_id, r.c.is_current.is_(True), p.c.cycle_id == cycle_id,
+                   p.c.key == population.key))
+        records += [(str(current[key]), str(year), composite, grade or "")
+                    for key, composite, grade in found if key in current]
+        cycle_id = conn.execute(select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id,
+                                                                     c.c.id == cycle_id)).scalar()
+    columns = [c for c, *_ in COLUMNS["history"]]
+    return pd.DataFrame.from_records(records, columns=columns)

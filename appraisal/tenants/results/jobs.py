@@ -1,0 +1,145 @@
+"""The computation job: load a population's inputs, run the engine, write a run.
+
+``compute_population`` is the one job function; it runs in an RQ worker when
+REDIS_URL is set and in-process otherwise. It takes ids, opens its own
+context, reports progress on the run row (and in RQ's job meta), and switches
+the population's current run in the same transaction that writes the rows —
+a worker that dies mid-way leaves the previous results current, and the run
+it left "running" is marked failed by :func:`services.fail_stale_runs`.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+
+import pandas as pd
+from rq import get_current_job
+from sqlalchemy import insert, update
+
+from appraisal import engine
+from appraisal.platform import audit
+from appraisal.platform.db import db, utcnow
+from appraisal.platform.jobs import job_app_context, report_progress
+from appraisal.platform.tenancy import tenant_scope
+from appraisal.tenants.cycles.models import Population
+from appraisal.tenants.results import inputs as result_inputs
+from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
+from appraisal.tenants.schemes.models import SchemeVersion
+from appraisal.tenants.schemes.services import engine_scheme
+
+CHUNK = 2000
+
+
+def compute_population(tenant_id: int, run_id: int) -> dict:
+    """Compute the run ``run_id`` (created queued by ``services.request_compute``)."""
+    with job_app_context(), tenant_scope(tenant_id):
+        audit.set_actor("计算任务")
+        run = db.session.get(ResultRun, run_id)
+        if run is None or run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            return {"run_id": run_id, "skipped": True}  # safe to run twice
+        try:
+            return _compute(run)
+        except Exception as exc:
+            db.session.rollback()
+            _fail(run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=5))
+            raise
+
+
+def _progress(run_id: int, fraction: float, message: str) -> None:
+    db.session.execute(update(ResultRun).where(ResultRun.id == run_id)
+                       .values(progress=fraction, message=message, heartbeat_at=utcnow()))
+    db.session.commit()
+    report_progress(fraction, message)
+
+
+def _fail(run_id: int, error: str, detail: str = "") -> None:
+    db.session.execute(update(ResultRun).where(ResultRun.id == run_id)
+                       .values(status=RunStatus.FAILED, error=error[:2000], message=detail[-4000:],
+                               finished_at=utcnow()))
+    db.session.commit()
+
+
+def _compute(run: ResultRun) -> dict:
+    run_id, population_id = run.id, run.population_id
+    run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, utcnow(), utcnow()
+    db.session.commit()
+    population = db.session.get(Population, population_id)
+    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    scheme = engine_scheme(version)
+    _progress(run_id, 0.1, "读取考核数据")
+    inputs = result_inputs.load(population)
+    db.session.commit()
+    if get_current_job() is not None:
+        db.session.close()  # in a worker: no connection held during the engine's work
+
+    results = engine.compute(scheme, engine.Inputs(**inputs))
+    _progress(run_id, 0.6, "写入结果")
+    rows = _rows(results, run_id)
+    explanations = _explanations(results, run_id)
+    run = db.session.get(ResultRun, run_id)
+    tenant_id = run.tenant_id
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(ResultRow), [dict(r, tenant_id=tenant_id) for r in rows[start:start + CHUNK]])
+    for start in range(0, len(explanations), CHUNK * 5):
+        db.session.execute(insert(ResultExplanation),
+                           [dict(e, tenant_id=tenant_id) for e in explanations[start:start + CHUNK * 5]])
+    # the switch: in the same transaction as the rows
+    db.session.execute(update(ResultRun).where(ResultRun.population_id == population_id,
+                                               ResultRun.is_current.is_(True)).values(is_current=False))
+    run.is_current = True
+    run.status = RunStatus.SUCCEEDED
+    run.scheme_hash = results.scheme_hash
+    run.row_count = len(rows)
+    run.progress, run.message, run.finished_at = 1.0, "完成", utcnow()
+    audit.record("results.compute", run, after={"population": population_id, "rows": len(rows),
+                                                 "scheme_hash": results.scheme_hash}, label=f"run {run_id}")
+    db.session.commit()
+    report_progress(1.0, "完成")
+    return {"run_id": run_id, "rows": len(rows)}
+
+
+def _clean(value):
+    """JSON-safe cell values (NaN/NA → None, numpy scalars → Python)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+def _rows(results, run_id: int) -> list[dict]:
+    frame = results.appraisees
+    records = frame.to_dict(orient="records")
+    adjustments = results.adjustments
+    by_appraisee: dict[str, list[dict]] = {}
+    if len(adjustments):
+        for record in adjustments.to_dict(orient="records"):
+            by_appraisee.setdefault(str(record["appraisee_id"]), []).append(
+                {k: _clean(v) for k, v in record.items()})
+    quota_keys = [c[len("quota_"):] for c in frame.columns
+                  if c.startswith("quota_") and not c.endswith(("_places", "_line"))]
+    out = []
+    for record in records:
+        data = {k: _clean(v) for k, v in record.items()}
+        appraisee_id = str(data["appraisee_id"])
+        if not appraisee_id.isdigit():
+            continue  # roll-up rows of people outside the population
+        out.append({
+            "run_id": run_id, "appraisee_id": int(appraisee_id), "group": data.get("group") or "",
+            "rank": data.get("rank"), "position": data.get("position") or 0, "composite": data.get("composite"),
+            "grade": data.get("grade") or "", "award": data.get("award") or "",
+            "award_paid": data.get("award_paid"), "vetoed": bool(data.get("vetoed")),
+            "quotas": {k: bool(data.get(f"quota_{k}")) for k in quota_keys}, "flags": data.get("flags") or "",
+            "data": data, "adjustments": by_appraisee.get(appraisee_id, []),
+        })
+    return out
+
+
+def _explanations(results, run_id: int) -> list[dict]:
+    frame = results.explanations
+    return [{"run_id": run_id, "appraisee_id": int(r["appraisee_id"]), "seq": int(r["seq"]), "kind": r["kind"],
+             "ref": r.get("ref") or "", "zh": r.get("zh") or "", "en": r.get("en") or ""}
+            for r in frame.to_dict(orient="records") if str(r["appraisee_id"]).isdigit()]
