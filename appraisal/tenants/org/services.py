@@ -186,7 +186,7 @@ def update_unit(unit: OrgUnit, *, code: str | None = None, name: str | None = No
     if new_code != unit.code:
         other = unit_by_code(new_code)
         if other is not None and other.id != unit.id:
-            raise OrgError(f"单位编码 {new_code} 已被“{other.name}”使用")
+            raise OrgError(f"单位编码 {new_code} 已存在")
     moving = parent is not _UNSET and (parent.id if parent else None) != unit.parent_id
     if moving:
         check_move(unit, parent)
@@ -301,7 +301,7 @@ def update_person(person: Person, *, staff_no: str | None = None, name: str | No
     if new_staff_no != person.staff_no:
         other = person_by_staff_no(new_staff_no)
         if other is not None and other.id != person.id:
-            raise OrgError(f"工号 {new_staff_no} 已被 {other.name} 使用")
+            raise OrgError(f"工号 {new_staff_no} 已被其他人员使用")
     if unit is not None and unit.id != person.unit_id and not unit.active:
         raise OrgError(f"单位“{unit.name}”已停用")
 

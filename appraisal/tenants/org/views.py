@@ -227,6 +227,32 @@ def _kinds(current: UnitKind | None = None) -> list[UnitKind]:
     return [k for k in UnitKind if k not in importer.OFFICE_ONLY_KINDS or k == current]
 
 
+def _valid(form, unique_check) -> bool:
+    """Validate the form and, in the same round, whether its code is free, so
+    that every problem is shown at once (the check adds its error after the
+    form's own validation, which resets the fields' errors)."""
+    valid = form.validate_on_submit()
+    return unique_check(form) and valid
+
+
+def _code_free(form: UnitForm, unit: OrgUnit | None) -> bool:
+    code = (form.code.data or "").strip() if request.method == "POST" else ""
+    other = services.unit_by_code(code) if code else None
+    if other is None or (unit is not None and other.id == unit.id):
+        return True
+    form.code.errors = [*form.code.errors, _("单位编码 %(code)s 已存在", code=code)]
+    return False
+
+
+def _staff_no_free(form: PersonForm, person: Person | None) -> bool:
+    staff_no = (form.staff_no.data or "").strip() if request.method == "POST" else ""
+    other = services.person_by_staff_no(staff_no) if staff_no else None
+    if other is None or (person is not None and other.id == person.id):
+        return True
+    form.staff_no.errors = [*form.staff_no.errors, _("工号 %(no)s 已被其他人员使用", no=staff_no)]
+    return False
+
+
 def _unit_or_top(unit_id: int | None):
     return get_or_404(OrgUnit, unit_id) if unit_id else None
 
@@ -250,7 +276,7 @@ def unit_new():
         form.parent_id.data = parent.id if parent else 0
         form.kind.data = (UnitKind.SECTION if parent is not None and parent.kind in (UnitKind.DEPARTMENT, UnitKind.DISTRICT)
                           else UnitKind.DEPARTMENT).value
-    if form.validate_on_submit():
+    if _valid(form, lambda f: _code_free(f, None)):
         chosen = _unit_or_top(form.parent_id.data)
         authorize("org.edit", chosen or TOP_LEVEL)
         try:
@@ -279,7 +305,7 @@ def unit_edit(unit_id):
     if request.method == "GET":
         form.parent_id.data = unit.parent_id or 0
         form.kind.data = unit.kind.value
-    if form.validate_on_submit():
+    if _valid(form, lambda f: _code_free(f, unit)):
         new_parent = _unit_or_top(form.parent_id.data)
         if (new_parent.id if new_parent else None) != unit.parent_id:
             authorize("org.edit", parent_place(unit))
@@ -358,7 +384,7 @@ def person_new(unit_id):
     if request.method == "GET":
         form.unit_id.data = unit.id
         form.category.data = PersonCategory.SECTION_LEVEL.value
-    if form.validate_on_submit():
+    if _valid(form, lambda f: _staff_no_free(f, None)):
         target = get_or_404(OrgUnit, form.unit_id.data)
         authorize("people.edit", target)
         try:
@@ -385,7 +411,7 @@ def person_edit(person_id):
     if request.method == "GET":
         form.category.data = person.category.value
         form.leader_role.data = person.leader_role.value
-    if form.validate_on_submit():
+    if _valid(form, lambda f: _staff_no_free(f, person)):
         target = get_or_404(OrgUnit, form.unit_id.data)
         authorize("people.edit", target)
         try:
