@@ -245,7 +245,14 @@ def plan_import(tables: list[Table], user) -> Plan:
         existing = units_by_code.get(code)
         row = UnitRow(table.sheet, number, values, existing)
         plan_units.append(row)
-        if code in broken or office_wide:
+        if code in broken:
+            continue
+        parent_unit = units_by_code.get(parent_of.get(code) or "")
+        if parent_unit is not None and not parent_unit.active and parent_unit.code not in file_units:
+            check.add(table, number, "parent_code", f"上级单位 {parent_unit.code}（{parent_unit.name}）已停用",
+                      parent_unit.code)
+            continue
+        if office_wide:
             continue
         if existing is not None and not can(user, "org.edit", existing):
             check.add(table, number, "code", f"单位 {code} 不在您的管理范围内", code)

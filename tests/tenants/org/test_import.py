@@ -320,3 +320,19 @@ def test_importer_checks_without_per_row_queries(city, app):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) <= 10, statements
+
+
+def test_units_and_people_cannot_go_under_a_deactivated_unit(city, as_role):
+    client = as_role("office_admin")
+    client.post(f"/t/city/org/units/{city.ids['S2']}/active", data={"active": "0"})
+    state = org_state(city.tenant)
+    html = upload(client, workbook([["S2-1", "小组", "科室", "S2", 1]],
+                                   [["Q9", "新人", "S2", "一般干部", "", "", ""]])).get_data(as_text=True)
+    assert issues_in(html) == [("单位", "2", "上级编码"), ("人员", "2", "单位编码")]
+    assert "已停用" in html
+    assert org_state(city.tenant) == state
+    # listing the deactivated unit in the file activates it again: then both are fine
+    html = upload(client, workbook([["S2", "国库科", "科室", "D1", 0], ["S2-1", "小组", "科室", "S2", 1]],
+                                   [["Q9", "新人", "S2", "一般干部", "", "", ""]])).get_data(as_text=True)
+    assert "<td>单位</td><td>1</td><td>1</td><td>0</td><td>2</td>" in html
+    assert unit_row(city.tenant, "S2").active
