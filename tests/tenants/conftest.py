@@ -68,6 +68,7 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
                     "staff_pop": staff_pop.id, "scheme_a": a.id, "scheme_c": c.id,
                     "appraisee": first.id, "letter_item": item.id,
                     "scheme": a.scheme_id}
+    _scoring_objects(year)
     year.users = {
         "office_admin": make_user(tenant, "office_admin", email=f"{prefix or 'a'}office@example.cn"),
         "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"),
@@ -81,6 +82,34 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
         db.session.get(Person, year.ids["people"][1]).user_id = year.users["staff"].id
         db.session.commit()
     return year
+
+
+def _scoring_objects(year: Year) -> None:
+    """One of each scoring object (and an evidence file for each owner), written
+    directly: the cycle is still setting targets, and these exist to be looked up."""
+    from appraisal.tenants.scoring import evidence
+    from appraisal.tenants.scoring.models import (AdjustmentClaim, AdjustmentKind, DeductionNotice, Score,
+                                                  SelfReport, Veto)
+
+    with tenant_scope(year.tenant):
+        common = {"cycle_id": year.ids["cycle"], "appraisee_id": year.ids["appraisee"]}
+        score = Score(indicator_key="public.party_building", value=8, **common)
+        claim = AdjustmentClaim(kind=AdjustmentKind.BONUS, rule_key="innovation_business", level="city",
+                                description="市级推广", **common)
+        veto = Veto(rule_key="work_safety", description="安全事故", **common)
+        report = SelfReport(body="述职报告", **common)
+        notice = DeductionNotice(cycle_id=year.ids["cycle"], quarter=1, title="第一季度扣分通报")
+        db.session.add_all([score, claim, veto, report, notice])
+        db.session.flush()
+        files = {f"{kind}_file": evidence.attach(owner, obj.id, f"{kind}.pdf", b"%PDF-1.4 test").id
+                 for kind, owner, obj in (("score", "score", score), ("claim", "claim", claim),
+                                          ("veto", "veto", veto), ("report", "self_report", report))}
+        from appraisal.tenants.ballots.models import Evaluation
+
+        evaluation = Evaluation(cycle_id=year.ids["cycle"], population_id=year.ids["staff_pop"], title="县级干部民主测评")
+        db.session.add(evaluation)
+        db.session.commit()
+        year.ids.update(evaluation=evaluation.id, score=score.id, claim=claim.id, veto=veto.id, notice=notice.id, report=report.id, **files)
 
 
 class _Ref:
