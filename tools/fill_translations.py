@@ -1,5 +1,5 @@
-"""Fill the English catalogue from tools/en.json (msgid → English) and report
-what is still missing. Usage: python tools/fill_translations.py
+"""Fill the English catalogue from tools/en*.json (msgid → English; one file per
+feature is fine) and report what is still missing. Usage: python tools/fill_translations.py
 
 Message ids are the Chinese texts; `make extract` refreshes messages.pot and
 the .po; this script keeps the English wording in one reviewable JSON file.
@@ -13,11 +13,13 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "appraisal/translations/en/LC_MESSAGES/messages.po"
-WORDS = ROOT / "tools/en.json"
+WORDS = sorted((ROOT / "tools").glob("en*.json"))
 
 
 def main() -> int:
-    words = json.loads(WORDS.read_text(encoding="utf-8"))
+    words: dict[str, str] = {}
+    for path in WORDS:
+        words.update(json.loads(path.read_text(encoding="utf-8")))
     with PO.open("rb") as f:
         catalog = read_po(f, locale="en")
     missing = []
