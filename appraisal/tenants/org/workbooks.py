@@ -86,6 +86,15 @@ _LISTS = {
 _TEXT_KEYS = {"code", "parent_code", "unit_code", "staff_no"}
 
 
+def _append(sheet, values: list) -> None:
+    """Append a row of data. Text that starts with "=" stays text: a name or a
+    position typed as "=HYPERLINK(…)" must not become a formula in Excel."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def _save(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -169,7 +178,7 @@ def people_workbook(people: Iterable[Person], units_by_id: dict[int, OrgUnit]) -
     _head(sheet, "people", PERSON_COLUMNS, extra=("单位名称", "状态"))
     for person in people:
         unit = units_by_id[person.unit_id]
-        sheet.append(_person_row(person, unit) + [unit.name, "在职" if person.active else "已停用"])
+        _append(sheet, _person_row(person, unit) + [unit.name, "在职" if person.active else "已停用"])
     return _save(workbook)
 
 
@@ -188,11 +197,11 @@ def roster_workbook(units: list[OrgUnit], people: Iterable[Person], code_of: dic
     for unit in units:
         parent = by_id.get(unit.parent_id)
         parent_code = parent.code if parent else code_of.get(unit.parent_id, "")
-        sheet.append(_unit_row(unit, parent_code))
+        _append(sheet, _unit_row(unit, parent_code))
     people_sheet = workbook.create_sheet("人员")
     _head(people_sheet, "people", PERSON_COLUMNS, extra=("单位名称",))
     _dropdowns(people_sheet, PERSON_COLUMNS)
     for person in people:
         unit = by_id[person.unit_id]
-        people_sheet.append(_person_row(person, unit) + [unit.name])
+        _append(people_sheet, _person_row(person, unit) + [unit.name])
     return _save(workbook)

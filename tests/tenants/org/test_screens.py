@@ -214,3 +214,14 @@ def test_people_are_listed_in_the_trees_order(city, as_role):
     html = as_role("office_admin").get(f"/t/city/org/units/{city.ids['D1']}?sub=1").get_data(as_text=True)
     assert html.index("张局长") < html.index("李科员") < html.index("会计科员")
     assert "市财政局 预算科" in html  # sections are named with their department
+
+
+def test_exports_keep_formula_like_text_as_text(city, as_role):
+    client = as_role("office_admin")
+    client.post(f"/t/city/org/people/{city.ids['P1']}/edit", data={
+        "staff_no": "P1", "name": "=HYPERLINK(\"http://x\")", "unit_id": city.ids["D1"],
+        "category": "city_cadre", "position": "+1", "leader_role": "principal"})
+    for url in (f"/t/city/org/units/{city.ids['D1']}/people.xlsx", "/t/city/org/export.xlsx"):
+        sheet = load_workbook(io.BytesIO(client.get(url).data))["人员"]
+        cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == '=HYPERLINK("http://x")']
+        assert cells and all(c.data_type == "s" for c in cells), url

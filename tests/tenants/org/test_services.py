@@ -10,7 +10,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.org import services
 from appraisal.tenants.org.models import OrgUnit, Person
-from tests.tenants.org.conftest import audit_count
+from tests.tenants.org.conftest import UNITS, audit_count
 
 
 def _units(tenant):
@@ -79,3 +79,35 @@ def test_a_user_is_linked_to_one_person_at_most(city):
         staff = db.session.merge(city.users["staff"])
         with pytest.raises(services.OrgError, match="已关联人员 李科员"):
             services.link_user(p1, staff)
+
+
+def test_random_moves_keep_every_path_equal_to_the_parent_chain(city):
+    """Whatever sequence of moves (cycles refused), each path is the chain of parent ids."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    codes = [code for code, *_ in UNITS]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.tuples(st.sampled_from(codes), st.sampled_from(codes + [None])), max_size=8))
+    def run(moves):
+        with tenant_scope(city.tenant):
+            try:
+                for code, parent in moves:
+                    u = _units(city.tenant)
+                    try:
+                        services.update_unit(u[code], parent=u[parent] if parent else None)
+                    except services.OrgError:
+                        pass
+                db.session.flush()
+                units = {u.id: u for u in db.session.scalars(select(OrgUnit))}
+                for unit in units.values():
+                    chain, cursor = [], unit
+                    while cursor is not None:
+                        chain.append(cursor.id)
+                        cursor = units.get(cursor.parent_id)
+                    assert unit.path == "/" + "/".join(map(str, reversed(chain))) + "/"
+            finally:
+                db.session.rollback()
+
+    run()
