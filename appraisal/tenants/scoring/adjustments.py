@@ -227,6 +227,10 @@ def revoke_veto(veto: Veto, *, reason: str) -> None:
 # ---------------------------------------------------------------------------
 
 
+def _fmt(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
 def quarter_range(year: int, quarter: int) -> tuple[datetime, datetime]:
     start = datetime(year, 3 * (quarter - 1) + 1, 1, tzinfo=UTC)
     end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else \
@@ -253,9 +257,9 @@ def notice_body(cycle: Cycle, quarter: int) -> str:
     for claim, appraisee in quarter_penalties(cycle, quarter):
         rule = common.rules_of(populations[appraisee.population_id]).get(claim.rule_key)
         points = rule.points if rule is not None and rule.points else None
-        total = f"，扣 {Decimal(str(points)) * claim.count:g} 分" if points else ""
+        total = f"，扣 {_fmt(Decimal(str(points)) * claim.count)} 分" if points else ""
         lines.append(f"{claim.occurred_on:%m月%d日} {appraisee.name}：{rule.name_zh if rule else claim.rule_key}"
-                     f" {claim.count:g} 次{total}。{claim.description}")
+                     f" {_fmt(claim.count)} 次{total}（{claim.description}）。")
     return "\n".join(lines) or "本季度无扣分事项。"
 
 

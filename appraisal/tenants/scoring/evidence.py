@@ -48,8 +48,12 @@ class EvidenceError(common.ScoringError):
     pass
 
 
+def max_mb() -> float:
+    return float(current_app.config.get("EVIDENCE_MAX_MB", DEFAULT_MAX_MB))
+
+
 def max_bytes() -> int:
-    return int(current_app.config.get("EVIDENCE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024
+    return int(max_mb() * 1024 * 1024)
 
 
 def clean_filename(name: str) -> str:
@@ -74,7 +78,7 @@ def check(filename: str, data: bytes) -> tuple[str, str]:
         raise EvidenceError("文件是空的")
     limit = max_bytes()
     if len(data) > limit:
-        raise EvidenceError(f"文件不能超过 {limit // (1024 * 1024)} MB")
+        raise EvidenceError(f"文件不能超过 {max_mb():g} MB")
     content_type, magics = ALLOWED[ext]
     if not any(data.startswith(m) for m in magics):
         raise EvidenceError("文件内容与扩展名不符")

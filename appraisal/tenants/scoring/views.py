@@ -13,28 +13,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from appraisal.platform.db import db
 from appraisal.platform.models import User
-from appraisal.platform.permissions import (
-    can,
-    scope_clause,
-)
+from appraisal.platform.permissions import can, scope_clause
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import NavItem, tenant_blueprint
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org.models import Person
 from appraisal.tenants.scoring import evidence, services
-from appraisal.tenants.scoring.models import (
-    AdjustmentKind,
-    ClaimStatus,
-    Evidence,
-)
+from appraisal.tenants.scoring.models import AdjustmentKind, ClaimStatus, Evidence
 
 bp = tenant_blueprint("scoring", __name__, url_prefix="/scoring", template_folder="templates")
 
@@ -57,7 +50,7 @@ def _helpers():
             "status_badge": lambda s: STATUS_BADGES.get(ClaimStatus(s), ""),
             "kind_label": lambda k: KIND_LABELS.get(AdjustmentKind(k), k),
             "phase_label": lambda p: cycles.PHASE_LABELS_ZH.get(Phase(p), p),
-            "num": _num, "max_mb": evidence.max_bytes() // (1024 * 1024), "file_url": _file_url}
+            "num": _num, "max_mb": f"{evidence.max_mb():g}", "file_url": _file_url}
 
 
 FILE_ENDPOINTS = {"score": ("scoring.score_file", "score_file_id"), "claim": ("scoring.claim_file", "claim_file_id"),
@@ -88,12 +81,12 @@ def _cycle() -> Cycle | None:
     return services.current_cycle()
 
 
-def _population(required: bool = True) -> Population | None:
+def _population() -> Population:
+    """The population of ``?population=`` (404 for another tenant's); without
+    one, back to the hub to choose."""
     population_id = request.args.get("population", type=int)
     if not population_id:
-        if required:
-            abort(404)
-        return None
+        abort(redirect(url_for("scoring.index")))
     return get_or_404(Population, population_id)
 
 

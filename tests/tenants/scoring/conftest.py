@@ -67,6 +67,25 @@ def link_person(year, user, person_index: int) -> int:
                                                             Appraisee.population_id == year.ids["staff_pop"]))
 
 
+def _bare_year(make_tenant, make_user, monkeypatch, slug, name, prefix=""):
+    """The shared appraisal year without the one-of-each scoring objects the
+    access walker looks up: these tests count what they create."""
+    from tests.tenants import conftest as shared
+
+    monkeypatch.setattr(shared, "_scoring_objects", lambda year: None)
+    return shared.build_year(make_tenant(slug, name), make_user, prefix=prefix)
+
+
+@pytest.fixture
+def year(make_tenant, make_user, monkeypatch):
+    return _bare_year(make_tenant, make_user, monkeypatch, "city", "枣庄市考核办")
+
+
+@pytest.fixture
+def other_year(make_tenant, make_user, monkeypatch):
+    return _bare_year(make_tenant, make_user, monkeypatch, "other", "滕州市考核办", prefix="B")
+
+
 @pytest.fixture
 def scoring_year(year):
     move_to(year, Phase.SCORING)
