@@ -14,8 +14,18 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
 from appraisal.platform.models import _enum
@@ -48,6 +58,29 @@ class Evaluation(TenantScoped, db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owner_unit = relationship("OrgUnit", viewonly=True)
+    cycle = relationship("Cycle", viewonly=True)
+    population = relationship("Population", viewonly=True)
+    rater_groups: Mapped[list[RaterGroup]] = relationship(viewonly=True, order_by="RaterGroup.id")
+
+    @property
+    def unit_path(self) -> str:
+        """For permission scopes: the owner unit's path; "" for the office's own
+        evaluations, so that only the office passes."""
+        return self.owner_unit.path if self.owner_unit is not None else ""
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == EvaluationStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == EvaluationStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == EvaluationStatus.CLOSED
 
 
 class RaterGroup(TenantScoped, db.Model):
