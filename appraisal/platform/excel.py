@@ -30,6 +30,9 @@ def workbook(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> byt
         for row in rows:
             values = list(row)
             ws.append(values)
+            for cell in ws[ws.max_row]:  # text like "=HYPERLINK(...)" stays text (formula injection)
+                if cell.data_type == "f":
+                    cell.data_type = "s"
             for i, value in enumerate(values[: len(widths)]):
                 widths[i] = min(60, max(widths[i], len(str(value or "")) + 2))
         for i, width in enumerate(widths, start=1):

@@ -68,6 +68,17 @@ def tenant_rules(app):
 _ARG_ORDER = list(ARG_OWNERS)
 
 
+def _subject(endpoint: str, obj):
+    """What the view judges: results are judged as "published or not, and whose"."""
+    if obj is not None and endpoint.startswith("results."):
+        from appraisal.tenants.results import leaderboard
+
+        if endpoint == "results.appraisee":
+            return leaderboard.appraisee_subject(obj)
+        return leaderboard.population_subject(obj)
+    return obj
+
+
 def _model(path: str):
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
@@ -211,7 +222,7 @@ def test_each_role_gets_what_its_permissions_say(app, worlds):
                 if owned:  # the permission is judged on the outermost object
                     kind, model = ARG_OWNERS[owned[0]]
                     obj = db.session.get(_model(model), own_ids[kind])
-                allowed = can(user, view.permission, obj)
+                allowed = can(user, view.permission, _subject(rule.endpoint, obj))
                 status = client.get(_url(rule, a.tenant.slug, own_ids)).status_code
                 if allowed:
                     assert status in (200, 302), f"{role} {rule.rule}: {status}"

@@ -1,19 +1,19 @@
 """Everything the engine needs for one population, read with explicit tenant filters.
 
-Scores, letter items, claims and vetoes come from the scoring feature; the
-ballots of the population's closed democratic evaluations and the history of
-earlier cycles are read here. Core queries (no ORM safety net), so every table
+Scores, letter items, claims and vetoes come from the scoring feature, the
+ballots of the population's closed democratic evaluations from the ballots
+feature (anonymity rules applied); the history of earlier cycles is read here. Core queries (no ORM safety net), so every table
 is filtered by ``tenant_id``; one query per table, whatever the size.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import String, and_, cast, select
+from sqlalchemy import and_, select
 
 from appraisal.engine import COLUMNS
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup
+from appraisal.tenants.ballots.services import population_ballots_frame
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.results.models import ResultRow, ResultRun
 from appraisal.tenants.scoring.inputs import engine_inputs
@@ -29,19 +29,9 @@ def load(population: Population) -> dict[str, pd.DataFrame]:
 
 
 def ballots(population: Population) -> pd.DataFrame:
-    """Ballot lines of the population's closed evaluations: appraisee, rater group, score."""
-    tenant_id = population.tenant_id
-    bl, b, g, e = BallotLine.__table__, Ballot.__table__, RaterGroup.__table__, Evaluation.__table__
-    rows = db.session.connection().execute(
-        select(cast(bl.c.appraisee_id, String), g.c.key, bl.c.score)
-        .join(b, and_(b.c.id == bl.c.ballot_id, b.c.tenant_id == tenant_id))
-        .join(g, and_(g.c.id == b.c.rater_group_id, g.c.tenant_id == tenant_id))
-        .join(e, and_(e.c.id == b.c.evaluation_id, e.c.tenant_id == tenant_id))
-        .where(bl.c.tenant_id == tenant_id, e.c.population_id == population.id,
-               e.c.status == EvaluationStatus.CLOSED.value)
-        .order_by(bl.c.appraisee_id, g.c.key, bl.c.score))
-    columns = [c for c, *_ in COLUMNS["ballots"]]
-    return pd.DataFrame.from_records([(a, k, float(s), "") for a, k, s in rows], columns=columns)
+    """Ballot lines of the population's closed evaluations, after the small-group rule
+    (a group too small to stay anonymous is merged or dropped before the engine sees it)."""
+    return population_ballots_frame(population)
 
 
 def history(population: Population) -> pd.DataFrame:

@@ -1,0 +1,138 @@
+"""Reading results: leaderboards with quota lines, rank changes, breakdowns.
+
+Every function here reads a bounded number of queries whatever the number of
+rows shown (a test counts them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.org.models import OrgUnit
+from appraisal.tenants.results.models import Publication, ResultExplanation, ResultRow, ResultRun
+
+
+@dataclass(frozen=True)
+class PopulationResults:
+    """What permission checks see: published or not, and whose population it is."""
+
+    population: Population
+    published: bool
+    unit_path: str
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AppraiseeResults:
+    appraisee: Appraisee
+    published: bool
+    unit_path: str
+    user_id: int | None
+
+
+def is_published(cycle_id: int) -> bool:
+    return db.session.scalar(select(Publication.id).where(Publication.cycle_id == cycle_id)) is not None
+
+
+def _owner_path(population_id: int) -> str:
+    """Results before publication belong to whoever runs the population: the office,
+    or the unit whose own staff it appraises."""
+    owner = db.session.scalar(select(Population.owner_unit_id).where(Population.id == population_id))
+    if owner is None:
+        return ""
+    return db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == owner)) or ""
+
+
+def population_subject(population: Population) -> PopulationResults:
+    return PopulationResults(population, is_published(population.cycle_id), _owner_path(population.id))
+
+
+def appraisee_subject(appraisee: Appraisee) -> AppraiseeResults:
+    return AppraiseeResults(appraisee, is_published(appraisee.cycle_id), _owner_path(appraisee.population_id),
+                            appraisee.user_id)
+
+
+@dataclass
+class Line:
+    row: ResultRow
+    name: str
+    appraisee_id: int
+    previous_rank: int | None = None
+    quota_lines: list[str] = field(default_factory=list)  # quota keys whose line falls after this row
+
+    @property
+    def rank_change(self) -> int | None:
+        if self.previous_rank is None or self.row.rank is None:
+            return None
+        return self.previous_rank - self.row.rank
+
+
+@dataclass
+class Group:
+    name: str
+    lines: list[Line]
+
+    @property
+    def composites(self) -> list[float]:
+        return [l.row.composite for l in self.lines if l.row.composite is not None]
+
+
+def groups(run: ResultRun, *, previous: dict[str, int] | None = None) -> list[Group]:
+    """The run's rows grouped and ordered, with each quota's line after its last holder."""
+    rows = db.session.execute(
+        select(ResultRow, Appraisee.name, Appraisee.subject_key)
+        .join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
+        .where(ResultRow.run_id == run.id)
+        .order_by(ResultRow.group, ResultRow.position == 0, ResultRow.position, Appraisee.sort_order)).all()
+    previous = previous or {}
+    out: dict[str, Group] = {}
+    for row, name, subject in rows:
+        out.setdefault(row.group, Group(row.group, [])).lines.append(
+            Line(row, name, row.appraisee_id, previous.get(subject)))
+    for group in out.values():
+        for key in {k for line in group.lines for k in line.row.quotas}:
+            holders = [i for i, line in enumerate(group.lines) if line.row.quotas.get(key)]
+            if holders:
+                group.lines[max(holders)].quota_lines.append(key)
+    return list(out.values())
+
+
+def previous_ranks(population: Population) -> dict[str, int]:
+    """Rank in the previous cycle's current results, by who the appraisee is."""
+    previous_cycle = db.session.scalar(select(Cycle.previous_cycle_id).where(Cycle.id == population.cycle_id))
+    if previous_cycle is None:
+        return {}
+    rows = db.session.execute(
+        select(Appraisee.subject_key, ResultRow.rank)
+        .join(ResultRow, ResultRow.appraisee_id == Appraisee.id)
+        .join(ResultRun, ResultRun.id == ResultRow.run_id)
+        .join(Population, Population.id == ResultRun.population_id)
+        .where(Population.cycle_id == previous_cycle, Population.key == population.key,
+               ResultRun.is_current.is_(True))).all()
+    return {subject: rank for subject, rank in rows if rank is not None}
+
+
+def breakdown(run: ResultRun, appraisee_id: int) -> tuple[ResultRow | None, list[ResultExplanation]]:
+    row = db.session.scalar(select(ResultRow).where(ResultRow.run_id == run.id,
+                                                    ResultRow.appraisee_id == appraisee_id))
+    explanations = list(db.session.scalars(
+        select(ResultExplanation).where(ResultExplanation.run_id == run.id,
+                                        ResultExplanation.appraisee_id == appraisee_id)
+        .order_by(ResultExplanation.seq)))
+    return row, explanations
+
+
+def histogram(values: list[float], *, low: float = 0, high: float = 100, bins: int = 10) -> list[tuple[str, int]]:
+    """Counts per band for the distribution chart (e.g. 60–70: 4)."""
+    if values:
+        low = min(low, min(values))
+        high = max(high, max(values))
+    width = (high - low) / bins or 1
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, int((value - low) // width))] += 1
+    return [(f"{low + i * width:g}–{low + (i + 1) * width:g}", n) for i, n in enumerate(counts)]

@@ -1,0 +1,142 @@
+"""Results: computing, leaderboards with quota lines and charts, breakdowns, exports."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.excel import xlsx_response
+from appraisal.platform.permissions import authorize, can, requires
+from appraisal.platform.tenancy import get_or_404
+from appraisal.platform.web import NavItem, tenant_blueprint
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.cycles.services import CycleError
+from appraisal.tenants.results import leaderboard, services
+from appraisal.tenants.results.models import ResultRun, RunStatus
+
+bp = tenant_blueprint("results", __name__, url_prefix="/results", template_folder="templates")
+
+NAV = (NavItem("results.index", _l("考核结果"), "results.view", icon="results", order=40),)
+
+
+def _cycle() -> Cycle | None:
+    cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc())))
+    wanted = request.args.get("cycle_id", type=int)
+    if wanted:
+        return next((c for c in cycles if c.id == wanted), None) or abort(404)
+    return next((c for c in cycles if c.phase != Phase.TARGET_SETTING), cycles[0] if cycles else None)
+
+
+@bp.route("/")
+@requires("results.view")
+def index():
+    cycle = _cycle()
+    rows = []
+    if cycle is not None:
+        for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
+                                             .order_by(Population.id)):
+            subject = leaderboard.population_subject(population)
+            if can(current_user, "results.view", subject):
+                services.fail_stale_runs(population)
+                rows.append((population, subject, services.current_run(population), services.last_run(population)))
+    cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc())))
+    return render_template("results/index.html", cycle=cycle, cycles=cycles, rows=rows,
+                           published=cycle is not None and leaderboard.is_published(cycle.id))
+
+
+def _population(population_id: int, action: str = "results.view"):
+    population = get_or_404(Population, population_id)
+    subject = leaderboard.population_subject(population)
+    authorize(action, subject)
+    return population, subject
+
+
+@bp.route("/populations/<int:population_id>")
+@requires("results.view", per_object=True)
+def population(population_id: int):
+    population, subject = _population(population_id)
+    run = services.current_run(population)
+    groups = leaderboard.groups(run, previous=leaderboard.previous_ranks(population)) if run else []
+    return render_template("results/leaderboard.html", population=population, run=run, groups=groups,
+                           subject=subject, last=services.last_run(population),
+                           quota_names=_quota_names(population), histogram=leaderboard.histogram)
+
+
+def _quota_names(population: Population) -> dict[str, str]:
+    from appraisal.tenants.schemes.models import SchemeVersion
+
+    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    return {q["key"]: q.get("name_zh") or q["key"] for q in version.content.get("quotas", [])}
+
+
+@bp.route("/populations/<int:population_id>/compute", methods=["POST"])
+@requires("results.compute", per_object=True)
+def compute(population_id: int):
+    population, _subject = _population(population_id, "results.compute")
+    try:
+        run = services.request_compute(population)
+    except CycleError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("results.index", cycle_id=population.cycle_id))
+    if run.status == RunStatus.FAILED:
+        flash(_("计算失败：%(error)s。上一次的结果保持不变。", error=run.error), "error")
+    elif run.status == RunStatus.SUCCEEDED:
+        flash(_("计算完成：%(n)s 个考核对象。", n=run.row_count), "success")
+    else:
+        flash(_("已开始计算，页面会显示进度。"), "info")
+    return redirect(url_for("results.index", cycle_id=population.cycle_id))
+
+
+@bp.route("/populations/<int:population_id>/status")
+@requires("results.view", per_object=True)
+def status(population_id: int):
+    population, _subject = _population(population_id)
+    services.fail_stale_runs(population)
+    run = services.last_run(population)
+    if run is None:
+        return jsonify({"status": None})
+    return jsonify({"status": run.status.value, "progress": run.progress, "message": run.message,
+                    "error": run.error, "finished_at": run.finished_at.isoformat() if run.finished_at else None})
+
+
+@bp.route("/populations/<int:population_id>/export.xlsx")
+@requires("results.view", per_object=True)
+def export(population_id: int):
+    population, _subject = _population(population_id)
+    run = services.current_run(population)
+    if run is None:
+        flash(_("尚未计算，没有可导出的结果。"), "info")
+        return redirect(url_for("results.population", population_id=population.id))
+    quota_names = _quota_names(population)
+    sheets = {}
+    for group in leaderboard.groups(run):
+        rows = []
+        for line in group.lines:
+            r = line.row
+            rows.append((r.rank, line.name, r.composite, r.data.get("base_score"), r.data.get("bonus"),
+                         r.data.get("penalty"), "、".join(quota_names.get(k, k) for k, v in r.quotas.items() if v),
+                         r.data.get("grade_zh") or "", r.data.get("award_zh") or "", r.award_paid,
+                         _("一票否决") if r.vetoed else "", r.flags))
+            for key in line.quota_lines:
+                rows.append(("", f"—— {quota_names.get(key, key)}线 ——", "", "", "", "", "", "", "", "", "", ""))
+        sheets[group.name or population.name] = (
+            [_("名次"), _("考核对象"), _("综合得分"), _("基础得分"), _("加分"), _("扣分"), _("限额"), _("等次"),
+             _("奖励"), _("奖金（元）"), _("否决"), _("标记")], rows)
+    return xlsx_response(f"{population.name}-考核结果.xlsx", sheets)
+
+
+@bp.route("/appraisees/<int:appraisee_id>")
+@requires("results.view", per_object=True)
+def appraisee(appraisee_id: int):
+    appraisee = get_or_404(Appraisee, appraisee_id)
+    subject = leaderboard.appraisee_subject(appraisee)
+    authorize("results.view", subject)
+    population = db.session.get(Population, appraisee.population_id)
+    run = services.current_run(population)
+    row, explanations = leaderboard.breakdown(run, appraisee.id) if run else (None, [])
+    return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
+                           row=row, explanations=explanations)
