@@ -103,6 +103,16 @@ def _assessing(*scoped_roles: Role) -> Rule:
     return rule
 
 
+def _results_view(user, obj=None) -> bool:
+    """Results (``obj`` exposes ``published`` and ``unit_path``): the office always,
+    everyone once published, a unit admin for the populations their unit runs."""
+    if has_role(user, Role.OFFICE_ADMIN):
+        return True
+    if obj is None:
+        return _is_tenant_user(user)
+    return bool(getattr(obj, "published", False)) or in_scope(user, obj, Role.UNIT_ADMIN)
+
+
 # ---------------------------------------------------------------------------
 # The rules
 #
@@ -155,6 +165,14 @@ RULES: dict[str, Rule] = {
     # eligibility to vote is the ballot service's to check
     "ballots.manage": _scoped(Role.UNIT_ADMIN),
     "ballots.vote": _any_tenant_user,
+    # results: the office always; everyone in the tenant once published; a unit admin
+    # for the populations their unit runs (its own staff)
+    "results.view": _results_view,
+    "results.compute": _scoped(Role.UNIT_ADMIN),
+    "results.publish": _office,
+    # appeals: the appraisee (a unit's by its admin) files, the office answers
+    "appeals.file": _scoped(Role.UNIT_ADMIN, self_ok=True),
+    "appeals.answer": _office,
 }
 
 PUBLIC = "public"
