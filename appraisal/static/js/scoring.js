@@ -28,7 +28,13 @@
         option.disabled = !mine;
         if (option.dataset.rule && mine) { any = true; }
       });
-      if (level.selectedOptions.length && level.selectedOptions[0].disabled) { level.value = ""; }
+      var blank = level.querySelector("option[value='']");
+      if (blank) { blank.hidden = any; blank.disabled = any; }
+      var chosen = level.selectedOptions.length ? level.selectedOptions[0] : null;
+      if (!chosen || chosen.disabled) {
+        var first = Array.prototype.find.call(level.options, function (o) { return !o.disabled; });
+        level.value = first ? first.value : "";
+      }
       level.closest(".field").style.display = any ? "" : "none";
     };
     rule.addEventListener("change", sync);

@@ -127,8 +127,9 @@ def scheme_columns(population: Population) -> list[Column]:
 def item_columns(population: Population, appraisee_ids=None) -> dict[int, list[Column]]:
     """Per appraisee: a column for each item of its approved responsibility letter."""
     scheme = common.scheme_of(population)
-    percent = {path for path, node in common.walk(scheme.indicators)
-               if node.method is not None and node.method.kind == "items" and node.method.input == "percent"}
+    leaves = {path: node for path, node in common.walk(scheme.indicators)
+              if node.method is not None and node.method.kind == "items"}
+    percent = {path for path, node in leaves.items() if node.method.input == "percent"}
     stmt = (select(LetterItem).join(Letter, LetterItem.letter_id == Letter.id)
             .join(Appraisee, Letter.appraisee_id == Appraisee.id)
             .where(Appraisee.population_id == population.id, Letter.status == LetterStatus.APPROVED)
@@ -139,7 +140,8 @@ def item_columns(population: Population, appraisee_ids=None) -> dict[int, list[C
     for item in db.session.scalars(stmt):
         is_percent = item.indicator_key in percent
         out.setdefault(item.appraisee_id, []).append(Column(
-            indicator_key=item.indicator_key, item_key=str(item.id), name=item.title, item_name="",
+            indicator_key=item.indicator_key, item_key=str(item.id),
+            name=leaves[item.indicator_key].name_zh if item.indicator_key in leaves else "业务目标", item_name=item.title,
             kind="item", points=_d(item.points), low=Decimal(0), high=Decimal(100) if is_percent else _d(item.points),
             integer=False, assessor_unit_id=common.assessor_unit(population, item.indicator_key), by_sector=True,
             detail=item.measure))
@@ -313,7 +315,11 @@ def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
 def save_entries(entries: list[Entry], user) -> list[Score]:
     """Save every entry or none: raises ScoreInvalid or ScoreConflict."""
     changes, problems, conflicts = check_entries(entries, user)
-    if problems:
+    if problems:  # say by each cell, too, which were changed by someone else meanwhile
+        for c in conflicts:
+            now = fmt(c.current.value) if c.current is not None else "—"
+            problems.append((c.entry, f"{c.entry.appraisee.name}·{c.entry.column.label}："
+                                      f"已被他人修改为 {now}，您填写的 {c.yours} 未保存"))
         raise ScoreInvalid(problems)
     if conflicts:
         raise ScoreConflict(conflicts)

@@ -50,7 +50,7 @@ def _helpers():
             "status_badge": lambda s: STATUS_BADGES.get(ClaimStatus(s), ""),
             "kind_label": lambda k: KIND_LABELS.get(AdjustmentKind(k), k),
             "phase_label": lambda p: cycles.PHASE_LABELS_ZH.get(Phase(p), p),
-            "num": _num, "max_mb": f"{evidence.max_mb():g}", "file_url": _file_url}
+            "num": _num, "group_label": _group_label, "max_mb": f"{evidence.max_mb():g}", "file_url": _file_url}
 
 
 FILE_ENDPOINTS = {"score": ("scoring.score_file", "score_file_id"), "claim": ("scoring.claim_file", "claim_file_id"),
@@ -61,6 +61,17 @@ FILE_ENDPOINTS = {"score": ("scoring.score_file", "score_file_id"), "claim": ("s
 def _file_url(item: Evidence) -> str:
     endpoint, arg = FILE_ENDPOINTS[item.owner_type]
     return url_for(endpoint, **{arg: item.id})
+
+
+def _group_label(group: str) -> str:
+    """A ranking group as people read it (person categories and unit kinds have labels)."""
+    from appraisal.tenants.org.labels import CATEGORY_LABELS, UNIT_KIND_LABELS
+
+    for labels in (CATEGORY_LABELS, UNIT_KIND_LABELS):
+        for key, label in labels.items():
+            if key.value == group:
+                return str(label)
+    return group
 
 
 def _num(value) -> str:
