@@ -15,7 +15,7 @@ import traceback
 
 import pandas as pd
 from rq import get_current_job
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from appraisal import engine
 from appraisal.platform import audit
@@ -66,7 +66,7 @@ def _compute(run: ResultRun) -> dict:
     db.session.commit()
     population = db.session.get(Population, population_id)
     version = db.session.get(SchemeVersion, population.scheme_version_id)
-    scheme = engine_scheme(version)
+    scheme = with_office_rater_groups(engine_scheme(version), population)
     _progress(run_id, 0.1, "读取考核数据")
     inputs = result_inputs.load(population)
     db.session.commit()
@@ -97,6 +97,37 @@ def _compute(run: ResultRun) -> dict:
     db.session.commit()
     report_progress(1.0, "完成")
     return {"run_id": run_id, "rows": len(rows)}
+
+
+def with_office_rater_groups(scheme: engine.Scheme, population: Population) -> engine.Scheme:
+    """Where the scheme names no rater groups (C, D, F…), the office chose them and
+    their weights when it set up the democratic evaluation: compute with those.
+    The run's scheme hash is that of the scheme actually used."""
+    from appraisal.tenants.ballots import services as ballots
+    from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus
+
+    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.population_id == population.id,
+                                                            Evaluation.status == EvaluationStatus.CLOSED)
+                                   .order_by(Evaluation.id.desc()).limit(1))
+    groups = ballots.engine_rater_groups(evaluation) if evaluation is not None else []
+    if not groups:
+        return scheme
+
+    def patch(nodes) -> dict:
+        out = {}
+        for node in nodes:
+            if node.children:
+                children = patch(node.children)
+                if children:
+                    out[node.key] = {"children": children}
+            elif getattr(node.method, "kind", None) == "ballot" and not node.method.rater_groups:
+                out[node.key] = {"method": {"rater_groups": groups}}
+        return out
+
+    overrides = patch(scheme.indicators)
+    if not overrides:
+        return scheme
+    return engine.merge(scheme, {"indicators": overrides}, source=f"{population.name}：民主测评群体权重")
 
 
 def _clean(value):
