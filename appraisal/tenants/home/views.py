@@ -20,4 +20,5 @@ NAV = (NavItem("home.index", _l("首页"), "tenant.view", icon="home", order=0),
 def index():
     unit_ids = [g.org_unit_id for g in current_user.grants if g.org_unit_id]
     names = org_services.unit_names(unit_ids)
-    return render_template("home/index.html", unit_name=lambda uid: names.get(uid, ""))
+    return render_template("home/index.html", unit_name=lambda uid: names.get(uid, ""),
+                           person=org_services.person_of_user(current_user.id))

@@ -22,7 +22,11 @@ bp = tenant_blueprint("org", __name__, url_prefix="/org", template_folder="templ
 
 # One entry per blueprint: the layout highlights entries by blueprint, so the
 # people list and the import are reached from the tree page's actions.
-NAV = (NavItem("org.tree", _l("组织机构"), "org.view", icon="org", order=10),)
+NAV = (
+    NavItem("org.tree", _l("组织机构"), "org.view", icon="org", order=10),
+    NavItem("org.people", _l("人员名册"), "people.view", icon="people", order=11),
+    NavItem("org.roster_import", _l("名册导入"), "roster.import", icon="import", order=12),
+)
 
 INVALID = 422
 
