@@ -1,0 +1,101 @@
+"""Leaderboards: visible to the office before publication, to everyone after;
+queries do not grow with the rows shown."""
+
+import contextlib
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from appraisal.platform.db import db
+from appraisal.platform.tenancy import tenant_scope
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Cycle, Phase, Population
+from appraisal.tenants.results import services
+from appraisal.tenants.results.models import Publication
+from appraisal.tenants.schemes.models import SchemeVersion
+from tests.conftest import login
+
+
+@pytest.fixture
+def computed(year):
+    with tenant_scope(year.tenant):
+        cycle = db.session.get(Cycle, year.ids["cycle"])
+        # a bigger population too: all section-level staff (10 people)
+        version = db.session.get(SchemeVersion, year.ids["scheme_c"])
+        big = cycles.add_population(cycle, key="section", name="科级干部", version=version,
+                                    selector={"categories": ["section_level"], "ranking": "all"})
+        for phase in (Phase.TRACKING, Phase.SCORING, Phase.COMPUTING):
+            cycles.move_phase(cycle, phase)
+        db.session.commit()
+        for pop_id in (year.ids["dept_pop"], year.ids["staff_pop"], big.id):
+            services.request_compute(db.session.get(Population, pop_id))
+        year.ids["big_pop"] = big.id
+    return year
+
+
+def _publish(year):
+    with tenant_scope(year.tenant):
+        db.session.add(Publication(cycle_id=year.ids["cycle"], publicity_ends_on=date(2027, 1, 10),
+                                   appeals_end_on=date(2027, 1, 20)))
+        db.session.commit()
+
+
+def test_office_sees_results_before_publication_others_do_not(app, computed):
+    office, staff, unit = app.test_client(), app.test_client(), app.test_client()
+    login(office, computed.tenant, computed.users["office_admin"])
+    login(staff, computed.tenant, computed.users["staff"])
+    login(unit, computed.tenant, computed.users["unit_admin"])
+    url = f"/t/city/results/populations/{computed.ids['dept_pop']}"
+    page = office.get(url).get_data(as_text=True)
+    assert "市财政局" in page and "市卫健委" in page and "综合经济组" in page and "尚未公示" in page
+    assert staff.get(url).status_code == 403 and unit.get(url).status_code == 403
+    assert staff.get(f"/t/city/results/appraisees/{computed.ids['appraisee']}").status_code == 403
+    assert "市财政局" not in staff.get("/t/city/results/").get_data(as_text=True)
+    _publish(computed)
+    assert staff.get(url).status_code == 200
+    detail = staff.get(f"/t/city/results/appraisees/{computed.ids['appraisee']}").get_data(as_text=True)
+    assert "计分过程" in detail
+
+
+def test_export_has_one_sheet_per_group(app, computed):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    office = app.test_client()
+    login(office, computed.tenant, computed.users["office_admin"])
+    response = office.get(f"/t/city/results/populations/{computed.ids['dept_pop']}/export.xlsx")
+    workbook = load_workbook(BytesIO(response.data))
+    assert set(workbook.sheetnames) == {"综合经济组", "社会事业组"}
+    header = next(workbook["综合经济组"].iter_rows(values_only=True))
+    assert header[:3] == ("名次", "考核对象", "综合得分")
+
+
+@contextlib.contextmanager
+def count_queries(app):
+    with app.app_context():
+        engine = db.engine
+    counter = {"n": 0}
+
+    def before(*args, **kwargs):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def test_leaderboard_queries_do_not_grow_with_rows(app, computed):
+    office = app.test_client()
+    login(office, computed.tenant, computed.users["office_admin"])
+    counts = {}
+    for key in ("staff_pop", "big_pop"):  # 5 and 10 appraisees
+        url = f"/t/city/results/populations/{computed.ids[key]}"
+        office.get(url)  # warm up
+        with count_queries(app) as counter:
+            assert office.get(url).status_code == 200
+        counts[key] = counter["n"]
+    assert counts["staff_pop"] == counts["big_pop"], counts
