@@ -172,6 +172,7 @@ RULES: dict[str, Rule] = {
     "results.publish": _office,
     # appeals: the appraisee (a unit's by its admin) files, the office answers
     "appeals.file": _scoped(Role.UNIT_ADMIN, self_ok=True),
+    "appeals.view": _scoped(Role.UNIT_ADMIN, self_ok=True),
     "appeals.answer": _office,
 }
 

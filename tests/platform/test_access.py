@@ -48,6 +48,7 @@ ARG_OWNERS = {
     "veto_file_id": ("veto_file", "appraisal.tenants.scoring.models:Evidence"),
     "report_file_id": ("report_file", "appraisal.tenants.scoring.models:Evidence"),
     "evaluation_id": ("evaluation", "appraisal.tenants.ballots.models:Evaluation"),
+    "appeal_id": ("appeal", "appraisal.tenants.results.models:Appeal"),
     "template_key": ("template", None),
 }
 
@@ -70,11 +71,12 @@ _ARG_ORDER = list(ARG_OWNERS)
 
 def _subject(endpoint: str, obj):
     """What the view judges: results are judged as "published or not, and whose"."""
-    if obj is not None and endpoint.startswith("results."):
-        from appraisal.tenants.results import leaderboard
+    from appraisal.tenants.cycles.models import Population
+    from appraisal.tenants.results import leaderboard
 
-        if endpoint == "results.appraisee":
-            return leaderboard.appraisee_subject(obj)
+    if endpoint == "results.appraisee":
+        return leaderboard.appraisee_subject(obj)
+    if endpoint.startswith("results.") and isinstance(obj, Population):
         return leaderboard.population_subject(obj)
     return obj
 
@@ -104,7 +106,7 @@ def _object_ids(world) -> dict[str, int]:
         "letter_item": world.ids["letter_item"],
         "scheme": world.ids["scheme"],
         **{kind: world.ids[kind] for kind in ("score", "claim", "veto", "notice", "score_file", "claim_file",
-                                              "veto_file", "report_file", "evaluation")},
+                                              "veto_file", "report_file", "evaluation", "appeal")},
         "template": "A_municipal_departments",
     }
 

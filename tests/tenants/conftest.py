@@ -107,9 +107,15 @@ def _scoring_objects(year: Year) -> None:
         from appraisal.tenants.ballots.models import Evaluation
 
         evaluation = Evaluation(cycle_id=year.ids["cycle"], population_id=year.ids["staff_pop"], title="县级干部民主测评")
-        db.session.add(evaluation)
+        from datetime import date
+
+        from appraisal.tenants.results.models import Appeal, AppealStatus
+
+        appeal = Appeal(cycle_id=year.ids["cycle"], appraisee_id=year.ids["appraisee"], reasons="对党建得分有异议",
+                        answer_due_on=date(2027, 1, 31), status=AppealStatus.REJECTED, answer="维持")
+        db.session.add_all([evaluation, appeal])
         db.session.commit()
-        year.ids.update(evaluation=evaluation.id, score=score.id, claim=claim.id, veto=veto.id, notice=notice.id, report=report.id, **files)
+        year.ids.update(evaluation=evaluation.id, appeal=appeal.id, score=score.id, claim=claim.id, veto=veto.id, notice=notice.id, report=report.id, **files)
 
 
 class _Ref:

@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
 from appraisal.platform.models import _enum
@@ -130,3 +130,14 @@ class Appeal(TenantScoped, db.Model):
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    appraisee = relationship("Appraisee")
+
+    @property
+    def unit_path(self) -> str:
+        """An appeal is judged as the appraisee it is about."""
+        return self.appraisee.unit_path
+
+    @property
+    def user_id(self) -> int | None:
+        return self.appraisee.user_id

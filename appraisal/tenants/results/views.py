@@ -20,7 +20,10 @@ from appraisal.tenants.results.models import ResultRun, RunStatus
 
 bp = tenant_blueprint("results", __name__, url_prefix="/results", template_folder="templates")
 
-NAV = (NavItem("results.index", _l("考核结果"), "results.view", icon="results", order=40),)
+NAV = (
+    NavItem("results.index", _l("考核结果"), "results.view", icon="results", order=40),
+    NavItem("results.appeals", _l("复核申请"), "tenant.view", icon="appeal", order=41),
+)
 
 
 def _cycle() -> Cycle | None:
@@ -44,8 +47,13 @@ def index():
                 services.fail_stale_runs(population)
                 rows.append((population, subject, services.current_run(population), services.last_run(population)))
     cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc())))
-    return render_template("results/index.html", cycle=cycle, cycles=cycles, rows=rows,
-                           published=cycle is not None and leaderboard.is_published(cycle.id))
+    from appraisal.tenants.results import publication as pub
+
+    publication = pub.publication_of(cycle) if cycle is not None else None
+    return render_template("results/index.html", cycle=cycle, cycles=cycles, rows=rows, publication=publication,
+                           published=publication is not None,
+                           days=pub.procedure_days(cycle) if cycle is not None else None,
+                           open_appeals=pub.open_appeals(cycle) if cycle is not None else 0)
 
 
 def _population(population_id: int, action: str = "results.view"):
@@ -140,3 +148,6 @@ def appraisee(appraisee_id: int):
     row, explanations = leaderboard.breakdown(run, appraisee.id) if run else (None, [])
     return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
                            row=row, explanations=explanations)
+
+
+from appraisal.tenants.results import appeals_views  # noqa: E402,F401  (routes on this blueprint)

@@ -1,0 +1,112 @@
+"""Publishing, appeals and finalising (routes on the results blueprint)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.models import Role
+from appraisal.platform.permissions import authorize, has_role, requires, scope_clause
+from appraisal.platform.tenancy import get_or_404
+from appraisal.tenants.cycles.models import Appraisee, Cycle
+from appraisal.tenants.cycles.services import CycleError
+from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.models import Appeal, AppealStatus
+from appraisal.tenants.results.views import bp
+
+
+def _days(name: str, default: int) -> int:
+    value = request.form.get(name, type=int)
+    return default if value is None else value
+
+
+@bp.route("/cycles/<int:cycle_id>/publish", methods=["POST"])
+@requires("results.publish", per_object=True)
+def publish(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    authorize("results.publish", cycle)
+    publicity, appeal, answer = pub.procedure_days(cycle)
+    try:
+        publication = pub.publish(cycle, publicity_days=_days("publicity_days", publicity),
+                                  appeal_days=_days("appeal_days", appeal), answer_days=_days("answer_days", answer),
+                                  notice=request.form.get("notice", ""))
+    except (pub.PublicationError, CycleError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("已公示，公示期至 %(d)s；复核申请截止 %(a)s。", d=publication.publicity_ends_on,
+                a=publication.appeals_end_on), "success")
+    return redirect(url_for("results.index", cycle_id=cycle.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/finalise", methods=["POST"])
+@requires("results.publish", per_object=True)
+def finalise(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    authorize("results.publish", cycle)
+    try:
+        pub.finalise(cycle)
+    except (pub.PublicationError, CycleError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("已归档：本年度结果已定稿，全部数据只读。"), "success")
+    return redirect(url_for("results.index", cycle_id=cycle.id))
+
+
+@bp.route("/appeals/")
+@requires("tenant.view")
+def appeals():
+    stmt = (select(Appeal, Appraisee).join(Appraisee, Appraisee.id == Appeal.appraisee_id)
+            .order_by(Appeal.status != AppealStatus.FILED, Appeal.answer_due_on, Appeal.id))
+    if not has_role(current_user, Role.OFFICE_ADMIN):
+        mine = scope_clause(current_user, "appeals.view", Appraisee.unit_path)
+        stmt = stmt.where(mine | (Appeal.filed_by_id == current_user.id))
+    rows = db.session.execute(stmt).all()
+    return render_template("results/appeals.html", rows=rows, today=date.today())
+
+
+@bp.route("/appraisees/<int:appraisee_id>/appeal", methods=["GET", "POST"])
+@requires("appeals.file", per_object=True)
+def file_appeal(appraisee_id: int):
+    appraisee = get_or_404(Appraisee, appraisee_id)
+    authorize("appeals.file", appraisee)
+    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    if request.method == "POST":
+        try:
+            appeal = pub.file_appeal(appraisee, reasons=request.form.get("reasons", ""))
+        except (pub.PublicationError, CycleError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("已提交复核申请，考核办将在 %(d)s 前答复。", d=appeal.answer_due_on), "success")
+            return redirect(url_for("results.appeal", appeal_id=appeal.id))
+    return render_template("results/appeal_form.html", appraisee=appraisee, cycle=cycle,
+                           publication=pub.publication_of(cycle)), 400 if request.method == "POST" else 200
+
+
+@bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
+@requires("appeals.view", per_object=True)
+def appeal(appeal_id: int):
+    appeal = get_or_404(Appeal, appeal_id)
+    appraisee = db.session.get(Appraisee, appeal.appraisee_id)
+    if request.method == "POST":
+        authorize("appeals.answer", appeal)
+        try:
+            pub.answer_appeal(appeal, upheld=request.form.get("decision") == "uphold",
+                              answer=request.form.get("answer", ""))
+        except (pub.PublicationError, CycleError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("已答复。") if appeal.status == AppealStatus.REJECTED else
+                  _("已采纳：请通过评分、加减分等页面更正数据，然后重新计算。"), "success")
+        return redirect(url_for("results.appeal", appeal_id=appeal.id))
+    authorize("appeals.view", appeal)
+    return render_template("results/appeal.html", appeal=appeal, appraisee=appraisee, today=date.today(),
+                           may_answer=has_role(current_user, Role.OFFICE_ADMIN))

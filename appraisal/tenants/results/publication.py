@@ -1,0 +1,152 @@
+"""Publicity (公示), appeals (复核) and the final archive (归档).
+
+Publishing opens the publicity period (days from the scheme: 5 for seed 001,
+3 for seed 000) and the appeal window (10 days from notification, seed 001);
+the office answers each appeal within its deadline (10 days). An upheld
+appeal is corrected through the normal screens and the cycle recomputed; a
+rejected one shows its reason to the appellant. After the window, with every
+appeal answered, the office finalises: the cycle becomes read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from appraisal.platform import audit
+from appraisal.platform.db import db, utcnow
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun
+from appraisal.tenants.schemes.models import SchemeVersion
+
+DEFAULT_PUBLICITY_DAYS = 5  # seed 001: 公示 5–7 天
+DEFAULT_APPEAL_DAYS = 10  # seed 001: 接到通知之日起 10 日内申请复核
+DEFAULT_ANSWER_DAYS = 10  # seed 001: 考核办 10 日内答复
+
+
+class PublicationError(ValueError):
+    """A user-facing reason why publishing, appealing or finalising was refused."""
+
+
+def _actor_id() -> int | None:
+    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+    return None if user is None or getattr(user, "is_operator", False) else user.id
+
+
+def publication_of(cycle: Cycle) -> Publication | None:
+    return db.session.scalar(select(Publication).where(Publication.cycle_id == cycle.id))
+
+
+def procedure_days(cycle: Cycle) -> tuple[int, int, int]:
+    """(publicity, appeal, answer) days: the smallest publicity and the scheme's
+    appeal settings across the cycle's schemes, else the seed's defaults."""
+    contents = db.session.scalars(
+        select(SchemeVersion.content).join(Population, Population.scheme_version_id == SchemeVersion.id)
+        .where(Population.cycle_id == cycle.id))
+    publicity, appeal, answer = [], [], []
+    for content in contents:
+        procedure = (content or {}).get("procedure") or {}
+        publicity.append(procedure.get("publicity_days"))
+        appeal.append(procedure.get("appeal_days"))
+        answer.append(procedure.get("appeal_answer_days"))
+
+    def pick(values, default):
+        values = [v for v in values if v]
+        return int(min(values)) if values else default
+
+    return (pick(publicity, DEFAULT_PUBLICITY_DAYS), pick(appeal, DEFAULT_APPEAL_DAYS),
+            pick(answer, DEFAULT_ANSWER_DAYS))
+
+
+def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days: int, notice: str = "",
+            today: date | None = None) -> Publication:
+    cycles.require_phase(cycle, "results.publish")
+    if publication_of(cycle) is not None:
+        raise PublicationError("本年度结果已经公示")
+    if not (1 <= publicity_days <= 60 and 1 <= appeal_days <= 60 and 1 <= answer_days <= 60):
+        raise PublicationError("公示、复核申请和答复天数须在 1–60 天之间")
+    populations = list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)))
+    current = set(db.session.scalars(select(ResultRun.population_id).where(
+        ResultRun.cycle_id == cycle.id, ResultRun.is_current.is_(True))))
+    missing = [p.name for p in populations if p.id not in current]
+    if not populations or missing:
+        raise PublicationError("以下考核对象群体尚未计算：" + "、".join(missing) if missing else "本年度没有考核对象群体")
+    today = today or date.today()
+    publication = Publication(cycle_id=cycle.id, published_by_id=_actor_id(),
+                              publicity_ends_on=today + timedelta(days=publicity_days),
+                              appeals_end_on=today + timedelta(days=appeal_days), answer_days=answer_days,
+                              notice=notice.strip())
+    db.session.add(publication)
+    cycles.move_phase(cycle, Phase.PUBLICITY)
+    db.session.flush()
+    audit.record("results.publish", publication, after={"cycle": cycle.name,
+                                                        "publicity_ends_on": str(publication.publicity_ends_on),
+                                                        "appeals_end_on": str(publication.appeals_end_on)},
+                 label=cycle.name)
+    return publication
+
+
+def file_appeal(appraisee: Appraisee, *, reasons: str, today: date | None = None) -> Appeal:
+    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    cycles.require_phase(cycle, "appeals.file")
+    publication = publication_of(cycle)
+    today = today or date.today()
+    if publication is None:
+        raise PublicationError("结果尚未公示，不能申请复核")
+    if today > publication.appeals_end_on:
+        raise PublicationError(f"复核申请已于 {publication.appeals_end_on} 截止")
+    if not reasons.strip():
+        raise PublicationError("请写明申请复核的理由")
+    if db.session.scalar(select(Appeal).where(Appeal.appraisee_id == appraisee.id,
+                                              Appeal.status == AppealStatus.FILED)):
+        raise PublicationError("已有一份待答复的复核申请")
+    appeal = Appeal(cycle_id=cycle.id, appraisee_id=appraisee.id, filed_by_id=_actor_id(), reasons=reasons.strip(),
+                    answer_due_on=today + timedelta(days=publication.answer_days))
+    db.session.add(appeal)
+    db.session.flush()
+    audit.record("appeal.file", appeal, after={"appraisee": appraisee.name, "reasons": appeal.reasons},
+                 label=appraisee.name)
+    return appeal
+
+
+def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
+    """Upheld: the office corrects the inputs through the normal screens and
+    recomputes (the cycle moves to the appeals phase, which allows corrections).
+    Rejected: the reason is shown to the appellant."""
+    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycles.require_phase(cycle, "appeals.answer")
+    if appeal.status != AppealStatus.FILED:
+        raise PublicationError("该申请已经答复")
+    if not answer.strip():
+        raise PublicationError("请填写答复意见（不予采纳时写明理由）")
+    appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+    appeal.answer = answer.strip()
+    appeal.answered_at = utcnow()
+    appeal.answered_by_id = _actor_id()
+    if upheld and cycle.phase == Phase.PUBLICITY:
+        cycles.move_phase(cycle, Phase.APPEALS)
+    audit.record("appeal.uphold" if upheld else "appeal.reject", appeal,
+                 before={"status": AppealStatus.FILED.value},
+                 after={"status": appeal.status.value, "answer": appeal.answer}, label=f"appeal {appeal.id}")
+
+
+def open_appeals(cycle: Cycle) -> int:
+    return db.session.scalar(select(func.count()).select_from(Appeal).where(
+        Appeal.cycle_id == cycle.id, Appeal.status == AppealStatus.FILED)) or 0
+
+
+def finalise(cycle: Cycle, *, today: date | None = None) -> None:
+    publication = publication_of(cycle)
+    today = today or date.today()
+    if publication is None:
+        raise PublicationError("结果尚未公示")
+    if today <= publication.appeals_end_on:
+        raise PublicationError(f"复核申请期至 {publication.appeals_end_on}，期满后才能归档")
+    if open_appeals(cycle):
+        raise PublicationError("还有未答复的复核申请")
+    if cycle.phase == Phase.PUBLICITY:
+        cycles.move_phase(cycle, Phase.APPEALS)
+    cycles.move_phase(cycle, Phase.FINAL)

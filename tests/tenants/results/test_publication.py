@@ -1,0 +1,98 @@
+"""Publicity, appeals and the final archive."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.tenancy import tenant_scope
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results import services
+from appraisal.tenants.results.models import Appeal, AppealStatus
+from tests.conftest import login
+
+
+@pytest.fixture
+def computing(year):
+    with tenant_scope(year.tenant):
+        cycle = db.session.get(Cycle, year.ids["cycle"])
+        for phase in (Phase.TRACKING, Phase.SCORING, Phase.COMPUTING):
+            cycles.move_phase(cycle, phase)
+        db.session.commit()
+    return year
+
+
+def _compute_all(year):
+    for key in ("dept_pop", "staff_pop"):
+        services.request_compute(db.session.get(Population, year.ids[key]))
+
+
+def test_publish_needs_every_population_computed_and_uses_the_scheme_days(computing):
+    with tenant_scope(computing.tenant):
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        assert pub.procedure_days(cycle) == (5, 10, 10)  # seed 001: 5 days' publicity, 10 to appeal, 10 to answer
+        services.request_compute(db.session.get(Population, computing.ids["dept_pop"]))
+        with pytest.raises(pub.PublicationError, match="县级干部"):
+            pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10)
+        services.request_compute(db.session.get(Population, computing.ids["staff_pop"]))
+        publication = pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10, today=date(2027, 1, 5))
+        assert publication.publicity_ends_on == date(2027, 1, 10) and publication.appeals_end_on == date(2027, 1, 15)
+        assert cycle.phase == Phase.PUBLICITY
+
+
+def test_appeal_rejected_shows_its_reason_upheld_reopens_inputs(app, computing):
+    with tenant_scope(computing.tenant):
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        _compute_all(computing)
+        pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10)
+        db.session.commit()
+    unit, office = app.test_client(), app.test_client()
+    login(unit, computing.tenant, computing.users["unit_admin"])
+    login(office, computing.tenant, computing.users["office_admin"])
+    appraisee_id = computing.ids["appraisee"]
+    empty = unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal", data={"reasons": " "})
+    assert empty.status_code == 400 and "理由" in empty.get_data(as_text=True)
+    assert unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal",
+                     data={"reasons": "党建得分漏计一项表彰"}).status_code == 302
+    with tenant_scope(computing.tenant):
+        appeal = db.session.scalar(select(Appeal).where(Appeal.reasons == "党建得分漏计一项表彰"))
+    assert "剩" in office.get("/t/city/results/appeals/").get_data(as_text=True)
+    office.post(f"/t/city/results/appeals/{appeal.id}", data={"decision": "reject", "answer": "该表彰不在加分范围"})
+    page = unit.get(f"/t/city/results/appeals/{appeal.id}").get_data(as_text=True)
+    assert "不予采纳" in page and "该表彰不在加分范围" in page
+    # a second appeal, upheld: the cycle moves to the appeals phase, where recomputation is allowed
+    unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal", data={"reasons": "再次申请"})
+    with tenant_scope(computing.tenant):
+        second = db.session.scalar(select(Appeal).where(Appeal.reasons == "再次申请"))
+    office.post(f"/t/city/results/appeals/{second.id}", data={"decision": "uphold", "answer": "已核实，更正后重算"})
+    db.session.expire_all()
+    with tenant_scope(computing.tenant):
+        assert db.session.get(Appeal, second.id).status == AppealStatus.UPHELD
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        assert cycle.phase == Phase.APPEALS
+        services.request_compute(db.session.get(Population, computing.ids["dept_pop"]))
+
+
+def test_finalise_after_the_window_with_every_appeal_answered(computing):
+    with tenant_scope(computing.tenant):
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        _compute_all(computing)
+        published = pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10, today=date(2027, 1, 5))
+        appraisee = db.session.get(Appraisee, computing.ids["appraisee"])
+        pub.file_appeal(appraisee, reasons="有异议", today=date(2027, 1, 6))
+        with pytest.raises(pub.PublicationError, match="期满后"):
+            pub.finalise(cycle, today=published.appeals_end_on)
+        with pytest.raises(pub.PublicationError, match="未答复"):
+            pub.finalise(cycle, today=published.appeals_end_on + timedelta(days=1))
+        with pytest.raises(pub.PublicationError, match="截止"):
+            pub.file_appeal(appraisee, reasons="太晚了", today=published.appeals_end_on + timedelta(days=1))
+        # the fixture's appeal and this one are answered
+        for appeal in db.session.scalars(select(Appeal).where(Appeal.status == AppealStatus.FILED)):
+            pub.answer_appeal(appeal, upheld=False, answer="维持原结果")
+        pub.finalise(cycle, today=published.appeals_end_on + timedelta(days=1))
+        assert cycle.phase == Phase.FINAL and cycle.finalised_at is not None
+        with pytest.raises(cycles.PhaseError, match="已归档"):
+            services.request_compute(db.session.get(Population, computing.ids["dept_pop"]))
