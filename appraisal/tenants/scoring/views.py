@@ -124,4 +124,4 @@ def _penalty_rules(population: Population, appraisee: Appraisee) -> list:
 
 
 # The routes, by concept (imported last: they register on ``bp``).
-from appraisal.tenants.scoring import views_adjustments, views_scores  # noqa: F401
+from appraisal.tenants.scoring import views_adjustments, views_scores  # noqa: E402, F401

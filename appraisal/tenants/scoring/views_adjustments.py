@@ -276,15 +276,36 @@ def veto_revoke(veto_id):
     return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
 
 
-@bp.route("/vetoes")
-@requires("vetoes.view")
-def vetoes():
+def _vetoes_query():
     cycle = _cycle()
     stmt = _visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id),
                                "vetoes.view")
     if cycle is not None:
         stmt = stmt.where(Veto.cycle_id == cycle.id)
-    page = paginate(stmt.order_by(Veto.id.desc()), scalars=False)
+    return cycle, stmt.order_by(Veto.id.desc())
+
+
+@bp.route("/vetoes.xlsx")
+@requires("vetoes.view")
+def vetoes_export():
+    cycle, stmt = _vetoes_query()
+    populations = {p.id: p for p in services.populations_of(cycle)}
+    rows = []
+    for veto, appraisee in db.session.execute(stmt):
+        rule = services.vetoes_of(populations[appraisee.population_id]).get(veto.rule_key) \
+            if appraisee.population_id in populations else None
+        rows.append([appraisee.name, rule.name_zh if rule else veto.rule_key, veto.description,
+                     _("已撤销") if veto.revoked else _("有效"), veto.revoke_reason,
+                     veto.recorded_at.strftime("%Y-%m-%d")])
+    headers = [_("考核对象"), _("否决事项"), _("事由"), _("状态"), _("撤销原因"), _("日期")]
+    return xlsx_response(_("一票否决.xlsx"), {_("一票否决"): (headers, rows)})
+
+
+@bp.route("/vetoes")
+@requires("vetoes.view")
+def vetoes():
+    cycle, stmt = _vetoes_query()
+    page = paginate(stmt, scalars=False)
     populations = {p.id: p for p in services.populations_of(cycle)}
     return render_template("scoring/vetoes.html", cycle=cycle, cycles=services.cycles_list(), page=page,
                            veto_rules={pid: services.vetoes_of(p) for pid, p in populations.items()})

@@ -245,3 +245,23 @@ def test_lists_show_only_what_the_user_may_see(app, year):
     assert "市财政局" not in staff_list
     response = client_for(app, year, "office_admin").get(f"{base(year)}/claims.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_the_veto_list_exports_what_the_user_may_see(app, year):
+    from openpyxl import load_workbook
+
+    move_to(year, Phase.TRACKING)
+    office = client_for(app, year, "office_admin")
+    office.post(f"{base(year)}/appraisees/{finance(year)}/vetoes/new",
+                data={"rule": "work_safety", "description": "较大安全事故"})
+
+    def cells(client):
+        response = client.get(f"{base(year)}/vetoes.xlsx")
+        assert response.status_code == 200
+        ws = load_workbook(BytesIO(response.get_data())).active
+        return [row for row in ws.iter_rows(min_row=2, values_only=True)]
+
+    [row] = cells(office)
+    assert row[:4] == ("市财政局", "安全生产一票否决", "较大安全事故", "有效")
+    assert cells(client_for(app, year, "unit_admin"))  # 市财政局's own admin
+    assert cells(client_for(app, year, "staff")) == []

@@ -105,7 +105,7 @@ def test_a_file_is_served_only_to_those_who_may_see_its_score(app, scoring_year,
     other = client_for(app, other_year, "office_admin")
     assert get(other, f"/t/{other_year.tenant.slug}/scoring/scores/files/{item.id}")[0] == 404
     # nor through the address of another kind of owner
-    assert get(client_for(app, scoring_year, "office_admin"), 
+    assert get(client_for(app, scoring_year, "office_admin"),
         f"/t/{scoring_year.tenant.slug}/scoring/claims/files/{item.id}")[0] == 404
 
 
