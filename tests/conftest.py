@@ -234,7 +234,7 @@ def make_user(app):
             )
             db.session.commit()
             db.session.refresh(user)
-            user.grants  # loaded while the tenant is in scope
+            _ = user.grants  # loaded while the tenant is in scope
             db.session.expunge(user)
         return user
 

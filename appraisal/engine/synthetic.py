@@ -95,7 +95,7 @@ def synthetic_inputs(scheme: Scheme, *, groups: int = 3, per_group: int = 8,
         r_idx = rng.integers(0, len(rules), k)
         levels = [np.array([lv.key for lv in r.levels] or [""], dtype=object) for r in rules]
         lvl = np.empty(k, dtype=object)
-        for i, r in enumerate(rules):
+        for i, _rule in enumerate(rules):
             sel = r_idx == i
             lvl[sel] = levels[i][rng.integers(0, len(levels[i]), sel.sum())]
         claims = pd.DataFrame({

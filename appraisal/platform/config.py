@@ -10,7 +10,8 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 #: Environments. ``production`` is the default: it insists on a SECRET_KEY and
 #: secure cookies. ``demo`` and ``development`` are for a laptop.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response

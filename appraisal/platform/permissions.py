@@ -12,7 +12,8 @@ object whose ``unit_path`` contains ``/X/``.
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from flask import abort, current_app, g
 from flask_login import current_user

@@ -21,7 +21,8 @@ filters ``tenant_id`` explicitly.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, TypeVar
+from typing import TypeVar
+from collections.abc import Iterator
 
 from flask import abort, g, has_app_context
 from sqlalchemy import event

@@ -3,7 +3,6 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import Migrate
 
 from appraisal.platform.db import db
 

@@ -119,7 +119,7 @@ def _labels(values: np.ndarray) -> np.ndarray:
     missing = ser.isna().to_numpy()
     num = pd.to_numeric(ser, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     whole = ~np.isnan(num) & (np.floor(np.nan_to_num(num)) == num) & ~missing
-    is_str = ser.map(type).to_numpy() == str
+    is_str = ser.map(type).to_numpy() == str  # noqa: E721 (element-wise, on an array)
     text = ser.astype("str").str.strip().to_numpy(dtype=object)
     ints = np.where(whole & ~is_str, np.nan_to_num(num), 0).astype("int64").astype(str).astype(object)
     out = np.where(whole & ~is_str, ints, text)

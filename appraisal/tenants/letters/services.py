@@ -257,7 +257,7 @@ def overview(cycle: Cycle, appraisee_clause=None, today: date | None = None) -> 
         stmt = stmt.where(appraisee_clause)
     appraisees = list(db.session.scalars(stmt))
     ids = [a.id for a in appraisees]
-    letters = {l.appraisee_id: l for l in db.session.scalars(select(Letter).where(Letter.appraisee_id.in_(ids)))}
+    letters = {row.appraisee_id: row for row in db.session.scalars(select(Letter).where(Letter.appraisee_id.in_(ids)))}
     totals = dict(db.session.execute(
         select(LetterItem.appraisee_id, func.sum(LetterItem.points))
         .where(LetterItem.appraisee_id.in_(ids)).group_by(LetterItem.appraisee_id)).all())

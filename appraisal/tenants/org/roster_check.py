@@ -195,7 +195,7 @@ def plan_import(tables: list[Table], user) -> Plan:
         u.code: (units_by_id[u.parent_id].code if u.parent_id in units_by_id else None)
         for u in units_by_code.values()
     }
-    for code, (table, number, values) in file_units.items():
+    for code, (_table, _number, values) in file_units.items():
         if "parent_code" in values:
             parent_of[code] = values["parent_code"] or None
         elif code not in units_by_code:
@@ -213,7 +213,7 @@ def plan_import(tables: list[Table], user) -> Plan:
         if unit_code and unit_code not in known:
             check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）", unit_code)
     broken: set[str] = set()
-    for code, (table, number, values) in file_units.items():
+    for code, (table, number, _values) in file_units.items():
         parent = parent_of.get(code)
         if parent is None:
             continue

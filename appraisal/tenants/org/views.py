@@ -243,4 +243,4 @@ def unit_active(unit_id):
 
 
 # the other screens of the blueprint register their routes on import
-from appraisal.tenants.org import people_views, roster_views  # noqa: F401
+from appraisal.tenants.org import people_views, roster_views  # noqa: E402,F401

@@ -78,7 +78,7 @@ class Group:
 
     @property
     def composites(self) -> list[float]:
-        return [l.row.composite for l in self.lines if l.row.composite is not None]
+        return [line.row.composite for line in self.lines if line.row.composite is not None]
 
 
 def groups(run: ResultRun, *, previous: dict[str, int] | None = None) -> list[Group]:

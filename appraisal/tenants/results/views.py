@@ -16,7 +16,7 @@ from appraisal.platform.web import NavItem, tenant_blueprint
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.results import leaderboard, services
-from appraisal.tenants.results.models import ResultRun, RunStatus
+from appraisal.tenants.results.models import RunStatus
 
 bp = tenant_blueprint("results", __name__, url_prefix="/results", template_folder="templates")
 

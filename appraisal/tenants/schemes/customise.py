@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 KEYED_LISTS = {"indicators": "key", "children": "key", "rules": "key", "levels": "key", "quotas": "key",
                "bands": "key", "tiers": "key", "parts": "indicator", "rollups": "category", "flags": "key",

@@ -17,7 +17,7 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import NavItem, tenant_blueprint
 from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.schemes import customise, services
-from appraisal.tenants.schemes.models import Scheme, SchemeVersion
+from appraisal.tenants.schemes.models import Scheme
 
 bp = tenant_blueprint("schemes", __name__, url_prefix="/schemes", template_folder="templates")
 

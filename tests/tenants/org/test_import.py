@@ -311,7 +311,10 @@ def test_importer_checks_without_per_row_queries(city, app):
     tables, issues = importer.read_tables("big.xlsx", workbook(units, people))
     assert not issues
     statements = []
-    listener = lambda *args: statements.append(args[2])
+
+    def listener(*args):
+        statements.append(args[2])
+
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         with tenant_scope(city.tenant):

@@ -7,7 +7,7 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.models import Role, User
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import PASSWORD, login
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def _user(tenant, email):
     with tenant_scope(tenant):
         user = db.session.scalar(select(User).where(User.email == email))
         if user is not None:
-            user.grants
+            _ = user.grants  # loaded inside the tenant
         return user
 
 
