@@ -19,6 +19,9 @@ KEYED_LISTS = {"indicators": "key", "children": "key", "rules": "key", "levels":
                "vetoes": "key", "rater_groups": "key", "items": "key"}
 
 
+QUOTA_ATTRS = {"ratio": "比例（0–1）", "count": "名额", "min_score": "最低分"}
+
+
 @dataclass(frozen=True)
 class Field:
     """One editable number: where it lives in overrides and in the merged scheme."""
@@ -30,6 +33,11 @@ class Field:
     value: float | int | None
     template_value: float | int | None
     integer: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The value as a person writes it: 70, not 70.0."""
+        return "" if self.value is None else f"{self.value:g}"
 
     @property
     def name(self) -> str:
@@ -76,7 +84,7 @@ def editable_fields(content: dict, template: dict) -> list[Field]:
         for attr in ("ratio", "count", "min_score"):
             if quota.get(attr) is not None:
                 fields.append(Field(("quotas", quota["key"], attr), f"quotas[{i}].{attr}", "quotas",
-                                    f"{quota.get('name_zh') or quota['key']} · {attr}", quota[attr],
+                                    f"{quota.get('name_zh') or quota['key']} · {QUOTA_ATTRS[attr]}", quota[attr],
                                     (t_quotas.get(quota["key"]) or {}).get(attr), integer=attr == "count"))
     t_bands = {b["key"]: b for b in template.get("grades", {}).get("bands", [])}
     for i, band in enumerate(content.get("grades", {}).get("bands", [])):
@@ -161,3 +169,14 @@ def diff(old: dict, new: dict) -> list[tuple[str, str | None, str | None]]:
     """(path, old value, new value) for every path that differs."""
     a, b = flatten(old), flatten(new)
     return [(path, a.get(path), b.get(path)) for path in sorted(set(a) | set(b)) if a.get(path) != b.get(path)]
+
+
+def lock_label(path: str, content: dict) -> str:
+    """A lockable path in words: "quotas.excellent" → "限额：优秀"."""
+    fixed = {"composition": "合成方式与权重", "grades": "等次", "awards": "奖励"}
+    if path in fixed:
+        return fixed[path]
+    kind, _, key = path.partition(".")
+    items = content.get(kind, [])
+    name = next((i.get("name_zh") for i in items if i.get("key") == key), key)
+    return {"indicators": "指标", "quotas": "限额"}.get(kind, kind) + "：" + (name or key)

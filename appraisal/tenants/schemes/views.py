@@ -133,11 +133,12 @@ def customise_view(scheme_id: int):
         db.session.rollback()
         status = 400
     values = {f.name: request.form.get(f.name, f.value) for f in fields} if request.method == "POST" \
-        else {f.name: f.value for f in fields}
+        else {f.name: f.shown for f in fields}
     return render_template("schemes/customise.html", scheme=scheme, current=current, fields=fields,
                            sections=SECTION_LABELS, values=values, field_errors=field_errors,
                            general_errors=general_errors, overrides_text=overrides_text,
-                           candidates=candidates, chosen_locks=chosen_locks, locked=locked), status
+                           candidates=candidates, chosen_locks=chosen_locks, locked=locked,
+                           lock_label=lambda path: customise.lock_label(path, current.content)), status
 
 
 def _lock_candidates(content: dict) -> list[str]:
