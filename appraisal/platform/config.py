@@ -84,5 +84,9 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh_Hans", "en"),
         "RQ_WORKERS": int(env.get("RQ_WORKERS", "2")),
+        # a computation not heard from for this long is taken for dead (its worker died)
+        "STALE_RUN_SECONDS": int(env.get("STALE_RUN_SECONDS", "600")),
+        # tests only: hold a computation mid-way so a test can kill its worker
+        "COMPUTE_PAUSE_SECONDS": float(env.get("COMPUTE_PAUSE_SECONDS", "0")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
     }

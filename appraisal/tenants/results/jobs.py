@@ -11,9 +11,11 @@ it left "running" is marked failed by :func:`services.fail_stale_runs`.
 from __future__ import annotations
 
 import math
+import time
 import traceback
 
 import pandas as pd
+from flask import current_app
 from rq import get_current_job
 from sqlalchemy import insert, select, update
 
@@ -84,6 +86,9 @@ def _compute(run: ResultRun) -> dict:
     for start in range(0, len(explanations), CHUNK * 5):
         db.session.execute(insert(ResultExplanation),
                            [dict(e, tenant_id=tenant_id) for e in explanations[start:start + CHUNK * 5]])
+    pause = current_app.config.get("COMPUTE_PAUSE_SECONDS") or 0
+    if pause:  # tests only: a window in which to kill the worker with the rows half-written
+        time.sleep(pause)
     # the switch: in the same transaction as the rows
     db.session.execute(update(ResultRun).where(ResultRun.population_id == population_id,
                                                ResultRun.is_current.is_(True)).values(is_current=False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from flask import current_app
 from flask_login import current_user
@@ -15,9 +15,6 @@ from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.results.jobs import compute_population
 from appraisal.tenants.results.models import ResultRun, RunStatus
 
-#: A running computation that has not reported for this long is taken for dead
-#: (jobs report at every step; the engine itself takes seconds).
-STALE_AFTER = timedelta(minutes=10)
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
@@ -65,29 +62,42 @@ def request_compute(population: Population) -> ResultRun:
 
 
 def fail_stale_runs(population: Population) -> int:
-    """Mark runs whose worker died (no heartbeat for STALE_AFTER, or RQ says the job
-    is gone or failed) as failed. The previous current run stays current."""
+    """Mark runs whose worker died as failed; the previous current run stays current.
+
+    A run is dead when RQ says its job is gone, failed or stopped, or when it is
+    started but the worker's heartbeat on it is older than STALE_RUN_SECONDS (a
+    killed worker stops beating); in-process, when the run itself has not
+    reported for that long."""
     now = utcnow()
-    stale = []
+    stale_after = timedelta(seconds=current_app.config["STALE_RUN_SECONDS"])
+    dead = []
     for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id == population.id,
                                                           ResultRun.status.in_(ACTIVE))):
-        job_state = _job_state(run.job_id)
-        if now - run.heartbeat_at > STALE_AFTER or job_state in ("failed", "stopped", "canceled", "missing"):
-            stale.append(run.id)
-    if stale:
-        db.session.execute(update(ResultRun).where(ResultRun.id.in_(stale))
+        alive = _job_alive(run.job_id, now, stale_after)
+        if alive is False or (alive is None and now - run.heartbeat_at > stale_after):
+            dead.append(run.id)
+    if dead:
+        db.session.execute(update(ResultRun).where(ResultRun.id.in_(dead))
                            .values(status=RunStatus.FAILED, finished_at=now,
                                    error="计算进程意外中止（未完成），已保留上一次的结果"))
         db.session.commit()
-    return len(stale)
+    return len(dead)
 
 
-def _job_state(job_id_: str) -> str | None:
+def _job_alive(job_id_: str, now, stale_after: timedelta) -> bool | None:
     """RQ's view of a job: None when jobs run in-process (nothing to ask)."""
     q = jobs.queue()
     if q is None or not job_id_:
         return None
     job = q.fetch_job(job_id_)
     if job is None:
-        return "missing"
-    return job.get_status(refresh=True)
+        return False
+    status = job.get_status(refresh=True)
+    if status in ("failed", "stopped", "canceled"):
+        return False
+    if status == "started":
+        beat = job.last_heartbeat or job.started_at
+        if beat is not None and beat.tzinfo is None:
+            beat = beat.replace(tzinfo=timezone.utc)
+        return beat is not None and now - beat <= stale_after
+    return True  # queued, deferred, scheduled: waiting for a worker
