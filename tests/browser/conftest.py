@@ -134,6 +134,7 @@ class Screens:
     def __call__(self, page, step: str) -> Path:
         self.count += 1
         path = SCREENS / f"{self.prefix}-{self.count:02d}-{step}.png"
+        page.evaluate("window.scrollTo(0, 0)")  # else the sticky top bar is drawn where the page was scrolled to
         page.screenshot(path=str(path), full_page=True)
         self.saved.append(path)
         return path
