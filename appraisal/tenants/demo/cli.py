@@ -21,6 +21,15 @@ ROLE_NAMES = {
     Role.STAFF: "干部职工",
 }
 
+#: what was created, in the order printed: count key → label
+COUNTS = (
+    ("letters", "份目标责任书"), ("letters_returned", "份曾被退回"), ("letter_items", "个责任书事项"),
+    ("scores", "个评分"), ("claims_verified", "项加分已核实"), ("claims_rejected", "项加分不予认定"),
+    ("penalties", "次通报批评"), ("notices", "期季度扣分通报"), ("vetoes", "项一票否决"),
+    ("self_reports", "份述职报告"), ("evaluations", "次民主评议"), ("ballots", "张匿名选票"),
+    ("result_rows", "条计算结果"), ("appeals", "份复核申请"),
+)
+
 
 @demo_cli.command("load")
 def load():
@@ -37,18 +46,22 @@ def load():
             f" 个考核办/分口组/部门，{len(org.districts)} 个区（市），{len(org.sections)} 个科室，"
             f"{len(org.people)} 名人员（{time.perf_counter() - started:.1f} 秒）"
         )
+        click.echo("2025 年度已归档（作为历史），2026 年度已计算并公示：")
+        click.echo("  " + "，".join(f"{demo.counts[key]} {label}" for key, label in COUNTS if demo.counts.get(key)))
     else:
         click.echo(f"演示租户 {loader.SLUG} 已存在，未作改动。")
     click.echo("")
-    click.echo("演示账号（每个角色一个）：")
+    click.echo("演示账号（每个角色一个，密码相同）：")
     rows = [("角色", "账号", "密码", "能看到什么")]
     rows += [(ROLE_NAMES[login.role], login.email, login.password, login.sees) for login in demo.logins]
+    rows.append(("平台运营", loader.OPERATOR.email, loader.OPERATOR.password, loader.OPERATOR.sees))
     widths = [max(_width(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
         click.echo("  " + "  ".join(cells) + "  " + row[3])
+    click.echo(f"  其他评分账号：{'、'.join(demo.helpers)}（其余分口组组长和职能考核部门）")
     click.echo("")
-    click.echo(f"打开 {loader.URL}")
+    click.echo(f"打开 {loader.URL}（平台运营：{loader.OPERATOR_URL}）")
 
 
 def _width(text: str) -> int:

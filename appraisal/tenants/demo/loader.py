@@ -1,18 +1,20 @@
-"""Load the demo tenant: the org tree, its people and one login per role.
-
-Later features extend the demo by adding steps to :func:`load_demo` that take
-the :class:`~appraisal.tenants.demo.org.DemoOrg` (e.g. ``load_schemes(org)``,
-``load_cycle(org)``).
+"""Load the demo tenant: the org tree, its people, one login per role (and a
+few helper logins for the other scorers), the schemes, the 2025 year as
+history and the 2026 year published — see :mod:`.year` — and a platform
+operator for /platform/.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
 
 from appraisal.platform import accounts, audit, tenant_admin
 from appraisal.platform.db import db
-from appraisal.platform.models import Role, Tenant
+from appraisal.platform.models import Operator, Role, Tenant
 from appraisal.platform.tenancy import tenant_scope, unscoped
+from appraisal.tenants.demo import year as demo_year
 from appraisal.tenants.demo.org import DemoOrg, load_org
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import LeaderRole
@@ -34,16 +36,20 @@ class DemoLogin:
 
 LOGINS = (
     DemoLogin(Role.OFFICE_ADMIN, "admin@demo.cn", "",
-              "考核办：全部单位和人员、名册导入、用户与角色、操作日志"),
+              "考核办：全部考核年度、方案、责任书、评分、加减分、否决、测评、计算、公示和复核，操作日志"),
     DemoLogin(Role.SECTOR_LEAD, "lead@demo.cn", "综合经济组",
-              "综合经济组及其 9 个部门（只读）"),
+              "综合经济组 9 个部门：审核责任书、逐项评分业务目标"),
     DemoLogin(Role.ASSESSOR, "assessor@demo.cn", "市委组织部",
-              "职能考核部门（党的建设）：全部单位（只读）"),
+              "职能考核部门：为全部部门和区（市）评“党的建设”，为县级干部评目标完成情况"),
     DemoLogin(Role.UNIT_ADMIN, "unitadmin@demo.cn", "市财政局",
-              "市财政局及其科室：维护单位和人员、导入名册"),
+              "市财政局：本局责任书、加分申请、干部职工量化考核和民主评议、本局结果"),
     DemoLogin(Role.STAFF, "staff@demo.cn", "",
-              "干部职工：本人信息（市财政局预算科）"),
+              "干部职工（市财政局预算科）：本人考核结果、加分、已公示的排名"),
 )
+
+#: the platform operator (/platform/): creates and suspends tenants, sees no tenant data
+OPERATOR = DemoLogin(Role.OFFICE_ADMIN, "operator@demo.cn", "", "平台运营：/platform/ 管理租户（看不到租户数据）")
+OPERATOR_URL = "http://127.0.0.1:5000/platform/"
 
 
 @dataclass
@@ -52,6 +58,8 @@ class DemoTenant:
     created: bool
     logins: tuple[DemoLogin, ...] = LOGINS
     org: DemoOrg | None = None  # only when just created
+    counts: dict[str, int] = field(default_factory=dict)  # what was created, for the summary
+    helpers: tuple[str, ...] = tuple(email for email, _, _ in demo_year.HELPERS)
 
 
 def find_demo() -> Tenant | None:
@@ -96,6 +104,21 @@ def load_demo() -> DemoTenant:
         tenant = tenant_admin.create_tenant(slug=SLUG, name=NAME)
     with tenant_scope(tenant):
         org = load_org(tenant)
-        load_users(org)
+        users = load_users(org)
+        scorers = demo_year.helper_users(org, users, PASSWORD)
+        versions = demo_year.load_schemes(org)
         db.session.flush()
-    return DemoTenant(tenant=tenant, created=True, org=org)
+        years = demo_year.load_years(org, scorers, versions)
+        db.session.flush()
+    load_operator()
+    return DemoTenant(tenant=tenant, created=True, org=org, counts=years.counts)
+
+
+def load_operator() -> Operator:
+    """The platform operator of the demo, unless one with that e-mail exists."""
+    with unscoped():
+        operator = db.session.scalar(select(Operator).where(Operator.email == OPERATOR.email))
+        if operator is None:
+            operator = accounts.create_operator(email=OPERATOR.email, display_name="平台运营（演示）",
+                                                password=OPERATOR.password)
+    return operator

@@ -230,9 +230,9 @@ def _load_org() -> DemoOrg:
                         parent=dept, sort_order=section_no)
                     org.sections[(dept_name, section_name)] = section
                     people.add(section, PersonCategory.SECTION_LEVEL, "科长")
-                    people.staff(section, people.random.randint(2, 4))
+                    people.staff(section, people.random.randint(7, 12))
             else:
-                people.staff(dept, people.random.randint(3, 8))
+                people.staff(dept, people.random.randint(24, 38))
 
     for index, district_name in enumerate(DISTRICTS, start=1):
         district = services.create_unit(code=f"QX{index:02d}", name=district_name, kind=UnitKind.DISTRICT,
