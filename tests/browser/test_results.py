@@ -30,9 +30,9 @@ def _flash(page):
 
 
 def prepare_inputs(city) -> None:
-    """Letters approved and every indicator scored, a veto on 市卫健委, then the
-    cycle in the computing phase — with the services and the models, as the
-    people did in the other tests through the screens."""
+    """Letters approved and every indicator scored, a veto on 市卫健委; the cycle
+    left in the scoring phase — with the services and the models, as the people
+    did in the other tests through the screens."""
     from appraisal.platform.db import db
     from appraisal.platform.tenancy import tenant_scope
     from appraisal.tenants.cycles.models import Appraisee
@@ -60,7 +60,7 @@ def prepare_inputs(city) -> None:
         db.session.add(Veto(cycle_id=city.ids["cycle"], appraisee_id=city.ids["appraisees"]["市卫健委"],
                             rule_key="work_safety", description="辖管医院发生较大安全生产事故"))
         db.session.commit()
-    move_to(city, "computing")
+    db.session.remove()
 
 
 def _leaderboard_row(page, name: str):
@@ -72,8 +72,14 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
     slug = city.slug
     finance = city.ids["appraisees"]["市财政局"]
 
-    # The office computes both populations.
+    # The office closes the scoring: the cycle moves on to computing (form on the cycle page).
     office = people.login(slug, city.email("office_admin"))
+    office.goto(f"/t/{slug}/cycles/{city.ids['cycle']}")
+    office.locator("select[name=to]").select_option(label="计算")
+    office.get_by_role("button", name="变更阶段").click()
+    expect(_flash(office)).to_have_text("已进入“计算”阶段。")
+
+    # It computes both populations.
     office.goto(f"/t/{slug}/results/")
     expect(office.locator(".filters .badge")).to_have_text("未公示（仅考核办可见）")
     for population, count in (("市直部门", 5), ("县级干部", 5)):
@@ -178,6 +184,7 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
                                        "(results/appraisee.html, leaderboard.html, appeals.html have no “申请复核” link)")
 def test_appeal_form_reachable_from_the_breakdown(city, people):
     prepare_inputs(city)
+    move_to(city, "computing")
     from appraisal.platform.db import db
     from appraisal.platform.tenancy import tenant_scope
     from appraisal.tenants.cycles.models import Cycle, Population
