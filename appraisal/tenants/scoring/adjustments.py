@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
@@ -30,6 +31,8 @@ from appraisal.tenants.scoring.models import (
     AdjustmentKind,
     ClaimStatus,
     DeductionNotice,
+    Score,
+    ScoreRevision,
     SelfReport,
     Veto,
 )
@@ -250,16 +253,59 @@ def quarter_penalties(cycle: Cycle, quarter: int) -> list[tuple[AdjustmentClaim,
     return [(c, a) for c, a in rows]
 
 
-def notice_body(cycle: Cycle, quarter: int) -> str:
-    """A default body listing the quarter's penalties."""
-    lines = []
+@dataclass(frozen=True)
+class NoticeLine:
+    """One deduction of a quarter: a penalty, or more occurrences of a deduction item."""
+
+    at: datetime
+    appraisee: str
+    what: str
+    count: Decimal
+    points: Decimal | None
+    reason: str
+
+
+def quarter_deductions(cycle: Cycle, quarter: int) -> list[NoticeLine]:
+    """Every deduction of the quarter: penalties in force, and increases of
+    per-occurrence deduction items entered in the score sheets."""
+    from appraisal.tenants.scoring.scores import scheme_columns
+
     populations = {p.id: p for p in common.populations_of(cycle)}
+    lines = []
     for claim, appraisee in quarter_penalties(cycle, quarter):
         rule = common.rules_of(populations[appraisee.population_id]).get(claim.rule_key)
-        points = rule.points if rule is not None and rule.points else None
-        total = f"，扣 {_fmt(Decimal(str(points)) * claim.count)} 分" if points else ""
-        lines.append(f"{claim.occurred_on:%m月%d日} {appraisee.name}：{rule.name_zh if rule else claim.rule_key}"
-                     f" {_fmt(claim.count)} 次{total}（{claim.description}）。")
+        points = Decimal(str(rule.points)) * claim.count if rule is not None and rule.points else None
+        lines.append(NoticeLine(claim.occurred_on, appraisee.name, rule.name_zh if rule else claim.rule_key,
+                                claim.count, points, claim.description))
+    columns = {}
+    for population in populations.values():
+        for column in scheme_columns(population):
+            if column.kind == "deduction":
+                columns[(population.id, column.indicator_key, column.item_key)] = column
+    if columns:
+        start, end = quarter_range(cycle.year, quarter)
+        rows = db.session.execute(
+            select(ScoreRevision, Score, Appraisee).join(Score, ScoreRevision.score_id == Score.id)
+            .join(Appraisee, Score.appraisee_id == Appraisee.id)
+            .where(Score.cycle_id == cycle.id, ScoreRevision.at >= start, ScoreRevision.at < end)
+            .order_by(ScoreRevision.at, ScoreRevision.id))
+        for revision, score, appraisee in rows:
+            column = columns.get((appraisee.population_id, score.indicator_key, score.item_key))
+            added = revision.value_after - (revision.value_before or 0)
+            if column is None or added <= 0:
+                continue
+            lines.append(NoticeLine(revision.at, appraisee.name, column.label, added,
+                                    added * column.unit_points if column.unit_points else None, revision.reason))
+    return sorted(lines, key=lambda line: line.at)
+
+
+def notice_body(cycle: Cycle, quarter: int) -> str:
+    """A default body listing the quarter's deductions."""
+    lines = []
+    for line in quarter_deductions(cycle, quarter):
+        total = f"，扣 {_fmt(line.points)} 分" if line.points is not None else ""
+        reason = f"（{line.reason}）" if line.reason else ""
+        lines.append(f"{line.at:%m月%d日} {line.appraisee}：{line.what} {_fmt(line.count)} 次{total}{reason}。")
     return "\n".join(lines) or "本季度无扣分事项。"
 
 

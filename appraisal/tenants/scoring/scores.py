@@ -50,6 +50,7 @@ class Column:
     by_sector: bool  # scored by the appraisee's sector group (letter items)
     lower_when_up: bool = False  # an increase lowers the score (deductions, negative counts, targets)
     detail: str = ""  # a letter item's measure (考核标准)
+    unit_points: Decimal | None = None  # points per occurrence of a deduction item
 
     @property
     def code(self) -> str:
@@ -67,6 +68,20 @@ class Column:
         if self.high is None:
             return f"≥{fmt(self.low)}{unit}" + ("，整数" if self.integer else "")
         return f"{fmt(self.low)}–{fmt(self.high)}{unit}"
+
+    @property
+    def phase_action(self) -> str:
+        """Per-occurrence deductions are recorded all year (as penalties are, seed 002);
+        everything else is scored at year end."""
+        return "penalties.record" if self.kind == "deduction" else "scores.enter"
+
+    def open_in(self, cycle: Cycle) -> bool:
+        """May this column be written in the cycle's phase (or as an appeal correction)?"""
+        from appraisal.tenants.cycles.models import Phase
+
+        if cycle.phase == Phase.FINAL:
+            return False
+        return cycles.phase_allows(cycle, self.phase_action) or cycle.phase == Phase.APPEALS
 
     def cell(self, appraisee: Appraisee) -> common.ScoreCell:
         return common.ScoreCell(appraisee=appraisee, indicator_key=self.indicator_key, item_key=self.item_key,
@@ -108,7 +123,7 @@ def scheme_columns(population: Population) -> list[Column]:
             for item in method.items:
                 out.append(Column(item_key=item.key, item_name=f"{item.name_zh}（每次扣{item.points_each:g}分）",
                                   kind="deduction", low=Decimal(0), high=None, integer=True, lower_when_up=True,
-                                  **base))
+                                  unit_points=_d(item.points_each), **base))
         elif method.kind == "ratio":
             out.append(Column(item_key="actual", item_name="实际完成", kind="actual", low=Decimal(0), high=None,
                               integer=False, **base))
@@ -268,14 +283,14 @@ def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
     problems: list[tuple[Entry | None, str]] = []
     conflicts: list[Conflict] = []
     changes = []
-    phases_checked: set[int] = set()
+    phases_checked: set[tuple[int, str]] = set()
     seen: set[tuple] = set()
     for entry in entries:
-        cycle_id = entry.appraisee.cycle_id
-        if cycle_id not in phases_checked:
-            phases_checked.add(cycle_id)
+        phase_key = (entry.appraisee.cycle_id, entry.column.phase_action)
+        if phase_key not in phases_checked:
+            phases_checked.add(phase_key)
             try:
-                cycles.require_phase(db.session.get(Cycle, cycle_id), "scores.enter", also_in_appeals=True)
+                cycles.require_phase(db.session.get(Cycle, phase_key[0]), phase_key[1], also_in_appeals=True)
             except cycles.PhaseError as exc:
                 problems.append((None, str(exc)))
         if entry.key in seen:

@@ -381,7 +381,7 @@ def notice_new():
             return redirect(url_for("scoring.notice", notice_id=notice.id))
     status = INVALID if request.method == "POST" else 200
     return render_template("scoring/notice_form.html", form=form, cycle=cycle,
-                           penalties=adjustments.quarter_penalties(cycle, form.quarter.data or 1)), status
+                           lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1)), status
 
 
 @bp.route("/notices/<int:notice_id>")

@@ -113,7 +113,8 @@ def _grid_context(population: Population, *, values=None, errors=None):
     columns = scores.columns_for(current_user, population)
     if not columns:
         authorize("scores.view", services.NOTHING)  # 403 unless office
-    enterable = {c.code for c in scores.columns_for(current_user, population, "scores.enter")}
+    allowed = scores.columns_for(current_user, population, "scores.enter")
+    enterable = {c.code for c in allowed if c.open_in(cycle)}
     stmt = select(Appraisee).where(Appraisee.population_id == population.id)
     q = (request.args.get("q") or "").strip()
     if q:
@@ -127,7 +128,7 @@ def _grid_context(population: Population, *, values=None, errors=None):
     groups = sorted({a.ranking_group for a in population.appraisees if a.ranking_group})
     return {"population": population, "cycle": cycle, "columns": columns, "enterable": enterable, "page": page,
                 "current": current, "users": _users(s.entered_by_id for s in current.values()), "scored": scored,
-                "total": total, "groups": groups, "editable": _may_enter(cycle) and bool(enterable),
+                "total": total, "groups": groups, "editable": bool(enterable), "may_ever": bool(allowed),
                 "values": values or {}, "errors": errors or {}}
 
 
@@ -334,9 +335,9 @@ def _appraisee_context(appraisee: Appraisee, *, values=None, errors=None):
         "appraisee": appraisee, "population": population, "cycle": cycle, "columns": visible, "current": current,
         "claims": claims, "vetoes": vetoes, "report": report, "files": files, "rules": rules,
         "veto_rules": services.vetoes_of(population), "users": _users(user_ids),
-        "editable": _may_enter(cycle), "values": values or {}, "errors": errors or {},
-        "may_enter": lambda c: can(current_user, "scores.enter", c.cell(appraisee)),
-        "any_open": _may_enter(cycle) and any(can(current_user, "scores.enter", c.cell(appraisee)) for c in visible),
+        "editable": any(c.open_in(cycle) for c in visible), "values": values or {}, "errors": errors or {},
+        "may_enter": lambda c: c.open_in(cycle) and can(current_user, "scores.enter", c.cell(appraisee)),
+        "any_open": any(c.open_in(cycle) and can(current_user, "scores.enter", c.cell(appraisee)) for c in visible),
         "may_claim": can(current_user, "claims.create", subject) and any(r.kind == "bonus" for r in rules.values()),
         "may_penalise": bool(_penalty_rules(population, appraisee)),
         "may_veto": can(current_user, "vetoes.record", subject) and bool(services.vetoes_of(population)),
