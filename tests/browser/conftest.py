@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import PASSWORD, REQUIRE_SERVICES
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a downloaded browser
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-artifacts" / "screens"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -45,6 +45,17 @@ def _missing() -> str | None:
     except ImportError:
         return "the playwright package is not installed"
     return None
+
+
+def require_browser() -> None:
+    """At the top of each test module, before importing playwright: skip the
+    module when the browser or the package is missing — a failure with
+    REQUIRE_SERVICES=1 (CI must run these)."""
+    reason = _missing()
+    if reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"browser tests required (REQUIRE_SERVICES=1): {reason}", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
 
 
 def pytest_collection_modifyitems(config, items):

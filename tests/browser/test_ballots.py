@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
 
-from tests.browser.conftest import move_to
+from tests.browser.conftest import move_to, require_browser
+
+require_browser()
+from playwright.sync_api import expect  # noqa: E402
 
 WEIGHTS = {"principal": "0.3", "deputy": "0.2", "staff": "0.4", "outside": "0.1"}
 CADRES = ["财政局长", "发改局长", "委组局长", "教育局长", "卫健局长"]

@@ -4,7 +4,10 @@ watches the progress on the cycle page and moves the cycle to tracking."""
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+from tests.browser.conftest import require_browser
+
+require_browser()
+from playwright.sync_api import expect  # noqa: E402
 
 
 def _add_item(page, title: str, points: str, measure: str) -> None:

@@ -10,9 +10,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.conftest import move_to
+from tests.browser.conftest import move_to, require_browser
+
+require_browser()
+from playwright.sync_api import expect  # noqa: E402
 
 # business (one approved 70-point item), party building, clean governance, civilisation, investment
 INPUTS = {
@@ -41,7 +43,7 @@ def prepare_inputs(city) -> None:
 
     with tenant_scope(city.tenant):
         items = {}
-        for name, values in INPUTS.items():
+        for name in INPUTS:
             appraisee = db.session.get(Appraisee, city.ids["appraisees"][name])
             letter = letters.letter_for(appraisee)
             item = letters.save_item(letter, title=f"{name}年度重点工作", points="70", measure="按完成情况计分")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
 
-from tests.browser.conftest import move_to
+from tests.browser.conftest import move_to, require_browser
+
+require_browser()
+from playwright.sync_api import expect  # noqa: E402
 
 PARTY = {"市财政局": "9.5", "市发改委": "9", "市委组织部": "8.5", "市教育局": "9.2", "市卫健委": "8.8"}
 
