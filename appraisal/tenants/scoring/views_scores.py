@@ -126,9 +126,16 @@ def _grid_context(population: Population, *, values=None, errors=None):
     current = scores.scores_by_cell(a.id for a in page.items)
     scored, total = scores.progress(population, columns, len(population.appraisees))
     groups = sorted({a.ranking_group for a in population.appraisees if a.ranking_group})
+    heads = []  # (indicator name, number of its columns) when an indicator has several
+    for column in columns:
+        if heads and heads[-1][0] == column.indicator_key:
+            heads[-1][2] += 1
+        else:
+            heads.append([column.indicator_key, column.name, 1])
     return {"population": population, "cycle": cycle, "columns": columns, "enterable": enterable, "page": page,
                 "current": current, "users": _users(s.entered_by_id for s in current.values()), "scored": scored,
                 "total": total, "groups": groups, "editable": bool(enterable), "may_ever": bool(allowed),
+                "heads": [(name, span) for _key, name, span in heads] if any(c.item_name for c in columns) else [],
                 "values": values or {}, "errors": errors or {}}
 
 
