@@ -22,11 +22,8 @@ from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from appraisal.tenants.ballots.services import (
-    MAX_CODES_AT_ONCE,
-    MAX_GROUP_NAME,
-    MAX_TITLE,
-)
+from appraisal.tenants.ballots.codes import MAX_CODES_AT_ONCE
+from appraisal.tenants.ballots.setup import MAX_GROUP_NAME, MAX_TITLE
 
 REQUIRED = _l("请填写此项")
 

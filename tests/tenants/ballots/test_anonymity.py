@@ -13,7 +13,7 @@ from sqlalchemy import Date, DateTime, Integer, func, inspect, select, text
 from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.ballots import services
+from appraisal.tenants.ballots import closing, services
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, Voter
 from tests.tenants.ballots.conftest import make_evaluation, sheet_ids, vote, voter_id
 
@@ -164,7 +164,8 @@ def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
         before_ballots = {b.id: (b.rater_group_id, b.cast_on) for b in db.session.scalars(select(Ballot))}
         before_lines = db.session.execute(select(BallotLine.id, BallotLine.ballot_id, BallotLine.appraisee_id,
                                                  BallotLine.score)).all()
-        content_before = sorted((before_ballots[l.ballot_id][0], l.appraisee_id, l.score) for l in before_lines)
+        content_before = sorted((before_ballots[line.ballot_id][0], line.appraisee_id, line.score)
+                                for line in before_lines)
         evaluation = db.session.get(Evaluation, eid)
         assert services.close_evaluation(evaluation) == 7
         db.session.commit()
@@ -173,10 +174,11 @@ def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
                                                 BallotLine.score)).all()
         # new ids everywhere, none of the old ones left
         assert len(after) == 7 and not set(after) & set(before_ballots)
-        assert not {l.id for l in after_lines} & {l.id for l in before_lines}
-        assert {l.ballot_id for l in after_lines} <= set(after)
+        assert not {line.id for line in after_lines} & {line.id for line in before_lines}
+        assert {line.ballot_id for line in after_lines} <= set(after)
         # the same votes: group, appraisee and score are kept
-        assert sorted((after[l.ballot_id][0], l.appraisee_id, l.score) for l in after_lines) == content_before
+        assert sorted((after[line.ballot_id][0], line.appraisee_id, line.score)
+                      for line in after_lines) == content_before
         # and the day is the closing day for every ballot
         assert {cast_on for _g, cast_on in after.values()} == {evaluation.closed_on}
         assert len(after_lines) == len(before_lines)
@@ -195,7 +197,7 @@ def test_closing_writes_the_copies_in_shuffled_order(city, monkeypatch, database
             items.append(items.pop(0))
             shuffled.append(list(items))
 
-    monkeypatch.setattr(services.secrets, "SystemRandom", Rotating)
+    monkeypatch.setattr(closing.secrets, "SystemRandom", Rotating)
     physical = "rowid" if database["kind"] == "sqlite" else "ctid"
     query = text(f"SELECT rater_group_id FROM ballots WHERE tenant_id = :t ORDER BY {physical}")
     with tenant_scope(city.tenant):

@@ -1,0 +1,157 @@
+"""The ballot: the sheet a voter fills in, and casting it.
+
+A ballot is cast in one transaction that first *claims* the voter with a
+conditional ``UPDATE voters SET has_voted = true … WHERE has_voted = false``
+and goes on only when exactly one row changed: two submissions by the same
+voter, however simultaneous, give one ballot (the database serialises the two
+updates; the second finds the flag already set). The ballot and its lines get
+random ids, the rater group and the day — nothing that names or orders a voter
+— and no audit row is written per ballot.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from appraisal.platform.db import db
+from appraisal.tenants.ballots.common import CENT, AlreadyVoted, BallotInvalid, NotEligible, today
+from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
+from appraisal.tenants.cycles.models import Appraisee
+from appraisal.tenants.cycles.services import CycleError, require_phase
+from appraisal.tenants.org.models import Person
+from appraisal.tenants.scoring.models import SelfReport
+
+
+@dataclass
+class SheetRow:
+    appraisee: Appraisee
+    report: SelfReport | None = None
+
+
+def _own_appraisee(appraisee: Appraisee, person: Person | None) -> bool:
+    """Would this line be the voter rating themselves (or, for a population of
+    units, their own unit)?"""
+    if person is None:
+        return False
+    if appraisee.person_id is not None:
+        return appraisee.person_id == person.id
+    if appraisee.org_unit_id is not None:
+        return f"/{appraisee.org_unit_id}/" in (person.unit.path or "")
+    return False
+
+
+def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:
+    """The appraisees this voter scores: the population without themself (and
+    without appraisees excluded from the cycle), with their submitted self-reports."""
+    person = db.session.get(Person, voter.person_id) if voter.person_id else None
+    appraisees = [a for a in db.session.scalars(
+        select(Appraisee).where(Appraisee.population_id == evaluation.population_id)
+        .order_by(Appraisee.sort_order, Appraisee.id))
+        if not (a.excluded_reason or "").strip() and not _own_appraisee(a, person)]
+    reports = {r.appraisee_id: r for r in db.session.scalars(
+        select(SelfReport).where(SelfReport.appraisee_id.in_([a.id for a in appraisees]),
+                                 SelfReport.submitted_at.is_not(None)))} if appraisees else {}
+    return [SheetRow(a, reports.get(a.id)) for a in appraisees]
+
+
+def check_can_vote(evaluation: Evaluation, voter: Voter) -> None:
+    if voter.evaluation_id != evaluation.id:
+        raise NotEligible("您不是本次测评的投票人")
+    if evaluation.is_draft:
+        raise NotEligible("本次测评尚未开始投票")
+    if evaluation.is_closed:
+        raise NotEligible("本次测评已结束")
+    try:
+        require_phase(evaluation.cycle, "ballots.vote")
+    except CycleError as exc:
+        raise NotEligible(str(exc)) from None
+    if voter.has_voted:
+        raise AlreadyVoted("您已经投过票了：每人只能投一次")
+
+
+def _score_of(evaluation: Evaluation, raw: Any) -> tuple[Decimal | None, str]:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, "请评分" if evaluation.scale == "score" else "请选择等次"
+    if evaluation.scale == "grade":
+        grades = evaluation.grade_values or {}
+        key = str(raw).strip()
+        if key not in grades:
+            return None, "请从列表中选择等次"
+        return Decimal(str(grades[key])).quantize(CENT, ROUND_HALF_UP), ""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None, "请输入 0 到 100 之间的分数"
+    if not value.is_finite() or not 0 <= value <= 100:
+        return None, "请输入 0 到 100 之间的分数"
+    if value != value.quantize(CENT):
+        return None, "分数最多保留两位小数"
+    return value.quantize(CENT), ""
+
+
+def _lines(evaluation: Evaluation, voter: Voter, answers: Mapping[int, Any]) -> dict[int, Decimal]:
+    sheet = {row.appraisee.id for row in ballot_sheet(evaluation, voter)}
+    errors: dict[int, str] = {}
+    lines: dict[int, Decimal] = {}
+    for appraisee_id in sheet:
+        score, error = _score_of(evaluation, answers.get(appraisee_id))
+        if error:
+            errors[appraisee_id] = error
+        else:
+            lines[appraisee_id] = score  # type: ignore[assignment]
+    extra = set(answers) - sheet
+    if extra:
+        person = db.session.get(Person, voter.person_id) if voter.person_id else None
+        own = [a for a in db.session.scalars(select(Appraisee).where(Appraisee.id.in_(extra)))
+               if a.population_id == evaluation.population_id and _own_appraisee(a, person)]
+        errors[0] = "不能给本人（本单位）评分" if own else "选票中有不属于本次测评的考核对象"
+    if errors:
+        raise BallotInvalid(errors)
+    return lines
+
+
+def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
+    """Cast the voter's one ballot: ``answers`` maps appraisee id → a 0–100 score
+    or a grade name. One transaction, committed here: claim the voter (only if
+    they have not voted), check the evaluation is still open (freezing its
+    settings), insert the ballot and lines with random ids and today's date.
+
+    Raises :class:`NotEligible` / :class:`AlreadyVoted` / :class:`BallotInvalid`
+    (nothing is written then).
+    """
+    try:
+        voter = db.session.get(Voter, int(voter_id), populate_existing=True)
+        if voter is None:
+            raise NotEligible("您不是本次测评的投票人")
+        evaluation = db.session.get(Evaluation, voter.evaluation_id, populate_existing=True)
+        check_can_vote(evaluation, voter)
+        lines = _lines(evaluation, voter, answers)
+        day = today()
+        claimed = db.session.execute(
+            update(Voter).where(Voter.id == voter.id, Voter.evaluation_id == evaluation.id,
+                                Voter.has_voted.is_(False))
+            .values(has_voted=True, voted_on=day).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise AlreadyVoted("您已经投过票了：每人只能投一次")
+        still_open = db.session.execute(
+            update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
+            .values(settings_frozen=True).execution_options(synchronize_session=False))
+        if still_open.rowcount != 1:
+            raise NotEligible("本次测评已结束")
+        ballot_id = uuid.uuid4().hex
+        db.session.execute(insert(Ballot), [{
+            "id": ballot_id, "tenant_id": evaluation.tenant_id, "evaluation_id": evaluation.id,
+            "rater_group_id": voter.rater_group_id, "cast_on": day}])
+        db.session.execute(insert(BallotLine), [{
+            "id": uuid.uuid4().hex, "tenant_id": evaluation.tenant_id, "ballot_id": ballot_id,
+            "appraisee_id": appraisee_id, "score": score} for appraisee_id, score in lines.items()])
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

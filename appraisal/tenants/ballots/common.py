@@ -1,0 +1,100 @@
+"""What the parts of the democratic evaluation share: the refusals they raise,
+a rater group as entered, the tenant's calendar day and the phase check (see
+:mod:`.services` for the whole picture)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.models import Tenant
+from appraisal.platform.tenancy import current_tenant, current_tenant_id
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup
+from appraisal.tenants.cycles.models import Cycle
+from appraisal.tenants.cycles.services import CycleError, require_phase
+from appraisal.tenants.org.models import OrgUnit
+
+#: Scores, grade values and means are kept to the cent.
+CENT = Decimal("0.01")
+
+
+class BallotError(ValueError):
+    """A clear, user-facing reason why a ballot operation was refused."""
+
+
+class SettingsFrozen(BallotError):
+    pass
+
+
+class NotEligible(BallotError):
+    pass
+
+
+class AlreadyVoted(NotEligible):
+    pass
+
+
+class ResultsHidden(BallotError):
+    pass
+
+
+class BallotInvalid(BallotError):
+    """The ballot form has problems: ``errors`` maps appraisee id (0: the whole
+    ballot) to the reason."""
+
+    def __init__(self, errors: dict[int, str]) -> None:
+        super().__init__("选票填写有误，请检查标红的项目")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A rater group as entered or as the scheme defines it."""
+
+    key: str
+    name: str
+    weight: Decimal
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+def today() -> date:
+    """The tenant's calendar day (ballots and voters keep nothing finer)."""
+    tenant = current_tenant()
+    if tenant is None and current_tenant_id() is not None:
+        tenant = db.session.get(Tenant, current_tenant_id())
+    try:
+        zone = ZoneInfo(tenant.time_zone if tenant is not None else "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - a broken time zone setting
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone).date()
+
+
+def check_phase(cycle: Cycle, action: str) -> None:
+    """Refuse, as a :class:`BallotError`, what the cycle's phase does not allow."""
+    try:
+        require_phase(cycle, action)
+    except CycleError as exc:
+        raise BallotError(str(exc)) from None
+
+
+def groups_of(evaluation: Evaluation) -> list[RaterGroup]:
+    return list(db.session.scalars(
+        select(RaterGroup).where(RaterGroup.evaluation_id == evaluation.id).order_by(RaterGroup.id)))
+
+
+def fmt_weight(weight: Decimal | float) -> str:
+    return f"{Decimal(str(weight)).normalize():f}"
+
+
+def inside_unit(path: str, unit: OrgUnit) -> bool:
+    """Is the unit path ``path`` in ``unit``'s subtree?"""
+    return f"/{unit.id}/" in (path or "")

@@ -1,0 +1,206 @@
+"""Who votes: the voter list (by unit, one by one, removal) and one-time code
+slips, shown once on a printable page (the ``ballots`` blueprint)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from appraisal.platform.db import db
+from appraisal.platform.permissions import requires
+from appraisal.platform.tenancy import get_or_404
+from appraisal.platform.web import paginate
+from appraisal.tenants.ballots import services
+from appraisal.tenants.ballots.forms import (
+    CodesForm,
+    CsrfForm,
+    NamedCodesForm,
+    VoterForm,
+    VotersByUnitForm,
+    options,
+)
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots.views import INVALID, _evaluation, _go, _refuse, bp
+from appraisal.tenants.cycles.services import phase_allows
+from appraisal.tenants.org import services as org_services
+from appraisal.tenants.org.access import units_where
+from appraisal.tenants.org.models import OrgUnit, Person
+
+
+# ---------------------------------------------------------------------------
+# Voters
+# ---------------------------------------------------------------------------
+
+
+def _group_choices(evaluation: Evaluation, *, none_label: str | None = None) -> list[tuple[int, str]]:
+    choices = [(0, none_label)] if none_label else []
+    return choices + [(g.id, g.name) for g in services.groups_of(evaluation)]
+
+
+def _voter_unit_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
+    units = units_where(current_user, "ballots.manage") if evaluation.owner_unit is None else list(
+        db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(evaluation.owner_unit.path,
+                                                                        autoescape=True),
+                                                 OrgUnit.active.is_(True))))
+    return [(u.id, f"{'　' * depth}{u.name}") for u, depth in org_services.in_tree_order(units)]
+
+
+def _voters_page(evaluation: Evaluation, unit_form=None, person_form=None, status: int = 200):
+    unit_form = unit_form or VotersByUnitForm(prefix="unit")
+    person_form = person_form or VoterForm(prefix="one")
+    unit_form.unit_id.choices = options(_voter_unit_choices(evaluation))
+    for field, role in ((unit_form.group_principal, "principal"), (unit_form.group_deputy, "deputy"),
+                        (unit_form.group_none, "none")):
+        field.choices = options(_group_choices(evaluation, none_label=_("不加入")))
+        if request.method == "GET":
+            field.data = services.default_role_groups(evaluation).get(role) or 0
+    person_form.group_id.choices = options(_group_choices(evaluation))
+    group_filter = request.args.get("group", type=int)
+    stmt = (select(Voter, Person, RaterGroup).outerjoin(Person, Person.id == Voter.person_id)
+            .join(RaterGroup, RaterGroup.id == Voter.rater_group_id)
+            .where(Voter.evaluation_id == evaluation.id))
+    if group_filter:
+        stmt = stmt.where(Voter.rater_group_id == group_filter)
+    page = paginate(stmt.order_by(RaterGroup.id, Person.staff_no, Voter.label), scalars=False)
+    return render_template(
+        "ballots/voters.html", evaluation=evaluation, page=page, unit_form=unit_form, person_form=person_form,
+        groups=services.groups_of(evaluation), group_filter=group_filter, turnout=services.turnout(evaluation),
+        unit_names=org_services.unit_labels(row.Person.unit_id for row in page.items if row.Person),
+        editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
+        form=CsrfForm(),
+    ), status
+
+
+@bp.route("/<int:evaluation_id>/voters")
+@requires("ballots.manage", per_object=True)
+def voters(evaluation_id):
+    return _voters_page(_evaluation(evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/voters/units", methods=["POST"])
+@requires("ballots.manage", per_object=True)
+def voters_add_unit(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    form = VotersByUnitForm(prefix="unit")
+    if not form.validate_on_submit():
+        return _voters_page(evaluation, unit_form=form, status=INVALID)
+    unit = get_or_404(OrgUnit, form.unit_id.data)  # the service keeps it inside the owner unit
+    try:
+        added, already = services.add_voters_by_unit(
+            evaluation, unit, subtree=form.subtree.data,
+            role_groups={"principal": form.group_principal.data, "deputy": form.group_deputy.data,
+                         "none": form.group_none.data})
+    except services.BallotError as exc:
+        db.session.rollback()
+        form.unit_id.errors.append(str(exc))
+        return _voters_page(evaluation, unit_form=form, status=INVALID)
+    flash(_("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success")
+    return _go(url_for("ballots.voters", evaluation_id=evaluation.id))
+
+
+@bp.route("/<int:evaluation_id>/voters/person", methods=["POST"])
+@requires("ballots.manage", per_object=True)
+def voters_add_person(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    form = VoterForm(prefix="one")
+    if not form.validate_on_submit():
+        return _voters_page(evaluation, person_form=form, status=INVALID)
+    person = org_services.person_by_staff_no((form.staff_no.data or "").strip())
+    if person is None:
+        form.staff_no.errors.append(_("没有这个工号的人员"))
+        return _voters_page(evaluation, person_form=form, status=INVALID)
+    try:
+        group = services.rater_group(evaluation, form.group_id.data)
+        services.add_voter(evaluation, person, group)
+    except services.BallotError as exc:
+        db.session.rollback()
+        form.staff_no.errors.append(str(exc))
+        return _voters_page(evaluation, person_form=form, status=INVALID)
+    flash(_("已添加投票人 %(name)s。", name=person.name), "success")
+    return _go(url_for("ballots.voters", evaluation_id=evaluation.id))
+
+
+@bp.route("/<int:evaluation_id>/voters/remove", methods=["POST"])
+@requires("ballots.manage", per_object=True)
+def voters_remove(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    form = CsrfForm()
+    if form.validate_on_submit():
+        voter = get_or_404(Voter, request.form.get("voter_id"))
+        if voter.evaluation_id != evaluation.id:
+            abort(404)
+        try:
+            services.remove_voter(evaluation, voter)
+        except services.BallotError as exc:
+            _refuse(exc)
+        else:
+            flash(_("已移除。"), "success")
+    return _go(url_for("ballots.voters", evaluation_id=evaluation.id))
+
+
+# ---------------------------------------------------------------------------
+# One-time codes: shown once, on a printable page of slips
+# ---------------------------------------------------------------------------
+
+
+def _codes_page(evaluation: Evaluation, form=None, named_form=None, status: int = 200):
+    form = form or CodesForm(prefix="anon")
+    named_form = named_form or NamedCodesForm(prefix="named")
+    form.group_id.choices = options(_group_choices(evaluation))
+    named_form.group_id.choices = options(_group_choices(evaluation))
+    if request.method == "GET":
+        outside = [g for g in services.groups_of(evaluation) if g.key == "outside"]
+        if outside:
+            form.group_id.data = outside[0].id
+    return render_template(
+        "ballots/codes.html", evaluation=evaluation, form=form, named_form=named_form,
+        groups=services.groups_of(evaluation), stats=services.code_stats(evaluation),
+        editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
+    ), status
+
+
+def _slips_response(evaluation: Evaluation, slips: list[services.Slip]):
+    response = make_response(render_template(
+        "ballots/slips.html", evaluation=evaluation, slips=slips,
+        vote_url=url_for("voting.code", _external=True)))
+    response.headers["Cache-Control"] = "no-store"  # the codes exist on this page only
+    return response
+
+
+@bp.route("/<int:evaluation_id>/codes", methods=["GET", "POST"])
+@requires("ballots.manage", per_object=True)
+def codes(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    form = CodesForm(prefix="anon")
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                group = services.rater_group(evaluation, form.group_id.data)
+                slips = services.generate_codes(evaluation, group, form.count.data)
+            except services.BallotError as exc:
+                db.session.rollback()
+                form.count.errors.append(str(exc))
+            else:
+                return _slips_response(evaluation, slips)
+        return _codes_page(evaluation, form=form, status=INVALID)
+    return _codes_page(evaluation)
+
+
+@bp.route("/<int:evaluation_id>/codes/named", methods=["POST"])
+@requires("ballots.manage", per_object=True)
+def codes_named(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    form = NamedCodesForm(prefix="named")
+    if form.validate_on_submit():
+        try:
+            group = services.rater_group(evaluation, form.group_id.data)
+            slips = services.issue_named_codes(evaluation, group, reissue=form.reissue.data,
+                                               without_account_only=not form.everyone.data)
+        except services.BallotError as exc:
+            db.session.rollback()
+            form.group_id.errors.append(str(exc))
+        else:
+            return _slips_response(evaluation, slips)
+    return _codes_page(evaluation, named_form=form, status=INVALID)

@@ -1,0 +1,154 @@
+"""Voting (the ``voting`` blueprint): "我的测评" and the ballot for signed-in
+voters, and the public one-time code page ``/t/<slug>/vote`` for a live meeting
+— reachable without an account, protected by the one-time code, CSRF and a
+per-address rate limit on wrong codes, and showing nothing but the ballot
+behind a valid code."""
+
+from __future__ import annotations
+
+from flask import flash, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from appraisal.platform.auth.throttle import throttle
+from appraisal.platform.db import db
+from appraisal.platform.permissions import authorize, public, requires
+from appraisal.platform.tenancy import get_or_404
+from appraisal.tenants.ballots import services
+from appraisal.tenants.ballots.forms import CodeEntryForm, CsrfForm
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup
+from appraisal.tenants.ballots.views import CODE_THROTTLE_PREFIX, INVALID, _go, voting
+
+
+# ---------------------------------------------------------------------------
+# Voting, signed in: "我的测评"
+# ---------------------------------------------------------------------------
+
+
+@voting.route("/my-evaluations")
+@requires("ballots.vote")
+def mine():
+    return render_template("ballots/mine.html", entries=services.my_evaluations(current_user))
+
+
+def _answers(form_data) -> dict[int, str]:
+    """``score-<appraisee id>`` fields → {appraisee id: value}; stray fields for
+    other appraisees are passed on so that the service refuses them."""
+    answers: dict[int, str] = {}
+    for name, value in form_data.items():
+        if name.startswith("score-") and name[6:].isdigit():
+            answers[int(name[6:])] = value
+    return answers
+
+
+@voting.route("/my-evaluations/<int:evaluation_id>", methods=["GET", "POST"])
+@requires("ballots.vote", per_object=True)
+def ballot(evaluation_id):
+    evaluation = get_or_404(Evaluation, evaluation_id)
+    authorize("ballots.vote", evaluation)
+    voter = services.voter_of(evaluation, current_user)
+    if voter is None:
+        flash(_("您不是本次测评的投票人。"), "error")
+        return _go(url_for("voting.mine"))
+    try:
+        services.check_can_vote(evaluation, voter)
+    except services.NotEligible as exc:
+        flash(str(exc), "info")
+        return _go(url_for("voting.mine"))
+    sheet = services.ballot_sheet(evaluation, voter)
+    form = CsrfForm()
+    errors: dict[int, str] = {}
+    values: dict[int, str] = {}
+    if request.method == "POST":
+        values = _answers(request.form)
+        if form.validate_on_submit():
+            try:
+                services.cast_ballot(voter.id, values)
+            except services.BallotInvalid as exc:
+                errors = exc.errors
+            except services.NotEligible as exc:
+                flash(str(exc), "error")
+                return _go(url_for("voting.mine"))
+            else:
+                flash(_("投票成功，谢谢！您的选票已匿名保存。"), "success")
+                return _go(url_for("voting.mine"))
+        else:
+            errors = {0: _("页面已过期，请重新提交。")}
+    status = INVALID if request.method == "POST" else 200
+    return render_template("ballots/ballot.html", evaluation=evaluation, sheet=sheet, form=form,
+                           errors=errors, values=values, group=db.session.get(RaterGroup, voter.rater_group_id),
+                           code=None), status
+
+
+# ---------------------------------------------------------------------------
+# Voting with a one-time code (live meeting, no account)
+# ---------------------------------------------------------------------------
+
+
+def _address() -> str:
+    return request.remote_addr or "-"
+
+
+def _code_blocked() -> bool:
+    limiter = throttle()
+    return not limiter.limiter.test(limiter.address_limit, CODE_THROTTLE_PREFIX, str(g.tenant.id), _address())
+
+
+def _code_failed() -> None:
+    limiter = throttle()
+    limiter.limiter.hit(limiter.address_limit, CODE_THROTTLE_PREFIX, str(g.tenant.id), _address())
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@voting.route("/vote", methods=["GET", "POST"])
+@public
+def code():
+    """Enter a one-time code, then fill in the ballot it opens.
+
+    The code travels in the form (never in the URL); each POST checks it again.
+    Only wrong codes count against the limit, per address: a meeting room
+    shares one address, and 10 random characters (about 50 bits) are not
+    guessed in 30 tries.
+    """
+    form = CodeEntryForm()
+    if request.method == "GET":
+        return _no_store(make_response(render_template("ballots/code_entry.html", form=form)))
+    if _code_blocked():
+        flash(_("投票码错误次数过多，请 15 分钟后再试，或请会务人员协助。"), "error")
+        return _no_store(make_response(render_template("ballots/code_entry.html", form=form), 429))
+    if not form.validate_on_submit():
+        return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
+    voter = services.voter_for_code(form.code.data)  # an unused code of an open evaluation
+    if voter is None:
+        _code_failed()
+        form.code.errors.append(_("投票码无效或已使用。"))
+        return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
+    evaluation = db.session.get(Evaluation, voter.evaluation_id)
+    try:
+        services.check_can_vote(evaluation, voter)  # e.g. not the scoring phase: say so
+    except services.NotEligible as exc:
+        form.code.errors.append(str(exc))
+        return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
+    sheet = services.ballot_sheet(evaluation, voter)
+    errors: dict[int, str] = {}
+    values: dict[int, str] = {}
+    if request.form.get("cast") == "1":
+        values = _answers(request.form)
+        try:
+            services.cast_ballot(voter.id, values)
+        except services.BallotInvalid as exc:
+            errors = exc.errors
+        except services.NotEligible as exc:
+            form.code.errors.append(str(exc))
+            return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
+        else:
+            return _no_store(make_response(render_template("ballots/voted.html", evaluation=evaluation)))
+    status = INVALID if errors else 200
+    return _no_store(make_response(render_template(
+        "ballots/ballot.html", evaluation=evaluation, sheet=sheet, form=form, errors=errors, values=values,
+        group=db.session.get(RaterGroup, voter.rater_group_id), code=services.format_code(
+            services.normalise_code(form.code.data))), status))

@@ -1,0 +1,129 @@
+"""Eligible voters: who may vote in an evaluation, in which rater group.
+
+``voters`` says who may vote and whether they have voted (and on which day);
+nothing in it points at a ballot. Voters are added by unit (with a default
+group per leader role) or one by one, and removed only while they have not
+voted. Anonymous one-time codes (voters without a person) are in :mod:`.codes`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from appraisal.platform import audit
+from appraisal.platform.db import db
+from appraisal.tenants.ballots.common import BallotError, check_phase, groups_of, inside_unit
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
+
+#: Which standard group a person joins by default, from their leader role.
+ROLE_GROUP_KEYS = {LeaderRole.PRINCIPAL: "principal", LeaderRole.DEPUTY: "deputy", LeaderRole.NONE: "staff"}
+
+
+def require_voters_editable(evaluation: Evaluation) -> None:
+    """Voters (and codes) change only while the evaluation is not closed."""
+    check_phase(evaluation.cycle, "ballots.manage")
+    if evaluation.is_closed:
+        raise BallotError("测评已结束，不能再调整投票人")
+
+
+def _check_unit_allowed(evaluation: Evaluation, unit: OrgUnit) -> None:
+    owner = evaluation.owner_unit
+    if owner is not None and not inside_unit(unit.path, owner):
+        raise BallotError(f"本测评由{owner.name}组织，只能从本单位选取投票人")
+
+
+def rater_group(evaluation: Evaluation, group_id) -> RaterGroup:
+    """The evaluation's rater group with id ``group_id`` (as submitted), or a refusal."""
+    group = db.session.get(RaterGroup, int(group_id)) if str(group_id or "").isdigit() else None
+    if group is None or group.evaluation_id != evaluation.id:
+        raise BallotError("请选择本测评的评价人组别")
+    return group
+
+
+def default_role_groups(evaluation: Evaluation) -> dict[str, int | None]:
+    """Leader role → the group people with that role join by default (by key)."""
+    by_key = {g.key: g.id for g in groups_of(evaluation)}
+    return {role.value: by_key.get(key) for role, key in ROLE_GROUP_KEYS.items()}
+
+
+def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool = True,
+                       role_groups: Mapping[str, Any]) -> tuple[int, int]:
+    """Add the active people of ``unit`` (and below) as voters: ``role_groups``
+    maps a leader role (principal/deputy/none) to a rater group id, or to None
+    to leave those people out. Returns (added, already voters)."""
+    require_voters_editable(evaluation)
+    _check_unit_allowed(evaluation, unit)
+    targets: dict[str, RaterGroup | None] = {}
+    for role in LeaderRole:
+        value = role_groups.get(role.value)
+        targets[role.value] = rater_group(evaluation, value) if value not in (None, "", 0, "0") else None
+    if not any(targets.values()):
+        raise BallotError("请至少为一类人员选择评价人组别")
+    stmt = select(Person).join(OrgUnit, Person.unit_id == OrgUnit.id).where(Person.active.is_(True))
+    if subtree:
+        stmt = stmt.where(OrgUnit.path.startswith(unit.path, autoescape=True))
+    else:
+        stmt = stmt.where(Person.unit_id == unit.id)
+    people = list(db.session.scalars(stmt.order_by(OrgUnit.path, Person.sort_order, Person.staff_no)))
+    existing = set(db.session.scalars(select(Voter.person_id).where(
+        Voter.evaluation_id == evaluation.id, Voter.person_id.is_not(None))))
+    added = already = 0
+    per_group: dict[str, int] = defaultdict(int)
+    for person in people:
+        group = targets.get(person.leader_role.value)
+        if group is None:
+            continue
+        if person.id in existing:
+            already += 1
+            continue
+        db.session.add(Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id,
+                             label="", has_voted=False))
+        per_group[group.name] += 1
+        added += 1
+    db.session.flush()
+    if added:
+        audit.record("ballots.voters_add", evaluation,
+                     after={"unit": unit.code, "subtree": subtree, "added": dict(per_group)},
+                     label=evaluation.title)
+    return added, already
+
+
+def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup) -> Voter:
+    require_voters_editable(evaluation)
+    if group.evaluation_id != evaluation.id:
+        raise BallotError("请选择本测评的评价人组别")
+    if not person.active:
+        raise BallotError(f"{person.name} 已停用，不能作为投票人")
+    _check_unit_allowed(evaluation, person.unit)
+    if db.session.scalar(select(Voter.id).where(Voter.evaluation_id == evaluation.id,
+                                                Voter.person_id == person.id)):
+        raise BallotError(f"{person.name} 已是本测评的投票人")
+    voter = Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="",
+                  has_voted=False)
+    db.session.add(voter)
+    db.session.flush()
+    audit.record("ballots.voter_add", evaluation, after={"person": person.staff_no, "group": group.key},
+                 label=evaluation.title)
+    return voter
+
+
+def remove_voter(evaluation: Evaluation, voter: Voter) -> None:
+    """Remove a voter who has not voted (a person added by mistake, a lost slip)."""
+    require_voters_editable(evaluation)
+    if voter.evaluation_id != evaluation.id:
+        raise BallotError("该投票人不属于本测评")
+    person = db.session.get(Person, voter.person_id) if voter.person_id else None
+    who = person.name if person else f"投票码 {voter.label}"
+    result = db.session.execute(delete(Voter).where(Voter.id == voter.id, Voter.has_voted.is_(False))
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise BallotError(f"{who} 已投票，不能移除")
+    db.session.expunge(voter)
+    audit.record("ballots.voter_remove", evaluation,
+                 after={"person": person.staff_no if person else None, "slip": voter.label or None},
+                 label=evaluation.title)
