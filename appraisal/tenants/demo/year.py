@@ -413,12 +413,12 @@ class _Year:
         office = self.scorers.office
         for rank, appraisee in enumerate(self.appraisees(key), start=1):
             low = key == "section_staff" and rank == LOW_PERSON_RANK
-            q = 0.5 + rnd.uniform(0, 0.05) if low else self.draw.fraction(appraisee.subject_key, low=0.82, span=0.17)
+            q = 0.5 + rnd.uniform(0, 0.05) if low else self.draw.fraction(appraisee.subject_key, low=0.76, span=0.2)
             for column in columns:
                 user = self.scorers.assessors.get(names.get(column.assessor_unit_id), office)
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.03))
                 by_user.setdefault(user.id, (user, []))[1].append(Entry(appraisee, column, _round(value, "0.01")))
-            democratic = 100 * min(1.0, (0.55 if low else q) + rnd.uniform(-0.05, 0.03))
+            democratic = 100 * min(0.99, (0.55 if low else q) + rnd.uniform(-0.06, 0.03))
             by_user.setdefault(office.id, (office, []))[1].append(Entry(appraisee, DEMOCRATIC, _round(democratic)))
         for user, entries in by_user.values():
             self.save(entries, user)
