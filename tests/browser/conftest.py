@@ -281,6 +281,16 @@ def city(make_tenant, make_user):
     return build_city(make_tenant("zz", "枣庄市考核办"), make_user)
 
 
+@pytest.fixture
+def page_as(people, city):
+    """``page_as("unit_admin")``: a page signed in, through the login form, as that person of ``city``."""
+
+    def open_as(role: str):
+        return people.login(city.slug, city.email(role))
+
+    return open_as
+
+
 def move_to(city: City, phase_value: str) -> None:
     """Move the cycle forward, phase by phase, to ``phase_value`` (services, no UI)."""
     from appraisal.platform.db import db

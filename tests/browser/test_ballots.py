@@ -28,12 +28,12 @@ def _fill_ballot(page, scores: list[str]) -> None:
         rows.nth(i).locator("input[type=number]").fill(value)
 
 
-def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot):
+def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot, page_as):
     move_to(city, "scoring")
     slug = city.slug
 
     # The office creates the evaluation of the county-level cadres with four rater groups.
-    office = people.login(slug, city.email("office_admin"))
+    office = page_as("office_admin")
     office.goto(f"/t/{slug}/ballots/")
     expect(office.locator("tbody")).to_contain_text("本年度还没有民主测评。")
     office.get_by_role("link", name="新建测评").click()
@@ -77,7 +77,7 @@ def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot
     evaluation_url = office.url
 
     # A voter with an account votes in "我的测评".
-    voter = people.login(slug, city.email("voter"))
+    voter = page_as("voter")
     voter.get_by_role("navigation").get_by_role("link", name="我的测评").click()
     entry = voter.locator("tbody tr", has_text="2026年度县级干部民主测评")
     expect(entry).to_contain_text("干部职工")

@@ -20,12 +20,12 @@ def _add_item(page, title: str, points: str, measure: str) -> None:
     expect(page.locator(".flash-success[role=status]")).to_contain_text("已保存目标")
 
 
-def test_letter_drafted_returned_resubmitted_and_approved(city, people, shot):
+def test_letter_drafted_returned_resubmitted_and_approved(city, shot, page_as):
     slug, cycle_id = city.slug, city.ids["cycle"]
     finance = city.ids["appraisees"]["市财政局"]
 
     # The office opens the cycle page: no letter approved yet.
-    office = people.login(slug, city.email("office_admin"))
+    office = page_as("office_admin")
     office.goto(f"/t/{slug}/cycles/{cycle_id}")
     expect(office.locator("h1")).to_contain_text("2026年度目标管理考核")
     progress = office.locator("section.card", has_text="目标责任书进度")
@@ -33,7 +33,7 @@ def test_letter_drafted_returned_resubmitted_and_approved(city, people, shot):
     shot(office, "office-cycle-page")
 
     # The unit admin drafts the letter: items until they total 70, then submits.
-    unit = people.login(slug, city.email("unit_admin"))
+    unit = page_as("unit_admin")
     unit.goto(f"/t/{slug}/letters/")
     unit.get_by_role("link", name="市财政局").first.click()
     expect(unit.locator("h1")).to_contain_text("市财政局 · 2026 年度目标责任书")
@@ -52,7 +52,7 @@ def test_letter_drafted_returned_resubmitted_and_approved(city, people, shot):
     shot(unit, "unit-letter-submitted")
 
     # The sector lead returns it with a reason.
-    lead = people.login(slug, city.email("sector_lead"))
+    lead = page_as("sector_lead")
     lead.goto(f"/t/{slug}/letters/")
     row = lead.locator("tr", has_text="市财政局")
     expect(row.locator(".badge").first).to_have_text("待审核")

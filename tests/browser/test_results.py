@@ -69,13 +69,13 @@ def _leaderboard_row(page, name: str):
     return page.locator("table.leaderboard tbody tr", has=page.get_by_role("link", name=name, exact=True))
 
 
-def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city, people, shot):
+def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city, shot, page_as):
     prepare_inputs(city)
     slug = city.slug
     finance = city.ids["appraisees"]["市财政局"]
 
     # The office closes the scoring: the cycle moves on to computing (form on the cycle page).
-    office = people.login(slug, city.email("office_admin"))
+    office = page_as("office_admin")
     office.goto(f"/t/{slug}/cycles/{city.ids['cycle']}")
     office.locator("select[name=to]").select_option(label="计算")
     office.get_by_role("button", name="变更阶段").click()
@@ -115,7 +115,7 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
     shot(office, "office-published")
 
     # The unit admin sees the published results and the breakdown of 市财政局, and appeals.
-    unit = people.login(slug, city.email("unit_admin"))
+    unit = page_as("unit_admin")
     unit.get_by_role("navigation").get_by_role("link", name="考核结果").click()
     unit.get_by_role("link", name="市直部门").click()
     expect(unit.locator(".flash-warning")).to_have_count(0)
@@ -184,7 +184,7 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
 
 @pytest.mark.xfail(strict=True, reason="no screen links to the appeal form /results/appraisees/<id>/appeal "
                                        "(results/appraisee.html, leaderboard.html, appeals.html have no “申请复核” link)")
-def test_appeal_form_reachable_from_the_breakdown(city, people):
+def test_appeal_form_reachable_from_the_breakdown(city, page_as):
     prepare_inputs(city)
     move_to(city, "computing")
     from appraisal.platform.db import db
@@ -199,7 +199,7 @@ def test_appeal_form_reachable_from_the_breakdown(city, people):
                             answer_days=10)
         db.session.commit()
     db.session.remove()
-    unit = people.login(city.slug, city.email("unit_admin"))
+    unit = page_as("unit_admin")
     unit.goto(f"/t/{city.slug}/results/appraisees/{city.ids['appraisees']['市财政局']}")
     unit.get_by_role("link", name="申请复核").click(timeout=3000)
     expect(unit.locator("h1")).to_have_text("申请复核 · 市财政局")
