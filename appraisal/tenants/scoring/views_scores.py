@@ -65,8 +65,9 @@ def index():
             scored, total = scores.progress(population, columns, count)
             items = _item_scope(population)
             if columns or items:
-                tasks.append({"population": population, "columns": columns, "scored": scored, "total": total,
-                              "items": items})
+                names = list(dict.fromkeys(c.name for c in columns))  # an indicator once, however many inputs
+                tasks.append({"population": population, "columns": columns, "names": names, "scored": scored,
+                              "total": total, "letter_items": items})
     page = None
     if cycle is not None:
         stmt = _visible_appraisees(select(Appraisee).where(Appraisee.cycle_id == cycle.id))

@@ -83,3 +83,12 @@ def test_the_engine_reads_them_as_occurrences(year, union):
         [str(appraisee_id), "assessment", "key_task_undone", 2.0]]
     results = engine.compute(scheme, engine.Inputs(**frames)).appraisees.set_index("appraisee_id")
     assert results.loc[str(appraisee_id), "score_assessment"] == pytest.approx(100 - 2 * 5)
+
+
+def test_the_hub_lists_the_indicator_once_and_no_letter_items(year, union):
+    client, population_id, _ = union
+    html = client.get(f"/t/{year.tenant.slug}/scoring/").get_data(as_text=True)
+    assert html.count('<span class="badge">考核小组评分</span>') == 1  # 15 deduction items, one indicator
+    assert f"grid?population={population_id}" in html
+    assert f"items?population={population_id}" not in html  # template G has no letter items
+    assert f"items?population={year.ids['dept_pop']}" in html  # template A has
