@@ -50,6 +50,9 @@ def load():
         click.echo("  " + "，".join(f"{demo.counts[key]} {label}" for key, label in COUNTS if demo.counts.get(key)))
     else:
         click.echo(f"演示租户 {loader.SLUG} 已存在，未作改动。")
+        if not demo.complete:
+            click.echo("注意：上次加载未完成（没有已公示的年度）。请删除数据库（make clean）后重新运行 make demo。",
+                       err=True)
     click.echo("")
     click.echo("演示账号（每个角色一个，密码相同）：")
     rows = [("角色", "账号", "密码", "能看到什么")]

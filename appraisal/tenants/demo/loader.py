@@ -59,6 +59,7 @@ class DemoTenant:
     logins: tuple[DemoLogin, ...] = LOGINS
     org: DemoOrg | None = None  # only when just created
     counts: dict[str, int] = field(default_factory=dict)  # what was created, for the summary
+    complete: bool = True  # False: an earlier load stopped half-way (ballots and computations commit)
     helpers: tuple[str, ...] = tuple(email for email, _, _ in demo_year.HELPERS)
 
 
@@ -98,7 +99,8 @@ def load_demo() -> DemoTenant:
     """Create the demo tenant unless it exists (the caller commits)."""
     existing = find_demo()
     if existing is not None:
-        return DemoTenant(tenant=existing, created=False)
+        with tenant_scope(existing):
+            return DemoTenant(tenant=existing, created=False, complete=demo_year.is_complete())
     audit.set_actor("demo")
     with unscoped():
         tenant = tenant_admin.create_tenant(slug=SLUG, name=NAME)

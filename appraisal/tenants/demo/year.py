@@ -125,6 +125,15 @@ def helper_users(org: DemoOrg, users: dict, password: str) -> Scorers:
     return scorers
 
 
+def is_complete() -> bool:
+    """Did the load get to the end (the last year published)? Ballots and
+    computations commit as they go, so an interrupted load leaves a partial demo."""
+    from appraisal.tenants.results.models import Publication
+
+    return db.session.scalar(select(Publication.id).join(Cycle, Cycle.id == Publication.cycle_id)
+                             .where(Cycle.year == YEARS[-1])) is not None
+
+
 # ---------------------------------------------------------------------------
 # Schemes
 # ---------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def test_the_load_command_creates_the_demo_once_and_prints_the_logins(demo):
 
 
 def test_the_second_load_changed_nothing(tenant):
+    assert year.is_complete()
     assert db.session.scalar(select(func.count()).select_from(Cycle)) == 2
     people = db.session.scalar(select(func.count()).select_from(Person))
     assert 1400 <= people <= 1600
@@ -150,6 +151,9 @@ def test_the_department_below_60_twice_is_flagged(tenant):
     assert "below_60_twice" in now.flags and "below_60_twice" not in before.flags
     flagged = [name for name, row in _rows(2026, "departments").items() if "below_60_twice" in row.flags]
     assert flagged == [year.LOW_DEPARTMENT]
+    # and one section-level person incompetent two years running (dismissal procedure)
+    staff = [row for row in _rows(2026, "section_staff").values() if "incompetent_twice" in row.flags]
+    assert len(staff) == 1 and staff[0].grade == "incompetent"
 
 
 def test_every_screen_has_something_to_show(tenant):
