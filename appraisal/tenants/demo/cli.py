@@ -26,7 +26,7 @@ COUNTS = (
     ("letters", "份目标责任书"), ("letters_returned", "份曾被退回"), ("letter_items", "个责任书事项"),
     ("scores", "个评分"), ("claims_verified", "项加分已核实"), ("claims_rejected", "项加分不予认定"),
     ("penalties", "次通报批评"), ("notices", "期季度扣分通报"), ("vetoes", "项一票否决"),
-    ("self_reports", "份述职报告"), ("evaluations", "次民主评议"), ("ballots", "张匿名选票"),
+    ("evidence", "份佐证材料"), ("self_reports", "份述职报告"), ("evaluations", "次民主评议"), ("ballots", "张匿名选票"),
     ("result_rows", "条计算结果"), ("appeals", "份复核申请"),
 )
 

@@ -48,7 +48,7 @@ from appraisal.tenants.org.models import OrgUnit, PersonCategory
 from appraisal.tenants.results import publication
 from appraisal.tenants.results import services as results
 from appraisal.tenants.schemes import services as schemes
-from appraisal.tenants.scoring import adjustments, scores
+from appraisal.tenants.scoring import adjustments, evidence, scores
 from appraisal.tenants.scoring.scores import Column, Entry
 
 SEED = 2026_0606
@@ -182,6 +182,25 @@ class _Draw:
         return min(max(value, 0.0), 1.0)
 
 
+def demo_pdf(title: str) -> bytes:
+    """A one-page PDF standing in for a scanned document (ASCII only: no font needed)."""
+    text = title.encode("ascii", "replace").decode().replace("(", "[").replace(")", "]")
+    stream = f"BT /F1 14 Tf 72 760 Td (Zaozhuang demo city - evidence) Tj 0 -24 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+               b" /Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def _round(value: float, step: str = "0.1") -> str:
     return str(Decimal(str(value)).quantize(Decimal(step)))
 
@@ -312,8 +331,10 @@ class _Year:
 
     def record_penalties(self) -> None:
         for name, quarter, text in content.CRITICISMS[self.year]:
-            adjustments.record_penalty(self.dept_appraisee(name), rule_key="criticism", description=text,
-                                       occurred_on=date(self.year, 3 * quarter - 1, 18))
+            penalty = adjustments.record_penalty(self.dept_appraisee(name), rule_key="criticism", description=text,
+                                                 occurred_on=date(self.year, 3 * quarter - 1, 18))
+            self.attach("claim", penalty.id, f"通报批评文件（{name}，{self.year}年第{quarter}季度）.pdf",
+                        f"Criticism notice {self.year} Q{quarter}")
             self.count("penalties")
 
     # -- tracking ---------------------------------------------------------
@@ -323,6 +344,7 @@ class _Year:
             claim = adjustments.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
                                              dedup_key=project, description=text,
                                              occurred_on=date(self.year, 6, 20))
+            self.attach("claim", claim.id, f"{project}推广文件.pdf", f"Endorsement {self.year} claim {claim.id}")
             adjustments.decide_claim(claim, approve=True)
             self.count("claims_verified")
         if self.final:
@@ -337,6 +359,7 @@ class _Year:
         name, rule, level, project, text, reason = content.REJECTED_CLAIM
         claim = adjustments.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
                                          dedup_key=project, description=text, occurred_on=date(self.year, 7, 1))
+        self.attach("claim", claim.id, f"{project}工作简报.pdf", "Work bulletin (not an endorsement)")
         adjustments.decide_claim(claim, approve=False, reason=reason)
         self.count("claims_rejected")
         # a section's honour: every member claims it, it counts once for each
@@ -360,8 +383,13 @@ class _Year:
 
     def veto(self) -> None:
         name, rule, text = content.VETO
-        adjustments.record_veto(self.dept_appraisee(name), rule_key=rule, description=text)
+        veto = adjustments.record_veto(self.dept_appraisee(name), rule_key=rule, description=text)
+        self.attach("veto", veto.id, "考核委员会一票否决认定书.pdf", "Veto decision")
         self.count("vetoes")
+
+    def attach(self, owner_type: str, owner_id: int, filename: str, title: str) -> None:
+        evidence.attach(owner_type, owner_id, filename, demo_pdf(title))
+        self.count("evidence")
 
     # -- scoring ----------------------------------------------------------
 

@@ -212,6 +212,19 @@ def test_every_demo_login_works(demo, tenant):
     assert response.status_code == 302
 
 
+def test_claims_penalties_and_the_veto_carry_evidence_files(demo, tenant):
+    from appraisal.tenants.scoring.models import Evidence
+
+    files = list(db.session.scalars(select(Evidence)))
+    assert {e.owner_type for e in files} == {"claim", "veto"}
+    veto = db.session.scalar(select(Veto))
+    (veto_file,) = [e for e in files if e.owner_type == "veto" and e.owner_id == veto.id]
+    client = demo[0].test_client()
+    client.post("/t/demo/login", data={"email": "admin@demo.cn", "password": loader.PASSWORD})
+    response = client.get(f"/t/demo/scoring/vetoes/files/{veto_file.id}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
 def test_the_office_sees_the_leaderboard_and_a_breakdown(demo, tenant):
     app = demo[0]
     client = app.test_client()
