@@ -1,5 +1,5 @@
 """Score entry: the columns a population's scheme asks for, the grid, saving
-with optimistic locking, and the all-or-nothing Excel upload.
+with optimistic locking (the Excel template and upload are in :mod:`.upload`).
 
 A *column* is one scoreable input of every appraisee of a population: an
 entered score or completion %, one deduction item (occurrences), the actual or
@@ -13,10 +13,8 @@ revision and an audit row.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -341,7 +339,7 @@ def save_entries(entries: list[Entry], user) -> list[Score]:
     saved = []
     try:
         for entry, value, score in changes:
-            saved.append(_write(entry, value, score))
+            saved.append(write_change(entry, value, score))
         db.session.flush()
     except (StaleDataError, IntegrityError):
         # someone saved between our check and our write: show what they saved
@@ -353,7 +351,7 @@ def save_entries(entries: list[Entry], user) -> list[Score]:
     return saved
 
 
-def _write(entry: Entry, value: Decimal, score: Score | None) -> Score:
+def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
     label = f"{entry.appraisee.name}·{entry.column.label}"
     comment = (entry.comment if entry.comment is not None else (score.comment if score else "")) or ""
     if entry.comment is None and entry.reason.strip() and score is None:
@@ -376,188 +374,3 @@ def _write(entry: Entry, value: Decimal, score: Score | None) -> Score:
     audit.record("score.enter" if before is None else "score.update", score, before=before,
                  after={"value": str(value), "comment": score.comment, "reason": entry.reason.strip()}, label=label)
     return score
-
-
-# ---------------------------------------------------------------------------
-# Excel: template and all-or-nothing upload
-# ---------------------------------------------------------------------------
-
-SHEET = "评分"
-VERSION_SHEET = "版本"
-ID_HEADER = "ID"
-NAME_HEADER = "考核对象"
-REASON_HEADER = "说明（降低分数或扣分时必填）"
-CODE_RE = re.compile(r"\[([^\[\]]+)\]\s*$")
-
-
-@dataclass(frozen=True)
-class Issue:
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-    value: str = ""
-
-
-class UploadInvalid(common.ScoringError):
-    def __init__(self, issues: list[Issue]):
-        super().__init__(f"{len(issues)} problems")
-        self.issues = issues
-
-
-@dataclass
-class UploadResult:
-    changed: int = 0
-    unchanged: int = 0
-    rows: int = 0
-    ignored: list[str] = field(default_factory=list)
-
-
-def template_workbook(population: Population, user) -> bytes:
-    """The user's columns for every appraisee, with the current values, and a
-    hidden sheet of the versions they were downloaded at."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    columns = columns_for(user, population, "scores.enter")
-    appraisees = list(population.appraisees)
-    current = scores_by_cell(a.id for a in appraisees)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append([ID_HEADER, NAME_HEADER] + [f"{c.label}（{c.hint}） [{c.code}]" for c in columns] + [REASON_HEADER])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F2F4F7")
-    versions = wb.create_sheet(VERSION_SHEET)
-    versions.append([ID_HEADER, "代码", "版本"])
-    for a in appraisees:
-        row = [a.id, a.name]
-        for c in columns:
-            score = current.get((a.id, c.indicator_key, c.item_key))
-            row.append(float(score.value) if score is not None else None)
-            versions.append([a.id, c.code, score.version if score is not None else 0])
-        ws.append(row + [""])
-    ws.column_dimensions["A"].width = 8
-    ws.column_dimensions["B"].width = 24
-    for i in range(len(columns)):
-        ws.column_dimensions[_letter(i + 3)].width = 22
-    ws.column_dimensions[_letter(len(columns) + 3)].width = 36
-    ws.freeze_panes = "C2"
-    versions.sheet_state = "hidden"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_upload(population: Population, user, filename: str, data: bytes) -> tuple[list[Entry], list[Issue], int]:
-    """Every entry of the file, or every problem (sheet, row, column, reason)."""
-    from openpyxl import load_workbook
-
-    if not filename.lower().endswith(".xlsx"):
-        return [], [Issue("", None, "", "请上传 Excel 文件（.xlsx），可先下载模板")], 0
-    try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
-        return [], [Issue("", None, "", "无法读取文件，请确认是 Excel（.xlsx）格式")], 0
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    sheet = ws.title
-    if not rows:
-        return [], [Issue(sheet, None, "", "工作表是空的")], 0
-    headers = [_text(h) for h in rows[0]]
-    issues: list[Issue] = []
-    allowed = {c.code: c for c in columns_for(user, population, "scores.enter")}
-    every = {c.code: c for c in scheme_columns(population)}
-    id_col = next((i for i, h in enumerate(headers) if h in (ID_HEADER, "考核对象ID", "id")), None)
-    if id_col is None:
-        issues.append(Issue(sheet, 1, "", f"缺少“{ID_HEADER}”列"))
-    reason_col = next((i for i, h in enumerate(headers) if h.startswith("说明")), None)
-    value_cols: list[tuple[int, Column]] = []
-    for i, header in enumerate(headers):
-        if i in (id_col, reason_col) or not header or header == NAME_HEADER:
-            continue
-        match = CODE_RE.search(header)
-        code = match.group(1).strip() if match else ""
-        where = f"{_letter(i + 1)}（{header}）"
-        if code in allowed:
-            value_cols.append((i, allowed[code]))
-        elif code in every:
-            issues.append(Issue(sheet, 1, where, "您无权录入此指标，请删除该列"))
-        else:
-            issues.append(Issue(sheet, 1, where, "无法识别的列：请使用模板中的列标题（方括号内为指标代码）", header))
-    versions: dict[tuple[int, str], int] = {}
-    if VERSION_SHEET in wb.sheetnames:
-        for vrow in list(wb[VERSION_SHEET].iter_rows(values_only=True))[1:]:
-            try:
-                versions[(int(vrow[0]), _text(vrow[1]))] = int(vrow[2] or 0)
-            except (TypeError, ValueError, IndexError):
-                continue
-    members = {a.id: a for a in population.appraisees}
-    current = scores_by_cell(members)
-    entries: list[Entry] = []
-    seen_ids: dict[int, int] = {}
-    count = 0
-    for number, row in enumerate(rows[1:], start=2):
-        cells = list(row) + [None] * (len(headers) - len(row))
-        if all(_text(v) == "" for v in cells):
-            continue
-        count += 1
-        raw_id = _text(cells[id_col]) if id_col is not None else ""
-        id_where = f"{_letter((id_col or 0) + 1)}（{ID_HEADER}）"
-        try:
-            appraisee = members.get(int(raw_id))
-        except ValueError:
-            appraisee = None
-        if appraisee is None:
-            issues.append(Issue(sheet, number, id_where, "不是本群体的考核对象", raw_id))
-            continue
-        if appraisee.id in seen_ids:
-            issues.append(Issue(sheet, number, id_where, f"与第 {seen_ids[appraisee.id]} 行重复", raw_id))
-            continue
-        seen_ids[appraisee.id] = number
-        reason = _text(cells[reason_col]) if reason_col is not None else ""
-        for i, column in value_cols:
-            text = _text(cells[i])
-            if text == "":
-                continue
-            score = current.get((appraisee.id, column.indicator_key, column.item_key))
-            seen = versions.get((appraisee.id, column.code), score.version if score is not None else 0)
-            entries.append(Entry(appraisee=appraisee, column=column, value=text, seen_version=seen, reason=reason,
-                                 where=(number, f"{_letter(i + 1)}（{headers[i]}）", text)))
-    return entries, issues, count
-
-
-def apply_upload(population: Population, user, filename: str, data: bytes) -> UploadResult:
-    """Check the whole file; write nothing unless every row is right."""
-    entries, issues, rows = read_upload(population, user, filename, data)
-    changes, problems, conflicts = check_entries(entries, user)
-    for entry, message in problems:
-        row, where, value = entry.where if entry is not None else (None, "", "")
-        issues.append(Issue(SHEET, row, where, message.split("：", 1)[-1] if entry is not None else message, value))
-    for conflict in conflicts:
-        row, where, value = conflict.entry.where
-        current = conflict.current
-        now = fmt(current.value) if current is not None else "—"
-        issues.append(Issue(SHEET, row, where, f"下载模板后此分数已被他人修改为 {now}，请重新下载模板后再填写", value))
-    if issues:
-        issues.sort(key=lambda i: (i.row or 0, i.column))
-        raise UploadInvalid(issues)
-    for entry, value, score in changes:
-        _write(entry, value, score)
-    db.session.flush()
-    return UploadResult(changed=len(changes), unchanged=len(entries) - len(changes), rows=rows)

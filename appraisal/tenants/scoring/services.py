@@ -50,10 +50,10 @@ from appraisal.tenants.scoring.scores import (
     Entry,
     ScoreConflict,
     ScoreInvalid,
-    apply_upload,
     columns_for,
     save_entries,
 )
+from appraisal.tenants.scoring.upload import UploadInvalid, apply_upload, template_workbook
 
 __all__ = [
     "NOTHING",
@@ -66,7 +66,9 @@ __all__ = [
     "ScoreConflict",
     "ScoreInvalid",
     "ScoringError",
+    "UploadInvalid",
     "apply_upload",
+    "template_workbook",
     "assessor_unit",
     "attach",
     "columns_for",

@@ -24,6 +24,7 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.scoring import adjustments, common, evidence, scores, services
+from appraisal.tenants.scoring import upload as upload_scores
 from appraisal.tenants.scoring.forms import (
     EvidenceForm,
     UploadForm,
@@ -287,7 +288,7 @@ def upload_template():
     population = _population()
     if not scores.columns_for(current_user, population, "scores.enter"):
         authorize("scores.enter", services.NOTHING)
-    return send_file(BytesIO(scores.template_workbook(population, current_user)), mimetype=XLSX,
+    return send_file(BytesIO(upload_scores.template_workbook(population, current_user)), mimetype=XLSX,
                      as_attachment=True, download_name=f"评分模板-{population.name}.xlsx")
 
 
@@ -304,8 +305,8 @@ def upload():
         if form.validate_on_submit():
             data = form.file.data.read()
             try:
-                result = scores.apply_upload(population, current_user, form.file.data.filename or "", data)
-            except scores.UploadInvalid as exc:
+                result = upload_scores.apply_upload(population, current_user, form.file.data.filename or "", data)
+            except upload_scores.UploadInvalid as exc:
                 issues, status = exc.issues, INVALID
         else:
             status = INVALID
