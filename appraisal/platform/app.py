@@ -79,6 +79,7 @@ def _template_helpers(app: Flask) -> None:
         return {
             "can": lambda action, obj=None: can(current_user, action, obj),
             "nav_items": web.nav_items,
+            "active_nav": web.active_nav,
             "current_tenant": g.get("tenant"),
             "current_locale": str(get_locale()),
             "role_label": role_label,

@@ -131,3 +131,16 @@ def nav_items() -> list[NavItem]:
         return []
     items = current_app.extensions.get("nav", [])
     return sorted((i for i in items if can(current_user, i.permission)), key=lambda i: i.order)
+
+
+def active_nav(items: list[NavItem]) -> str | None:
+    """The entry the current page belongs to: the one whose address is the longest
+    prefix of this page's (so /results/appeals/3 lights "复核申请", not "考核结果")."""
+    from flask import url_for
+
+    best, length = None, -1
+    for item in items:
+        url = url_for(item.endpoint)
+        if (request.path == url or request.path.startswith(url.rstrip("/") + "/")) and len(url) > length:
+            best, length = item.endpoint, len(url)
+    return best

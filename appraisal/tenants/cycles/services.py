@@ -181,11 +181,35 @@ def _under(stmt, column_path, under: int | None):
     return stmt
 
 
+#: Ranking groups are stored words (data, like unit names), so they stay Chinese.
+CATEGORY_GROUPS = {"city_cadre": "市管干部", "county_level": "县级干部", "section_level": "科级及以下",
+                   "general_staff": "一般干部", "trainee": "见习人员", "seconded": "挂职干部"}
+KIND_GROUPS = {"department": "部门", "district": "区（市）", "section": "科室", "sector_group": "分口考核组",
+               "office": "考核办"}
+
+
+def _tree_order() -> dict[int, tuple]:
+    """Each unit's place in the tree (by sort order, then code, level by level)."""
+    units = {u.id: u for u in db.session.scalars(select(OrgUnit))}
+    keys: dict[int, tuple] = {}
+
+    def key(unit_id: int) -> tuple:
+        if unit_id not in keys:
+            unit = units[unit_id]
+            parent = key(unit.parent_id) if unit.parent_id in units else ()
+            keys[unit_id] = parent + ((unit.sort_order, unit.code),)
+        return keys[unit_id]
+
+    for unit_id in units:
+        key(unit_id)
+    return keys
+
+
 def _unit_members(selector: dict) -> list[dict]:
     kinds = [UnitKind(k) for k in selector.get("unit_kinds", ["department"])]
-    stmt = select(OrgUnit).where(OrgUnit.kind.in_(kinds), OrgUnit.active.is_(True)) \
-        .order_by(OrgUnit.path, OrgUnit.sort_order, OrgUnit.code)
-    units = list(db.session.scalars(_under(stmt, OrgUnit.path, selector.get("under"))))
+    stmt = select(OrgUnit).where(OrgUnit.kind.in_(kinds), OrgUnit.active.is_(True))
+    order = _tree_order()
+    units = sorted(db.session.scalars(_under(stmt, OrgUnit.path, selector.get("under"))), key=lambda u: order[u.id])
     parents = {u.id: u for u in db.session.scalars(
         select(OrgUnit).where(OrgUnit.id.in_({u.parent_id for u in units if u.parent_id})))}
     ranking = selector.get("ranking", "parent")
@@ -194,7 +218,7 @@ def _unit_members(selector: dict) -> list[dict]:
         if ranking == "parent" and unit.parent_id in parents:
             return parents[unit.parent_id].name
         if ranking == "kind":
-            return unit.kind.value
+            return KIND_GROUPS.get(unit.kind.value, unit.kind.value)
         return ""
 
     return [dict(subject_key=f"u:{u.id}", org_unit_id=u.id, unit_id=u.id, unit_path=u.path, name=u.name,
@@ -205,13 +229,16 @@ def _unit_members(selector: dict) -> list[dict]:
 def _person_members(selector: dict) -> list[dict]:
     categories = [PersonCategory(c) for c in selector.get("categories", [c.value for c in PersonCategory])]
     stmt = (select(Person, OrgUnit).join(OrgUnit, Person.unit_id == OrgUnit.id)
-            .where(Person.category.in_(categories), Person.active.is_(True))
-            .order_by(OrgUnit.path, Person.sort_order, Person.staff_no))
-    rows = list(db.session.execute(_under(stmt, OrgUnit.path, selector.get("under"))))
+            .where(Person.category.in_(categories), Person.active.is_(True)))
+    order = _tree_order()
+    rows = sorted(db.session.execute(_under(stmt, OrgUnit.path, selector.get("under"))),
+                  key=lambda row: (order[row[1].id], row[0].sort_order, row[0].staff_no))
     ranking = selector.get("ranking", "category")
 
     def group(person: Person, unit: OrgUnit) -> str:
-        return {"category": person.category.value, "unit": unit.name}.get(ranking, "")
+        if ranking == "category":
+            return CATEGORY_GROUPS.get(person.category.value, person.category.value)
+        return unit.name if ranking == "unit" else ""
 
     return [dict(subject_key=f"p:{p.id}", person_id=p.id, unit_id=u.id, unit_path=u.path, name=p.name,
                  ranking_group=group(p, u), category=p.category.value,

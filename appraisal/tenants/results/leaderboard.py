@@ -126,13 +126,17 @@ def breakdown(run: ResultRun, appraisee_id: int) -> tuple[ResultRow | None, list
     return row, explanations
 
 
-def histogram(values: list[float], *, low: float = 0, high: float = 100, bins: int = 10) -> list[tuple[str, int]]:
-    """Counts per band for the distribution chart (e.g. 60–70: 4)."""
+def histogram(values: list[float], *, low: float = 50, high: float = 100, bins: int = 10) -> list[tuple[str, int]]:
+    """Counts per band for the distribution chart, on round band edges (e.g. 60–65: 4)."""
+    import math
+
     if values:
-        low = min(low, min(values))
-        high = max(high, max(values))
-    width = (high - low) / bins or 1
-    counts = [0] * bins
+        low = min(low, math.floor(min(values) / 5) * 5)
+        high = max(high, math.ceil(max(values) / 5) * 5)
+    width = max(5, math.ceil((high - low) / bins / 5) * 5)
+    low = math.floor(low / width) * width
+    edges = list(range(int(low), int(high), width)) or [int(low)]
+    counts = [0] * len(edges)
     for value in values:
-        counts[min(bins - 1, int((value - low) // width))] += 1
-    return [(f"{low + i * width:g}–{low + (i + 1) * width:g}", n) for i, n in enumerate(counts)]
+        counts[min(len(edges) - 1, int((value - low) // width))] += 1
+    return [(f"{edge}–{edge + width}", n) for edge, n in zip(edges, counts)]

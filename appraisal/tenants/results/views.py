@@ -12,7 +12,7 @@ from appraisal.platform.db import db
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import authorize, can, requires
 from appraisal.platform.tenancy import get_or_404
-from appraisal.platform.web import NavItem, tenant_blueprint
+from appraisal.platform.web import NavItem, Page, tenant_blueprint
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.results import leaderboard, services
@@ -24,6 +24,25 @@ NAV = (
     NavItem("results.index", _l("考核结果"), "results.view", icon="results", order=40),
     NavItem("results.appeals", _l("复核申请"), "tenant.view", icon="appeal", order=41),
 )
+
+
+#: Boards longer than this are shown one group at a time, PAGE_ROWS rows a page.
+LONG_BOARD = 300
+PAGE_ROWS = 100
+
+KIND_LABELS = {"indicator": _l("指标"), "missing": _l("缺数据"), "deduction": _l("扣减"), "ratio": _l("完成比"),
+               "ballot": _l("民主测评"), "items": _l("责任书"), "part": _l("合成"), "adjustment": _l("加减分"),
+               "claim": _l("加减分"), "cap": _l("封顶"), "composite": _l("综合得分"), "veto": _l("一票否决"),
+               "rank": _l("排名"), "quota": _l("限额"), "grade": _l("等次"), "award": _l("奖励"), "pay": _l("发放"),
+               "flag": _l("警示")}
+REASON_LABELS = {"": "", "unverified": _l("未核实，不计"), "shared": _l("多单位共享，按比例计"),
+                 "duplicate: counted once at its highest level": _l("同一项目重复申报，只计最高一次")}
+
+
+@bp.app_context_processor
+def _result_labels():
+    return {"kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+            "reason_label": lambda reason: REASON_LABELS.get(reason or "", reason)}
 
 
 def _cycle() -> Cycle | None:
@@ -69,8 +88,15 @@ def population(population_id: int):
     population, subject = _population(population_id)
     run = services.current_run(population)
     groups = leaderboard.groups(run, previous=leaderboard.previous_ranks(population)) if run else []
+    all_groups, page = groups, None
+    if sum(len(g.lines) for g in groups) > LONG_BOARD:  # one group at a time, in pages
+        wanted = request.args.get("group")
+        shown = next((g for g in groups if g.name == wanted), groups[0])
+        number = max(1, request.args.get("page", 1, type=int) or 1)
+        page = Page(items=[], page=number, per_page=PAGE_ROWS, total=len(shown.lines))
+        groups = [leaderboard.Group(shown.name, shown.lines[(number - 1) * PAGE_ROWS: number * PAGE_ROWS])]
     return render_template("results/leaderboard.html", population=population, run=run, groups=groups,
-                           subject=subject, last=services.last_run(population),
+                           all_groups=all_groups, page=page, subject=subject, last=services.last_run(population),
                            quota_names=_quota_names(population), histogram=leaderboard.histogram)
 
 
@@ -146,8 +172,12 @@ def appraisee(appraisee_id: int):
     population = db.session.get(Population, appraisee.population_id)
     run = services.current_run(population)
     row, explanations = leaderboard.breakdown(run, appraisee.id) if run else (None, [])
+    from appraisal.tenants.schemes.models import SchemeVersion
+
+    content = db.session.get(SchemeVersion, population.scheme_version_id).content
+    rules = {r["key"]: r for r in (content.get("adjustments") or {}).get("rules", [])}
     return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
-                           row=row, explanations=explanations)
+                           row=row, explanations=explanations, rules=rules)
 
 
 from appraisal.tenants.results import appeals_views  # noqa: E402,F401  (routes on this blueprint)

@@ -17,7 +17,7 @@ def test_population_of_departments_ranked_by_sector_group(year):
             ("市财政局", "综合经济组"), ("市发改委", "综合经济组"), ("市委组织部", "综合经济组"),
             ("市教育局", "社会事业组"), ("市卫健委", "社会事业组")]
         staff = db.session.scalars(select(Appraisee).where(Appraisee.population_id == year.ids["staff_pop"])).all()
-        assert len(staff) == 5 and all(a.is_unit_head and a.ranking_group == "county_level" for a in staff)
+        assert len(staff) == 5 and all(a.is_unit_head and a.ranking_group == "县级干部" for a in staff)
 
 
 def test_phases_move_forward_one_at_a_time_and_back_with_a_reason(year):

@@ -99,3 +99,17 @@ def test_leaderboard_queries_do_not_grow_with_rows(app, computed):
             assert office.get(url).status_code == 200
         counts[key] = counter["n"]
     assert counts["staff_pop"] == counts["big_pop"], counts
+
+
+def test_long_boards_show_one_group_at_a_time_in_pages(app, computed, monkeypatch):
+    from appraisal.tenants.results import views
+
+    monkeypatch.setattr(views, "LONG_BOARD", 3)
+    monkeypatch.setattr(views, "PAGE_ROWS", 4)
+    office = app.test_client()
+    login(office, computed.tenant, computed.users["office_admin"])
+    url = f"/t/city/results/populations/{computed.ids['big_pop']}"  # 10 people in one group
+    first = office.get(url).get_data(as_text=True)
+    assert "按分组分页显示" in first and "第 1 / 3 页" in first
+    last = office.get(url + "?page=3").get_data(as_text=True)
+    assert "第 3 / 3 页" in last and last.count('class="num"><strong>') == 2  # rows 9 and 10
