@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timedelta, UTC
 
 from flask import current_app
 from flask_login import current_user
@@ -98,6 +98,6 @@ def _job_alive(job_id_: str, now, stale_after: timedelta) -> bool | None:
     if status == "started":
         beat = job.last_heartbeat or job.started_at
         if beat is not None and beat.tzinfo is None:
-            beat = beat.replace(tzinfo=timezone.utc)
+            beat = beat.replace(tzinfo=UTC)
         return beat is not None and now - beat <= stale_after
     return True  # queued, deferred, scheduled: waiting for a worker
