@@ -76,14 +76,40 @@ def detail(cycle_id: int):
     counts = dict(db.session.execute(
         select(Appraisee.population_id, db.func.count()).where(Appraisee.cycle_id == cycle.id)
         .group_by(Appraisee.population_id)).all())
-    letter_rows = letters.overview(cycle) if can(current_user, "cycles.manage") else []
+    manage = can(current_user, "cycles.manage")
+    letter_rows = letters.overview(cycle) if manage else []
+    scoring_rows = _scoring_progress(populations, counts) if manage else []
+    evaluation_rows = _evaluation_progress(cycle) if manage else []
     phase_form = PhaseForm()
     phase_form.to.choices = [SelectChoice(p.value, str(PHASE_LABELS[p])) for p in Phase
                              if p.index == cycle.phase.index + 1 or p.index < cycle.phase.index]
     dates = {d.phase: d for d in cycle.phase_dates}
     return render_template("cycles/detail.html", cycle=cycle, populations=populations, counts=counts,
-                           letter_rows=letter_rows, phase_form=phase_form, phases=Phase.ordered(),
-                           dates=dates)
+                           letter_rows=letter_rows, scoring_rows=scoring_rows, evaluation_rows=evaluation_rows,
+                           phase_form=phase_form, phases=Phase.ordered(), dates=dates)
+
+
+def _scoring_progress(populations, counts) -> list[tuple[Population, int, int]]:
+    """(population, cells scored, cells expected) — what the assessors still owe."""
+    from appraisal.tenants.scoring import scores
+
+    rows = []
+    for population in populations:
+        columns = scores.scheme_columns(population)
+        scored, expected = scores.progress(population, columns, counts.get(population.id, 0))
+        rows.append((population, scored, expected))
+    return rows
+
+
+def _evaluation_progress(cycle: Cycle):
+    """(evaluation, voted, eligible) for the cycle's democratic evaluations."""
+    from appraisal.tenants.ballots.models import Evaluation
+    from appraisal.tenants.ballots.tallies import turnouts
+
+    evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)
+                                          .order_by(Evaluation.id)))
+    by_id = turnouts(evaluations)
+    return [(e, sum(g.voted for g in by_id[e.id]), sum(g.eligible for g in by_id[e.id])) for e in evaluations]
 
 
 @bp.route("/<int:cycle_id>/phase", methods=["POST"])
