@@ -182,8 +182,6 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
     shot(office, "office-audit-appeal")
 
 
-@pytest.mark.xfail(strict=True, reason="no screen links to the appeal form /results/appraisees/<id>/appeal "
-                                       "(results/appraisee.html, leaderboard.html, appeals.html have no “申请复核” link)")
 def test_appeal_form_reachable_from_the_breakdown(city, page_as):
     prepare_inputs(city)
     move_to(city, "computing")

@@ -81,8 +81,10 @@ def detail(cycle_id: int):
     scoring_rows = _scoring_progress(populations, counts) if manage else []
     evaluation_rows = _evaluation_progress(cycle) if manage else []
     phase_form = PhaseForm()
-    phase_form.to.choices = [SelectChoice(p.value, str(PHASE_LABELS[p])) for p in Phase
-                             if p.index == cycle.phase.index + 1 or p.index < cycle.phase.index]
+    following = [p for p in Phase if p.index == cycle.phase.index + 1]
+    phase_form.to.choices = [SelectChoice(p.value, str(PHASE_LABELS[p])) for p in following] + [
+        SelectChoice(p.value, str(_("退回：%(phase)s", phase=PHASE_LABELS[p]))) for p in reversed(Phase.ordered())
+        if p.index < cycle.phase.index]
     dates = {d.phase: d for d in cycle.phase_dates}
     return render_template("cycles/detail.html", cycle=cycle, populations=populations, counts=counts,
                            letter_rows=letter_rows, scoring_rows=scoring_rows, evaluation_rows=evaluation_rows,

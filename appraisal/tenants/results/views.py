@@ -176,8 +176,11 @@ def appraisee(appraisee_id: int):
 
     content = db.session.get(SchemeVersion, population.scheme_version_id).content
     rules = {r["key"]: r for r in (content.get("adjustments") or {}).get("rules", [])}
+    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    may_appeal = (subject.published and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS)
+                  and can(current_user, "appeals.file", appraisee))
     return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
-                           row=row, explanations=explanations, rules=rules)
+                           row=row, explanations=explanations, rules=rules, may_appeal=may_appeal)
 
 
 from appraisal.tenants.results import appeals_views  # noqa: E402,F401  (routes on this blueprint)
