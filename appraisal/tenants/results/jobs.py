@@ -81,10 +81,12 @@ def _compute(run: ResultRun) -> dict:
     explanations = _explanations(results, run_id)
     run = db.session.get(ResultRun, run_id)
     tenant_id = run.tenant_id
+    # Core inserts (executemany): the tenant is set explicitly, no ORM bookkeeping per row
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(ResultRow), [dict(r, tenant_id=tenant_id) for r in rows[start:start + CHUNK]])
+        db.session.execute(insert(ResultRow.__table__),
+                           [dict(r, tenant_id=tenant_id) for r in rows[start:start + CHUNK]])
     for start in range(0, len(explanations), CHUNK * 5):
-        db.session.execute(insert(ResultExplanation),
+        db.session.execute(insert(ResultExplanation.__table__),
                            [dict(e, tenant_id=tenant_id) for e in explanations[start:start + CHUNK * 5]])
     pause = current_app.config.get("COMPUTE_PAUSE_SECONDS") or 0
     if pause:  # tests only: a window in which to kill the worker with the rows half-written
@@ -175,7 +177,23 @@ def _rows(results, run_id: int) -> list[dict]:
 
 
 def _explanations(results, run_id: int) -> list[dict]:
+    """Explanation rows, built column-wise (tens of thousands for a big population)."""
     frame = results.explanations
-    return [{"run_id": run_id, "appraisee_id": int(r["appraisee_id"]), "seq": int(r["seq"]), "kind": r["kind"],
-             "ref": r.get("ref") or "", "zh": r.get("zh") or "", "en": r.get("en") or ""}
-            for r in frame.to_dict(orient="records") if str(r["appraisee_id"]).isdigit()]
+    if not len(frame):
+        return []
+    ids = frame["appraisee_id"].astype(str).to_numpy()
+    keep = [i for i, value in enumerate(ids) if value.isdigit()]
+    columns = {name: frame[name].to_numpy() for name in ("seq", "kind", "ref", "zh", "en") if name in frame}
+    out = []
+    for i in keep:
+        out.append({"run_id": run_id, "appraisee_id": int(ids[i]), "seq": int(columns["seq"][i]),
+                    "kind": str(columns["kind"][i]), "ref": _text(columns.get("ref"), i),
+                    "zh": _text(columns.get("zh"), i), "en": _text(columns.get("en"), i)})
+    return out
+
+
+def _text(column, i: int) -> str:
+    if column is None:
+        return ""
+    value = column[i]
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
