@@ -30,12 +30,15 @@ def main() -> int:
         if key in words:
             message.string = words[key]
             message.flags.discard("fuzzy")
-        elif not message.string:
+        elif not message.string or message.fuzzy:
+            # a fuzzy entry is pybabel's guess from a similar id: usually wrong
             missing.append(key)
     with PO.open("wb") as f:
         write_po(f, catalog, width=120)
     for key in missing:
         print("missing:", key)
+    if missing:
+        print(f"{len(missing)} ids without English: add them to tools/en_*.json and run this again")
     return 1 if missing and "--strict" in sys.argv else 0
 
 
