@@ -50,15 +50,17 @@ def history(population: Population) -> pd.DataFrame:
         if cycle_id is None:
             break
         year = conn.execute(select(c.c.year).where(c.c.tenant_id == tenant_id, c.c.id == cycle_id)).scalar()
-        found = conn.execute(
-            select(a.c.subject_key, row.c.composite, row.c.grade)
-            .join(a, and_(a.c.id == row.c.appraisee_id, a.c.tenant_id == tenant_id))
-            .join(r, and_(r.c.id == row.c.run_id, r.c.tenant_id == tenant_id))
-            .join(p, and_(p.c.id == r.c.population_id, p.c.tenant_id == tenant_id))
-            .where(row.c.tenant_id == tenant_id, r.c.is_current.is_(True), p.c.cycle_id == cycle_id,
-                   p.c.key == population.key))
-        records += [(str(current[key]), str(year), composite, grade or "")
-                    for key, composite, grade in found if key in current]
+        run_id = conn.execute(
+            select(r.c.id).join(p, and_(p.c.id == r.c.population_id, p.c.tenant_id == tenant_id))
+            .where(r.c.tenant_id == tenant_id, r.c.is_current.is_(True), p.c.cycle_id == cycle_id,
+                   p.c.key == population.key)).scalar()
+        if run_id is not None:  # the rows of that one run, by index
+            found = conn.execute(
+                select(a.c.subject_key, row.c.composite, row.c.grade)
+                .join(a, and_(a.c.id == row.c.appraisee_id, a.c.tenant_id == tenant_id))
+                .where(row.c.tenant_id == tenant_id, row.c.run_id == run_id))
+            records += [(str(current[key]), str(year), composite, grade or "")
+                        for key, composite, grade in found if key in current]
         cycle_id = conn.execute(select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id,
                                                                      c.c.id == cycle_id)).scalar()
     columns = [c for c, *_ in COLUMNS["history"]]

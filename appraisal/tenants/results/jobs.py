@@ -16,8 +16,9 @@ import traceback
 
 import pandas as pd
 from flask import current_app
+from psycopg.types.json import Jsonb
 from rq import get_current_job
-from sqlalchemy import insert, select, update
+from sqlalchemy import JSON, insert, select, update
 
 from appraisal import engine
 from appraisal.platform import audit
@@ -29,9 +30,6 @@ from appraisal.tenants.results import inputs as result_inputs
 from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.schemes.services import engine_scheme
-
-CHUNK = 2000
-
 
 def compute_population(tenant_id: int, run_id: int) -> dict:
     """Compute the run ``run_id`` (created queued by ``services.request_compute``)."""
@@ -81,13 +79,8 @@ def _compute(run: ResultRun) -> dict:
     explanations = _explanations(results, run_id)
     run = db.session.get(ResultRun, run_id)
     tenant_id = run.tenant_id
-    # Core inserts (executemany): the tenant is set explicitly, no ORM bookkeeping per row
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(ResultRow.__table__),
-                           [dict(r, tenant_id=tenant_id) for r in rows[start:start + CHUNK]])
-    for start in range(0, len(explanations), CHUNK * 5):
-        db.session.execute(insert(ResultExplanation.__table__),
-                           [dict(e, tenant_id=tenant_id) for e in explanations[start:start + CHUNK * 5]])
+    _insert(ResultRow.__table__, rows, tenant_id)
+    _insert(ResultExplanation.__table__, explanations, tenant_id)
     pause = current_app.config.get("COMPUTE_PAUSE_SECONDS") or 0
     if pause:  # tests only: a window in which to kill the worker with the rows half-written
         time.sleep(pause)
@@ -104,6 +97,25 @@ def _compute(run: ResultRun) -> dict:
     db.session.commit()
     report_progress(1.0, "完成")
     return {"run_id": run_id, "rows": len(rows)}
+
+
+def _insert(table, records: list[dict], tenant_id: int) -> None:
+    """Bulk-write rows in the session's transaction, the tenant set explicitly:
+    PostgreSQL's COPY where available, executemany otherwise."""
+    if not records:
+        return
+    columns = ["tenant_id", *records[0].keys()]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        raw = connection.connection.driver_connection
+        quoted = ", ".join(f'"{c}"' for c in columns)  # "group" is a keyword
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row([tenant_id] + [Jsonb(v) if k in json_columns else v for k, v in record.items()])
+        return
+    for start in range(0, len(records), 5000):
+        db.session.execute(insert(table), [dict(r, tenant_id=tenant_id) for r in records[start:start + 5000]])
 
 
 def with_office_rater_groups(scheme: engine.Scheme, population: Population) -> engine.Scheme:
