@@ -69,6 +69,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "REDIS_URL": env.get("REDIS_URL") or None,
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_path / "uploads"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "EVIDENCE_MAX_MB": float(env.get("EVIDENCE_MAX_MB", "10")),
         # Sessions: HttpOnly, SameSite=Lax, Secure outside demo/development.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -140,3 +140,36 @@ def histogram(values: list[float], *, low: float = 50, high: float = 100, bins: 
     for value in values:
         counts[min(len(edges) - 1, int((value - low) // width))] += 1
     return [(f"{edge}–{edge + width}", n) for edge, n in zip(edges, counts)]
+
+
+def year_on_year(appraisee: Appraisee, limit: int = 5) -> list[tuple[int, float]]:
+    """(year, composite) of the same unit or person in this and earlier cycles'
+    current results of the same population, oldest first (a few small queries)."""
+    population = db.session.get(Population, appraisee.population_id)
+    out: list[tuple[int, float]] = []
+    cycle_id = population.cycle_id
+    for _ in range(limit):
+        if cycle_id is None:
+            break
+        cycle = db.session.get(Cycle, cycle_id)
+        composite = db.session.scalar(
+            select(ResultRow.composite)
+            .join(ResultRun, ResultRun.id == ResultRow.run_id)
+            .join(Population, Population.id == ResultRun.population_id)
+            .join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
+            .where(ResultRun.is_current.is_(True), Population.cycle_id == cycle.id,
+                   Population.key == population.key, Appraisee.subject_key == appraisee.subject_key))
+        if composite is not None:
+            out.append((cycle.year, composite))
+        cycle_id = cycle.previous_cycle_id
+    return list(reversed(out))
+
+
+def parts(row: ResultRow, content: dict) -> list[tuple[str, float, float]]:
+    """(name, score, points) of each top-level indicator, for the breakdown chart."""
+    out = []
+    for node in content.get("indicators", []):
+        score = row.data.get(f"score_{node['key']}")
+        if score is not None:
+            out.append((node.get("name_zh") or node["key"], float(score), float(node.get("points") or 0)))
+    return out

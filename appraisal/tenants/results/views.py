@@ -180,7 +180,29 @@ def appraisee(appraisee_id: int):
     may_appeal = (subject.published and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS)
                   and can(current_user, "appeals.file", appraisee))
     return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
-                           row=row, explanations=explanations, rules=rules, may_appeal=may_appeal)
+                           row=row, explanations=explanations, rules=rules, may_appeal=may_appeal,
+                           parts=leaderboard.parts(row, content) if row else [],
+                           history=leaderboard.year_on_year(appraisee) if row else [])
 
 
 from appraisal.tenants.results import appeals_views  # noqa: E402,F401  (routes on this blueprint)
+
+
+@bp.route("/cycles/<int:cycle_id>/notice")
+@requires("results.view", per_object=True)
+def notice(cycle_id: int):
+    """The printable notice of results (考核结果通报): per population, who holds each
+    quota place, the grades, the awards and the vetoes."""
+    cycle = get_or_404(Cycle, cycle_id)
+    published = leaderboard.is_published(cycle.id)
+    authorize("results.view", leaderboard.PopulationResults(None, published, ""))
+    sections = []
+    for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
+                                         .order_by(Population.id)):
+        run = services.current_run(population)
+        if run is not None:
+            sections.append((population, leaderboard.groups(run), _quota_names(population)))
+    from appraisal.tenants.results.publication import publication_of
+
+    return render_template("results/notice.html", cycle=cycle, sections=sections,
+                           publication=publication_of(cycle))

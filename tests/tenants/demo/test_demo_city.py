@@ -237,3 +237,18 @@ def test_the_office_sees_the_leaderboard_and_a_breakdown(demo, tenant):
     appraisee = db.session.scalar(select(Appraisee).where(Appraisee.population_id == population.id,
                                                           Appraisee.name == "市财政局"))
     assert client.get(f"/t/demo/results/appraisees/{appraisee.id}").status_code == 200
+
+
+def test_the_breakdown_charts_parts_and_years(demo, tenant):
+    """The low department's page shows its parts and both years' composites."""
+    app = demo[0]
+    client = app.test_client()
+    client.post("/t/demo/login", data={"email": "admin@demo.cn", "password": loader.PASSWORD})
+    population = _population(2026, "departments")
+    appraisee = db.session.scalar(select(Appraisee).where(Appraisee.population_id == population.id,
+                                                          Appraisee.name == year.LOW_DEPARTMENT))
+    html = client.get(f"/t/demo/results/appraisees/{appraisee.id}").get_data(as_text=True)
+    assert "分项得分" in html and "业务目标" in html and "公共目标" in html
+    before, now = _rows(2025, "departments")[year.LOW_DEPARTMENT], _rows(2026, "departments")[year.LOW_DEPARTMENT]
+    assert "历年综合得分" in html and ">2025<" in html and ">2026<" in html
+    assert f"{before.composite:.2f}" in html and f"{now.composite:.2f}" in html

@@ -113,3 +113,15 @@ def test_long_boards_show_one_group_at_a_time_in_pages(app, computed, monkeypatc
     assert "按分组分页显示" in first and "第 1 / 3 页" in first
     last = office.get(url + "?page=3").get_data(as_text=True)
     assert "第 3 / 3 页" in last and last.count('class="num"><strong>') == 2  # rows 9 and 10
+
+
+def test_printable_notice_lists_quota_places_and_vetoes(app, computed):
+    office, staff = app.test_client(), app.test_client()
+    login(office, computed.tenant, computed.users["office_admin"])
+    login(staff, computed.tenant, computed.users["staff"])
+    url = f"/t/city/results/cycles/{computed.ids['cycle']}/notice"
+    assert staff.get(url).status_code == 403  # not before publication
+    html = office.get(url).get_data(as_text=True)
+    assert "结果的通报" in html and "市直部门" in html and "先进集体" in html and "未公示稿" in html
+    _publish(computed)
+    assert "未公示稿" not in staff.get(url).get_data(as_text=True)
