@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
 
 from tests.browser.conftest import move_to, require_browser
 
