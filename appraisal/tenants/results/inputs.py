@@ -54,13 +54,13 @@ def history(population: Population) -> pd.DataFrame:
             select(r.c.id).join(p, and_(p.c.id == r.c.population_id, p.c.tenant_id == tenant_id))
             .where(r.c.tenant_id == tenant_id, r.c.is_current.is_(True), p.c.cycle_id == cycle_id,
                    p.c.key == population.key)).scalar()
-        if run_id is not None:  # the rows of that one run, by index
-            found = conn.execute(
-                select(a.c.subject_key, row.c.composite, row.c.grade)
-                .join(a, and_(a.c.id == row.c.appraisee_id, a.c.tenant_id == tenant_id))
-                .where(row.c.tenant_id == tenant_id, row.c.run_id == run_id))
-            records += [(str(current[key]), str(year), composite, grade or "")
-                        for key, composite, grade in found if key in current]
+        if run_id is not None:  # that one run's rows, then who they were: two index lookups
+            found = conn.execute(select(row.c.appraisee_id, row.c.composite, row.c.grade)
+                                 .where(row.c.tenant_id == tenant_id, row.c.run_id == run_id)).all()
+            subjects = dict(conn.execute(select(a.c.id, a.c.subject_key).where(
+                a.c.tenant_id == tenant_id, a.c.id.in_([f[0] for f in found]))).all()) if found else {}
+            records += [(str(current[subjects[aid]]), str(year), composite, grade or "")
+                        for aid, composite, grade in found if subjects.get(aid) in current]
         cycle_id = conn.execute(select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id,
                                                                      c.c.id == cycle_id)).scalar()
     columns = [c for c, *_ in COLUMNS["history"]]

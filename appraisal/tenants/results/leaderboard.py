@@ -106,13 +106,18 @@ def previous_ranks(population: Population) -> dict[str, int]:
     previous_cycle = db.session.scalar(select(Cycle.previous_cycle_id).where(Cycle.id == population.cycle_id))
     if previous_cycle is None:
         return {}
-    rows = db.session.execute(
-        select(Appraisee.subject_key, ResultRow.rank)
-        .join(ResultRow, ResultRow.appraisee_id == Appraisee.id)
-        .join(ResultRun, ResultRun.id == ResultRow.run_id)
-        .join(Population, Population.id == ResultRun.population_id)
+    run_id = db.session.scalar(
+        select(ResultRun.id).join(Population, Population.id == ResultRun.population_id)
         .where(Population.cycle_id == previous_cycle, Population.key == population.key,
-               ResultRun.is_current.is_(True))).all()
+               ResultRun.is_current.is_(True)))
+    if run_id is None:
+        return {}
+    # that one run's rows, then who they are: two index lookups, whatever the planner knows
+    ranks = dict(db.session.execute(select(ResultRow.appraisee_id, ResultRow.rank)
+                                    .where(ResultRow.run_id == run_id)).all())
+    rows = db.session.execute(select(Appraisee.subject_key, Appraisee.id)
+                              .where(Appraisee.id.in_(list(ranks)))).all() if ranks else []
+    rows = [(subject, ranks[appraisee_id]) for subject, appraisee_id in rows]
     return {subject: rank for subject, rank in rows if rank is not None}
 
 
@@ -152,13 +157,13 @@ def year_on_year(appraisee: Appraisee, limit: int = 5) -> list[tuple[int, float]
         if cycle_id is None:
             break
         cycle = db.session.get(Cycle, cycle_id)
-        composite = db.session.scalar(
-            select(ResultRow.composite)
-            .join(ResultRun, ResultRun.id == ResultRow.run_id)
-            .join(Population, Population.id == ResultRun.population_id)
-            .join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
+        run_id = db.session.scalar(
+            select(ResultRun.id).join(Population, Population.id == ResultRun.population_id)
             .where(ResultRun.is_current.is_(True), Population.cycle_id == cycle.id,
-                   Population.key == population.key, Appraisee.subject_key == appraisee.subject_key))
+                   Population.key == population.key))
+        composite = None if run_id is None else db.session.scalar(
+            select(ResultRow.composite).join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
+            .where(ResultRow.run_id == run_id, Appraisee.subject_key == appraisee.subject_key))
         if composite is not None:
             out.append((cycle.year, composite))
         cycle_id = cycle.previous_cycle_id
