@@ -53,8 +53,8 @@ def issues(response) -> list[tuple[str, str, str]]:
     """(row, column, reason) of every problem listed on the page."""
     html = response.get_data(as_text=True)
     body = html.split('class="table issues"', 1)[1]
-    rows = re.findall(r"<tr><td>[^<]*</td><td class=\"num\">([^<]*)</td><td>([^<]*)</td>\s*<td>.*?</td><td>([^<]*)</td></tr>",
-                      body, flags=re.DOTALL)
+    rows = re.findall(r"<tr><td[^>]*>[^<]*</td><td class=\"num[^\"]*\">([^<]*)</td><td[^>]*>([^<]*)</td>\s*"
+                      r"<td[^>]*>.*?</td><td>([^<]*)</td></tr>", body, flags=re.DOTALL)
     return rows
 
 
