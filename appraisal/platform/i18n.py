@@ -6,7 +6,7 @@ depends on a catalogue being complete; ``translations/en`` holds English.
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -14,6 +14,9 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    """The request's language; outside a request (CLI, jobs) the default, Chinese."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
