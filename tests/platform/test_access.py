@@ -49,6 +49,7 @@ ARG_OWNERS = {
     "report_file_id": ("report_file", "appraisal.tenants.scoring.models:Evidence"),
     "evaluation_id": ("evaluation", "appraisal.tenants.ballots.models:Evaluation"),
     "appeal_id": ("appeal", "appraisal.tenants.results.models:Appeal"),
+    "appeal_file_id": ("appeal_file", "appraisal.tenants.scoring.models:Evidence"),
     "template_key": ("template", None),
 }
 
@@ -108,7 +109,7 @@ def _object_ids(world) -> dict[str, int]:
         "letter_item": world.ids["letter_item"],
         "scheme": world.ids["scheme"],
         **{kind: world.ids[kind] for kind in ("score", "claim", "veto", "notice", "score_file", "claim_file",
-                                              "veto_file", "report_file", "evaluation", "appeal")},
+                                              "veto_file", "report_file", "evaluation", "appeal", "appeal_file")},
         "template": "A_municipal_departments",
     }
 

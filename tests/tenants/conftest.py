@@ -114,6 +114,8 @@ def _scoring_objects(year: Year) -> None:
         appeal = Appeal(cycle_id=year.ids["cycle"], appraisee_id=year.ids["appraisee"], reasons="对党建得分有异议",
                         answer_due_on=date(2027, 1, 31), status=AppealStatus.REJECTED, answer="维持")
         db.session.add_all([evaluation, appeal])
+        db.session.flush()
+        files["appeal_file"] = evidence.attach("appeal", appeal.id, "appeal.pdf", b"%PDF-1.4 appeal").id
         db.session.commit()
         year.ids.update(evaluation=evaluation.id, appeal=appeal.id, score=score.id, claim=claim.id, veto=veto.id, notice=notice.id, report=report.id, **files)
 

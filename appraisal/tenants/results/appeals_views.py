@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Role
-from appraisal.platform.permissions import authorize, has_role, requires, scope_clause
+from appraisal.platform.permissions import authorize, can, has_role, requires, scope_clause
 from appraisal.platform.tenancy import get_or_404
-from appraisal.tenants.cycles.models import Appraisee, Cycle
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.results import publication as pub
 from appraisal.tenants.results.models import Appeal, AppealStatus
 from appraisal.tenants.results.views import bp
+from appraisal.tenants.scoring import evidence
+from appraisal.tenants.scoring.models import Evidence
 
 
 def _days(name: str, default: int) -> int:
@@ -79,14 +81,15 @@ def file_appeal(appraisee_id: int):
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     if request.method == "POST":
         try:
-            appeal = pub.file_appeal(appraisee, reasons=request.form.get("reasons", ""))
-        except (pub.PublicationError, CycleError) as exc:
+            appeal = pub.file_appeal(appraisee, reasons=request.form.get("reasons", ""),
+                                     files=request.files.getlist("files"))
+        except (pub.PublicationError, CycleError, evidence.EvidenceError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
             flash(_("已提交复核申请，考核办将在 %(d)s 前答复。", d=appeal.answer_due_on), "success")
             return redirect(url_for("results.appeal", appeal_id=appeal.id))
-    return render_template("results/appeal_form.html", appraisee=appraisee, cycle=cycle,
+    return render_template("results/appeal_form.html", appraisee=appraisee, cycle=cycle, max_mb=f"{evidence.max_mb():g}",
                            publication=pub.publication_of(cycle)), 400 if request.method == "POST" else 200
 
 
@@ -108,5 +111,37 @@ def appeal(appeal_id: int):
                   _("已采纳：请通过评分、加减分等页面更正数据，然后重新计算。"), "success")
         return redirect(url_for("results.appeal", appeal_id=appeal.id))
     authorize("appeals.view", appeal)
+    cycle = db.session.get(Cycle, appeal.cycle_id)
+    may_add = (appeal.status == AppealStatus.FILED and can(current_user, "appeals.file", appraisee)
+               and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS))
     return render_template("results/appeal.html", appeal=appeal, appraisee=appraisee, today=date.today(),
-                           may_answer=has_role(current_user, Role.OFFICE_ADMIN))
+                           files=evidence.evidence_of("appeal", [appeal.id]).get(appeal.id, []),
+                           may_answer=has_role(current_user, Role.OFFICE_ADMIN), may_add=may_add,
+                           max_mb=f"{evidence.max_mb():g}")
+
+
+@bp.route("/appeals/<int:appeal_id>/files", methods=["POST"])
+@requires("appeals.file", per_object=True)
+def appeal_add_files(appeal_id: int):
+    """The appellant adds files to an appeal still waiting for its answer."""
+    appeal = get_or_404(Appeal, appeal_id)
+    authorize("appeals.file", appeal)
+    try:
+        added = pub.add_appeal_files(appeal, request.files.getlist("files"))
+    except (pub.PublicationError, CycleError, evidence.EvidenceError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("已上传 %(n)s 个文件。", n=len(added)), "success")
+    return redirect(url_for("results.appeal", appeal_id=appeal.id))
+
+
+@bp.route("/appeals/files/<int:appeal_file_id>")
+@requires("appeals.view", per_object=True)
+def appeal_file(appeal_file_id: int):
+    """An appeal's file, to those who may see the appeal (the file is judged as its appeal)."""
+    item = get_or_404(Evidence, appeal_file_id)
+    if item.owner_type != "appeal":
+        abort(404)
+    authorize("appeals.view", item)
+    return evidence.download(item)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -21,6 +22,10 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun
 from appraisal.tenants.schemes.models import SchemeVersion
+from appraisal.tenants.scoring import evidence
+
+# an appeal's files are served by the results blueprint to those who may see the appeal
+evidence.register_owner("appeal", Appeal, "appeals.view", "results.appeal_file", "appeal_file_id")
 
 DEFAULT_PUBLICITY_DAYS = 5  # seed 001: 公示 5–7 天
 DEFAULT_APPEAL_DAYS = 10  # seed 001: 接到通知之日起 10 日内申请复核
@@ -65,15 +70,16 @@ def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days:
             today: date | None = None) -> Publication:
     cycles.require_phase(cycle, "results.publish")
     if publication_of(cycle) is not None:
-        raise PublicationError("本年度结果已经公示")
+        raise PublicationError(_("本年度结果已经公示"))
     if not (1 <= publicity_days <= 60 and 1 <= appeal_days <= 60 and 1 <= answer_days <= 60):
-        raise PublicationError("公示、复核申请和答复天数须在 1–60 天之间")
+        raise PublicationError(_("公示、复核申请和答复天数须在 1–60 天之间"))
     populations = list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)))
     current = set(db.session.scalars(select(ResultRun.population_id).where(
         ResultRun.cycle_id == cycle.id, ResultRun.is_current.is_(True))))
     missing = [p.name for p in populations if p.id not in current]
     if not populations or missing:
-        raise PublicationError("以下考核对象群体尚未计算：" + "、".join(missing) if missing else "本年度没有考核对象群体")
+        raise PublicationError(_("以下考核对象群体尚未计算：%(names)s", names="、".join(missing)) if missing
+                               else _("本年度没有考核对象群体"))
     today = today or date.today()
     publication = Publication(cycle_id=cycle.id, published_by_id=_actor_id(),
                               publicity_ends_on=today + timedelta(days=publicity_days),
@@ -89,27 +95,43 @@ def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days:
     return publication
 
 
-def file_appeal(appraisee: Appraisee, *, reasons: str, today: date | None = None) -> Appeal:
+def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | None = None) -> Appeal:
+    """File an appeal with its reasons and supporting files (werkzeug FileStorage);
+    a refused file refuses the whole appeal (the caller rolls back)."""
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     cycles.require_phase(cycle, "appeals.file")
     publication = publication_of(cycle)
     today = today or date.today()
     if publication is None:
-        raise PublicationError("结果尚未公示，不能申请复核")
+        raise PublicationError(_("结果尚未公示，不能申请复核"))
     if today > publication.appeals_end_on:
-        raise PublicationError(f"复核申请已于 {publication.appeals_end_on} 截止")
+        raise PublicationError(_("复核申请已于 %(d)s 截止", d=publication.appeals_end_on))
     if not reasons.strip():
-        raise PublicationError("请写明申请复核的理由")
+        raise PublicationError(_("请写明申请复核的理由"))
     if db.session.scalar(select(Appeal).where(Appeal.appraisee_id == appraisee.id,
                                               Appeal.status == AppealStatus.FILED)):
-        raise PublicationError("已有一份待答复的复核申请")
+        raise PublicationError(_("已有一份待答复的复核申请"))
     appeal = Appeal(cycle_id=cycle.id, appraisee_id=appraisee.id, filed_by_id=_actor_id(), reasons=reasons.strip(),
                     answer_due_on=today + timedelta(days=publication.answer_days))
     db.session.add(appeal)
     db.session.flush()
-    audit.record("appeal.file", appeal, after={"appraisee": appraisee.name, "reasons": appeal.reasons},
+    attached = evidence.attach_files("appeal", appeal.id, files, label=appraisee.name)
+    audit.record("appeal.file", appeal, after={"appraisee": appraisee.name, "reasons": appeal.reasons,
+                                               "files": [e.filename for e in attached]},
                  label=appraisee.name)
     return appeal
+
+
+def add_appeal_files(appeal: Appeal, files) -> list:
+    """More files for an appeal still waiting for its answer."""
+    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycles.require_phase(cycle, "appeals.file")
+    if appeal.status != AppealStatus.FILED:
+        raise PublicationError(_("该申请已经答复，不能再补充材料"))
+    attached = evidence.attach_files("appeal", appeal.id, files, label=appeal.appraisee.name)
+    if not attached:
+        raise PublicationError(_("请选择要上传的文件。"))
+    return attached
 
 
 def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
@@ -119,9 +141,9 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
     cycle = db.session.get(Cycle, appeal.cycle_id)
     cycles.require_phase(cycle, "appeals.answer")
     if appeal.status != AppealStatus.FILED:
-        raise PublicationError("该申请已经答复")
+        raise PublicationError(_("该申请已经答复"))
     if not answer.strip():
-        raise PublicationError("请填写答复意见（不予采纳时写明理由）")
+        raise PublicationError(_("请填写答复意见（不予采纳时写明理由）"))
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.answer = answer.strip()
     appeal.answered_at = utcnow()
@@ -142,11 +164,11 @@ def finalise(cycle: Cycle, *, today: date | None = None) -> None:
     publication = publication_of(cycle)
     today = today or date.today()
     if publication is None:
-        raise PublicationError("结果尚未公示")
+        raise PublicationError(_("结果尚未公示"))
     if today <= publication.appeals_end_on:
-        raise PublicationError(f"复核申请期至 {publication.appeals_end_on}，期满后才能归档")
+        raise PublicationError(_("复核申请期至 %(d)s，期满后才能归档", d=publication.appeals_end_on))
     if open_appeals(cycle):
-        raise PublicationError("还有未答复的复核申请")
+        raise PublicationError(_("还有未答复的复核申请"))
     if cycle.phase == Phase.PUBLICITY:
         cycles.move_phase(cycle, Phase.APPEALS)
     cycles.move_phase(cycle, Phase.FINAL)

@@ -15,7 +15,8 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import NavItem, Page, tenant_blueprint
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
-from appraisal.tenants.results import leaderboard, services
+from appraisal.tenants.scoring import evidence
+from appraisal.tenants.results import evidence_links, leaderboard, services
 from appraisal.tenants.results.models import RunStatus
 
 bp = tenant_blueprint("results", __name__, url_prefix="/results", template_folder="templates")
@@ -42,7 +43,8 @@ REASON_LABELS = {"": "", "unverified": _l("未核实，不计"), "shared": _l("�
 @bp.app_context_processor
 def _result_labels():
     return {"kind_label": lambda kind: KIND_LABELS.get(kind, kind),
-            "reason_label": lambda reason: REASON_LABELS.get(reason or "", reason)}
+            "reason_label": lambda reason: REASON_LABELS.get(reason or "", reason),
+            "evidence_url": evidence.file_url}
 
 
 def _cycle() -> Cycle | None:
@@ -179,8 +181,12 @@ def appraisee(appraisee_id: int):
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     may_appeal = (subject.published and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS)
                   and can(current_user, "appeals.file", appraisee))
+    proof = evidence_links.for_breakdown(appraisee, content, {e.ref for e in explanations},
+                                         row.adjustments if row else [], current_user)
     return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
                            row=row, explanations=explanations, rules=rules, may_appeal=may_appeal,
+                           proof=proof, files_at=proof.at_lines(explanations),
+                           may_see_inputs=can(current_user, "claims.view", appraisee),
                            parts=leaderboard.parts(row, content) if row else [],
                            history=leaderboard.year_on_year(appraisee) if row else [])
 

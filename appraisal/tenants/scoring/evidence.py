@@ -13,9 +13,12 @@ import hashlib
 import os
 import re
 import unicodedata
+from io import BytesIO
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from appraisal.platform import audit
@@ -41,7 +44,37 @@ ALLOWED = {
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
 }
-OWNER_TYPES = ("score", "claim", "veto", "self_report")
+
+
+@dataclass(frozen=True)
+class OwnerType:
+    """What a file can belong to: the owner's model, the permission that lets a
+    user see the owner (and so the file) and the route that serves its files."""
+
+    model: type
+    permission: str
+    endpoint: str
+    arg: str
+
+
+#: owner type → how its files are judged and served; features register their own
+#: (results registers "appeal") so scoring need not know about them.
+OWNERS: dict[str, OwnerType] = {
+    "score": OwnerType(Score, "scores.view", "scoring.score_file", "score_file_id"),
+    "claim": OwnerType(AdjustmentClaim, "claims.view", "scoring.claim_file", "claim_file_id"),
+    "veto": OwnerType(Veto, "vetoes.view", "scoring.veto_file", "veto_file_id"),
+    "self_report": OwnerType(SelfReport, "self_report.view", "scoring.report_file", "report_file_id"),
+}
+
+
+def register_owner(owner_type: str, model: type, permission: str, endpoint: str, arg: str) -> None:
+    OWNERS[owner_type] = OwnerType(model, permission, endpoint, arg)
+
+
+def file_url(evidence: Evidence) -> str:
+    """Where ``evidence`` is downloaded (the route that checks its owner's permission)."""
+    owner = OWNERS[evidence.owner_type]
+    return url_for(owner.endpoint, **{owner.arg: evidence.id})
 
 
 class EvidenceError(common.ScoringError):
@@ -73,15 +106,15 @@ def check(filename: str, data: bytes) -> tuple[str, str]:
     name = clean_filename(filename)
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
-        raise EvidenceError("只能上传 PDF、JPG、PNG、Word（.docx）或 Excel（.xlsx）文件")
+        raise EvidenceError(_("只能上传 PDF、JPG、PNG、Word（.docx）或 Excel（.xlsx）文件"))
     if not data:
-        raise EvidenceError("文件是空的")
+        raise EvidenceError(_("文件是空的"))
     limit = max_bytes()
     if len(data) > limit:
-        raise EvidenceError(f"文件不能超过 {max_mb():g} MB")
+        raise EvidenceError(_("文件不能超过 %(mb)s MB", mb=f"{max_mb():g}"))
     content_type, magics = ALLOWED[ext]
     if not any(data.startswith(m) for m in magics):
-        raise EvidenceError("文件内容与扩展名不符")
+        raise EvidenceError(_("文件内容与扩展名不符"))
     return name, content_type
 
 
@@ -91,7 +124,7 @@ def storage_path(tenant_id: int, sha256: str) -> Path:
 
 def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label: str = "") -> Evidence:
     """Store a file for an owner and record it (the same content is stored once)."""
-    if owner_type not in OWNER_TYPES:
+    if owner_type not in OWNERS:
         raise ValueError(owner_type)
     name, content_type = check(filename, data)
     digest = hashlib.sha256(data).hexdigest()
@@ -135,26 +168,36 @@ def evidence_of(owner_type: str, owner_ids) -> dict[int, list[Evidence]]:
     return out
 
 
-#: owner type → the permission that lets a user see the owner (and so the file)
-VIEW_PERMISSION = {"score": "scores.view", "claim": "claims.view", "veto": "vetoes.view",
-                   "self_report": "self_report.view"}
-
-
 def owner_subject(evidence: Evidence):
     """The object a file's permission is judged on: its score (a cell), claim,
-    veto or self-report; NOTHING when the owner is gone."""
-    model = {"score": Score, "claim": AdjustmentClaim, "veto": Veto, "self_report": SelfReport}.get(evidence.owner_type)
-    owner = db.session.get(model, evidence.owner_id) if model is not None else None
+    veto, self-report or appeal; NOTHING when the owner is gone."""
+    owner_type = OWNERS.get(evidence.owner_type)
+    owner = db.session.get(owner_type.model, evidence.owner_id) if owner_type is not None else None
     return owner if owner is not None else common.NOTHING
 
 
 def evidence_permission(evidence: Evidence) -> tuple[str, object]:
     """(action, object) deciding who may download ``evidence``: the view permission of its owner."""
-    return VIEW_PERMISSION.get(evidence.owner_type, "tenant.admin"), owner_subject(evidence)
+    owner_type = OWNERS.get(evidence.owner_type)
+    return (owner_type.permission if owner_type else "tenant.admin"), owner_subject(evidence)
 
 
 def open_evidence(evidence: Evidence) -> Path:
     path = storage_path(evidence.tenant_id, evidence.sha256)
     if not path.is_file():
-        raise EvidenceError("文件已不在存储中，请联系考核办")
+        raise EvidenceError(_("文件已不在存储中，请联系考核办"))
     return path
+
+
+def download(evidence: Evidence):
+    """The file as an attachment (404 when its content is gone). Read into memory
+    (files are small, see EVIDENCE_MAX_MB) so no file handle outlives the request."""
+    try:
+        data = open_evidence(evidence).read_bytes()
+    except EvidenceError:
+        abort(404)
+    response = send_file(BytesIO(data), mimetype=evidence.content_type, as_attachment=True,
+                         download_name=evidence.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -53,14 +53,8 @@ def _helpers():
             "num": _num, "group_label": _group_label, "max_mb": f"{evidence.max_mb():g}", "file_url": _file_url}
 
 
-FILE_ENDPOINTS = {"score": ("scoring.score_file", "score_file_id"), "claim": ("scoring.claim_file", "claim_file_id"),
-                  "veto": ("scoring.veto_file", "veto_file_id"),
-                  "self_report": ("scoring.report_file", "report_file_id")}
-
-
 def _file_url(item: Evidence) -> str:
-    endpoint, arg = FILE_ENDPOINTS[item.owner_type]
-    return url_for(endpoint, **{arg: item.id})
+    return evidence.file_url(item)
 
 
 def _group_label(group: str) -> str:
