@@ -127,6 +127,8 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
     unit.goto(f"/t/{slug}/results/appraisees/{finance}/appeal")
     expect(unit.locator("h1")).to_have_text("申请复核 · 市财政局")
     unit.locator("textarea[name=reasons]").fill("党的建设得分7分有误：我局获省级“五星级党支部”表彰，应按10分计。")
+    unit.locator("input[name=files]").set_input_files(
+        [{"name": "五星级党支部表彰决定.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 honour"}])
     shot(unit, "unit-appeal-form")
     unit.get_by_role("button", name="提交申请").click()
     expect(_flash(unit)).to_contain_text("已提交复核申请，考核办将在")
@@ -139,6 +141,10 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
     expect(appeal_row).to_contain_text("剩 10 天")
     shot(office, "office-appeals-list")
     appeal_row.get_by_role("link", name="市财政局").click()
+    # the appellant's file is there to read before answering
+    with office.expect_download() as download:
+        office.get_by_role("link", name="五星级党支部表彰决定.pdf").click()
+    assert download.value.suggested_filename == "五星级党支部表彰决定.pdf"
     office.locator("textarea[name=answer]").fill("经核实，该表彰属实，党的建设得分更正为10分并重新计算。")
     office.get_by_role("button", name="采纳（更正后重新计算）").click()
     expect(_flash(office)).to_have_text("已采纳：请通过评分、加减分等页面更正数据，然后重新计算。")

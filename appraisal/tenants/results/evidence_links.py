@@ -12,6 +12,7 @@ the number of entries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -21,6 +22,15 @@ from appraisal.platform.permissions import can
 from appraisal.tenants.cycles.models import Appraisee
 from appraisal.tenants.scoring import evidence as files
 from appraisal.tenants.scoring.models import AdjustmentClaim, Evidence, Score, Veto
+
+
+#: how the engine ends a claim's line: "; 依据: claim:3" (zh) / "; evidence: claim:3" (en)
+EVIDENCE_SUFFIX = re.compile(r";\s*(?:依据|evidence): (?P<kind>[a-z_]+):(?P<id>\d+)\s*$")
+
+
+def without_evidence_ref(text: str) -> str:
+    """An explanation line as people read it: the files are linked, not named by id."""
+    return EVIDENCE_SUFFIX.sub("", text or "")
 
 
 @dataclass
@@ -37,7 +47,10 @@ class BreakdownEvidence:
         out: dict[int, list[Evidence]] = {}
         placed: set[str] = set()
         for e in explanations:
-            if e.ref in self.by_ref and e.ref not in placed:
+            named = EVIDENCE_SUFFIX.search(e.zh or "")
+            if named and named["kind"] == "claim" and named["id"] in self.by_claim:
+                out[e.seq] = self.by_claim[named["id"]]
+            elif e.ref in self.by_ref and e.ref not in placed:
                 out[e.seq] = self.by_ref[e.ref]
                 placed.add(e.ref)
         return out

@@ -44,7 +44,7 @@ REASON_LABELS = {"": "", "unverified": _l("未核实，不计"), "shared": _l("�
 def _result_labels():
     return {"kind_label": lambda kind: KIND_LABELS.get(kind, kind),
             "reason_label": lambda reason: REASON_LABELS.get(reason or "", reason),
-            "evidence_url": evidence.file_url}
+            "evidence_url": evidence.file_url, "explained": evidence_links.without_evidence_ref}
 
 
 def _cycle() -> Cycle | None:

@@ -66,6 +66,10 @@ def test_breakdown_links_each_entry_to_its_files_for_those_who_may_open_them(app
     before_file = explain[:explain.index("score.pdf")]
     line = before_file[before_file.rindex('<li class="kind-'):]
     assert "kind-indicator" in line and "党的建设" in line
+    # the claim's file under its own line, which no longer names it by id
+    before_claim = explain[:explain.index("claim.pdf")]
+    assert "kind-claim" in before_claim[before_claim.rindex('<li class="kind-'):]
+    assert "claim:" not in explain
     # a staff member sees the published breakdown but not the assessors' files
     other = staff.get(url).get_data(as_text=True)
     assert "计分过程" in other and "score.pdf" not in other and score_url not in other
