@@ -79,7 +79,7 @@ def _subject(endpoint: str, obj):
         return leaderboard.appraisee_subject(obj)
     if endpoint.startswith("results.") and isinstance(obj, Population):
         return leaderboard.population_subject(obj)
-    if endpoint == "results.notice":
+    if endpoint in ("results.notice", "results.export_cycle"):
         return leaderboard.PopulationResults(None, leaderboard.is_published(obj.id), "")
     return obj
 

@@ -139,16 +139,14 @@ def status(population_id: int):
                     "error": run.error, "finished_at": run.finished_at.isoformat() if run.finished_at else None})
 
 
-@bp.route("/populations/<int:population_id>/export.xlsx")
-@requires("results.view", per_object=True)
-def export(population_id: int):
-    population, _subject = _population(population_id)
-    run = services.current_run(population)
-    if run is None:
-        flash(_("尚未计算，没有可导出的结果。"), "info")
-        return redirect(url_for("results.population", population_id=population.id))
+EXPORT_HEADERS = (_l("名次"), _l("考核对象"), _l("综合得分"), _l("基础得分"), _l("加分"), _l("扣分"), _l("限额"),
+                  _l("等次"), _l("奖励"), _l("奖金（元）"), _l("否决"), _l("标记"))
+
+
+def _export_sheets(population: Population, run) -> list[tuple[str, tuple[list, list]]]:
+    """(group, (headers, rows)) per ranking group: the office's layout, quota lines marked."""
     quota_names = _quota_names(population)
-    sheets = {}
+    sheets = []
     for group in leaderboard.groups(run):
         rows = []
         for line in group.lines:
@@ -159,10 +157,76 @@ def export(population_id: int):
                          _("一票否决") if r.vetoed else "", r.flags))
             for key in line.quota_lines:
                 rows.append(("", f"—— {quota_names.get(key, key)}线 ——", "", "", "", "", "", "", "", "", "", ""))
-        sheets[group.name or population.name] = (
-            [_("名次"), _("考核对象"), _("综合得分"), _("基础得分"), _("加分"), _("扣分"), _("限额"), _("等次"),
-             _("奖励"), _("奖金（元）"), _("否决"), _("标记")], rows)
+        sheets.append((group.name, ([str(h) for h in EXPORT_HEADERS], rows)))
+    return sheets
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
+    candidate, n = clean[:31], 2
+    while candidate in taken:
+        suffix = f"({n})"
+        candidate, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate)
+    return candidate
+
+
+@bp.route("/populations/<int:population_id>/export.xlsx")
+@requires("results.view", per_object=True)
+def export(population_id: int):
+    population, _subject = _population(population_id)
+    run = services.current_run(population)
+    if run is None:
+        flash(_("尚未计算，没有可导出的结果。"), "info")
+        return redirect(url_for("results.population", population_id=population.id))
+    taken: set[str] = set()
+    sheets = {_sheet_title(group or population.name, taken): content
+              for group, content in _export_sheets(population, run)}
     return xlsx_response(f"{population.name}-考核结果.xlsx", sheets)
+
+
+@bp.route("/cycles/<int:cycle_id>/export.xlsx")
+@requires("results.view", per_object=True)
+def export_cycle(cycle_id: int):
+    """The whole year's results in one workbook, for the personnel archive: a cover
+    sheet (the year, its publication and each population's run), then one sheet per
+    population and group — only the populations the user may see."""
+    cycle = get_or_404(Cycle, cycle_id)
+    authorize("results.view", leaderboard.PopulationResults(None, leaderboard.is_published(cycle.id), ""))
+    from appraisal.tenants.results.publication import publication_of
+
+    publication = publication_of(cycle)
+    cover: list[tuple] = [(_("考核年度"), cycle.name), (_("阶段"), _phase_label(cycle.phase))]
+    if publication is not None:
+        cover += [(_("公示日期"), publication.published_at.date().isoformat()),
+                  (_("公示期至"), publication.publicity_ends_on.isoformat()),
+                  (_("复核申请截止"), publication.appeals_end_on.isoformat())]
+    if cycle.finalised_at is not None:
+        cover.append((_("归档时间"), cycle.finalised_at.strftime("%Y-%m-%d %H:%M")))
+    taken = {_sheet_title(str(_("说明")), set())}
+    sheets: dict[str, tuple] = {}
+    for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
+                                         .order_by(Population.id)):
+        if not can(current_user, "results.view", leaderboard.population_subject(population)):
+            continue
+        run = services.current_run(population)
+        if run is None:
+            cover.append((population.name, _("尚未计算")))
+            continue
+        cover.append((population.name, _("%(n)s 个考核对象，计算于 %(t)s", n=run.row_count,
+                                         t=run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else "")))
+        for group, content in _export_sheets(population, run):
+            title = f"{population.name}-{group}" if group and group != population.name else population.name
+            sheets[_sheet_title(title, taken)] = content
+    workbook_sheets = {str(_("说明")): ([_("项目"), _("内容")], cover), **sheets}
+    return xlsx_response(f"{cycle.name}-考核结果汇总.xlsx", workbook_sheets)
+
+
+def _phase_label(phase) -> str:
+    from appraisal.tenants.cycles.services import PHASE_LABELS_ZH
+
+    return str(PHASE_LABELS_ZH.get(phase, phase))
 
 
 @bp.route("/appraisees/<int:appraisee_id>")

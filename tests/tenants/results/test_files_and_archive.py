@@ -1,4 +1,4 @@
-"""Files behind results: the evidence under each breakdown entry, and appeals with files."""
+"""Files behind results (the evidence under each breakdown entry, appeals with files) and the year's archive workbook."""
 
 import io
 from datetime import date
@@ -195,3 +195,48 @@ def test_filing_after_the_window_keeps_no_files(published):
                             files=[FileStorage(io.BytesIO(PDF), "late.pdf")])
         db.session.rollback()
         assert db.session.scalar(select(db.func.count()).select_from(Evidence)) == before
+
+
+def test_the_whole_year_exports_to_one_workbook_for_the_archive(app, published):
+    from openpyxl import load_workbook
+
+    office, staff = app.test_client(), app.test_client()
+    login(office, published.tenant, published.users["office_admin"])
+    login(staff, published.tenant, published.users["staff"])
+    url = f"/t/city/results/cycles/{published.ids['cycle']}/export.xlsx"
+    response = office.get(url)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames[0] == "说明"
+    cover = {row[0]: row[1] for row in book["说明"].iter_rows(min_row=2, values_only=True)}
+    assert "公示期至" in cover and "县级干部" in cover and "个考核对象" in cover["县级干部"]
+    # one sheet per population and group, each with the office's headers and every appraisee once
+    group_sheets = book.sheetnames[1:]
+    assert group_sheets and all(len(name) <= 31 for name in group_sheets)
+    assert any(name.startswith("市直部门") for name in group_sheets)
+    headers = [c.value for c in book[group_sheets[0]][1]]
+    assert headers[:3] == ["名次", "考核对象", "综合得分"]
+    names = [row[1] for name in group_sheets if name.startswith("市直部门")
+             for row in book[name].iter_rows(min_row=2, values_only=True) if not str(row[1]).startswith("——")]
+    assert "市财政局" in names and len(names) == len(set(names))
+    # published: every user of the tenant may download it; another tenant may not
+    assert staff.get(url).status_code == 200
+
+
+def test_the_whole_year_export_waits_for_publication(app, year):
+    staff, office = app.test_client(), app.test_client()
+    login(staff, year.tenant, year.users["staff"])
+    login(office, year.tenant, year.users["office_admin"])
+    url = f"/t/city/results/cycles/{year.ids['cycle']}/export.xlsx"
+    assert staff.get(url).status_code == 403
+    assert office.get(url).status_code == 200
+
+
+def test_sheet_titles_are_excel_safe_and_unique():
+    from appraisal.tenants.results.views import _sheet_title
+
+    taken: set[str] = set()
+    long = "市直部门-" + "综合经济组" * 8
+    first, second = _sheet_title(long, taken), _sheet_title(long, taken)
+    assert len(first) == 31 and len(second) == 31 and first != second
+    assert _sheet_title("a/b[c]:d*e?", taken) == "a_b_c__d_e_"
