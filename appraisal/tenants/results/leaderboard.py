@@ -178,3 +178,14 @@ def parts(row: ResultRow, content: dict) -> list[tuple[str, float, float]]:
         if score is not None:
             out.append((node.get("name_zh") or node["key"], float(score), float(node.get("points") or 0)))
     return out
+
+
+def grade_counts(groups: list[Group]) -> list[tuple[str, int]]:
+    """(grade, how many) in the order grades first appear down the board (best first);
+    the vetoed and the ungraded under their own labels."""
+    counts: dict[str, int] = {}
+    for group in groups:
+        for line in group.lines:
+            label = line.row.data.get("grade_zh") or line.row.grade or "—"
+            counts[label] = counts.get(label, 0) + 1
+    return list(counts.items())

@@ -99,7 +99,8 @@ def population(population_id: int):
         groups = [leaderboard.Group(shown.name, shown.lines[(number - 1) * PAGE_ROWS: number * PAGE_ROWS])]
     return render_template("results/leaderboard.html", population=population, run=run, groups=groups,
                            all_groups=all_groups, page=page, subject=subject, last=services.last_run(population),
-                           quota_names=_quota_names(population), histogram=leaderboard.histogram)
+                           quota_names=_quota_names(population), histogram=leaderboard.histogram,
+                           grade_counts=leaderboard.grade_counts)
 
 
 def _quota_names(population: Population) -> dict[str, str]:

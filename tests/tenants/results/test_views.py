@@ -125,3 +125,14 @@ def test_printable_notice_lists_quota_places_and_vetoes(app, computed):
     assert "结果的通报" in html and "市直部门" in html and "先进集体" in html and "未公示稿" in html
     _publish(computed)
     assert "未公示稿" not in staff.get(url).get_data(as_text=True)
+
+
+def test_grade_counts_follow_the_board_order():
+    from appraisal.tenants.results.leaderboard import Group, Line, grade_counts
+    from appraisal.tenants.results.models import ResultRow
+
+    def line(grade):
+        return Line(ResultRow(data={"grade_zh": grade}, grade=""), "x", 1)
+
+    board = [Group("a", [line("优秀"), line("称职"), line("称职")]), Group("b", [line("优秀"), line(None)])]
+    assert grade_counts(board) == [("优秀", 2), ("称职", 2), ("—", 1)]
