@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.labels import role_label
 from appraisal.platform.models import UNIT_SCOPED_ROLES, LoginSession, Operator, Role, RoleGrant, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -24,9 +26,9 @@ class AccountError(ValueError):
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符", field="password")
+        raise AccountError(_("密码至少需要 %(n)s 个字符", n=MIN_PASSWORD_LENGTH), field="password")
     if password.isdigit() or password.isalpha():
-        raise AccountError("密码需同时包含字母和数字", field="password")
+        raise AccountError(_("密码需同时包含字母和数字"), field="password")
 
 
 def normalise_email(email: str) -> str:
@@ -44,7 +46,7 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if find_user(email) is not None:
-        raise AccountError(f"账号 {email} 已存在", field="email")
+        raise AccountError(_("账号 %(email)s 已存在", email=email), field="email")
     if check_strength:
         check_password_strength(password)
     user = User(email=email, display_name=display_name.strip(), locale=locale)
@@ -66,7 +68,7 @@ def _grant_list(user: User) -> list[str]:
 def _add_grant(user: User, role: Role, unit_id: int | None) -> RoleGrant:
     role = Role(role)
     if role in UNIT_SCOPED_ROLES and unit_id is None:
-        raise AccountError(f"角色 {role.value} 需要指定所属单位")
+        raise AccountError(_("角色 %(role)s 需要指定所属单位", role=role_label(role)))
     if role not in UNIT_SCOPED_ROLES:
         unit_id = None
     grant = RoleGrant(role=role, org_unit_id=unit_id)
@@ -100,7 +102,7 @@ def update_profile(user: User, *, display_name: str) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise AccountError("当前密码不正确")
+        raise AccountError(_("当前密码不正确"))
     check_password_strength(new)
     _set_password(user, new, "user.password_change")
 
@@ -121,7 +123,7 @@ def set_active(user: User, active: bool) -> None:
     if user.active == active:
         return
     if not active and Role.OFFICE_ADMIN in user.roles() and _active_office_admins() <= 1:
-        raise AccountError("不能停用最后一位考核办管理员")
+        raise AccountError(_("不能停用最后一位考核办管理员"))
     user.active = active
     audit.record("user.activate" if active else "user.deactivate", user,
                  before={"active": not active}, after={"active": active}, label=user.email)
@@ -154,7 +156,7 @@ def end_all_sessions(user: User) -> None:
 def create_operator(*, email: str, display_name: str, password: str) -> Operator:
     email = normalise_email(email)
     if db.session.scalar(select(Operator).where(Operator.email == email)):
-        raise AccountError(f"平台运营账号 {email} 已存在")
+        raise AccountError(_("平台运营账号 %(email)s 已存在", email=email))
     check_password_strength(password)
     operator = Operator(email=email, display_name=display_name)
     operator.set_password(password)

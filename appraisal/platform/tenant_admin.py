@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from appraisal.platform import accounts, audit
@@ -32,12 +33,12 @@ def create_tenant(*, slug: str, name: str, locale: str = "zh_Hans",
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise TenantError(
-            f"租户代码 {slug!r} 无效：须以小写字母开头，只含小写字母、数字和连字符，长 2–63 个字符"
+            _("租户代码 %(slug)s 无效：须以小写字母开头，只含小写字母、数字和连字符，长 2–63 个字符", slug=repr(slug))
         )
     if find_tenant(slug) is not None:
-        raise TenantError(f"租户代码 {slug} 已被使用")
+        raise TenantError(_("租户代码 %(slug)s 已被使用", slug=slug))
     if not name.strip():
-        raise TenantError("租户名称不能为空")
+        raise TenantError(_("租户名称不能为空"))
     tenant = Tenant(slug=slug, name=name.strip(), locale=locale, time_zone=time_zone)
     db.session.add(tenant)
     db.session.flush()

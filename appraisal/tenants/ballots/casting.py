@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
 from appraisal.platform.db import db
@@ -62,36 +63,36 @@ def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:
 
 def check_can_vote(evaluation: Evaluation, voter: Voter) -> None:
     if voter.evaluation_id != evaluation.id:
-        raise NotEligible("您不是本次测评的投票人")
+        raise NotEligible(_("您不是本次测评的投票人"))
     if evaluation.is_draft:
-        raise NotEligible("本次测评尚未开始投票")
+        raise NotEligible(_("本次测评尚未开始投票"))
     if evaluation.is_closed:
-        raise NotEligible("本次测评已结束")
+        raise NotEligible(_("本次测评已结束"))
     try:
         require_phase(evaluation.cycle, "ballots.vote")
     except CycleError as exc:
         raise NotEligible(str(exc)) from None
     if voter.has_voted:
-        raise AlreadyVoted("您已经投过票了：每人只能投一次")
+        raise AlreadyVoted(_("您已经投过票了：每人只能投一次"))
 
 
 def _score_of(evaluation: Evaluation, raw: Any) -> tuple[Decimal | None, str]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, "请评分" if evaluation.scale == "score" else "请选择等次"
+        return None, _("请评分") if evaluation.scale == "score" else _("请选择等次")
     if evaluation.scale == "grade":
         grades = evaluation.grade_values or {}
         key = str(raw).strip()
         if key not in grades:
-            return None, "请从列表中选择等次"
+            return None, _("请从列表中选择等次")
         return Decimal(str(grades[key])).quantize(CENT, ROUND_HALF_UP), ""
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        return None, "请输入 0 到 100 之间的分数"
+        return None, _("请输入 0 到 100 之间的分数")
     if not value.is_finite() or not 0 <= value <= 100:
-        return None, "请输入 0 到 100 之间的分数"
+        return None, _("请输入 0 到 100 之间的分数")
     if value != value.quantize(CENT):
-        return None, "分数最多保留两位小数"
+        return None, _("分数最多保留两位小数")
     return value.quantize(CENT), ""
 
 
@@ -110,7 +111,7 @@ def _lines(evaluation: Evaluation, voter: Voter, answers: Mapping[int, Any]) -> 
         person = db.session.get(Person, voter.person_id) if voter.person_id else None
         own = [a for a in db.session.scalars(select(Appraisee).where(Appraisee.id.in_(extra)))
                if a.population_id == evaluation.population_id and _own_appraisee(a, person)]
-        errors[0] = "不能给本人（本单位）评分" if own else "选票中有不属于本次测评的考核对象"
+        errors[0] = _("不能给本人（本单位）评分") if own else _("选票中有不属于本次测评的考核对象")
     if errors:
         raise BallotInvalid(errors)
     return lines
@@ -128,7 +129,7 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
     try:
         voter = db.session.get(Voter, int(voter_id), populate_existing=True)
         if voter is None:
-            raise NotEligible("您不是本次测评的投票人")
+            raise NotEligible(_("您不是本次测评的投票人"))
         evaluation = db.session.get(Evaluation, voter.evaluation_id, populate_existing=True)
         check_can_vote(evaluation, voter)
         lines = _lines(evaluation, voter, answers)
@@ -138,12 +139,12 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
                                 Voter.has_voted.is_(False))
             .values(has_voted=True, voted_on=day).execution_options(synchronize_session=False))
         if claimed.rowcount != 1:
-            raise AlreadyVoted("您已经投过票了：每人只能投一次")
+            raise AlreadyVoted(_("您已经投过票了：每人只能投一次"))
         still_open = db.session.execute(
             update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
             .values(settings_frozen=True).execution_options(synchronize_session=False))
         if still_open.rowcount != 1:
-            raise NotEligible("本次测评已结束")
+            raise NotEligible(_("本次测评已结束"))
         ballot_id = uuid.uuid4().hex
         db.session.execute(insert(Ballot), [{
             "id": ballot_id, "tenant_id": evaluation.tenant_id, "evaluation_id": evaluation.id,

@@ -13,6 +13,7 @@ import secrets
 import uuid
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
 from appraisal.platform import audit
@@ -26,7 +27,7 @@ def close_evaluation(evaluation: Evaluation) -> int:
     Returns the number of ballots."""
     check_phase(evaluation.cycle, "ballots.manage")
     if not evaluation.is_open:
-        raise BallotError("只有正在投票的测评可以结束")
+        raise BallotError(_("只有正在投票的测评可以结束"))
     day = today()
     # First the status (a ballot racing this either committed before — and is
     # rewritten below — or finds the evaluation closed and is refused).
@@ -34,7 +35,7 @@ def close_evaluation(evaluation: Evaluation) -> int:
         update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
         .values(status=EvaluationStatus.CLOSED, closed_on=day).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise BallotError("测评状态已变化，请刷新页面")
+        raise BallotError(_("测评状态已变化，请刷新页面"))
     count = _rewrite_ballots(evaluation, day)
     db.session.refresh(evaluation)
     audit.record("ballots.close", evaluation, before={"status": "open"},

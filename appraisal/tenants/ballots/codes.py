@@ -13,6 +13,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform import audit
@@ -74,13 +75,13 @@ def generate_codes(evaluation: Evaluation, group: RaterGroup, count: int) -> lis
     returned codes are printed now or never."""
     require_voters_editable(evaluation)
     if group.evaluation_id != evaluation.id:
-        raise BallotError("请选择本测评的评价人组别")
+        raise BallotError(_("请选择本测评的评价人组别"))
     try:
         count = int(count)
     except (TypeError, ValueError):
-        raise BallotError("请填写要生成的投票码数量") from None
+        raise BallotError(_("请填写要生成的投票码数量")) from None
     if not 1 <= count <= MAX_CODES_AT_ONCE:
-        raise BallotError(f"一次可生成 1 到 {MAX_CODES_AT_ONCE} 个投票码")
+        raise BallotError(_("一次可生成 1 到 %(n)s 个投票码", n=MAX_CODES_AT_ONCE))
     issued = db.session.scalar(select(func.count()).select_from(Voter).where(
         Voter.evaluation_id == evaluation.id, Voter.rater_group_id == group.id, Voter.person_id.is_(None))) or 0
     slips = []
@@ -104,7 +105,7 @@ def issue_named_codes(evaluation: Evaluation, group: RaterGroup, *, reissue: boo
     codes already issued (the old slips stop working)."""
     require_voters_editable(evaluation)
     if group.evaluation_id != evaluation.id:
-        raise BallotError("请选择本测评的评价人组别")
+        raise BallotError(_("请选择本测评的评价人组别"))
     stmt = (select(Voter, Person).join(Person, Person.id == Voter.person_id)
             .join(OrgUnit, OrgUnit.id == Person.unit_id)
             .where(Voter.evaluation_id == evaluation.id, Voter.rater_group_id == group.id,
@@ -115,7 +116,7 @@ def issue_named_codes(evaluation: Evaluation, group: RaterGroup, *, reissue: boo
         stmt = stmt.where(Person.user_id.is_(None))
     rows = db.session.execute(stmt).all()
     if not rows:
-        raise BallotError(f"“{group.name}”没有需要发放投票码的投票人")
+        raise BallotError(_("“%(group)s”没有需要发放投票码的投票人", group=group.name))
     codes = _fresh_codes(len(rows))
     slips = []
     for (voter, person), code in zip(rows, codes):

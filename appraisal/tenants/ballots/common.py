@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from appraisal.platform.db import db
@@ -48,7 +49,7 @@ class BallotInvalid(BallotError):
     ballot) to the reason."""
 
     def __init__(self, errors: dict[int, str]) -> None:
-        super().__init__("选票填写有误，请检查标红的项目")
+        super().__init__(_("选票填写有误，请检查标红的项目"))
         self.errors = errors
 
 

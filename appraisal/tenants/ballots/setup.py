@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
@@ -51,8 +53,8 @@ MAX_GROUP_SIZE_SETTING = 100
 MAX_TITLE = 300
 MAX_GROUP_NAME = 100
 
-FROZEN_REASON = ("已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重"
-                 "都不能再修改（否则可能影响匿名性或使已投选票失去意义）")
+FROZEN_REASON = _l("已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重"
+                   "都不能再修改（否则可能影响匿名性或使已投选票失去意义）")
 
 
 def _actor_id() -> int | None:
@@ -64,11 +66,11 @@ def _weight(value: Any) -> Decimal:
     try:
         weight = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise BallotError(f"权重“{value}”不是数字") from None
+        raise BallotError(_("权重“%(value)s”不是数字", value=value)) from None
     if not weight.is_finite() or weight < 0 or weight > 1:
-        raise BallotError("每个组别的权重须在 0 到 1 之间")
+        raise BallotError(_("每个组别的权重须在 0 到 1 之间"))
     if weight != weight.quantize(Decimal("0.0001")):
-        raise BallotError("权重最多保留四位小数")
+        raise BallotError(_("权重最多保留四位小数"))
     return weight
 
 
@@ -108,18 +110,18 @@ def engine_rater_groups(evaluation: Evaluation) -> list[dict]:
 
 def _check_groups(groups: list[GroupSpec]) -> list[GroupSpec]:
     if not groups:
-        raise BallotError("至少需要一个评价人组别")
+        raise BallotError(_("至少需要一个评价人组别"))
     keys = [g.key for g in groups]
     if len(set(keys)) != len(keys):
-        raise BallotError("评价人组别重复")
+        raise BallotError(_("评价人组别重复"))
     for g in groups:
         if not g.name.strip():
-            raise BallotError("组别名称不能为空")
+            raise BallotError(_("组别名称不能为空"))
         if len(g.name.strip()) > MAX_GROUP_NAME:
-            raise BallotError(f"组别名称不能超过 {MAX_GROUP_NAME} 个字符")
+            raise BallotError(_("组别名称不能超过 %(n)s 个字符", n=MAX_GROUP_NAME))
     total = sum((g.weight for g in groups), Decimal(0))
     if total != 1:
-        raise BallotError(f"各组别权重之和须等于 1（现在是 {fmt_weight(total)}）")
+        raise BallotError(_("各组别权重之和须等于 1（现在是 %(total)s）", total=fmt_weight(total)))
     return [GroupSpec(g.key, g.name.strip(), g.weight) for g in groups]
 
 
@@ -133,7 +135,7 @@ def groups_from_form(rows: Iterable[Mapping[str, Any]]) -> list[GroupSpec]:
         if not key:
             continue
         if row.get("weight") in (None, ""):
-            raise BallotError(f"请填写“{row.get('name') or key}”的权重")
+            raise BallotError(_("请填写“%(name)s”的权重", name=row.get("name") or key))
         specs.append(GroupSpec(key, str(row.get("name") or ""), _weight(row.get("weight"))))
     return _check_groups(specs)
 
@@ -143,18 +145,18 @@ def _resolve_groups(population: Population, groups: list[GroupSpec] | None) -> l
     if scheme_groups:
         if groups is not None and sorted((g.key, g.weight) for g in groups) != sorted(
                 (g.key, g.weight) for g in scheme_groups):
-            described = "、".join(f"{g.name} {fmt_weight(g.weight)}" for g in scheme_groups)
-            raise BallotError(f"本群体的考核方案已规定评价人组别及权重（{described}），不能更改")
+            described = _("、").join(f"{g.name} {fmt_weight(g.weight)}" for g in scheme_groups)
+            raise BallotError(_("本群体的考核方案已规定评价人组别及权重（%(groups)s），不能更改", groups=described))
         return scheme_groups
     if groups is None:
-        raise BallotError("请选择评价人组别并填写权重")
+        raise BallotError(_("请选择评价人组别并填写权重"))
     return _check_groups(groups)
 
 
 def _check_settings(scale: str, grade_values: Mapping[str, Any] | None, min_group_size: int,
                     small_group_policy: str) -> dict:
     if scale not in SCALES:
-        raise BallotError("评分方式只能是百分制或等次")
+        raise BallotError(_("评分方式只能是百分制或等次"))
     grades: dict[str, int | float] = {}
     if scale == "grade":
         for name, value in (grade_values or DEFAULT_GRADES).items():
@@ -162,23 +164,23 @@ def _check_settings(scale: str, grade_values: Mapping[str, Any] | None, min_grou
             try:
                 number = Decimal(str(value))
             except (InvalidOperation, ValueError):
-                raise BallotError(f"等次“{name}”的分值不是数字") from None
+                raise BallotError(_("等次“%(name)s”的分值不是数字", name=name)) from None
             if not name or not number.is_finite() or not 0 <= number <= 100:
-                raise BallotError("每个等次须有名称，分值在 0 到 100 之间")
+                raise BallotError(_("每个等次须有名称，分值在 0 到 100 之间"))
             if name in grades:
-                raise BallotError(f"等次“{name}”重复")
+                raise BallotError(_("等次“%(name)s”重复", name=name))
             grades[name] = int(number) if number == number.to_integral_value() else float(number)
         if len(grades) < 2:
-            raise BallotError("等次评分至少需要两个等次")
+            raise BallotError(_("等次评分至少需要两个等次"))
     try:
         min_size = int(min_group_size)
     except (TypeError, ValueError):
-        raise BallotError("最少人数须是整数") from None
+        raise BallotError(_("最少人数须是整数")) from None
     if not MIN_GROUP_SIZE <= min_size <= MAX_GROUP_SIZE_SETTING:
-        raise BallotError(f"显示结果的组别最少人数须在 {MIN_GROUP_SIZE} 到 {MAX_GROUP_SIZE_SETTING} 之间"
-                          f"（少于 {MIN_GROUP_SIZE} 人时，个人的评分可被推算出来）")
+        raise BallotError(_("显示结果的组别最少人数须在 %(min)s 到 %(max)s 之间（少于 %(min)s 人时，个人的评分可被推算出来）",
+                            min=MIN_GROUP_SIZE, max=MAX_GROUP_SIZE_SETTING))
     if small_group_policy not in POLICIES:
-        raise BallotError("人数不足组别的处理方式只能是合并或舍弃")
+        raise BallotError(_("人数不足组别的处理方式只能是合并或舍弃"))
     return {"scale": scale, "grade_values": grades, "min_group_size": min_size,
             "small_group_policy": small_group_policy}
 
@@ -195,9 +197,9 @@ def parse_grades(text: str) -> dict[str, str]:
                 name, _sep, value = line.partition(sep)
                 break
         else:
-            raise BallotError(f"“{line}”应写成“等次=分值”")
+            raise BallotError(_("“%(line)s”应写成“等次=分值”", line=line))
         if name.strip() in grades:
-            raise BallotError(f"等次“{name.strip()}”重复")
+            raise BallotError(_("等次“%(name)s”重复", name=name.strip()))
         grades[name.strip()] = value.strip()
     return grades
 
@@ -238,14 +240,14 @@ def create_evaluation(cycle: Cycle, population: Population, *, title: str, owner
     None); otherwise ``groups`` (weights adding up to 1)."""
     check_phase(cycle, "ballots.manage")
     if population.cycle_id != cycle.id:
-        raise BallotError("所选考核对象群体不属于本考核年度")
+        raise BallotError(_("所选考核对象群体不属于本考核年度"))
     title = (title or "").strip()
     if not title:
-        raise BallotError("请填写测评名称")
+        raise BallotError(_("请填写测评名称"))
     if len(title) > MAX_TITLE:
-        raise BallotError(f"测评名称不能超过 {MAX_TITLE} 个字符")
+        raise BallotError(_("测评名称不能超过 %(n)s 个字符", n=MAX_TITLE))
     if owner_unit is not None and not population_inside(population, owner_unit):
-        raise BallotError(f"单位组织的测评只能评价本单位（{owner_unit.name}）的考核对象")
+        raise BallotError(_("单位组织的测评只能评价本单位（%(unit)s）的考核对象", unit=owner_unit.name))
     specs = _resolve_groups(population, groups)
     settings = _check_settings(scale, grade_values, min_group_size, small_group_policy)
     evaluation = Evaluation(cycle_id=cycle.id, population_id=population.id,
@@ -269,7 +271,7 @@ def _claim_unfrozen(evaluation: Evaluation) -> None:
                                  Evaluation.status != EvaluationStatus.CLOSED)
         .values(settings_frozen=False).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise SettingsFrozen(FROZEN_REASON)
+        raise SettingsFrozen(str(FROZEN_REASON))
 
 
 def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale: str | None = None,
@@ -280,7 +282,7 @@ def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale
     settings only until the first ballot is in. Returns whether anything changed."""
     check_phase(evaluation.cycle, "ballots.manage")
     if evaluation.is_closed:
-        raise BallotError("测评已结束，不能再修改")
+        raise BallotError(_("测评已结束，不能再修改"))
     before = snapshot(evaluation)
     current = groups_of(evaluation)
     scale = evaluation.scale if scale is None else scale
@@ -309,9 +311,9 @@ def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale
     if title is not None:
         title = title.strip()
         if not title:
-            raise BallotError("请填写测评名称")
+            raise BallotError(_("请填写测评名称"))
         if len(title) > MAX_TITLE:
-            raise BallotError(f"测评名称不能超过 {MAX_TITLE} 个字符")
+            raise BallotError(_("测评名称不能超过 %(n)s 个字符", n=MAX_TITLE))
         evaluation.title = title
     db.session.flush()
     old, new = audit.diff(before, snapshot(evaluation))
@@ -328,7 +330,8 @@ def _replace_groups(evaluation: Evaluation, current: list[RaterGroup], specs: li
             used = db.session.scalar(select(func.count()).select_from(Voter)
                                      .where(Voter.rater_group_id == group.id))
             if used:
-                raise BallotError(f"组别“{group.name}”已有 {used} 名投票人，请先移除这些投票人再删除该组别")
+                raise BallotError(_("组别“%(name)s”已有 %(n)s 名投票人，请先移除这些投票人再删除该组别",
+                                    name=group.name, n=used))
             db.session.delete(group)
     for spec in specs:
         group = by_key.get(spec.key)
@@ -348,18 +351,18 @@ def _replace_groups(evaluation: Evaluation, current: list[RaterGroup], specs: li
 def open_evaluation(evaluation: Evaluation) -> None:
     check_phase(evaluation.cycle, "ballots.manage")
     if not evaluation.is_draft:
-        raise BallotError("只有未开始的测评可以开始投票")
+        raise BallotError(_("只有未开始的测评可以开始投票"))
     groups = groups_of(evaluation)
     _check_groups([GroupSpec(g.key, g.name, Decimal(g.weight)) for g in groups])
     voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.evaluation_id == evaluation.id))
     if not voters:
-        raise BallotError("还没有投票人：请先添加投票人或生成投票码")
+        raise BallotError(_("还没有投票人：请先添加投票人或生成投票码"))
     day = today()
     result = db.session.execute(
         update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.DRAFT)
         .values(status=EvaluationStatus.OPEN, opened_on=day).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise BallotError("测评状态已变化，请刷新页面")
+        raise BallotError(_("测评状态已变化，请刷新页面"))
     db.session.refresh(evaluation)
     audit.record("ballots.open", evaluation, before={"status": "draft"},
                  after={"status": "open", "opened_on": day.isoformat(), "voters": voters}, label=evaluation.title)

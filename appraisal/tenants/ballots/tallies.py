@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from appraisal.platform.db import db
@@ -147,7 +148,7 @@ def results(evaluation: Evaluation) -> Results:
     """Per appraisee × rater group: lines and mean — only once closed, and only
     for groups with at least ``min_group_size`` lines (the rest merged or dropped)."""
     if not evaluation.is_closed:
-        raise ResultsHidden("测评结束后才能查看结果")
+        raise ResultsHidden(_("测评结束后才能查看结果"))
     groups = groups_of(evaluation)
     by_id = {g.id: g for g in groups}
     aggregates = _aggregates(evaluation)
@@ -248,7 +249,7 @@ def ballots_frame(evaluation: Evaluation, *, indicator: str = "") -> pd.DataFram
     id as a string. Closed evaluations only (until then the rows could still be
     linked to the voters)."""
     if not evaluation.is_closed:
-        raise ResultsHidden("测评结束后才能取用选票数据")
+        raise ResultsHidden(_("测评结束后才能取用选票数据"))
     return _frame(evaluation.tenant_id, [(evaluation.id, evaluation.min_group_size,
                                           evaluation.small_group_policy)], indicator)
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from appraisal.platform import audit
@@ -28,20 +29,20 @@ def require_voters_editable(evaluation: Evaluation) -> None:
     """Voters (and codes) change only while the evaluation is not closed."""
     check_phase(evaluation.cycle, "ballots.manage")
     if evaluation.is_closed:
-        raise BallotError("测评已结束，不能再调整投票人")
+        raise BallotError(_("测评已结束，不能再调整投票人"))
 
 
 def _check_unit_allowed(evaluation: Evaluation, unit: OrgUnit) -> None:
     owner = evaluation.owner_unit
     if owner is not None and not inside_unit(unit.path, owner):
-        raise BallotError(f"本测评由{owner.name}组织，只能从本单位选取投票人")
+        raise BallotError(_("本测评由%(unit)s组织，只能从本单位选取投票人", unit=owner.name))
 
 
 def rater_group(evaluation: Evaluation, group_id) -> RaterGroup:
     """The evaluation's rater group with id ``group_id`` (as submitted), or a refusal."""
     group = db.session.get(RaterGroup, int(group_id)) if str(group_id or "").isdigit() else None
     if group is None or group.evaluation_id != evaluation.id:
-        raise BallotError("请选择本测评的评价人组别")
+        raise BallotError(_("请选择本测评的评价人组别"))
     return group
 
 
@@ -63,7 +64,7 @@ def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool =
         value = role_groups.get(role.value)
         targets[role.value] = rater_group(evaluation, value) if value not in (None, "", 0, "0") else None
     if not any(targets.values()):
-        raise BallotError("请至少为一类人员选择评价人组别")
+        raise BallotError(_("请至少为一类人员选择评价人组别"))
     stmt = select(Person).join(OrgUnit, Person.unit_id == OrgUnit.id).where(Person.active.is_(True))
     if subtree:
         stmt = stmt.where(OrgUnit.path.startswith(unit.path, autoescape=True))
@@ -96,13 +97,13 @@ def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool =
 def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup) -> Voter:
     require_voters_editable(evaluation)
     if group.evaluation_id != evaluation.id:
-        raise BallotError("请选择本测评的评价人组别")
+        raise BallotError(_("请选择本测评的评价人组别"))
     if not person.active:
-        raise BallotError(f"{person.name} 已停用，不能作为投票人")
+        raise BallotError(_("%(name)s 已停用，不能作为投票人", name=person.name))
     _check_unit_allowed(evaluation, person.unit)
     if db.session.scalar(select(Voter.id).where(Voter.evaluation_id == evaluation.id,
                                                 Voter.person_id == person.id)):
-        raise BallotError(f"{person.name} 已是本测评的投票人")
+        raise BallotError(_("%(name)s 已是本测评的投票人", name=person.name))
     voter = Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="",
                   has_voted=False)
     db.session.add(voter)
@@ -116,13 +117,13 @@ def remove_voter(evaluation: Evaluation, voter: Voter) -> None:
     """Remove a voter who has not voted (a person added by mistake, a lost slip)."""
     require_voters_editable(evaluation)
     if voter.evaluation_id != evaluation.id:
-        raise BallotError("该投票人不属于本测评")
+        raise BallotError(_("该投票人不属于本测评"))
     person = db.session.get(Person, voter.person_id) if voter.person_id else None
-    who = person.name if person else f"投票码 {voter.label}"
+    who = person.name if person else _("投票码 %(label)s", label=voter.label)
     result = db.session.execute(delete(Voter).where(Voter.id == voter.id, Voter.has_voted.is_(False))
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise BallotError(f"{who} 已投票，不能移除")
+        raise BallotError(_("%(name)s 已投票，不能移除", name=who))
     db.session.expunge(voter)
     audit.record("ballots.voter_remove", evaluation,
                  after={"person": person.staff_no if person else None, "slip": voter.label or None},

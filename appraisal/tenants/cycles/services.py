@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -46,10 +48,18 @@ PHASE_ACTIONS: dict[str, frozenset[Phase]] = {
     "inputs.correct": frozenset({Phase.APPEALS}),
 }
 
-PHASE_LABELS_ZH = {
-    Phase.TARGET_SETTING: "目标制定", Phase.TRACKING: "过程跟踪", Phase.SCORING: "年终评分",
-    Phase.COMPUTING: "计算", Phase.PUBLICITY: "公示", Phase.APPEALS: "复核", Phase.FINAL: "归档",
+#: Phase names (Chinese message ids, English by the catalogue: evaluated when shown).
+PHASE_LABELS = {
+    Phase.TARGET_SETTING: _l("目标制定"), Phase.TRACKING: _l("过程跟踪"), Phase.SCORING: _l("年终评分"),
+    Phase.COMPUTING: _l("计算"), Phase.PUBLICITY: _l("公示"), Phase.APPEALS: _l("复核"), Phase.FINAL: _l("归档"),
 }
+#: The former name, still imported by other features; the labels follow the reader's language.
+PHASE_LABELS_ZH = PHASE_LABELS
+
+
+def join_labels(labels) -> str:
+    """``a、b、c`` in Chinese, ``a, b, c`` in English."""
+    return _("、").join(str(label) for label in labels)
 
 
 class CycleError(ValueError):
@@ -75,11 +85,12 @@ def require_phase(cycle: Cycle, action: str, *, also_in_appeals: bool = False) -
     ``also_in_appeals``: an input correction after an upheld appeal.
     """
     if cycle.phase == Phase.FINAL:
-        raise PhaseError(f"{cycle.name} 已归档，只能查看")
+        raise PhaseError(_("%(cycle)s 已归档，只能查看", cycle=cycle.name))
     if phase_allows(cycle, action) or (also_in_appeals and cycle.phase == Phase.APPEALS):
         return
-    allowed = "、".join(PHASE_LABELS_ZH[p] for p in Phase if p in PHASE_ACTIONS[action])
-    raise PhaseError(f"当前阶段为“{PHASE_LABELS_ZH[cycle.phase]}”，此操作只能在“{allowed}”阶段进行")
+    allowed = join_labels(PHASE_LABELS[p] for p in Phase if p in PHASE_ACTIONS[action])
+    raise PhaseError(_("当前阶段为“%(phase)s”，此操作只能在“%(allowed)s”阶段进行",
+                       phase=PHASE_LABELS[cycle.phase], allowed=allowed))
 
 
 # ---------------------------------------------------------------------------
@@ -90,9 +101,9 @@ def require_phase(cycle: Cycle, action: str, *, also_in_appeals: bool = False) -
 def create_cycle(*, year: int, name: str, letters_due: date | None = None,
                  previous: Cycle | None = None) -> Cycle:
     if not 2000 <= year <= 2100:
-        raise CycleError("考核年度须在 2000–2100 之间")
+        raise CycleError(_("考核年度须在 2000–2100 之间"))
     if db.session.scalar(select(Cycle).where(Cycle.year == year, Cycle.name == name.strip())):
-        raise CycleError(f"{year} 年已有名为“{name}”的考核")
+        raise CycleError(_("%(year)s 年已有名为“%(name)s”的考核", year=year, name=name))
     cycle = Cycle(year=year, name=name.strip(), letters_due=letters_due or date(year, 3, 15),
                   previous_cycle_id=previous.id if previous else None)
     db.session.add(cycle)
@@ -109,7 +120,7 @@ def set_phase_dates(cycle: Cycle, dates: dict[Phase, tuple[date | None, date | N
     changes = {}
     for phase, (starts, ends) in dates.items():
         if starts and ends and ends < starts:
-            raise CycleError(f"“{PHASE_LABELS_ZH[phase]}”的结束日期早于开始日期")
+            raise CycleError(_("“%(phase)s”的结束日期早于开始日期", phase=PHASE_LABELS[phase]))
         row = rows[phase]
         if (row.starts_on, row.ends_on) != (starts, ends):
             changes[phase.value] = [str(starts or ""), str(ends or "")]
@@ -122,14 +133,14 @@ def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
     """Forward one phase at a time; back to any earlier phase with a reason, before final."""
     current = cycle.phase
     if current == Phase.FINAL:
-        raise PhaseError("已归档的考核年度不能再变更阶段")
+        raise PhaseError(_("已归档的考核年度不能再变更阶段"))
     if to.index == current.index + 1:
         pass
     elif to.index < current.index:
         if not reason.strip():
-            raise PhaseError("退回到之前的阶段必须填写原因")
+            raise PhaseError(_("退回到之前的阶段必须填写原因"))
     else:
-        raise PhaseError(f"只能前进到下一阶段“{PHASE_LABELS_ZH[Phase.ordered()[current.index + 1]]}”")
+        raise PhaseError(_("只能前进到下一阶段“%(phase)s”", phase=PHASE_LABELS[Phase.ordered()[current.index + 1]]))
     change = PhaseChange(cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(),
                          actor_user_id=_actor_id())
     db.session.add(change)
@@ -157,7 +168,7 @@ def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
     """
     require_phase(cycle, "populations.edit")
     if db.session.scalar(select(Population).where(Population.cycle_id == cycle.id, Population.key == key)):
-        raise CycleError(f"本年度已有标识为 {key} 的考核对象群体")
+        raise CycleError(_("本年度已有标识为 %(key)s 的考核对象群体", key=key))
     kind = version.scheme.appraisee_kind
     population = Population(cycle_id=cycle.id, key=key, name=name, appraisee_kind=kind,
                             scheme_version_id=version.id, owner_unit_id=owner_unit.id if owner_unit else None,
@@ -166,7 +177,7 @@ def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
     db.session.flush()
     members = _unit_members(selector) if kind == AppraiseeKind.UNIT else _person_members(selector)
     if not members:
-        raise CycleError("按所选条件没有找到任何考核对象")
+        raise CycleError(_("按所选条件没有找到任何考核对象"))
     db.session.add_all(Appraisee(cycle_id=cycle.id, population_id=population.id, **m) for m in members)
     db.session.flush()
     audit.record("population.create", population,
@@ -269,11 +280,11 @@ def set_assessors(population: Population, mapping: dict[str, int]) -> None:
     """Name the department that assesses each indicator of the population."""
     cycle = db.session.get(Cycle, population.cycle_id)
     if cycle.phase == Phase.FINAL:
-        raise PhaseError(f"{cycle.name} 已归档，只能查看")
+        raise PhaseError(_("%(cycle)s 已归档，只能查看", cycle=cycle.name))
     units = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(set(mapping.values())))))
     unknown = [key for key, unit_id in mapping.items() if unit_id not in units]
     if unknown:
-        raise CycleError(f"所选考核部门不存在：{', '.join(unknown)}")
+        raise CycleError(_("所选考核部门不存在：%(keys)s", keys=", ".join(unknown)))
     before = dict(population.assessors or {})
     if before != mapping:
         population.assessors = dict(mapping)

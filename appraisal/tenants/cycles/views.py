@@ -25,10 +25,7 @@ bp = tenant_blueprint("cycles", __name__, url_prefix="/cycles", template_folder=
 
 NAV = (NavItem("cycles.index", _l("考核年度"), "cycles.view", icon="cycle", order=20),)
 
-PHASE_LABELS = {
-    Phase.TARGET_SETTING: _l("目标制定"), Phase.TRACKING: _l("过程跟踪"), Phase.SCORING: _l("年终评分"),
-    Phase.COMPUTING: _l("计算"), Phase.PUBLICITY: _l("公示"), Phase.APPEALS: _l("复核"), Phase.FINAL: _l("归档"),
-}
+PHASE_LABELS = services.PHASE_LABELS
 
 
 @bp.app_context_processor
@@ -229,7 +226,7 @@ def population(population_id: int):
     if group := request.args.get("group", "").strip():
         stmt = stmt.where(Appraisee.ranking_group == group)
     if request.args.get("export"):
-        rows = [(a.name, a.ranking_group, a.category, "是" if a.is_unit_head else "")
+        rows = [(a.name, a.ranking_group, a.category, _("是") if a.is_unit_head else "")
                 for a in db.session.scalars(stmt)]
         return xlsx_response(f"{population.name}.xlsx",
                              {population.name: ([_("考核对象"), _("排名分组"), _("类别"), _("单位主要负责人")], rows)})

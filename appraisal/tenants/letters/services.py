@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
@@ -110,28 +111,28 @@ def total_points(letter: Letter) -> Decimal:
 def _require_editable(letter: Letter, cycle: Cycle) -> None:
     cycles.require_phase(cycle, "letters.edit")
     if letter.status not in EDITABLE:
-        raise LetterError("责任书已提交或已审定，不能修改")
+        raise LetterError(_("责任书已提交或已审定，不能修改"))
 
 
 def parse_points(value) -> Decimal:
     try:
         points = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise LetterError("分值须为数字") from None
+        raise LetterError(_("分值须为数字")) from None
     if points <= 0 or points > 1000 or points != points.quantize(Decimal("0.01")):
-        raise LetterError("分值须为大于 0 的数，最多两位小数")
+        raise LetterError(_("分值须为大于 0 的数，最多两位小数"))
     return points
 
 
 def save_item(letter: Letter, *, title: str, points, measure: str = "", evidence_required: str = "",
               item: LetterItem | None = None) -> LetterItem:
     """Add an item (``item`` None) or change one, while the letter is editable."""
-    appraisee, _, cycle, share, _ = context(letter)
+    appraisee, _population, cycle, share, _public = context(letter)
     _require_editable(letter, cycle)
     if share is None:
-        raise LetterError("该考核方案没有由责任书确定的业务目标")
+        raise LetterError(_("该考核方案没有由责任书确定的业务目标"))
     if not title.strip():
-        raise LetterError("请填写目标名称")
+        raise LetterError(_("请填写目标名称"))
     points = parse_points(points)
     if item is None:
         seq = (db.session.scalar(select(func.max(LetterItem.seq)).where(LetterItem.letter_id == letter.id)) or 0) + 1
@@ -153,7 +154,7 @@ def save_item(letter: Letter, *, title: str, points, measure: str = "", evidence
 
 
 def remove_item(letter: Letter, item: LetterItem) -> None:
-    appraisee, _, cycle, _, _ = context(letter)
+    appraisee, _population, cycle, _share, _public = context(letter)
     _require_editable(letter, cycle)
     audit.record("letter.item.remove", item, before=audit.snapshot(item), label=f"{appraisee.name}：{item.title}")
     letter.items.remove(item)
@@ -172,13 +173,14 @@ def _event(letter: Letter, action: str, reason: str = "") -> None:
 
 
 def submit(letter: Letter) -> None:
-    appraisee, _, cycle, share, _ = context(letter)
+    appraisee, _population, cycle, share, _public = context(letter)
     _require_editable(letter, cycle)
     if not letter.items:
-        raise LetterError("请先填写业务目标")
+        raise LetterError(_("请先填写业务目标"))
     total = total_points(letter)
     if share is not None and total != share.points:
-        raise LetterError(f"业务目标分值合计为 {points_text(total)} 分，应为 {points_text(share.points)} 分")
+        raise LetterError(_("业务目标分值合计为 %(total)s 分，应为 %(share)s 分",
+                              total=points_text(total), share=points_text(share.points)))
     before = letter.status.value
     letter.status = LetterStatus.SUBMITTED
     letter.submitted_at = utcnow()
@@ -195,14 +197,14 @@ def content_hash(letter: Letter) -> str:
 
 def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int | None = None) -> None:
     """The sector group approves (freezes) or returns (with a reason) a submitted letter."""
-    appraisee, _, cycle, _, _ = context(letter)
+    appraisee, _population, cycle, _share, _public = context(letter)
     cycles.require_phase(cycle, "letters.review")
     if letter.status != LetterStatus.SUBMITTED:
-        raise LetterError("只能审核已提交的责任书")
+        raise LetterError(_("只能审核已提交的责任书"))
     if seen_version is not None and seen_version != letter.version:
-        raise LetterError("责任书在您查看后已被修改，请刷新后重新审核")
+        raise LetterError(_("责任书在您查看后已被修改，请刷新后重新审核"))
     if not approve and not reason.strip():
-        raise LetterError("退回时必须填写原因")
+        raise LetterError(_("退回时必须填写原因"))
     letter.status = LetterStatus.APPROVED if approve else LetterStatus.RETURNED
     letter.decided_at = utcnow()
     letter.decided_by_id = _actor_id()
@@ -217,12 +219,12 @@ def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int
 
 def reopen(letter: Letter, *, reason: str) -> None:
     """The office reopens an approved letter (e.g. after an upheld appeal), with a reason."""
-    appraisee, _, cycle, _, _ = context(letter)
+    appraisee, _population, cycle, _share, _public = context(letter)
     cycles.require_phase(cycle, "letters.review", also_in_appeals=True)
     if letter.status != LetterStatus.APPROVED:
-        raise LetterError("只有已审定的责任书可以重新打开")
+        raise LetterError(_("只有已审定的责任书可以重新打开"))
     if not reason.strip():
-        raise LetterError("重新打开时必须填写原因")
+        raise LetterError(_("重新打开时必须填写原因"))
     letter.status = LetterStatus.RETURNED
     letter.return_reason = reason.strip()
     letter.approved_hash = None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from appraisal.platform.db import db
@@ -84,13 +85,14 @@ def _parse_int(text: str) -> int | None:
 def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any], bool]]:
     """Each row's valid values, and whether the whole row is valid."""
     vocab: dict[str, tuple[dict, str]] = {
-        "kind": (UNIT_KIND_VOCABULARY, "类型应为：考核办、分口考核组、部门、区县、科室"),
-        "category": (CATEGORY_VOCABULARY, "类别应为：市管干部、县级干部、科级及以下、一般干部、见习人员、挂职干部"),
-        "leader_role": (LEADER_VOCABULARY, "领导职务应为：主要领导、副职、无（或留空）"),
+        # the file's words stay Chinese whatever the reader's language (see org.labels)
+        "kind": (UNIT_KIND_VOCABULARY, _("类型应为：考核办、分口考核组、部门、区县、科室")),
+        "category": (CATEGORY_VOCABULARY, _("类别应为：市管干部、县级干部、科级及以下、一般干部、见习人员、挂职干部")),
+        "leader_role": (LEADER_VOCABULARY, _("领导职务应为：主要领导、副职、无（或留空）")),
     }
     missing = [c for c in COLUMNS[table.kind] if c.required and c.key not in table.columns]
     for column in missing:
-        check.add(table, table.header_row, column.key, f"缺少必填列“{column.header}”")
+        check.add(table, table.header_row, column.key, _("缺少必填列“%(column)s”", column=column.header))
     if missing:
         return []
     parsed = []
@@ -103,13 +105,13 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
             problem = None
             if not text:
                 if column.required:
-                    problem = "必填项为空"
+                    problem = _("必填项为空")
                 else:
                     values[key] = {"sort_order": 0, "leader_role": LeaderRole.NONE}.get(key, "")
             elif column.max_length and len(text) > column.max_length:
-                problem = f"不能超过 {column.max_length} 个字符（现有 {len(text)} 个）"
+                problem = _("不能超过 %(max)s 个字符（现有 %(n)s 个）", max=column.max_length, n=len(text))
             elif key in ("code", "parent_code", "unit_code", "staff_no") and not CODE_RE.match(text):
-                problem = "只能包含字母、数字和 - _ ."
+                problem = _("只能包含字母、数字和 - _ .")
             elif key in vocab:
                 words, message = vocab[key]
                 member = words.get(text.lower())
@@ -120,7 +122,7 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
             elif key == "sort_order":
                 number_value = _parse_int(text)
                 if number_value is None:
-                    problem = "排序应为 -99999 到 99999 之间的整数"
+                    problem = _("排序应为 -99999 到 99999 之间的整数")
                 else:
                     values[key] = number_value
             else:
@@ -132,6 +134,14 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
     return parsed
 
 
+def _no_parent(code: str) -> str:
+    return _("上级编码 %(code)s 不存在（本文件和系统中都没有）", code=code)
+
+
+def _no_unit(code: str) -> str:
+    return _("单位编码 %(code)s 不存在（本文件和系统中都没有）", code=code)
+
+
 def _duplicates(table: Table, rows, key: str, seen: dict, check: _Checker, what: str) -> list:
     """The valid rows whose ``key`` is not taken by an earlier row (valid or not)."""
     unique = []
@@ -141,8 +151,12 @@ def _duplicates(table: Table, rows, key: str, seen: dict, check: _Checker, what:
             continue
         if value in seen:
             sheet, first = seen[value]
-            where = f"第 {first} 行" if sheet == table.sheet else f"“{sheet}”表第 {first} 行"
-            check.add(table, number, key, f"{what} {value} 与{where}重复", value)
+            if sheet == table.sheet:
+                message = _("%(what)s %(value)s 与第 %(row)s 行重复", what=what, value=value, row=first)
+            else:
+                message = _("%(what)s %(value)s 与“%(sheet)s”表第 %(row)s 行重复", what=what, value=value,
+                            sheet=sheet, row=first)
+            check.add(table, number, key, message, value)
             continue
         seen[value] = (table.sheet, number)
         if ok:
@@ -173,7 +187,7 @@ def plan_import(tables: list[Table], user) -> Plan:
     for table in unit_tables:
         parsed = _parse_rows(table, check)
         invalid_units.extend((table, n, v) for n, v, ok in parsed if not ok)
-        rows = _duplicates(table, parsed, "code", seen_codes, check, "单位编码")
+        rows = _duplicates(table, parsed, "code", seen_codes, check, _("单位编码"))
         unit_rows.extend((table, n, v) for n, v in rows)
     seen_staff: dict[str, tuple[str, int]] = {}
     person_rows: list[tuple[Table, int, dict]] = []
@@ -181,7 +195,7 @@ def plan_import(tables: list[Table], user) -> Plan:
     for table in people_tables:
         parsed = _parse_rows(table, check)
         invalid_people.extend((table, n, v) for n, v, ok in parsed if not ok)
-        rows = _duplicates(table, parsed, "staff_no", seen_staff, check, "工号")
+        rows = _duplicates(table, parsed, "staff_no", seen_staff, check, _("工号"))
         person_rows.extend((table, n, v) for n, v in rows)
 
     # -- what the database holds (once) -------------------------------------
@@ -207,22 +221,22 @@ def plan_import(tables: list[Table], user) -> Plan:
     for table, number, values in invalid_units:
         parent = values.get("parent_code")
         if parent and parent not in known:
-            check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
+            check.add(table, number, "parent_code", _no_parent(parent), parent)
     for table, number, values in invalid_people:
         unit_code = values.get("unit_code")
         if unit_code and unit_code not in known:
-            check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）", unit_code)
+            check.add(table, number, "unit_code", _no_unit(unit_code), unit_code)
     broken: set[str] = set()
     for code, (table, number, _values) in file_units.items():
         parent = parent_of.get(code)
         if parent is None:
             continue
         if parent == code:
-            check.add(table, number, "parent_code", "上级编码不能是本单位自己", parent)
+            check.add(table, number, "parent_code", _("上级编码不能是本单位自己"), parent)
             broken.add(code)
         elif parent not in parent_of:
             if parent not in known:
-                check.add(table, number, "parent_code", f"上级编码 {parent} 不存在（本文件和系统中都没有）", parent)
+                check.add(table, number, "parent_code", _no_parent(parent), parent)
             broken.add(code)
     for code, (table, number, values) in file_units.items():
         if code in broken:
@@ -233,7 +247,7 @@ def plan_import(tables: list[Table], user) -> Plan:
             cursor = parent_of.get(cursor)
         if cursor is not None and cursor in chain:
             if cursor == code:  # this unit is on the loop (units leading into it are not reported)
-                check.add(table, number, "parent_code", "上级关系形成循环：" + " → ".join(chain + [code]),
+                check.add(table, number, "parent_code", _("上级关系形成循环：%(chain)s", chain=" → ".join(chain + [code])),
                           values.get("parent_code", ""))
             broken.add(code)
 
@@ -249,13 +263,14 @@ def plan_import(tables: list[Table], user) -> Plan:
             continue
         parent_unit = units_by_code.get(parent_of.get(code) or "")
         if parent_unit is not None and not parent_unit.active and parent_unit.code not in file_units:
-            check.add(table, number, "parent_code", f"上级单位 {parent_unit.code}（{parent_unit.name}）已停用",
+            check.add(table, number, "parent_code", _("上级单位 %(code)s（%(name)s）已停用", code=parent_unit.code,
+                                                       name=parent_unit.name),
                       parent_unit.code)
             continue
         if office_wide:
             continue
         if existing is not None and not can(user, "org.edit", existing):
-            check.add(table, number, "code", f"单位 {code} 不在您的管理范围内", code)
+            check.add(table, number, "code", _("单位 %(code)s 不在您的管理范围内", code=code), code)
             continue
         parent = parent_of.get(code)
         moving = existing is None or parent != (
@@ -265,13 +280,13 @@ def plan_import(tables: list[Table], user) -> Plan:
             old = (Place(existing.path.rsplit("/", 2)[0] + "/") if existing is not None else target)
             if not can(user, "org.edit", target):
                 check.add(table, number, "parent_code",
-                          "上级单位不在您的管理范围内" if parent else "只有考核办可以设置顶级单位",
+                          _("上级单位不在您的管理范围内") if parent else _("只有考核办可以设置顶级单位"),
                           parent or "")
             elif existing is not None and not can(user, "org.edit", old):
-                check.add(table, number, "parent_code", "不能调整本单位的上级单位（请联系考核办）", parent or "")
+                check.add(table, number, "parent_code", _("不能调整本单位的上级单位（请联系考核办）"), parent or "")
         kind = values.get("kind")
         if kind in OFFICE_ONLY_KINDS and (existing is None or existing.kind != kind):
-            check.add(table, number, "kind", "只有考核办可以设置此类型", values.get("kind").value)
+            check.add(table, number, "kind", _("只有考核办可以设置此类型"), values.get("kind").value)
 
     plan_people: list[PersonRow] = []
     for table, number, values in person_rows:
@@ -280,20 +295,19 @@ def plan_import(tables: list[Table], user) -> Plan:
         unit_code = values["unit_code"]
         if unit_code not in parent_of:
             if unit_code not in known:
-                check.add(table, number, "unit_code", f"单位编码 {unit_code} 不存在（本文件和系统中都没有）",
-                          unit_code)
+                check.add(table, number, "unit_code", _no_unit(unit_code), unit_code)
             continue
         unit = units_by_code.get(unit_code)
         if unit is not None and not unit.active and unit_code not in file_units:
-            check.add(table, number, "unit_code", f"单位 {unit_code}（{unit.name}）已停用", unit_code)
+            check.add(table, number, "unit_code", _("单位 %(code)s（%(name)s）已停用", code=unit_code, name=unit.name), unit_code)
             continue
         if unit_code in broken:
             continue
         if not can(user, "people.edit", Place(final_path[unit_code])):
-            check.add(table, number, "unit_code", f"单位 {unit_code} 不在您的管理范围内", unit_code)
+            check.add(table, number, "unit_code", _("单位 %(code)s 不在您的管理范围内", code=unit_code), unit_code)
         elif existing is not None and existing.unit_id in units_by_id and not can(
                 user, "people.edit", Place(units_by_id[existing.unit_id].path)):
-            check.add(table, number, "staff_no", "该工号属于您管理范围以外的单位", values["staff_no"])
+            check.add(table, number, "staff_no", _("该工号属于您管理范围以外的单位"), values["staff_no"])
 
     if check.issues:
         raise RosterInvalid(sorted(check.issues, key=_issue_order(tables)))

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from appraisal.tenants.org import services
 
 UNITS, PEOPLE = "units", "people"
@@ -136,10 +138,10 @@ def _kind_of(sheet_name: str | None, headers: list[str]) -> str | None:
         for kind, names in _SHEET_ALIASES.items():
             if name in {_norm(n) for n in names}:
                 return kind
-    people, _ = _match_columns(PEOPLE, headers)
+    people, _ignored = _match_columns(PEOPLE, headers)
     if "staff_no" in people:
         return PEOPLE
-    units, _ = _match_columns(UNITS, headers)
+    units, _ignored = _match_columns(UNITS, headers)
     if "code" in units and "kind" in units:
         return UNITS
     return None
@@ -175,8 +177,8 @@ def read_tables(filename: str, data: bytes) -> tuple[list[Table], list[Issue]]:
     if name.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data)
     if name.endswith(".xls"):
-        return [], [Issue("-", None, "-", "不支持旧版 .xls 格式：请在 Excel 中“另存为” .xlsx 后再导入")]
-    return [], [Issue("-", None, "-", "只支持 .xlsx 或 .csv 文件")]
+        return [], [Issue("-", None, "-", _("不支持旧版 .xls 格式：请在 Excel 中“另存为” .xlsx 后再导入"))]
+    return [], [Issue("-", None, "-", _("只支持 .xlsx 或 .csv 文件"))]
 
 
 def _read_xlsx(data: bytes) -> tuple[list[Table], list[Issue]]:
@@ -195,9 +197,9 @@ def _read_xlsx(data: bytes) -> tuple[list[Table], list[Issue]]:
                     tables.append(table)
             workbook.close()
     except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-        return [], [Issue("-", None, "-", "无法读取该 Excel 文件：请确认是 .xlsx 格式且未加密、未损坏")]
+        return [], [Issue("-", None, "-", _("无法读取该 Excel 文件：请确认是 .xlsx 格式且未加密、未损坏"))]
     if not tables:
-        return [], [Issue("-", None, "-", "文件中没有找到“单位”或“人员”工作表（或表头不符合模板）")]
+        return [], [Issue("-", None, "-", _("文件中没有找到“单位”或“人员”工作表（或表头不符合模板）"))]
     return tables, []
 
 
@@ -214,16 +216,17 @@ def _read_csv(data: bytes) -> tuple[list[Table], list[Issue]]:
     try:
         text = _decode(data)
     except UnicodeDecodeError:
-        return [], [Issue("-", None, "-", "无法识别 CSV 文件的编码：请保存为 UTF-8 或 GBK 编码")]
+        return [], [Issue("-", None, "-", _("无法识别 CSV 文件的编码：请保存为 UTF-8 或 GBK 编码"))]
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count) if first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = [(n, row) for n, row in enumerate(reader, start=1)]
     except csv.Error:
-        return [], [Issue("-", None, "-", "CSV 文件格式有误（引号不配对？）")]
+        return [], [Issue("-", None, "-", _("CSV 文件格式有误（引号不配对？）"))]
     table = _table(None, rows)
     if table is None:
         return [], [Issue("-", None, "-",
-                          "CSV 文件的表头不符合模板：单位表需要“编码、名称、类型”列，人员表需要“工号、姓名、单位编码、类别”列")]
+                          _("CSV 文件的表头不符合模板：单位表需要“编码、名称、类型”列，"
+                            "人员表需要“工号、姓名、单位编码、类别”列"))]
     return [table], []

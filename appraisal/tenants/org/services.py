@@ -1,7 +1,7 @@
 """Org tree and people operations: the only place that writes them.
 
 Every operation validates first and changes nothing when it refuses (it raises
-:class:`OrgError` with a user-facing Chinese reason), records one audit entry
+:class:`OrgError` with a user-facing reason, in the reader's language), records one audit entry
 with the values before and after, and flushes; the request commits.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform import audit
@@ -137,13 +138,13 @@ def _path_for(unit: OrgUnit) -> str:
 
 def _check_unit_fields(code: str, name: str) -> None:
     if not code:
-        raise OrgError("单位编码不能为空")
+        raise OrgError(_("单位编码不能为空"))
     if len(code) > MAX_CODE:
-        raise OrgError(f"单位编码不能超过 {MAX_CODE} 个字符")
+        raise OrgError(_("单位编码不能超过 %(n)s 个字符", n=MAX_CODE))
     if not name:
-        raise OrgError("单位名称不能为空")
+        raise OrgError(_("单位名称不能为空"))
     if len(name) > MAX_UNIT_NAME:
-        raise OrgError(f"单位名称不能超过 {MAX_UNIT_NAME} 个字符")
+        raise OrgError(_("单位名称不能超过 %(n)s 个字符", n=MAX_UNIT_NAME))
 
 
 def create_unit(*, code: str, name: str, kind: UnitKind | str, parent: OrgUnit | None = None,
@@ -151,9 +152,9 @@ def create_unit(*, code: str, name: str, kind: UnitKind | str, parent: OrgUnit |
     code, name = code.strip(), name.strip()
     _check_unit_fields(code, name)
     if unit_by_code(code) is not None:
-        raise OrgError(f"单位编码 {code} 已存在")
+        raise OrgError(_("单位编码 %(code)s 已存在", code=code))
     if parent is not None and not parent.active:
-        raise OrgError(f"上级单位“{parent.name}”已停用")
+        raise OrgError(_("上级单位“%(name)s”已停用", name=parent.name))
     unit = OrgUnit(code=code, name=name, kind=UnitKind(kind), parent=parent,
                    sort_order=sort_order or 0)
     db.session.add(unit)
@@ -168,9 +169,9 @@ def check_move(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
     if new_parent is None:
         return
     if new_parent.id == unit.id or f"/{unit.id}/" in (new_parent.path or ""):
-        raise OrgError(f"不能把“{unit.name}”移到它自己或它的下级单位之下")
+        raise OrgError(_("不能把“%(name)s”移到它自己或它的下级单位之下", name=unit.name))
     if not new_parent.active:
-        raise OrgError(f"上级单位“{new_parent.name}”已停用")
+        raise OrgError(_("上级单位“%(name)s”已停用", name=new_parent.name))
 
 
 def update_unit(unit: OrgUnit, *, code: str | None = None, name: str | None = None,
@@ -186,7 +187,7 @@ def update_unit(unit: OrgUnit, *, code: str | None = None, name: str | None = No
     if new_code != unit.code:
         other = unit_by_code(new_code)
         if other is not None and other.id != unit.id:
-            raise OrgError(f"单位编码 {new_code} 已存在")
+            raise OrgError(_("单位编码 %(code)s 已存在", code=new_code))
     moving = parent is not _UNSET and (parent.id if parent else None) != unit.parent_id
     if moving:
         check_move(unit, parent)
@@ -241,11 +242,11 @@ def set_unit_active(unit: OrgUnit, active: bool) -> bool:
         )
         if live_children or live_people:
             raise OrgError(
-                f"“{unit.name}”下还有 {live_children} 个在用的下级单位、{live_people} 名在职人员，"
-                "请先停用或调出后再停用本单位"
+                _("“%(name)s”下还有 %(units)s 个在用的下级单位、%(people)s 名在职人员，请先停用或调出后再停用本单位",
+                  name=unit.name, units=live_children, people=live_people)
             )
     elif unit.parent is not None and not unit.parent.active:
-        raise OrgError(f"上级单位“{unit.parent.name}”已停用，请先启用上级单位")
+        raise OrgError(_("上级单位“%(name)s”已停用，请先启用上级单位", name=unit.parent.name))
     unit.active = active
     db.session.flush()
     audit.record("org.unit.activate" if active else "org.unit.deactivate", unit,
@@ -260,15 +261,15 @@ def set_unit_active(unit: OrgUnit, active: bool) -> bool:
 
 def _check_person_fields(staff_no: str, name: str, position: str) -> None:
     if not staff_no:
-        raise OrgError("工号不能为空")
+        raise OrgError(_("工号不能为空"))
     if len(staff_no) > MAX_STAFF_NO:
-        raise OrgError(f"工号不能超过 {MAX_STAFF_NO} 个字符")
+        raise OrgError(_("工号不能超过 %(n)s 个字符", n=MAX_STAFF_NO))
     if not name:
-        raise OrgError("姓名不能为空")
+        raise OrgError(_("姓名不能为空"))
     if len(name) > MAX_PERSON_NAME:
-        raise OrgError(f"姓名不能超过 {MAX_PERSON_NAME} 个字符")
+        raise OrgError(_("姓名不能超过 %(n)s 个字符", n=MAX_PERSON_NAME))
     if len(position) > MAX_POSITION:
-        raise OrgError(f"职务不能超过 {MAX_POSITION} 个字符")
+        raise OrgError(_("职务不能超过 %(n)s 个字符", n=MAX_POSITION))
 
 
 def create_person(*, staff_no: str, name: str, unit: OrgUnit, category: PersonCategory | str,
@@ -277,9 +278,9 @@ def create_person(*, staff_no: str, name: str, unit: OrgUnit, category: PersonCa
     staff_no, name, position = staff_no.strip(), name.strip(), (position or "").strip()
     _check_person_fields(staff_no, name, position)
     if person_by_staff_no(staff_no) is not None:
-        raise OrgError(f"工号 {staff_no} 已存在")
+        raise OrgError(_("工号 %(no)s 已存在", no=staff_no))
     if not unit.active:
-        raise OrgError(f"单位“{unit.name}”已停用")
+        raise OrgError(_("单位“%(name)s”已停用", name=unit.name))
     person = Person(staff_no=staff_no, name=name, unit=unit, category=PersonCategory(category),
                     position=position, leader_role=LeaderRole(leader_role), user_id=user_id,
                     sort_order=sort_order or 0)
@@ -301,9 +302,9 @@ def update_person(person: Person, *, staff_no: str | None = None, name: str | No
     if new_staff_no != person.staff_no:
         other = person_by_staff_no(new_staff_no)
         if other is not None and other.id != person.id:
-            raise OrgError(f"工号 {new_staff_no} 已被其他人员使用")
+            raise OrgError(_("工号 %(no)s 已被其他人员使用", no=new_staff_no))
     if unit is not None and unit.id != person.unit_id and not unit.active:
-        raise OrgError(f"单位“{unit.name}”已停用")
+        raise OrgError(_("单位“%(name)s”已停用", name=unit.name))
 
     before = audit.snapshot(person)
     person.staff_no, person.name, person.position = new_staff_no, new_name, new_position
@@ -330,7 +331,7 @@ def set_person_active(person: Person, active: bool) -> bool:
     if person.active == active:
         return False
     if active and not person.unit.active:
-        raise OrgError(f"单位“{person.unit.name}”已停用，请先把此人调到在用的单位")
+        raise OrgError(_("单位“%(name)s”已停用，请先把此人调到在用的单位", name=person.unit.name))
     person.active = active
     db.session.flush()
     audit.record("org.person.activate" if active else "org.person.deactivate", person,
@@ -346,7 +347,8 @@ def link_user(person: Person, user) -> bool:
     if user is not None:
         other = person_of_user(user.id)
         if other is not None and other.id != person.id:
-            raise OrgError(f"账号 {user.email} 已关联人员 {other.name}（{other.staff_no}）")
+            raise OrgError(_("账号 %(email)s 已关联人员 %(name)s（%(no)s）", email=user.email, name=other.name,
+                             no=other.staff_no))
     before = {"user_id": person.user_id}
     person.user_id = new_id
     db.session.flush()

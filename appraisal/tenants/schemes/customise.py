@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 KEYED_LISTS = {"indicators": "key", "children": "key", "rules": "key", "levels": "key", "quotas": "key",
                "bands": "key", "tiers": "key", "parts": "indicator", "rollups": "category", "flags": "key",
                "vetoes": "key", "rater_groups": "key", "items": "key"}
 
 
-QUOTA_ATTRS = {"ratio": "比例（0–1）", "count": "名额", "min_score": "最低分"}
+QUOTA_ATTRS = {"ratio": _l("比例（0–1）"), "count": _l("名额"), "min_score": _l("最低分")}
 
 
 @dataclass(frozen=True)
@@ -132,12 +135,12 @@ def apply_form(overrides: dict, fields: list[Field], form: dict[str, str]) -> di
     for field in fields:
         raw = (form.get(field.name) or "").strip()
         if raw == "":
-            errors[field.name] = "请填写数值"
+            errors[field.name] = _("请填写数值")
             continue
         try:
             value = int(raw) if field.integer else float(raw)
         except ValueError:
-            errors[field.name] = "请填写整数" if field.integer else "请填写数字"
+            errors[field.name] = _("请填写整数") if field.integer else _("请填写数字")
             continue
         if value == field.template_value:
             _unset(result, field.override_path)
@@ -173,10 +176,11 @@ def diff(old: dict, new: dict) -> list[tuple[str, str | None, str | None]]:
 
 def lock_label(path: str, content: dict) -> str:
     """A lockable path in words: "quotas.excellent" → "限额：优秀"."""
-    fixed = {"composition": "合成方式与权重", "grades": "等次", "awards": "奖励"}
+    fixed = {"composition": _("合成方式与权重"), "grades": _("等次"), "awards": _("奖励")}
     if path in fixed:
         return fixed[path]
-    kind, _, key = path.partition(".")
+    kind, _dot, key = path.partition(".")
     items = content.get(kind, [])
     name = next((i.get("name_zh") for i in items if i.get("key") == key), key)
-    return {"indicators": "指标", "quotas": "限额"}.get(kind, kind) + "：" + (name or key)
+    kinds = {"indicators": _("指标"), "quotas": _("限额")}
+    return _("%(kind)s：%(name)s", kind=kinds.get(kind, kind), name=name or key)

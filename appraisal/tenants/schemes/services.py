@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -58,7 +59,7 @@ def adopt_template(*, template_key: str, key: str, name: str, overrides: dict | 
                    note: str = "") -> SchemeVersion:
     """Create a tenant scheme from a built-in template (version 1)."""
     if scheme_by_key(key) is not None:
-        raise SchemeChangeError([f"方案标识 {key} 已存在"])
+        raise SchemeChangeError([_("方案标识 %(key)s 已存在", key=key)])
     template = engine.load_template(template_key)
     scheme = Scheme(key=key, name=name, template_key=template_key,
                     appraisee_kind=AppraiseeKind("unit" if template.appraisee_kind == "unit" else "person"),
@@ -99,7 +100,7 @@ def adopt_for_unit(parent: Scheme, *, unit, key: str, name: str) -> SchemeVersio
     """A unit admin adopts an office staff scheme the office allows, for their own staff.
     It starts from the office's customisation and stays within the office's locks."""
     if not parent.allowed_for_units or parent.owner_unit_id is not None:
-        raise SchemeChangeError(["考核办未允许各单位采用此方案"])
+        raise SchemeChangeError([_("考核办未允许各单位采用此方案")])
     base = latest_version(parent)
     return adopt_template(template_key=parent.template_key, key=key, name=name,
                           overrides=dict(base.overrides) if base else {}, owner_unit_id=unit.id,
