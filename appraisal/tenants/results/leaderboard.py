@@ -189,3 +189,33 @@ def grade_counts(groups: list[Group]) -> list[tuple[str, int]]:
             label = line.row.data.get("grade_zh") or line.row.grade or "—"
             counts[label] = counts.get(label, 0) + 1
     return list(counts.items())
+
+
+@dataclass
+class OwnResult:
+    appraisee: Appraisee
+    population: Population
+    row: ResultRow | None  # None: not computed yet
+
+
+def own_results(cycle_id: int, user) -> list[OwnResult]:
+    """The user's own results in a cycle: as a person, and the units they administer
+    (a unit admin files its appeals). Current runs only; a few queries in all."""
+    from appraisal.platform.models import Role
+    from appraisal.platform.permissions import grants_of
+    from appraisal.tenants.org.models import Person
+
+    unit_ids = [g.org_unit_id for g in grants_of(user, Role.UNIT_ADMIN)]
+    mine = Appraisee.person_id.in_(select(Person.id).where(Person.user_id == user.id))
+    if unit_ids:
+        mine = mine | Appraisee.org_unit_id.in_(unit_ids)
+    appraisees = list(db.session.scalars(select(Appraisee).where(Appraisee.cycle_id == cycle_id, mine)
+                                         .order_by(Appraisee.population_id, Appraisee.sort_order)))
+    if not appraisees:
+        return []
+    populations = {p.id: p for p in db.session.scalars(
+        select(Population).where(Population.id.in_({a.population_id for a in appraisees})))}
+    rows = {r.appraisee_id: r for r in db.session.scalars(
+        select(ResultRow).join(ResultRun, ResultRun.id == ResultRow.run_id)
+        .where(ResultRun.is_current.is_(True), ResultRow.appraisee_id.in_([a.id for a in appraisees])))}
+    return [OwnResult(a, populations[a.population_id], rows.get(a.id)) for a in appraisees]

@@ -71,7 +71,10 @@ def index():
     from appraisal.tenants.results import publication as pub
 
     publication = pub.publication_of(cycle) if cycle is not None else None
+    own = [o for o in leaderboard.own_results(cycle.id, current_user)
+           if can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee))] if cycle else []
     return render_template("results/index.html", cycle=cycle, cycles=cycles, rows=rows, publication=publication,
+                           own=own,
                            published=publication is not None,
                            days=pub.procedure_days(cycle) if cycle is not None else None,
                            open_appeals=pub.open_appeals(cycle) if cycle is not None else 0)

@@ -136,3 +136,15 @@ def test_grade_counts_follow_the_board_order():
 
     board = [Group("a", [line("优秀"), line("称职"), line("称职")]), Group("b", [line("优秀"), line(None)])]
     assert grade_counts(board) == [("优秀", 2), ("称职", 2), ("—", 1)]
+
+
+def test_own_results_are_shown_to_the_appraisee_once_published(app, computed):
+    unit = app.test_client()
+    login(unit, computed.tenant, computed.users["unit_admin"])
+    assert "我的考核结果" not in unit.get("/t/city/results/").get_data(as_text=True)  # not yet published
+    _publish(computed)
+    page = unit.get("/t/city/results/").get_data(as_text=True)
+    card = page[page.index("我的考核结果"):page.index("</section>", page.index("我的考核结果"))]
+    # the unit admin's own unit, with its score and rank, linking to its breakdown
+    assert "市财政局" in card and f"/results/appraisees/{computed.ids['appraisee']}" in card and "第 " in card
+    assert "市卫健委" not in card
