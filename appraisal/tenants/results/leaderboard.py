@@ -170,13 +170,14 @@ def year_on_year(appraisee: Appraisee, limit: int = 5) -> list[tuple[int, float]
     return list(reversed(out))
 
 
-def parts(row: ResultRow, content: dict) -> list[tuple[str, float, float]]:
+def parts(row: ResultRow, content: dict, *, english: bool = False) -> list[tuple[str, float, float]]:
     """(name, score, points) of each top-level indicator, for the breakdown chart."""
     out = []
     for node in content.get("indicators", []):
         score = row.data.get(f"score_{node['key']}")
         if score is not None:
-            out.append((node.get("name_zh") or node["key"], float(score), float(node.get("points") or 0)))
+            name = (node.get("name_en") if english else None) or node.get("name_zh") or node["key"]
+            out.append((name, float(score), float(node.get("points") or 0)))
     return out
 
 

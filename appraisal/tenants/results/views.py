@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -255,7 +256,7 @@ def appraisee(appraisee_id: int):
                            row=row, explanations=explanations, rules=rules, may_appeal=may_appeal,
                            proof=proof, files_at=proof.at_lines(explanations),
                            may_see_inputs=can(current_user, "claims.view", appraisee),
-                           parts=leaderboard.parts(row, content) if row else [],
+                           parts=leaderboard.parts(row, content, english=str(get_locale()).startswith("en")) if row else [],
                            history=leaderboard.year_on_year(appraisee) if row else [])
 
 
