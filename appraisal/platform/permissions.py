@@ -6,7 +6,9 @@ one object load it with ``tenancy.get_or_404`` (another tenant's object is a
 404) and then call :func:`authorize` with it (a wrong role is a 403).
 
 Scopes come from role grants on the org tree: a grant on unit X covers every
-object whose ``unit_path`` contains ``/X/``.
+object whose ``unit_path`` contains ``/X/``. A population a unit runs for its
+own staff is scored by that unit: score cells and claims also expose the
+owning unit's path as ``owner_path`` (empty for the office's populations).
 """
 
 from __future__ import annotations
@@ -46,13 +48,23 @@ def _path_of(obj) -> str:
     return getattr(obj, "unit_path", "") or ""
 
 
-def in_scope(user, obj, *roles: Role) -> bool:
-    """Does one of the user's grants of these roles cover the object's unit?"""
-    path = _path_of(obj)
-    return any(
+def _covers(user, path: str, roles: Iterable[Role]) -> bool:
+    return bool(path) and any(
         grant.org_unit_id is not None and f"/{grant.org_unit_id}/" in path
         for grant in grants_of(user, *roles)
     )
+
+
+def in_scope(user, obj, *roles: Role) -> bool:
+    """Does one of the user's grants of these roles cover the object's unit?"""
+    return _covers(user, _path_of(obj), roles)
+
+
+def owns(user, obj, *roles: Role) -> bool:
+    """Does one of the user's grants of these roles cover the unit that runs the
+    object's population (``owner_path``)? Never for the office's populations, so
+    a unit admin does not score their own unit among the departments."""
+    return _covers(user, getattr(obj, "owner_path", "") or "", roles)
 
 
 def _is_self(user, obj) -> bool:
@@ -90,16 +102,18 @@ def _assessor_of(user, obj) -> bool:
     return unit_id is not None and any(g.org_unit_id == unit_id for g in grants_of(user, Role.ASSESSOR))
 
 
-def _assessing(*scoped_roles: Role) -> Rule:
+def _assessing(*scoped_roles: Role, owners: Iterable[Role] = ()) -> Rule:
     """Office always; assessors on what their department assesses; ``scoped_roles``
-    inside their subtree. With no object: holds any of those roles."""
+    inside their subtree; ``owners`` on every cell of the populations their unit
+    runs (its own staff). With no object: holds any of those roles."""
+    owners = tuple(owners)
 
     def rule(user, obj=None) -> bool:
         if has_role(user, Role.OFFICE_ADMIN):
             return True
         if obj is None:
-            return has_role(user, Role.ASSESSOR, *scoped_roles)
-        return _assessor_of(user, obj) or in_scope(user, obj, *scoped_roles)
+            return has_role(user, Role.ASSESSOR, *scoped_roles, *owners)
+        return _assessor_of(user, obj) or in_scope(user, obj, *scoped_roles) or owns(user, obj, *owners)
 
     return rule
 
@@ -118,8 +132,9 @@ def _results_view(user, obj=None) -> bool:
 # The rules
 #
 # Objects are judged by what they expose: ``unit_path`` (the unit they belong
-# to, for subtree scopes), ``user_id`` (the person themself) and
-# ``assessor_unit_id`` (the department that assesses them).
+# to, for subtree scopes), ``user_id`` (the person themself),
+# ``assessor_unit_id`` (the department that assesses them) and ``owner_path``
+# (the unit that runs their population, for its own staff).
 # ---------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -149,14 +164,15 @@ RULES: dict[str, Rule] = {
     "letters.edit": _scoped(Role.UNIT_ADMIN),
     "letters.review": _scoped(Role.SECTOR_LEAD),
     # scores: assessors on their indicators for every unit, sector leads on their
-    # departments' business items
-    "scores.view": _assessing(Role.SECTOR_LEAD),
-    "scores.enter": _assessing(Role.SECTOR_LEAD),
+    # departments' business items, a unit admin on everything of the populations
+    # their unit runs for its own staff (never their unit among the departments)
+    "scores.view": _assessing(Role.SECTOR_LEAD, owners=(Role.UNIT_ADMIN,)),
+    "scores.enter": _assessing(Role.SECTOR_LEAD, owners=(Role.UNIT_ADMIN,)),
     # adjustments and vetoes
     "claims.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
     "claims.create": _scoped(Role.UNIT_ADMIN, self_ok=True),
-    "claims.verify": _assessing(),
-    "penalties.record": _assessing(),
+    "claims.verify": _assessing(owners=(Role.UNIT_ADMIN,)),
+    "penalties.record": _assessing(owners=(Role.UNIT_ADMIN,)),
     "vetoes.record": _office,
     "vetoes.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
     # self-reports: written by the appraisee (a unit's by its admin), read by those who score

@@ -13,8 +13,9 @@ hold and the audit log tells the story:
   one shared), quarterly deduction notices, the veto (2026);
 * scoring — every indicator by its assessor (functional departments, sector
   leads, the statistics bureau for the districts' economic targets, the office
-  for the staff schemes), self-reports, the finance bureau's democratic
-  evaluation with anonymous ballots;
+  for the city-wide staff schemes, 市财政局's admin for its own staff),
+  self-reports, the finance bureau's democratic evaluation with anonymous
+  ballots;
 * computing → publicity; 2025 is finalised, 2026 stays in publicity with one
   appeal filed.
 
@@ -78,11 +79,12 @@ DEMOCRATIC = Column(indicator_key="democratic", item_key="", name="民主测评"
 @dataclass
 class Scorers:
     """The users who enter scores: the office, each sector group's lead, each
-    functional department's assessor."""
+    functional department's assessor, the admin of a unit that appraises its own staff."""
 
     office: object
     leads: dict[str, object] = field(default_factory=dict)  # sector group name → user
     assessors: dict[str, object] = field(default_factory=dict)  # department name → user
+    unit_admins: dict[str, object] = field(default_factory=dict)  # department name → user
 
 
 @dataclass
@@ -115,6 +117,7 @@ def helper_users(org: DemoOrg, users: dict, password: str) -> Scorers:
     scorers = Scorers(office=users[Role.OFFICE_ADMIN])
     scorers.leads["综合经济组"] = users[Role.SECTOR_LEAD]
     scorers.assessors["市委组织部"] = users[Role.ASSESSOR]
+    scorers.unit_admins["市财政局"] = users[Role.UNIT_ADMIN]
     for email, role, unit_name in HELPERS:
         unit = org.groups.get(unit_name) or org.departments[unit_name]
         person = next(p for p in org.people_by_unit[unit.id] if p.user_id is None)
@@ -474,7 +477,7 @@ class _Year:
                 indicator, item, reason = rnd.choice(content.FINANCE_DEDUCTIONS)
                 entries.append(Entry(appraisee, columns[(indicator, item)], str(rnd.choice((1, 1, 2))),
                                      reason=reason))
-        self.save(entries, self.scorers.office)
+        self.save(entries, self.scorers.unit_admins["市财政局"])  # the bureau scores its own staff
 
     def self_reports(self) -> None:
         for appraisee in self.appraisees("departments"):

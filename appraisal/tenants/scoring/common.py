@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.schemes.models import SchemeVersion
 
 
@@ -24,7 +25,8 @@ def actor_id() -> int | None:
 
 
 # ---------------------------------------------------------------------------
-# The objects permissions judge (by unit_path, user_id, assessor_unit_id)
+# The objects permissions judge (by unit_path, user_id, assessor_unit_id,
+# owner_path)
 # ---------------------------------------------------------------------------
 
 
@@ -32,23 +34,28 @@ def actor_id() -> int | None:
 class ScoreCell:
     """One scoreable input of one appraisee. ``unit_path`` is the appraisee's for
     cells its sector group scores (letter items), empty for cells only a
-    functional assessor (``assessor_unit_id``) or the office scores."""
+    functional assessor (``assessor_unit_id``) or the office scores.
+    ``owner_path`` is the path of the unit that runs the population for its own
+    staff (its admin scores every cell), empty for the office's populations."""
 
-    appraisee: Appraisee
+    appraisee: Appraisee | None  # None: the population as a whole
     indicator_key: str  # the indicator's key path, e.g. "public.party_building"
     item_key: str
     assessor_unit_id: int | None
     unit_path: str
+    owner_path: str = ""
 
 
 @dataclass(frozen=True)
 class ClaimSubject:
     """A bonus claim, penalty or veto as permissions see it: the appraisee's unit
-    and person (who may claim and see it) and the department mapped to verify it."""
+    and person (who may claim and see it), the department mapped to verify it and
+    the unit that runs the population for its own staff (which verifies too)."""
 
     unit_path: str
     user_id: int | None
     assessor_unit_id: int | None
+    owner_path: str = ""
 
 
 #: An object nobody but the office passes (to refuse a role on an empty selection).
@@ -71,9 +78,25 @@ def assessor_unit(population: Population, path: str) -> int | None:
     return None
 
 
+def owner_path(population: Population) -> str:
+    """The path of the unit that runs ``population`` for its own staff ("" for the office's)."""
+    if population.owner_unit_id is None:
+        return ""
+    return db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == population.owner_unit_id)) or ""
+
+
 def subject_of(appraisee: Appraisee, population: Population, rule_key: str | None = None) -> ClaimSubject:
     unit = assessor_unit(population, f"adjustments.{rule_key}") if rule_key else None
-    return ClaimSubject(unit_path=appraisee.unit_path, user_id=appraisee.user_id, assessor_unit_id=unit)
+    return ClaimSubject(unit_path=appraisee.unit_path, user_id=appraisee.user_id, assessor_unit_id=unit,
+                        owner_path=owner_path(population))
+
+
+def population_subject(population: Population) -> ScoreCell:
+    """A population as a whole: passes for those who score every cell of it (the
+    office, the admin of the unit that runs it), not for an assessor or a sector
+    lead who score some cells."""
+    return ScoreCell(appraisee=None, indicator_key="", item_key="", assessor_unit_id=None, unit_path="",
+                     owner_path=owner_path(population))
 
 
 def subject_by_id(appraisee_id: int | None, rule_key: str | None = None) -> ClaimSubject:

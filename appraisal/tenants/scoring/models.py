@@ -55,6 +55,10 @@ class Score(TenantScoped, db.Model):
     def assessor_unit_id(self) -> int | None:
         return _cell(self).assessor_unit_id
 
+    @property
+    def owner_path(self) -> str:
+        return _cell(self).owner_path
+
 
 class ScoreRevision(TenantScoped, db.Model):
     """Every value a score has had (never overwritten)."""
@@ -107,6 +111,10 @@ class Evidence(TenantScoped, db.Model):
     @property
     def assessor_unit_id(self) -> int | None:
         return getattr(self.owner, "assessor_unit_id", None)
+
+    @property
+    def owner_path(self) -> str:
+        return getattr(self.owner, "owner_path", "") or ""
 
 
 class AdjustmentKind(str, enum.Enum):
@@ -163,6 +171,10 @@ class AdjustmentClaim(TenantScoped, db.Model):
     @property
     def assessor_unit_id(self) -> int | None:
         return _subject(self.appraisee_id, self.rule_key).assessor_unit_id
+
+    @property
+    def owner_path(self) -> str:
+        return _subject(self.appraisee_id, self.rule_key).owner_path
 
 
 class Veto(TenantScoped, db.Model):

@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
-from appraisal.platform.permissions import can
+from appraisal.platform.models import Role
+from appraisal.platform.permissions import can, has_role
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.letters.models import Letter, LetterItem, LetterStatus
@@ -49,6 +51,7 @@ class Column:
     lower_when_up: bool = False  # an increase lowers the score (deductions, negative counts, targets)
     detail: str = ""  # a letter item's measure (考核标准)
     unit_points: Decimal | None = None  # points per occurrence of a deduction item
+    owner_path: str = ""  # the unit running the population for its own staff (see common.ScoreCell)
 
     @property
     def code(self) -> str:
@@ -60,12 +63,20 @@ class Column:
 
     @property
     def hint(self) -> str:
-        unit = {"percent": "%", "deduction": "次", "count": "次"}.get(self.kind, "分")
+        kind = {"percent": "percent", "deduction": "times", "count": "times"}.get(self.kind, "points")
         if self.kind == "item" and self.high == Decimal(100) and self.points != 100:
-            unit = "%"
+            kind = "percent"
+        low = fmt(self.low)
         if self.high is None:
-            return f"≥{fmt(self.low)}{unit}" + ("，整数" if self.integer else "")
-        return f"{fmt(self.low)}–{fmt(self.high)}{unit}"
+            if kind == "times":
+                return _("≥%(low)s次，整数", low=low) if self.integer else _("≥%(low)s次", low=low)
+            return _("≥%(low)s%%", low=low) if kind == "percent" else _("≥%(low)s分", low=low)
+        high = fmt(self.high)
+        if kind == "percent":
+            return _("%(low)s–%(high)s%%", low=low, high=high)
+        if kind == "times":
+            return _("%(low)s–%(high)s次", low=low, high=high)
+        return _("%(low)s–%(high)s分", low=low, high=high)
 
     @property
     def phase_action(self) -> str:
@@ -84,7 +95,7 @@ class Column:
     def cell(self, appraisee: Appraisee) -> common.ScoreCell:
         return common.ScoreCell(appraisee=appraisee, indicator_key=self.indicator_key, item_key=self.item_key,
                                 assessor_unit_id=self.assessor_unit_id,
-                                unit_path=appraisee.unit_path if self.by_sector else "")
+                                unit_path=appraisee.unit_path if self.by_sector else "", owner_path=self.owner_path)
 
     def lowers(self, old: Decimal | None, new: Decimal) -> bool:
         """Does going from ``old`` to ``new`` lower the appraisee's score (or deduct)?"""
@@ -105,6 +116,7 @@ def _d(value) -> Decimal:
 def scheme_columns(population: Population) -> list[Column]:
     """The population's columns that every appraisee has (not letter items)."""
     scheme = common.scheme_of(population)
+    owner = common.owner_path(population)
     out: list[Column] = []
     for path, node in common.walk(scheme.indicators):
         method = node.method
@@ -112,23 +124,25 @@ def scheme_columns(population: Population) -> list[Column]:
             continue
         unit = common.assessor_unit(population, path)
         points = _d(node.points)
-        base = {"indicator_key": path, "name": node.name_zh, "points": points, "assessor_unit_id": unit, "by_sector": False}
+        base = {"indicator_key": path, "name": node.name_zh, "points": points, "assessor_unit_id": unit,
+                "by_sector": False, "owner_path": owner}
         if method.kind == "entered":
             percent = method.input == "percent"
-            out.append(Column(item_key="", item_name="完成率" if percent else "", kind="percent" if percent else "entered",
+            out.append(Column(item_key="", item_name=_("完成率") if percent else "", kind="percent" if percent else "entered",
                               low=Decimal(0), high=Decimal(100) if percent else points, integer=False, **base))
         elif method.kind == "deductions":
             for item in method.items:
-                out.append(Column(item_key=item.key, item_name=f"{item.name_zh}（每次扣{item.points_each:g}分）",
+                out.append(Column(item_key=item.key, item_name=_("%(name)s（每次扣%(points)s分）", name=item.name_zh,
+                                                                  points=f"{item.points_each:g}"),
                                   kind="deduction", low=Decimal(0), high=None, integer=True, lower_when_up=True,
                                   unit_points=_d(item.points_each), **base))
         elif method.kind == "ratio":
-            out.append(Column(item_key="actual", item_name="实际完成", kind="actual", low=Decimal(0), high=None,
+            out.append(Column(item_key="actual", item_name=_("实际完成"), kind="actual", low=Decimal(0), high=None,
                               integer=False, **base))
-            out.append(Column(item_key="target", item_name="目标值", kind="target", low=Decimal(0), high=None,
+            out.append(Column(item_key="target", item_name=_("目标值"), kind="target", low=Decimal(0), high=None,
                               integer=False, lower_when_up=True, **base))
         elif method.kind == "count":
-            out.append(Column(item_key="", item_name="次数", kind="count", low=Decimal(0), high=None, integer=True,
+            out.append(Column(item_key="", item_name=_("次数"), kind="count", low=Decimal(0), high=None, integer=True,
                               lower_when_up=method.points_each < 0, **base))
         elif method.kind == "average":
             high = _d(method.scale_max) if method.scale_max else points
@@ -150,14 +164,15 @@ def item_columns(population: Population, appraisee_ids=None) -> dict[int, list[C
     if appraisee_ids is not None:
         stmt = stmt.where(LetterItem.appraisee_id.in_(list(appraisee_ids)))
     out: dict[int, list[Column]] = {}
+    owner = common.owner_path(population)
     for item in db.session.scalars(stmt):
         is_percent = item.indicator_key in percent
         out.setdefault(item.appraisee_id, []).append(Column(
             indicator_key=item.indicator_key, item_key=str(item.id),
-            name=leaves[item.indicator_key].name_zh if item.indicator_key in leaves else "业务目标", item_name=item.title,
+            name=leaves[item.indicator_key].name_zh if item.indicator_key in leaves else _("业务目标"), item_name=item.title,
             kind="item", points=_d(item.points), low=Decimal(0), high=Decimal(100) if is_percent else _d(item.points),
             integer=False, assessor_unit_id=common.assessor_unit(population, item.indicator_key), by_sector=True,
-            detail=item.measure))
+            detail=item.measure, owner_path=owner))
     return out
 
 
@@ -169,6 +184,58 @@ def columns_for(user, population: Population, action: str = "scores.view") -> li
     """The scheme columns ``user`` may see (or enter) for every appraisee."""
     probe = _probe(population)
     return [c for c in scheme_columns(population) if can(user, action, c.cell(probe))]
+
+
+def item_paths(population: Population) -> list[str]:
+    """The indicators filled from each appraisee's responsibility letter."""
+    return [p for p, n in common.walk(common.scheme_of(population).indicators)
+            if n.method is not None and not n.children and n.method.kind == "items"]
+
+
+def scores_all_items(user, population: Population) -> bool:
+    """Does ``user`` score the letter items of every appraisee: the office, the
+    unit running the population, or an assessor whose department is mapped for them?"""
+    if can(user, "scores.view", common.population_subject(population)):
+        return True
+    units = {common.assessor_unit(population, p) for p in item_paths(population)} - {None}
+    return any(g.role == Role.ASSESSOR and g.org_unit_id in units for g in getattr(user, "grants", []))
+
+
+def scores_items(user, population: Population) -> bool:
+    """Does ``user`` score any letter items in this population?"""
+    if not item_paths(population):
+        return False
+    return has_role(user, Role.SECTOR_LEAD) or scores_all_items(user, population)
+
+
+@dataclass
+class Task:
+    """What ``user`` scores in one population: its columns and progress, and
+    whether they score letter items."""
+
+    population: Population
+    columns: list[Column]
+    scored: int
+    total: int
+    letter_items: bool
+
+    @property
+    def names(self) -> list[str]:
+        return list(dict.fromkeys(c.name for c in self.columns))  # an indicator once, however many inputs
+
+
+def tasks_for(user, populations) -> list[Task]:
+    """The populations ``user`` scores something in (the scoring hub, the home page)."""
+    if not can(user, "scores.view"):
+        return []
+    tasks = []
+    for population in populations:
+        columns = columns_for(user, population)
+        items = scores_items(user, population)
+        if columns or items:
+            scored, total = progress(population, columns, len(population.appraisees))
+            tasks.append(Task(population, columns, scored, total, items))
+    return tasks
 
 
 def column_of(population: Population, appraisee: Appraisee, indicator_key: str, item_key: str) -> Column | None:
@@ -206,7 +273,7 @@ def progress(population: Population, columns: list[Column], appraisee_count: int
         select(Score.indicator_key, Score.item_key, func.count())
         .join(Appraisee, Score.appraisee_id == Appraisee.id)
         .where(Appraisee.population_id == population.id,
-               Score.indicator_key.in_({k for k, _ in keys}))
+               Score.indicator_key.in_({k for k, _item in keys}))
         .group_by(Score.indicator_key, Score.item_key))
     scored = sum(n for ind, item, n in rows if (ind, item) in keys)
     return scored, len(columns) * appraisee_count
@@ -241,15 +308,22 @@ class Conflict:
     current: Score | None
 
 
+def cell_name(entry: Entry) -> str:
+    return f"{entry.appraisee.name}·{entry.column.label}"
+
+
 class ScoreInvalid(common.ScoringError):
+    """``problems``: (entry, why) for a cell, (None, why) for the whole submission."""
+
     def __init__(self, problems: list[tuple[Entry | None, str]]):
-        super().__init__("；".join(message for _, message in problems))
+        super().__init__("；".join(why if entry is None else _("%(cell)s：%(why)s", cell=cell_name(entry), why=why)
+                                  for entry, why in problems))
         self.problems = problems
 
 
 class ScoreConflict(common.ScoringError):
     def __init__(self, conflicts: list[Conflict]):
-        super().__init__("分数已被他人修改")
+        super().__init__(_("分数已被他人修改"))
         self.conflicts = conflicts
 
 
@@ -259,24 +333,27 @@ def parse_value(column: Column, text: str) -> Decimal:
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise common.ScoringError("须为数字") from None
+        raise common.ScoringError(_("须为数字")) from None
     if not value.is_finite():
-        raise common.ScoringError("须为数字")
+        raise common.ScoringError(_("须为数字"))
     if column.integer and value != value.to_integral_value():
-        raise common.ScoringError("次数须为整数")
+        raise common.ScoringError(_("次数须为整数"))
     if value != value.quantize(STEP):
-        raise common.ScoringError("最多三位小数")
+        raise common.ScoringError(_("最多三位小数"))
     if value < column.low or value > (column.high if column.high is not None else MAX_VALUE):
-        raise common.ScoringError(f"须在 {column.hint} 之间" if column.high is not None else f"须 {column.hint}")
+        raise common.ScoringError(_("须在 %(range)s 之间", range=column.hint) if column.high is not None
+                                  else _("须 %(range)s", range=column.hint))
     if column.kind == "target" and value <= 0:
-        raise common.ScoringError("目标值须大于 0")
+        raise common.ScoringError(_("目标值须大于 0"))
     return value
 
 
 def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
     """Validate every entry without writing: (changes, problems, conflicts).
 
-    ``changes`` are (entry, value, score or None) for the cells that change."""
+    ``changes`` are (entry, value, score or None) for the cells that change;
+    ``problems`` (entry, why) for a cell (:func:`cell_name` says which), (None,
+    why) for the whole submission."""
     existing = existing if existing is not None else scores_by_cell({e.appraisee.id for e in entries})
     problems: list[tuple[Entry | None, str]] = []
     conflicts: list[Conflict] = []
@@ -292,22 +369,22 @@ def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
             except cycles.PhaseError as exc:
                 problems.append((None, str(exc)))
         if entry.key in seen:
-            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：重复填写"))
+            problems.append((entry, _("重复填写")))
             continue
         seen.add(entry.key)
         if not can(user, "scores.enter", entry.column.cell(entry.appraisee)):
-            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：您无权录入此项"))
+            problems.append((entry, _("您无权录入此项")))
             continue
         score = existing.get(entry.key)
         text = (entry.value or "").strip()
         if not text:
             if score is not None:
-                problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：已录入的分数不能清空"))
+                problems.append((entry, _("已录入的分数不能清空")))
             continue
         try:
             value = parse_value(entry.column, text)
         except common.ScoringError as exc:
-            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：{exc}"))
+            problems.append((entry, str(exc)))
             continue
         current_version = score.version if score is not None else 0
         comment_changes = entry.comment is not None and score is not None and entry.comment.strip() != score.comment
@@ -318,8 +395,7 @@ def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
             continue
         old = score.value if score is not None else None
         if value != old and entry.column.lowers(old, value) and not entry.reason.strip():
-            what = "扣分" if entry.column.kind == "deduction" else "降低分数"
-            problems.append((entry, f"{entry.appraisee.name}·{entry.column.label}：{what}须填写原因"))
+            problems.append((entry, _("扣分须填写原因") if entry.column.kind == "deduction" else _("降低分数须填写原因")))
             continue
         changes.append((entry, value, score))
     return changes, problems, conflicts
@@ -331,8 +407,7 @@ def save_entries(entries: list[Entry], user) -> list[Score]:
     if problems:  # say by each cell, too, which were changed by someone else meanwhile
         for c in conflicts:
             now = fmt(c.current.value) if c.current is not None else "—"
-            problems.append((c.entry, f"{c.entry.appraisee.name}·{c.entry.column.label}："
-                                      f"已被他人修改为 {now}，您填写的 {c.yours} 未保存"))
+            problems.append((c.entry, _("已被他人修改为 %(now)s，您填写的 %(yours)s 未保存", now=now, yours=c.yours)))
         raise ScoreInvalid(problems)
     if conflicts:
         raise ScoreConflict(conflicts)
@@ -345,9 +420,9 @@ def save_entries(entries: list[Entry], user) -> list[Score]:
         # someone saved between our check and our write: show what they saved
         db.session.rollback()
         current = scores_by_cell({e.appraisee.id for e in entries})
-        raise ScoreConflict([Conflict(e, e.value, current.get(e.key)) for e, _, _ in changes
+        raise ScoreConflict([Conflict(e, e.value, current.get(e.key)) for e, _value, _score in changes
                              if (current.get(e.key).version if current.get(e.key) else 0) != e.seen_version
-                             ] or [Conflict(e, e.value, current.get(e.key)) for e, _, _ in changes]) from None
+                             ] or [Conflict(e, e.value, current.get(e.key)) for e, _value, _score in changes]) from None
     return saved
 
 

@@ -12,18 +12,16 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.excel import XLSX
-from appraisal.platform.models import Role
 from appraisal.platform.permissions import (
     authorize,
     can,
-    has_role,
     requires,
     scope_clause,
 )
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import adjustments, common, evidence, scores, services
+from appraisal.tenants.scoring import adjustments, evidence, scores, services
 from appraisal.tenants.scoring import upload as upload_scores
 from appraisal.tenants.scoring.forms import (
     EvidenceForm,
@@ -58,17 +56,7 @@ from appraisal.tenants.scoring.views import (
 def index():
     cycle = _cycle()
     populations = services.populations_of(cycle)
-    tasks = []
-    if cycle is not None and can(current_user, "scores.view"):
-        for population in populations:
-            columns = scores.columns_for(current_user, population)
-            count = len(population.appraisees)
-            scored, total = scores.progress(population, columns, count)
-            items = _item_scope(population)
-            if columns or items:
-                names = list(dict.fromkeys(c.name for c in columns))  # an indicator once, however many inputs
-                tasks.append({"population": population, "columns": columns, "names": names, "scored": scored,
-                              "total": total, "letter_items": items})
+    tasks = scores.tasks_for(current_user, populations) if cycle is not None else []
     page = None
     if cycle is not None:
         stmt = _visible_appraisees(select(Appraisee).where(Appraisee.cycle_id == cycle.id))
@@ -82,27 +70,6 @@ def index():
     return render_template("scoring/index.html", cycle=cycle, cycles=services.cycles_list(),
                            populations=populations, tasks=tasks, page=page,
                            population_names={p.id: p.name for p in populations})
-
-
-def _item_paths(population: Population) -> list[str]:
-    scheme = services.scheme_of(population)
-    return [p for p, n in common.walk(scheme.indicators)
-            if n.method is not None and not n.children and n.method.kind == "items"]
-
-
-def _assesses_all_items(population: Population) -> bool:
-    """The office, or an assessor whose department is mapped for the letter items."""
-    if has_role(current_user, Role.OFFICE_ADMIN):
-        return True
-    units = {services.assessor_unit(population, p) for p in _item_paths(population)} - {None}
-    return any(g.role == Role.ASSESSOR and g.org_unit_id in units for g in current_user.grants)
-
-
-def _item_scope(population: Population) -> bool:
-    """Does the user score any letter items in this population?"""
-    if not _item_paths(population):
-        return False
-    return has_role(current_user, Role.SECTOR_LEAD) or _assesses_all_items(population)
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +124,7 @@ def _form_entries(population: Population, columns_of, *, only_row: str = "") -> 
         if not key.startswith("v|"):
             continue
         cell = key[2:]
-        appraisee_id, _, code = cell.partition("|")
+        appraisee_id, _sep, code = cell.partition("|")
         if only_row and appraisee_id != only_row:
             continue
         value, original = form.get(key, "").strip(), form.get(f"o|{cell}", "").strip()
@@ -169,7 +136,7 @@ def _form_entries(population: Population, columns_of, *, only_row: str = "") -> 
     if not wanted:
         return []
     ids = set()
-    for appraisee_id, *_ in wanted.values():
+    for appraisee_id, *_rest in wanted.values():
         try:
             ids.add(int(appraisee_id))
         except ValueError:
@@ -238,7 +205,7 @@ def grid_save():
 def _items_context(population: Population, *, values=None, errors=None):
     cycle = db.session.get(Cycle, population.cycle_id)
     stmt = select(Appraisee).where(Appraisee.population_id == population.id)
-    if not _assesses_all_items(population):
+    if not scores.scores_all_items(current_user, population):
         stmt = stmt.where(scope_clause(current_user, "scores.view", Appraisee.unit_path))
     q = (request.args.get("q") or "").strip()
     if q:
@@ -256,10 +223,17 @@ def _items_context(population: Population, *, values=None, errors=None):
                 "may_enter": lambda c, a: can(current_user, "scores.enter", c.cell(a))}
 
 
+def _require_some_cells(population: Population) -> None:
+    """403 unless the user scores something in this population (letter items or columns)."""
+    if not scores.scores_items(current_user, population) and not scores.columns_for(current_user, population):
+        authorize("scores.view", services.NOTHING)
+
+
 @bp.route("/items")
 @requires("scores.view")
 def items():
     population = _population()
+    _require_some_cells(population)
     return render_template("scoring/items.html", **_items_context(population))
 
 
@@ -267,6 +241,7 @@ def items():
 @requires("scores.enter")
 def items_save():
     population = _population()
+    _require_some_cells(population)
 
     def columns_of(appraisee):
         return {c.code: c for c in scores.item_columns(population, [appraisee.id]).get(appraisee.id, [])}
