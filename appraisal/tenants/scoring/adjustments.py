@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from appraisal.platform import audit
@@ -58,9 +59,9 @@ def _count(value) -> Decimal:
     try:
         count = Decimal(str(value).strip() or "1")
     except (InvalidOperation, ValueError):
-        raise ClaimError("次数须为数字") from None
+        raise ClaimError(_("次数须为数字")) from None
     if not count.is_finite() or count <= 0 or count > 1000 or count != count.quantize(Decimal("0.01")):
-        raise ClaimError("次数须为大于 0 的数，最多两位小数")
+        raise ClaimError(_("次数须为大于 0 的数，最多两位小数"))
     return count
 
 
@@ -75,14 +76,15 @@ def split_names(text: str) -> list[str]:
 def _rule(population: Population, rule_key: str, kind: AdjustmentKind):
     rule = common.rules_of(population).get(rule_key)
     if rule is None or rule.kind != kind.value:
-        raise ClaimError("请选择本考核方案中的" + ("加分" if kind == AdjustmentKind.BONUS else "扣分") + "项目")
+        raise ClaimError(_("请选择本考核方案中的加分项目") if kind == AdjustmentKind.BONUS
+                         else _("请选择本考核方案中的扣分项目"))
     return rule
 
 
 def _level(rule, level: str) -> str:
     if rule.levels:
         if level not in {lv.key for lv in rule.levels}:
-            raise ClaimError("请选择级别")
+            raise ClaimError(_("请选择级别"))
         return level
     return ""
 
@@ -114,7 +116,7 @@ def create_claim(appraisee: Appraisee, *, rule_key: str, level: str = "", count=
     _phase(cycle, "claims.create")
     rule = _rule(population, rule_key, AdjustmentKind.BONUS)
     if not description.strip():
-        raise ClaimError("请说明加分事由")
+        raise ClaimError(_("请说明加分事由"))
     others = split_names(shared_with)
     claim = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.BONUS,
                             rule_key=rule.key, level=_level(rule, level), count=_count(count),
@@ -133,9 +135,9 @@ def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> 
     population, cycle = _context(appraisee)
     _phase(cycle, "claims.verify")
     if claim.kind != AdjustmentKind.BONUS or claim.status != ClaimStatus.CLAIMED:
-        raise ClaimError("只能审核待核实的加分申请")
+        raise ClaimError(_("只能审核待核实的加分申请"))
     if not approve and not reason.strip():
-        raise ClaimError("不予认定时必须填写原因")
+        raise ClaimError(_("不予认定时必须填写原因"))
     before = claim.status.value
     claim.status = ClaimStatus.VERIFIED if approve else ClaimStatus.REJECTED
     claim.reject_reason = "" if approve else reason.strip()
@@ -151,11 +153,11 @@ def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
     population, cycle = _context(appraisee)
     _phase(cycle, "penalties.record" if claim.kind == AdjustmentKind.PENALTY else "claims.create")
     if claim.status == ClaimStatus.WITHDRAWN:
-        raise ClaimError("已撤回")
+        raise ClaimError(_("已撤回"))
     if claim.kind == AdjustmentKind.BONUS and claim.status != ClaimStatus.CLAIMED:
-        raise ClaimError("已审核的加分申请不能撤回")
+        raise ClaimError(_("已审核的加分申请不能撤回"))
     if not reason.strip():
-        raise ClaimError("撤回必须填写原因")
+        raise ClaimError(_("撤回必须填写原因"))
     before = claim.status.value
     claim.status = ClaimStatus.WITHDRAWN
     claim.reject_reason = reason.strip()
@@ -177,7 +179,7 @@ def record_penalty(appraisee: Appraisee, *, rule_key: str, level: str = "", coun
     _phase(cycle, "penalties.record")
     rule = _rule(population, rule_key, AdjustmentKind.PENALTY)
     if not description.strip():
-        raise ClaimError("扣分须填写原因")
+        raise ClaimError(_("扣分须填写原因"))
     now = utcnow()
     penalty = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.PENALTY,
                               rule_key=rule.key, level=_level(rule, level), count=_count(count),
@@ -201,9 +203,9 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
     _phase(cycle, "vetoes.record")
     veto_rule = common.vetoes_of(population).get(rule_key)
     if veto_rule is None:
-        raise ClaimError("请选择本考核方案中的一票否决事项")
+        raise ClaimError(_("请选择本考核方案中的一票否决事项"))
     if not description.strip():
-        raise ClaimError("请说明否决事由")
+        raise ClaimError(_("请说明否决事由"))
     veto = Veto(cycle_id=cycle.id, appraisee_id=appraisee.id, rule_key=rule_key, description=description.strip(),
                 recorded_by_id=common.actor_id())
     db.session.add(veto)
@@ -214,12 +216,12 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
 
 def revoke_veto(veto: Veto, *, reason: str) -> None:
     appraisee = db.session.get(Appraisee, veto.appraisee_id)
-    _, cycle = _context(appraisee)
+    _population, cycle = _context(appraisee)
     _phase(cycle, "vetoes.record")
     if veto.revoked:
-        raise ClaimError("该否决已撤销")
+        raise ClaimError(_("该否决已撤销"))
     if not reason.strip():
-        raise ClaimError("撤销必须填写原因")
+        raise ClaimError(_("撤销必须填写原因"))
     veto.revoked, veto.revoke_reason = True, reason.strip()
     audit.record("veto.revoke", veto, before={"revoked": False}, after={"revoked": True, "reason": veto.revoke_reason},
                  label=appraisee.name)
@@ -315,12 +317,12 @@ def publish_notice(cycle: Cycle, *, quarter: int, title: str, body: str) -> Dedu
     except cycles.PhaseError as exc:
         raise ClaimError(str(exc)) from None
     if quarter not in (1, 2, 3, 4):
-        raise ClaimError("请选择季度")
+        raise ClaimError(_("请选择季度"))
     if db.session.scalar(select(DeductionNotice).where(DeductionNotice.cycle_id == cycle.id,
                                                         DeductionNotice.quarter == quarter)):
-        raise ClaimError(f"第 {quarter} 季度的扣分通报已发布")
+        raise ClaimError(_("第 %(quarter)s 季度的扣分通报已发布", quarter=quarter))
     if not title.strip():
-        raise ClaimError("请填写标题")
+        raise ClaimError(_("请填写标题"))
     notice = DeductionNotice(cycle_id=cycle.id, quarter=quarter, title=title.strip()[:300], body=body.strip(),
                              published_by_id=common.actor_id())
     db.session.add(notice)
@@ -339,11 +341,11 @@ def self_report_of(appraisee: Appraisee) -> SelfReport | None:
 
 
 def save_self_report(appraisee: Appraisee, *, body: str, submit: bool = False, has_files: bool = False) -> SelfReport:
-    _, cycle = _context(appraisee)
+    _population, cycle = _context(appraisee)
     _phase(cycle, "self_report.edit")
     report = self_report_of(appraisee)
     if submit and not body.strip() and not has_files and not (report and _has_files(report)):
-        raise ClaimError("提交前请填写述职内容或上传述职文件")
+        raise ClaimError(_("提交前请填写述职内容或上传述职文件"))
     before = None
     if report is None:
         report = SelfReport(cycle_id=cycle.id, appraisee_id=appraisee.id)

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from flask_babel import gettext as _
+
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Population
 from appraisal.tenants.scoring import common
@@ -103,23 +105,23 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
     from openpyxl import load_workbook
 
     if not filename.lower().endswith(".xlsx"):
-        return [], [Issue("", None, "", "请上传 Excel 文件（.xlsx），可先下载模板")], 0
+        return [], [Issue("", None, "", _("请上传 Excel 文件（.xlsx），可先下载模板"))], 0
     try:
         wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
-        return [], [Issue("", None, "", "无法读取文件，请确认是 Excel（.xlsx）格式")], 0
+        return [], [Issue("", None, "", _("无法读取文件，请确认是 Excel（.xlsx）格式"))], 0
     ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
     sheet = ws.title
     if not rows:
-        return [], [Issue(sheet, None, "", "工作表是空的")], 0
+        return [], [Issue(sheet, None, "", _("工作表是空的"))], 0
     headers = [_text(h) for h in rows[0]]
     issues: list[Issue] = []
     allowed = {c.code: c for c in columns_for(user, population, "scores.enter")}
     every = {c.code: c for c in scheme_columns(population)}
     id_col = next((i for i, h in enumerate(headers) if h in (ID_HEADER, "考核对象ID", "id")), None)
     if id_col is None:
-        issues.append(Issue(sheet, 1, "", f"缺少“{ID_HEADER}”列"))
+        issues.append(Issue(sheet, 1, "", _("缺少“%(header)s”列", header=ID_HEADER)))
     reason_col = next((i for i, h in enumerate(headers) if h.startswith("说明")), None)
     value_cols: list[tuple[int, Column]] = []
     for i, header in enumerate(headers):
@@ -131,9 +133,9 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
         if code in allowed:
             value_cols.append((i, allowed[code]))
         elif code in every:
-            issues.append(Issue(sheet, 1, where, "您无权录入此指标，请删除该列"))
+            issues.append(Issue(sheet, 1, where, _("您无权录入此指标，请删除该列")))
         else:
-            issues.append(Issue(sheet, 1, where, "无法识别的列：请使用模板中的列标题（方括号内为指标代码）", header))
+            issues.append(Issue(sheet, 1, where, _("无法识别的列：请使用模板中的列标题（方括号内为指标代码）"), header))
     versions: dict[tuple[int, str], int] = {}
     if VERSION_SHEET in wb.sheetnames:
         for vrow in list(wb[VERSION_SHEET].iter_rows(values_only=True))[1:]:
@@ -158,10 +160,10 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
         except ValueError:
             appraisee = None
         if appraisee is None:
-            issues.append(Issue(sheet, number, id_where, "不是本群体的考核对象", raw_id))
+            issues.append(Issue(sheet, number, id_where, _("不是本群体的考核对象"), raw_id))
             continue
         if appraisee.id in seen_ids:
-            issues.append(Issue(sheet, number, id_where, f"与第 {seen_ids[appraisee.id]} 行重复", raw_id))
+            issues.append(Issue(sheet, number, id_where, _("与第 %(row)s 行重复", row=seen_ids[appraisee.id]), raw_id))
             continue
         seen_ids[appraisee.id] = number
         reason = _text(cells[reason_col]) if reason_col is not None else ""
@@ -182,12 +184,13 @@ def apply_upload(population: Population, user, filename: str, data: bytes) -> Up
     changes, problems, conflicts = check_entries(entries, user)
     for entry, message in problems:
         row, where, value = entry.where if entry is not None else (None, "", "")
-        issues.append(Issue(SHEET, row, where, message.split("：", 1)[-1] if entry is not None else message, value))
+        issues.append(Issue(SHEET, row, where, message, value))
     for conflict in conflicts:
         row, where, value = conflict.entry.where
         current = conflict.current
         now = fmt(current.value) if current is not None else "—"
-        issues.append(Issue(SHEET, row, where, f"下载模板后此分数已被他人修改为 {now}，请重新下载模板后再填写", value))
+        issues.append(Issue(SHEET, row, where, _("下载模板后此分数已被他人修改为 %(now)s，请重新下载模板后再填写", now=now),
+                            value))
     if issues:
         issues.sort(key=lambda i: (i.row or 0, i.column))
         raise UploadInvalid(issues)
