@@ -47,7 +47,7 @@ lint: install-dev
 ## update the catalogue after adding strings: make extract, translate, commit
 extract: install-dev
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o appraisal/translations/messages.pot .
-	$(BIN)/pybabel -q update -i appraisal/translations/messages.pot -d appraisal/translations
+	$(BIN)/pybabel -q update -N -i appraisal/translations/messages.pot -d appraisal/translations
 
 clean:
 	rm -rf $(VENV) instance/appraisal.db .pytest_cache

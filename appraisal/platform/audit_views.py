@@ -104,6 +104,26 @@ def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
 
 
+#: (object type, field) → {stored value: label}: the values a field takes, in words.
+#: Features register their own (phases, statuses) where they define the labels.
+VALUE_LABELS: dict[tuple[str, str], dict] = {}
+
+
+def register_value_labels(object_type: str, field: str, labels: dict) -> None:
+    VALUE_LABELS[(object_type, field)] = labels
+
+
+register_value_labels("Tenant", "status", {"active": _l("正常"), "suspended": _l("已停用")})
+
+
+def value_label(object_type: str, field: str, value):
+    """A recorded value as people read it: a phase or status in words, else as stored."""
+    labels = VALUE_LABELS.get((object_type, field))
+    if labels is None or not isinstance(value, str) or value not in labels:
+        return value
+    return str(labels[value])
+
+
 def object_label(object_type: str) -> str:
     return str(OBJECT_LABELS.get(object_type, object_type))
 
@@ -170,7 +190,7 @@ def index():
     object_types = list(db_distinct(AuditEntry.object_type))
     return render_template("audit/index.html", page=page, object_types=object_types, tz=tz,
                            action=action, action_choices=action_choices(action), action_label=action_label,
-                           field_label=field_label, object_label=object_label)
+                           field_label=field_label, object_label=object_label, value_label=value_label)
 
 
 def db_distinct(column):

@@ -28,6 +28,7 @@ from __future__ import annotations
 from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
 
+from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.db import db
 from appraisal.platform.permissions import authorize
 from appraisal.platform.tenancy import get_or_404
@@ -58,6 +59,8 @@ STATUS_LABELS = {
     EvaluationStatus.OPEN: _l("投票中"),
     EvaluationStatus.CLOSED: _l("已结束"),
 }
+
+register_value_labels("Evaluation", "status", STATUS_LABELS)
 STATUS_BADGES = {EvaluationStatus.DRAFT: "", EvaluationStatus.OPEN: "ok", EvaluationStatus.CLOSED: "brand"}
 SCALE_LABELS = {"score": _l("百分制"), "grade": _l("等次")}
 POLICY_LABELS = {"merge": _l("合并计算"), "drop": _l("舍弃")}

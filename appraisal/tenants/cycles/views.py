@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.db import db
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import authorize, can, requires
@@ -22,6 +23,7 @@ from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.schemes.models import Scheme, SchemeVersion
 
 bp = tenant_blueprint("cycles", __name__, url_prefix="/cycles", template_folder="templates")
+register_value_labels("Cycle", "phase", services.PHASE_LABELS)
 
 NAV = (NavItem("cycles.index", _l("考核年度"), "cycles.view", icon="cycle", order=20),)
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.db import db
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import authorize, can, requires, scope_clause
@@ -27,6 +28,8 @@ STATUS_LABELS = {
     "missing": _l("未起草"), LetterStatus.DRAFT.value: _l("起草中"), LetterStatus.SUBMITTED.value: _l("待审核"),
     LetterStatus.RETURNED.value: _l("已退回"), LetterStatus.APPROVED.value: _l("已审定"),
 }
+
+register_value_labels("Letter", "status", STATUS_LABELS)
 STATUS_BADGES = {"missing": "", "draft": "", "submitted": "warn", "returned": "danger", "approved": "ok"}
 
 

@@ -6,9 +6,11 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.db import db
 from appraisal.platform.models import Role
 from appraisal.platform.permissions import authorize, can, has_role, requires, scope_clause
@@ -20,6 +22,10 @@ from appraisal.tenants.results.models import Appeal, AppealStatus
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.scoring import evidence
 from appraisal.tenants.scoring.models import Evidence
+
+APPEAL_STATUS_LABELS = {AppealStatus.FILED: _l("待答复"), AppealStatus.UPHELD: _l("已采纳"),
+                        AppealStatus.REJECTED: _l("不予采纳"), AppealStatus.WITHDRAWN: _l("已撤回")}
+register_value_labels("Appeal", "status", APPEAL_STATUS_LABELS)
 
 
 def _days(name: str, default: int) -> int:

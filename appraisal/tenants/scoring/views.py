@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.db import db
 from appraisal.platform.models import User
 from appraisal.platform.permissions import can, scope_clause
@@ -39,6 +40,8 @@ STATUS_LABELS = {
     ClaimStatus.CLAIMED: _l("待核实"), ClaimStatus.VERIFIED: _l("已核实"),
     ClaimStatus.REJECTED: _l("未通过"), ClaimStatus.WITHDRAWN: _l("已撤回"),
 }
+
+register_value_labels("AdjustmentClaim", "status", STATUS_LABELS)
 STATUS_BADGES = {ClaimStatus.CLAIMED: "warn", ClaimStatus.VERIFIED: "ok", ClaimStatus.REJECTED: "danger",
                  ClaimStatus.WITHDRAWN: ""}
 KIND_LABELS = {AdjustmentKind.BONUS: _l("加分"), AdjustmentKind.PENALTY: _l("扣分")}
