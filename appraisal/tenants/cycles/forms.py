@@ -50,3 +50,6 @@ class PopulationForm(FlaskForm):
     categories = SelectMultipleField(_l("人员类别（个人方案）"), choices=CATEGORY_CHOICES, default=[])
     under = SelectField(_l("范围：某单位及其下属"), coerce=str, default="")
     ranking = SelectField(_l("排名分组"), choices=RANKING_CHOICES, default="parent")
+    owner = SelectField(_l("组织单位"), coerce=str, default="",
+                        description=_l("部门组织本单位干部职工考核时选择该部门：其管理员评分、测评、计算并先看结果；"
+                                       "留空为考核办组织。部门自己采用的方案默认由该部门组织。"))

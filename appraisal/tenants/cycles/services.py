@@ -169,6 +169,14 @@ def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
     require_phase(cycle, "populations.edit")
     if db.session.scalar(select(Population).where(Population.cycle_id == cycle.id, Population.key == key)):
         raise CycleError(_("本年度已有标识为 %(key)s 的考核对象群体", key=key))
+    if owner_unit is not None:
+        # a unit runs the appraisal of its own staff only: the population lies inside it
+        under = selector.get("under")
+        if under is None:
+            selector = {**selector, "under": owner_unit.id}
+        elif not (db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == under)) or "").startswith(
+                owner_unit.path):
+            raise CycleError(_("由%(unit)s组织的群体只能考核%(unit)s及其下属单位的人员", unit=owner_unit.name))
     kind = version.scheme.appraisee_kind
     population = Population(cycle_id=cycle.id, key=key, name=name, appraisee_kind=kind,
                             scheme_version_id=version.id, owner_unit_id=owner_unit.id if owner_unit else None,

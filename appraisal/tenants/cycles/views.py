@@ -168,8 +168,9 @@ def _population_form(cycle: Cycle) -> PopulationForm:
         .where(Scheme.archived.is_(False)).order_by(Scheme.name, SchemeVersion.version.desc())).all()
     form.scheme_version.choices = [SelectChoice(str(v.id), f"{s.name} · v{v.version}") for v, s in versions]
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.path))
-    form.under.choices = [SelectChoice("", _("全部单位"))] + [
-        SelectChoice(str(u.id), "　" * max(0, u.depth) + u.name) for u in units]
+    tree = [SelectChoice(str(u.id), "　" * max(0, u.depth) + u.name) for u in units]
+    form.under.choices = [SelectChoice("", _("全部单位"))] + tree
+    form.owner.choices = [SelectChoice("", _("考核办"))] + tree
     return form
 
 
@@ -188,9 +189,10 @@ def create_population(cycle_id: int):
             selector["unit_kinds"] = form.unit_kinds.data or ["department"]
         else:
             selector["categories"] = form.categories.data or []
+        owner = db.session.get(OrgUnit, int(form.owner.data)) if form.owner.data else version.scheme.owner_unit
         try:
             population = services.add_population(cycle, key=form.key.data, name=form.name.data,
-                                                 version=version, selector=selector)
+                                                 version=version, selector=selector, owner_unit=owner)
         except services.CycleError as exc:
             db.session.rollback()
             form.name.errors.append(str(exc))
