@@ -31,8 +31,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from appraisal.platform import accounts, audit
 from appraisal.platform.db import db
@@ -50,6 +52,7 @@ from appraisal.tenants.results import publication
 from appraisal.tenants.results import services as results
 from appraisal.tenants.schemes import services as schemes
 from appraisal.tenants.scoring import adjustments, evidence, scores
+from appraisal.tenants.scoring.models import Score
 from appraisal.tenants.scoring.scores import Column, Entry
 
 SEED = 2026_0606
@@ -422,6 +425,21 @@ class _Year:
         names = {u.id: n for n, u in self.org.departments.items()}
         for unit_id, entries in by_assessor.items():
             self.save(entries, self.scorers.assessors.get(names.get(unit_id), self.scorers.office))
+        self.inspection_records(population, columns)
+
+    def inspection_records(self, population: Population, columns: list[Column]) -> None:
+        """The assessing departments' inspection notes behind the three lowest scores of
+        the first assessed indicator (party building): evidence a breakdown links to."""
+        column = next((c for c in columns if c.assessor_unit_id), None)
+        if column is None:
+            return
+        lowest = db.session.execute(
+            select(Score.id, Appraisee.name).join(Appraisee, Appraisee.id == Score.appraisee_id)
+            .where(Score.cycle_id == self.cycle.id, Appraisee.population_id == population.id,
+                   Score.indicator_key == column.indicator_key, Score.item_key == column.item_key)
+            .order_by(Score.value, Appraisee.sort_order).limit(3)).all()
+        for score_id, name in lowest:
+            self.attach("score", score_id, f"{column.name}检查记录（{name}）.pdf", f"Inspection record {self.year}")
 
     def score_districts(self) -> None:
         population = self.populations["districts"]
@@ -543,8 +561,10 @@ class _Year:
         publication.publish(self.cycle, publicity_days=publicity, appeal_days=appeal, answer_days=answer,
                             notice=f"{self.year}年度目标管理考核结果公示：公示期内对结果有异议的，可向考核办申请复核。")
         name, reasons = content.APPEAL
-        publication.file_appeal(self.dept_appraisee(name), reasons=reasons)
+        files = [FileStorage(BytesIO(demo_pdf("Provincial endorsement")), "省厅推广文件（河湖生态补偿）.pdf")]
+        publication.file_appeal(self.dept_appraisee(name), reasons=reasons, files=files)
         self.count("appeals")
+        self.count("evidence")
 
 
 def _phase_dates(year: int) -> dict[Phase, tuple[date, date]]:

@@ -212,17 +212,26 @@ def test_every_demo_login_works(demo, tenant):
     assert response.status_code == 302
 
 
-def test_claims_penalties_and_the_veto_carry_evidence_files(demo, tenant):
-    from appraisal.tenants.scoring.models import Evidence
+def test_claims_penalties_scores_the_veto_and_the_appeal_carry_evidence_files(demo, tenant):
+    from appraisal.tenants.results.models import Appeal
+    from appraisal.tenants.scoring.models import Evidence, Score
 
     files = list(db.session.scalars(select(Evidence)))
-    assert {e.owner_type for e in files} == {"claim", "veto"}
+    assert {e.owner_type for e in files} == {"claim", "veto", "score", "appeal"}
     veto = db.session.scalar(select(Veto))
     (veto_file,) = [e for e in files if e.owner_type == "veto" and e.owner_id == veto.id]
     client = demo[0].test_client()
     client.post("/t/demo/login", data={"email": "admin@demo.cn", "password": loader.PASSWORD})
     response = client.get(f"/t/demo/scoring/vetoes/files/{veto_file.id}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # the pending appeal's file, and an inspection record under its department's breakdown
+    appeal = db.session.scalar(select(Appeal))
+    (appeal_file,) = [e for e in files if e.owner_type == "appeal" and e.owner_id == appeal.id]
+    assert client.get(f"/t/demo/results/appeals/files/{appeal_file.id}").data.startswith(b"%PDF")
+    score_file = next(e for e in files if e.owner_type == "score")
+    score = db.session.get(Score, score_file.owner_id)
+    page = client.get(f"/t/demo/results/appraisees/{score.appraisee_id}").get_data(as_text=True)
+    assert f"/t/demo/scoring/scores/files/{score_file.id}" in page and "检查记录" in page
 
 
 def test_the_office_sees_the_leaderboard_and_a_breakdown(demo, tenant):

@@ -240,3 +240,21 @@ def test_sheet_titles_are_excel_safe_and_unique():
     first, second = _sheet_title(long, taken), _sheet_title(long, taken)
     assert len(first) == 31 and len(second) == 31 and first != second
     assert _sheet_title("a/b[c]:d*e?", taken) == "a_b_c__d_e_"
+
+
+def test_penalties_read_as_deductions_in_the_breakdown(app, published):
+    from appraisal.tenants.scoring import adjustments
+    from appraisal.tenants.cycles.models import Appraisee
+
+    with tenant_scope(published.tenant):
+        cycle = db.session.get(Cycle, published.ids["cycle"])
+        cycles.move_phase(cycle, Phase.APPEALS)
+        appraisee = db.session.get(Appraisee, published.ids["appraisee"])
+        adjustments.record_penalty(appraisee, rule_key="criticism", description="通报批评")
+        db.session.commit()
+        services.request_compute(db.session.get(Population, published.ids["dept_pop"]))
+    office = app.test_client()
+    login(office, published.tenant, published.users["office_admin"])
+    page = office.get(f"/t/city/results/appraisees/{published.ids['appraisee']}").get_data(as_text=True)
+    table = page[page.index("<h2>加减分</h2>"):]
+    assert "−" in table and "+" in table  # the penalty and the bonus, each with its sign
