@@ -102,13 +102,16 @@ def _assessor_of(user, obj) -> bool:
     return unit_id is not None and any(g.org_unit_id == unit_id for g in grants_of(user, Role.ASSESSOR))
 
 
-def _assessing(*scoped_roles: Role, owners: Iterable[Role] = ()) -> Rule:
+def _assessing(*scoped_roles: Role, owners: Iterable[Role] = (), not_self: bool = False) -> Rule:
     """Office always; assessors on what their department assesses; ``scoped_roles``
     inside their subtree; ``owners`` on every cell of the populations their unit
-    runs (its own staff). With no object: holds any of those roles."""
+    runs (its own staff). With no object: holds any of those roles. ``not_self``:
+    nobody, the office included, decides their own score or adjustment."""
     owners = tuple(owners)
 
     def rule(user, obj=None) -> bool:
+        if not_self and obj is not None and _is_self(user, obj):
+            return False
         if has_role(user, Role.OFFICE_ADMIN):
             return True
         if obj is None:
@@ -167,12 +170,12 @@ RULES: dict[str, Rule] = {
     # departments' business items, a unit admin on everything of the populations
     # their unit runs for its own staff (never their unit among the departments)
     "scores.view": _assessing(Role.SECTOR_LEAD, owners=(Role.UNIT_ADMIN,)),
-    "scores.enter": _assessing(Role.SECTOR_LEAD, owners=(Role.UNIT_ADMIN,)),
+    "scores.enter": _assessing(Role.SECTOR_LEAD, owners=(Role.UNIT_ADMIN,), not_self=True),
     # adjustments and vetoes
     "claims.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
     "claims.create": _scoped(Role.UNIT_ADMIN, self_ok=True),
-    "claims.verify": _assessing(owners=(Role.UNIT_ADMIN,)),
-    "penalties.record": _assessing(owners=(Role.UNIT_ADMIN,)),
+    "claims.verify": _assessing(owners=(Role.UNIT_ADMIN,), not_self=True),
+    "penalties.record": _assessing(owners=(Role.UNIT_ADMIN,), not_self=True),
     "vetoes.record": _office,
     "vetoes.view": _scoped(Role.SECTOR_LEAD, Role.UNIT_ADMIN, everywhere=(Role.ASSESSOR,), self_ok=True),
     # self-reports: written by the appraisee (a unit's by its admin), read by those who score

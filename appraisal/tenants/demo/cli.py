@@ -62,7 +62,7 @@ def load():
     for row in rows:
         cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
         click.echo("  " + "  ".join(cells) + "  " + row[3])
-    click.echo(f"  其他评分账号：{'、'.join(demo.helpers)}（其余分口组组长和职能考核部门）")
+    click.echo(f"  其他评分账号：{'、'.join(demo.helpers)}（其余分口组组长、职能考核部门，以及为评分人本人那一行评分的考核办副主任）")
     click.echo("")
     click.echo(f"打开 {loader.URL}（平台运营：{loader.OPERATOR_URL}）")
 

@@ -60,7 +60,7 @@ class DemoTenant:
     org: DemoOrg | None = None  # only when just created
     counts: dict[str, int] = field(default_factory=dict)  # what was created, for the summary
     complete: bool = True  # False: an earlier load stopped half-way (ballots and computations commit)
-    helpers: tuple[str, ...] = tuple(email for email, _, _ in demo_year.HELPERS)
+    helpers: tuple[str, ...] = (*(email for email, _, _ in demo_year.HELPERS), "office2@demo.cn")
 
 
 def find_demo() -> Tenant | None:

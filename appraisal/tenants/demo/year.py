@@ -88,6 +88,7 @@ class Scorers:
     leads: dict[str, object] = field(default_factory=dict)  # sector group name → user
     assessors: dict[str, object] = field(default_factory=dict)  # department name → user
     unit_admins: dict[str, object] = field(default_factory=dict)  # department name → user
+    deputy: object = None  # a second office admin: enters what a scorer may not (their own row)
 
 
 @dataclass
@@ -128,6 +129,11 @@ def helper_users(org: DemoOrg, users: dict, password: str) -> Scorers:
                                     roles=[(role, unit.id)])
         org_services.link_user(person, user)
         (scorers.leads if role == Role.SECTOR_LEAD else scorers.assessors)[unit_name] = user
+    # nobody scores themself: a second office admin enters the scorers' own rows
+    person = next(p for p in org.people_by_unit[org.office.id] if p.user_id is None)
+    scorers.deputy = accounts.create_user(email="office2@demo.cn", display_name=person.name, password=password,
+                                          roles=[(Role.OFFICE_ADMIN, org.office.id)])
+    org_services.link_user(person, scorers.deputy)
     return scorers
 
 
@@ -400,9 +406,14 @@ class _Year:
     # -- scoring ----------------------------------------------------------
 
     def save(self, entries: list[Entry], user) -> None:
-        if entries:
-            scores.save_entries(entries, user)
-            self.count("scores", len(entries))
+        """Save as ``user``; the cells of ``user``'s own row (nobody scores themself)
+        are entered by the deputy office admin."""
+        own = [e for e in entries if e.appraisee.user_id == user.id]
+        others = [e for e in entries if e.appraisee.user_id != user.id]
+        for batch, by in ((others, user), (own, self.scorers.deputy)):
+            if batch:
+                scores.save_entries(batch, by)
+                self.count("scores", len(batch))
 
     def score_departments(self) -> None:
         population = self.populations["departments"]

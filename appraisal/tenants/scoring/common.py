@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.org.models import OrgUnit
+from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.schemes.models import SchemeVersion
 
 
@@ -44,6 +44,12 @@ class ScoreCell:
     assessor_unit_id: int | None
     unit_path: str
     owner_path: str = ""
+
+    @property
+    def user_id(self) -> int | None:
+        """The appraisee's own login: nobody scores themself (load people with the
+        appraisees — ``selectinload(Appraisee.person)`` — on pages of many cells)."""
+        return self.appraisee.user_id if self.appraisee is not None else None
 
 
 @dataclass(frozen=True)
@@ -163,3 +169,12 @@ def rules_of(population: Population) -> dict:
 
 def vetoes_of(population: Population) -> dict:
     return {v.key: v for v in scheme_of(population).vetoes}
+
+
+def preload_people(appraisees) -> None:
+    """Load the people behind many appraisees in one query, so that judging their
+    cells ("nobody scores themself" reads ``appraisee.person``) finds them in the
+    session instead of one query per row."""
+    ids = list({a.person_id for a in appraisees if a.person_id is not None})
+    for start in range(0, len(ids), 5000):
+        list(db.session.scalars(select(Person).where(Person.id.in_(ids[start:start + 5000]))))

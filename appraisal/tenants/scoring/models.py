@@ -59,6 +59,10 @@ class Score(TenantScoped, db.Model):
     def owner_path(self) -> str:
         return _cell(self).owner_path
 
+    @property
+    def user_id(self) -> int | None:
+        return _cell(self).user_id
+
 
 class ScoreRevision(TenantScoped, db.Model):
     """Every value a score has had (never overwritten)."""

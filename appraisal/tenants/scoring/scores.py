@@ -355,6 +355,7 @@ def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
     ``problems`` (entry, why) for a cell (:func:`cell_name` says which), (None,
     why) for the whole submission."""
     existing = existing if existing is not None else scores_by_cell({e.appraisee.id for e in entries})
+    common.preload_people({e.appraisee.id: e.appraisee for e in entries}.values())
     problems: list[tuple[Entry | None, str]] = []
     conflicts: list[Conflict] = []
     changes = []

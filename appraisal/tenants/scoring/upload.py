@@ -144,6 +144,7 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
             except (TypeError, ValueError, IndexError):
                 continue
     members = {a.id: a for a in population.appraisees}
+    common.preload_people(members.values())
     current = scores_by_cell(members)
     entries: list[Entry] = []
     seen_ids: dict[int, int] = {}

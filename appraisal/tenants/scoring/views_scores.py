@@ -21,7 +21,7 @@ from appraisal.platform.permissions import (
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import adjustments, evidence, scores, services
+from appraisal.tenants.scoring import adjustments, common, evidence, scores, services
 from appraisal.tenants.scoring import upload as upload_scores
 from appraisal.tenants.scoring.forms import (
     EvidenceForm,
@@ -92,6 +92,7 @@ def _grid_context(population: Population, *, values=None, errors=None):
     if group:
         stmt = stmt.where(Appraisee.ranking_group == group)
     page = paginate(stmt.order_by(Appraisee.sort_order, Appraisee.id), per_page=50)
+    common.preload_people(page.items)
     current = scores.scores_by_cell(a.id for a in page.items)
     scored, total = scores.progress(population, columns, len(population.appraisees))
     groups = sorted({a.ranking_group for a in population.appraisees if a.ranking_group})
@@ -145,6 +146,7 @@ def _form_entries(population: Population, columns_of, *, only_row: str = "") -> 
         select(Appraisee).where(Appraisee.id.in_(ids), Appraisee.population_id == population.id))}
     if len(members) != len(ids):
         abort(404)
+    common.preload_people(members.values())
     entries = []
     for cell, (appraisee_id, code, value, comment) in wanted.items():
         appraisee = members[int(appraisee_id)]
@@ -211,6 +213,7 @@ def _items_context(population: Population, *, values=None, errors=None):
     if q:
         stmt = stmt.where(Appraisee.name.contains(q, autoescape=True))
     page = paginate(stmt.order_by(Appraisee.sort_order, Appraisee.id), per_page=10)
+    common.preload_people(page.items)
     columns = scores.item_columns(population, [a.id for a in page.items])
     rows = []
     for appraisee in page.items:
