@@ -265,7 +265,9 @@ def scores_by_cell(appraisee_ids) -> dict[tuple[int, str, str], Score]:
 
 
 def progress(population: Population, columns: list[Column], appraisee_count: int) -> tuple[int, int]:
-    """(scored, expected) for these columns over the whole population."""
+    """(scored, expected) for these columns over the whole population. Deduction
+    columns are left out: an empty one means nothing was deducted, not "not scored"."""
+    columns = [c for c in columns if c.kind != "deduction"]
     if not columns or not appraisee_count:
         return 0, 0
     keys = {(c.indicator_key, c.item_key) for c in columns}
