@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 
-from appraisal.platform.permissions import requires
+from appraisal.platform.permissions import can, requires
 from appraisal.platform.web import NavItem, tenant_blueprint
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.scoring import common as scoring, scores
@@ -23,5 +23,26 @@ def index():
     names = org_services.unit_names(unit_ids)
     cycle = scoring.current_cycle()
     tasks = scores.tasks_for(current_user, scoring.populations_of(cycle)) if cycle is not None else []
+    results_cycle, own = _own_results()
     return render_template("home/index.html", unit_name=lambda uid: names.get(uid, ""),
-                           person=org_services.person_of_user(current_user.id), cycle=cycle, tasks=tasks)
+                           person=org_services.person_of_user(current_user.id), cycle=cycle, tasks=tasks,
+                           results_cycle=results_cycle, own=own)
+
+
+def _own_results():
+    """The user's own results in the latest published year (their person, the units
+    they administer), as far as they may see them."""
+    from sqlalchemy import select
+
+    from appraisal.platform.db import db
+    from appraisal.tenants.cycles.models import Cycle
+    from appraisal.tenants.results import leaderboard
+    from appraisal.tenants.results.models import Publication
+
+    latest = db.session.scalar(select(Cycle).join(Publication, Publication.cycle_id == Cycle.id)
+                               .order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
+    if latest is None:
+        return None, []
+    own = [o for o in leaderboard.own_results(latest.id, current_user) if o.row is not None
+           and can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee))]
+    return latest, own

@@ -148,3 +148,13 @@ def test_own_results_are_shown_to_the_appraisee_once_published(app, computed):
     # the unit admin's own unit, with its score and rank, linking to its breakdown
     assert "市财政局" in card and f"/results/appraisees/{computed.ids['appraisee']}" in card and "第 " in card
     assert "市卫健委" not in card
+
+
+def test_the_home_page_shows_a_staff_members_own_published_result(app, computed):
+    staff = app.test_client()
+    login(staff, computed.tenant, computed.users["staff"])
+    assert "我的考核结果" not in staff.get("/t/city/").get_data(as_text=True)
+    _publish(computed)
+    page = staff.get("/t/city/").get_data(as_text=True)
+    card = page[page.index("我的考核结果"):page.index("</section>", page.index("我的考核结果"))]
+    assert "科级干部" in card and "第 " in card and "/results/appraisees/" in card
