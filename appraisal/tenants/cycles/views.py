@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -79,6 +81,7 @@ def detail(cycle_id: int):
     letter_rows = letters.overview(cycle) if manage else []
     scoring_rows = _scoring_progress(populations, counts) if manage else []
     evaluation_rows = _evaluation_progress(cycle) if manage else []
+    publication, appeal_rows = _appeal_progress(cycle) if manage else (None, [])
     phase_form = PhaseForm()
     following = [p for p in Phase if p.index == cycle.phase.index + 1]
     phase_form.to.choices = [SelectChoice(p.value, str(PHASE_LABELS[p])) for p in following] + [
@@ -87,6 +90,7 @@ def detail(cycle_id: int):
     dates = {d.phase: d for d in cycle.phase_dates}
     return render_template("cycles/detail.html", cycle=cycle, populations=populations, counts=counts,
                            letter_rows=letter_rows, scoring_rows=scoring_rows, evaluation_rows=evaluation_rows,
+                           publication=publication, appeal_rows=appeal_rows, today=date.today(),
                            phase_form=phase_form, phases=Phase.ordered(), dates=dates)
 
 
@@ -100,6 +104,19 @@ def _scoring_progress(populations, counts) -> list[tuple[Population, int, int]]:
         scored, expected = scores.progress(population, columns, counts.get(population.id, 0))
         rows.append((population, scored, expected))
     return rows
+
+
+def _appeal_progress(cycle: Cycle):
+    """The publication (or None) and every appeal with its appraisee, those waiting
+    for an answer first, soonest due first: the deadlines the office counts down."""
+    from appraisal.tenants.results.models import Appeal, AppealStatus
+    from appraisal.tenants.results.publication import publication_of
+
+    rows = db.session.execute(
+        select(Appeal, Appraisee.name).join(Appraisee, Appraisee.id == Appeal.appraisee_id)
+        .where(Appeal.cycle_id == cycle.id)
+        .order_by(Appeal.status != AppealStatus.FILED, Appeal.answer_due_on, Appeal.id)).all()
+    return publication_of(cycle), rows
 
 
 def _evaluation_progress(cycle: Cycle):

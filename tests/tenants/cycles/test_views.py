@@ -30,3 +30,29 @@ def test_only_the_office_sees_the_dashboard(app, year):
     login(lead, year.tenant, year.users["sector_lead"])
     page = lead.get(f"/t/city/cycles/{year.ids['cycle']}").get_data(as_text=True)
     assert "评分进度" not in page and "目标责任书进度" not in page
+
+
+def test_the_dashboard_counts_down_the_appeals_once_published(app, year):
+    from datetime import date, timedelta
+
+    from appraisal.tenants.results.models import Appeal, Publication
+
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    url = f"/t/city/cycles/{year.ids['cycle']}"
+    assert "公示与复核" not in office.get(url).get_data(as_text=True)
+    with tenant_scope(year.tenant):
+        today = date.today()
+        db.session.add(Publication(cycle_id=year.ids["cycle"], publicity_ends_on=today + timedelta(days=5),
+                                   appeals_end_on=today + timedelta(days=10)))
+        db.session.add(Appeal(cycle_id=year.ids["cycle"], appraisee_id=year.ids["appraisee"], reasons="有异议",
+                              answer_due_on=today + timedelta(days=4)))
+        db.session.commit()
+    page = office.get(url).get_data(as_text=True)
+    section = page[page.index("公示与复核"):]
+    assert "1 / 2" in section  # one waiting of two (the fixture's answered appeal)
+    assert "剩 4 天" in section and "不予采纳" in section
+    # the other roles never see the office's dashboard
+    lead = app.test_client()
+    login(lead, year.tenant, year.users["sector_lead"])
+    assert "公示与复核" not in lead.get(url).get_data(as_text=True)
