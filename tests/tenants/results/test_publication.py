@@ -68,6 +68,9 @@ def test_appeal_rejected_shows_its_reason_upheld_reopens_inputs(app, computing):
     with tenant_scope(computing.tenant):
         second = db.session.scalar(select(Appeal).where(Appeal.reasons == "再次申请"))
     office.post(f"/t/city/results/appeals/{second.id}", data={"decision": "uphold", "answer": "已核实，更正后重算"})
+    upheld = office.get(f"/t/city/results/appeals/{second.id}").get_data(as_text=True)
+    assert f"/scoring/appraisees/{appraisee_id}" in upheld and "重新计算" in upheld  # where to correct, then recompute
+    assert "更正评分和加减分" not in unit.get(f"/t/city/results/appeals/{second.id}").get_data(as_text=True)
     db.session.expire_all()
     with tenant_scope(computing.tenant):
         assert db.session.get(Appeal, second.id).status == AppealStatus.UPHELD
