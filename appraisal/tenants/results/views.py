@@ -252,7 +252,7 @@ def appraisee(appraisee_id: int):
                   and can(current_user, "appeals.file", appraisee))
     proof = evidence_links.for_breakdown(appraisee, content, {e.ref for e in explanations},
                                          row.adjustments if row else [], current_user)
-    return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run,
+    return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run, cycle=cycle,
                            row=row, explanations=explanations, rules=rules, may_appeal=may_appeal,
                            proof=proof, files_at=proof.at_lines(explanations),
                            may_see_inputs=can(current_user, "claims.view", appraisee),
