@@ -402,17 +402,7 @@ def _upload_files(owner_type: str, owner_id: int, back: str):
 
 
 def _send(item: Evidence):
-    """The file as an attachment. Read into memory (files are small, see
-    EVIDENCE_MAX_MB) so no file handle outlives the request."""
-    try:
-        data = evidence.open_evidence(item).read_bytes()
-    except evidence.EvidenceError:
-        abort(404)
-    response = send_file(BytesIO(data), mimetype=item.content_type, as_attachment=True,
-                         download_name=item.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return evidence.download(item)
 
 
 def _file_of(owner_type: str, evidence_id: int) -> Evidence:
