@@ -142,6 +142,22 @@ def appeal_add_files(appeal_id: int):
     return redirect(url_for("results.appeal", appeal_id=appeal.id))
 
 
+@bp.route("/appeals/<int:appeal_id>/withdraw", methods=["POST"])
+@requires("appeals.file", per_object=True)
+def withdraw_appeal(appeal_id: int):
+    """The appellant withdraws an appeal still waiting for its answer."""
+    appeal = get_or_404(Appeal, appeal_id)
+    authorize("appeals.file", appeal)
+    try:
+        pub.withdraw_appeal(appeal, reason=request.form.get("reason", ""))
+    except (pub.PublicationError, CycleError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("已撤回复核申请。"), "success")
+    return redirect(url_for("results.appeal", appeal_id=appeal.id))
+
+
 @bp.route("/appeals/files/<int:appeal_file_id>")
 @requires("appeals.view", per_object=True)
 def appeal_file(appeal_file_id: int):

@@ -155,6 +155,19 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
                  after={"status": appeal.status.value, "answer": appeal.answer}, label=f"appeal {appeal.id}")
 
 
+def withdraw_appeal(appeal: Appeal, *, reason: str = "") -> None:
+    """The appellant takes back an appeal still waiting for its answer (kept, marked withdrawn)."""
+    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycles.require_phase(cycle, "appeals.file")
+    if appeal.status != AppealStatus.FILED:
+        raise PublicationError(_("该申请已经答复，不能撤回"))
+    appeal.status = AppealStatus.WITHDRAWN
+    appeal.answer = reason.strip()
+    appeal.answered_at = utcnow()
+    audit.record("appeal.withdraw", appeal, before={"status": AppealStatus.FILED.value},
+                 after={"status": appeal.status.value, "reason": appeal.answer}, label=appeal.appraisee.name)
+
+
 def open_appeals(cycle: Cycle) -> int:
     return db.session.scalar(select(func.count()).select_from(Appeal).where(
         Appeal.cycle_id == cycle.id, Appeal.status == AppealStatus.FILED)) or 0

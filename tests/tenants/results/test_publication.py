@@ -99,3 +99,30 @@ def test_finalise_after_the_window_with_every_appeal_answered(computing):
         assert cycle.phase == Phase.FINAL and cycle.finalised_at is not None
         with pytest.raises(cycles.PhaseError, match="已归档"):
             services.request_compute(db.session.get(Population, computing.ids["dept_pop"]))
+
+
+def test_the_appellant_withdraws_an_appeal_waiting_for_its_answer(app, computing):
+    with tenant_scope(computing.tenant):
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        _compute_all(computing)
+        pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10)
+        appeal = pub.file_appeal(db.session.get(Appraisee, computing.ids["appraisee"]), reasons="有异议")
+        db.session.commit()
+        appeal_id = appeal.id
+    unit, staff, office = app.test_client(), app.test_client(), app.test_client()
+    login(unit, computing.tenant, computing.users["unit_admin"])
+    login(staff, computing.tenant, computing.users["staff"])
+    login(office, computing.tenant, computing.users["office_admin"])
+    assert "撤回申请" in unit.get(f"/t/city/results/appeals/{appeal_id}").get_data(as_text=True)
+    assert staff.post(f"/t/city/results/appeals/{appeal_id}/withdraw").status_code == 403
+    unit.post(f"/t/city/results/appeals/{appeal_id}/withdraw", data={"reason": "已与考核办沟通清楚"})
+    db.session.expire_all()
+    with tenant_scope(computing.tenant):
+        withdrawn = db.session.get(Appeal, appeal_id)
+        assert withdrawn.status == AppealStatus.WITHDRAWN and withdrawn.answer == "已与考核办沟通清楚"
+        assert pub.open_appeals(db.session.get(Cycle, computing.ids["cycle"])) == 0  # nothing left to answer
+    page = office.get(f"/t/city/results/appeals/{appeal_id}").get_data(as_text=True)
+    assert "申请人已撤回" in page and 'name="decision"' not in page  # nothing left to answer
+    # once withdrawn (or answered) it cannot be withdrawn again
+    again = unit.post(f"/t/city/results/appeals/{appeal_id}/withdraw", follow_redirects=True)
+    assert "不能撤回" in again.get_data(as_text=True)
