@@ -85,10 +85,15 @@ def assessor_unit(population: Population, path: str) -> int | None:
 
 
 def owner_path(population: Population) -> str:
-    """The path of the unit that runs ``population`` for its own staff ("" for the office's)."""
+    """The path of the unit that runs ``population`` for its own staff ("" for the
+    office's); read once per loaded population."""
     if population.owner_unit_id is None:
         return ""
-    return db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == population.owner_unit_id)) or ""
+    path = population.__dict__.get("_owner_path")
+    if path is None:
+        path = population.__dict__["_owner_path"] = db.session.scalar(
+            select(OrgUnit.path).where(OrgUnit.id == population.owner_unit_id)) or ""
+    return path
 
 
 def subject_of(appraisee: Appraisee, population: Population, rule_key: str | None = None) -> ClaimSubject:

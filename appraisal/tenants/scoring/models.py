@@ -245,9 +245,14 @@ class SelfReport(TenantScoped, db.Model):
 
 
 def _cell(score: Score):
-    from appraisal.tenants.scoring.scores import cell_of_score
+    """The cell a score fills, worked out once per loaded score (each permission
+    check reads several of its properties; the cell never changes)."""
+    cell = score.__dict__.get("_permission_cell")
+    if cell is None:
+        from appraisal.tenants.scoring.scores import cell_of_score
 
-    return cell_of_score(score)
+        cell = score.__dict__["_permission_cell"] = cell_of_score(score)
+    return cell
 
 
 def _subject(appraisee_id: int, rule_key: str | None = None):
