@@ -44,5 +44,5 @@ def _own_results():
     if latest is None:
         return None, []
     own = [o for o in leaderboard.own_results(latest.id, current_user) if o.row is not None
-           and can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee))]
+           and can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee, published=True))]
     return latest, own

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.results.models import Publication, ResultExplanation, ResultRow, ResultRun
+from appraisal.tenants.scoring.common import owner_path
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,19 @@ def is_published(cycle_id: int) -> bool:
     return db.session.scalar(select(Publication.id).where(Publication.cycle_id == cycle_id)) is not None
 
 
-def _owner_path(population_id: int) -> str:
+def population_subject(population: Population, *, published: bool | None = None) -> PopulationResults:
     """Results before publication belong to whoever runs the population: the office,
-    or the unit whose own staff it appraises."""
-    owner = db.session.scalar(select(Population.owner_unit_id).where(Population.id == population_id))
-    if owner is None:
-        return ""
-    return db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == owner)) or ""
+    or the unit whose own staff it appraises. ``published``: when the caller knows it."""
+    if published is None:
+        published = is_published(population.cycle_id)
+    return PopulationResults(population, published, owner_path(population))
 
 
-def population_subject(population: Population) -> PopulationResults:
-    return PopulationResults(population, is_published(population.cycle_id), _owner_path(population.id))
-
-
-def appraisee_subject(appraisee: Appraisee) -> AppraiseeResults:
-    return AppraiseeResults(appraisee, is_published(appraisee.cycle_id), _owner_path(appraisee.population_id),
-                            appraisee.user_id)
+def appraisee_subject(appraisee: Appraisee, *, published: bool | None = None) -> AppraiseeResults:
+    population = db.session.get(Population, appraisee.population_id)
+    if published is None:
+        published = is_published(appraisee.cycle_id)
+    return AppraiseeResults(appraisee, published, owner_path(population), appraisee.user_id)
 
 
 @dataclass

@@ -61,10 +61,11 @@ def _cycle() -> Cycle | None:
 def index():
     cycle = _cycle()
     rows = []
+    published = cycle is not None and leaderboard.is_published(cycle.id)
     if cycle is not None:
         for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
                                              .order_by(Population.id)):
-            subject = leaderboard.population_subject(population)
+            subject = leaderboard.population_subject(population, published=published)
             if can(current_user, "results.view", subject):
                 services.fail_stale_runs(population)
                 rows.append((population, subject, services.current_run(population), services.last_run(population)))
@@ -73,7 +74,8 @@ def index():
 
     publication = pub.publication_of(cycle) if cycle is not None else None
     own = [o for o in leaderboard.own_results(cycle.id, current_user)
-           if can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee))] if cycle else []
+           if can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee, published=published))
+           ] if cycle else []
     return render_template("results/index.html", cycle=cycle, cycles=cycles, rows=rows, publication=publication,
                            own=own,
                            published=publication is not None,
