@@ -68,6 +68,19 @@ def _rule_label(rule) -> str:
     return f"{rule.name_zh}（每次{rule.points:g}分）" if rule.points else rule.name_zh
 
 
+def _create_with_files(form, owner_type: str, create):
+    """Create a claim, penalty or veto and attach the form's files as one: a refusal
+    of the object or of any file becomes the form's error and nothing is kept."""
+    try:
+        item = create()
+        evidence.attach_files(owner_type, item.id, request.files.getlist(form.files.name))
+    except services.ScoringError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return None
+    return item
+
+
 @bp.route("/appraisees/<int:appraisee_id>/claims/new", methods=["GET", "POST"])
 @requires("claims.create", per_object=True)
 def claim_new(appraisee_id):
@@ -79,15 +92,10 @@ def claim_new(appraisee_id):
                                 if r.kind == "bonus")
     form.level.choices = _level_choices(population, "bonus")
     if form.validate_on_submit():
-        try:
-            claim = adjustments.create_claim(
+        if _create_with_files(form, "claim", lambda: adjustments.create_claim(
                 appraisee, rule_key=form.rule.data, level=form.level.data or "", count=form.count.data,
                 dedup_key=form.dedup_key.data or "", shared_with=form.shared_with.data or "",
-                description=form.description.data or "", occurred_on=form.occurred_on.data)
-            evidence.attach_files("claim", claim.id, request.files.getlist(form.files.name))
-        except services.ScoringError as exc:
-            form.form_errors.append(str(exc))
-        else:
+                description=form.description.data or "", occurred_on=form.occurred_on.data)):
             flash(_("已提交加分申请，等待核实。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
     status = INVALID if request.method == "POST" else 200
@@ -108,14 +116,9 @@ def penalty_new(appraisee_id):
     form.level.choices = _level_choices(population, "penalty")
     if form.validate_on_submit():
         authorize("penalties.record", services.subject_of(appraisee, population, form.rule.data))
-        try:
-            penalty = adjustments.record_penalty(
+        if _create_with_files(form, "claim", lambda: adjustments.record_penalty(
                 appraisee, rule_key=form.rule.data, level=form.level.data or "", count=form.count.data,
-                description=form.description.data or "", occurred_on=form.occurred_on.data)
-            evidence.attach_files("claim", penalty.id, request.files.getlist(form.files.name))
-        except services.ScoringError as exc:
-            form.form_errors.append(str(exc))
-        else:
+                description=form.description.data or "", occurred_on=form.occurred_on.data)):
             flash(_("已记录扣分，被考核对象可立即看到。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
     status = INVALID if request.method == "POST" else 200
@@ -246,12 +249,8 @@ def veto_new(appraisee_id):
     form = VetoForm()
     form.rule.choices = options((v.key, v.name_zh) for v in services.vetoes_of(population).values())
     if form.validate_on_submit():
-        try:
-            veto = adjustments.record_veto(appraisee, rule_key=form.rule.data, description=form.description.data)
-            evidence.attach_files("veto", veto.id, request.files.getlist(form.files.name))
-        except services.ScoringError as exc:
-            form.form_errors.append(str(exc))
-        else:
+        if _create_with_files(form, "veto", lambda: adjustments.record_veto(
+                appraisee, rule_key=form.rule.data, description=form.description.data)):
             flash(_("已记录一票否决。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
     status = INVALID if request.method == "POST" else 200

@@ -134,3 +134,22 @@ def test_file_names_are_cleaned():
     assert clean_filename('a<b>:"c|?.pdf') == "a_b___c__.pdf"
     assert clean_filename("...") == "file"
     assert len(clean_filename("长" * 300 + ".pdf")) == 200
+
+
+def test_a_claim_with_a_refused_file_is_not_kept(app, scoring_year):
+    from appraisal.tenants.cycles.models import Phase
+    from appraisal.tenants.scoring.models import AdjustmentClaim
+    from tests.tenants.scoring.conftest import move_to
+
+    move_to(scoring_year, Phase.SCORING)
+    with tenant_scope(scoring_year.tenant):
+        appraisee_id = dept(scoring_year, 0).id
+    unit_admin = client_for(app, scoring_year, "unit_admin")
+    response = unit_admin.post(f"/t/{scoring_year.tenant.slug}/scoring/appraisees/{appraisee_id}/claims/new",
+                               data={"rule": "innovation_business", "level": "province", "count": "1",
+                                     "dedup_key": "坏文件", "description": "附件不合格",
+                                     "files": (BytesIO(b"MZ\x90\x00"), "tool.exe")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "只能上传" in response.get_data(as_text=True)
+    with tenant_scope(scoring_year.tenant):
+        assert db.session.scalar(select(AdjustmentClaim).where(AdjustmentClaim.dedup_key == "坏文件")) is None
+    assert files(scoring_year) == []
