@@ -28,7 +28,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org.models import Person
 from appraisal.tenants.scoring import evidence, services
-from appraisal.tenants.scoring.models import AdjustmentKind, ClaimStatus, Evidence
+from appraisal.tenants.scoring.models import AdjustmentKind, ClaimStatus
 
 bp = tenant_blueprint("scoring", __name__, url_prefix="/scoring", template_folder="templates")
 
@@ -53,11 +53,7 @@ def _helpers():
             "status_badge": lambda s: STATUS_BADGES.get(ClaimStatus(s), ""),
             "kind_label": lambda k: KIND_LABELS.get(AdjustmentKind(k), k),
             "phase_label": lambda p: cycles.PHASE_LABELS_ZH.get(Phase(p), p),
-            "num": _num, "group_label": _group_label, "max_mb": f"{evidence.max_mb():g}", "file_url": _file_url}
-
-
-def _file_url(item: Evidence) -> str:
-    return evidence.file_url(item)
+            "num": _num, "group_label": _group_label, "max_mb": f"{evidence.max_mb():g}", "file_url": evidence.file_url}
 
 
 def _group_label(group: str) -> str:
