@@ -28,9 +28,31 @@ APPEAL_STATUS_LABELS = {AppealStatus.FILED: _l("待答复"), AppealStatus.UPHELD
 register_value_labels("Appeal", "status", APPEAL_STATUS_LABELS)
 
 
+#: what the publication and appeal services refuse with a reason for the user
+REFUSALS = (pub.PublicationError, CycleError, evidence.EvidenceError)
+
+
+def _attempt(do, success) -> None:
+    """Run a service action: a refusal is rolled back and shown, success is
+    announced with ``success(result)``."""
+    try:
+        result = do()
+    except REFUSALS as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(success(result), "success")
+
+
 def _days(name: str, default: int) -> int:
-    value = request.form.get(name, type=int)
-    return default if value is None else value
+    """A number of days from the form: the default when left empty, refused when not a whole number."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise pub.PublicationError(_("天数须为整数：%(value)s", value=raw)) from None
 
 
 @bp.route("/cycles/<int:cycle_id>/publish", methods=["POST"])
@@ -39,16 +61,11 @@ def publish(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
     authorize("results.publish", cycle)
     publicity, appeal, answer = pub.procedure_days(cycle)
-    try:
-        publication = pub.publish(cycle, publicity_days=_days("publicity_days", publicity),
-                                  appeal_days=_days("appeal_days", appeal), answer_days=_days("answer_days", answer),
-                                  notice=request.form.get("notice", ""))
-    except (pub.PublicationError, CycleError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("已公示，公示期至 %(d)s；复核申请截止 %(a)s。", d=publication.publicity_ends_on,
-                a=publication.appeals_end_on), "success")
+    _attempt(lambda: pub.publish(cycle, publicity_days=_days("publicity_days", publicity),
+                                 appeal_days=_days("appeal_days", appeal),
+                                 answer_days=_days("answer_days", answer), notice=request.form.get("notice", "")),
+             lambda publication: _("已公示，公示期至 %(d)s；复核申请截止 %(a)s。", d=publication.publicity_ends_on,
+                                   a=publication.appeals_end_on))
     return redirect(url_for("results.index", cycle_id=cycle.id))
 
 
@@ -57,13 +74,7 @@ def publish(cycle_id: int):
 def finalise(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
     authorize("results.publish", cycle)
-    try:
-        pub.finalise(cycle)
-    except (pub.PublicationError, CycleError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("已归档：本年度结果已定稿，全部数据只读。"), "success")
+    _attempt(lambda: pub.finalise(cycle), lambda _none: _("已归档：本年度结果已定稿，全部数据只读。"))
     return redirect(url_for("results.index", cycle_id=cycle.id))
 
 
@@ -89,7 +100,7 @@ def file_appeal(appraisee_id: int):
         try:
             appeal = pub.file_appeal(appraisee, reasons=request.form.get("reasons", ""),
                                      files=request.files.getlist("files"))
-        except (pub.PublicationError, CycleError, evidence.EvidenceError) as exc:
+        except REFUSALS as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -106,15 +117,10 @@ def appeal(appeal_id: int):
     appraisee = db.session.get(Appraisee, appeal.appraisee_id)
     if request.method == "POST":
         authorize("appeals.answer", appeal)
-        try:
-            pub.answer_appeal(appeal, upheld=request.form.get("decision") == "uphold",
-                              answer=request.form.get("answer", ""))
-        except (pub.PublicationError, CycleError) as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(_("已答复。") if appeal.status == AppealStatus.REJECTED else
-                  _("已采纳：请通过评分、加减分等页面更正数据，然后重新计算。"), "success")
+        _attempt(lambda: pub.answer_appeal(appeal, upheld=request.form.get("decision") == "uphold",
+                                           answer=request.form.get("answer", "")),
+                 lambda _none: _("已答复。") if appeal.status == AppealStatus.REJECTED else
+                 _("已采纳：请通过评分、加减分等页面更正数据，然后重新计算。"))
         return redirect(url_for("results.appeal", appeal_id=appeal.id))
     authorize("appeals.view", appeal)
     cycle = db.session.get(Cycle, appeal.cycle_id)
@@ -132,13 +138,8 @@ def appeal_add_files(appeal_id: int):
     """The appellant adds files to an appeal still waiting for its answer."""
     appeal = get_or_404(Appeal, appeal_id)
     authorize("appeals.file", appeal)
-    try:
-        added = pub.add_appeal_files(appeal, request.files.getlist("files"))
-    except (pub.PublicationError, CycleError, evidence.EvidenceError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("已上传 %(n)s 个文件。", n=len(added)), "success")
+    _attempt(lambda: pub.add_appeal_files(appeal, request.files.getlist("files")),
+             lambda added: _("已上传 %(n)s 个文件。", n=len(added)))
     return redirect(url_for("results.appeal", appeal_id=appeal.id))
 
 
@@ -148,13 +149,8 @@ def withdraw_appeal(appeal_id: int):
     """The appellant withdraws an appeal still waiting for its answer."""
     appeal = get_or_404(Appeal, appeal_id)
     authorize("appeals.file", appeal)
-    try:
-        pub.withdraw_appeal(appeal, reason=request.form.get("reason", ""))
-    except (pub.PublicationError, CycleError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("已撤回复核申请。"), "success")
+    _attempt(lambda: pub.withdraw_appeal(appeal, reason=request.form.get("reason", "")),
+             lambda _none: _("已撤回复核申请。"))
     return redirect(url_for("results.appeal", appeal_id=appeal.id))
 
 

@@ -126,3 +126,24 @@ def test_the_appellant_withdraws_an_appeal_waiting_for_its_answer(app, computing
     # once withdrawn (or answered) it cannot be withdrawn again
     again = unit.post(f"/t/city/results/appeals/{appeal_id}/withdraw", follow_redirects=True)
     assert "不能撤回" in again.get_data(as_text=True)
+
+
+def test_publishing_refuses_days_that_are_not_whole_numbers(app, computing):
+    with tenant_scope(computing.tenant):
+        _compute_all(computing)
+        db.session.commit()
+    office = app.test_client()
+    login(office, computing.tenant, computing.users["office_admin"])
+    page = office.post(f"/t/city/results/cycles/{computing.ids['cycle']}/publish",
+                       data={"publicity_days": "五天", "appeal_days": "10", "answer_days": "10"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "天数须为整数：五天" in page
+    with tenant_scope(computing.tenant):
+        assert pub.publication_of(db.session.get(Cycle, computing.ids["cycle"])) is None
+    # left empty, the scheme's days apply
+    office.post(f"/t/city/results/cycles/{computing.ids['cycle']}/publish",
+                data={"publicity_days": "", "appeal_days": "", "answer_days": ""})
+    db.session.expire_all()
+    with tenant_scope(computing.tenant):
+        publication = pub.publication_of(db.session.get(Cycle, computing.ids["cycle"]))
+        assert (publication.appeals_end_on - publication.publicity_ends_on).days == 10 - 5  # scheme: 5 and 10
