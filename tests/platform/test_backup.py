@@ -25,7 +25,7 @@ from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.results import services as results
 from appraisal.tenants.results.models import ResultRow, RunStatus
 from appraisal.tenants.scoring.models import Evidence
-from tests.conftest import _config, _test_env, login
+from tests.conftest import IsolatedClient, _config, _test_env, login
 from tests.tenants.conftest import build_year
 
 SCORE_FILE = b"%PDF-1.4 test"  # what build_year attaches to its score
@@ -48,21 +48,53 @@ def computed_year(app, make_tenant, make_user):
 
 
 @pytest.fixture
-def fresh_target(app, tmp_path):
-    """The URL of a new, empty database of the suite's kind (dropped afterwards)."""
+def fresh_databases(app, tmp_path):
+    """``make(suffix)``: the URL of a new, empty database of the suite's kind
+    (PostgreSQL: ``<suite database>_<suffix>``, dropped afterwards)."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite'}"
+        yield lambda suffix: f"sqlite:///{tmp_path / (suffix + '.sqlite')}"
         return
-    name = f"{url.database}_restore"
     maintenance = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    made = []
+
+    def make(suffix: str) -> str:
+        name = f"{url.database}_{suffix}"
+        with maintenance.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
     with maintenance.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with maintenance.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in made:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     maintenance.dispose()
+
+
+@pytest.fixture
+def fresh_target(fresh_databases):
+    return fresh_databases("restore")
+
+
+@pytest.fixture
+def other_app(tmp_path):
+    """``other_app(url, name)``: an app on another database with its own upload folder."""
+    from appraisal.platform.app import create_app
+
+    made = []
+
+    def make(url: str, name: str):
+        made.append(create_app(_config(url, tmp_path, UPLOAD_DIR=str(tmp_path / name)), env=_test_env()))
+        made[-1].test_client_class = IsolatedClient  # each request in its own context, as in production
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _create(app, tmp_path) -> Path:
@@ -73,9 +105,7 @@ def _create(app, tmp_path) -> Path:
     return archives[0]
 
 
-def test_backup_restores_into_a_fresh_database_that_works(app, computed_year, fresh_target, tmp_path):
-    from appraisal.platform.app import create_app
-
+def test_backup_restores_into_a_fresh_database_that_works(app, computed_year, fresh_target, other_app, tmp_path):
     year = computed_year
     archive = _create(app, tmp_path)
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
@@ -89,34 +119,29 @@ def test_backup_restores_into_a_fresh_database_that_works(app, computed_year, fr
     assert app.test_cli_runner().invoke(args=["backup", "verify", str(archive)]).exit_code == 0
 
     restored_uploads = tmp_path / "restored_uploads"
-    target = create_app(_config(fresh_target, tmp_path, UPLOAD_DIR=str(restored_uploads)), env=_test_env())
-    try:
-        with target.app_context():
-            result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
-            assert result.exit_code == 0, result.output
-            assert "恢复完成" in result.output
-            assert not [p for p in restored_uploads.iterdir() if p.name.startswith(".")]  # staging removed
+    target = other_app(fresh_target, "restored_uploads")
+    with target.app_context():
+        result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+        assert result.exit_code == 0, result.output
+        assert "恢复完成" in result.output
+        assert not [p for p in restored_uploads.iterdir() if p.name.startswith(".")]  # staging removed
 
-            client = target.test_client()
-            assert login(client, year.tenant, year.users["office_admin"]).status_code == 302
-            assert client.get("/t/city/").status_code == 200
-            page = client.get(f"/t/city/results/populations/{year.ids['dept_pop']}")
-            assert page.status_code == 200 and "市财政局" in page.get_data(as_text=True)
-            assert client.get("/t/city/results/").status_code == 200
-            download = client.get(f"/t/city/scoring/scores/files/{year.ids['score_file']}")
-            assert download.status_code == 200 and download.data == SCORE_FILE
+        client = target.test_client()
+        assert login(client, year.tenant, year.users["office_admin"]).status_code == 302
+        assert client.get("/t/city/").status_code == 200
+        page = client.get(f"/t/city/results/populations/{year.ids['dept_pop']}")
+        assert page.status_code == 200 and "市财政局" in page.get_data(as_text=True)
+        assert client.get("/t/city/results/").status_code == 200
+        download = client.get(f"/t/city/scoring/scores/files/{year.ids['score_file']}")
+        assert download.status_code == 200 and download.data == SCORE_FILE
 
-            with tenant_scope(year.tenant):
-                population = db.session.get(Population, year.ids["dept_pop"])
-                run = results.request_compute(population)  # a new computation on the restored copy
-                assert run.status == RunStatus.SUCCEEDED and run.is_current
-                rows = sorted((r.appraisee_id, r.composite, r.rank, r.grade) for r in
-                              db.session.scalars(select(ResultRow).where(ResultRow.run_id == run.id)))
-                assert rows == year.ids["rows"]
-    finally:
-        with target.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        with tenant_scope(year.tenant):
+            population = db.session.get(Population, year.ids["dept_pop"])
+            run = results.request_compute(population)  # a new computation on the restored copy
+            assert run.status == RunStatus.SUCCEEDED and run.is_current
+            rows = sorted((r.appraisee_id, r.composite, r.rank, r.grade) for r in
+                          db.session.scalars(select(ResultRow).where(ResultRow.run_id == run.id)))
+            assert rows == year.ids["rows"]
 
 
 def test_restore_into_a_database_that_is_not_empty_is_refused(app, computed_year, tmp_path):
@@ -134,9 +159,7 @@ def test_restore_into_a_database_that_is_not_empty_is_refused(app, computed_year
     assert sorted(p for p in uploads.rglob("*")) == files_before
 
 
-def test_a_changed_byte_fails_verification_and_restore(app, computed_year, fresh_target, tmp_path):
-    from appraisal.platform.app import create_app
-
+def test_a_changed_byte_fails_verification_and_restore(app, computed_year, fresh_target, other_app, tmp_path):
     archive = _create(app, tmp_path)
     data = bytearray(archive.read_bytes())
     at = data.find(SCORE_FILE)
@@ -147,22 +170,17 @@ def test_a_changed_byte_fails_verification_and_restore(app, computed_year, fresh
     result = runner.invoke(args=["backup", "verify", str(archive)])
     assert result.exit_code != 0 and "校验和不符" in result.output
 
-    target = create_app(_config(fresh_target, tmp_path, UPLOAD_DIR=str(tmp_path / "restored")), env=_test_env())
-    try:
-        with target.app_context():
-            refused = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
-            assert refused.exit_code != 0 and "校验" in refused.output
-            # nothing restored: the target database is still empty, no file placed
-            kind = backup.database_kind()
-            if kind == "postgresql":
-                assert backup._postgresql_is_empty()
-            else:
-                assert backup._sqlite_is_empty(Path(make_url(fresh_target).database))
-            assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").rglob("*"))
-    finally:
-        with target.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    target = other_app(fresh_target, "restored")
+    with target.app_context():
+        refused = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+        assert refused.exit_code != 0 and "校验" in refused.output
+        # nothing restored: the target database is still empty, no file placed
+        kind = backup.database_kind()
+        if kind == "postgresql":
+            assert backup._postgresql_is_empty()
+        else:
+            assert backup._sqlite_is_empty(Path(make_url(fresh_target).database))
+        assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").rglob("*"))
 
 
 def test_a_changed_manifest_fails_verification(app, computed_year, tmp_path):
@@ -204,3 +222,41 @@ def test_backup_archives_are_private(app, computed_year, tmp_path):
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     with tarfile.open(archive) as tar:
         assert all(stat.S_IMODE(m.mode) == 0o600 for m in tar.getmembers())
+
+
+def _revision() -> str:
+    return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+
+
+def test_an_archive_from_an_older_revision_is_migrated_after_restore(fresh_databases, other_app, tmp_path):
+    from flask_migrate import upgrade
+
+    older = other_app(fresh_databases("older"), "older_uploads")
+    with older.app_context():
+        upgrade(revision="b2c3d4e5f601")  # before the results tables
+        db.session.remove()
+        archive = _create(older, tmp_path)
+        assert backup.verify(archive)["alembic_revision"] == "b2c3d4e5f601"
+    target = other_app(fresh_databases("restore"), "restored")
+    with target.app_context():
+        result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+        assert result.exit_code == 0, result.output
+        head = backup._script_directory().get_current_head()
+        assert head != "b2c3d4e5f601" and _revision() == head and head in result.output
+
+
+def test_an_archive_from_a_newer_program_is_refused(fresh_databases, other_app, tmp_path):
+    from flask_migrate import upgrade
+
+    newer = other_app(fresh_databases("newer"), "newer_uploads")
+    with newer.app_context():
+        upgrade()
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+        db.session.commit()
+        archive = _create(newer, tmp_path)
+    target = other_app(fresh_databases("restore"), "restored")
+    with target.app_context():
+        result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+        assert result.exit_code != 0 and "更新的程序版本" in result.output
+        kind = backup.database_kind()
+        assert backup._postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
