@@ -40,7 +40,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
@@ -103,7 +103,7 @@ def pg_environment(url: str) -> dict[str, str]:
     """libpq environment variables for ``url`` (password included): the tools get
     the connection from these, so nothing secret appears on their command line."""
     parsed = make_url(url)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env = dict(os.environ)  # PGSSLROOTCERT, PGPASSFILE… set by the administrator still apply
     if parsed.host:
         env["PGHOST"] = parsed.host
     if parsed.port:
@@ -220,7 +220,7 @@ def _add(tar: tarfile.TarFile, name: str, source: Path | bytes) -> dict:
     """Add a member, hashing it as it is written: its {sha256, size}."""
     info = tarfile.TarInfo(name)
     info.mode = 0o600
-    info.mtime = int(datetime.now(timezone.utc).timestamp())
+    info.mtime = int(datetime.now(UTC).timestamp())
     digest = hashlib.sha256()
     if isinstance(source, bytes):
         info.size = len(source)
@@ -322,7 +322,7 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
     kind = database_kind(url)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     final = output_dir / f"appraisal-backup-{stamp:%Y%m%dT%H%M%SZ}.tar"
     if final.exists():
         raise BackupError(_("备份文件已存在：%(path)s", path=final))
@@ -561,7 +561,12 @@ def restore(archive: Path | str) -> dict:
     if revision != head:
         from flask_migrate import upgrade
 
-        upgrade()
+        try:
+            upgrade()
+        except Exception as exc:
+            raise BackupError(_("数据库和文件已恢复（版本 %(rev)s），但升级到 %(head)s 失败：%(error)s。"
+                                "请排除问题后运行 flask --app wsgi db upgrade", rev=revision, head=head,
+                                error=exc)) from exc
         manifest["upgraded_to"] = head
     db.session.remove()
     db.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from appraisal.platform import accounts, audit, tenant_admin
 from appraisal.platform.db import db
@@ -167,10 +168,10 @@ def backup_create(output_dir, allow_missing):
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     for warning in summary.warnings:
-        click.echo(f"警告：{warning}", err=True)
+        click.echo(_("警告：%(warning)s", warning=warning), err=True)
     manifest = summary.manifest
-    click.echo(f"备份完成：{summary.path}（数据库 {manifest['database']['name']}，"
-               f"版本 {manifest['alembic_revision']}，{summary.file_count} 个上传文件）")
+    click.echo(_("备份完成：%(path)s（数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）", path=summary.path,
+                 db=manifest["database"]["name"], rev=manifest["alembic_revision"], n=summary.file_count))
 
 
 @backup_cli.command("verify")
@@ -184,8 +185,9 @@ def backup_verify(archive):
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     files = sum(1 for name in manifest["members"] if name.startswith("uploads/"))
-    click.echo(f"备份完好：{archive}（{manifest['created_at']} 生成，数据库 {manifest['database']['name']}，"
-               f"版本 {manifest['alembic_revision']}，{files} 个上传文件）")
+    click.echo(_("备份完好：%(path)s（%(at)s 生成，数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）", path=archive,
+                 at=manifest["created_at"], db=manifest["database"]["name"], rev=manifest["alembic_revision"],
+                 n=files))
 
 
 @backup_cli.command("restore")
@@ -200,9 +202,13 @@ def backup_restore(archive):
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     files = sum(1 for name in manifest["members"] if name.startswith("uploads/"))
-    upgraded = f"，已升级到 {manifest['upgraded_to']}" if manifest.get("upgraded_to") else ""
-    click.echo(f"恢复完成：数据库版本 {manifest['alembic_revision']}{upgraded}，"
-               f"{files} 个上传文件已放入 {current_app.config['UPLOAD_DIR']}")
+    if manifest.get("upgraded_to"):
+        click.echo(_("恢复完成：数据库版本 %(rev)s，已升级到 %(head)s；%(n)d 个上传文件已放入 %(dir)s",
+                     rev=manifest["alembic_revision"], head=manifest["upgraded_to"], n=files,
+                     dir=current_app.config["UPLOAD_DIR"]))
+    else:
+        click.echo(_("恢复完成：数据库版本 %(rev)s；%(n)d 个上传文件已放入 %(dir)s",
+                     rev=manifest["alembic_revision"], n=files, dir=current_app.config["UPLOAD_DIR"]))
 
 
 def init_app(app) -> None:
