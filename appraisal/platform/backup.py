@@ -321,7 +321,7 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)
     output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    output_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new backup folder is private
     stamp = datetime.now(UTC)
     final = output_dir / f"appraisal-backup-{stamp:%Y%m%dT%H%M%SZ}.tar"
     if final.exists():
