@@ -157,7 +157,8 @@ def pg_tool(name: str, server_major: int) -> str:
 def _run(argv: list[str], env: dict[str, str], what: str) -> None:
     result = subprocess.run(argv, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        detail = [line for line in lines if "error:" in line or "ERROR:" in line][:3] or lines[-5:]
         raise BackupError(_("%(what)s失败：%(detail)s", what=what, detail=" / ".join(detail)))
 
 
@@ -321,6 +322,9 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)
     output_dir = Path(output_dir)
+    upload_root = Path(current_app.config["UPLOAD_DIR"])
+    if output_dir.resolve().is_relative_to(upload_root.resolve()):
+        raise BackupError(_("备份目录 %(out)s 不能在上传目录 %(dir)s 之内", out=output_dir, dir=upload_root))
     output_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new backup folder is private
     stamp = datetime.now(UTC)
     final = output_dir / f"appraisal-backup-{stamp:%Y%m%dT%H%M%SZ}.tar"
@@ -330,7 +334,6 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
     partial = work / "archive.tar"
     try:
         facts = (_dump_postgresql if kind == "postgresql" else _dump_sqlite)(url, work)
-        upload_root = Path(current_app.config["UPLOAD_DIR"])
         members: dict[str, dict] = {}
         fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -573,14 +576,27 @@ def restore(archive: Path | str) -> dict:
     return manifest
 
 
+#: entries of a dump's table of contents a restore leaves out: the ``public`` schema
+#: itself and its comment exist in every new database, and only its owner may comment on it
+_SKIP_ENTRIES = re.compile(r"^\d+; \d+ \d+ (?:SCHEMA - public|COMMENT - SCHEMA public)(?: |$)")
+
+
 def _restore_postgresql(url: str, dump: Path) -> None:
     env = pg_environment(url)
     with db.engine.connect() as conn:
         server_major = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
     db.engine.dispose()
     tool = pg_tool("pg_restore", server_major)
+    listing = subprocess.run([tool, "--list", str(dump)], env=env, capture_output=True, text=True)
+    if listing.returncode != 0:
+        raise BackupError(_("%(what)s失败：%(detail)s", what=_("pg_restore 恢复数据库"),
+                            detail=listing.stderr.strip()))
+    entries = dump.with_name("entries.list")
+    entries.write_text("".join(line for line in listing.stdout.splitlines(keepends=True)
+                               if not _SKIP_ENTRIES.match(line)))
     _run([tool, "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
-          f"--dbname={env.get('PGDATABASE', '')}", str(dump)], env, _("pg_restore 恢复数据库"))
+          f"--use-list={entries}", f"--dbname={env.get('PGDATABASE', '')}", str(dump)], env,
+         _("pg_restore 恢复数据库"))
 
 
 def _restore_sqlite(copy: Path, target: Path) -> None:

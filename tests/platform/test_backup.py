@@ -260,3 +260,41 @@ def test_an_archive_from_a_newer_program_is_refused(fresh_databases, other_app, 
         assert result.exit_code != 0 and "更新的程序版本" in result.output
         kind = backup.database_kind()
         assert backup._postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
+
+
+def test_a_failed_database_restore_leaves_nothing_behind(app, computed_year, fresh_target, other_app, tmp_path):
+    """PostgreSQL: the restoring role may not create tables, so pg_restore fails midway;
+    the one transaction leaves the database empty and no file is placed. The role
+    has a password, which reaches pg_restore only through the environment."""
+    url = make_url(fresh_target)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("pg_restore only")
+    archive = _create(app, tmp_path)
+    role, password = f"{url.database}_restorer", "pw-" + os.urandom(6).hex()
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        conn.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"))  # no CREATE on schema public
+    try:
+        restricted = url.set(username=role, password=password).render_as_string(hide_password=False)
+        target = other_app(restricted, "restored")
+        with target.app_context():
+            result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+            assert result.exit_code != 0 and "pg_restore" in result.output, result.output
+            assert password not in result.output
+            db.session.remove()
+            db.engine.dispose()
+        restored = tmp_path / "restored"
+        assert not [p for p in restored.rglob("*")]  # no file placed, staging removed
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
+
+
+def test_the_backup_folder_may_not_be_inside_the_upload_folder(app, computed_year):
+    inside = Path(app.config["UPLOAD_DIR"]) / "backups"
+    result = app.test_cli_runner().invoke(args=["backup", "create", "--output", str(inside)])
+    assert result.exit_code != 0 and "上传目录" in result.output and not inside.exists()
