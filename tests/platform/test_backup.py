@@ -262,9 +262,10 @@ def test_an_archive_from_a_newer_program_is_refused(fresh_databases, other_app, 
         assert backup._postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
 
 
-def test_a_failed_database_restore_leaves_nothing_behind(app, computed_year, fresh_target, other_app, tmp_path):
+def test_a_failed_database_restore_leaves_nothing_behind_and_a_non_owner_role_can_restore(app, computed_year, fresh_target, other_app, tmp_path):
     """PostgreSQL: the restoring role may not create tables, so pg_restore fails midway;
-    the one transaction leaves the database empty and no file is placed. The role
+    the one transaction leaves the database empty and no file is placed. Once it may
+    create tables (without owning the schema public) the same restore works. The role
     has a password, which reaches pg_restore only through the environment."""
     url = make_url(fresh_target)
     if url.get_backend_name() != "postgresql":
@@ -288,8 +289,21 @@ def test_a_failed_database_restore_leaves_nothing_behind(app, computed_year, fre
         assert not [p for p in restored.rglob("*")]  # no file placed, staging removed
         with admin.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
-    finally:
+            # allowed to create tables (but still not the schema's owner): the same restore now works
+            conn.execute(text(f'GRANT CREATE ON SCHEMA public TO "{role}"'))
+        with target.app_context():
+            result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+            assert result.exit_code == 0, result.output
+            db.session.remove()
+            db.engine.dispose()
         with admin.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM evidence")).scalar() == 5
+            assert conn.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+                                ).scalars().all() == [role]
+        assert len([p for p in restored.rglob("*") if p.is_file()]) == 2  # "test" and "appeal" PDFs
+    finally:
+        with admin.connect() as conn:  # its objects are all in this database
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
 
