@@ -162,6 +162,10 @@ def _run(argv: list[str], env: dict[str, str], what: str) -> None:
         raise BackupError(_("%(what)s失败：%(detail)s", what=what, detail=" / ".join(detail)))
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)  # as_uri escapes '?', '#', spaces
+
+
 def _sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
@@ -297,7 +301,7 @@ def _dump_sqlite(url: str, work: Path) -> dict:
     target = work / SQLITE_COPY
     fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    source = _read_only(source_path)
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)  # the online backup API: one consistent copy while the app writes
@@ -472,7 +476,7 @@ def _postgresql_is_empty() -> bool:
 def _sqlite_is_empty(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return True
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
     finally:
@@ -600,7 +604,7 @@ def _restore_postgresql(url: str, dump: Path) -> None:
 
 
 def _restore_sqlite(copy: Path, target: Path) -> None:
-    check = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    check = _read_only(copy)
     try:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError(_("备份中的 SQLite 数据库未通过完整性检查"))
