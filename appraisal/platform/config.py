@@ -68,6 +68,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_path / "uploads"),
+        # where `flask --app wsgi backup create` writes its archives unless given --output
+        "BACKUP_DIR": env.get("BACKUP_DIR") or str(instance_path / "backups"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "EVIDENCE_MAX_MB": float(env.get("EVIDENCE_MAX_MB", "10")),
         # Sessions: HttpOnly, SameSite=Lax, Secure outside demo/development.
