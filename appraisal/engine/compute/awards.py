@@ -27,7 +27,8 @@ def tier_amounts(scheme: Scheme) -> dict[str, float | None]:
     for t in scheme.awards.tiers:
         if t.relative_to is not None:
             base = out.get(t.relative_to)
-            out[t.key] = None if base is None else base * t.relative_factor
+            factor = t.relative_factor  # validation requires it with relative_to
+            out[t.key] = None if base is None or factor is None else base * factor
         else:
             out[t.key] = t.amount
     return out
