@@ -51,28 +51,30 @@ class _Rows:
         """Add a block of rows; returns its order key.  ``order`` (per row) places rows
         elsewhere, e.g. each claim right after its rule."""
         codes = np.arange(self.n) if codes is None else codes
-        k = len(codes)
-        zh = np.broadcast_to(np.asarray(zh, dtype=object), (k,))
-        en = np.broadcast_to(np.asarray(en, dtype=object), (k,))
-        m = np.ones(k, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        count = len(codes)
+        zh = np.broadcast_to(np.asarray(zh, dtype=object), (count,))
+        en = np.broadcast_to(np.asarray(en, dtype=object), (count,))
+        shown = np.ones(count, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         self.next += 1.0
-        key = np.full(k, self.next) if order is None else np.asarray(order, dtype="float64")
-        if m.any():
-            self.blocks.append((codes[m], len(self.blocks), kind, ref, zh[m], en[m], key[m]))
+        key = np.full(count, self.next) if order is None else np.asarray(order, dtype="float64")
+        if shown.any():
+            self.blocks.append((codes[shown], len(self.blocks), kind, ref, zh[shown], en[shown],
+                                key[shown]))
         return self.next
 
     def frame(self) -> pd.DataFrame:
-        cols = ["appraisee_id", "seq", "kind", "ref", "zh", "en"]
+        """The rows per appraisee, in block order (claims after their rule), numbered by seq."""
+        columns = ["appraisee_id", "seq", "kind", "ref", "zh", "en"]
         if not self.blocks:
-            return pd.DataFrame({c: pd.Series(dtype="str" if c != "seq" else "int64") for c in cols})
+            return pd.DataFrame({c: pd.Series(dtype="str" if c != "seq" else "int64") for c in columns})
         codes = np.concatenate([b[0] for b in self.blocks])
         block = np.concatenate([np.full(len(b[0]), b[1]) for b in self.blocks])
         kinds = np.array([b[2] for b in self.blocks], dtype=object)
         refs = np.array([b[3] for b in self.blocks], dtype=object)
         zh = np.concatenate([b[4] for b in self.blocks])
         en = np.concatenate([b[5] for b in self.blocks])
-        okey = np.concatenate([b[6] for b in self.blocks])
-        order = np.lexsort((block, okey, codes))
+        order_key = np.concatenate([b[6] for b in self.blocks])
+        order = np.lexsort((block, order_key, codes))
         codes, block = codes[order], block[order]
         starts = np.r_[True, codes[1:] != codes[:-1]]
         first = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
