@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test bench lint translations install install-dev clean
+.PHONY: demo test bench lint typecheck translations install install-dev clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check appraisal tests benchmarks
+
+## typecheck: mypy on the engine (settings in setup.cfg [mypy])
+typecheck: install-dev
+	$(BIN)/mypy appraisal/engine
 
 ## update the catalogue after adding strings: make extract, translate, commit
 extract: install-dev

@@ -24,55 +24,66 @@ class AwardState:
 
 def tier_amounts(scheme: Scheme) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
-    for t in scheme.awards.tiers:
-        if t.relative_to is not None:
-            base = out.get(t.relative_to)
-            out[t.key] = None if base is None else base * t.relative_factor
+    for tier in scheme.awards.tiers:
+        if tier.relative_to is not None:
+            base = out.get(tier.relative_to)
+            factor = tier.relative_factor  # validation requires it with relative_to
+            out[tier.key] = None if base is None or factor is None else base * factor
         else:
-            out[t.key] = t.amount
+            out[tier.key] = tier.amount
     return out
 
 
-def assign_awards(scheme: Scheme, p: Prepared, rk: Ranking, composite: np.ndarray,
+def assign_awards(scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray,
                   quotas: QuotaState, vetoes: VetoState, grades: GradeState) -> AwardState:
-    n = p.n
-    aw = scheme.awards
+    """Tiers in order (an appraisee gets the first it is eligible for), amounts, the pay
+    percent (vetoes and grades), then roll-ups."""
+    awards = scheme.awards
     amounts = tier_amounts(scheme)
-    cat = p.appraisees["category"].to_numpy()
-    tier_idx = np.full(n, -1, dtype="int64")
-    band_keys = [b.key for b in scheme.grades.bands]
-    for i, t in enumerate(aw.tiers):
-        members = p.ranked.copy()
-        if t.categories is not None:
-            members &= np.isin(cat, t.categories)
-        eligible = members & ~vetoes.no_award & (tier_idx < 0)
-        if t.quota is not None:
-            eligible &= quotas.held[t.quota]
-        if t.grades is not None:
-            eligible &= np.isin(grades.idx, [band_keys.index(g) for g in t.grades])
-        if t.min_score is not None:
-            eligible &= composite >= t.min_score - 1e-9
-        if t.count is not None or t.ratio is not None:
-            pool, order = pool_codes(rk, t.pool, p.ranked)
-            size = places(pool, members, t.ratio, t.count, t.rounding, t.min_one)
+    tier_index = _assign_tiers(scheme, prepared, ranking, composite, quotas, vetoes, grades)
+    amount_by_tier = np.array([np.nan if amounts[tier.key] is None else amounts[tier.key]
+                               for tier in awards.tiers] + [np.nan])
+    amount = amount_by_tier[tier_index]  # index -1 → the trailing nan
+    band_keys = [band.key for band in scheme.grades.bands]
+    pay = vetoes.pay_percent.copy()
+    for grade, percent in awards.pay_percent_by_grade.items():
+        pay = np.where(grades.idx == band_keys.index(grade), np.minimum(pay, percent), pay)
+    rollup = np.zeros(prepared.n, dtype=bool)
+    appraisees = prepared.appraisees
+    category = appraisees["category"].to_numpy()
+    ids = appraisees["appraisee_id"].to_numpy()
+    supervisor = appraisees["supervisor_id"].to_numpy()
+    for level in awards.rollups:  # in order: vice-chairs first, then the chair
+        mine = category == level.category
+        per_supervisor = pd.Series(np.nan_to_num(amount)).groupby(supervisor).mean()
+        amount = np.where(mine, per_supervisor.reindex(ids).to_numpy(dtype="float64"), amount)
+        rollup |= mine
+    paid = amount * pay / 100.0
+    return AwardState(tier_index, amount, pay, paid, rollup, amounts)
+
+
+def _assign_tiers(scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray,
+                  quotas: QuotaState, vetoes: VetoState, grades: GradeState) -> np.ndarray:
+    """The tier index per appraisee (-1: none)."""
+    category = prepared.appraisees["category"].to_numpy()
+    tier_index = np.full(prepared.n, -1, dtype="int64")
+    band_keys = [band.key for band in scheme.grades.bands]
+    for i, tier in enumerate(scheme.awards.tiers):
+        members = prepared.ranked.copy()
+        if tier.categories is not None:
+            members &= np.isin(category, tier.categories)
+        eligible = members & ~vetoes.no_award & (tier_index < 0)
+        if tier.quota is not None:
+            eligible &= quotas.held[tier.quota]
+        if tier.grades is not None:
+            eligible &= np.isin(grades.idx, [band_keys.index(g) for g in tier.grades])
+        if tier.min_score is not None:
+            eligible &= composite >= tier.min_score - 1e-9
+        if tier.count is not None or tier.ratio is not None:
+            pool, order = pool_codes(ranking, tier.pool, prepared.ranked)
+            size = places(pool, members, tier.ratio, tier.count, tier.rounding, tier.min_one)
             got = allocate(order, pool, eligible, size, composite)
         else:
             got = eligible
-        tier_idx = np.where(got, i, tier_idx)
-    amt_by_tier = np.array([np.nan if amounts[t.key] is None else amounts[t.key]
-                            for t in aw.tiers] + [np.nan])
-    amount = amt_by_tier[tier_idx]  # index -1 → the trailing nan
-    pay = vetoes.pay_percent.copy()
-    for g, pct in aw.pay_percent_by_grade.items():
-        pay = np.where(grades.idx == band_keys.index(g), np.minimum(pay, pct), pay)
-    rollup = np.zeros(n, dtype=bool)
-    a = p.appraisees
-    ids = a["appraisee_id"].to_numpy()
-    sup = a["supervisor_id"].to_numpy()
-    for r in aw.rollups:  # in order: vice-chairs first, then the chair
-        mine = cat == r.category
-        per_sup = pd.Series(np.nan_to_num(amount)).groupby(sup).mean()
-        amount = np.where(mine, per_sup.reindex(ids).to_numpy(dtype="float64"), amount)
-        rollup |= mine
-    paid = amount * pay / 100.0
-    return AwardState(tier_idx, amount, pay, paid, rollup, amounts)
+        tier_index = np.where(got, i, tier_index)
+    return tier_index

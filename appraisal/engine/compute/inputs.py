@@ -6,6 +6,8 @@ a missing table is an empty frame.  IDs are strings.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -150,50 +152,63 @@ def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError]
 
     ``row_offset`` turns positional indices into reported row numbers (1 = first
     data row; the workbook reader passes 2 because row 1 is the header)."""
-    spec = COLUMNS[name]
-    df = pd.DataFrame() if df is None else df.reset_index(drop=True)
-    n = len(df)
+    table = pd.DataFrame() if df is None else df.reset_index(drop=True)
+    rows = len(table)
     out = {}
-    for col, kind, required, default in spec:
-        if col not in df.columns:
-            if required and (n or name == "appraisees"):
-                errors.append(InputError(name, None, col, "required column is missing"))
-            if kind == "str":
-                out[col] = pd.Series(pd.Categorical.from_codes(
-                    np.zeros(n, dtype="int8"), categories=pd.Index([default or ""], dtype=object)))
-            else:
-                out[col] = pd.Series([default] * n, dtype="float64" if kind == "float" else bool)
+    for column, kind, required, default in COLUMNS[name]:
+        if column not in table.columns:
+            if required and (rows or name == "appraisees"):
+                errors.append(InputError(name, None, column, "required column is missing"))
+            out[column] = _default_column(kind, default, rows)
             continue
-        s = df[col]
+        values = table[column]
+        report = functools.partial(_report, errors, name, column, row_offset=row_offset)
         if kind == "str":
-            s = to_category(s)
-            if required:
-                _report(errors, name, col, np.flatnonzero((s == "").to_numpy()), row_offset,
-                        "value is required")
+            values = _text_column(values, required, report)
         elif kind == "float":
-            num = pd.to_numeric(s, errors="coerce").astype("float64")
-            bad = num.isna().to_numpy() & ~s.isna().to_numpy()
-            _report(errors, name, col, np.flatnonzero(bad), row_offset, "not a number")
-            if required:
-                _report(errors, name, col, np.flatnonzero(s.isna().to_numpy()), row_offset,
-                        "value is required")
-            s = num if default is None else num.fillna(default)
-        else:  # bool
-            if pd.api.types.is_bool_dtype(s.dtype):
-                s = s.astype(bool)
-            else:
-                low = to_category(s).astype("str").str.lower()
-                t, f = low.isin(_TRUE).to_numpy(), low.isin(_FALSE).to_numpy()
-                _report(errors, name, col, np.flatnonzero(~t & ~f), row_offset,
-                        "not a yes/no value")
-                s = pd.Series(np.where(t, True, np.where(f & (low != ""), False, bool(default))),
-                              index=df.index)
-        out[col] = s.reset_index(drop=True)
-    extra = [c for c in df.columns if c not in out]
-    res = pd.DataFrame(out)
-    for c in extra:  # keep extra columns (e.g. claim_id) untouched
-        res[c] = df[c].to_numpy()
-    return res
+            values = _number_column(values, required, default, report)
+        else:
+            values = _yes_no_column(values, default, report)
+        out[column] = values.reset_index(drop=True)
+    extra = [column for column in table.columns if column not in out]
+    result = pd.DataFrame(out)
+    for column in extra:  # keep extra columns (e.g. claim_id) untouched
+        result[column] = table[column].to_numpy()
+    return result
+
+
+def _default_column(kind: str, default, rows: int) -> pd.Series:
+    """A missing optional column: its default on every row."""
+    if kind == "str":
+        return pd.Series(pd.Categorical.from_codes(
+            np.zeros(rows, dtype="int8"), categories=pd.Index([default or ""], dtype=object)))
+    return pd.Series([default] * rows, dtype="float64" if kind == "float" else bool)
+
+
+def _text_column(values: pd.Series, required: bool, report) -> pd.Series:
+    values = to_category(values)
+    if required:
+        report(np.flatnonzero((values == "").to_numpy()), message="value is required")
+    return values
+
+
+def _number_column(values: pd.Series, required: bool, default, report) -> pd.Series:
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    bad = number.isna().to_numpy() & ~values.isna().to_numpy()
+    report(np.flatnonzero(bad), message="not a number")
+    if required:
+        report(np.flatnonzero(values.isna().to_numpy()), message="value is required")
+    return number if default is None else number.fillna(default)
+
+
+def _yes_no_column(values: pd.Series, default, report) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(bool)
+    lower = to_category(values).astype("str").str.lower()
+    yes, no = lower.isin(_TRUE).to_numpy(), lower.isin(_FALSE).to_numpy()
+    report(np.flatnonzero(~yes & ~no), message="not a yes/no value")
+    return pd.Series(np.where(yes, True, np.where(no & (lower != ""), False, bool(default))),
+                     index=values.index)
 
 
 def _report(errors, table, col, rows, row_offset, message, limit: int = 50) -> None:

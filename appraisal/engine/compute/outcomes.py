@@ -22,26 +22,28 @@ class VetoState:
     head_not_excellent: np.ndarray  # the unit's head may not be excellent
 
 
-def veto_state(scheme: Scheme, p: Prepared) -> VetoState:
-    n = p.n
-    codes = p.vetoes["code"].to_numpy()
-    keys = p.vetoes["veto"].to_numpy()
-    band_idx = {b.key: i for i, b in enumerate(scheme.grades.bands)}
-    st = VetoState({}, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
-                   np.zeros(n, "int64"), np.full(n, 100.0), np.zeros(n, bool))
-    for v in scheme.vetoes:
-        has = np.bincount(codes[keys == v.key], minlength=n)[:n] > 0
-        st.has[v.key] = has
-        st.any |= has
-        e = v.effects
-        st.no_quota |= has & e.exclude_quotas
-        st.no_award |= has & e.exclude_awards
-        if e.grade_cap is not None:
-            st.cap_idx = np.where(has, np.maximum(st.cap_idx, band_idx[e.grade_cap]), st.cap_idx)
-        if e.pay_percent is not None:
-            st.pay_percent = np.where(has, np.minimum(st.pay_percent, e.pay_percent), st.pay_percent)
-        st.head_not_excellent |= has & e.head_not_excellent
-    return st
+def veto_state(scheme: Scheme, prepared: Prepared) -> VetoState:
+    n = prepared.n
+    codes = prepared.vetoes["code"].to_numpy()
+    keys = prepared.vetoes["veto"].to_numpy()
+    band_index = {band.key: i for i, band in enumerate(scheme.grades.bands)}
+    state = VetoState({}, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
+                      np.zeros(n, "int64"), np.full(n, 100.0), np.zeros(n, bool))
+    for veto in scheme.vetoes:
+        has = np.bincount(codes[keys == veto.key], minlength=n)[:n] > 0
+        state.has[veto.key] = has
+        state.any |= has
+        effects = veto.effects
+        state.no_quota |= has & effects.exclude_quotas
+        state.no_award |= has & effects.exclude_awards
+        if effects.grade_cap is not None:
+            state.cap_idx = np.where(has, np.maximum(state.cap_idx, band_index[effects.grade_cap]),
+                                     state.cap_idx)
+        if effects.pay_percent is not None:
+            state.pay_percent = np.where(has, np.minimum(state.pay_percent, effects.pay_percent),
+                                         state.pay_percent)
+        state.head_not_excellent |= has & effects.head_not_excellent
+    return state
 
 
 @dataclass
@@ -51,31 +53,31 @@ class QuotaState:
     line: dict[str, np.ndarray] = field(default_factory=dict)  # lowest composite holding a place
 
 
-def allocate_quotas(scheme: Scheme, p: Prepared, rk: Ranking, composite: np.ndarray,
+def allocate_quotas(scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray,
                     vetoes: VetoState) -> QuotaState:
-    qs = QuotaState()
-    cat = p.appraisees["category"].to_numpy()
-    for q in scheme.quotas:
-        members = p.ranked.copy()
-        if q.categories is not None:
-            members &= np.isin(cat, q.categories)
+    quotas = QuotaState()
+    category = prepared.appraisees["category"].to_numpy()
+    for quota in scheme.quotas:
+        members = prepared.ranked.copy()
+        if quota.categories is not None:
+            members &= np.isin(category, quota.categories)
         eligible = members.copy()
-        if q.exclude_vetoed:
+        if quota.exclude_vetoed:
             eligible &= ~vetoes.no_quota
-        if q.min_score is not None:
-            eligible &= composite >= q.min_score - 1e-9
-        if q.within is not None:
-            eligible &= qs.held[q.within]
-        pool, order = pool_codes(rk, q.pool, p.ranked)
-        size = places(pool, members, q.ratio, q.count, q.rounding, q.min_one)
-        qs.held[q.key] = allocate(order, pool, eligible, size, composite, q.tie_policy)
-        qs.size[q.key] = np.where(pool >= 0, size[np.maximum(pool, 0)], 0)
-        held = qs.held[q.key]
+        if quota.min_score is not None:
+            eligible &= composite >= quota.min_score - 1e-9
+        if quota.within is not None:
+            eligible &= quotas.held[quota.within]
+        pool, order = pool_codes(ranking, quota.pool, prepared.ranked)
+        size = places(pool, members, quota.ratio, quota.count, quota.rounding, quota.min_one)
+        held = allocate(order, pool, eligible, size, composite, quota.tie_policy)
+        quotas.held[quota.key] = held
+        quotas.size[quota.key] = np.where(pool >= 0, size[np.maximum(pool, 0)], 0)
         line = np.full(len(size), np.inf)
         np.minimum.at(line, pool[held], composite[held])
         line = np.where(np.isinf(line), np.nan, line)
-        qs.line[q.key] = np.where(pool >= 0, line[np.maximum(pool, 0)], np.nan)
-    return qs
+        quotas.line[quota.key] = np.where(pool >= 0, line[np.maximum(pool, 0)], np.nan)
+    return quotas
 
 
 @dataclass
@@ -86,37 +88,41 @@ class GradeState:
     overridden: np.ndarray  # the grade was given from outside (grade_override)
 
 
-def assign_grades(scheme: Scheme, p: Prepared, composite: np.ndarray, quotas: QuotaState,
+def assign_grades(scheme: Scheme, prepared: Prepared, composite: np.ndarray, quotas: QuotaState,
                   vetoes: VetoState) -> GradeState:
-    n = p.n
+    n = prepared.n
     bands = scheme.grades.bands
     if not bands:
         none = np.full(n, -1, dtype="int64")
         return GradeState(none, none, np.zeros(n, bool), np.zeros(n, bool))
-    idx = np.full(n, len(bands) - 1, dtype="int64")
+    index = np.full(n, len(bands) - 1, dtype="int64")
     for i in range(len(bands) - 2, -1, -1):  # best band last so it wins
-        b = bands[i]
-        ok = np.ones(n, dtype=bool)
-        if b.min_score is not None:
-            ok &= composite >= b.min_score - 1e-9
-        if b.quota is not None:
-            ok &= quotas.held[b.quota]
-        idx = np.where(ok, i, idx)
-    override = p.appraisees["grade_override"].to_numpy(dtype=object)
+        band = bands[i]
+        meets = np.ones(n, dtype=bool)
+        if band.min_score is not None:
+            meets &= composite >= band.min_score - 1e-9
+        if band.quota is not None:
+            meets &= quotas.held[band.quota]
+        index = np.where(meets, i, index)
+    override = prepared.appraisees["grade_override"].to_numpy(dtype=object)
     given = override != ""
     if given.any():
-        pos = pd.Index([b.key for b in bands], dtype=object).get_indexer(override)
-        idx = np.where(given, pos, idx)
+        position = pd.Index([band.key for band in bands], dtype=object).get_indexer(override)
+        index = np.where(given, position, index)
     cap = vetoes.cap_idx.copy()
     if scheme.appraisee_kind == "individual" and len(bands) > 1:
-        # a unit head cannot be excellent when a veto with that effect hits the unit
-        a = p.appraisees
-        unit_hit = (pd.Series(vetoes.head_not_excellent).groupby(a["unit"].to_numpy())
-                    .transform("any").to_numpy())
-        head = a["is_unit_head"].to_numpy(dtype=bool) & (a["unit"] != "").to_numpy()
-        cap = np.where(head & unit_hit, np.maximum(cap, 1), cap)
-        cap = np.where(vetoes.head_not_excellent, np.maximum(cap, 1), cap)
-    final = np.maximum(idx, cap)
-    final = np.where(p.ranked, final, -1)
-    by_score = np.where(p.ranked, idx, -1)
-    return GradeState(final, by_score, final != by_score, given & p.ranked)
+        cap = _cap_unit_heads(prepared.appraisees, vetoes, cap)
+    final = np.maximum(index, cap)
+    final = np.where(prepared.ranked, final, -1)
+    by_score = np.where(prepared.ranked, index, -1)
+    return GradeState(final, by_score, final != by_score, given & prepared.ranked)
+
+
+def _cap_unit_heads(appraisees: pd.DataFrame, vetoes: VetoState, cap: np.ndarray) -> np.ndarray:
+    """A unit head cannot be excellent (band 0) when a veto with that effect hits the unit,
+    nor can the one it hits."""
+    unit_hit = (pd.Series(vetoes.head_not_excellent).groupby(appraisees["unit"].to_numpy())
+                .transform("any").to_numpy())
+    head = appraisees["is_unit_head"].to_numpy(dtype=bool) & (appraisees["unit"] != "").to_numpy()
+    cap = np.where(head & unit_hit, np.maximum(cap, 1), cap)
+    return np.where(vetoes.head_not_excellent, np.maximum(cap, 1), cap)

@@ -24,57 +24,60 @@ class Ranking:
 
 def rank(scheme: Scheme, appraisees: pd.DataFrame, composite: np.ndarray, ranked: np.ndarray,
          tie_values: list[tuple[np.ndarray, str]]) -> Ranking:
+    """Strict order in each group (composite, then the tie breaks, then the id) and the
+    competition rank (equal composites share a rank: 1-2-2-4)."""
     n = len(appraisees)
-    by = scheme.ranking.group_by
-    labels = (appraisees[by].to_numpy(dtype=object) if by != "none"
+    group_by = scheme.ranking.group_by
+    labels = (appraisees[group_by].to_numpy(dtype=object) if group_by != "none"
               else np.full(n, "", dtype=object))
     labels = np.where(ranked, labels, "")
     codes, uniques = pd.factorize(pd.Series(labels, dtype="str"), sort=True)
     codes = np.where(ranked, codes, -1)
-    big = len(uniques) + 1
-    gkey = np.where(ranked, codes, big)
-    comp = np.where(ranked, composite, -np.inf)
-    ident = np.arange(n)  # appraisees are sorted by id: row number = id order
-    keys = [ident]
+    unranked_group = len(uniques) + 1
+    group_key = np.where(ranked, codes, unranked_group)
+    ranked_composite = np.where(ranked, composite, -np.inf)
+    identity = np.arange(n)  # appraisees are sorted by id: row number = id order
+    keys = [identity]
     for values, order in reversed(tie_values):
         keys.append(-values if order == "desc" else values)
-    keys.append(-comp)
+    keys.append(-ranked_composite)
     order_tenant = np.lexsort(keys + [~ranked])
-    order_group = np.lexsort(keys + [gkey])
+    order_group = np.lexsort(keys + [group_key])
     position = np.zeros(n, dtype="int64")
-    og = gkey[order_group]
-    starts = np.r_[True, og[1:] != og[:-1]] if n else np.zeros(0, dtype=bool)
-    start_idx = np.maximum.accumulate(np.where(starts, np.arange(n), 0)) if n else starts
-    position[order_group] = np.arange(n) - start_idx + 1
+    ordered_groups = group_key[order_group]
+    starts = (np.r_[True, ordered_groups[1:] != ordered_groups[:-1]] if n
+              else np.zeros(0, dtype=bool))
+    start_index = np.maximum.accumulate(np.where(starts, np.arange(n), 0)) if n else starts
+    position[order_group] = np.arange(n) - start_index + 1
     position = np.where(ranked, position, 0)
     tenant_position = np.zeros(n, dtype="int64")
     tenant_position[order_tenant] = np.arange(1, n + 1)
-    sizes = np.bincount(gkey, minlength=big + 1)
-    group_size = np.where(ranked, sizes[gkey], 0)
-    rk = (pd.Series(np.where(ranked, composite, np.nan))
-          .groupby(gkey).rank(method="min", ascending=False).to_numpy())
-    return Ranking(np.where(ranked, labels, ""), codes, rk, position, group_size,
+    sizes = np.bincount(group_key, minlength=unranked_group + 1)
+    group_size = np.where(ranked, sizes[group_key], 0)
+    competition_rank = (pd.Series(np.where(ranked, composite, np.nan))
+                        .groupby(group_key).rank(method="min", ascending=False).to_numpy())
+    return Ranking(np.where(ranked, labels, ""), codes, competition_rank, position, group_size,
                    order_group, order_tenant, np.where(ranked, tenant_position, 0))
 
 
-def pool_codes(rk: Ranking, pool: str, ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pool_codes(ranking: Ranking, pool: str, ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pool code per appraisee, allocation order) for a pool 'group' or 'tenant'."""
     if pool == "tenant":
-        return np.where(ranked, 0, -1), rk.order_tenant
-    return rk.group_code, rk.order_group
+        return np.where(ranked, 0, -1), ranking.order_tenant
+    return ranking.group_code, ranking.order_group
 
 
 def places(pool: np.ndarray, members: np.ndarray, ratio: float | None, count: int | None,
            rounding: str, min_one: bool) -> np.ndarray:
     """Quota size per pool code (indexable by code)."""
-    m = max(int(pool.max()) + 1 if len(pool) else 1, 1)
-    size = np.bincount(pool[members & (pool >= 0)], minlength=m)
+    pools = max(int(pool.max()) + 1 if len(pool) else 1, 1)
+    size = np.bincount(pool[members & (pool >= 0)], minlength=pools)
     if ratio is not None:
         out = quota_size(size, ratio, rounding)
         if min_one:
             out = np.where(size > 0, np.maximum(out, 1), 0)
     else:
-        out = np.full(m, int(count or 0), dtype="int64")
+        out = np.full(pools, int(count or 0), dtype="int64")
     return out
 
 
@@ -84,27 +87,33 @@ def allocate(order: np.ndarray, pool: np.ndarray, eligible: np.ndarray, size: np
     are skipped (their place passes on).  tie_policy at the boundary: 'tie_break'
     (the strict order decides, never exceeding), 'include_all', 'exclude_all'."""
     n = len(order)
-    sel = np.zeros(n, dtype=bool)
+    selected = np.zeros(n, dtype=bool)
     if not n:
-        return sel
-    pl = pool[order]
-    e = eligible[order] & (pl >= 0)
-    cum = np.cumsum(e)
-    starts = np.r_[True, pl[1:] != pl[:-1]]
-    start_idx = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    within = cum - (cum - e)[start_idx]
-    cap = size[np.maximum(pl, 0)]
-    s = e & (within <= cap)
+        return selected
+    ordered_pool = pool[order]
+    candidate = eligible[order] & (ordered_pool >= 0)
+    running = np.cumsum(candidate)
+    starts = np.r_[True, ordered_pool[1:] != ordered_pool[:-1]]
+    start_index = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    within = running - (running - candidate)[start_index]
+    cap = size[np.maximum(ordered_pool, 0)]
+    chosen = candidate & (within <= cap)
     if tie_policy != "tie_break":
-        comp = composite[order]
-        codes = np.maximum(pl, 0)
-        m = len(size)
-        last = np.full(m, np.inf)
-        np.minimum.at(last, codes[s], comp[s])
-        nxt = np.full(m, -np.inf)
-        rest = e & ~s
-        np.maximum.at(nxt, codes[rest], comp[rest])
-        tie = (last == nxt)[codes] & (comp == last[codes]) & e
-        s = (s | tie) if tie_policy == "include_all" else (s & ~tie)
-    sel[order] = s
-    return sel
+        chosen = _boundary_ties(chosen, candidate, ordered_pool, composite[order], len(size),
+                                tie_policy)
+    selected[order] = chosen
+    return selected
+
+
+def _boundary_ties(chosen: np.ndarray, candidate: np.ndarray, ordered_pool: np.ndarray,
+                   composite: np.ndarray, pools: int, tie_policy: str) -> np.ndarray:
+    """Candidates tied with the last chosen and the first left out of a pool: all in
+    ('include_all') or all out ('exclude_all').  Arrays are in allocation order."""
+    codes = np.maximum(ordered_pool, 0)
+    last = np.full(pools, np.inf)
+    np.minimum.at(last, codes[chosen], composite[chosen])
+    next_out = np.full(pools, -np.inf)
+    rest = candidate & ~chosen
+    np.maximum.at(next_out, codes[rest], composite[rest])
+    tie = (last == next_out)[codes] & (composite == last[codes]) & candidate
+    return (chosen | tie) if tie_policy == "include_all" else (chosen & ~tie)

@@ -46,8 +46,8 @@ def _merge(base: Any, patch: Any, path: str, touched: list[str], errs: list[str]
         return out
     if isinstance(patch, dict) and isinstance(base, list):
         field = _id_field(base) or "key"
-        out = [copy.deepcopy(x) for x in base]
-        index = {x.get(field): i for i, x in enumerate(out) if isinstance(x, dict)}
+        elements = [copy.deepcopy(x) for x in base]
+        index = {x.get(field): i for i, x in enumerate(elements) if isinstance(x, dict)}
         removed = set()
         for k, v in patch.items():
             sub = f"{path}.{k}"
@@ -58,13 +58,13 @@ def _merge(base: Any, patch: Any, path: str, touched: list[str], errs: list[str]
                 else:
                     errs.append(f"{sub}: nothing called '{k}' to remove")
             elif k in index:
-                out[index[k]] = _merge(out[index[k]], v, sub, touched, errs)
+                elements[index[k]] = _merge(elements[index[k]], v, sub, touched, errs)
             elif isinstance(v, dict):
                 touched.append(sub)
-                out.append({field: k, **v})
+                elements.append({field: k, **v})
             else:
                 errs.append(f"{sub}: a new element must be a mapping")
-        return [x for i, x in enumerate(out) if i not in removed]
+        return [x for i, x in enumerate(elements) if i not in removed]
     touched.append(path)
     return copy.deepcopy(patch)
 
