@@ -56,6 +56,21 @@ def test_database_refuses_to_change_or_delete_audit_rows(tenant_with_history):
         db.session.rollback()
 
 
+def test_database_refuses_to_truncate_audit_rows(tenant_with_history):
+    """TRUNCATE fires no row triggers: a statement trigger refuses it, also
+    when it would come through another table's CASCADE (PostgreSQL; SQLite has
+    no TRUNCATE, and its unqualified DELETE is refused above)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists on PostgreSQL only")
+    before = db.session.scalar(text("SELECT count(*) FROM audit_entries"))
+    assert before > 0
+    for statement in ("TRUNCATE audit_entries", "TRUNCATE users CASCADE", "TRUNCATE tenants CASCADE"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalar(text("SELECT count(*) FROM audit_entries")) == before
+
+
 def test_office_admin_browses_and_filters(client, tenant_with_history):
     tenant, admin = tenant_with_history
     login(client, tenant, admin)
