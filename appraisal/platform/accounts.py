@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.labels import role_label
-from appraisal.platform.models import UNIT_SCOPED_ROLES, LoginSession, Operator, Role, RoleGrant, User
+from appraisal.platform.models import (
+    UNIT_SCOPED_ROLES, LoginSession, Operator, Role, RoleGrant, User, check_dummy_password,
+)
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -38,6 +40,31 @@ def normalise_email(email: str) -> str:
 def find_user(email: str) -> User | None:
     """The user of the current tenant with this e-mail (the safety net scopes it)."""
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user of the current tenant with this e-mail and password.
+
+    Exactly one password hash is computed whatever the outcome, so an unknown
+    or inactive account is refused in the same time as a wrong password."""
+    user = find_user(email)
+    if user is None:
+        check_dummy_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def authenticate_operator(email: str, password: str) -> Operator | None:
+    """The same for the platform's operators."""
+    operator = db.session.scalar(select(Operator).where(Operator.email == normalise_email(email)))
+    if operator is None:
+        check_dummy_password(password)
+        return None
+    if not operator.check_password(password) or not operator.active:
+        return None
+    return operator
 
 
 def create_user(
@@ -100,11 +127,14 @@ def update_profile(user: User, *, display_name: str) -> None:
         audit.record("user.update", user, before=old, after=new, label=user.email)
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep_session: LoginSession | None = None) -> None:
+    """Change one's own password; every other session of the account ends
+    (a stolen cookie dies with the old password), ``keep_session`` goes on."""
     if not user.check_password(current):
         raise AccountError(_("当前密码不正确"))
     check_password_strength(new)
     _set_password(user, new, "user.password_change")
+    end_all_sessions(user, keep=keep_session)
 
 
 def reset_password(user: User, new: str) -> None:
@@ -143,12 +173,15 @@ def set_locale(user, locale: str | None) -> None:
     user.locale = locale
 
 
-def end_all_sessions(user: User) -> None:
-    db.session.execute(
+def end_all_sessions(user: User, *, keep: LoginSession | None = None) -> None:
+    stmt = (
         LoginSession.__table__.update()
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
+    if keep is not None:
+        stmt = stmt.where(LoginSession.id != keep.id)
+    db.session.execute(stmt)
 
 
 # --- platform operators (no tenant) -----------------------------------------

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from appraisal.platform import audit, cli, i18n, tenancy, web
+from appraisal.platform import audit, cli, i18n, security_headers, tenancy, web
 from appraisal.platform.auth import sessions, throttle
 from appraisal.platform.config import load_config
 from appraisal.platform.db import db
@@ -35,6 +36,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, env: Mapping[str, str
         app.config.update(config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # The client address and scheme come from the last ``proxies`` hops of
+        # X-Forwarded-For / -Proto; with 0 those headers are ignored (anyone can send them).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -43,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, env: Mapping[str, str
     throttle.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    security_headers.init_app(app)
     tenancy.install_safety_net()
     audit.install_guards()
     cli.init_app(app)

@@ -79,9 +79,20 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
         "REMEMBER_COOKIE_HTTPONLY": True,
-        # Login throttling: failures allowed per account and per address.
-        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "30 per 15 minutes"),
+        # Sessions also end this many hours after sign-in, however active.
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=float(env.get("SESSION_ABSOLUTE_HOURS", "12"))),
+        # How many reverse proxies / load balancers in front of the app append to
+        # X-Forwarded-For; 0 = the app faces clients directly and ignores the header.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Login throttling (failures only, every key includes the tenant; see docs/dev/security.md):
+        # one account from one address; one account from anywhere (addresses that signed in
+        # to it before are exempt); one address over all accounts (same exemption).
+        "LOGIN_LIMIT_ACCOUNT_ADDRESS": env.get("LOGIN_LIMIT_ACCOUNT_ADDRESS", "5 per 15 minutes"),
+        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "50 per 2 hours"),
+        "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "100 per 15 minutes"),
+        "LOGIN_KNOWN_ADDRESS_DAYS": int(env.get("LOGIN_KNOWN_ADDRESS_DAYS", "30")),
+        # Wrong one-time ballot codes per tenant and address (a meeting room shares one).
+        "VOTE_CODE_LIMIT_ADDRESS": env.get("VOTE_CODE_LIMIT_ADDRESS", "300 per 15 minutes"),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -83,6 +84,18 @@ class PasswordMixin:
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def check_dummy_password(password: str) -> bool:
+    """Hash ``password`` against a throw-away hash and return False: an unknown
+    e-mail then takes as long to refuse as a wrong password (no account probing)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD))
+    check_password_hash(_DUMMY_HASH[0], password)
+    return False
 
 
 class Operator(PasswordMixin, UserMixin, db.Model):

@@ -159,11 +159,14 @@ def shot(request):
 @pytest.fixture
 def people(browser, live_server):
     """``people.new_page()`` (signed out) and ``people.login(slug, email)``: one
-    browser context (cookies) per person, Chinese locale, confirm dialogs accepted."""
+    browser context (cookies) per person, Chinese locale, confirm dialogs accepted.
+    A script the Content-Security-Policy refuses fails the test."""
     contexts = []
+    refused: list[str] = []
 
     class People:
         base = live_server
+        csp_refusals = refused  # a test that provokes a refusal on purpose empties it
 
         def new_page(self):
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860},
@@ -172,6 +175,8 @@ def people(browser, live_server):
             contexts.append(context)
             page = context.new_page()
             page.on("dialog", lambda dialog: dialog.accept())
+            page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+                    if "Content Security Policy" in message.text else None)
             return page
 
         def login(self, slug: str, email: str, password: str = PASSWORD):
@@ -186,6 +191,7 @@ def people(browser, live_server):
     yield People()
     for context in contexts:
         context.close()
+    assert not refused, "\n".join(refused)
 
 
 # ---------------------------------------------------------------------------

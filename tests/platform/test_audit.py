@@ -1,5 +1,7 @@
 """The audit log is append-only and browsable by the office admin."""
 
+import uuid
+
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError
@@ -54,6 +56,70 @@ def test_database_refuses_to_change_or_delete_audit_rows(tenant_with_history):
         with pytest.raises(DatabaseError, match="append-only"):
             db.session.execute(text(statement))
         db.session.rollback()
+
+
+def test_database_refuses_to_truncate_audit_rows(tenant_with_history):
+    """TRUNCATE fires no row triggers: a statement trigger refuses it, also
+    when it would come through another table's CASCADE (PostgreSQL; SQLite has
+    no TRUNCATE, and its unqualified DELETE is refused above)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists on PostgreSQL only")
+    before = db.session.scalar(text("SELECT count(*) FROM audit_entries"))
+    assert before > 0
+    for statement in ("TRUNCATE audit_entries", "TRUNCATE users CASCADE", "TRUNCATE tenants CASCADE"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalar(text("SELECT count(*) FROM audit_entries")) == before
+
+
+#: The application role's grants, as in the README ("Database roles").
+APP_ROLE_GRANTS = (
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+)
+
+
+def test_the_app_role_cannot_drop_or_disable_the_audit_triggers(tenant_with_history):
+    """Running as the README's application role (owner of nothing, table
+    privileges only), no statement removes or bypasses the append-only rule.
+    The role lives inside a transaction that is rolled back: nothing is left."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("database roles exist on PostgreSQL only")
+    role = f"appraisal_app_{uuid.uuid4().hex[:8]}"
+    forbidden = (
+        "DROP TRIGGER audit_entries_no_update ON audit_entries",
+        "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+        "ALTER TABLE audit_entries DISABLE TRIGGER ALL",
+        "DROP FUNCTION audit_entries_append_only() CASCADE",
+        "DROP TABLE audit_entries",
+        "SET session_replication_role = replica",
+        "TRUNCATE audit_entries",
+        "DELETE FROM audit_entries",
+        "UPDATE audit_entries SET action = 'forged'",
+        "CREATE TABLE audit_shadow (id int)",
+    )
+    with db.engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            conn.execute(text(f"CREATE ROLE {role} NOLOGIN"))
+            for grant in APP_ROLE_GRANTS:
+                conn.execute(text(grant.format(role=role)))
+            conn.execute(text(f"SET LOCAL ROLE {role}"))
+            before = conn.execute(text("SELECT count(*) FROM audit_entries")).scalar()
+            conn.execute(text(  # it can append (the FK check on tenants needs no extra grant)
+                "INSERT INTO audit_entries (tenant_id, at, actor_label, action, object_type, object_label) "
+                "SELECT tenant_id, now(), 'app role', 'test.append', 'Test', '' FROM audit_entries LIMIT 1"
+            ))
+            assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar() == before + 1
+            for statement in forbidden:
+                savepoint = conn.begin_nested()
+                with pytest.raises(DatabaseError, match="must be owner|permission denied|append-only"):
+                    conn.execute(text(statement))
+                savepoint.rollback()
+        finally:
+            outer.rollback()
 
 
 def test_office_admin_browses_and_filters(client, tenant_with_history):

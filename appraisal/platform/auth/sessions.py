@@ -3,7 +3,9 @@
 The cookie holds only a random token (``session["_user_id"]``); the
 ``login_sessions`` row says whose it is, for which tenant, and whether it is
 still alive. Logging in always starts a new row and token (the session is
-renewed); logging out ends the row; an idle row expires.
+renewed); logging out ends the row; a row expires when idle for
+SESSION_IDLE_MINUTES and, however active, SESSION_ABSOLUTE_HOURS after sign-in;
+changing one's password ends the account's other rows.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def load(token: str):
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
-    if now - row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]:
+    if (now - row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]
+            or now - row.created_at > current_app.config["SESSION_ABSOLUTE_LIFETIME"]):
         row.ended_at = now
         return None
     tenant = current_tenant()

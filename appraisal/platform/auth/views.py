@@ -50,19 +50,19 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        account_key = f"{g.tenant.id}:{accounts.normalise_email(form.email.data)}"
+        tenant_key, account_key = str(g.tenant.id), accounts.normalise_email(form.email.data)
         address = request.remote_addr or "-"
         limiter = throttle()
-        if limiter.blocked(account_key, address):
+        if limiter.blocked(tenant_key, account_key, address):
             flash(_("登录失败次数过多，请 15 分钟后再试。"), "error")
             status = 429
         else:
-            user = accounts.find_user(form.email.data)
-            if user is not None and user.active and user.check_password(form.password.data):
-                limiter.succeeded(account_key)
+            user = accounts.authenticate(form.email.data, form.password.data)
+            if user is not None:
+                limiter.succeeded(tenant_key, account_key, address)
                 sessions.start(user)
                 return redirect(_safe_next(url_for("home.index")))
-            limiter.failed(account_key, address)
+            limiter.failed(tenant_key, account_key, address)
             flash(_("账号或密码不正确。"), "error")
             status = 401
     return render_template("auth/login.html", form=form), status
@@ -84,7 +84,8 @@ def account():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.new.data)
+            accounts.change_password(current_user, form.current.data, form.new.data,
+                                    keep_session=g.get("login_session"))
         except accounts.AccountError as exc:
             form.new.errors.append(str(exc))
             status = 400

@@ -11,14 +11,12 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from appraisal.platform import accounts, tenant_admin
 from appraisal.platform.auth import sessions
 from appraisal.platform.auth.forms import LoginForm
 from appraisal.platform.auth.throttle import throttle
-from appraisal.platform.db import db
-from appraisal.platform.models import Operator, Tenant, TenantStatus
+from appraisal.platform.models import Tenant, TenantStatus
 from appraisal.platform.operator.forms import AdminForm, ConfirmForm, TenantForm
 from appraisal.platform.permissions import public
 from appraisal.platform.tenancy import get_or_404
@@ -45,20 +43,18 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        key = f"operator:{accounts.normalise_email(form.email.data)}"
+        key = accounts.normalise_email(form.email.data)
         address = request.remote_addr or "-"
-        if throttle().blocked(key, address):
+        if throttle().blocked("operator", key, address):
             flash(_("登录失败次数过多，请 15 分钟后再试。"), "error")
             status = 429
         else:
-            operator = db.session.scalar(
-                select(Operator).where(Operator.email == accounts.normalise_email(form.email.data))
-            )
-            if operator and operator.active and operator.check_password(form.password.data):
-                throttle().succeeded(key)
+            operator = accounts.authenticate_operator(form.email.data, form.password.data)
+            if operator is not None:
+                throttle().succeeded("operator", key, address)
                 sessions.start(operator)
                 return redirect(url_for("operator.tenants"))
-            throttle().failed(key, address)
+            throttle().failed("operator", key, address)
             flash(_("账号或密码不正确。"), "error")
             status = 401
     return render_template("operator/login.html", form=form), status

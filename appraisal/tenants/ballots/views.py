@@ -51,8 +51,6 @@ NAV = (
 )
 
 INVALID = 422
-#: Wrong one-time codes share the sign-in throttle's address limit under their own key.
-CODE_THROTTLE_PREFIX = "ballot-code"
 
 STATUS_LABELS = {
     EvaluationStatus.DRAFT: _l("未开始"),

@@ -17,7 +17,7 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.forms import CodeEntryForm, CsrfForm
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup
-from appraisal.tenants.ballots.views import CODE_THROTTLE_PREFIX, INVALID, _go, voting
+from appraisal.tenants.ballots.views import INVALID, _go, voting
 
 
 # ---------------------------------------------------------------------------
@@ -90,13 +90,11 @@ def _address() -> str:
 
 
 def _code_blocked() -> bool:
-    limiter = throttle()
-    return not limiter.limiter.test(limiter.address_limit, CODE_THROTTLE_PREFIX, str(g.tenant.id), _address())
+    return throttle().code_blocked(str(g.tenant.id), _address())
 
 
 def _code_failed() -> None:
-    limiter = throttle()
-    limiter.limiter.hit(limiter.address_limit, CODE_THROTTLE_PREFIX, str(g.tenant.id), _address())
+    throttle().code_failed(str(g.tenant.id), _address())
 
 
 def _no_store(response):
@@ -110,9 +108,10 @@ def code():
     """Enter a one-time code, then fill in the ballot it opens.
 
     The code travels in the form (never in the URL); each POST checks it again.
-    Only wrong codes count against the limit, per address: a meeting room
-    shares one address, and 10 random characters (about 50 bits) are not
-    guessed in 30 tries.
+    Only wrong codes count against the limit, per tenant and address, and the
+    limit is high (VOTE_CODE_LIMIT_ADDRESS, 300 per 15 minutes): a meeting
+    room shares one address and some voters mistype; 10 random characters
+    (about 50 bits) are not guessed at that rate (docs/dev/security.md).
     """
     form = CodeEntryForm()
     if request.method == "GET":

@@ -219,7 +219,7 @@ def test_a_code_opens_its_own_ballot_once(app, city, evaluations):
 
 
 def test_wrong_codes_are_rate_limited_per_address(app_factory, city, evaluations):
-    limited = app_factory(LOGIN_LIMIT_ADDRESS="3 per 15 minutes")
+    limited = app_factory(VOTE_CODE_LIMIT_ADDRESS="3 per 15 minutes")
     good = _slips(city, evaluations["city"]["office"], 1)[0]
     client = limited.test_client()
     for _ in range(3):
@@ -232,6 +232,35 @@ def test_wrong_codes_are_rate_limited_per_address(app_factory, city, evaluations
     assert other_client.post("/t/city/vote", data={"code": good},
                              environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
     assert login(client, city.tenant, city.users["staff"]).status_code == 302
+
+
+def test_a_meeting_room_still_votes_after_30_wrong_codes(app_factory, city, evaluations):
+    """One address (the room's NAT), default limits: 30 mistyped codes, then
+    every valid code still opens its ballot and votes."""
+    room = app_factory()
+    codes = _slips(city, evaluations["city"]["office"], 3)
+    client = room.test_client()
+    for i in range(30):
+        assert client.post("/t/city/vote", data={"code": f"ABCDE-FGH{i:02d}"}).status_code == 422
+    with tenant_scope(city.tenant):
+        evaluation = db.session.get(Evaluation, evaluations["city"]["office"])
+        appraisees = [r.appraisee.id for r in services.ballot_sheet(evaluation, services.voter_for_code(codes[0]))]
+    for code in codes:
+        opened = client.post("/t/city/vote", data={"code": code})
+        assert opened.status_code == 200 and "县级干部民主测评" in opened.get_data(as_text=True)
+        done = client.post("/t/city/vote", data={"code": code, "cast": "1", **{f"score-{a}": "90" for a in appraisees}})
+        assert done.status_code == 200 and "投票成功" in done.get_data(as_text=True)
+
+
+def test_wrong_codes_on_one_tenant_do_not_block_another(app_factory, make_tenant, city, evaluations):
+    limited = app_factory(VOTE_CODE_LIMIT_ADDRESS="3 per 15 minutes")
+    client = limited.test_client()
+    other = make_tenant("spam")
+    for _ in range(3):
+        assert client.post(f"/t/{other.slug}/vote", data={"code": "ABCDE-FGHJK"}).status_code == 422
+    assert client.post(f"/t/{other.slug}/vote", data={"code": "ABCDE-FGHJK"}).status_code == 429
+    good = _slips(city, evaluations["city"]["office"], 1)[0]
+    assert client.post("/t/city/vote", data={"code": good}).status_code == 200
 
 
 def test_the_code_page_needs_the_csrf_token(app_factory, city, evaluations):
