@@ -37,7 +37,7 @@ features and tests use.
 from __future__ import annotations
 
 from appraisal.tenants.ballots.casting import SheetRow, ballot_sheet, cast_ballot, check_can_vote
-from appraisal.tenants.ballots.closing import close_evaluation
+from appraisal.tenants.ballots.closing import after_close, close_evaluation
 from appraisal.tenants.ballots.codes import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -74,14 +74,18 @@ from appraisal.tenants.ballots.setup import (
     POLICIES,
     SCALES,
     STANDARD_GROUPS,
+    KNOWN_VOTERS_WARNING,
+    check_group_sizes,
     create_evaluation,
     engine_rater_groups,
+    group_sizes,
     grades_text,
     groups_from_form,
     open_evaluation,
     parse_grades,
     population_inside,
     scheme_ballot,
+    set_known_voters,
     snapshot,
     update_evaluation,
 )
@@ -140,7 +144,12 @@ __all__ = [
     "SettingsFrozen",
     "SheetRow",
     "Slip",
+    "KNOWN_VOTERS_WARNING",
+    "check_group_sizes",
+    "group_sizes",
+    "set_known_voters",
     "add_voter",
+    "after_close",
     "add_voters_by_unit",
     "ballot_sheet",
     "ballots_frame",

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.tenants.ballots import sealing
 from appraisal.tenants.ballots.common import (
     BallotError,
     GroupSpec,
@@ -52,6 +53,10 @@ MIN_GROUP_SIZE = 3  # below this, a group mean would give a voter's score away
 MAX_GROUP_SIZE_SETTING = 100
 MAX_TITLE = 300
 MAX_GROUP_NAME = 100
+
+#: The warning the office confirms to keep a group below the minimum size (记名组).
+KNOWN_VOTERS_WARNING = _l("记名组：该组投票人少于最少人数，其投票人可被识别（例如只有 1 人时，该组的分数就是这个人的评分）。"
+                          "记名组的分数按原样计入结果，不合并、不舍弃，结果中注明“记名组”。")
 
 FROZEN_REASON = _l("已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重"
                    "都不能再修改（否则可能影响匿名性或使已投选票失去意义）")
@@ -357,12 +362,65 @@ def open_evaluation(evaluation: Evaluation) -> None:
     voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.evaluation_id == evaluation.id))
     if not voters:
         raise BallotError(_("还没有投票人：请先添加投票人或生成投票码"))
+    check_group_sizes(evaluation, groups)
     day = today()
     result = db.session.execute(
         update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.DRAFT)
         .values(status=EvaluationStatus.OPEN, opened_on=day).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise BallotError(_("测评状态已变化，请刷新页面"))
+    sealing.ensure_key(evaluation)
     db.session.refresh(evaluation)
     audit.record("ballots.open", evaluation, before={"status": "draft"},
                  after={"status": "open", "opened_on": day.isoformat(), "voters": voters}, label=evaluation.title)
+
+
+# ---------------------------------------------------------------------------
+# Groups below the minimum size: refused, or kept as known-voter groups
+# ---------------------------------------------------------------------------
+
+
+def group_sizes(evaluation: Evaluation) -> dict[int, int]:
+    """Rater group id → number of eligible voters."""
+    return dict(db.session.execute(select(Voter.rater_group_id, func.count()).where(
+        Voter.evaluation_id == evaluation.id).group_by(Voter.rater_group_id)).all())
+
+
+def check_group_sizes(evaluation: Evaluation, groups: list[RaterGroup] | None = None) -> None:
+    """Refuse a rater group with voters but fewer than the minimum, unless the
+    office keeps it as a known-voter group (its voters are identifiable: even
+    merged in the results, its ballots carry its group in the database)."""
+    sizes = group_sizes(evaluation)
+    for group in groups_of(evaluation) if groups is None else groups:
+        n = sizes.get(group.id, 0)
+        if 0 < n < evaluation.min_group_size and not group.known_voters:
+            raise BallotError(_(
+                "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
+                "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
+                name=group.name, n=n, min=evaluation.min_group_size))
+
+
+def set_known_voters(evaluation: Evaluation, group: RaterGroup, known: bool, *, confirmed: bool = False) -> bool:
+    """Keep ``group`` as a known-voter group (记名组) — only with ``confirmed``,
+    the office's confirmation of :data:`KNOWN_VOTERS_WARNING` — or make it an
+    ordinary group again. Audited; frozen with the other settings once a ballot
+    is in. Returns whether anything changed."""
+    check_phase(evaluation.cycle, "ballots.manage")
+    if group.evaluation_id != evaluation.id:
+        raise BallotError(_("请选择本测评的评价人组别"))
+    if evaluation.is_closed:
+        raise BallotError(_("测评已结束，不能再修改"))
+    if known and not confirmed:
+        raise BallotError(_("请先确认：记名组“%(name)s”的投票人可被识别", name=group.name))
+    if bool(group.known_voters) == bool(known):
+        return False
+    _claim_unfrozen(evaluation)
+    group.known_voters = bool(known)
+    db.session.flush()
+    n = group_sizes(evaluation).get(group.id, 0)
+    audit.record("ballots.known_group", evaluation,
+                 before={"group": group.key, "known_voters": not known},
+                 after={"group": group.key, "name": group.name, "known_voters": bool(known), "voters": n,
+                        "warning": str(KNOWN_VOTERS_WARNING) if known else ""},
+                 label=evaluation.title)
+    return True

@@ -256,6 +256,8 @@ def _confirm(evaluation: Evaluation, action: str):
                 flash(_("已开始投票。"), "success")
             else:
                 count = services.close_evaluation(evaluation)
+                db.session.commit()  # the close is one transaction; then free the sealed rows
+                services.after_close()
                 flash(_("已结束投票，共收到 %(count)s 张选票；选票已打乱重排。", count=count), "success")
         except services.BallotError as exc:
             _refuse(exc)

@@ -116,9 +116,16 @@ def groups_spec(rows=STANDARD):
 
 
 def make_evaluation(world, *, population: str = "county", owner=None, phase: Phase = Phase.SCORING,
-                    voters: bool = True, open_: bool = True, **settings) -> int:
+                    voters: bool = True, open_: bool = True, known: tuple[str, ...] | None = None,
+                    **settings) -> int:
     """An evaluation of ``population`` (standard groups for county), everyone in
-    市财政局 as a voter by leader role, optionally opened; returns its id."""
+    市财政局 as a voter by leader role, optionally opened; returns its id.
+
+    市财政局 has one principal and two deputies: groups below the minimum size,
+    which opening refuses. ``known`` keeps the named groups as known-voter groups
+    (confirmed); by default each such group is instead filled up to the minimum
+    with anonymous code voters who never vote (so ballots, lines and the
+    small-group rule are as before)."""
     move_to(world.tenant, world.ids["cycle"], phase)
     with tenant_scope(world.tenant):
         cycle = db.session.get(Cycle, world.ids["cycle"])
@@ -130,6 +137,15 @@ def make_evaluation(world, *, population: str = "county", owner=None, phase: Pha
         if voters:
             services.add_voters_by_unit(evaluation, db.session.get(OrgUnit, world.ids["d1"]),
                                         role_groups=services.default_role_groups(evaluation))
+        if voters and known is not None:
+            for group in services.groups_of(evaluation):
+                if group.key in known:
+                    services.set_known_voters(evaluation, group, True, confirmed=True)
+        elif voters:
+            sizes = services.group_sizes(evaluation)
+            for group in services.groups_of(evaluation):
+                if 0 < sizes.get(group.id, 0) < evaluation.min_group_size:
+                    services.generate_codes(evaluation, group, evaluation.min_group_size - sizes[group.id])
         if open_:
             services.open_evaluation(evaluation)
         db.session.commit()
