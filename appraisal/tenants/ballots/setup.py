@@ -25,8 +25,10 @@ from appraisal.tenants.ballots.common import (
     BallotError,
     GroupSpec,
     SettingsFrozen,
+    check_group_sizes,
     check_phase,
     fmt_weight,
+    group_sizes,
     groups_of,
     inside_unit,
     today,
@@ -378,26 +380,6 @@ def open_evaluation(evaluation: Evaluation) -> None:
 # ---------------------------------------------------------------------------
 # Groups below the minimum size: refused, or kept as known-voter groups
 # ---------------------------------------------------------------------------
-
-
-def group_sizes(evaluation: Evaluation) -> dict[int, int]:
-    """Rater group id → number of eligible voters."""
-    return dict(db.session.execute(select(Voter.rater_group_id, func.count()).where(
-        Voter.evaluation_id == evaluation.id).group_by(Voter.rater_group_id)).all())
-
-
-def check_group_sizes(evaluation: Evaluation, groups: list[RaterGroup] | None = None) -> None:
-    """Refuse a rater group with voters but fewer than the minimum, unless the
-    office keeps it as a known-voter group (its voters are identifiable: even
-    merged in the results, its ballots carry its group in the database)."""
-    sizes = group_sizes(evaluation)
-    for group in groups_of(evaluation) if groups is None else groups:
-        n = sizes.get(group.id, 0)
-        if 0 < n < evaluation.min_group_size and not group.known_voters:
-            raise BallotError(_(
-                "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
-                "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
-                name=group.name, n=n, min=evaluation.min_group_size))
 
 
 def set_known_voters(evaluation: Evaluation, group: RaterGroup, known: bool, *, confirmed: bool = False) -> bool:

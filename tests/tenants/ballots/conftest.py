@@ -18,12 +18,13 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots import sealing
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup, SealedBallot, Voter
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org import services as org
@@ -171,6 +172,21 @@ def vote(world, evaluation_id: int, person_key: str, score=80, scores: dict | No
     answers = {aid: (scores or {}).get(aid, score) for aid in sheet_ids(world, evaluation_id, vid)}
     with tenant_scope(world.tenant):
         services.cast_ballot(vid, answers)
+
+
+def sealed_count(evaluation_id: int | None = None) -> int:
+    """Ballots cast so far while voting is open (sealed rows); in the caller's tenant scope."""
+    query = select(func.count()).select_from(SealedBallot)
+    if evaluation_id is not None:
+        query = query.where(SealedBallot.evaluation_id == evaluation_id)
+    return db.session.scalar(query)
+
+
+def opened_lines(evaluation_id: int) -> list[tuple[int, int, Decimal]]:
+    """The sealed ballots' lines, opened with the evaluation's key as the close
+    does: (rater group id, appraisee id, score); in the caller's tenant scope."""
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    return [(g, a, s) for g, lines in sealing.open_all(evaluation) for a, s in lines]
 
 
 def appraisee_of(world, population: str, person_key: str) -> int:
