@@ -21,13 +21,13 @@ import uuid
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
 from appraisal.tenants.ballots import sealing
 from appraisal.tenants.ballots.common import BallotError, check_phase, today
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus
+from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
 
 
 def close_evaluation(evaluation: Evaluation) -> int:
@@ -94,6 +94,13 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
             by_ballot[row.ballot_id].append((row.appraisee_id, row.score))
         for row in old:
             add(row.rater_group_id, by_ballot[row.id])
+    voted = db.session.scalar(select(func.count()).select_from(Voter).where(
+        Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(True))) or 0
+    if len(new_ballots) != voted:
+        # every claim was committed with its ballot: a difference means rows were lost or added outside the app
+        raise sealing.SealBroken(_("选票数（%(ballots)s）与已投票人数（%(voted)s）不一致，数据可能已被改动。"
+                                   "测评未结束，选票未作任何改动；请联系系统管理员",
+                                   ballots=len(new_ballots), voted=voted))
     if db.engine.dialect.name == "sqlite":
         # zero the deleted rows' bytes in the file instead of leaving them in free pages
         db.session.connection().exec_driver_sql("PRAGMA secure_delete = ON")

@@ -86,6 +86,22 @@ def test_a_ballot_that_cannot_be_opened_refuses_the_close_and_changes_nothing(ci
         assert sealed_count(eid) == 0 and db.session.scalar(select(func.count()).select_from(BallotKey)) == 0
 
 
+def test_a_missing_sealed_ballot_refuses_the_close(city):
+    """Each claim commits with its ballot: fewer ballots than voters who voted means
+    rows were removed behind the app's back — the close says so instead of going on."""
+    eid = make_evaluation(city)
+    for key in ("staff1", "staff2", "staff3"):
+        vote(city, eid, key, 80)
+    with tenant_scope(city.tenant):
+        gone = db.session.scalars(select(SealedBallot.id)).first()
+        db.session.execute(SealedBallot.__table__.delete().where(SealedBallot.id == gone))
+        db.session.commit()
+        with pytest.raises(services.BallotError, match="选票数（2）与已投票人数（3）不一致"):
+            services.close_evaluation(db.session.get(Evaluation, eid))
+        db.session.rollback()
+        assert db.session.get(Evaluation, eid).is_open and sealed_count(eid) == 2
+
+
 def test_a_close_that_crashes_halfway_loses_nothing_and_can_be_retried(city, monkeypatch):
     eid = make_evaluation(city)
     for key in ("staff1", "staff2", "staff3", "deputy1"):
