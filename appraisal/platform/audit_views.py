@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "ballots.create": _l("创建民主测评"), "ballots.update": _l("修改民主测评"), "ballots.open": _l("测评开始投票"),
     "ballots.close": _l("结束测评"), "ballots.voters_add": _l("批量添加投票人"), "ballots.voter_add": _l("添加投票人"),
     "ballots.voter_remove": _l("移除投票人"), "ballots.codes": _l("生成匿名投票码"), "ballots.codes_named": _l("发放实名投票码"),
+    "ballots.known_group": _l("设置记名组"),
     "score.enter": _l("录入评分"), "score.update": _l("修改评分"), "claim.create": _l("提交加分申请"), "claim.verify": _l("核实加分"),
     "claim.reject": _l("驳回加分申请"), "claim.withdraw": _l("撤回加分申请"), "penalty.record": _l("登记扣分"),
     "penalty.withdraw": _l("撤销扣分"), "veto.record": _l("登记一票否决"), "veto.revoke": _l("撤销一票否决"),
