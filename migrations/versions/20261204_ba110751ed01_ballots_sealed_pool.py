@@ -1,7 +1,7 @@
 """Ballots: the sealed pool while voting is open (sealed_ballots, ballot_keys)
 and known-voter rater groups (rater_groups.known_voters).
 
-Revision ID: 20261204ballots
+Revision ID: ba110751ed01
 Revises: c4d5e6f70812
 Create Date: 2026-12-04 15:30:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '20261204ballots'
+revision = 'ba110751ed01'
 down_revision = 'c4d5e6f70812'
 branch_labels = None
 depends_on = None
