@@ -84,7 +84,7 @@ FIELD_LABELS = {
     "answer": _l("答复"), "rows": _l("行数"), "units": _l("单位"), "people": _l("人员"), "added": _l("新增"),
     "subtree": _l("下级单位"), "subtree_paths_rewritten": _l("随之移动的下级单位"), "unit": _l("单位"), "level": _l("等级"),
     "dedup_key": _l("去重标识"), "appraisee_id": _l("考核对象"), "cycle_id": _l("考核年度"), "recorded_by_id": _l("记录人"),
-    "recorded_at": _l("记录时间"),
+    "recorded_at": _l("记录时间"), "known_voters": _l("记名组"), "warning": _l("确认的提示"),
 }
 
 #: Object types → words.
