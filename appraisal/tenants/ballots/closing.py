@@ -67,33 +67,29 @@ def after_close() -> None:
 def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
     """Open the sealed ballots (and take any plain ones cast before sealing
     existed), write them all in random order under new random ids dated
-    ``day``, and delete the sealed rows, the key and the old plain rows."""
+    ``day`` — a ``ballots`` row per ballot (its group, for counting) and the
+    lines on their own, per rater group, with nothing grouping them into
+    ballots — and delete the sealed rows, the key and the old plain rows."""
     rng = secrets.SystemRandom()
     tenant_id = evaluation.tenant_id
     opened = sealing.open_all(evaluation)
     old = db.session.execute(select(Ballot.id, Ballot.rater_group_id).where(
         Ballot.evaluation_id == evaluation.id, Ballot.tenant_id == tenant_id)).all()
-    new_ballots: list[dict] = []
-    new_lines: list[dict] = []
+    old_lines = db.session.execute(
+        select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id, BallotLine.score)
+        .where(BallotLine.evaluation_id == evaluation.id, BallotLine.tenant_id == tenant_id)).all() if old else []
 
-    def add(group_id: int, lines) -> None:
-        ballot_id = uuid.uuid4().hex
-        new_ballots.append({"id": ballot_id, "tenant_id": tenant_id, "evaluation_id": evaluation.id,
-                            "rater_group_id": group_id, "cast_on": day})
-        new_lines.extend({"id": uuid.uuid4().hex, "tenant_id": tenant_id, "ballot_id": ballot_id,
-                          "appraisee_id": appraisee_id, "score": score} for appraisee_id, score in lines)
+    def ballot(group_id: int) -> dict:
+        return {"id": uuid.uuid4().hex, "tenant_id": tenant_id, "evaluation_id": evaluation.id,
+                "rater_group_id": group_id, "cast_on": day}
 
-    for group_id, lines in opened:
-        add(group_id, lines)
-    if old:
-        by_ballot: dict[str, list] = {row.id: [] for row in old}
-        for row in db.session.execute(
-                select(BallotLine.ballot_id, BallotLine.appraisee_id, BallotLine.score)
-                .join(Ballot, Ballot.id == BallotLine.ballot_id)
-                .where(Ballot.evaluation_id == evaluation.id, BallotLine.tenant_id == tenant_id)):
-            by_ballot[row.ballot_id].append((row.appraisee_id, row.score))
-        for row in old:
-            add(row.rater_group_id, by_ballot[row.id])
+    def line(group_id: int, appraisee_id: int, score) -> dict:
+        return {"id": uuid.uuid4().hex, "tenant_id": tenant_id, "evaluation_id": evaluation.id,
+                "rater_group_id": group_id, "appraisee_id": appraisee_id, "score": score}
+
+    new_ballots = [ballot(group_id) for group_id, _lines in opened] + [ballot(row.rater_group_id) for row in old]
+    new_lines = [line(group_id, appraisee_id, score) for group_id, lines in opened for appraisee_id, score in lines]
+    new_lines += [line(row.rater_group_id, row.appraisee_id, row.score) for row in old_lines]
     voted = db.session.scalar(select(func.count()).select_from(Voter).where(
         Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(True))) or 0
     if len(new_ballots) != voted:
@@ -105,6 +101,11 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
         # zero the deleted rows' bytes in the file instead of leaving them in free pages
         db.session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     sealing.destroy(evaluation)
+    for chunk in _chunks([row.id for row in old_lines]):
+        db.session.execute(delete(BallotLine).where(BallotLine.id.in_(chunk))
+                           .execution_options(synchronize_session=False))
+    for chunk in _chunks([row.id for row in old]):
+        db.session.execute(delete(Ballot).where(Ballot.id.in_(chunk)).execution_options(synchronize_session=False))
     if not new_ballots:
         return 0
     rng.shuffle(new_ballots)
@@ -113,11 +114,5 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
         db.session.execute(insert(Ballot), chunk)
     for chunk in _chunks(new_lines):
         db.session.execute(insert(BallotLine), chunk)
-    old_ids = [row.id for row in old]
-    for chunk in _chunks(old_ids):
-        db.session.execute(delete(BallotLine).where(BallotLine.ballot_id.in_(chunk))
-                           .execution_options(synchronize_session=False))
-    for chunk in _chunks(old_ids):
-        db.session.execute(delete(Ballot).where(Ballot.id.in_(chunk)).execution_options(synchronize_session=False))
     db.session.expire_all()
     return len(new_ballots)

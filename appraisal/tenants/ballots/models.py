@@ -149,7 +149,8 @@ class BallotKey(TenantScoped, db.Model):
 
 
 class Ballot(TenantScoped, db.Model):
-    """One ballot after the close: no voter, no sequence, only the closing day."""
+    """One ballot after the close, for counting: its rater group and the closing
+    day — no voter, no sequence, and no link to its lines."""
 
     __tablename__ = "ballots"
     __table_args__ = (Index(None, "tenant_id", "evaluation_id", "rater_group_id"),)
@@ -161,13 +162,18 @@ class Ballot(TenantScoped, db.Model):
 
 
 class BallotLine(TenantScoped, db.Model):
+    """One score of a closed evaluation: rater group, appraisee, score — and
+    nothing that groups lines into ballots (a voter who is also an appraisee
+    skips their own line, so a grouped ballot would name its voter)."""
+
     __tablename__ = "ballot_lines"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "ballot_id", "appraisee_id"),
         Index(None, "tenant_id", "appraisee_id"),
+        Index(None, "tenant_id", "evaluation_id", "rater_group_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
-    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id"))
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
     appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
     score: Mapped[Decimal] = mapped_column(Numeric(6, 2))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.tenants.ballots.common import CENT, ResultsHidden, groups_of
@@ -139,10 +139,9 @@ class Results:
 
 def _aggregates(evaluation: Evaluation) -> dict[int, dict[int, tuple[int, Decimal]]]:
     rows = db.session.execute(
-        select(BallotLine.appraisee_id, Ballot.rater_group_id, func.count(), func.sum(BallotLine.score))
-        .join(Ballot, Ballot.id == BallotLine.ballot_id)
-        .where(Ballot.evaluation_id == evaluation.id)
-        .group_by(BallotLine.appraisee_id, Ballot.rater_group_id)).all()
+        select(BallotLine.appraisee_id, BallotLine.rater_group_id, func.count(), func.sum(BallotLine.score))
+        .where(BallotLine.evaluation_id == evaluation.id)
+        .group_by(BallotLine.appraisee_id, BallotLine.rater_group_id)).all()
     out: dict[int, dict[int, tuple[int, Decimal]]] = defaultdict(dict)
     for appraisee_id, group_id, n, total in rows:
         out[appraisee_id][group_id] = (int(n), Decimal(str(total)))
@@ -218,16 +217,15 @@ def _frame(tenant_id: int, evaluations: list[tuple[int, int, str]], indicator: s
     if not evaluations:
         return pd.DataFrame({c: [] for c in FRAME_COLUMNS})
     conn = db.session.connection()
-    g, b, bl = RaterGroup.__table__, Ballot.__table__, BallotLine.__table__
+    g, bl = RaterGroup.__table__, BallotLine.__table__
     ids = [e[0] for e in evaluations]
     groups: dict[int, list] = defaultdict(list)
     for row in conn.execute(select(g.c.id, g.c.evaluation_id, g.c.key, g.c.weight, g.c.known_voters)
                             .where(g.c.tenant_id == tenant_id, g.c.evaluation_id.in_(ids)).order_by(g.c.id)):
         groups[row.evaluation_id].append(row)
     lines = conn.execute(
-        select(b.c.evaluation_id, bl.c.appraisee_id, b.c.rater_group_id, bl.c.score)
-        .join(b, and_(b.c.id == bl.c.ballot_id, b.c.tenant_id == tenant_id))
-        .where(bl.c.tenant_id == tenant_id, b.c.evaluation_id.in_(ids))).all()
+        select(bl.c.evaluation_id, bl.c.appraisee_id, bl.c.rater_group_id, bl.c.score)
+        .where(bl.c.tenant_id == tenant_id, bl.c.evaluation_id.in_(ids))).all()
     counts: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for evaluation_id, appraisee_id, group_id, _score in lines:
         counts[(evaluation_id, appraisee_id)][group_id] += 1

@@ -15,7 +15,15 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import closing, services
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, SealedBallot, Voter
-from tests.tenants.ballots.conftest import make_evaluation, opened_lines, sealed_count, sheet_ids, vote, voter_id
+from tests.tenants.ballots.conftest import (
+    group_id,
+    make_evaluation,
+    opened_lines,
+    sealed_count,
+    sheet_ids,
+    vote,
+    voter_id,
+)
 
 LINKING_WORDS = ("voter", "person", "user", "people", "staff", "code", "label", "seq", "order", "serial",
                  "created", "updated", "time", "_at", "ip", "addr", "session", "token", "by")
@@ -28,7 +36,8 @@ def _columns(table: str):
 def test_ballot_tables_have_no_linking_column(app):
     for table, allowed in (
         ("ballots", {"id", "tenant_id", "evaluation_id", "rater_group_id", "cast_on"}),
-        ("ballot_lines", {"id", "tenant_id", "ballot_id", "appraisee_id", "score"}),
+        # lines carry no ballot id: grouped, a ballot skipping its voter's own line would name the voter
+        ("ballot_lines", {"id", "tenant_id", "evaluation_id", "rater_group_id", "appraisee_id", "score"}),
         ("sealed_ballots", {"id", "tenant_id", "evaluation_id", "sealed"}),
     ):
         columns = {c["name"]: c for c in _columns(table)}
@@ -177,15 +186,17 @@ def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
         assert services.close_evaluation(evaluation) == 7
         db.session.commit()
         after = {b.id: (b.rater_group_id, b.cast_on) for b in db.session.scalars(select(Ballot))}
-        after_lines = db.session.execute(select(BallotLine.id, BallotLine.ballot_id, BallotLine.appraisee_id,
+        after_lines = db.session.execute(select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id,
                                                 BallotLine.score)).all()
         # new ids everywhere, none of the old ones left
         assert len(after) == 7 and not set(after) & before_ballots
         assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
-        assert {line.ballot_id for line in after_lines} <= set(after)
-        # the same votes: group, appraisee and score are kept
-        assert sorted((after[line.ballot_id][0], line.appraisee_id, line.score)
-                      for line in after_lines) == content_before
+        assert not {line.id for line in after_lines} & set(after)
+        # the same votes: group, appraisee and score are kept (lines are kept per group, not per ballot)
+        assert sorted((line.rater_group_id, line.appraisee_id, line.score) for line in after_lines) == content_before
+        # one ballots row per ballot, with its group: five staff, a deputy and the principal
+        assert sorted(g for g, _d in after.values()) == sorted(
+            [group_id(city, eid, "staff")] * 5 + [group_id(city, eid, "deputy"), group_id(city, eid, "principal")])
         # and the day is the closing day for every ballot
         assert {cast_on for _g, cast_on in after.values()} == {evaluation.closed_on}
         assert len(after_lines) == len(before_lines)

@@ -231,3 +231,26 @@ def test_a_known_voter_groups_scores_count_as_written(city):
         rows = frame[frame.appraisee_id == str(head.appraisee.id)]
         assert sorted(rows.rater_group) == ["principal"] + ["staff"] * 3
         assert staff_g in head.cells
+
+
+def test_after_the_close_no_ballot_is_singled_out_by_the_line_its_voter_skipped(city):
+    """A voter who is also an appraisee does not rate themself: a ballot whose lines
+    could be grouped together would lack exactly its voter's own line and so name
+    its voter (here 局长甲, 副局长乙, 副局长丙). After the close the lines are
+    therefore kept per rater group only, with nothing that groups them into ballots."""
+    eid = make_evaluation(city)
+    for key in ("principal", "deputy1", "deputy2", "staff1", "staff2", "staff3"):
+        vote(city, eid, key, 80)
+    with tenant_scope(city.tenant):
+        services.close_evaluation(db.session.get(Evaluation, eid))
+        db.session.commit()
+        from sqlalchemy import inspect
+
+        columns = {c["name"] for c in inspect(db.engine).get_columns("ballot_lines")}
+        grouping = columns - {"id", "tenant_id", "evaluation_id", "rater_group_id", "appraisee_id", "score"}
+        assert not grouping, f"ballot_lines can be grouped into ballots by {grouping}"
+        assert "ballots" not in {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("ballot_lines")}
+        # the ballots themselves are still counted (one row per ballot: group and day)
+        assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.evaluation_id == eid)) == 6
+        results = services.results(db.session.get(Evaluation, eid))
+        assert results.ballots == 6
