@@ -315,6 +315,8 @@ def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale
                 continue
             setattr(evaluation, key, value)
         _replace_groups(evaluation, current, specs)
+        if evaluation.is_open:  # a higher minimum must not leave an open group identifiable
+            check_group_sizes(evaluation)
     if title is not None:
         title = title.strip()
         if not title:

@@ -167,7 +167,8 @@ def test_frozen_settings_are_refused_with_the_reason(city, as_role):
 
 
 def test_a_change_before_the_first_ballot_is_saved(city, as_role):
-    eid = make_evaluation(city)
+    # known-voter groups: raising the minimum to 4 must not make an open (unconfirmed) group identifiable
+    eid = make_evaluation(city, known=("principal", "deputy"))
     office = as_role("office_admin")
     response = office.post(f"/t/city/ballots/{eid}/edit", data={
         "title": "县级干部民主测评", "scale": "grade", "grade_values": "优秀=95\n称职=80\n基本称职=60\n不称职=30",

@@ -254,3 +254,13 @@ def test_after_the_close_no_ballot_is_singled_out_by_the_line_its_voter_skipped(
         assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.evaluation_id == eid)) == 6
         results = services.results(db.session.get(Evaluation, eid))
         assert results.ballots == 6
+
+
+def test_raising_the_minimum_of_an_open_evaluation_cannot_leave_a_group_identifiable(city):
+    eid = make_evaluation(city)  # staff 6, principal and deputies filled up to 3
+    with tenant_scope(city.tenant):
+        evaluation = db.session.get(Evaluation, eid)
+        with pytest.raises(services.BallotError, match="少于最少人数 5 人"):
+            services.update_evaluation(evaluation, min_group_size=5)
+        db.session.rollback()
+        assert db.session.get(Evaluation, eid).min_group_size == 3

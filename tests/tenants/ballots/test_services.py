@@ -256,7 +256,8 @@ def test_voting_only_while_open_and_in_the_scoring_phase(city):
 
 
 def test_settings_can_change_until_the_first_ballot_then_not(city):
-    eid = make_evaluation(city)
+    # known-voter groups: raising the minimum to 4 must not make an open (unconfirmed) group identifiable
+    eid = make_evaluation(city, known=("principal", "deputy"))
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         # open, no ballot yet: allowed
