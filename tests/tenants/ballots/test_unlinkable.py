@@ -48,7 +48,8 @@ def _score(i: int, k: int) -> Decimal:
 def _pg_dump(url: str) -> str:
     binaries = sorted(glob("/usr/lib/postgresql/*/bin/pg_dump"))
     assert binaries, "pg_dump is not installed"
-    result = subprocess.run([binaries[-1], "--no-owner", "--dbname", re.sub(r"^postgresql\+\w+:", "postgresql:", url)], capture_output=True, text=True,
+    libpq_url = re.sub(r"^postgresql\+\w+:", "postgresql:", url)  # no SQLAlchemy driver name
+    result = subprocess.run([binaries[-1], "--no-owner", "--dbname", libpq_url], capture_output=True, text=True,
                             timeout=120, env={**os.environ, "PGCONNECT_TIMEOUT": "10"}, check=True)
     return result.stdout
 
