@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "ballots.create": _l("创建民主测评"), "ballots.update": _l("修改民主测评"), "ballots.open": _l("测评开始投票"),
     "ballots.close": _l("结束测评"), "ballots.voters_add": _l("批量添加投票人"), "ballots.voter_add": _l("添加投票人"),
     "ballots.voter_remove": _l("移除投票人"), "ballots.codes": _l("生成匿名投票码"), "ballots.codes_named": _l("发放实名投票码"),
+    "ballots.known_group": _l("设置记名组"),
     "score.enter": _l("录入评分"), "score.update": _l("修改评分"), "claim.create": _l("提交加分申请"), "claim.verify": _l("核实加分"),
     "claim.reject": _l("驳回加分申请"), "claim.withdraw": _l("撤回加分申请"), "penalty.record": _l("登记扣分"),
     "penalty.withdraw": _l("撤销扣分"), "veto.record": _l("登记一票否决"), "veto.revoke": _l("撤销一票否决"),
@@ -83,7 +84,7 @@ FIELD_LABELS = {
     "answer": _l("答复"), "rows": _l("行数"), "units": _l("单位"), "people": _l("人员"), "added": _l("新增"),
     "subtree": _l("下级单位"), "subtree_paths_rewritten": _l("随之移动的下级单位"), "unit": _l("单位"), "level": _l("等级"),
     "dedup_key": _l("去重标识"), "appraisee_id": _l("考核对象"), "cycle_id": _l("考核年度"), "recorded_by_id": _l("记录人"),
-    "recorded_at": _l("记录时间"),
+    "recorded_at": _l("记录时间"), "known_voters": _l("记名组"), "warning": _l("确认的提示"),
 }
 
 #: Object types → words.

@@ -72,6 +72,18 @@ def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot
     office.locator(".crumbs").get_by_role("link", name="2026年度县级干部民主测评").click()
     office.get_by_role("link", name="开始投票").click()
     office.get_by_role("button", name="确认开始投票").click()
+    # two principal leaders: below the minimum of 3, so refused until the office keeps
+    # the group as a known-voter group, confirming that its voters are identifiable
+    expect(_flash(office)).to_contain_text("组别“主要领导”只有 2 名投票人")
+    small = office.locator("#small-groups tr", has_text="主要领导")
+    expect(small).to_contain_text("其投票人可被识别")
+    small.locator("input[name=confirm]").check()
+    shot(office, "office-known-voter-group")
+    small.get_by_role("button", name="确认设为记名组").click()
+    expect(_flash(office)).to_have_text("“主要领导”已设为记名组。")
+    expect(office.locator("dl.facts")).to_contain_text("记名组")
+    office.get_by_role("link", name="开始投票").click()
+    office.get_by_role("button", name="确认开始投票").click()
     expect(_flash(office)).to_have_text("已开始投票。")
     expect(office.locator("h1 .badge")).to_have_text("投票中")
     evaluation_url = office.url
@@ -134,6 +146,7 @@ def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot
     expect(result.locator("td.hidden-cell", has_text="已合并")).to_have_count(1)
     expect(result.locator("td.cell").first).to_have_text("92.004 票*")
     expect(result.locator("td.cell").last).to_have_text("92.00")
+    expect(office.locator("table.results thead")).to_contain_text("记名组，2 人")
     shot(office, "office-results")
     office.goto(f"/t/{slug}/ballots/")
     expect(office.locator("tbody tr", has_text="2026年度县级干部民主测评").locator(".badge").first).to_have_text("已结束")

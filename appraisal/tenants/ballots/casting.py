@@ -4,25 +4,28 @@ A ballot is cast in one transaction that first *claims* the voter with a
 conditional ``UPDATE voters SET has_voted = true … WHERE has_voted = false``
 and goes on only when exactly one row changed: two submissions by the same
 voter, however simultaneous, give one ballot (the database serialises the two
-updates; the second finds the flag already set). The ballot and its lines get
-random ids, the rater group and the day — nothing that names or orders a voter
-— and no audit row is written per ballot.
+updates; the second finds the flag already set). The ballot itself goes in,
+in the same transaction, as one *sealed* row (:mod:`.sealing`): an opaque
+ciphertext with a random id — no plaintext ballot row exists while voting is
+open, so a transaction id, a row's physical place or a dump links the voter
+only to bytes nobody can read without the server's key. No audit row is
+written per ballot.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from appraisal.platform.db import db
 from appraisal.tenants.ballots.common import CENT, AlreadyVoted, BallotInvalid, NotEligible, today
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
+from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, Voter
+from appraisal.tenants.ballots.sealing import add_sealed
 from appraisal.tenants.cycles.models import Appraisee
 from appraisal.tenants.cycles.services import CycleError, require_phase
 from appraisal.tenants.org.models import Person
@@ -121,7 +124,8 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
     """Cast the voter's one ballot: ``answers`` maps appraisee id → a 0–100 score
     or a grade name. One transaction, committed here: claim the voter (only if
     they have not voted), check the evaluation is still open (freezing its
-    settings), insert the ballot and lines with random ids and today's date.
+    settings), add the ballot sealed (nothing else of it: no date, no group in
+    the clear).
 
     Raises :class:`NotEligible` / :class:`AlreadyVoted` / :class:`BallotInvalid`
     (nothing is written then).
@@ -145,13 +149,7 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
             .values(settings_frozen=True).execution_options(synchronize_session=False))
         if still_open.rowcount != 1:
             raise NotEligible(_("本次测评已结束"))
-        ballot_id = uuid.uuid4().hex
-        db.session.execute(insert(Ballot), [{
-            "id": ballot_id, "tenant_id": evaluation.tenant_id, "evaluation_id": evaluation.id,
-            "rater_group_id": voter.rater_group_id, "cast_on": day}])
-        db.session.execute(insert(BallotLine), [{
-            "id": uuid.uuid4().hex, "tenant_id": evaluation.tenant_id, "ballot_id": ballot_id,
-            "appraisee_id": appraisee_id, "score": score} for appraisee_id, score in lines.items()])
+        add_sealed(evaluation, voter.rater_group_id, lines)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.common import BallotError
+from appraisal.tenants.ballots.common import BallotError, check_group_sizes
 from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, RaterGroup, Voter
 from appraisal.tenants.ballots.voters import require_voters_editable
 from appraisal.tenants.org.models import OrgUnit, Person
@@ -91,6 +91,8 @@ def generate_codes(evaluation: Evaluation, group: RaterGroup, count: int) -> lis
                              code_hash=hash_code(code), label=label, has_voted=False))
         slips.append(Slip(group.name, label, format_code(code)))
     db.session.flush()
+    if evaluation.is_open:
+        check_group_sizes(evaluation, [group])
     audit.record("ballots.codes", evaluation, after={"group": group.key, "count": count,
                                                      "slips": f"{slips[0].label}–{slips[-1].label}"},
                  label=evaluation.title)

@@ -10,12 +10,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
 from appraisal.platform.tenancy import current_tenant, current_tenant_id
-from appraisal.tenants.ballots.models import Evaluation, RaterGroup
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.cycles.models import Cycle
 from appraisal.tenants.cycles.services import CycleError, require_phase
 from appraisal.tenants.org.models import OrgUnit
@@ -99,3 +99,23 @@ def fmt_weight(weight: Decimal | float) -> str:
 def inside_unit(path: str, unit: OrgUnit) -> bool:
     """Is the unit path ``path`` in ``unit``'s subtree?"""
     return f"/{unit.id}/" in (path or "")
+
+
+def group_sizes(evaluation: Evaluation) -> dict[int, int]:
+    """Rater group id → number of eligible voters."""
+    return dict(db.session.execute(select(Voter.rater_group_id, func.count()).where(
+        Voter.evaluation_id == evaluation.id).group_by(Voter.rater_group_id)).all())
+
+
+def check_group_sizes(evaluation: Evaluation, groups: list[RaterGroup] | None = None) -> None:
+    """Refuse a rater group with voters but fewer than the minimum, unless the
+    office keeps it as a known-voter group (its voters are identifiable: even
+    merged in the results, its ballots carry its group in the database)."""
+    sizes = group_sizes(evaluation)
+    for group in groups_of(evaluation) if groups is None else groups:
+        n = sizes.get(group.id, 0)
+        if 0 < n < evaluation.min_group_size and not group.known_voters:
+            raise BallotError(_(
+                "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
+                "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
+                name=group.name, n=n, min=evaluation.min_group_size))

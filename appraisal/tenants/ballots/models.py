@@ -1,11 +1,14 @@
 """Democratic evaluation (民主测评), anonymous by construction.
 
-Who has voted (``voters``) and what was voted (``ballots``, ``ballot_lines``)
-are separate tables with nothing to join them: a ballot has a random id, its
-rater group and the day it was cast — no voter id, no sequence number, no
-time finer than the day. When the evaluation closes, ballots are rewritten in
-random order under new random ids, so not even the physical order of rows
-links them to the voters.
+Who has voted (``voters``) and what was voted are kept apart. While voting is
+open a ballot exists only *sealed*: one ``sealed_ballots`` row holding the
+whole ballot (rater group and lines) encrypted under the evaluation's data key
+(``ballot_keys``, itself stored wrapped under a key derived from the server's
+secret key) — the row may share a transaction id with the voter's claim, but it
+holds nothing readable. When the evaluation closes, one transaction decrypts
+the pool, writes plain ``ballots`` and ``ballot_lines`` in random order under
+random ids dated the closing day, and deletes the sealed rows and the key (see
+:mod:`.sealing` and :mod:`.closing`, and docs/dev/ballots.md).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,6 +97,9 @@ class RaterGroup(TenantScoped, db.Model):
     key: Mapped[str] = mapped_column(String(64))  # the scheme's rater-group key
     name: Mapped[str] = mapped_column(String(100))
     weight: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    # a group smaller than the evaluation's minimum, kept by the office after a
+    # warning that its voters are identifiable (记名组): exempt from merge/drop
+    known_voters: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Voter(TenantScoped, db.Model):
@@ -114,8 +122,35 @@ class Voter(TenantScoped, db.Model):
     voted_on: Mapped[date | None] = mapped_column(Date)
 
 
+class SealedBallot(TenantScoped, db.Model):
+    """A ballot cast while voting is open: an opaque AES-GCM ciphertext of the
+    whole ballot (rater group and lines) and nothing else — no group, no date,
+    no sequence. Opened and deleted when the evaluation closes."""
+
+    __tablename__ = "sealed_ballots"
+    __table_args__ = (Index(None, "tenant_id", "evaluation_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BallotKey(TenantScoped, db.Model):
+    """An open evaluation's data key, wrapped (AES-GCM) under a key derived from
+    the server's secret key and the evaluation. Created at opening, destroyed at
+    closing."""
+
+    __tablename__ = "ballot_keys"
+    __table_args__ = (UniqueConstraint("tenant_id", "evaluation_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Ballot(TenantScoped, db.Model):
-    """One cast ballot: no voter, no sequence, only the day."""
+    """One ballot after the close, for counting: its rater group and the closing
+    day — no voter, no sequence, and no link to its lines."""
 
     __tablename__ = "ballots"
     __table_args__ = (Index(None, "tenant_id", "evaluation_id", "rater_group_id"),)
@@ -127,13 +162,18 @@ class Ballot(TenantScoped, db.Model):
 
 
 class BallotLine(TenantScoped, db.Model):
+    """One score of a closed evaluation: rater group, appraisee, score — and
+    nothing that groups lines into ballots (a voter who is also an appraisee
+    skips their own line, so a grouped ballot would name its voter)."""
+
     __tablename__ = "ballot_lines"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "ballot_id", "appraisee_id"),
         Index(None, "tenant_id", "appraisee_id"),
+        Index(None, "tenant_id", "evaluation_id", "rater_group_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
-    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id"))
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
     appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
     score: Mapped[Decimal] = mapped_column(Numeric(6, 2))

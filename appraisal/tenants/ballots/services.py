@@ -3,18 +3,25 @@
 Anonymity by construction (see :mod:`.models`):
 
 * ``voters`` says who may vote and whether they have voted (and on which day);
-  ``ballots`` and ``ballot_lines`` say what was voted — random ids, the rater
-  group, the day; nothing that names or orders a voter.
+  nothing about how.
 * A ballot is cast in one transaction that first *claims* the voter with a
   conditional ``UPDATE voters SET has_voted = true … WHERE has_voted = false``
   and goes on only when exactly one row changed: two submissions by the same
   voter, however simultaneous, give one ballot (the database serialises the
-  two updates; the second finds the flag already set).
-* When the evaluation closes, every ballot and line is copied in random order
-  under new random ids, dated the closing day, and the originals are deleted —
-  the only deletion of ballots. Nothing in the database (row order, ids, the
-  inserting transaction, the day) then ties a ballot to the voter row that was
-  updated with it.
+  two updates; the second finds the flag already set). The ballot itself is
+  written in that transaction *sealed* (:mod:`.sealing`): one opaque AES-GCM
+  ciphertext under the evaluation's key, itself wrapped under a key derived
+  from the server's ``SECRET_KEY``. While voting is open no readable ballot
+  exists in the database, so a shared transaction id, the rows' physical order
+  or a dump links a voter only to bytes nobody can read from the database alone.
+* When the evaluation closes (:mod:`.closing`), one transaction opens the pool,
+  writes ``ballots`` (group and closing day, for counting) and ``ballot_lines``
+  (group, appraisee, score — no ballot id) in random order under random ids,
+  and deletes the sealed rows and the key. A ballot that cannot be opened, or a
+  count that differs from the voters who voted, refuses the close.
+* A rater group with fewer voters than ``min_group_size`` cannot open unless the
+  office keeps it as a known-voter group (its voters identifiable; audited;
+  labelled on the results; its scores count as written).
 * Results exist only after closing, and only for rater groups with at least
   ``min_group_size`` ballot lines for an appraisee; smaller groups are merged or
   dropped (``small_group_policy``). The same rule shapes the engine's input.
@@ -27,9 +34,10 @@ commit, except :func:`cast_ballot`, which owns its transaction.
 The operations live by concept: :mod:`.setup` (the scheme's rater groups, the
 settings, creating, changing and opening an evaluation), :mod:`.voters`
 (eligible voters), :mod:`.codes` (one-time codes and slips), :mod:`.casting`
-(the ballot sheet and casting), :mod:`.closing` (closing and the shuffled
-rewrite), :mod:`.tallies` (turnout, results, the small-group rule and the
-engine's ``ballots`` input) and :mod:`.voting` (the voter's own evaluations);
+(the ballot sheet and casting), :mod:`.sealing` (ballots encrypted while
+voting is open), :mod:`.closing` (closing and the shuffled write-out),
+:mod:`.tallies` (turnout, results, the small-group rule and the engine's
+``ballots`` input) and :mod:`.voting` (the voter's own evaluations);
 :mod:`.common` holds what they share. This module re-exports what views, other
 features and tests use.
 """
@@ -37,7 +45,7 @@ features and tests use.
 from __future__ import annotations
 
 from appraisal.tenants.ballots.casting import SheetRow, ballot_sheet, cast_ballot, check_can_vote
-from appraisal.tenants.ballots.closing import close_evaluation
+from appraisal.tenants.ballots.closing import after_close, close_evaluation
 from appraisal.tenants.ballots.codes import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -74,14 +82,18 @@ from appraisal.tenants.ballots.setup import (
     POLICIES,
     SCALES,
     STANDARD_GROUPS,
+    KNOWN_VOTERS_WARNING,
+    check_group_sizes,
     create_evaluation,
     engine_rater_groups,
+    group_sizes,
     grades_text,
     groups_from_form,
     open_evaluation,
     parse_grades,
     population_inside,
     scheme_ballot,
+    set_known_voters,
     snapshot,
     update_evaluation,
 )
@@ -140,7 +152,12 @@ __all__ = [
     "SettingsFrozen",
     "SheetRow",
     "Slip",
+    "KNOWN_VOTERS_WARNING",
+    "check_group_sizes",
+    "group_sizes",
+    "set_known_voters",
     "add_voter",
+    "after_close",
     "add_voters_by_unit",
     "ballot_sheet",
     "ballots_frame",

@@ -20,12 +20,15 @@ from sqlalchemy import func, select, update
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.tenants.ballots import sealing
 from appraisal.tenants.ballots.common import (
     BallotError,
     GroupSpec,
     SettingsFrozen,
+    check_group_sizes,
     check_phase,
     fmt_weight,
+    group_sizes,
     groups_of,
     inside_unit,
     today,
@@ -52,6 +55,10 @@ MIN_GROUP_SIZE = 3  # below this, a group mean would give a voter's score away
 MAX_GROUP_SIZE_SETTING = 100
 MAX_TITLE = 300
 MAX_GROUP_NAME = 100
+
+#: The warning the office confirms to keep a group below the minimum size (记名组).
+KNOWN_VOTERS_WARNING = _l("记名组：该组投票人少于最少人数，其投票人可被识别（例如只有 1 人时，该组的分数就是这个人的评分）。"
+                          "记名组的分数按原样计入结果，不合并、不舍弃，结果中注明“记名组”。")
 
 FROZEN_REASON = _l("已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重"
                    "都不能再修改（否则可能影响匿名性或使已投选票失去意义）")
@@ -308,6 +315,8 @@ def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale
                 continue
             setattr(evaluation, key, value)
         _replace_groups(evaluation, current, specs)
+        if evaluation.is_open:  # a higher minimum must not leave an open group identifiable
+            check_group_sizes(evaluation)
     if title is not None:
         title = title.strip()
         if not title:
@@ -357,12 +366,45 @@ def open_evaluation(evaluation: Evaluation) -> None:
     voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.evaluation_id == evaluation.id))
     if not voters:
         raise BallotError(_("还没有投票人：请先添加投票人或生成投票码"))
+    check_group_sizes(evaluation, groups)
     day = today()
     result = db.session.execute(
         update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.DRAFT)
         .values(status=EvaluationStatus.OPEN, opened_on=day).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise BallotError(_("测评状态已变化，请刷新页面"))
+    sealing.ensure_key(evaluation)
     db.session.refresh(evaluation)
     audit.record("ballots.open", evaluation, before={"status": "draft"},
                  after={"status": "open", "opened_on": day.isoformat(), "voters": voters}, label=evaluation.title)
+
+
+# ---------------------------------------------------------------------------
+# Groups below the minimum size: refused, or kept as known-voter groups
+# ---------------------------------------------------------------------------
+
+
+def set_known_voters(evaluation: Evaluation, group: RaterGroup, known: bool, *, confirmed: bool = False) -> bool:
+    """Keep ``group`` as a known-voter group (记名组) — only with ``confirmed``,
+    the office's confirmation of :data:`KNOWN_VOTERS_WARNING` — or make it an
+    ordinary group again. Audited; frozen with the other settings once a ballot
+    is in. Returns whether anything changed."""
+    check_phase(evaluation.cycle, "ballots.manage")
+    if group.evaluation_id != evaluation.id:
+        raise BallotError(_("请选择本测评的评价人组别"))
+    if evaluation.is_closed:
+        raise BallotError(_("测评已结束，不能再修改"))
+    if known and not confirmed:
+        raise BallotError(_("请先确认：记名组“%(name)s”的投票人可被识别", name=group.name))
+    if bool(group.known_voters) == bool(known):
+        return False
+    _claim_unfrozen(evaluation)
+    group.known_voters = bool(known)
+    db.session.flush()
+    n = group_sizes(evaluation).get(group.id, 0)
+    audit.record("ballots.known_group", evaluation,
+                 before={"group": group.key, "known_voters": not known},
+                 after={"group": group.key, "name": group.name, "known_voters": bool(known), "voters": n,
+                        "warning": str(KNOWN_VOTERS_WARNING) if known else ""},
+                 label=evaluation.title)
+    return True

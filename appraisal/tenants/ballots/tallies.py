@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.tenants.ballots.common import CENT, ResultsHidden, groups_of
@@ -65,11 +65,14 @@ def turnout(evaluation: Evaluation) -> list[GroupTurnout]:
 def _assign(counts: Mapping[int, int], groups: list[RaterGroup], min_size: int, policy: str) -> dict[int, Any]:
     """For one appraisee: where each rater group's lines go — the group itself
     (enough lines), ``MERGED`` (pooled small groups), another group (a pool still
-    too small joins the smallest group that has enough), or None (dropped)."""
+    too small joins the smallest group that has enough), or None (dropped).
+    A known-voter group (记名组) keeps its lines as they are, whatever their number."""
+    known = [g for g in groups if getattr(g, "known_voters", False) and counts.get(g.id, 0) > 0]
+    groups = [g for g in groups if not getattr(g, "known_voters", False)]
     present = [g for g in groups if counts.get(g.id, 0) > 0]
     enough = [g for g in present if counts[g.id] >= min_size]
     small = [g for g in present if counts[g.id] < min_size]
-    target: dict[int, Any] = {g.id: g.id for g in enough}
+    target: dict[int, Any] = {g.id: g.id for g in enough + known}
     if not small:
         return target
     if policy == "drop":
@@ -116,6 +119,8 @@ class Column:
     key: Any  # group id or MERGED
     name: str
     weight: Decimal | None
+    known_voters: bool = False  # a known-voter group (记名组): its voters are identifiable
+    voters: int = 0
 
 
 @dataclass
@@ -134,10 +139,9 @@ class Results:
 
 def _aggregates(evaluation: Evaluation) -> dict[int, dict[int, tuple[int, Decimal]]]:
     rows = db.session.execute(
-        select(BallotLine.appraisee_id, Ballot.rater_group_id, func.count(), func.sum(BallotLine.score))
-        .join(Ballot, Ballot.id == BallotLine.ballot_id)
-        .where(Ballot.evaluation_id == evaluation.id)
-        .group_by(BallotLine.appraisee_id, Ballot.rater_group_id)).all()
+        select(BallotLine.appraisee_id, BallotLine.rater_group_id, func.count(), func.sum(BallotLine.score))
+        .where(BallotLine.evaluation_id == evaluation.id)
+        .group_by(BallotLine.appraisee_id, BallotLine.rater_group_id)).all()
     out: dict[int, dict[int, tuple[int, Decimal]]] = defaultdict(dict)
     for appraisee_id, group_id, n, total in rows:
         out[appraisee_id][group_id] = (int(n), Decimal(str(total)))
@@ -177,7 +181,9 @@ def results(evaluation: Evaluation) -> Results:
                 cell.merged_from.append(by_id[gid].name)
         any_merged = any_merged or MERGED in cells
         rows.append(ResultRow(appraisee, cells, hidden, _weighted(cells, target, by_id)))
-    columns = [Column(g.id, g.name, g.weight) for g in groups]
+    sizes = dict(db.session.execute(select(Voter.rater_group_id, func.count()).where(
+        Voter.evaluation_id == evaluation.id).group_by(Voter.rater_group_id)).all())
+    columns = [Column(g.id, g.name, g.weight, bool(g.known_voters), sizes.get(g.id, 0)) for g in groups]
     if any_merged:
         columns.append(Column(MERGED, "合并组", None))
     return Results(evaluation, columns, rows, ballots, evaluation.min_group_size, evaluation.small_group_policy)
@@ -211,16 +217,15 @@ def _frame(tenant_id: int, evaluations: list[tuple[int, int, str]], indicator: s
     if not evaluations:
         return pd.DataFrame({c: [] for c in FRAME_COLUMNS})
     conn = db.session.connection()
-    g, b, bl = RaterGroup.__table__, Ballot.__table__, BallotLine.__table__
+    g, bl = RaterGroup.__table__, BallotLine.__table__
     ids = [e[0] for e in evaluations]
     groups: dict[int, list] = defaultdict(list)
-    for row in conn.execute(select(g.c.id, g.c.evaluation_id, g.c.key, g.c.weight)
+    for row in conn.execute(select(g.c.id, g.c.evaluation_id, g.c.key, g.c.weight, g.c.known_voters)
                             .where(g.c.tenant_id == tenant_id, g.c.evaluation_id.in_(ids)).order_by(g.c.id)):
         groups[row.evaluation_id].append(row)
     lines = conn.execute(
-        select(b.c.evaluation_id, bl.c.appraisee_id, b.c.rater_group_id, bl.c.score)
-        .join(b, and_(b.c.id == bl.c.ballot_id, b.c.tenant_id == tenant_id))
-        .where(bl.c.tenant_id == tenant_id, b.c.evaluation_id.in_(ids))).all()
+        select(bl.c.evaluation_id, bl.c.appraisee_id, bl.c.rater_group_id, bl.c.score)
+        .where(bl.c.tenant_id == tenant_id, bl.c.evaluation_id.in_(ids))).all()
     counts: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for evaluation_id, appraisee_id, group_id, _score in lines:
         counts[(evaluation_id, appraisee_id)][group_id] += 1

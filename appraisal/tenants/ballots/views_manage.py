@@ -16,7 +16,7 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.forms import CsrfForm, EvaluationForm, options
-from appraisal.tenants.ballots.models import Evaluation
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup
 from appraisal.tenants.ballots.views import INVALID, _evaluation, _go, _refuse, bp
 from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.cycles.services import phase_allows
@@ -213,13 +213,42 @@ def edit(evaluation_id):
 def evaluation(evaluation_id):
     evaluation = _evaluation(evaluation_id)
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
+    groups = services.groups_of(evaluation)
+    sizes = services.group_sizes(evaluation)
+    small = [(g, sizes.get(g.id, 0)) for g in groups
+             if g.known_voters or 0 < sizes.get(g.id, 0) < evaluation.min_group_size]
     return render_template(
-        "ballots/evaluation.html", evaluation=evaluation, groups=services.groups_of(evaluation),
+        "ballots/evaluation.html", evaluation=evaluation, groups=groups, small_groups=small,
+        known_warning=services.KNOWN_VOTERS_WARNING,
         turnout=services.turnout(evaluation), scheme_groups=scheme_groups,
         owner_name=evaluation.owner_unit.name if evaluation.owner_unit else None,
         may_manage=phase_allows(evaluation.cycle, "ballots.manage") and not evaluation.cycle.is_final,
         may_vote_now=phase_allows(evaluation.cycle, "ballots.vote"), form=CsrfForm(),
     )
+
+
+@bp.route("/<int:evaluation_id>/known-group", methods=["POST"])
+@requires("ballots.manage", per_object=True)
+def known_group(evaluation_id):
+    """Keep a group below the minimum size as a known-voter group (记名组) after
+    confirming the warning, or make it an ordinary group again."""
+    evaluation = _evaluation(evaluation_id)
+    form = CsrfForm()
+    if form.validate_on_submit():
+        group = get_or_404(RaterGroup, request.form.get("group_id"))
+        if group.evaluation_id != evaluation.id:
+            abort(404)
+        known = request.form.get("known") == "1"
+        try:
+            changed = services.set_known_voters(evaluation, group, known,
+                                                confirmed=request.form.get("confirm") == "y")
+        except services.BallotError as exc:
+            _refuse(exc)
+        else:
+            if changed:
+                flash(_("“%(name)s”已设为记名组。", name=group.name) if known
+                      else _("“%(name)s”已恢复为普通组别。", name=group.name), "success")
+    return _go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
 
 
 @bp.route("/<int:evaluation_id>/turnout")
@@ -256,6 +285,8 @@ def _confirm(evaluation: Evaluation, action: str):
                 flash(_("已开始投票。"), "success")
             else:
                 count = services.close_evaluation(evaluation)
+                db.session.commit()  # the close is one transaction; then free the sealed rows
+                services.after_close()
                 flash(_("已结束投票，共收到 %(count)s 张选票；选票已打乱重排。", count=count), "success")
         except services.BallotError as exc:
             _refuse(exc)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.common import BallotError, check_phase, groups_of, inside_unit
+from appraisal.tenants.ballots.common import BallotError, check_group_sizes, check_phase, groups_of, inside_unit
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
 
@@ -87,6 +87,8 @@ def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool =
         per_group[group.name] += 1
         added += 1
     db.session.flush()
+    if evaluation.is_open:
+        check_group_sizes(evaluation)
     if added:
         audit.record("ballots.voters_add", evaluation,
                      after={"unit": unit.code, "subtree": subtree, "added": dict(per_group)},
@@ -108,6 +110,8 @@ def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup) -> Vote
                   has_voted=False)
     db.session.add(voter)
     db.session.flush()
+    if evaluation.is_open:
+        check_group_sizes(evaluation, [group])
     audit.record("ballots.voter_add", evaluation, after={"person": person.staff_no, "group": group.key},
                  label=evaluation.title)
     return voter
@@ -125,6 +129,8 @@ def remove_voter(evaluation: Evaluation, voter: Voter) -> None:
     if result.rowcount != 1:
         raise BallotError(_("%(name)s 已投票，不能移除", name=who))
     db.session.expunge(voter)
+    if evaluation.is_open:
+        check_group_sizes(evaluation)
     audit.record("ballots.voter_remove", evaluation,
                  after={"person": person.staff_no if person else None, "slip": voter.label or None},
                  label=evaluation.title)

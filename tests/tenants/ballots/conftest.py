@@ -18,12 +18,13 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots import sealing
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup, SealedBallot, Voter
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org import services as org
@@ -116,9 +117,16 @@ def groups_spec(rows=STANDARD):
 
 
 def make_evaluation(world, *, population: str = "county", owner=None, phase: Phase = Phase.SCORING,
-                    voters: bool = True, open_: bool = True, **settings) -> int:
+                    voters: bool = True, open_: bool = True, known: tuple[str, ...] | None = None,
+                    **settings) -> int:
     """An evaluation of ``population`` (standard groups for county), everyone in
-    市财政局 as a voter by leader role, optionally opened; returns its id."""
+    市财政局 as a voter by leader role, optionally opened; returns its id.
+
+    市财政局 has one principal and two deputies: groups below the minimum size,
+    which opening refuses. ``known`` keeps the named groups as known-voter groups
+    (confirmed); by default each such group is instead filled up to the minimum
+    with anonymous code voters who never vote (so ballots, lines and the
+    small-group rule are as before)."""
     move_to(world.tenant, world.ids["cycle"], phase)
     with tenant_scope(world.tenant):
         cycle = db.session.get(Cycle, world.ids["cycle"])
@@ -130,6 +138,15 @@ def make_evaluation(world, *, population: str = "county", owner=None, phase: Pha
         if voters:
             services.add_voters_by_unit(evaluation, db.session.get(OrgUnit, world.ids["d1"]),
                                         role_groups=services.default_role_groups(evaluation))
+        if voters and known is not None:
+            for group in services.groups_of(evaluation):
+                if group.key in known:
+                    services.set_known_voters(evaluation, group, True, confirmed=True)
+        elif voters:
+            sizes = services.group_sizes(evaluation)
+            for group in services.groups_of(evaluation):
+                if 0 < sizes.get(group.id, 0) < evaluation.min_group_size:
+                    services.generate_codes(evaluation, group, evaluation.min_group_size - sizes[group.id])
         if open_:
             services.open_evaluation(evaluation)
         db.session.commit()
@@ -155,6 +172,21 @@ def vote(world, evaluation_id: int, person_key: str, score=80, scores: dict | No
     answers = {aid: (scores or {}).get(aid, score) for aid in sheet_ids(world, evaluation_id, vid)}
     with tenant_scope(world.tenant):
         services.cast_ballot(vid, answers)
+
+
+def sealed_count(evaluation_id: int | None = None) -> int:
+    """Ballots cast so far while voting is open (sealed rows); in the caller's tenant scope."""
+    query = select(func.count()).select_from(SealedBallot)
+    if evaluation_id is not None:
+        query = query.where(SealedBallot.evaluation_id == evaluation_id)
+    return db.session.scalar(query)
+
+
+def opened_lines(evaluation_id: int) -> list[tuple[int, int, Decimal]]:
+    """The sealed ballots' lines, opened with the evaluation's key as the close
+    does: (rater group id, appraisee id, score); in the caller's tenant scope."""
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    return [(g, a, s) for g, lines in sealing.open_all(evaluation) for a, s in lines]
 
 
 def appraisee_of(world, population: str, person_key: str) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Ballot, Evaluation, RaterGroup
+from appraisal.tenants.ballots.models import Ballot, Evaluation, RaterGroup, SealedBallot
 from tests.conftest import login
 from tests.tenants.ballots.conftest import ROLES, group_id, make_evaluation
 
@@ -25,6 +25,7 @@ POST_DATA = {
     "ballots.voters_remove": {"voter_id": "1"},
     "ballots.codes": {"anon-group_id": "1", "anon-count": "2"},
     "ballots.codes_named": {"named-group_id": "1"},
+    "ballots.known_group": {"group_id": "1", "known": "1", "confirm": "y"},
     "ballots.open": {},
     "ballots.close": {},
     "voting.ballot": {},
@@ -162,9 +163,10 @@ def _slips(world, evaluation_id: int, count: int = 3) -> list[str]:
     with tenant_scope(world.tenant):
         evaluation = db.session.get(Evaluation, evaluation_id)
         group = db.session.get(RaterGroup, group_id(world, evaluation_id, "outside"))
-        slips = services.generate_codes(evaluation, group, count)
+        # at least the minimum: a smaller group (its voters identifiable) is refused while open
+        slips = services.generate_codes(evaluation, group, max(count, evaluation.min_group_size))
         db.session.commit()
-        return [s.code for s in slips]
+        return [s.code for s in slips][:count]
 
 
 def _names_and_titles(world) -> list[str]:
@@ -215,7 +217,8 @@ def test_a_code_opens_its_own_ballot_once(app, city, evaluations):
     again = client.post("/t/city/vote", data=data)
     assert again.status_code == 422 and "投票码无效或已使用" in again.get_data(as_text=True)
     with tenant_scope(city.tenant):
-        assert db.session.scalar(select(Ballot.id).where(Ballot.evaluation_id == office).limit(1))
+        # cast: sealed until the close
+        assert db.session.scalar(select(SealedBallot.id).where(SealedBallot.evaluation_id == office).limit(1))
 
 
 def test_wrong_codes_are_rate_limited_per_address(app_factory, city, evaluations):

@@ -14,8 +14,16 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import closing, services
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, Voter
-from tests.tenants.ballots.conftest import make_evaluation, sheet_ids, vote, voter_id
+from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, SealedBallot, Voter
+from tests.tenants.ballots.conftest import (
+    group_id,
+    make_evaluation,
+    opened_lines,
+    sealed_count,
+    sheet_ids,
+    vote,
+    voter_id,
+)
 
 LINKING_WORDS = ("voter", "person", "user", "people", "staff", "code", "label", "seq", "order", "serial",
                  "created", "updated", "time", "_at", "ip", "addr", "session", "token", "by")
@@ -28,7 +36,9 @@ def _columns(table: str):
 def test_ballot_tables_have_no_linking_column(app):
     for table, allowed in (
         ("ballots", {"id", "tenant_id", "evaluation_id", "rater_group_id", "cast_on"}),
-        ("ballot_lines", {"id", "tenant_id", "ballot_id", "appraisee_id", "score"}),
+        # lines carry no ballot id: grouped, a ballot skipping its voter's own line would name the voter
+        ("ballot_lines", {"id", "tenant_id", "evaluation_id", "rater_group_id", "appraisee_id", "score"}),
+        ("sealed_ballots", {"id", "tenant_id", "evaluation_id", "sealed"}),
     ):
         columns = {c["name"]: c for c in _columns(table)}
         assert set(columns) == allowed, table
@@ -36,12 +46,14 @@ def test_ballot_tables_have_no_linking_column(app):
             assert not any(word in name for word in LINKING_WORDS), f"{table}.{name}"
             # no datetime: the only time is a date (the day)
             assert not isinstance(column["type"], DateTime), f"{table}.{name}"
-            if "date" in type(column["type"]).__name__.lower() or name == "cast_on":
+            if "date" in type(column["type"]).__name__.lower() or name == "cast_on":  # noqa: SIM102
                 assert isinstance(column["type"], Date), f"{table}.{name}"
         # no integer, autoincrementing primary key: the id is random text
         pk = inspect(db.engine).get_pk_constraint(table)["constrained_columns"]
         assert pk == ["id"]
         assert not isinstance(columns["id"]["type"], Integer), table
+        if table == "sealed_ballots":
+            assert not any(isinstance(c["type"], Date) for c in columns.values())
         assert columns["id"]["type"].length == 32
         assert columns["id"].get("autoincrement") in (False, "auto", None)
         # nothing points at voters, people or users
@@ -59,6 +71,10 @@ def test_a_ballot_row_is_random_id_group_and_day_only(city):
     eid = make_evaluation(city)
     vote(city, eid, "staff1", 88)
     with tenant_scope(city.tenant):
+        # while voting is open the ballot is sealed: no plain row yet (it is read after the close)
+        assert db.session.scalars(select(Ballot)).all() == [] and sealed_count(eid) == 1
+        services.close_evaluation(db.session.get(Evaluation, eid))
+        db.session.commit()
         ballot = db.session.scalars(select(Ballot)).one()
         assert len(ballot.id) == 32 and int(ballot.id, 16) >= 0
         assert type(ballot.cast_on) is date
@@ -116,8 +132,9 @@ def test_fifty_simultaneous_submissions_by_one_voter_give_one_ballot(city, app_f
     assert outcomes.count("refused") == 49, outcomes
     with tenant_scope(city.tenant):
         db.session.expire_all()
-        assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.evaluation_id == eid)) == 1
-        assert db.session.scalar(select(func.count()).select_from(BallotLine)) == len(answers)
+        # counted in the sealed pool: there are no plain ballot rows while voting is open
+        assert sealed_count(eid) == 1
+        assert len(opened_lines(eid)) == len(answers)
         voter = db.session.get(Voter, vid)
         assert voter.has_voted is True
         assert db.session.get(Evaluation, eid).settings_frozen is True
@@ -153,7 +170,7 @@ def test_simultaneous_different_voters_all_count(city, app_factory, database):
         outcomes = list(pool.map(submit, jobs * 3))  # each voter three times at once
     assert outcomes.count("cast") == 6 and outcomes.count("refused") == 12, outcomes
     with tenant_scope(city.tenant):
-        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 6
+        assert sealed_count(eid) == 6  # sealed while voting is open
 
 
 def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
@@ -161,24 +178,25 @@ def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
     for i, key in enumerate(["staff1", "staff2", "staff3", "staff4", "staff5", "deputy1", "principal"]):
         vote(city, eid, key, 60 + i)
     with tenant_scope(city.tenant):
-        before_ballots = {b.id: (b.rater_group_id, b.cast_on) for b in db.session.scalars(select(Ballot))}
-        before_lines = db.session.execute(select(BallotLine.id, BallotLine.ballot_id, BallotLine.appraisee_id,
-                                                 BallotLine.score)).all()
-        content_before = sorted((before_ballots[line.ballot_id][0], line.appraisee_id, line.score)
-                                for line in before_lines)
+        # before the close the ballots are sealed: read them by opening the pool
+        before_ballots = set(db.session.scalars(select(SealedBallot.id)))
+        content_before = sorted(opened_lines(eid))
+        before_lines = content_before
         evaluation = db.session.get(Evaluation, eid)
         assert services.close_evaluation(evaluation) == 7
         db.session.commit()
         after = {b.id: (b.rater_group_id, b.cast_on) for b in db.session.scalars(select(Ballot))}
-        after_lines = db.session.execute(select(BallotLine.id, BallotLine.ballot_id, BallotLine.appraisee_id,
+        after_lines = db.session.execute(select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id,
                                                 BallotLine.score)).all()
         # new ids everywhere, none of the old ones left
-        assert len(after) == 7 and not set(after) & set(before_ballots)
-        assert not {line.id for line in after_lines} & {line.id for line in before_lines}
-        assert {line.ballot_id for line in after_lines} <= set(after)
-        # the same votes: group, appraisee and score are kept
-        assert sorted((after[line.ballot_id][0], line.appraisee_id, line.score)
-                      for line in after_lines) == content_before
+        assert len(after) == 7 and not set(after) & before_ballots
+        assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
+        assert not {line.id for line in after_lines} & set(after)
+        # the same votes: group, appraisee and score are kept (lines are kept per group, not per ballot)
+        assert sorted((line.rater_group_id, line.appraisee_id, line.score) for line in after_lines) == content_before
+        # one ballots row per ballot, with its group: five staff, a deputy and the principal
+        assert sorted(g for g, _d in after.values()) == sorted(
+            [group_id(city, eid, "staff")] * 5 + [group_id(city, eid, "deputy"), group_id(city, eid, "principal")])
         # and the day is the closing day for every ballot
         assert {cast_on for _g, cast_on in after.values()} == {evaluation.closed_on}
         assert len(after_lines) == len(before_lines)
@@ -201,7 +219,8 @@ def test_closing_writes_the_copies_in_shuffled_order(city, monkeypatch, database
     physical = "rowid" if database["kind"] == "sqlite" else "ctid"
     query = text(f"SELECT rater_group_id FROM ballots WHERE tenant_id = :t ORDER BY {physical}")
     with tenant_scope(city.tenant):
-        cast_order = db.session.scalars(query, {"t": city.tenant.id}).all()
+        # the ballots are sealed until the close: their groups, from the opened pool
+        cast_order = [g for g, _lines in closing.sealing.open_all(db.session.get(Evaluation, eid))]
         services.close_evaluation(db.session.get(Evaluation, eid))
         db.session.commit()
         after = db.session.scalars(query, {"t": city.tenant.id}).all()

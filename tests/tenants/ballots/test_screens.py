@@ -7,13 +7,15 @@ import re
 
 from sqlalchemy import func, select
 
+from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Ballot, Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.cycles.models import Phase
 from appraisal.tenants.scoring.models import SelfReport
 from tests.tenants.ballots.conftest import (
+    sealed_count,
     appraisee_of,
     group_id,
     make_evaluation,
@@ -89,6 +91,23 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
 
     # open (after a confirmation page), vote, watch the turnout, close
     assert "确认开始投票" in office.get(f"/t/city/ballots/{eid}/open").get_data(as_text=True)
+    # one principal and two deputies: below the minimum of 3, refused until the office
+    # confirms each as a known-voter group (its voters are identifiable)
+    assert office.post(f"/t/city/ballots/{eid}/open").status_code == 303
+    page = office.get(f"/t/city/ballots/{eid}").get_data(as_text=True)
+    assert "组别“主要领导”只有 1 名投票人" in page and "其投票人可被识别" in page and "记名组" in page
+    with tenant_scope(city.tenant):
+        assert db.session.get(Evaluation, eid).is_draft
+    for key in ("principal", "deputy"):
+        unconfirmed = office.post(f"/t/city/ballots/{eid}/known-group", data={"group_id": groups[key], "known": "1"})
+        assert unconfirmed.status_code == 303
+        assert office.post(f"/t/city/ballots/{eid}/known-group", data={
+            "group_id": groups[key], "known": "1", "confirm": "y"}).status_code == 303
+    with tenant_scope(city.tenant):
+        assert [g.known_voters for g in services.groups_of(db.session.get(Evaluation, eid))] == [
+            True, True, False, False]
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballots.known_group")).all()
+        assert len(entries) == 2 and all("可被识别" in e.after["warning"] for e in entries)
     assert office.post(f"/t/city/ballots/{eid}/open").status_code == 303
     staff = as_role("staff")
     mine = staff.get("/t/city/my-evaluations").get_data(as_text=True)
@@ -124,6 +143,7 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     text = results.get_data(as_text=True)
     assert results.status_code == 200 and "共收到 6 张选票" in text
     assert "83.33" in text and "70.00" in text and 'class="chart"' in text  # staff 90/80/80, outside 70
+    assert "记名组，1 人" in text and "记名组，2 人" in text
     assert "已结束" in office.get(f"/t/city/ballots/{eid}").get_data(as_text=True)
 
 
@@ -147,7 +167,8 @@ def test_frozen_settings_are_refused_with_the_reason(city, as_role):
 
 
 def test_a_change_before_the_first_ballot_is_saved(city, as_role):
-    eid = make_evaluation(city)
+    # known-voter groups: raising the minimum to 4 must not make an open (unconfirmed) group identifiable
+    eid = make_evaluation(city, known=("principal", "deputy"))
     office = as_role("office_admin")
     response = office.post(f"/t/city/ballots/{eid}/edit", data={
         "title": "县级干部民主测评", "scale": "grade", "grade_values": "优秀=95\n称职=80\n基本称职=60\n不称职=30",
@@ -210,8 +231,9 @@ def test_the_ballot_links_the_self_reports(city, as_role):
 def test_lost_slips_are_voided_by_removing_their_voter(city, as_role):
     eid = make_evaluation(city)
     office = as_role("office_admin")
+    # four slips: voiding one leaves three, the minimum (a smaller group is refused while open)
     body = office.post(f"/t/city/ballots/{eid}/codes", data={
-        "anon-group_id": group_id(city, eid, "outside"), "anon-count": "1"}).get_data(as_text=True)
+        "anon-group_id": group_id(city, eid, "outside"), "anon-count": "4"}).get_data(as_text=True)
     code = re.search(r'<div class="code">([A-Z0-9-]{11})</div>', body).group(1)
     with tenant_scope(city.tenant):
         slip_voter = services.voter_for_code(code).id
@@ -223,7 +245,7 @@ def test_lost_slips_are_voided_by_removing_their_voter(city, as_role):
                        data={"voter_id": voter_id(city, eid, "staff1")}).status_code == 303
     with tenant_scope(city.tenant):
         assert db.session.get(Voter, voter_id(city, eid, "staff1")) is not None
-        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+        assert sealed_count(eid) == 1  # sealed while voting is open
 
 
 def test_named_slips_print_the_holders_name(city, as_role):

@@ -14,7 +14,6 @@ from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.models import (
     Ballot,
-    BallotLine,
     Evaluation,
     EvaluationStatus,
     RaterGroup,
@@ -23,6 +22,8 @@ from appraisal.tenants.ballots.models import (
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.org.models import OrgUnit, Person
 from tests.tenants.ballots.conftest import (
+    opened_lines,
+    sealed_count,
     appraisee_of,
     group_id,
     groups_spec,
@@ -172,10 +173,10 @@ def test_voters_never_rate_themselves(city):
         with pytest.raises(services.BallotInvalid) as refused:
             services.cast_ballot(vid, {**{a: 80 for a in sheet}, own: 100})
         assert refused.value.errors == {0: "不能给本人（本单位）评分"}
-        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0 == sealed_count()
         assert db.session.get(Voter, vid).has_voted is False
         services.cast_ballot(vid, {a: 80 for a in sheet})
-        lines = db.session.scalars(select(BallotLine.appraisee_id)).all()
+        lines = [a for _g, a, _s in opened_lines(eid)]
         assert sorted(lines) == sorted(sheet) and own not in lines
 
 
@@ -209,7 +210,7 @@ def test_every_appraisee_needs_a_score_between_0_and_100(city):
             services.cast_ballot(vid, {**{a: 90 for a in sheet}, 999999: 50})
         assert refused.value.errors == {0: "选票中有不属于本次测评的考核对象"}
         services.cast_ballot(vid, {a: "99.5" for a in sheet})
-        assert set(db.session.scalars(select(BallotLine.score))) == {Decimal("99.50")}
+        assert {score for _g, _a, score in opened_lines(eid)} == {Decimal("99.50")}
 
 
 def test_grades_are_converted_by_the_evaluations_values(city):
@@ -221,7 +222,7 @@ def test_grades_are_converted_by_the_evaluations_values(city):
             services.cast_ballot(vid, {a: "优秀" for a in sheet})
         assert set(refused.value.errors.values()) == {"请从列表中选择等次"}
         services.cast_ballot(vid, dict(zip(sheet, ["好", "较好", "一般", "差"])))
-        assert sorted(db.session.scalars(select(BallotLine.score))) == [50, 70, 85, 95]
+        assert sorted(score for _g, _a, score in opened_lines(eid)) == [50, 70, 85, 95]
 
 
 def test_one_ballot_per_voter(city):
@@ -230,7 +231,7 @@ def test_one_ballot_per_voter(city):
     with pytest.raises(services.AlreadyVoted):
         vote(city, eid, "staff1")
     with tenant_scope(city.tenant):
-        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+        assert sealed_count(eid) == 1
 
 
 def test_voting_only_while_open_and_in_the_scoring_phase(city):
@@ -255,7 +256,8 @@ def test_voting_only_while_open_and_in_the_scoring_phase(city):
 
 
 def test_settings_can_change_until_the_first_ballot_then_not(city):
-    eid = make_evaluation(city)
+    # known-voter groups: raising the minimum to 4 must not make an open (unconfirmed) group identifiable
+    eid = make_evaluation(city, known=("principal", "deputy"))
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         # open, no ballot yet: allowed
@@ -352,7 +354,8 @@ def test_codes_of_a_closed_or_draft_evaluation_do_not_open_a_ballot(city):
     eid = make_evaluation(city, open_=False)
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
-        slip = services.generate_codes(evaluation, db.session.get(RaterGroup, group_id(city, eid, "outside")), 1)[0]
+        # three slips: a one-voter group would be refused at opening (its voter identifiable)
+        slip = services.generate_codes(evaluation, db.session.get(RaterGroup, group_id(city, eid, "outside")), 3)[0]
         db.session.commit()
         assert services.voter_for_code(slip.code) is None
         services.open_evaluation(evaluation)

@@ -23,7 +23,7 @@ from tests.tenants.ballots.conftest import group_id, make_evaluation, vote
 
 
 def test_turnout_per_rater_group(city):
-    eid = make_evaluation(city)
+    eid = make_evaluation(city, known=("principal", "deputy"))
     for key in ("staff1", "staff2", "deputy1"):
         vote(city, eid, key)
     with tenant_scope(city.tenant):

@@ -261,3 +261,26 @@ def test_the_breakdown_charts_parts_and_years(demo, tenant):
     before, now = _rows(2025, "departments")[year.LOW_DEPARTMENT], _rows(2026, "departments")[year.LOW_DEPARTMENT]
     assert "历年综合得分" in html and ">2025<" in html and ">2026<" in html
     assert f"{before.composite:.2f}" in html and f"{now.composite:.2f}" in html
+
+
+def test_the_one_person_principal_group_is_a_confirmed_known_voter_group(tenant):
+    """The bureau has one principal leader (weighted 30 %): the demo keeps that group
+    only as a known-voter group, confirmed and audited, and no other group is below
+    the minimum without that confirmation."""
+    from appraisal.tenants.ballots import services as ballot_services
+    from appraisal.tenants.ballots.models import RaterGroup
+
+    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.cycle_id == _cycle(2026).id))
+    sizes = ballot_services.group_sizes(evaluation)
+    principal = db.session.scalar(select(RaterGroup).where(RaterGroup.evaluation_id == evaluation.id,
+                                                           RaterGroup.key == "principal"))
+    assert sizes[principal.id] == 1 and principal.known_voters
+    for group in ballot_services.groups_of(evaluation):
+        assert not 0 < sizes.get(group.id, 0) < evaluation.min_group_size or group.known_voters, group.name
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballots.known_group",
+                                                          AuditEntry.object_id == str(evaluation.id))).all()
+    assert any(e.after["group"] == "principal" and e.after["known_voters"] and "可被识别" in e.after["warning"]
+               for e in entries)
+    results = ballot_services.results(evaluation)
+    column = next(c for c in results.columns if c.key == principal.id)
+    assert column.known_voters and column.voters == 1
