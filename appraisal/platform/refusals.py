@@ -48,15 +48,20 @@ def form_status() -> int:
 def show(exc: BaseException, form=None, field: str | None = None) -> None:
     """Put the refusal's message(s) where the person will see them.
 
-    Beside ``exc.field`` (else ``field``, the view's default) when the form has
-    that field; otherwise as an error message at the top of the page.
+    Beside ``exc.field`` when the form has that field, else beside ``field`` (the
+    view's default); with neither, as an error message at the top of the page.
     """
+    def field_of(name):
+        target = getattr(form, name, None) if form is not None and name else None
+        return target if target is not None and hasattr(target, "errors") else None
+
     fields = dict(getattr(exc, "fields", None) or {})
     if not fields:  # one message (a multi-field refusal's message is only their summary)
-        fields = {getattr(exc, "field", None) or field or "": str(exc)}
+        named = getattr(exc, "field", None)
+        fields = {named if field_of(named) is not None else field: str(exc)}
     for name, text in fields.items():
-        target = getattr(form, name, None) if form is not None and name else None
-        if target is not None and hasattr(target, "errors"):
+        target = field_of(name)
+        if target is not None:
             if not isinstance(target.errors, list):  # WTForms leaves a tuple before validation
                 target.errors = list(target.errors)
             target.errors.append(str(text))

@@ -63,11 +63,15 @@ def probe(app, tmp_path):
             unit.name = form.name.data
             org_services.create_unit(code="NEW1", name="半途新建", kind="department")  # flushed, then refused
             db.session.flush()
-            exc = ProbeRefusal("名称不合适", field="name") if form.code.data != "multi" else \
-                ProbeRefusal("两处不对", fields={"name": "名称不对", "code": "编码不对"})
-            if form.code.data == "nofield":
-                exc = ProbeRefusal("整体不行")
-            return refuse(exc, "probe.html", form=form, unit=unit)
+            default = None
+            exc = {
+                "multi": ProbeRefusal("两处不对", fields={"name": "名称不对", "code": "编码不对"}),
+                "nofield": ProbeRefusal("整体不行"),
+                "elsewhere": ProbeRefusal("放在默认处", field="password"),  # not on this form
+            }.get(form.code.data, ProbeRefusal("名称不合适", field="name"))
+            if form.code.data == "elsewhere":
+                default = "code"
+            return refuse(exc, "probe.html", form=form, field=default, unit=unit)
         return f"form {form_status()}"
 
     app.register_blueprint(bp)
@@ -161,6 +165,8 @@ def test_a_refusal_with_several_fields_or_none(probe, two_tenants):
     assert "data-field=name>名称不对" in body and "data-field=code>编码不对" in body
     loose = client.post(f"/t/alpha/probe/{mine.id}/rename", data={"name": "x", "code": "nofield"})
     assert loose.status_code == 422 and "<p class=flash-error>整体不行</p>" in loose.get_data(as_text=True)
+    elsewhere = client.post(f"/t/alpha/probe/{mine.id}/rename", data={"name": "x", "code": "elsewhere"})
+    assert elsewhere.status_code == 422 and "data-field=code>放在默认处" in elsewhere.get_data(as_text=True)
 
 
 def test_feature_errors_are_refusals_and_still_value_errors():
