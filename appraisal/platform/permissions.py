@@ -265,7 +265,8 @@ def _snake(name: str) -> str:
 
 
 def requires(action: str, *, per_object: bool = False, load: type | None = None,
-             arg: str | None = None, into: str | None = None):
+             arg: str | None = None, into: str | None = None,
+             subject: Callable[[Any], Any] | None = None):
     """Declare (and check) the permission an endpoint needs.
 
     ``per_object=False``: checked here, before the view runs.
@@ -277,7 +278,9 @@ def requires(action: str, *, per_object: bool = False, load: type | None = None,
     role is a 403), and handed to the view in place of the id, as the keyword
     ``into``. Defaults: ``arg`` is ``<model in snake_case>_id`` if the URL has
     it, else the URL's only ``*_id`` argument; ``into`` is ``arg`` without
-    ``_id`` (``<int:unit_id>`` with ``load=OrgUnit`` gives ``unit``)::
+    ``_id`` (``<int:unit_id>`` with ``load=OrgUnit`` gives ``unit``).
+    ``subject=fn``: the rule judges ``fn(obj)`` instead of the object (a
+    result judged as "published or not, and whose"); the view still gets ``obj``::
 
         @bp.route("/<int:user_id>")
         @requires("users.manage", load=User)
@@ -285,8 +288,8 @@ def requires(action: str, *, per_object: bool = False, load: type | None = None,
     """
     if action not in RULES:
         raise KeyError(f"unknown permission {action!r}")
-    if load is None and (arg or into):
-        raise TypeError("requires(): arg= and into= need load=")
+    if load is None and (arg or into or subject):
+        raise TypeError("requires(): arg=, into= and subject= need load=")
     per_object = per_object or load is not None
     default_arg = f"{_snake(load.__name__)}_id" if load is not None else ""
 
@@ -311,7 +314,7 @@ def requires(action: str, *, per_object: bool = False, load: type | None = None,
             if load is not None:
                 id_arg = _id_arg(view, kwargs)
                 obj = get_or_404(load, kwargs.pop(id_arg))
-                authorize(action, obj)
+                authorize(action, obj if subject is None else subject(obj))
                 kwargs[into or id_arg.removesuffix("_id")] = obj
                 return view(*args, **kwargs)
             if per_object:

@@ -34,6 +34,11 @@ class ProbeRefusal(Refusal):
     pass
 
 
+class ProbePlace:
+    def __init__(self, unit_path):
+        self.unit_path = unit_path
+
+
 @pytest.fixture
 def probe(app, tmp_path):
     (tmp_path / "probe.html").write_text(
@@ -54,6 +59,11 @@ def probe(app, tmp_path):
     @requires("org.view", load=OrgUnit, arg="target", into="node")
     def named(node):
         return f"node={node.code}"
+
+    @bp.route("/<int:unit_id>/parent")
+    @requires("org.edit", load=OrgUnit, subject=lambda unit: unit.parent or ProbePlace(""))
+    def parent(unit):
+        return f"judged the parent of {unit.code}"
 
     @bp.route("/<int:unit_id>/rename", methods=["GET", "POST"])
     @requires("org.edit", load=OrgUnit)
@@ -127,6 +137,26 @@ def test_non_numeric_or_out_of_range_id_is_404(probe, two_tenants, ident):
     assert client.get(f"/t/alpha/probe/{ident}/rename").status_code == 404  # <int:...> routes too
 
 
+def test_subject_is_what_the_rule_judges(probe, make_tenant, make_user, make_unit):
+    a = make_tenant("alpha")
+    top = make_unit(a, "T1", name="上级")
+    with tenant_scope(a):
+        child = org_services.create_unit(code="C1", name="下级", kind="department",
+                                         parent=db.session.get(OrgUnit, top.id))
+        db.session.commit()
+        child_id = child.id
+    admin_of_child = make_user(a, "unit_admin", unit=child, email="child@a.cn")
+    admin_of_top = make_user(a, "unit_admin", unit=top, email="top@a.cn")
+    client = probe.test_client()
+    login(client, a, admin_of_child)
+    assert client.get(f"/t/alpha/probe/{child_id}").status_code == 200  # the unit itself: theirs
+    assert client.get(f"/t/alpha/probe/{child_id}/parent").status_code == 403  # judged on the parent
+    client = probe.test_client()
+    login(client, a, admin_of_top)
+    response = client.get(f"/t/alpha/probe/{child_id}/parent")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "judged the parent of C1"
+
+
 def test_anonymous_is_sent_to_login_before_anything_is_loaded(probe, two_tenants):
     _, mine, *_ = two_tenants
     response = probe.test_client().get(f"/t/alpha/probe/{mine.id}")
@@ -189,5 +219,6 @@ def test_feature_errors_are_refusals_and_still_value_errors():
 
 
 def test_requires_refuses_arg_without_load():
-    with pytest.raises(TypeError):
-        requires("org.view", arg="unit_id")
+    for option in ({"arg": "unit_id"}, {"into": "unit"}, {"subject": str}):
+        with pytest.raises(TypeError):
+            requires("org.view", **option)
