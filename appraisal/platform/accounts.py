@@ -11,19 +11,19 @@ from appraisal.platform.labels import role_label
 from appraisal.platform.models import (
     UNIT_SCOPED_ROLES, LoginSession, Operator, Role, RoleGrant, User, check_dummy_password,
 )
+from appraisal.platform.refusals import Refusal
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A clear, user-facing reason why an account operation was refused.
 
     ``field`` names the form field the message belongs beside, when there is one.
     """
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def check_password_strength(password: str) -> None:

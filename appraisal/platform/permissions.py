@@ -2,8 +2,11 @@
 
 Every tenant endpoint declares the action it needs with :func:`requires` (or
 :func:`public`); a test walks ``app.url_map`` to prove it. Views that act on
-one object load it with ``tenancy.get_or_404`` (another tenant's object is a
-404) and then call :func:`authorize` with it (a wrong role is a 403).
+one object declare it, ``@requires(action, load=Model)``: the object is looked
+up with ``tenancy.get_or_404`` (another tenant's object is a 404), judged by
+:func:`authorize` (a wrong role is a 403) and handed to the view. Views that
+must load more than one object first say ``per_object=True`` and do both
+themselves.
 
 Scopes come from role grants on the org tree: a grant on unit X covers every
 object whose ``unit_path`` contains ``/X/``. A population a unit runs for its
@@ -13,6 +16,7 @@ owning unit's path as ``owner_path`` (empty for the office's populations).
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any
 from collections.abc import Callable, Iterable
@@ -22,6 +26,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
 from appraisal.platform.models import Role
+from appraisal.platform.tenancy import get_or_404
 
 Rule = Callable[[Any, Any], bool]
 
@@ -255,21 +260,63 @@ class _PathProbe:
 # ---------------------------------------------------------------------------
 
 
-def requires(action: str, *, per_object: bool = False):
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def requires(action: str, *, per_object: bool = False, load: type | None = None,
+             arg: str | None = None, into: str | None = None,
+             subject: Callable[[Any], Any] | None = None):
     """Declare (and check) the permission an endpoint needs.
 
     ``per_object=False``: checked here, before the view runs.
     ``per_object=True``: the view loads its object (404 for another tenant's)
     and calls ``authorize(action, obj)``; a view that forgets is an error.
+    ``load=Model``: done here instead (the route is per-object): the id in the
+    URL argument ``arg`` is looked up with ``tenancy.get_or_404`` (another
+    tenant's, a non-numeric or an out-of-range id is a 404), authorised (a wrong
+    role is a 403), and handed to the view in place of the id, as the keyword
+    ``into``. Defaults: ``arg`` is ``<model in snake_case>_id`` if the URL has
+    it, else the URL's only ``*_id`` argument; ``into`` is ``arg`` without
+    ``_id`` (``<int:unit_id>`` with ``load=OrgUnit`` gives ``unit``).
+    ``subject=fn``: the rule judges ``fn(obj)`` instead of the object (a
+    result judged as "published or not, and whose"); the view still gets ``obj``::
+
+        @bp.route("/<int:user_id>")
+        @requires("users.manage", load=User)
+        def edit(user): ...
     """
     if action not in RULES:
         raise KeyError(f"unknown permission {action!r}")
+    if load is None and (arg or into or subject):
+        raise TypeError("requires(): arg=, into= and subject= need load=")
+    per_object = per_object or load is not None
+    default_arg = f"{_snake(load.__name__)}_id" if load is not None else ""
+
+    def _id_arg(view, kwargs) -> str:
+        if arg:
+            found = arg
+        elif default_arg in kwargs:
+            found = default_arg
+        else:  # the one id in the URL (``<unit_id>`` for an OrgUnit)
+            ids = [k for k in kwargs if k.endswith("_id")]
+            found = ids[0] if len(ids) == 1 else ""
+        if found not in kwargs:
+            raise RuntimeError(f"{view.__name__}: requires(load={load.__name__}) cannot tell which URL "
+                               f"argument holds its id ({sorted(kwargs)}); name it with arg=")
+        return found
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated or getattr(current_user, "is_operator", False):
                 return current_app.login_manager.unauthorized()
+            if load is not None:
+                id_arg = _id_arg(view, kwargs)
+                obj = get_or_404(load, kwargs.pop(id_arg))
+                authorize(action, obj if subject is None else subject(obj))
+                kwargs[into or id_arg.removesuffix("_id")] = obj
+                return view(*args, **kwargs)
             if per_object:
                 g._authz_pending = action
             else:
@@ -281,9 +328,17 @@ def requires(action: str, *, per_object: bool = False):
 
         wrapped.permission = action  # type: ignore[attr-defined]
         wrapped.per_object = per_object  # type: ignore[attr-defined]
+        wrapped.loads = load  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
+
+
+def actor_id() -> int | None:
+    """The id of the signed-in tenant user, for ``created_by_id`` and the like
+    (``None`` for nobody, a job or a platform operator)."""
+    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 def public(view):

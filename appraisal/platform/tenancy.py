@@ -25,7 +25,8 @@ from typing import TypeVar
 from collections.abc import Iterator
 
 from flask import abort, g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import BigInteger, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from appraisal.platform.db import TenantScoped, db
@@ -123,6 +124,8 @@ def get_or_404(model: type[T], ident) -> T:
         key = int(ident)
     except (TypeError, ValueError):
         abort(404)
+    if not 0 < key <= _max_key(model):  # the database would refuse the parameter: a 500
+        abort(404)
     obj = db.session.get(model, key)
     if obj is None:
         abort(404)
@@ -131,6 +134,14 @@ def get_or_404(model: type[T], ident) -> T:
         if tenant_id is None or obj.tenant_id != tenant_id:  # type: ignore[attr-defined]
             abort(404)
     return obj
+
+
+def _max_key(model) -> int:
+    """The largest id the model's primary key column can hold."""
+    columns = list(sa_inspect(model).primary_key)
+    if len(columns) == 1 and isinstance(columns[0].type, BigInteger):
+        return 2**63 - 1
+    return 2**31 - 1
 
 
 # --------------------------------------------------------------------------

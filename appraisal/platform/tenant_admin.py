@@ -10,13 +10,14 @@ from sqlalchemy import select
 from appraisal.platform import accounts, audit
 from appraisal.platform.db import db
 from appraisal.platform.models import Role, Tenant, TenantStatus, User
+from appraisal.platform.refusals import Refusal
 from appraisal.platform.tenancy import tenant_scope
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 RESERVED_SLUGS = frozenset({"platform", "static", "admin", "api", "login", "t"})
 
 
-class TenantError(ValueError):
+class TenantError(Refusal):
     pass
 
 

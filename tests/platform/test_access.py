@@ -170,7 +170,7 @@ def test_routes_with_ids_check_the_object(app):
     coarse = [r.endpoint for r in tenant_rules(app)
               if r.arguments - {"tenant_slug"} - SHARED_ARGS and r.endpoint not in PUBLIC_ENDPOINTS
               and not getattr(app.view_functions[r.endpoint], "per_object", False)]
-    assert not coarse, f"routes with ids must use @requires(..., per_object=True): {coarse}"
+    assert not coarse, f"routes with ids must use @requires(..., load=Model) or per_object=True: {coarse}"
 
 
 def test_other_tenants_ids_are_404_for_every_role(app, worlds):

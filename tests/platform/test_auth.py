@@ -210,9 +210,9 @@ def test_password_change(client, tenant, staff):
     login(client, tenant, staff)
     url = f"/t/{tenant.slug}/account"
     bad = client.post(url, data={"pw-current": "nope-nope-1", "pw-new": "NewPassw0rd!", "pw-confirm": "NewPassw0rd!"})
-    assert bad.status_code == 400 and "当前密码不正确" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "当前密码不正确" in bad.get_data(as_text=True)
     weak = client.post(url, data={"pw-current": PASSWORD, "pw-new": "aaaaaaaaaaaa", "pw-confirm": "aaaaaaaaaaaa"})
-    assert weak.status_code == 400
+    assert weak.status_code == 422
     ok = client.post(url, data={"pw-current": PASSWORD, "pw-new": "NewPassw0rd!", "pw-confirm": "NewPassw0rd!"})
     assert ok.status_code == 302
     client.post(f"/t/{tenant.slug}/logout")

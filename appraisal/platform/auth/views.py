@@ -13,6 +13,7 @@ from appraisal.platform.auth import sessions
 from appraisal.platform.auth.forms import LocaleForm, LoginForm, OrganisationForm, PasswordChangeForm
 from appraisal.platform.auth.throttle import throttle
 from appraisal.platform.permissions import public, requires
+from appraisal.platform.refusals import form_status, refuse
 from appraisal.platform.web import tenant_blueprint
 
 bp = tenant_blueprint("auth", __name__)
@@ -81,20 +82,15 @@ def logout():
 def account():
     form = PasswordChangeForm(prefix="pw")
     locale_form = LocaleForm(prefix="lang", locale=current_user.locale or g.tenant.locale)
-    status = 200
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current.data, form.new.data,
                                     keep_session=g.get("login_session"))
         except accounts.AccountError as exc:
-            form.new.errors.append(str(exc))
-            status = 400
-        else:
-            flash(_("密码已修改。"), "success")
-            return redirect(url_for("auth.account"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/account.html", form=form, locale_form=locale_form), status
+            return refuse(exc, "auth/account.html", form=form, field="new", locale_form=locale_form)
+        flash(_("密码已修改。"), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, locale_form=locale_form), form_status()
 
 
 @bp.route("/account/locale", methods=["POST"])

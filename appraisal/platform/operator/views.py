@@ -19,6 +19,7 @@ from appraisal.platform.auth.throttle import throttle
 from appraisal.platform.models import Tenant, TenantStatus
 from appraisal.platform.operator.forms import AdminForm, ConfirmForm, TenantForm
 from appraisal.platform.permissions import public
+from appraisal.platform.refusals import form_status, refuse
 from appraisal.platform.tenancy import get_or_404
 
 bp = Blueprint("operator", __name__, url_prefix="/platform")
@@ -85,12 +86,10 @@ def create_tenant():
                 time_zone=form.time_zone.data,
             )
         except tenant_admin.TenantError as exc:
-            form.slug.errors.append(str(exc))
-        else:
-            flash(_("已创建租户 %(name)s。", name=tenant.name), "success")
-            return redirect(url_for("operator.create_admin", tenant_id=tenant.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("operator/tenant_form.html", form=form), status
+            return refuse(exc, "operator/tenant_form.html", form=form, field="slug")
+        flash(_("已创建租户 %(name)s。", name=tenant.name), "success")
+        return redirect(url_for("operator.create_admin", tenant_id=tenant.id))
+    return render_template("operator/tenant_form.html", form=form), form_status()
 
 
 @bp.route("/tenants/<int:tenant_id>/admin", methods=["GET", "POST"])
@@ -109,8 +108,7 @@ def create_admin(tenant_id: int):
         else:
             flash(_("已为 %(name)s 创建考核办管理员。", name=tenant.name), "success")
             return redirect(url_for("operator.tenants"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("operator/admin_form.html", form=form, tenant=tenant), status
+    return render_template("operator/admin_form.html", form=form, tenant=tenant), form_status()
 
 
 @bp.route("/tenants/<int:tenant_id>/status", methods=["POST"])

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
 from appraisal.platform.tenancy import current_tenant, current_tenant_id
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.cycles.models import Cycle
 from appraisal.tenants.cycles.services import CycleError, require_phase
@@ -24,7 +25,7 @@ from appraisal.tenants.org.models import OrgUnit
 CENT = Decimal("0.01")
 
 
-class BallotError(ValueError):
+class BallotError(Refusal):
     """A clear, user-facing reason why a ballot operation was refused."""
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles.models import (
     Appraisee,
     Cycle,
@@ -62,7 +63,7 @@ def join_labels(labels) -> str:
     return _("、").join(str(label) for label in labels)
 
 
-class CycleError(ValueError):
+class CycleError(Refusal):
     """A user-facing reason why a cycle operation was refused."""
 
 

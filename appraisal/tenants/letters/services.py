@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.letters.models import Letter, LetterEvent, LetterItem, LetterStatus
@@ -29,7 +30,7 @@ from appraisal.tenants.schemes.models import SchemeVersion
 EDITABLE = frozenset({LetterStatus.DRAFT, LetterStatus.RETURNED})
 
 
-class LetterError(ValueError):
+class LetterError(Refusal):
     """A user-facing reason why a letter operation was refused."""
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.org.models import (
     LeaderRole,
     OrgUnit,
@@ -32,7 +33,7 @@ MAX_POSITION = 100
 _UNSET = object()
 
 
-class OrgError(ValueError):
+class OrgError(Refusal):
     """A clear, user-facing reason why an org change was refused."""
 
 

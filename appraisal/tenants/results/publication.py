@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun
@@ -32,7 +33,7 @@ DEFAULT_APPEAL_DAYS = 10  # seed 001: 接到通知之日起 10 日内申请复�
 DEFAULT_ANSWER_DAYS = 10  # seed 001: 考核办 10 日内答复
 
 
-class PublicationError(ValueError):
+class PublicationError(Refusal):
     """A user-facing reason why publishing, appealing or finalising was refused."""
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from appraisal import engine
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.schemes.models import AppraiseeKind, Scheme, SchemeVersion
 
 
-class SchemeChangeError(ValueError):
+class SchemeChangeError(Refusal):
     """The customisation does not validate; ``errors`` lists every problem."""
 
     def __init__(self, errors: list) -> None:

@@ -10,12 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
+from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.schemes.models import SchemeVersion
 
 
-class ScoringError(ValueError):
+class ScoringError(Refusal):
     """A user-facing reason why a scoring operation was refused."""
 
 

@@ -10,8 +10,8 @@ from appraisal.platform import accounts
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.labels import role_label
 from appraisal.platform.models import User
-from appraisal.platform.permissions import authorize, requires
-from appraisal.platform.tenancy import get_or_404
+from appraisal.platform.permissions import requires
+from appraisal.platform.refusals import form_status, refuse
 from appraisal.platform.web import NavItem, paginate, tenant_blueprint
 from appraisal.tenants.org.services import unit_names
 from appraisal.tenants.users import services
@@ -67,19 +67,15 @@ def create():
             user = accounts.create_user(email=form.email.data, display_name=form.display_name.data,
                                         password=form.password.data, roles=services.roles_from_form(form))
         except accounts.AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        else:
-            flash(_("已创建账号 %(email)s。", email=user.email), "success")
-            return redirect(url_for("users.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("users/form.html", form=form, user=None), status
+            return refuse(exc, "users/form.html", form=form, field="email", user=None)
+        flash(_("已创建账号 %(email)s。", email=user.email), "success")
+        return redirect(url_for("users.index"))
+    return render_template("users/form.html", form=form, user=None), form_status()
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
-@requires("users.manage", per_object=True)
-def edit(user_id: int):
-    user = get_or_404(User, user_id)
-    authorize("users.manage", user)
+@requires("users.manage", load=User)
+def edit(user: User):
     form = _roles_form(EditUserForm, obj=user)
     if request.method == "GET":
         services.fill_form_roles(form, user)
@@ -88,20 +84,17 @@ def edit(user_id: int):
             accounts.update_profile(user, display_name=form.display_name.data)
             accounts.set_grants(user, services.roles_from_form(form))
         except accounts.AccountError as exc:
-            form.office_admin.errors = [str(exc)]
-        else:
-            flash(_("已保存。"), "success")
-            return redirect(url_for("users.edit", user_id=user.id))
-    status = 400 if request.method == "POST" else 200
+            return refuse(exc, "users/form.html", form=form, field="office_admin", user=user,
+                          reset=ResetPasswordForm(), confirm=ConfirmForm())
+        flash(_("已保存。"), "success")
+        return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=form, user=user, reset=ResetPasswordForm(),
-                           confirm=ConfirmForm()), status
+                           confirm=ConfirmForm()), form_status()
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
-@requires("users.manage", per_object=True)
-def reset_password(user_id: int):
-    user = get_or_404(User, user_id)
-    authorize("users.manage", user)
+@requires("users.manage", load=User)
+def reset_password(user: User):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -116,10 +109,8 @@ def reset_password(user_id: int):
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
-@requires("users.manage", per_object=True)
-def set_active(user_id: int):
-    user = get_or_404(User, user_id)
-    authorize("users.manage", user)
+@requires("users.manage", load=User)
+def set_active(user: User):
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
         try:

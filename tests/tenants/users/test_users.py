@@ -47,13 +47,13 @@ def test_bad_input_is_shown_and_changes_nothing(client, office):
     login(client, tenant, admin)
     weak = client.post("/t/city/users/new", data={"email": "x@city.cn", "display_name": "X",
                                                   "password": "onlyletters"})
-    assert weak.status_code == 400 and "密码需同时包含字母和数字" in weak.get_data(as_text=True)
+    assert weak.status_code == 422 and "密码需同时包含字母和数字" in weak.get_data(as_text=True)
     dup = client.post("/t/city/users/new", data={"email": "admin@city.cn", "display_name": "Y",
                                                  "password": "Welcome2026a"})
-    assert dup.status_code == 400 and "已存在" in dup.get_data(as_text=True)
+    assert dup.status_code == 422 and "已存在" in dup.get_data(as_text=True)
     bad_unit = client.post("/t/city/users/new", data={"email": "z@city.cn", "display_name": "Z",
                                                       "password": "Welcome2026a", "unit_admin_unit": "999999"})
-    assert bad_unit.status_code == 400
+    assert bad_unit.status_code == 422
     assert _user(tenant, "x@city.cn") is None and _user(tenant, "z@city.cn") is None
 
 
