@@ -95,6 +95,28 @@ def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days:
     return publication
 
 
+def withdraw(cycle: Cycle, *, reason: str) -> Publication | None:
+    """The office rolled the cycle back before 公示: the publication is withdrawn.
+
+    Results are visible to staff only while published, so after the rollback
+    (and any recomputation) they are the office's again; the dates of the
+    withdrawn publicity period are kept in the audit log, and publishing again
+    opens a new period from that day. Appeals already filed are kept.
+    """
+    publication = publication_of(cycle)
+    if publication is None:
+        return None
+    before = {"cycle": cycle.name, "published_at": publication.published_at.isoformat(),
+              "publicity_ends_on": str(publication.publicity_ends_on),
+              "appeals_end_on": str(publication.appeals_end_on), "answer_days": publication.answer_days,
+              "notice": publication.notice, "published_by_id": publication.published_by_id}
+    audit.record("results.withdraw", publication, before=before, after={"reason": reason.strip()},
+                 label=cycle.name)
+    db.session.delete(publication)
+    db.session.flush()
+    return publication
+
+
 def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | None = None) -> Appeal:
     """File an appeal with its reasons and supporting files (werkzeug FileStorage);
     a refused file refuses the whole appeal (the caller rolls back)."""
