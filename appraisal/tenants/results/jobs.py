@@ -26,6 +26,7 @@ from appraisal.platform.db import db, utcnow
 from appraisal.platform.jobs import job_app_context, report_progress
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Population
+from appraisal.tenants.results import engine_errors
 from appraisal.tenants.results import inputs as result_inputs
 from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
@@ -42,7 +43,10 @@ def compute_population(tenant_id: int, run_id: int) -> dict:
             return _compute(run)
         except Exception as exc:
             db.session.rollback()
-            _fail(run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=5))
+            raw = f"{type(exc).__name__}: {exc}"
+            # the engine's own words are for the log (and the operator); the page gets one Chinese sentence
+            current_app.logger.error("compute run %s failed: %s", run_id, raw)
+            _fail(run_id, engine_errors.describe(exc), f"{raw[:2000]}\n\n{traceback.format_exc(limit=5)}")
             raise
 
 
