@@ -20,6 +20,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import pytest
+
 from tests.conftest import login
 from tests.platform.test_access import (PUBLIC_ENDPOINTS, ROLES, _method, _object_ids, _url, tenant_rules)
 from tests.tenants.conftest import build_year
@@ -134,8 +136,29 @@ def _walk(client, start: list[str], prefix: str, depth: int = 3) -> tuple[int, l
     return len(seen), failures
 
 
-def test_every_page_with_every_filter_as_every_role(app, make_tenant, make_user):
+def _publish(world) -> None:
+    """The year computed and published: results, appeals and the notice have something to show."""
+    from appraisal.platform.db import db
+    from appraisal.platform.tenancy import tenant_scope
+    from appraisal.tenants.cycles import services as cycles
+    from appraisal.tenants.cycles.models import Cycle, Phase, Population
+    from appraisal.tenants.results import publication, services
+
+    with tenant_scope(world.tenant):
+        cycle = db.session.get(Cycle, world.ids["cycle"])
+        for phase in (Phase.TRACKING, Phase.SCORING, Phase.COMPUTING):
+            cycles.move_phase(cycle, phase)
+        for key in ("dept_pop", "staff_pop"):
+            services.request_compute(db.session.get(Population, world.ids[key]))
+        publication.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("stage", ["target_setting", "published"])
+def test_every_page_with_every_filter_as_every_role(app, make_tenant, make_user, stage):
     world = build_year(make_tenant("alpha", "甲市考核办"), make_user, prefix="A")
+    if stage == "published":
+        _publish(world)
     ids = _object_ids(world)
     prefix = f"/t/{world.tenant.slug}/"
     start = [_url(rule, world.tenant.slug, ids) for rule in tenant_rules(app)
