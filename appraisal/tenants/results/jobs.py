@@ -73,6 +73,7 @@ def _compute(run: ResultRun) -> dict:
     scheme = with_office_rater_groups(engine_scheme(version), population)
     _progress(run_id, 0.1, "读取考核数据")
     inputs = result_inputs.load(population)
+    notes = result_inputs.drop_unusable_ballots(scheme, inputs)
     db.session.commit()
     if get_current_job() is not None:
         db.session.close()  # in a worker: no connection held during the engine's work
@@ -95,9 +96,10 @@ def _compute(run: ResultRun) -> dict:
     run.status = RunStatus.SUCCEEDED
     run.scheme_hash = results.scheme_hash
     run.row_count = len(rows)
-    run.progress, run.message, run.finished_at = 1.0, "完成", utcnow()
+    run.progress, run.message, run.finished_at = 1.0, " ".join(notes) or "完成", utcnow()
     audit.record("results.compute", run, after={"population": population_id, "rows": len(rows),
-                                                 "scheme_hash": results.scheme_hash}, label=f"run {run_id}")
+                                                 "scheme_hash": results.scheme_hash,
+                                                 **({"notes": notes} if notes else {})}, label=f"run {run_id}")
     db.session.commit()
     report_progress(1.0, "完成")
     return {"run_id": run_id, "rows": len(rows)}
