@@ -74,7 +74,18 @@ def _error(status: int):
     return handler
 
 
+def query_args(**overrides) -> dict[str, Any]:
+    """The page's query string as ``url_for`` arguments (a list's export link keeps its
+    filters), with ``overrides`` winning. Arguments ``url_for`` would read as its own
+    options (``_scheme``, ``_external``…) or as the tenant are left out: typed into the
+    URL they would break the page or the link."""
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k != "tenant_slug"}
+    args.update(overrides)
+    return args
+
+
 def init_app(app) -> None:
+    app.jinja_env.globals["query_args"] = query_args
     app.url_value_preprocessor(_resolve_tenant)
     app.url_defaults(_add_tenant_slug)
     app.after_request(_finish_request)

@@ -172,3 +172,29 @@ def test_every_page_with_every_filter_as_every_role(app, make_tenant, make_user,
         failures += [f"{role} {f}" for f in failed]
     assert walked > len(start) * len(ROLES), "the walk found no filters to try"
     assert not failures, "server errors:\n" + "\n".join(failures)
+
+
+#: Query arguments no form offers but anyone can type: url_for's own options and the
+#: URL's arguments. A page that copies its query into a link must not pass them on.
+ODD_ARGS = "_scheme=javascript&_external=&_anchor=x&_method=POST&tenant_slug=beta&cycle_id=1&population_id=1&page=2"
+
+
+def test_list_pages_ignore_odd_query_arguments(app, make_tenant, make_user):
+    world = build_year(make_tenant("alpha", "甲市考核办"), make_user, prefix="A")
+    client = app.test_client()
+    assert login(client, world.tenant, world.users["office_admin"]).status_code == 302
+    failures = []
+    for rule in tenant_rules(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS or _method(rule) != "GET" or rule.arguments - {"tenant_slug"}:
+            continue
+        url = f"{_url(rule, world.tenant.slug, {})}?{ODD_ARGS}"
+        try:
+            response = client.get(url)
+        except Exception as exc:
+            failures.append(f"{url}: {type(exc).__name__}: {exc}")
+            continue
+        if response.status_code >= 500:
+            failures.append(f"{url}: {response.status_code}")
+        elif response.mimetype == "text/html" and "javascript:" in response.get_data(as_text=True):
+            failures.append(f"{url}: a javascript: link")
+    assert not failures, "\n".join(failures)
