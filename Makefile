@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 ## demo: the product on its embedded default (SQLite in instance/, jobs in-process)
 demo: install
 	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi db upgrade
-	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi demo load
+	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi demo load --host $(HOST) --port $(PORT)
 	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (SQLite unless TEST_DATABASE_URL is set)

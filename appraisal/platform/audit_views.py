@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "penalty.withdraw": _l("撤销扣分"), "veto.record": _l("登记一票否决"), "veto.revoke": _l("撤销一票否决"),
     "notice.publish": _l("发布季度扣分通报"), "self_report.save": _l("保存述职草稿"), "self_report.submit": _l("提交述职报告"),
     "evidence.upload": _l("上传依据材料"), "results.compute": _l("计算结果"), "results.publish": _l("公示考核结果"),
+    "results.withdraw": _l("撤回公示"),
     "appeal.file": _l("提交复核申请"), "appeal.uphold": _l("复核申请予以采纳"), "appeal.reject": _l("复核申请不予采纳"), "appeal.withdraw": _l("撤回复核申请"),
 }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -25,6 +26,15 @@ def tenant_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs
     return bp
 
 
+def tenant_exists(slug: str) -> bool:
+    with unscoped():
+        return db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None
+
+
+def unknown_code_message(slug: str) -> str:
+    return _("找不到单位代码“%(code)s”。请核对考核办提供的平台代码后重新输入。", code=slug)
+
+
 def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if not values or "tenant_slug" not in values:
         return
@@ -32,6 +42,7 @@ def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None
     with unscoped():
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
+        g.unknown_tenant_code = slug  # the error page says so and leads back to the landing page
         abort(404)
     if not tenant.is_active:
         g.suspended_tenant = tenant
@@ -63,7 +74,18 @@ def _error(status: int):
     return handler
 
 
+def query_args(**overrides) -> dict[str, Any]:
+    """The page's query string as ``url_for`` arguments (a list's export link keeps its
+    filters), with ``overrides`` winning. Arguments ``url_for`` would read as its own
+    options (``_scheme``, ``_external``…) or as the tenant are left out: typed into the
+    URL they would break the page or the link."""
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k != "tenant_slug"}
+    args.update(overrides)
+    return args
+
+
 def init_app(app) -> None:
+    app.jinja_env.globals["query_args"] = query_args
     app.url_value_preprocessor(_resolve_tenant)
     app.url_defaults(_add_tenant_slug)
     app.after_request(_finish_request)

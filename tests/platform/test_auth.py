@@ -133,6 +133,25 @@ def test_unknown_tenant_is_404(client):
     assert client.get("/t/nobody/login").status_code == 404
 
 
+def test_an_unknown_code_on_the_landing_page_is_explained_there(client, tenant):
+    """The code is checked on the landing page: a Chinese error beside the field, the code kept."""
+    response = client.post("/", data={"slug": "NoSuchUnit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "找不到单位代码“nosuchunit”" in page and 'value="NoSuchUnit"' in page
+    assert client.post("/", data={"slug": f" {tenant.slug.upper()} "}).headers["Location"].endswith(
+        f"/t/{tenant.slug}/login")
+
+
+def test_an_unknown_tenant_page_offers_the_way_back(client):
+    """Someone following an old link to /t/<code>/… learns the code is unknown and gets back to the start."""
+    response = client.get("/t/nobody/login")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "找不到单位代码“nobody”" in page
+    assert 'href="/"' in page and "重新输入单位代码" in page
+
+
 def test_deactivated_user_loses_access(client, tenant, staff, make_user):
     from appraisal.platform import accounts
     from appraisal.platform.tenancy import tenant_scope

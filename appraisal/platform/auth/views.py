@@ -14,7 +14,7 @@ from appraisal.platform.auth.forms import LocaleForm, LoginForm, OrganisationFor
 from appraisal.platform.auth.throttle import throttle
 from appraisal.platform.permissions import public, requires
 from appraisal.platform.refusals import form_status, refuse
-from appraisal.platform.web import tenant_blueprint
+from appraisal.platform.web import tenant_blueprint, tenant_exists, unknown_code_message
 
 bp = tenant_blueprint("auth", __name__)
 root = Blueprint("root", __name__)
@@ -32,9 +32,15 @@ def _safe_next(default: str) -> str:
 @public
 def index():
     form = OrganisationForm()
+    status = 200
     if form.validate_on_submit():
-        return redirect(url_for("auth.login", tenant_slug=form.slug.data.strip().lower()))
-    return render_template("auth/choose_tenant.html", form=form)
+        slug = form.slug.data.strip().lower()
+        if tenant_exists(slug):
+            return redirect(url_for("auth.login", tenant_slug=slug))
+        form.slug.errors.append(unknown_code_message(slug))
+    if form.errors:
+        status = 422
+    return render_template("auth/choose_tenant.html", form=form), status
 
 
 @root.route("/healthz")

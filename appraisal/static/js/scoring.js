@@ -4,11 +4,13 @@
   "use strict";
   var dirty = false;
   document.querySelectorAll("input.v[data-original]").forEach(function (input) {
-    input.addEventListener("input", function () {
+    var mark = function () {
       var changed = input.value.trim() !== input.dataset.original;
       input.closest("td").classList.toggle("changed", changed);
       dirty = dirty || changed;
-    });
+    };
+    input.addEventListener("input", mark);
+    mark();  // changes kept on the page by the server (another row saved, or a refusal) are unsaved too
   });
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () { dirty = false; });

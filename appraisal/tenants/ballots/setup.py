@@ -115,6 +115,17 @@ def engine_rater_groups(evaluation: Evaluation) -> list[dict]:
             for g in groups_of(evaluation)]
 
 
+def _check_population_has_ballot_indicator(population: Population) -> None:
+    """Refuse an evaluation whose scores could count for nothing: the population's
+    scheme has no 民主测评 (ballot) indicator to receive them (the computation
+    would fail on every ballot)."""
+    indicator, _groups = scheme_ballot(population)
+    if indicator is None:
+        raise BallotError(_("“%(population)s”的考核方案没有民主测评指标，测评得分无法计入考核结果，"
+                            "因此不能为该群体建立或开始民主测评。请先在考核方案中增加民主测评指标，或选择其他考核对象群体。",
+                            population=population.name))
+
+
 def _check_groups(groups: list[GroupSpec]) -> list[GroupSpec]:
     if not groups:
         raise BallotError(_("至少需要一个评价人组别"))
@@ -255,6 +266,7 @@ def create_evaluation(cycle: Cycle, population: Population, *, title: str, owner
         raise BallotError(_("测评名称不能超过 %(n)s 个字符", n=MAX_TITLE))
     if owner_unit is not None and not population_inside(population, owner_unit):
         raise BallotError(_("单位组织的测评只能评价本单位（%(unit)s）的考核对象", unit=owner_unit.name))
+    _check_population_has_ballot_indicator(population)
     specs = _resolve_groups(population, groups)
     settings = _check_settings(scale, grade_values, min_group_size, small_group_policy)
     evaluation = Evaluation(cycle_id=cycle.id, population_id=population.id,
@@ -361,6 +373,7 @@ def open_evaluation(evaluation: Evaluation) -> None:
     check_phase(evaluation.cycle, "ballots.manage")
     if not evaluation.is_draft:
         raise BallotError(_("只有未开始的测评可以开始投票"))
+    _check_population_has_ballot_indicator(evaluation.population)
     groups = groups_of(evaluation)
     _check_groups([GroupSpec(g.key, g.name, Decimal(g.weight)) for g in groups])
     voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.evaluation_id == evaluation.id))

@@ -142,6 +142,18 @@ def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
             raise PhaseError(_("退回到之前的阶段必须填写原因"))
     else:
         raise PhaseError(_("只能前进到下一阶段“%(phase)s”", phase=PHASE_LABELS[Phase.ordered()[current.index + 1]]))
+    if to == Phase.PUBLICITY:
+        from appraisal.tenants.results.publication import PublicationError, refuse_publicity_after_failures
+
+        try:
+            refuse_publicity_after_failures(cycle)
+        except PublicationError as exc:
+            raise PhaseError(str(exc)) from None
+    if to.index < Phase.PUBLICITY.index <= current.index:
+        # back before 公示: the results are no longer published (audited there)
+        from appraisal.tenants.results.publication import withdraw
+
+        withdraw(cycle, reason=reason)
     change = PhaseChange(cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(),
                          actor_user_id=_actor_id())
     db.session.add(change)

@@ -32,7 +32,11 @@ COUNTS = (
 
 
 @demo_cli.command("load")
-def load():
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True,
+              help="The host the demo is served on (printed in its address).")
+@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True,
+              help="The port the demo is served on (printed in its address; make demo passes its PORT).")
+def load(host: str, port: int):
     """Load the demo tenant (once) and print the demo logins."""
     from appraisal.tenants.demo import loader
 
@@ -64,7 +68,8 @@ def load():
         click.echo("  " + "  ".join(cells) + "  " + row[3])
     click.echo(f"  其他评分账号：{'、'.join(demo.helpers)}（其余分口组组长、职能考核部门，以及为评分人本人那一行评分的考核办副主任）")
     click.echo("")
-    click.echo(f"打开 {loader.URL}（平台运营：{loader.OPERATOR_URL}）")
+    base = loader.base_url(host, port)
+    click.echo(f"打开 {base}/t/{loader.SLUG}/（平台运营：{base}/platform/）")
 
 
 def _width(text: str) -> int:

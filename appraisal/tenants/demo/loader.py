@@ -22,7 +22,16 @@ from appraisal.tenants.org.models import LeaderRole
 SLUG = "demo"
 NAME = "枣庄市目标管理考核办公室（演示）"
 PASSWORD = "Kaohe-2026"
-URL = "http://127.0.0.1:5000/t/demo/"
+URL = "http://127.0.0.1:5000/t/demo/"  # the default address; ``flask demo load`` prints the one served
+
+
+def base_url(host: str = "127.0.0.1", port: int = 5000) -> str:
+    """The address a browser on this machine opens (a server on every interface is reached on 127.0.0.1)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @dataclass(frozen=True)

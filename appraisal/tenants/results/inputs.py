@@ -9,6 +9,8 @@ is filtered by ``tenant_id``; one query per table, whatever the size.
 from __future__ import annotations
 
 import pandas as pd
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from appraisal.engine import COLUMNS
@@ -19,6 +21,24 @@ from appraisal.tenants.results.models import ResultRow, ResultRun
 from appraisal.tenants.scoring.inputs import engine_inputs
 
 HISTORY_CYCLES = 5
+
+UNUSED_BALLOTS = _l("注意：本群体的考核方案没有民主测评指标，已结束的民主测评得分未计入本次结果（选票仍然保留）。")
+
+
+def _has_ballot_indicator(nodes) -> bool:
+    return any(_has_ballot_indicator(n.children) if n.children else getattr(n.method, "kind", None) == "ballot"
+               for n in nodes)
+
+
+def drop_unusable_ballots(scheme, frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Ballots of a population whose scheme has no ballot indicator (an evaluation set
+    up before that was refused) have nowhere to count: the computation leaves them
+    out instead of failing for good, and says so (the notes, for the run)."""
+    if not len(frames["ballots"]) or _has_ballot_indicator(scheme.indicators):
+        return []
+    frames["ballots"] = frames["ballots"].iloc[0:0]
+    with force_locale("zh_Hans"):
+        return [str(UNUSED_BALLOTS)]
 
 
 def load(population: Population) -> dict[str, pd.DataFrame]:

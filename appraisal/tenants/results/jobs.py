@@ -26,6 +26,7 @@ from appraisal.platform.db import db, utcnow
 from appraisal.platform.jobs import job_app_context, report_progress
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Population
+from appraisal.tenants.results import engine_errors
 from appraisal.tenants.results import inputs as result_inputs
 from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
@@ -42,7 +43,10 @@ def compute_population(tenant_id: int, run_id: int) -> dict:
             return _compute(run)
         except Exception as exc:
             db.session.rollback()
-            _fail(run_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=5))
+            raw = f"{type(exc).__name__}: {exc}"
+            # the engine's own words are for the log (and the operator); the page gets one Chinese sentence
+            current_app.logger.error("compute run %s failed: %s", run_id, raw)
+            _fail(run_id, engine_errors.describe(exc), f"{raw[:2000]}\n\n{traceback.format_exc(limit=5)}")
             raise
 
 
@@ -69,6 +73,7 @@ def _compute(run: ResultRun) -> dict:
     scheme = with_office_rater_groups(engine_scheme(version), population)
     _progress(run_id, 0.1, "读取考核数据")
     inputs = result_inputs.load(population)
+    notes = result_inputs.drop_unusable_ballots(scheme, inputs)
     db.session.commit()
     if get_current_job() is not None:
         db.session.close()  # in a worker: no connection held during the engine's work
@@ -91,9 +96,10 @@ def _compute(run: ResultRun) -> dict:
     run.status = RunStatus.SUCCEEDED
     run.scheme_hash = results.scheme_hash
     run.row_count = len(rows)
-    run.progress, run.message, run.finished_at = 1.0, "完成", utcnow()
+    run.progress, run.message, run.finished_at = 1.0, " ".join(notes) or "完成", utcnow()
     audit.record("results.compute", run, after={"population": population_id, "rows": len(rows),
-                                                 "scheme_hash": results.scheme_hash}, label=f"run {run_id}")
+                                                 "scheme_hash": results.scheme_hash,
+                                                 **({"notes": notes} if notes else {})}, label=f"run {run_id}")
     db.session.commit()
     report_progress(1.0, "完成")
     return {"run_id": run_id, "rows": len(rows)}

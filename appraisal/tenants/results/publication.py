@@ -21,7 +21,7 @@ from appraisal.platform.db import db, utcnow
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun
+from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.scoring import evidence
 
@@ -67,6 +67,25 @@ def procedure_days(cycle: Cycle) -> tuple[int, int, int]:
             pick(answer, DEFAULT_ANSWER_DAYS))
 
 
+def failed_populations(cycle: Cycle) -> list[str]:
+    """Names of the cycle's populations whose latest computation failed."""
+    latest = (select(ResultRun.population_id, func.max(ResultRun.id).label("run_id"))
+              .where(ResultRun.cycle_id == cycle.id).group_by(ResultRun.population_id).subquery())
+    return list(db.session.scalars(
+        select(Population.name).join(latest, latest.c.population_id == Population.id)
+        .join(ResultRun, ResultRun.id == latest.c.run_id)
+        .where(ResultRun.status == RunStatus.FAILED).order_by(Population.id)))
+
+
+def refuse_publicity_after_failures(cycle: Cycle) -> None:
+    """公示 shows every population's results: not while one's latest computation failed
+    (its current results would be older than the data)."""
+    failed = failed_populations(cycle)
+    if failed:
+        raise PublicationError(_("以下考核对象群体最近一次计算失败：%(names)s。请处理失败原因并重新计算成功后再公示。",
+                                 names=cycles.join_labels(failed)))
+
+
 def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days: int, notice: str = "",
             today: date | None = None) -> Publication:
     cycles.require_phase(cycle, "results.publish")
@@ -81,6 +100,7 @@ def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days:
     if not populations or missing:
         raise PublicationError(_("以下考核对象群体尚未计算：%(names)s", names="、".join(missing)) if missing
                                else _("本年度没有考核对象群体"))
+    refuse_publicity_after_failures(cycle)
     today = today or date.today()
     publication = Publication(cycle_id=cycle.id, published_by_id=_actor_id(),
                               publicity_ends_on=today + timedelta(days=publicity_days),
@@ -93,6 +113,28 @@ def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days:
                                                         "publicity_ends_on": str(publication.publicity_ends_on),
                                                         "appeals_end_on": str(publication.appeals_end_on)},
                  label=cycle.name)
+    return publication
+
+
+def withdraw(cycle: Cycle, *, reason: str) -> Publication | None:
+    """The office rolled the cycle back before 公示: the publication is withdrawn.
+
+    Results are visible to staff only while published, so after the rollback
+    (and any recomputation) they are the office's again; the dates of the
+    withdrawn publicity period are kept in the audit log, and publishing again
+    opens a new period from that day. Appeals already filed are kept.
+    """
+    publication = publication_of(cycle)
+    if publication is None:
+        return None
+    before = {"cycle": cycle.name, "published_at": publication.published_at.isoformat(),
+              "publicity_ends_on": str(publication.publicity_ends_on),
+              "appeals_end_on": str(publication.appeals_end_on), "answer_days": publication.answer_days,
+              "notice": publication.notice, "published_by_id": publication.published_by_id}
+    audit.record("results.withdraw", publication, before=before, after={"reason": reason.strip()},
+                 label=cycle.name)
+    db.session.delete(publication)
+    db.session.flush()
     return publication
 
 

@@ -126,7 +126,7 @@ def compute(population_id: int):
         flash(str(exc), "error")
         return redirect(url_for("results.index", cycle_id=population.cycle_id))
     if run.status == RunStatus.FAILED:
-        flash(_("计算失败：%(error)s。上一次的结果保持不变。", error=run.error), "error")
+        flash(_("计算未成功，上一次的结果保持不变；原因见下表“最近一次计算”一栏。"), "error")
     elif run.status == RunStatus.SUCCEEDED:
         flash(_("计算完成：%(n)s 个考核对象。", n=run.row_count), "success")
     else:
@@ -142,8 +142,9 @@ def status(population_id: int):
     run = services.last_run(population)
     if run is None:
         return jsonify({"status": None})
-    return jsonify({"status": run.status.value, "progress": run.progress, "message": run.message,
-                    "error": run.error, "finished_at": run.finished_at.isoformat() if run.finished_at else None})
+    active = run.status in services.ACTIVE  # a failed run's message holds the engine's raw text
+    return jsonify({"status": run.status.value, "progress": run.progress, "message": run.message if active else "",
+                    "error": _(run.error) if run.error else run.error, "finished_at": run.finished_at.isoformat() if run.finished_at else None})
 
 
 EXPORT_HEADERS = (_l("名次"), _l("考核对象"), _l("综合得分"), _l("基础得分"), _l("加分"), _l("扣分"), _l("限额"),

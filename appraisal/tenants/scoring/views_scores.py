@@ -193,10 +193,19 @@ def _save(entries, render):
 def grid_save():
     population = _population()
     by_code = {c.code: c for c in scores.scheme_columns(population)}
-    entries = _form_entries(population, lambda a: by_code, only_row=request.form.get("row", ""))
-    response = _save(entries, lambda values, errors: render_template(
-        "scoring/grid.html", **_grid_context(population, values=values, errors=errors)))
-    return response or redirect(request.full_path)
+    row = request.form.get("row", "")
+    entries = _form_entries(population, lambda a: by_code)
+    # "保存本行" saves that row; what was typed in other rows stays on the page, unsaved, never dropped
+    others = [e for e in entries if row and str(e.appraisee.id) != row]
+    kept = {e.where: e.value for e in others}
+    response = _save([e for e in entries if e not in others], lambda values, errors: render_template(
+        "scoring/grid.html", **_grid_context(population, values={**kept, **values}, errors=errors)))
+    if response:
+        return response
+    if others:
+        flash(_("其他行还有 %(n)s 项改动尚未保存，仍保留在页面上；请点击“保存全部修改”。", n=len(others)), "info")
+        return render_template("scoring/grid.html", **_grid_context(population, values=kept, errors={}))
+    return redirect(request.full_path)
 
 
 # ---------------------------------------------------------------------------

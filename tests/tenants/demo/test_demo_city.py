@@ -92,6 +92,26 @@ def test_the_load_command_creates_the_demo_once_and_prints_the_logins(demo):
     assert "已存在" in second.output and "staff@demo.cn" in second.output and "已创建" not in second.output
 
 
+def test_the_load_command_prints_the_port_actually_served(demo):
+    """``make demo PORT=8123`` serves on 8123: the printed addresses say so (they said 5000)."""
+    import re
+    from pathlib import Path
+
+    app, _outputs, _seconds = demo
+    runner = app.test_cli_runner()
+    with app.app_context():
+        given = runner.invoke(args=["demo", "load", "--port", "8123"])
+        from_env = runner.invoke(args=["demo", "load"], env={"PORT": "8765", "HOST": "0.0.0.0"})
+        db.session.remove()
+    assert "http://127.0.0.1:8123/t/demo/" in given.output and "http://127.0.0.1:8123/platform/" in given.output
+    assert "http://127.0.0.1:8765/t/demo/" in from_env.output
+    assert ":5000" not in given.output + from_env.output
+    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text()
+    recipe = re.search(r"^demo:.*?(?=^\S)", makefile, re.M | re.S).group(0)
+    assert re.search(r"demo load .*--port \$\(PORT\)", recipe), recipe
+    assert "--port $(PORT)" in recipe.split("flask --app wsgi run")[1]
+
+
 def test_the_second_load_changed_nothing(tenant):
     assert year.is_complete()
     assert db.session.scalar(select(func.count()).select_from(Cycle)) == 2

@@ -147,3 +147,47 @@ def test_publishing_refuses_days_that_are_not_whole_numbers(app, computing):
     with tenant_scope(computing.tenant):
         publication = pub.publication_of(db.session.get(Cycle, computing.ids["cycle"]))
         assert (publication.appeals_end_on - publication.publicity_ends_on).days == 10 - 5  # scheme: 5 and 10
+
+
+def test_rolling_back_before_publicity_withdraws_the_publication(app, computing):
+    """Published, then rolled back to 年终评分 and recomputed: staff see nothing until
+    the office publishes again, which opens a new publicity period from that day."""
+    from appraisal.platform.audit import AuditEntry
+
+    with tenant_scope(computing.tenant):
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        _compute_all(computing)
+        pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10, today=date(2027, 1, 5))
+        db.session.commit()
+    staff, office = app.test_client(), app.test_client()
+    login(staff, computing.tenant, computing.users["staff"])
+    login(office, computing.tenant, computing.users["office_admin"])
+    board = f"/t/city/results/populations/{computing.ids['dept_pop']}"
+    assert staff.get(board).status_code == 200
+    assert "已公示" in staff.get("/t/city/results/").get_data(as_text=True)
+
+    assert office.post(f"/t/city/cycles/{computing.ids['cycle']}/phase",
+                       data={"to": "scoring", "reason": "发现评分录入错误"}).status_code == 302
+    with tenant_scope(computing.tenant):
+        db.session.expire_all()
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        assert cycle.phase == Phase.SCORING
+        assert pub.publication_of(cycle) is None
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "results.withdraw"))
+        assert entry is not None and entry.before["publicity_ends_on"] == "2027-01-10"
+        assert entry.after == {"reason": "发现评分录入错误"}
+        cycles.move_phase(cycle, Phase.COMPUTING)
+        _compute_all(computing)  # recomputed, not published
+        db.session.commit()
+    assert staff.get(board).status_code == 403
+    page = staff.get("/t/city/results/").get_data(as_text=True)
+    assert "已公示" not in page and "2027-01-10" not in page
+    office_page = office.get("/t/city/results/").get_data(as_text=True)
+    assert "未公示" in office_page and "2027-01-10" not in office_page
+
+    with tenant_scope(computing.tenant):
+        cycle = db.session.get(Cycle, computing.ids["cycle"])
+        again = pub.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10, today=date(2027, 2, 1))
+        assert again.publicity_ends_on == date(2027, 2, 6) and again.appeals_end_on == date(2027, 2, 11)
+        db.session.commit()
+    assert staff.get(board).status_code == 200
