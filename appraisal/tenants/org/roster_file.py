@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,20 +181,19 @@ def read_tables(filename: str, data: bytes) -> tuple[list[Table], list[Issue]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[Table], list[Issue]]:
-    from openpyxl import load_workbook
+    from appraisal.platform.limits import InputTooLarge, open_xlsx, sheet_rows
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unsupported Excel extensions, odd styles
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            tables = []
-            for sheet in workbook.worksheets:
-                sheet.reset_dimensions()  # some producers write a wrong size
-                rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-                table = _table(sheet.title, ((n, list(v)) for n, v in rows))
-                if table is not None:
-                    tables.append(table)
-            workbook.close()
+        workbook = open_xlsx(data)
+        tables = []
+        for sheet in workbook.worksheets:
+            rows = enumerate(sheet_rows(sheet), start=1)
+            table = _table(sheet.title, ((n, list(v)) for n, v in rows))
+            if table is not None:
+                tables.append(table)
+        workbook.close()
+    except InputTooLarge as exc:
+        return [], [Issue("-", None, "-", str(exc))]
     except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
         return [], [Issue("-", None, "-", _("无法读取该 Excel 文件：请确认是 .xlsx 格式且未加密、未损坏"))]
     if not tables:

@@ -102,16 +102,18 @@ def _text(value) -> str:
 
 def read_upload(population: Population, user, filename: str, data: bytes) -> tuple[list[Entry], list[Issue], int]:
     """Every entry of the file, or every problem (sheet, row, column, reason)."""
-    from openpyxl import load_workbook
+    from appraisal.platform.limits import InputTooLarge, open_xlsx, sheet_rows
 
     if not filename.lower().endswith(".xlsx"):
         return [], [Issue("", None, "", _("请上传 Excel 文件（.xlsx），可先下载模板"))], 0
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        wb = open_xlsx(data)
+        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+        rows = list(sheet_rows(ws))
+    except InputTooLarge as exc:
+        return [], [Issue("", None, "", str(exc))], 0
     except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
         return [], [Issue("", None, "", _("无法读取文件，请确认是 Excel（.xlsx）格式"))], 0
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
     sheet = ws.title
     if not rows:
         return [], [Issue(sheet, None, "", _("工作表是空的"))], 0
@@ -138,7 +140,7 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
             issues.append(Issue(sheet, 1, where, _("无法识别的列：请使用模板中的列标题（方括号内为指标代码）"), header))
     versions: dict[tuple[int, str], int] = {}
     if VERSION_SHEET in wb.sheetnames:
-        for vrow in list(wb[VERSION_SHEET].iter_rows(values_only=True))[1:]:
+        for vrow in list(sheet_rows(wb[VERSION_SHEET]))[1:]:
             try:
                 versions[(int(vrow[0]), _text(vrow[1]))] = int(vrow[2] or 0)
             except (TypeError, ValueError, IndexError):
