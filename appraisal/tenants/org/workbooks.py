@@ -6,7 +6,6 @@ edited and imported back.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
@@ -15,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from appraisal.platform.excel import new_workbook, save_workbook
 from appraisal.tenants.org.labels import (
     CATEGORY_WORDS,
     LEADER_WORDS,
@@ -87,18 +87,12 @@ _TEXT_KEYS = {"code", "parent_code", "unit_code", "staff_no"}
 
 
 def _append(sheet, values: list) -> None:
-    """Append a row of data. Text that starts with "=" stays text: a name or a
-    position typed as "=HYPERLINK(…)" must not become a formula in Excel."""
+    """Append a row of data (``save_workbook`` keeps text like "=HYPERLINK(…)" as text)."""
     sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
 
 
 def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(workbook)
 
 
 def _head(sheet, kind: str, columns: tuple[Column, ...], extra: tuple[str, ...] = ()) -> None:
@@ -137,7 +131,7 @@ def _dropdowns(sheet, columns: tuple[Column, ...]) -> None:
 
 def template_workbook() -> bytes:
     """The import template: 单位, 人员, 填表说明."""
-    workbook = Workbook()
+    workbook = new_workbook()
     units = workbook.active
     units.title = "单位"
     _head(units, "units", UNIT_COLUMNS)
@@ -172,7 +166,7 @@ def _person_row(person: Person, unit: OrgUnit) -> list:
 
 def people_workbook(people: Iterable[Person], units_by_id: dict[int, OrgUnit]) -> bytes:
     """A people list in the template's format, plus unit name and status."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "人员"
     _head(sheet, "people", PERSON_COLUMNS, extra=("单位名称", "状态"))
@@ -189,7 +183,7 @@ def roster_workbook(units: list[OrgUnit], people: Iterable[Person], code_of: dic
     own unit has one), so that importing the file back changes nothing.
     """
     by_id = {u.id: u for u in units}
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "单位"
     _head(sheet, "units", UNIT_COLUMNS)

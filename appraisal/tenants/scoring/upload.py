@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from flask_babel import gettext as _
 
@@ -52,13 +51,14 @@ class UploadResult:
 def template_workbook(population: Population, user) -> bytes:
     """The user's columns for every appraisee, with the current values, and a
     hidden sheet of the versions they were downloaded at."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
+
+    from appraisal.platform.excel import new_workbook, save_workbook
 
     columns = columns_for(user, population, "scores.enter")
     appraisees = list(population.appraisees)
     current = scores_by_cell(a.id for a in appraisees)
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = SHEET
     ws.append([ID_HEADER, NAME_HEADER] + [f"{c.label}（{c.hint}） [{c.code}]" for c in columns] + [REASON_HEADER])
@@ -81,9 +81,7 @@ def template_workbook(population: Population, user) -> bytes:
     ws.column_dimensions[_letter(len(columns) + 3)].width = 36
     ws.freeze_panes = "C2"
     versions.sheet_state = "hidden"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(wb)
 
 
 def _letter(index: int) -> str:
