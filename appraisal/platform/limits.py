@@ -151,6 +151,7 @@ class _Scan:
         self.ref = ""
         self.text = 0  # characters of the current cell / shared string
         self.in_text = False
+        self.merged: list[str] = []  # merged ranges ("F1:G1")
 
     def refuse(self, message: str):
         raise InputTooLarge(message)
@@ -175,6 +176,9 @@ class _Scan:
             self.column = column
             if self.totals["cells"] > self.limits.max_cells:
                 self.refuse(_("文件中的单元格总数超过上限 %(limit)s 个，请拆分后分批上传", limit=self.limits.max_cells))
+        elif local == "mergeCell":
+            if len(self.merged) < 100:
+                self.merged.append(attrs.get("ref", ""))
         elif local in ("v", "t", "si", "is"):
             if local in ("si", "is"):
                 self.text = 0
@@ -209,10 +213,11 @@ def _stream(archive: zipfile.ZipFile, part: str, scan: _Scan) -> None:
         parser.Parse(b"", True)
 
 
-def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> None:
+def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> dict[str, list[str]]:
     """Refuse (InputTooLarge) an .xlsx whose content exceeds the limits, reading
     the zip directory and then streaming the parts; never builds the sheets.
-    A file that is not a readable zip raises zipfile.BadZipFile / ValueError."""
+    A file that is not a readable zip raises zipfile.BadZipFile / ValueError.
+    Returns each sheet's merged ranges (read-only openpyxl does not see them)."""
     limits = limits or xlsx_limits()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         entries = archive.infolist()
@@ -229,15 +234,19 @@ def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> None:
                                       part=entry.filename, size=_mb(entry.file_size), limit=_mb(limits.max_part)))
         names = _sheet_names(archive, limits)
         totals = {"cells": 0}
+        merged: dict[str, list[str]] = {}
         try:
             for entry in entries:
                 if entry.filename == "xl/sharedStrings.xml":
                     _stream(archive, entry.filename, _Scan("", limits, totals))
                 elif _SHEET_PART.match(entry.filename):
                     sheet = names.get(entry.filename, posixpath.basename(entry.filename))
-                    _stream(archive, entry.filename, _Scan(sheet, limits, totals))
+                    scan = _Scan(sheet, limits, totals)
+                    _stream(archive, entry.filename, scan)
+                    merged[sheet] = scan.merged
         except expat.ExpatError as exc:
             raise ValueError(f"not well-formed XML: {exc}") from None
+    return merged
 
 
 def sheet_rows(sheet) -> Iterator[tuple]:
@@ -248,13 +257,14 @@ def sheet_rows(sheet) -> Iterator[tuple]:
 
 
 def open_xlsx(data: bytes):
-    """A read-only openpyxl workbook of ``data`` after ``check_xlsx``: raises
-    InputTooLarge (a limit) or another exception (not a readable .xlsx)."""
+    """(a read-only openpyxl workbook of ``data``, merged ranges by sheet name)
+    after ``check_xlsx``: raises InputTooLarge (a limit) or another exception
+    (not a readable .xlsx)."""
     import warnings
 
     from openpyxl import load_workbook
 
-    check_xlsx(data)
+    merged = check_xlsx(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unsupported Excel extensions, odd styles
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True), merged

@@ -8,6 +8,8 @@ raises :class:`RosterInvalid` with all of them, or returns the plan to apply.
 
 from __future__ import annotations
 
+import unicodedata
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +74,9 @@ class _Checker:
         self.issues.append(Issue(table.sheet, row, table.header(key), message, value))
 
 
+_CODE_KEYS = ("code", "parent_code", "unit_code", "staff_no")
+
+
 def _parse_int(text: str) -> int | None:
     try:
         number = float(text)
@@ -102,6 +107,8 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
         for key, (index, _header) in table.columns.items():
             column = column_spec(table.kind, key)
             text = cells[index] if index < len(cells) else ""
+            if key in _CODE_KEYS:  # full-width letters and digits typed with a Chinese IME
+                text = unicodedata.normalize("NFKC", text).strip()
             problem = None
             if not text:
                 if column.required:

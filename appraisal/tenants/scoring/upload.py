@@ -105,7 +105,7 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
     if not filename.lower().endswith(".xlsx"):
         return [], [Issue("", None, "", _("请上传 Excel 文件（.xlsx），可先下载模板"))], 0
     try:
-        wb = open_xlsx(data)
+        wb, _merged = open_xlsx(data)
         ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
         rows = list(sheet_rows(ws))
     except InputTooLarge as exc:
