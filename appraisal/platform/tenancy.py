@@ -123,6 +123,8 @@ def get_or_404(model: type[T], ident) -> T:
         key = int(ident)
     except (TypeError, ValueError):
         abort(404)
+    if not 0 < key <= 2**31 - 1:  # no id column holds it (PostgreSQL would raise)
+        abort(404)
     obj = db.session.get(model, key)
     if obj is None:
         abort(404)

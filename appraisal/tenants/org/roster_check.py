@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.db import db
 from appraisal.platform.permissions import can
 from appraisal.tenants.org.access import TOP_LEVEL, Place
@@ -109,8 +110,10 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
             text = cells[index] if index < len(cells) else ""
             if key in _CODE_KEYS:  # full-width letters and digits typed with a Chinese IME
                 text = unicodedata.normalize("NFKC", text).strip()
-            problem = None
-            if not text:
+            problem = text_problem(text, one_line=True)  # NUL, control characters, line breaks
+            if problem is not None:
+                pass
+            elif not text:
                 if column.required:
                     problem = _("必填项为空")
                 else:
@@ -135,7 +138,7 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
             else:
                 values[key] = text
             if problem is not None:
-                check.add(table, number, key, problem, text)
+                check.add(table, number, key, str(problem), text.replace("\x00", "\\0"))
                 ok = False
         parsed.append((number, values, ok))
     return parsed

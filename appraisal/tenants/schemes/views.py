@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from appraisal import engine
 from appraisal.platform.db import db
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.limits import InputTooLarge, load_yaml_text
 from appraisal.platform.models import Role
 from appraisal.platform.permissions import authorize, can, grants_of, requires
@@ -113,6 +114,9 @@ def customise_view(scheme_id: int):
         overrides_text = request.form.get("overrides", "")
         chosen_locks = [p for p in request.form.getlist("locks") if p in candidates]
         try:
+            for text, one_line in ((overrides_text, False), (request.form.get("note", ""), True)):
+                if problem := text_problem(text, one_line=one_line):
+                    raise ValueError(str(problem))
             base = load_yaml_text(overrides_text) or {}
             if not isinstance(base, dict):
                 raise ValueError(_("覆盖项必须是 YAML 映射（键: 值）"))
