@@ -9,7 +9,7 @@ parser builds anything, so that a small file cannot expand into gigabytes.
   and characters per cell. Only a file within every limit reaches openpyxl,
   and then only through ``sheet_rows`` (read-only, real dimensions).
 
-Every limit is a setting (``XLSX_MAX_ROWS`` …, see ``DEFAULTS``); a refusal is
+Every limit is a setting (``XLSX_MAX_ROWS`` …, see ``config.UPLOAD_LIMITS``); a refusal is
 an ``InputTooLarge`` carrying a Chinese message for the user.
 """
 
@@ -28,20 +28,14 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from appraisal.engine.scheme.loading import YamlLimits, YamlTooLarge, load_yaml
+from appraisal.platform.config import UPLOAD_LIMITS
 
 MB = 1024 * 1024
-DEFAULTS = {
-    "YAML_MAX_KB": 512,  # a built-in scheme is ~8 KB
-    "YAML_MAX_DEPTH": 40,
-    "YAML_MAX_NODES": 50_000,
-    "XLSX_MAX_UNZIPPED_MB": 40,  # all parts of the workbook together, uncompressed
-    "XLSX_MAX_PART_MB": 8,  # any part openpyxl reads whole (shared strings, styles …)
-    "XLSX_MAX_PARTS": 500,
-    "XLSX_MAX_ROWS": 50_000,
-    "XLSX_MAX_COLUMNS": 200,
-    "XLSX_MAX_CELLS": 500_000,  # per workbook, empty cells up to each row's last one included
-    "XLSX_MAX_CELL_CHARS": 5_000,
-}
+# YAML_MAX_KB (a built-in scheme is ~8 KB), YAML_MAX_DEPTH, YAML_MAX_NODES; XLSX_MAX_UNZIPPED_MB (all parts
+# together), XLSX_MAX_PART_MB (a part openpyxl reads whole: shared strings, styles …), XLSX_MAX_PARTS,
+# XLSX_MAX_ROWS, XLSX_MAX_COLUMNS, XLSX_MAX_CELLS (empty cells up to each row's last one included),
+# XLSX_MAX_CELL_CHARS
+DEFAULTS = UPLOAD_LIMITS
 
 
 class InputTooLarge(ValueError):
