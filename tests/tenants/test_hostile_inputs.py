@@ -220,3 +220,62 @@ def test_score_upload_refuses_hostile_numbers(app, year, value):
                              content_type="multipart/form-data")
     assert response.status_code == 422, (value, response.status_code)
     assert "须" in response.get_data(as_text=True)
+
+
+# --- the values the issue names, each where it gave a 500 ---------------------
+
+def _post_field(client, page: str, action_part: str, field: str, value: str):
+    form = next(f for f in forms_on(client, [page]) if action_part in f.action)
+    data = dict(form.fields)
+    data[field] = value
+    return client.post(form.action, data=data, content_type="multipart/form-data" if form.multipart else None)
+
+
+@pytest.mark.parametrize("value", ["1e25", "1e309", "nan", "inf", "-inf", "sNaN"])
+def test_scores_grid_names_the_cell(app, year, office, value):
+    move_to(year, Phase.SCORING)
+    page = f"/t/{year.tenant.slug}/scoring/grid?population={year.ids['dept_pop']}"
+    form = next(f for f in forms_on(office, [page]) if "grid" in f.action)
+    cell = next(name for name in form.fields if name.startswith("v|"))
+    response = _post_field(office, page, "grid", cell, value)
+    assert response.status_code == 422
+    assert "须为数字" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", ["sNaN", "nan", "inf", "1e309"])
+def test_letter_points(app, year, office, value):
+    page = f"/t/{year.tenant.slug}/letters/{year.ids['appraisee']}"
+    response = _post_field(office, page, "/items", "points", value)  # the page flashes the field's error
+    assert response.status_code == 302
+    html = office.get(response.headers["Location"]).get_data(as_text=True)
+    assert "分值：须为有效数字" in html or "分值：数值超出允许范围" in html
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_claim_dates_outside_a_sane_range(app, year, office, value):
+    move_to(year, Phase.SCORING)
+    page = f"/t/{year.tenant.slug}/scoring/appraisees/{year.ids['appraisee']}/claims/new"
+    response = _post_field(office, page, "claims/new", "occurred_on", value)
+    assert response.status_code in (400, 422)
+    assert "日期须在 2000-01-01 到 2100-12-31 之间" in response.get_data(as_text=True)
+
+
+def test_line_breaks_in_a_unit_name_and_nul_in_the_voting_code(app, year, office):
+    page = f"/t/{year.tenant.slug}/org/units/{year.ids['depts'][0]}/edit"
+    response = _post_field(office, page, "/edit", "name", "财政局\r\n=1+1")
+    assert response.status_code in (400, 422) and "不能包含换行" in response.get_data(as_text=True)
+    anonymous = app.test_client()
+    response = _post_field(anonymous, f"/t/{year.tenant.slug}/vote", "vote", "code", "ABCD\x00EFGH")
+    assert response.status_code != 500 and "不能包含不可见的控制字符" in response.get_data(as_text=True)
+    response = _post_field(anonymous, f"/t/{year.tenant.slug}/login", "login", "email", "a\x00@example.cn")
+    assert response.status_code != 500 and "不能包含不可见的控制字符" in response.get_data(as_text=True)
+
+
+def test_an_id_of_2_to_the_31_in_a_form_is_a_field_error(app, year, office):
+    move_to(year, Phase.SCORING)
+    page = f"/t/{year.tenant.slug}/scoring/notices/new"
+    response = _post_field(office, page, "notices/new", "quarter", str(2**31))
+    assert response.status_code in (400, 422) and _refused(office, response)
+    page = f"/t/{year.tenant.slug}/org/units/{year.ids['depts'][0]}/people/new"
+    response = _post_field(office, page, "people/new", "unit_id", str(2**31))
+    assert response.status_code in (400, 422) and _refused(office, response)
