@@ -128,8 +128,10 @@ def _check_shape(text: str | bytes, limits: YamlLimits) -> None:
 def load_yaml(text: str | bytes, limits: YamlLimits = DEFAULT_YAML_LIMITS) -> Any:
     """``yaml.safe_load`` after checking size, depth and node count before
     anything is built. Raises YamlTooLarge or yaml.YAMLError."""
-    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
-    if size > limits.max_bytes:
+    # a str is never shorter in UTF-8 than in characters: encode (a copy) only when that is small
+    too_long = len(text) > limits.max_bytes or (
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes)
+    if too_long:
         raise YamlTooLarge("bytes", limits.max_bytes)
     _check_shape(text, limits)
     return yaml.load(text, Loader=_LOADER)
