@@ -141,7 +141,7 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
         for vrow in list(sheet_rows(wb[VERSION_SHEET]))[1:]:
             try:
                 versions[(int(vrow[0]), _text(vrow[1]))] = int(vrow[2] or 0)
-            except (TypeError, ValueError, IndexError):
+            except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: int(inf)
                 continue
     members = {a.id: a for a in population.appraisees}
     common.preload_people(members.values())
