@@ -183,7 +183,7 @@ def test_yaml_a_thousand_deep_is_refused(app):
     text = "".join("  " * i + f"k{i}:\n" for i in range(1000)) + "  " * 1000 + "v\n"  # block style
     text_flow = "a: " + "[" * 900 + "]" * 900
     for bomb in (text[:400_000], text_flow):
-        growth, outcome = peak_growth_mb(lambda: load_yaml_text(bomb))
+        growth, outcome = peak_growth_mb(lambda bomb=bomb: load_yaml_text(bomb))
         print(f"YAML 1,000 deep: peak growth {growth:.1f} MB")
         assert isinstance(outcome, InputTooLarge) and "嵌套层数过多" in str(outcome)
         assert growth < FLAT_MB

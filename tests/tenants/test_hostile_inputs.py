@@ -279,3 +279,18 @@ def test_an_id_of_2_to_the_31_in_a_form_is_a_field_error(app, year, office):
     page = f"/t/{year.tenant.slug}/org/units/{year.ids['depts'][0]}/people/new"
     response = _post_field(office, page, "people/new", "unit_id", str(2**31))
     assert response.status_code in (400, 422) and _refused(office, response)
+
+
+@pytest.mark.parametrize("bomb, message", [
+    ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 1000)) + "  " * 1000 + "v\n", "YAML 文本过大"),
+    ("a: " + "[" * 500 + "]" * 500, "YAML 嵌套层数过多"),
+    ("a: &a [" + ", ".join(["x"] * 60) + "]\n" + "".join(
+        f"b{i}: &b{i} [" + ", ".join([f"*{'a' if i == 0 else f'b{i - 1}'}"] * 60) + "]\n" for i in range(3)),
+     "YAML 内容过多"),
+])
+def test_the_customisation_box_refuses_yaml_bombs(app, year, office, bomb, message):
+    """1,000 levels used to be a RecursionError (500); a large text a gigabyte of objects."""
+    page = f"/t/{year.tenant.slug}/schemes/{year.ids['scheme']}/customise"
+    response = _post_field(office, page, "customise", "overrides", bomb)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
