@@ -38,6 +38,13 @@ def _instance_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+UPLOAD_LIMITS = {  # setting -> default; the admin guide (org.md 3.6, schemes.md) lists them
+    "YAML_MAX_KB": 512, "YAML_MAX_DEPTH": 40, "YAML_MAX_NODES": 50_000,
+    "XLSX_MAX_UNZIPPED_MB": 40, "XLSX_MAX_PART_MB": 8, "XLSX_MAX_PARTS": 500, "XLSX_MAX_ROWS": 50_000,
+    "XLSX_MAX_COLUMNS": 200, "XLSX_MAX_CELLS": 500_000, "XLSX_MAX_CELL_CHARS": 5_000,
+}
+
+
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if env is None else env
     mode = env.get("APPRAISAL_ENV", "production").strip().lower()
@@ -72,6 +79,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BACKUP_DIR": env.get("BACKUP_DIR") or str(instance_path / "backups"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "EVIDENCE_MAX_MB": float(env.get("EVIDENCE_MAX_MB", "10")),
+        # bounded parsing of uploads (appraisal/platform/limits.py): checked before any parser runs
+        **{name: int(env.get(name, default)) for name, default in UPLOAD_LIMITS.items()},
         # Sessions: HttpOnly, SameSite=Lax, Secure outside demo/development.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
