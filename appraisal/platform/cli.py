@@ -142,7 +142,7 @@ def worker(burst):
     """Run an RQ worker for the app's queue (needs REDIS_URL).
 
     While Redis is unreachable the worker waits and tries again (backing off
-    up to 30 s) instead of exiting."""
+    up to 10 s) instead of exiting."""
     from appraisal.platform.jobs import queue, run_worker
 
     if queue(current_app) is None:

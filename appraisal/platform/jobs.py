@@ -186,10 +186,10 @@ def redis_ok(app=None) -> bool:
         return False
 
 
-def run_worker(app, *, burst: bool = False, monitoring_interval: int = 10, max_wait: float = 30.0,
+def run_worker(app, *, burst: bool = False, monitoring_interval: int = 10, max_wait: float = 10.0,
                sleep=time.sleep) -> None:
     """Run an RQ worker for the app's queue; while Redis is unreachable, wait
-    and try again (1 s, 2 s, 4 s … at most ``max_wait``) instead of exiting."""
+    and try again (1 s, 2 s, 4 s … at most ``max_wait``, 10 s) instead of exiting."""
     from rq import Worker
 
     q = queue(app)
