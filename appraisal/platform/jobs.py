@@ -109,7 +109,7 @@ def enqueue(func: Callable, *args, job_id: str | None = None, timeout: int = 600
             if existing is not None:
                 _forget(existing)
         return q.enqueue(func, *args, job_id=job_id, job_timeout=timeout, **kwargs)
-    except UNREACHABLE as exc:
+    except RedisError as exc:
         raise JobsUnavailable(str(exc)) from exc
 
 
@@ -125,7 +125,7 @@ def _forget(job) -> None:
     mid-job leaves executions missing) is left to expire."""
     try:
         job.delete()
-    except UNREACHABLE:
+    except RedisError:
         raise
     except Exception as exc:  # e.g. "Execution … not found in Redis"
         log.warning("could not delete old job %s: %s", job.id, exc)
@@ -151,10 +151,8 @@ def job_state(job_id: str) -> JobState | None:
             return JobState(None)
         status = _status(job)
         beat = job.last_heartbeat or job.started_at
-    except UNREACHABLE as exc:
+    except RedisError as exc:  # unreachable, or answering with errors: cannot tell
         raise JobsUnavailable(str(exc)) from exc
-    except RedisError:
-        raise
     except Exception as exc:  # a job record RQ cannot read back is a job that is gone
         log.warning("unreadable job %s: %s", job_id, exc)
         return JobState(None)

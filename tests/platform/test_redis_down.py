@@ -20,7 +20,7 @@ from redis import Redis
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import PASSWORD, login
+from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391"))

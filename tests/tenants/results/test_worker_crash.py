@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
@@ -103,3 +102,30 @@ def test_sigkill_of_worker_and_work_horse_then_compute_again(app_factory, redis_
         assert wait_for(lambda: status_of(third.id) == RunStatus.SUCCEEDED)
     finally:
         stop(restarted, signal.SIGTERM)
+
+
+@pytest.mark.services
+def test_a_run_whose_job_redis_lost_is_failed_and_not_joined(app_factory, redis_url, make_tenant, make_user):
+    """Redis restarted without its data: the queued run's job is gone. The next
+    request fails that run (after the enqueue grace) and starts a new one."""
+    from redis import Redis
+
+    from appraisal.platform import jobs
+    from tests.tenants.conftest import build_year
+
+    app = app_factory(REDIS_URL=redis_url, ENQUEUE_GRACE_SECONDS=0)
+    with app.app_context():
+        year = build_year(make_tenant("lost"), make_user)
+        with tenant_scope(year.tenant):
+            _to_computing(year)
+            population = db.session.get(Population, year.ids["dept_pop"])
+            lost = services.request_compute(population)
+            assert lost.status == RunStatus.QUEUED
+            assert services.request_compute(population).id == lost.id  # a live queued run is joined
+            Redis.from_url(redis_url).flushdb()  # Redis comes back empty
+            time.sleep(0.01)
+            again = services.request_compute(population)
+            assert again.id != lost.id and again.status == RunStatus.QUEUED
+            db.session.expire_all()
+            assert db.session.get(ResultRun, lost.id).status == RunStatus.FAILED
+            assert jobs.queue().job_ids == [again.job_id]
