@@ -82,6 +82,7 @@ def one_transaction():
     if sqlite:
         connection.exec_driver_sql("BEGIN")
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    previous = db.session.registry() if db.session.registry.has() else None
     db.session.registry.set(session)
     try:
         yield session
@@ -93,7 +94,10 @@ def one_transaction():
         raise
     finally:
         session.close()
-        db.session.registry.clear()
+        if previous is not None:
+            db.session.registry.set(previous)
+        else:
+            db.session.registry.clear()
         if sqlite:
             raw.isolation_level = previous_level
         connection.close()
