@@ -109,6 +109,13 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "RQ_WORKERS": int(env.get("RQ_WORKERS", "2")),
         # a computation not heard from for this long is taken for dead (its worker died)
         "STALE_RUN_SECONDS": int(env.get("STALE_RUN_SECONDS", "600")),
+        # RQ: a worker beats on its running job every JOB_MONITORING_SECONDS; a job
+        # not beaten for WORKER_STALE_SECONDS has lost its worker (killed, machine gone)
+        "JOB_MONITORING_SECONDS": int(env.get("JOB_MONITORING_SECONDS", "10")),
+        "WORKER_STALE_SECONDS": int(env.get("WORKER_STALE_SECONDS", "90")),
+        # a queued run whose job Redis does not know is dead once it is this old
+        # (the moment between writing the run and enqueuing its job is not)
+        "ENQUEUE_GRACE_SECONDS": int(env.get("ENQUEUE_GRACE_SECONDS", "30")),
         # tests only: hold a computation mid-way so a test can kill its worker
         "COMPUTE_PAUSE_SECONDS": float(env.get("COMPUTE_PAUSE_SECONDS", "0")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),

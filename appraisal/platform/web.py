@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
@@ -84,13 +84,58 @@ def query_args(**overrides) -> dict[str, Any]:
     return args
 
 
+def _unavailable(error):
+    """A service the page needs (Redis) is unreachable: 503, said plainly."""
+    current_app.logger.warning("service unavailable: %s", error)
+    db.session.rollback()
+    return render_template("errors.html", status=503, error=error), 503
+
+
+def health():
+    """``/healthz``: the database and Redis, each reported; 503 when the database
+    is down (the web tier cannot work), 200 "degraded" when only Redis is (pages
+    work; jobs wait, the login throttle counts per process)."""
+    from redis.exceptions import RedisError
+
+    from appraisal.platform import jobs
+
+    checks = {"database": "ok", "redis": "not configured"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach it
+        current_app.logger.error("health: database unavailable: %s", exc)
+        checks["database"] = "unavailable"
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone already
+            pass
+    if current_app.config.get("REDIS_URL"):
+        try:
+            checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"
+        except RedisError:
+            checks["redis"] = "unavailable"
+    if checks["database"] != "ok":
+        status, code = "error", 503
+    elif checks["redis"] == "unavailable":
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return {"status": status, **checks}, code
+
+
 def init_app(app) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
+    from appraisal.platform.jobs import JobsUnavailable
+
     app.jinja_env.globals["query_args"] = query_args
     app.url_value_preprocessor(_resolve_tenant)
     app.url_defaults(_add_tenant_slug)
     app.after_request(_finish_request)
     for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, _error(status))
+    for error in (JobsUnavailable, RedisConnectionError, RedisTimeoutError):
+        app.register_error_handler(error, _unavailable)
 
 
 # ---------------------------------------------------------------------------
