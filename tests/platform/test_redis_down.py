@@ -23,7 +23,13 @@ from appraisal.platform.tenancy import tenant_scope
 from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391"))
+
+
+def _free_port() -> int:
+    """A port nobody listens on now (two suites running side by side must not share one)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class PrivateRedis:
@@ -58,10 +64,7 @@ class PrivateRedis:
 def private_redis():
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-            pytest.skip(f"port {PORT} is in use")
-    server = PrivateRedis(PORT)
+    server = PrivateRedis(int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "0")) or _free_port())
     server.start()
     yield server
     server.stop()
