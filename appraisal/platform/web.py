@@ -91,6 +91,46 @@ def _unavailable(error):
     return render_template("errors.html", status=503, error=error), 503
 
 
+#: Shown when the database cannot be reached. Self-contained: rendering the usual
+#: layout (the signed-in user, the tenant, the reader's language) would need the
+#: database itself. Both languages, since the reader's choice is in the database.
+DATABASE_UNAVAILABLE = """<!doctype html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>503</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto; padding: 0 1em; line-height: 1.6">
+<h1>503</h1>
+<p>数据库暂时无法连接，请稍后刷新页面。已保存的数据不受影响。</p>
+<p lang="en">The database cannot be reached just now; please reload the page shortly. Saved data is not affected.</p>
+</body></html>
+"""
+
+
+def _database_unavailable(error):
+    """The database is down or restarting: 503 with a page that needs no database
+    (the pool checks connections before use, so the first request after the
+    database returns works again)."""
+    current_app.logger.error("database unavailable: %s", error)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone already
+        pass
+    return DATABASE_UNAVAILABLE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
+
+
+def _is_disconnect(error) -> bool:
+    """An OperationalError from losing the database (not, say, a bad statement)."""
+    return bool(getattr(error, "connection_invalidated", False)) or \
+        "connect" in str(getattr(error, "orig", error)).lower() or \
+        "server closed" in str(getattr(error, "orig", error)).lower() or \
+        "terminating connection" in str(getattr(error, "orig", error)).lower()
+
+
+def _operational_error(error):
+    if _is_disconnect(error):
+        return _database_unavailable(error)
+    raise error
+
+
 def health():
     """``/healthz``: the database and Redis, each reported; 503 when the database
     is down (the web tier cannot work), 200 "degraded" when only Redis is (pages
@@ -126,6 +166,8 @@ def health():
 def init_app(app) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
+    from sqlalchemy.exc import OperationalError
+
     from appraisal.platform.jobs import JobsUnavailable
 
     app.jinja_env.globals["query_args"] = query_args
@@ -136,6 +178,7 @@ def init_app(app) -> None:
         app.register_error_handler(status, _error(status))
     for error in (JobsUnavailable, RedisConnectionError, RedisTimeoutError):
         app.register_error_handler(error, _unavailable)
+    app.register_error_handler(OperationalError, _operational_error)
 
 
 # ---------------------------------------------------------------------------
