@@ -20,14 +20,14 @@ from sqlalchemy import select
 from appraisal.platform.inputs import text_problem
 from appraisal.platform.db import db
 from appraisal.platform.permissions import can
-from appraisal.tenants.org.access import TOP_LEVEL, Place
-from appraisal.tenants.org.labels import (
+from appraisal.tenants.org.services.access import TOP_LEVEL, Place
+from appraisal.tenants.org.services.labels import (
     CATEGORY_VOCABULARY,
     LEADER_VOCABULARY,
     UNIT_KIND_VOCABULARY,
 )
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, UnitKind
-from appraisal.tenants.org.roster_file import (
+from appraisal.tenants.org.services.roster_file import (
     CODE_RE,
     COLUMNS,
     PEOPLE,
