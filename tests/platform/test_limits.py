@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from appraisal.platform.limits import InputTooLarge, check_xlsx, load_yaml_text
-from appraisal.tenants.org import roster_file
+from appraisal.tenants.org.services import roster_file
 
 FLAT_MB = 50  # the bound on peak memory growth while a bomb is refused
 

@@ -21,7 +21,7 @@ from appraisal.tenants.ballots.views import INVALID, _evaluation, _go, _refuse, 
 from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
-from appraisal.tenants.org.access import TOP_LEVEL, Place, units_where
+from appraisal.tenants.org.services import TOP_LEVEL, Place, units_where
 from appraisal.tenants.org.models import OrgUnit
 
 

@@ -25,7 +25,7 @@ from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.ballots.views import INVALID, _evaluation, _go, _refuse, bp
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
-from appraisal.tenants.org.access import units_where
+from appraisal.tenants.org.services import units_where
 from appraisal.tenants.org.models import OrgUnit, Person
 
 

@@ -17,7 +17,7 @@ from wtforms.validators import (
 )
 
 from appraisal.tenants.org import services
-from appraisal.tenants.org.labels import (
+from appraisal.tenants.org.services import (
     CATEGORY_LABELS,
     LEADER_LABELS,
     UNIT_KIND_LABELS,

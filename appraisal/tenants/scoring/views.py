@@ -58,7 +58,7 @@ def _helpers():
 
 def _group_label(group: str) -> str:
     """A ranking group as people read it (person categories and unit kinds have labels)."""
-    from appraisal.tenants.org.labels import CATEGORY_LABELS, UNIT_KIND_LABELS
+    from appraisal.tenants.org.services import CATEGORY_LABELS, UNIT_KIND_LABELS
 
     for labels in (CATEGORY_LABELS, UNIT_KIND_LABELS):
         for key, label in labels.items():

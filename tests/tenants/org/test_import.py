@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.org import importer
+from appraisal.tenants.org.services import importer
 from tests.tenants.org.conftest import audit_count, org_state, unit_row
 
 UNIT_HEAD = ["编码", "名称", "类型", "上级编码", "排序"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.org.models import Person
-from appraisal.tenants.org.roster_file import PERSON_EXAMPLES, UNIT_EXAMPLES
+from appraisal.tenants.org.services.roster_file import PERSON_EXAMPLES, UNIT_EXAMPLES
 from tests.tenants.org.conftest import org_state
 from tests.tenants.org.test_import import PERSON_HEAD, UNIT_HEAD, issues_in, upload
 

@@ -1,9 +1,4 @@
-"""The org tree and its units: browse, create, edit, move, deactivate.
-
-The people screens are in ``people_views`` and the roster import and export in
-``roster_views``; all three add routes to the one ``org`` blueprint, which the
-app registers from here (``views.bp``, ``views.NAV``).
-"""
+"""The org tree and its units: browse, create, edit, move, deactivate."""
 
 from __future__ import annotations
 
@@ -16,33 +11,23 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.permissions import authorize, can, requires, scope_clause
+from appraisal.platform.refusals import form_status, refuse
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
-from appraisal.tenants.org import importer, services, workbooks
-from appraisal.tenants.org.access import (
-    TOP_LEVEL,
-    can_restructure,
-    parent_place,
-    units_where,
-)
-from appraisal.tenants.org.blueprint import (
-    INVALID,
-    NAV,
-    bp,
-    choice_label,
-    valid,
-    xlsx_response,
-)
+from appraisal.tenants.org import services
 from appraisal.tenants.org.forms import PeopleFilterForm, UnitForm, options
-from appraisal.tenants.org.listing import (
+from appraisal.tenants.org.models import OrgUnit, UnitKind
+from appraisal.tenants.org.services import TOP_LEVEL, can_restructure, parent_place, units_where
+from appraisal.tenants.org.views import bp
+from appraisal.tenants.org.views._shared import (
+    choice_label,
     include_subtree,
     people_query,
     subtree_of,
     unit_labels_for,
+    valid,
+    xlsx_response,
 )
-from appraisal.tenants.org.models import OrgUnit, UnitKind
-
-__all__ = ["NAV", "bp"]
 
 
 # ---------------------------------------------------------------------------
@@ -88,16 +73,9 @@ def tree():
 # ---------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------------------
-# One unit and its people
-# ---------------------------------------------------------------------------
-
-
 @bp.route("/units/<int:unit_id>")
-@requires("org.view", per_object=True)
-def unit(unit_id):
-    unit = get_or_404(OrgUnit, unit_id)
-    authorize("org.view", unit)
+@requires("org.view", load=OrgUnit)
+def unit(unit: OrgUnit):
     form = PeopleFilterForm(request.args)
     subtree = include_subtree(unit)
     page = paginate(people_query(form, within=unit, subtree=subtree))
@@ -112,14 +90,12 @@ def unit(unit_id):
 
 
 @bp.route("/units/<int:unit_id>/people.xlsx")
-@requires("people.view", per_object=True)
-def unit_export(unit_id):
-    unit = get_or_404(OrgUnit, unit_id)
-    authorize("people.view", unit)
+@requires("people.view", load=OrgUnit)
+def unit_export(unit: OrgUnit):
     form = PeopleFilterForm(request.args)
     people = list(db.session.scalars(people_query(form, within=unit, subtree=include_subtree(unit))))
     units = {u.id: u for u in subtree_of(unit)}
-    return xlsx_response(workbooks.people_workbook(people, units), f"人员名单-{unit.name}.xlsx")
+    return xlsx_response(services.people_workbook(people, units), f"人员名单-{unit.name}.xlsx")
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +121,7 @@ def _parent_choices(unit: OrgUnit | None) -> list[tuple[int, str]]:
 def _kinds(current: UnitKind | None = None) -> list[UnitKind]:
     if can(current_user, "org.edit", TOP_LEVEL):
         return list(UnitKind)
-    return [k for k in UnitKind if k not in importer.OFFICE_ONLY_KINDS or k == current]
+    return [k for k in UnitKind if k not in services.OFFICE_ONLY_KINDS or k == current]
 
 
 def _code_free(form: UnitForm, unit: OrgUnit | None) -> bool:
@@ -187,19 +163,15 @@ def unit_new():
             unit = services.create_unit(code=form.code.data, name=form.name.data, kind=form.kind.data,
                                         parent=chosen, sort_order=form.sort_order.data or 0)
         except services.OrgError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("已新增单位“%(name)s”。", name=unit.name), "success")
-            return redirect(url_for("org.unit", unit_id=unit.id))
-    status = INVALID if request.method == "POST" else 200
-    return render_template("org/unit_form.html", form=form, unit=None, parent=parent), status
+            return refuse(exc, "org/unit_form.html", form=form, unit=None, parent=parent)
+        flash(_("已新增单位“%(name)s”。", name=unit.name), "success")
+        return redirect(url_for("org.unit", unit_id=unit.id))
+    return render_template("org/unit_form.html", form=form, unit=None, parent=parent), form_status()
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
-@requires("org.edit", per_object=True)
-def unit_edit(unit_id):
-    unit = get_or_404(OrgUnit, unit_id)
-    authorize("org.edit", unit)
+@requires("org.edit", load=OrgUnit)
+def unit_edit(unit: OrgUnit):
     movable = can_restructure(current_user, unit)
     form = UnitForm(obj=unit)
     form.set_kinds(_kinds(unit.kind))
@@ -218,19 +190,15 @@ def unit_edit(unit_id):
             changed = services.update_unit(unit, code=form.code.data, name=form.name.data, kind=form.kind.data,
                                            parent=new_parent, sort_order=form.sort_order.data or 0)
         except services.OrgError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
-            return redirect(url_for("org.unit", unit_id=unit.id))
-    status = INVALID if request.method == "POST" else 200
-    return render_template("org/unit_form.html", form=form, unit=unit, movable=movable), status
+            return refuse(exc, "org/unit_form.html", form=form, unit=unit, movable=movable)
+        flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
+        return redirect(url_for("org.unit", unit_id=unit.id))
+    return render_template("org/unit_form.html", form=form, unit=unit, movable=movable), form_status()
 
 
 @bp.route("/units/<int:unit_id>/active", methods=["POST"])
-@requires("org.edit", per_object=True)
-def unit_active(unit_id):
-    unit = get_or_404(OrgUnit, unit_id)
-    authorize("org.edit", unit)
+@requires("org.edit", load=OrgUnit)
+def unit_active(unit: OrgUnit):
     authorize("org.edit", parent_place(unit))  # not one's own unit: that is the office's call
     active = request.form.get("active") == "1"
     try:
@@ -241,6 +209,3 @@ def unit_active(unit_id):
     flash(_("已启用“%(name)s”。", name=unit.name) if active else _("已停用“%(name)s”。", name=unit.name), "success")
     return redirect(url_for("org.unit", unit_id=unit.id), code=303)
 
-
-# the other screens of the blueprint register their routes on import
-from appraisal.tenants.org import people_views, roster_views  # noqa: E402,F401

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from appraisal.platform import audit
 from appraisal.platform.db import db
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
-from appraisal.tenants.org.roster_check import OFFICE_ONLY_KINDS, Plan, plan_import
-from appraisal.tenants.org.roster_file import Issue, RosterInvalid, read_tables
+from appraisal.tenants.org.services.roster_check import OFFICE_ONLY_KINDS, Plan, plan_import
+from appraisal.tenants.org.services.roster_file import Issue, RosterInvalid, read_tables
 
 __all__ = ["OFFICE_ONLY_KINDS", "ImportResult", "Issue", "RosterInvalid", "apply_plan", "import_roster",
            "plan_import", "read_tables"]

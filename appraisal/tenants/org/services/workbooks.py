@@ -15,14 +15,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from appraisal.platform.excel import new_workbook, save_workbook
-from appraisal.tenants.org.labels import (
+from appraisal.tenants.org.services.labels import (
     CATEGORY_WORDS,
     LEADER_WORDS,
     UNIT_KIND_WORDS,
     file_word,
 )
 from appraisal.tenants.org.models import OrgUnit, Person
-from appraisal.tenants.org.roster_file import (
+from appraisal.tenants.org.services.roster_file import (
     EXAMPLE_SHEET,
     PERSON_COLUMNS,
     PERSON_EXAMPLES,

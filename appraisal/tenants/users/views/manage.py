@@ -1,10 +1,9 @@
-"""The office admin's user accounts: list, create, roles, reset password, deactivate."""
+"""The user-account routes: list, export, create, roles, reset password, deactivate."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from appraisal.platform import accounts
 from appraisal.platform.excel import xlsx_response
@@ -12,14 +11,11 @@ from appraisal.platform.labels import role_label
 from appraisal.platform.models import User
 from appraisal.platform.permissions import requires
 from appraisal.platform.refusals import form_status, refuse
-from appraisal.platform.web import NavItem, paginate, tenant_blueprint
+from appraisal.platform.web import paginate
 from appraisal.tenants.org.services import unit_names
 from appraisal.tenants.users import services
 from appraisal.tenants.users.forms import ConfirmForm, EditUserForm, ResetPasswordForm, UserForm
-
-bp = tenant_blueprint("users", __name__, url_prefix="/users", template_folder="templates")
-
-NAV = (NavItem("users.index", _l("用户与角色"), "users.manage", icon="users", order=80),)
+from appraisal.tenants.users.views import bp
 
 
 def _grant_labels(grants) -> list[str]:

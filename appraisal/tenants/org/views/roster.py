@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.permissions import requires, scope_clause
-from appraisal.tenants.org import importer, services, workbooks
-from appraisal.tenants.org.blueprint import INVALID, bp, xlsx_response
+from appraisal.platform.refusals import INVALID
+from appraisal.tenants.org import services
 from appraisal.tenants.org.forms import ImportForm
 from appraisal.tenants.org.models import OrgUnit, Person
+from appraisal.tenants.org.views import bp
+from appraisal.tenants.org.views._shared import xlsx_response
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -23,8 +25,8 @@ def roster_import():
         upload = form.file.data
         filename = upload.filename or ""
         try:
-            result = importer.import_roster(filename, upload.read(), current_user)
-        except importer.RosterInvalid as exc:
+            result = services.import_roster(filename, upload.read(), current_user)
+        except services.RosterInvalid as exc:
             issues = exc.issues
     status = INVALID if request.method == "POST" and result is None else 200
     return render_template("org/import.html", form=form, issues=issues, result=result,
@@ -34,7 +36,7 @@ def roster_import():
 @bp.route("/import/template.xlsx")
 @requires("roster.import")
 def roster_template():
-    return xlsx_response(workbooks.template_workbook(), "名册导入模板.xlsx")
+    return xlsx_response(services.template_workbook(), "名册导入模板.xlsx")
 
 
 @bp.route("/export.xlsx")
@@ -50,4 +52,4 @@ def roster_export():
         .order_by(OrgUnit.path, Person.sort_order, Person.staff_no)
     )
     code_of = dict(db.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
-    return xlsx_response(workbooks.roster_workbook(units, people, code_of), "名册.xlsx")
+    return xlsx_response(services.roster_workbook(units, people, code_of), "名册.xlsx")

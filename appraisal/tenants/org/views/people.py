@@ -10,19 +10,20 @@ from appraisal.platform import accounts
 from appraisal.platform.db import db
 from appraisal.platform.models import User
 from appraisal.platform.permissions import authorize, can, requires
+from appraisal.platform.refusals import form_status, refuse
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.org import services
-from appraisal.tenants.org.access import units_where
-from appraisal.tenants.org.blueprint import INVALID, bp, choice_label, valid
 from appraisal.tenants.org.forms import (
     LinkUserForm,
     PeopleFilterForm,
     PersonForm,
     options,
 )
-from appraisal.tenants.org.listing import people_query, unit_labels_for
 from appraisal.tenants.org.models import OrgUnit, Person, PersonCategory
+from appraisal.tenants.org.services import units_where
+from appraisal.tenants.org.views import bp
+from appraisal.tenants.org.views._shared import choice_label, people_query, unit_labels_for, valid
 
 
 def _staff_no_free(form: PersonForm, person: Person | None) -> bool:
@@ -34,7 +35,6 @@ def _staff_no_free(form: PersonForm, person: Person | None) -> bool:
     return False
 
 
-
 @bp.route("/people/")
 @requires("people.view")
 def people():
@@ -44,21 +44,18 @@ def people():
 
 
 @bp.route("/people/<int:person_id>")
-@requires("people.view", per_object=True)
-def person(person_id):
-    person = get_or_404(Person, person_id)
-    authorize("people.view", person)
-    return _person_page(person, LinkUserForm())
+@requires("people.view", load=Person)
+def person(person: Person):
+    return render_template("org/person.html", **_person_page(person, LinkUserForm()))
 
 
-def _person_page(person: Person, link_form: LinkUserForm, status: int = 200):
+def _person_page(person: Person, link_form: LinkUserForm) -> dict:
+    """What the person page shows (with ``link_form`` for linking an account)."""
     linked = db.session.get(User, person.user_id) if person.user_id else None
     if request.method == "GET" and linked is not None:
         link_form.email.data = linked.email
-    return render_template(
-        "org/person.html", person=person, ancestors=services.ancestors(person.unit), linked=linked,
-        link_form=link_form, may_edit=can(current_user, "people.edit", person),
-    ), status
+    return {"person": person, "ancestors": services.ancestors(person.unit), "linked": linked,
+            "link_form": link_form, "may_edit": can(current_user, "people.edit", person)}
 
 
 def _unit_choices() -> list[tuple[int, str]]:
@@ -67,10 +64,8 @@ def _unit_choices() -> list[tuple[int, str]]:
 
 
 @bp.route("/units/<int:unit_id>/people/new", methods=["GET", "POST"])
-@requires("people.edit", per_object=True)
-def person_new(unit_id):
-    unit = get_or_404(OrgUnit, unit_id)
-    authorize("people.edit", unit)
+@requires("people.edit", load=OrgUnit)
+def person_new(unit: OrgUnit):
     form = PersonForm()
     form.unit_id.choices = options(_unit_choices())
     if request.method == "GET":
@@ -85,19 +80,15 @@ def person_new(unit_id):
                 position=form.position.data or "", leader_role=form.leader_role.data,
                 sort_order=form.sort_order.data or 0)
         except services.OrgError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("已新增人员“%(name)s”。", name=person.name), "success")
-            return redirect(url_for("org.person", person_id=person.id))
-    status = INVALID if request.method == "POST" else 200
-    return render_template("org/person_form.html", form=form, person=None, unit=unit), status
+            return refuse(exc, "org/person_form.html", form=form, person=None, unit=unit)
+        flash(_("已新增人员“%(name)s”。", name=person.name), "success")
+        return redirect(url_for("org.person", person_id=person.id))
+    return render_template("org/person_form.html", form=form, person=None, unit=unit), form_status()
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
-@requires("people.edit", per_object=True)
-def person_edit(person_id):
-    person = get_or_404(Person, person_id)
-    authorize("people.edit", person)
+@requires("people.edit", load=Person)
+def person_edit(person: Person):
     form = PersonForm(obj=person)
     form.unit_id.choices = options(_unit_choices())
     if request.method == "GET":
@@ -112,19 +103,16 @@ def person_edit(person_id):
                 category=form.category.data, position=form.position.data or "",
                 leader_role=form.leader_role.data, sort_order=form.sort_order.data or 0)
         except services.OrgError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
-            return redirect(url_for("org.person", person_id=person.id))
-    status = INVALID if request.method == "POST" else 200
-    return render_template("org/person_form.html", form=form, person=person, unit=person.unit), status
+            return refuse(exc, "org/person_form.html", form=form, person=person, unit=person.unit)
+        flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
+        return redirect(url_for("org.person", person_id=person.id))
+    return render_template("org/person_form.html", form=form, person=person,
+                           unit=person.unit), form_status()
 
 
 @bp.route("/people/<int:person_id>/active", methods=["POST"])
-@requires("people.edit", per_object=True)
-def person_active(person_id):
-    person = get_or_404(Person, person_id)
-    authorize("people.edit", person)
+@requires("people.edit", load=Person)
+def person_active(person: Person):
     active = request.form.get("active") == "1"
     try:
         services.set_person_active(person, active)
@@ -136,10 +124,8 @@ def person_active(person_id):
 
 
 @bp.route("/people/<int:person_id>/account", methods=["POST"])
-@requires("people.edit", per_object=True)
-def person_account(person_id):
-    person = get_or_404(Person, person_id)
-    authorize("people.edit", person)
+@requires("people.edit", load=Person)
+def person_account(person: Person):
     form = LinkUserForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip()
@@ -150,9 +136,8 @@ def person_account(person_id):
             try:
                 changed = services.link_user(person, user)
             except services.OrgError as exc:
-                form.email.errors.append(str(exc))
-            else:
-                if changed:
-                    flash(_("已关联登录账号。") if user else _("已取消关联。"), "success")
-                return redirect(url_for("org.person", person_id=person.id), code=303)
-    return _person_page(person, form, INVALID)
+                return refuse(exc, "org/person.html", form=form, field="email", **_person_page(person, form))
+            if changed:
+                flash(_("已关联登录账号。") if user else _("已取消关联。"), "success")
+            return redirect(url_for("org.person", person_id=person.id), code=303)
+    return render_template("org/person.html", **_person_page(person, form)), form_status()

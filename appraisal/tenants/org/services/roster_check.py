@@ -20,14 +20,14 @@ from sqlalchemy import select
 from appraisal.platform.inputs import text_problem
 from appraisal.platform.db import db
 from appraisal.platform.permissions import can
-from appraisal.tenants.org.access import TOP_LEVEL, Place
-from appraisal.tenants.org.labels import (
+from appraisal.tenants.org.services.access import TOP_LEVEL, Place
+from appraisal.tenants.org.services.labels import (
     CATEGORY_VOCABULARY,
     LEADER_VOCABULARY,
     UNIT_KIND_VOCABULARY,
 )
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, UnitKind
-from appraisal.tenants.org.roster_file import (
+from appraisal.tenants.org.services.roster_file import (
     CODE_RE,
     COLUMNS,
     PEOPLE,
@@ -91,7 +91,7 @@ def _parse_int(text: str) -> int | None:
 def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any], bool]]:
     """Each row's valid values, and whether the whole row is valid."""
     vocab: dict[str, tuple[dict, str]] = {
-        # the file's words stay Chinese whatever the reader's language (see org.labels)
+        # the file's words stay Chinese whatever the reader's language (see services/labels.py)
         "kind": (UNIT_KIND_VOCABULARY, _("类型应为：考核办、分口考核组、部门、区县、科室")),
         "category": (CATEGORY_VOCABULARY, _("类别应为：市管干部、县级干部、科级及以下、一般干部、见习人员、挂职干部")),
         "leader_role": (LEADER_VOCABULARY, _("领导职务应为：主要领导、副职、无（或留空）")),

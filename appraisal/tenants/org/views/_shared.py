@@ -1,8 +1,11 @@
-"""The people lists of the org screens: scoped, filtered, in the tree's order."""
+"""What the org route modules share: the people lists (scoped, filtered, in the
+tree's order), form checks, select labels, downloads."""
 
 from __future__ import annotations
 
-from flask import request
+from urllib.parse import quote
+
+from flask import Response, request
 from flask_login import current_user
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import contains_eager
@@ -12,6 +15,27 @@ from appraisal.platform.permissions import scope_clause
 from appraisal.tenants.org import services
 from appraisal.tenants.org.forms import PeopleFilterForm
 from appraisal.tenants.org.models import OrgUnit, Person, PersonCategory
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype=services.XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def choice_label(unit: OrgUnit, depth: int) -> str:
+    """A unit in a select, indented by its depth."""
+    return f"{'　' * depth}{unit.name}（{unit.code}）"
+
+
+def valid(form, unique_check) -> bool:
+    """Validate the form and, in the same round, whether its code is free, so
+    that every problem is shown at once (the check adds its error after the
+    form's own validation, which resets the fields' errors)."""
+    valid = form.validate_on_submit()
+    if getattr(form, "hostile", None):
+        return False  # a NUL byte must not reach the uniqueness query
+    return unique_check(form) and valid
 
 
 def people_query(form: PeopleFilterForm, *, within: OrgUnit | None = None, subtree: bool = False):

@@ -1,19 +1,14 @@
-"""The tenant's home page: what this user can do now."""
+"""The home page route: the user's tasks, their unit names, their own results."""
 
 from __future__ import annotations
 
 from flask import render_template
 from flask_login import current_user
-from flask_babel import lazy_gettext as _l
 
 from appraisal.platform.permissions import can, requires
-from appraisal.platform.web import NavItem, tenant_blueprint
+from appraisal.tenants.home.views import bp
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.scoring import common as scoring, scores
-
-bp = tenant_blueprint("home", __name__, template_folder="templates")
-
-NAV = (NavItem("home.index", _l("首页"), "tenant.view", icon="home", order=0),)
 
 
 @bp.route("/")

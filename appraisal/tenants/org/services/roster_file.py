@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from appraisal.tenants.org import services
+from appraisal.tenants.org.services import core
 
 UNITS, PEOPLE = "units", "people"
 SHEET_NAMES = {UNITS: "单位", PEOPLE: "人员"}
@@ -35,20 +35,20 @@ class Column:
 
 
 UNIT_COLUMNS = (
-    Column("code", "编码", ("单位编码", "code", "unit code", "unit_code"), True, services.MAX_CODE, 14),
-    Column("name", "名称", ("单位名称", "name", "unit name"), True, services.MAX_UNIT_NAME, 30),
+    Column("code", "编码", ("单位编码", "code", "unit code", "unit_code"), True, core.MAX_CODE, 14),
+    Column("name", "名称", ("单位名称", "name", "unit name"), True, core.MAX_UNIT_NAME, 30),
     Column("kind", "类型", ("单位类型", "kind", "type", "unit kind"), True, None, 14),
     Column("parent_code", "上级编码", ("上级单位编码", "上级单位", "parent", "parent code", "parent_code"),
-           False, services.MAX_CODE, 14),
+           False, core.MAX_CODE, 14),
     Column("sort_order", "排序", ("排序号", "顺序", "sort", "sort order", "sort_order", "order"), False, None, 8),
 )
 PERSON_COLUMNS = (
     Column("staff_no", "工号", ("人员编号", "编号", "staff no", "staff_no", "staff number"), True,
-           services.MAX_STAFF_NO, 14),
-    Column("name", "姓名", ("name", "person name"), True, services.MAX_PERSON_NAME, 12),
-    Column("unit_code", "单位编码", ("所在单位编码", "unit", "unit code", "unit_code"), True, services.MAX_CODE, 14),
+           core.MAX_STAFF_NO, 14),
+    Column("name", "姓名", ("name", "person name"), True, core.MAX_PERSON_NAME, 12),
+    Column("unit_code", "单位编码", ("所在单位编码", "unit", "unit code", "unit_code"), True, core.MAX_CODE, 14),
     Column("category", "类别", ("人员类别", "category"), True, None, 14),
-    Column("position", "职务", ("position", "title"), False, services.MAX_POSITION, 20),
+    Column("position", "职务", ("position", "title"), False, core.MAX_POSITION, 20),
     Column("leader_role", "领导职务", ("领导", "leader", "leader role", "leader_role"), False, None, 12),
     Column("sort_order", "排序", ("排序号", "顺序", "sort", "sort order", "sort_order", "order"), False, None, 8),
 )
