@@ -9,12 +9,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -103,7 +102,3 @@ class EvidenceForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(_l("评分文件"), validators=[FileRequired(_l("请选择要上传的文件"))])
-
-
-class QuarterForm(FlaskForm):
-    quarter = IntegerField(validators=[Optional(), NumberRange(min=1, max=4)])
