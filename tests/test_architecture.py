@@ -66,21 +66,6 @@ KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = [
     ),
     (
         (
-            "appraisal.platform.app",
-            "appraisal.platform.cli",
-            "appraisal.platform.jobs",
-            "appraisal.tenants",
-            "appraisal.tenants.demo",
-            "appraisal.tenants.demo.cli",
-            "appraisal.tenants.demo.loader",
-            "appraisal.tenants.demo.year",
-            "appraisal.tenants.results.jobs",
-            "appraisal.tenants.results.services",
-        ),
-        "the job runner creates the app (jobs -> app -> registry -> features -> jobs); the demo lives in tenants",
-    ),
-    (
-        (
             "appraisal.tenants.ballots.views",
             "appraisal.tenants.ballots.views_manage",
             "appraisal.tenants.ballots.views_voters",

@@ -18,6 +18,8 @@ from redis import Redis
 from rq import Queue, get_current_job
 
 QUEUE_NAME = "appraisal"
+# What RQ runs for every job, named (not imported): the entry point creates the app.
+WORKER_ENTRY = "appraisal.worker.run"
 
 
 @dataclass
@@ -70,7 +72,9 @@ def enqueue(func: Callable, *args, job_id: str | None = None, timeout: int = 600
             return existing
         if existing is not None:
             existing.delete()
-    return q.enqueue(func, *args, job_id=job_id, job_timeout=timeout, **kwargs)
+    # the worker entry point (appraisal/worker.py) creates the app the job runs in
+    target = f"{func.__module__}.{func.__qualname__}"
+    return q.enqueue(WORKER_ENTRY, target, *args, job_id=job_id, job_timeout=timeout, **kwargs)
 
 
 def report_progress(fraction: float, message: str = "") -> None:
@@ -84,15 +88,10 @@ def report_progress(fraction: float, message: str = "") -> None:
 
 @contextmanager
 def job_app_context():
-    """The app context a job runs in: the caller's in-process, a new one in a worker."""
-    if has_app_context():
-        yield current_app._get_current_object()
-        return
-    from appraisal.platform.app import create_app
-
-    app = create_app()
-    with app.app_context():
-        yield app
+    """The app context a job runs in: the caller's in-process, the worker entry point's in a worker."""
+    if not has_app_context():
+        raise RuntimeError(f"a job runs inside an app: queue it with enqueue(), which runs it via {WORKER_ENTRY}")
+    yield current_app._get_current_object()
 
 
 def ping(value: str) -> str:
