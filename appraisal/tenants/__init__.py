@@ -14,10 +14,8 @@ def register(app) -> None:
     for feature in MODEL_MODULES:  # every table is known to the metadata (and to Alembic)
         importlib.import_module(f"appraisal.tenants.{feature}.models")
     from appraisal.platform.web import register_nav
-    from appraisal.tenants import demo
 
     for feature in VIEW_MODULES:
         views = importlib.import_module(f"appraisal.tenants.{feature}.views")
         app.register_blueprint(views.bp)
         register_nav(app, *getattr(views, "NAV", ()))
-    demo.init_app(app)
