@@ -91,7 +91,7 @@ def job_app_context():
     """The app context a job runs in: the caller's in-process, the worker entry point's in a worker."""
     if not has_app_context():
         raise RuntimeError(f"a job runs inside an app: queue it with enqueue(), which runs it via {WORKER_ENTRY}")
-    yield current_app._get_current_object()
+    yield current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy
 
 
 def ping(value: str) -> str:

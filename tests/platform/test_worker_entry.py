@@ -37,7 +37,7 @@ def test_a_worker_with_no_app_runs_a_job_through_the_entry_point(app_factory, re
 
 
 def test_a_job_function_outside_an_app_says_how_to_run_it():
-    with pytest.raises(RuntimeError, match="appraisal.worker.run"):
+    with pytest.raises(RuntimeError, match=r"appraisal\.worker\.run"):
         jobs.ping("x")
 
 
