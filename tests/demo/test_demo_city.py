@@ -24,7 +24,7 @@ from appraisal.tenants.org.models import Person
 from appraisal.tenants.results import leaderboard
 from appraisal.tenants.results.models import Appeal, Publication, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, DeductionNotice, Score, ScoreRevision, Veto
-from tests.conftest import IsolatedClient, _config, _test_env, _truncate_all
+from tests.helpers import IsolatedClient, _config, _test_env, _truncate_all
 
 
 @pytest.fixture(scope="module")
