@@ -23,13 +23,20 @@ def test_a_worker_with_no_app_runs_a_job_through_the_entry_point(app_factory, re
         assert job.func_name == jobs.WORKER_ENTRY == "appraisal.worker.run"
         assert job.args[0] == "appraisal.platform.jobs.ping"
     # a bare RQ worker in a process of its own: nothing but rq and the environment
-    env = {**os.environ, "APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret", "REDIS_URL": redis_url,
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "UPLOAD_DIR": str(tmp_path)}
-    code = ("from redis import Redis; from rq import SimpleWorker, Queue; import os;"
-            "c = Redis.from_url(os.environ['REDIS_URL']);"
-            "SimpleWorker([Queue('appraisal', connection=c)], connection=c).work(burst=True)")
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=str(ROOT), check=True, timeout=120,
-                   capture_output=True)
+    env = {
+        **os.environ,
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": str(tmp_path),
+    }
+    code = (
+        "from redis import Redis; from rq import SimpleWorker, Queue; import os;"
+        "c = Redis.from_url(os.environ['REDIS_URL']);"
+        "SimpleWorker([Queue('appraisal', connection=c)], connection=c).work(burst=True)"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=str(ROOT), check=True, timeout=120, capture_output=True)
     with app.app_context():
         job.refresh()
         assert job.get_status() == "finished" and job.return_value() == "pong:z"
