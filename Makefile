@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test bench lint typecheck translations install install-dev clean
+.PHONY: demo test bench lint lint-fix typecheck translations install install-dev clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,20 +33,27 @@ demo: install
 	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi demo load --host $(HOST) --port $(PORT)
 	APPRAISAL_ENV=demo $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-## test: the whole suite (SQLite unless TEST_DATABASE_URL is set)
+## test: the whole suite (SQLite unless TEST_DATABASE_URL is set), with branch coverage of appraisal/
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov=appraisal --cov-branch --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 ## bench: reproducible performance measurements, one JSON line per benchmark
 bench: install-dev
 	$(BIN)/python -m benchmarks.run
 
+## lint: the same checks as the pre-commit hooks (settings in ruff.toml)
+LINT_PATHS := appraisal tests benchmarks tools wsgi.py
 lint: install-dev
-	$(BIN)/ruff check appraisal tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
-## typecheck: mypy on the engine (settings in setup.cfg [mypy])
+## lint-fix: apply ruff's safe fixes and its formatting (tools/lint_fix.sh)
+lint-fix: install-dev
+	RUFF=$(BIN)/ruff tools/lint_fix.sh
+
+## typecheck: mypy on the engine and the platform (settings in setup.cfg [mypy])
 typecheck: install-dev
-	$(BIN)/mypy appraisal/engine
+	$(BIN)/mypy appraisal/engine appraisal/platform
 
 ## update the catalogue after adding strings: make extract, translate, commit
 extract: install-dev

@@ -11,73 +11,27 @@ REQUIRE_SERVICES=1 turns a missing Redis (or PostgreSQL) into a failure.
 
 from __future__ import annotations
 
-import contextvars
-import os
-import re
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-PASSWORD = "Passw0rd-for-tests"
-
-
-def _normalise(url: str) -> str:
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
-def _test_env(**extra: str) -> dict[str, str]:
-    env = {"APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret"}
-    env.update(extra)
-    return env
-
-
-def _config(url: str, tmp_path: Path, **extra) -> dict:
-    config = {
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "SESSION_COOKIE_SECURE": False,
-        "REDIS_URL": None,
-        "SERVER_NAME": None,
-    }
-    config.update(extra)
-    return config
-
-
-class IsolatedClient(FlaskClient):
-    """Each request runs in a fresh context, as in production.
-
-    Flask reuses an application context that is already pushed (the ``app``
-    fixture pushes one for the test's own database work); without this the
-    request would share the test's ``g`` and database session.
-    """
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-def _upgrade(url: str, tmp_path: Path) -> None:
-    from flask_migrate import upgrade
-
-    from appraisal.platform.app import create_app
-
-    app = create_app(_config(url, tmp_path), env=_test_env())
-    with app.app_context():
-        upgrade()
-        from appraisal.platform.db import db
-
-        db.engine.dispose()
-
+# Plain helpers live in tests/helpers.py; the names stay importable from here for older imports.
+from tests.helpers import (  # noqa: F401
+    PASSWORD,
+    REQUIRE_SERVICES,
+    TEST_DATABASE_URL,
+    TEST_REDIS_URL,
+    IsolatedClient,
+    _config,
+    _normalise,
+    _test_env,
+    _truncate_all,
+    _upgrade,
+    csrf_token_from,
+    login,
+)
 
 @pytest.fixture(scope="session")
 def database(tmp_path_factory) -> dict:
@@ -98,20 +52,6 @@ def database(tmp_path_factory) -> dict:
     template = tmp / "template.sqlite"
     _upgrade(f"sqlite:///{template}", tmp)
     return {"kind": "sqlite", "template": template}
-
-
-def _truncate_all(app) -> None:
-    """Empty every table between tests. audit_entries refuses TRUNCATE (a
-    BEFORE TRUNCATE trigger): the test user is a superuser and, for this one
-    transaction, takes the replica role, in which ordinary triggers do not fire.
-    The application's role can do neither (README, "Database roles")."""
-    from appraisal.platform.db import db
-
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    db.session.remove()
-    with db.engine.begin() as conn:
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -244,17 +184,3 @@ def make_user(app):
         return user
 
     return make
-
-
-def login(client, tenant, user_or_email, password: str = PASSWORD, follow: bool = False):
-    email = getattr(user_or_email, "email", user_or_email)
-    return client.post(
-        f"/t/{tenant.slug}/login", data={"email": email, "password": password},
-        follow_redirects=follow,
-    )
-
-
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)

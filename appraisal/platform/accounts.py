@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -68,7 +70,7 @@ def authenticate_operator(email: str, password: str) -> Operator | None:
 
 
 def create_user(
-    *, email: str, display_name: str, password: str, roles: list[tuple[Role, int | None]] = (),
+    *, email: str, display_name: str, password: str, roles: Sequence[tuple[Role, int | None]] = (),
     locale: str | None = None, check_strength: bool = True,
 ) -> User:
     email = normalise_email(email)
@@ -175,7 +177,7 @@ def set_locale(user, locale: str | None) -> None:
 
 def end_all_sessions(user: User, *, keep: LoginSession | None = None) -> None:
     stmt = (
-        LoginSession.__table__.update()
+        LoginSession.__table__.update()  # type: ignore[attr-defined]  # __table__ is a Table
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )

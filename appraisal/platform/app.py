@@ -66,12 +66,13 @@ def _register_blueprints(app: Flask) -> None:
     from appraisal.platform.operator.views import bp as operator_bp
     from appraisal.platform.audit_views import NAV as audit_nav, bp as audit_bp
     from appraisal.platform.web import register_nav
-    from appraisal import tenants
+    from appraisal import demo, tenants
 
     for blueprint in (root_bp, auth_bp, operator_bp, audit_bp):
         app.register_blueprint(blueprint)
     register_nav(app, *audit_nav)
     tenants.register(app)
+    demo.init_app(app)  # `flask demo load`: the demo sits above the features, outside tenants
 
 
 def _template_helpers(app: Flask) -> None:

@@ -18,11 +18,11 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event, inspect
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
+from appraisal.platform.db import Model, TenantScoped, UTCDateTime, db, utcnow
 from appraisal.platform.tenancy import current_tenant_id
 
 
-class AuditEntry(TenantScoped, db.Model):
+class AuditEntry(TenantScoped, Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index(None, "tenant_id", "at"),

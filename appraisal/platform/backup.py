@@ -91,12 +91,12 @@ class Summary:
 
 
 def database_kind(url: str | None = None) -> str:
-    url = make_url(url or current_app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "postgresql":
+    parsed = make_url(url or current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if parsed.get_backend_name() == "postgresql":
         return "postgresql"
-    if url.get_backend_name() == "sqlite":
+    if parsed.get_backend_name() == "sqlite":
         return "sqlite"
-    raise BackupError(_("不支持备份这种数据库：%(kind)s", kind=url.get_backend_name()))
+    raise BackupError(_("不支持备份这种数据库：%(kind)s", kind=parsed.get_backend_name()))
 
 
 def pg_environment(url: str) -> dict[str, str]:
@@ -190,7 +190,7 @@ def _sha256_file(path: Path) -> tuple[str, int]:
 def _upload_files(root: Path) -> list[tuple[str, Path]]:
     """(relative posix path, path) of every stored file; hidden files (a write in
     progress, a restore's staging folder) are left out."""
-    out = []
+    out: list[tuple[str, Path]] = []
     if not root.is_dir():
         return out
     for dirpath, dirnames, filenames in os.walk(root):
@@ -430,13 +430,14 @@ def verify(archive: Path | str) -> dict:
         for name in sorted(set(infos) - set(members) - {MANIFEST, MANIFEST_SUM}):
             problems.append(_("清单中没有的条目：%(name)s", name=name))
         for name, expected in sorted(members.items()):
-            info = infos.get(name)
-            if info is None:
+            member = infos.get(name)
+            if member is None:
                 problems.append(_("缺少条目：%(name)s", name=name))
                 continue
             digest, size = hashlib.sha256(), 0
             try:
-                fh = tar.extractfile(info)
+                fh = tar.extractfile(member)
+                assert fh is not None  # infos holds regular files only
                 while chunk := fh.read(CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
@@ -493,6 +494,7 @@ def _extract(tar: tarfile.TarFile, name: str, target: Path, expected: dict) -> N
     """Write one member to ``target`` (0600), checking its sha256 as it is written."""
     digest = hashlib.sha256()
     src = tar.extractfile(tar.getmember(name))
+    assert src is not None  # verified as a regular file before
     fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     with os.fdopen(fd, "wb") as out:
         while chunk := src.read(CHUNK):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -16,7 +18,7 @@ tenants_cli = AppGroup("tenants", help="Create, list and suspend tenants.")
 users_cli = AppGroup("users", help="Create users and platform operators.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     raise click.ClickException(message)
 

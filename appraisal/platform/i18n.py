@@ -19,7 +19,7 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
-    if asked in languages:
+    if asked is not None and asked in languages:
         return asked
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -40,6 +40,9 @@ _inline: ContextVar[bool] = ContextVar("jobs_inline", default=False)
 class JobsUnavailable(RuntimeError):
     """The job queue (Redis) cannot be reached."""
 
+# What RQ runs for every job, named (not imported): the entry point creates the app.
+WORKER_ENTRY = "appraisal.worker.run"
+
 
 @dataclass
 class InlineJob:
@@ -108,7 +111,9 @@ def enqueue(func: Callable, *args, job_id: str | None = None, timeout: int = 600
                 return existing
             if existing is not None:
                 _forget(existing)
-        return q.enqueue(func, *args, job_id=job_id, job_timeout=timeout, **kwargs)
+        # the worker entry point (appraisal/worker.py) creates the app the job runs in
+        target = f"{func.__module__}.{func.__qualname__}"
+        return q.enqueue(WORKER_ENTRY, target, *args, job_id=job_id, job_timeout=timeout, **kwargs)
     except RedisError as exc:
         raise JobsUnavailable(str(exc)) from exc
 
@@ -207,15 +212,10 @@ def run_worker(app, *, burst: bool = False, monitoring_interval: int = 10, max_w
 
 @contextmanager
 def job_app_context():
-    """The app context a job runs in: the caller's in-process, a new one in a worker."""
-    if has_app_context():
-        yield current_app._get_current_object()
-        return
-    from appraisal.platform.app import create_app
-
-    app = create_app()
-    with app.app_context():
-        yield app
+    """The app context a job runs in: the caller's in-process, the worker entry point's in a worker."""
+    if not has_app_context():
+        raise RuntimeError(f"a job runs inside an app: queue it with enqueue(), which runs it via {WORKER_ENTRY}")
+    yield current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy
 
 
 def ping(value: str) -> str:

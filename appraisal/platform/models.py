@@ -6,6 +6,7 @@ import enum
 import hashlib
 import secrets
 from datetime import datetime
+from typing import cast
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
+from appraisal.platform.db import Model, TenantScoped, UTCDateTime, utcnow
 
 PASSWORD_METHOD = "scrypt"
 
@@ -55,7 +56,7 @@ class Role(str, enum.Enum):
 UNIT_SCOPED_ROLES = frozenset({Role.SECTOR_LEAD, Role.ASSESSOR, Role.UNIT_ADMIN})
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     __tablename__ = "tenants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,7 +99,7 @@ def check_dummy_password(password: str) -> bool:
     return False
 
 
-class Operator(PasswordMixin, UserMixin, db.Model):
+class Operator(PasswordMixin, UserMixin, Model):
     """A platform operator: creates and suspends tenants, sees no tenant data."""
 
     __tablename__ = "operators"
@@ -112,17 +113,17 @@ class Operator(PasswordMixin, UserMixin, db.Model):
 
     is_operator = True
     tenant_id = None
-    login_token = None  # the live session token, set by the loader
+    login_token = cast("str | None", None)  # the live session token, set by the loader
 
     def get_id(self) -> str | None:
         return self.login_token
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
 
-class User(TenantScoped, PasswordMixin, UserMixin, db.Model):
+class User(TenantScoped, PasswordMixin, UserMixin, Model):
     """A person's login inside one tenant."""
 
     __tablename__ = "users"
@@ -145,13 +146,13 @@ class User(TenantScoped, PasswordMixin, UserMixin, db.Model):
     )
 
     is_operator = False
-    login_token = None  # the live session token, set by the loader
+    login_token = cast("str | None", None)  # the live session token, set by the loader
 
     def get_id(self) -> str | None:
         return self.login_token
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def roles(self) -> set[Role]:
@@ -161,7 +162,7 @@ class User(TenantScoped, PasswordMixin, UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class RoleGrant(TenantScoped, db.Model):
+class RoleGrant(TenantScoped, Model):
     """One role of one user, scoped to an org unit where the role needs one."""
 
     __tablename__ = "role_grants"
@@ -179,7 +180,7 @@ class RoleGrant(TenantScoped, db.Model):
     user: Mapped[User] = relationship(back_populates="grants")
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A server-side login: the cookie carries only a random token.
 
     Renewed at every login (a new row, a new token), ended at logout, expired

@@ -302,7 +302,7 @@ def requires(action: str, *, per_object: bool = False, load: type | None = None,
             ids = [k for k in kwargs if k.endswith("_id")]
             found = ids[0] if len(ids) == 1 else ""
         if found not in kwargs:
-            raise RuntimeError(f"{view.__name__}: requires(load={load.__name__}) cannot tell which URL "
+            raise RuntimeError(f"{view.__name__}: requires(load={getattr(load, '__name__', load)}) cannot tell which URL "
                                f"argument holds its id ({sorted(kwargs)}); name it with arg=")
         return found
 
@@ -310,10 +310,10 @@ def requires(action: str, *, per_object: bool = False, load: type | None = None,
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated or getattr(current_user, "is_operator", False):
-                return current_app.login_manager.unauthorized()
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]  # set by Flask-Login
             if load is not None:
                 id_arg = _id_arg(view, kwargs)
-                obj = get_or_404(load, kwargs.pop(id_arg))
+                obj: Any = get_or_404(load, kwargs.pop(id_arg))
                 authorize(action, obj if subject is None else subject(obj))
                 kwargs[into or id_arg.removesuffix("_id")] = obj
                 return view(*args, **kwargs)

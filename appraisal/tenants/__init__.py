@@ -14,15 +14,8 @@ def register(app) -> None:
     for feature in MODEL_MODULES:  # every table is known to the metadata (and to Alembic)
         importlib.import_module(f"appraisal.tenants.{feature}.models")
     from appraisal.platform.web import register_nav
-    from appraisal.tenants import demo
 
     for feature in VIEW_MODULES:
-        try:
-            views = importlib.import_module(f"appraisal.tenants.{feature}.views")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"appraisal.tenants.{feature}", f"appraisal.tenants.{feature}.views"):
-                raise
-            continue  # a feature without screens yet
+        views = importlib.import_module(f"appraisal.tenants.{feature}.views")
         app.register_blueprint(views.bp)
         register_nav(app, *getattr(views, "NAV", ()))
-    demo.init_app(app)

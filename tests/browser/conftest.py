@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, REQUIRE_SERVICES
+from tests.helpers import PASSWORD, REQUIRE_SERVICES
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a downloaded browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,7 +195,7 @@ def people(browser, live_server):
 
 
 # ---------------------------------------------------------------------------
-# The data: a small city, as tests/tenants/conftest.py's ``build_year`` (without
+# The data: a small city, as tests/helpers.py's ``build_year`` (without
 # its ready-made scoring objects), with voters who have accounts
 # ---------------------------------------------------------------------------
 

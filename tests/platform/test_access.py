@@ -24,8 +24,8 @@ from appraisal.platform.db import db
 from appraisal.platform.models import User
 from appraisal.platform.permissions import PUBLIC, can
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import login
-from tests.tenants.conftest import build_year
+from tests.helpers import login
+from tests.helpers import build_year
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 

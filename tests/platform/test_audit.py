@@ -9,7 +9,7 @@ from sqlalchemy.exc import DatabaseError
 from appraisal.platform.audit import AuditEntry, AuditLogIsAppendOnly
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

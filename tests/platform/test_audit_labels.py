@@ -13,7 +13,7 @@ from appraisal.platform import audit
 from appraisal.platform.audit_views import ACTION_AREAS, ACTION_LABELS, FIELD_LABELS, action_choices, area_of
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import login
+from tests.helpers import login
 
 SOURCE = Path(__file__).resolve().parents[2] / "appraisal"
 CODE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")

@@ -10,7 +10,7 @@ from appraisal.platform.db import db, utcnow
 from appraisal.platform.models import LoginSession, TenantStatus
 from appraisal.platform import tenant_admin
 from appraisal.platform.tenancy import unscoped
-from tests.conftest import PASSWORD, csrf_token_from, login
+from tests.helpers import PASSWORD, csrf_token_from, login
 
 
 @pytest.fixture

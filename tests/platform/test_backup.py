@@ -25,8 +25,8 @@ from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.results import services as results
 from appraisal.tenants.results.models import ResultRow, RunStatus
 from appraisal.tenants.scoring.models import Evidence
-from tests.conftest import IsolatedClient, _config, _test_env, login
-from tests.tenants.conftest import build_year
+from tests.helpers import IsolatedClient, _config, _test_env, login
+from tests.helpers import build_year
 
 SCORE_FILE = b"%PDF-1.4 test"  # what build_year attaches to its score
 

@@ -22,9 +22,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import login
+from tests.helpers import login
 from tests.platform.test_access import (PUBLIC_ENDPOINTS, ROLES, _method, _object_ids, _url, tenant_rules)
-from tests.tenants.conftest import build_year
+from tests.helpers import build_year
 
 #: Links that change the session rather than show a page.
 SKIP_PATHS = ("/logout",)

@@ -10,7 +10,7 @@ from appraisal.platform import models
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.models import LoginSession
 from appraisal.platform.tenancy import tenant_scope, unscoped
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 NEW_PASSWORD = "NewPassw0rd!"
 

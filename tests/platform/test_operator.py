@@ -7,7 +7,7 @@ from appraisal.platform import accounts
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant, TenantStatus
 from appraisal.platform.tenancy import unscoped
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from appraisal.platform.tenancy import tenant_scope
 from appraisal.platform.web import tenant_blueprint
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import OrgUnit
-from tests.conftest import login
+from tests.helpers import login
 
 SEEN: list = []
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import login
+from tests.helpers import login
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.models import LoginSession
 from appraisal.platform.tenancy import unscoped
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ATTACKER, OWNER, OFFICE, LB = "203.0.113.66", "198.51.100.7", "192.0.2.10", "10.0.0.2"
 WRONG = "wrong-password-1"

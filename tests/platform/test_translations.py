@@ -11,7 +11,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import login
+from tests.helpers import login
 
 ROOT = Path(__file__).resolve().parents[2]
 POT = ROOT / "appraisal/translations/messages.pot"

@@ -1,6 +1,6 @@
 """The audit log shows phases and statuses in words (each feature registers its labels)."""
 
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_phases_and_statuses_in_the_log_read_in_words(app, year):

@@ -21,7 +21,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Phase
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.letters.models import Letter
-from tests.conftest import login
+from tests.helpers import login
 
 
 def signed_in(app, year, role: str, locale: str | None = None):

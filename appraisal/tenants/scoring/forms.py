@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -104,7 +103,3 @@ class EvidenceForm(SafeForm):
 
 class UploadForm(SafeForm):
     file = FileField(_l("评分文件"), validators=[FileRequired(_l("请选择要上传的文件"))])
-
-
-class QuarterForm(SafeForm):
-    quarter = IntegerField(validators=[Optional(), NumberRange(min=1, max=4)])

@@ -30,7 +30,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org import services as org
 from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.schemes import services as schemes
-from tests.conftest import login
+from tests.helpers import login
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 

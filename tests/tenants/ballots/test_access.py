@@ -12,7 +12,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.models import Ballot, Evaluation, RaterGroup, SealedBallot
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.ballots.conftest import ROLES, group_id, make_evaluation
 
 #: sample form data for the POSTs (CSRF is off in tests; the code page is tested with it on)

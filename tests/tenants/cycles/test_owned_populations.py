@@ -7,7 +7,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Appraisee, Population
 from appraisal.tenants.schemes.models import SchemeVersion
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _form(year, **overrides):

@@ -6,7 +6,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots.models import Voter
 from appraisal.tenants.scoring.models import Score
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_dashboard_shows_letters_scores_and_turnout(app, year):

@@ -12,7 +12,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.letters.models import Letter, LetterStatus
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _letter(year):

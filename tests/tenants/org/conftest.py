@@ -23,7 +23,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.org import services
 from appraisal.tenants.org.models import OrgUnit, Person
-from tests.conftest import login
+from tests.helpers import login
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 

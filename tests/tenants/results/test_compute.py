@@ -86,7 +86,7 @@ def test_compute_on_rq_deduplicates_and_reports_progress(app_factory, redis_url,
     from rq import SimpleWorker
 
     from appraisal.platform import jobs
-    from tests.tenants.conftest import build_year
+    from tests.helpers import build_year
 
     app = app_factory(REDIS_URL=redis_url)
     with app.app_context():
@@ -124,7 +124,7 @@ def test_killing_a_worker_mid_job_keeps_the_previous_results(app_factory, redis_
     from rq import SimpleWorker
 
     from appraisal.platform import jobs
-    from tests.tenants.conftest import build_year
+    from tests.helpers import build_year
 
     app = app_factory(REDIS_URL=redis_url, STALE_RUN_SECONDS=3, WORKER_STALE_SECONDS=3)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -17,7 +17,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.results import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import RunStatus
-from tests.conftest import login
+from tests.helpers import login
 
 STANDARD = [("principal", "主要领导", "0.3"), ("deputy", "副职领导", "0.2"), ("staff", "干部职工", "0.5")]
 

@@ -17,7 +17,7 @@ from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, ResultRow
 from appraisal.tenants.scoring import evidence
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Evidence, Score, Veto
-from tests.conftest import login
+from tests.helpers import login
 
 PDF = b"%PDF-1.4 appeal evidence"
 

@@ -12,7 +12,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.results import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, AppealStatus
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

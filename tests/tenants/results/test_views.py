@@ -14,7 +14,7 @@ from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Publication
 from appraisal.tenants.schemes.models import SchemeVersion
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.schemes.models import Scheme, SchemeVersion
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _versions(year, key):

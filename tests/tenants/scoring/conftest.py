@@ -70,7 +70,7 @@ def link_person(year, user, person_index: int) -> int:
 def _bare_year(make_tenant, make_user, monkeypatch, slug, name, prefix=""):
     """The shared appraisal year without the one-of-each scoring objects the
     access walker looks up: these tests count what they create."""
-    from tests.tenants import conftest as shared
+    from tests import helpers as shared
 
     monkeypatch.setattr(shared, "_scoring_objects", lambda year: None)
     return shared.build_year(make_tenant(slug, name), make_user, prefix=prefix)

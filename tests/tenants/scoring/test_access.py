@@ -17,7 +17,7 @@ from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase, Population
 from appraisal.tenants.scoring import adjustments, evidence, scores
 from appraisal.tenants.scoring.models import DeductionNotice
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")

@@ -19,7 +19,7 @@ from appraisal.tenants.scoring.models import (
     SelfReport,
     Veto,
 )
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import dept, link_person, move_to
 
 PDF = b"%PDF-1.4\n%%EOF\n"

@@ -17,7 +17,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.schemes import services as schemes
 from appraisal.tenants.scoring import services
 from appraisal.tenants.scoring.models import Score, ScoreRevision
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import move_to
 
 ITEM = "assessment:key_task_undone"  # 重点工作未按要求完成, 5 points each

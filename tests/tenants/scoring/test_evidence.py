@@ -14,7 +14,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.scoring.evidence import clean_filename
 from appraisal.tenants.scoring.models import Evidence, Score
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import dept
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

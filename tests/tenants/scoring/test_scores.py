@@ -17,7 +17,7 @@ from appraisal.tenants.cycles.models import Phase
 from appraisal.tenants.scoring import scores
 from appraisal.tenants.scoring.common import ScoringError
 from appraisal.tenants.scoring.models import Score, ScoreRevision
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 
 PARTY = "public.party_building"

@@ -17,7 +17,7 @@ from appraisal.tenants.schemes import services as schemes
 from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.scoring import adjustments
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Score
-from tests.conftest import csrf_token_from, login
+from tests.helpers import csrf_token_from, login
 from tests.tenants.scoring.conftest import dept, move_to
 
 SELF_BUILDING = "targets.public.self_building"  # template C: entered, 0–2.5 points

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.scoring.models import Score
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import dept
 
 

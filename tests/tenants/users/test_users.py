@@ -7,7 +7,7 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.models import Role, User
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

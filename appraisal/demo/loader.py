@@ -14,8 +14,8 @@ from appraisal.platform import accounts, audit, jobs, tenant_admin
 from appraisal.platform.db import db, one_transaction
 from appraisal.platform.models import Operator, Role, Tenant
 from appraisal.platform.tenancy import tenant_scope, unscoped
-from appraisal.tenants.demo import year as demo_year
-from appraisal.tenants.demo.org import DemoOrg, load_org
+from appraisal.demo import year as demo_year
+from appraisal.demo.org import DemoOrg, load_org
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import LeaderRole
 

@@ -43,8 +43,8 @@ from appraisal.tenants.ballots import services as ballots
 from appraisal.tenants.ballots.models import Evaluation, Voter
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.demo import content
-from appraisal.tenants.demo.org import DemoOrg
+from appraisal.demo import content
+from appraisal.demo.org import DemoOrg
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import OrgUnit, PersonCategory

@@ -18,13 +18,13 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots.models import Ballot, Evaluation, EvaluationStatus, Voter
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.demo import content, loader, year
+from appraisal.demo import content, loader, year
 from appraisal.tenants.letters.models import Letter, LetterEvent, LetterStatus
 from appraisal.tenants.org.models import Person
 from appraisal.tenants.results import leaderboard
 from appraisal.tenants.results.models import Appeal, Publication, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, DeductionNotice, Score, ScoreRevision, Veto
-from tests.conftest import IsolatedClient, _config, _test_env, _truncate_all
+from tests.helpers import IsolatedClient, _config, _test_env, _truncate_all
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_the_load_command_prints_the_port_actually_served(demo):
     assert "http://127.0.0.1:8123/t/demo/" in given.output and "http://127.0.0.1:8123/platform/" in given.output
     assert "http://127.0.0.1:8765/t/demo/" in from_env.output
     assert ":5000" not in given.output + from_env.output
-    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text()
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     recipe = re.search(r"^demo:.*?(?=^\S)", makefile, re.M | re.S).group(0)
     assert re.search(r"demo load .*--port \$\(PORT\)", recipe), recipe
     assert "--port $(PORT)" in recipe.split("flask --app wsgi run")[1]

@@ -38,7 +38,7 @@ COUNTS = (
               help="The port the demo is served on (printed in its address; make demo passes its PORT).")
 def load(host: str, port: int):
     """Load the demo tenant (once) and print the demo logins."""
-    from appraisal.tenants.demo import loader
+    from appraisal.demo import loader
 
     started = time.perf_counter()
     demo = loader.load_demo()

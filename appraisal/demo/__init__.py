@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from appraisal.tenants.demo.cli import demo_cli
+    from appraisal.demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)

@@ -17,10 +17,10 @@ from appraisal.platform.db import db
 from appraisal.platform.models import Tenant, User
 from appraisal.platform.tenancy import unscoped
 from appraisal.tenants.ballots.models import Ballot
-from appraisal.tenants.demo import loader
+from appraisal.demo import loader
 from appraisal.tenants.results.models import ResultRun, RunStatus
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _count(model) -> int:

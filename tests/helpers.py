@@ -1,0 +1,286 @@
+"""Plain helpers for the tests (no fixtures): settings, building an app's configuration,
+logging in, reading a CSRF token, building the small appraisal year of tests/tenants.
+
+Import them from here (``from tests.helpers import login``). The conftest files import what
+their fixtures need from here too, and still re-export the names for older imports.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from appraisal.platform.db import db
+from appraisal.platform.tenancy import tenant_scope
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+PASSWORD = "Passw0rd-for-tests"
+
+
+def _normalise(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _test_env(**extra: str) -> dict[str, str]:
+    env = {"APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret"}
+    env.update(extra)
+    return env
+
+
+def _config(url: str, tmp_path: Path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SESSION_COOKIE_SECURE": False,
+        "REDIS_URL": None,
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production.
+
+    Flask reuses an application context that is already pushed (the ``app``
+    fixture pushes one for the test's own database work); without this the
+    request would share the test's ``g`` and database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _upgrade(url: str, tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    from appraisal.platform.app import create_app
+
+    app = create_app(_config(url, tmp_path), env=_test_env())
+    with app.app_context():
+        upgrade()
+        from appraisal.platform.db import db
+
+        db.engine.dispose()
+
+
+def _truncate_all(app) -> None:
+    """Empty every table between tests. audit_entries refuses TRUNCATE (a
+    BEFORE TRUNCATE trigger): the test user is a superuser and, for this one
+    transaction, takes the replica role, in which ordinary triggers do not fire.
+    The application's role can do neither (README, "Database roles")."""
+    from appraisal.platform.db import db
+
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def login(client, tenant, user_or_email, password: str = PASSWORD, follow: bool = False):
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post(
+        f"/t/{tenant.slug}/login",
+        data={"email": email, "password": password},
+        follow_redirects=follow,
+    )
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+# ---------------------------------------------------------------------------
+# The small appraisal year of tests/tenants (fixtures ``year`` and ``other_year``)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Year:
+    tenant: object
+    ids: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+
+
+def build_year(tenant, make_user, *, prefix: str = "") -> Year:
+    """The small appraisal year described in tests/tenants/conftest.py, in ``tenant``."""
+    from appraisal.tenants.cycles import services as cycles
+    from appraisal.tenants.org import services as org
+    from appraisal.tenants.schemes import services as schemes
+
+    year = Year(tenant=tenant)
+    with tenant_scope(tenant):
+        office = org.create_unit(code=f"{prefix}OFF", name=f"{prefix}市考核办", kind="office")
+        sg1 = org.create_unit(code=f"{prefix}SG1", name=f"{prefix}综合经济组", kind="sector_group", parent=office)
+        sg2 = org.create_unit(code=f"{prefix}SG2", name=f"{prefix}社会事业组", kind="sector_group", parent=office)
+        depts = [
+            org.create_unit(code=f"{prefix}D{i}", name=f"{prefix}{name}", kind="department", parent=parent)
+            for i, (name, parent) in enumerate(
+                [("市财政局", sg1), ("市发改委", sg1), ("市委组织部", sg1), ("市教育局", sg2), ("市卫健委", sg2)], 1
+            )
+        ]
+        people = []
+        for d in depts:
+            for j in range(3):
+                people.append(
+                    org.create_person(
+                        staff_no=f"{prefix}{d.code}-{j}",
+                        name=f"{prefix}{d.name[1:3]}{j}号",
+                        unit=d,
+                        category="county_level" if j == 0 else "section_level",
+                        leader_role="principal" if j == 0 else "none",
+                    )
+                )
+        a = schemes.adopt_template(template_key="A_municipal_departments", key="departments", name="市直部门考核")
+        c = schemes.adopt_template(
+            template_key="C_county_level_cadres", key="county", name="县级干部考核", allowed_for_units=True
+        )
+        cycle = cycles.create_cycle(year=2026, name="2026年度目标管理考核")
+        dept_pop = cycles.add_population(
+            cycle,
+            key="departments",
+            name="市直部门",
+            version=a,
+            selector={"unit_kinds": ["department"], "ranking": "parent"},
+            assessors={"public.party_building": depts[2].id},
+        )
+        staff_pop = cycles.add_population(
+            cycle,
+            key="county",
+            name="县级干部",
+            version=c,
+            selector={"categories": ["county_level"], "ranking": "category"},
+        )
+        db.session.flush()
+        from sqlalchemy import select
+
+        from appraisal.tenants.cycles.models import Appraisee
+        from appraisal.tenants.letters import services as letters
+
+        first = db.session.scalar(
+            select(Appraisee).where(Appraisee.population_id == dept_pop.id, Appraisee.org_unit_id == depts[0].id)
+        )
+        draft = letters.letter_for(first)
+        item = letters.save_item(draft, title=f"{prefix}财政收入增长", points="30", measure="完成得满分")
+        db.session.commit()
+        year.ids = {
+            "office": office.id,
+            "sg1": sg1.id,
+            "sg2": sg2.id,
+            "depts": [d.id for d in depts],
+            "people": [p.id for p in people],
+            "cycle": cycle.id,
+            "dept_pop": dept_pop.id,
+            "staff_pop": staff_pop.id,
+            "scheme_a": a.id,
+            "scheme_c": c.id,
+            "appraisee": first.id,
+            "letter_item": item.id,
+            "scheme": a.scheme_id,
+        }
+    _scoring_objects(year)
+    year.users = {
+        "office_admin": make_user(tenant, "office_admin", email=f"{prefix or 'a'}office@example.cn"),
+        "sector_lead": make_user(
+            tenant, "sector_lead", unit=_Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"
+        ),
+        "assessor": make_user(
+            tenant, "assessor", unit=_Ref(year.ids["depts"][2]), email=f"{prefix or 'a'}assessor@example.cn"
+        ),
+        "unit_admin": make_user(
+            tenant, "unit_admin", unit=_Ref(year.ids["depts"][0]), email=f"{prefix or 'a'}unit@example.cn"
+        ),
+        "staff": make_user(tenant, "staff", email=f"{prefix or 'a'}staff@example.cn"),
+    }
+    with tenant_scope(tenant):
+        from appraisal.tenants.org.models import Person
+
+        db.session.get(Person, year.ids["people"][1]).user_id = year.users["staff"].id
+        db.session.commit()
+    return year
+
+
+def _scoring_objects(year: Year) -> None:
+    """One of each scoring object (and an evidence file for each owner), written
+    directly: the cycle is still setting targets, and these exist to be looked up."""
+    from appraisal.tenants.scoring import evidence
+    from appraisal.tenants.scoring.models import (
+        AdjustmentClaim,
+        AdjustmentKind,
+        DeductionNotice,
+        Score,
+        SelfReport,
+        Veto,
+    )
+
+    with tenant_scope(year.tenant):
+        common = {"cycle_id": year.ids["cycle"], "appraisee_id": year.ids["appraisee"]}
+        score = Score(indicator_key="public.party_building", value=8, **common)
+        claim = AdjustmentClaim(
+            kind=AdjustmentKind.BONUS, rule_key="innovation_business", level="city", description="市级推广", **common
+        )
+        veto = Veto(rule_key="work_safety", description="安全事故", **common)
+        report = SelfReport(body="述职报告", **common)
+        notice = DeductionNotice(cycle_id=year.ids["cycle"], quarter=1, title="第一季度扣分通报")
+        db.session.add_all([score, claim, veto, report, notice])
+        db.session.flush()
+        files = {
+            f"{kind}_file": evidence.attach(owner, obj.id, f"{kind}.pdf", b"%PDF-1.4 test").id
+            for kind, owner, obj in (
+                ("score", "score", score),
+                ("claim", "claim", claim),
+                ("veto", "veto", veto),
+                ("report", "self_report", report),
+            )
+        }
+        from appraisal.tenants.ballots.models import Evaluation
+
+        evaluation = Evaluation(
+            cycle_id=year.ids["cycle"], population_id=year.ids["staff_pop"], title="县级干部民主测评"
+        )
+        from datetime import date
+
+        from appraisal.tenants.results.models import Appeal, AppealStatus
+
+        appeal = Appeal(
+            cycle_id=year.ids["cycle"],
+            appraisee_id=year.ids["appraisee"],
+            reasons="对党建得分有异议",
+            answer_due_on=date(2027, 1, 31),
+            status=AppealStatus.REJECTED,
+            answer="维持",
+        )
+        db.session.add_all([evaluation, appeal])
+        db.session.flush()
+        files["appeal_file"] = evidence.attach("appeal", appeal.id, "appeal.pdf", b"%PDF-1.4 appeal").id
+        db.session.commit()
+        year.ids.update(
+            evaluation=evaluation.id,
+            appeal=appeal.id,
+            score=score.id,
+            claim=claim.id,
+            veto=veto.id,
+            notice=notice.id,
+            report=report.id,
+            **files,
+        )
+
+
+class _Ref:
+    def __init__(self, id_):
+        self.id = id_

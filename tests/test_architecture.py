@@ -1,0 +1,329 @@
+"""The rules of the code's layout, checked over the source with ``ast`` (nothing is imported).
+
+The floors are declared once, in ``appraisal/architecture.py``; the rules are explained in
+docs/dev/architecture.md. Every import counts, including those inside functions.
+
+1. The engine imports neither Flask nor SQLAlchemy nor anything of the platform or the tenants.
+2. The platform imports no tenant feature, except in the app factory's registry
+   (``appraisal.platform.app._register_blueprints``).
+3. A feature imports from another feature only its ``services`` or its ``models`` — never its
+   ``views``, forms or helpers.
+4. No unit imports a unit on a higher floor.
+5. No circle of imports between modules.
+
+Today's code breaks some of these. Each known break is listed below with its reason; the lists
+only shrink: a *new* break fails ``test_*``, and an entry that no longer happens fails
+``test_*_allow_list_is_current`` (remove it from the list). When a file moves (e.g. ``views.py``
+becomes a ``views/`` package) the failure message prints the entries to paste.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from appraisal.architecture import FEATURES, FLOORS, PUBLIC_PARTS, floor_of
+
+ROOT = Path(__file__).resolve().parent.parent / "appraisal"
+FORBIDDEN_IN_ENGINE = ("flask", "flask_", "sqlalchemy", "alembic", "werkzeug")
+REGISTRY = {("appraisal.platform.app", "_register_blueprints")}
+
+# --- known breaks (shrink only) -------------------------------------------------------------
+# "importer -> imported": reason
+DASHBOARD = "the cycle dashboard gathers every feature's state: to move to the overview feature (home)"
+KNOWN_VIOLATIONS: dict[str, str] = {
+    "appraisal.tenants.ballots.views_manage -> appraisal.tenants.org.access": "org's scope helpers: to be offered by org.services",
+    "appraisal.tenants.ballots.views_voters -> appraisal.tenants.org.access": "org's scope helpers: to be offered by org.services",
+    "appraisal.tenants.cycles.services -> appraisal.tenants.results.publication": (
+        "moving to the results phase seals and publishes (a lower floor calls a higher one): to become a hook "
+        "results registers with cycles"
+    ),
+    "appraisal.tenants.cycles.views -> appraisal.tenants.ballots.models": DASHBOARD,
+    "appraisal.tenants.cycles.views -> appraisal.tenants.ballots.tallies": DASHBOARD,
+    "appraisal.tenants.cycles.views -> appraisal.tenants.letters.services": DASHBOARD,
+    "appraisal.tenants.cycles.views -> appraisal.tenants.results.models": DASHBOARD,
+    "appraisal.tenants.cycles.views -> appraisal.tenants.results.publication": DASHBOARD,
+    "appraisal.tenants.cycles.views -> appraisal.tenants.scoring.scores": DASHBOARD,
+    "appraisal.tenants.home.views -> appraisal.tenants.results.leaderboard": "to be offered by results.services",
+    "appraisal.tenants.home.views -> appraisal.tenants.scoring.common": "to be offered by scoring.services",
+    "appraisal.tenants.home.views -> appraisal.tenants.scoring.scores": "to be offered by scoring.services",
+    "appraisal.tenants.results.appeals_views -> appraisal.tenants.scoring.evidence": "to be offered by scoring.services",
+    "appraisal.tenants.results.evidence_links -> appraisal.tenants.scoring.evidence": "to be offered by scoring.services",
+    "appraisal.tenants.results.inputs -> appraisal.tenants.scoring.inputs": "to be offered by scoring.services",
+    "appraisal.tenants.results.leaderboard -> appraisal.tenants.scoring.common": "to be offered by scoring.services",
+    "appraisal.tenants.results.publication -> appraisal.tenants.scoring.evidence": "to be offered by scoring.services",
+    "appraisal.tenants.results.views -> appraisal.tenants.scoring.evidence": "to be offered by scoring.services",
+    "appraisal.tenants.scoring.views -> appraisal.tenants.org.labels": "to be offered by org.services",
+}
+
+# Each circle: the sorted modules of one strongly connected component, and the reason.
+KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = [
+    (
+        ("appraisal.engine.scheme.loading", "appraisal.engine.scheme.merge"),
+        "building a scheme applies a customisation, which loads the template (function-level imports)",
+    ),
+    (
+        (
+            "appraisal.tenants.ballots.views",
+            "appraisal.tenants.ballots.views_manage",
+            "appraisal.tenants.ballots.views_voters",
+            "appraisal.tenants.ballots.views_voting",
+        ),
+        "views.py holds the blueprint and imports the route modules that use it: to become a views/ package",
+    ),
+    (
+        (
+            "appraisal.tenants.cycles.services",
+            "appraisal.tenants.results.publication",
+            "appraisal.tenants.scoring.evidence",
+            "appraisal.tenants.scoring.models",
+            "appraisal.tenants.scoring.scores",
+        ),
+        "moving to the results phase publishes (cycles -> results), which reads scoring, which reads the phase",
+    ),
+    (
+        ("appraisal.tenants.results.appeals_views", "appraisal.tenants.results.views"),
+        "views.py holds the blueprint and imports the route modules that use it: to become a views/ package",
+    ),
+    (
+        (
+            "appraisal.tenants.scoring.views",
+            "appraisal.tenants.scoring.views_adjustments",
+            "appraisal.tenants.scoring.views_scores",
+        ),
+        "views.py holds the blueprint and imports the route modules that use it: to become a views/ package",
+    ),
+]
+
+
+# --- reading the source ---------------------------------------------------------------------
+
+
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for path in ROOT.rglob("*.py"):
+        parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+MODULES = _modules()
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str
+    target: str  # a module of appraisal (the deepest one named), or an outside top-level name
+    function: str | None  # the outermost enclosing function, None at module level
+    line: int
+
+
+def _known(name: str) -> str | None:
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _imports(module: str, path: Path) -> Iterator[Import]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+    def visit(node: ast.AST, function: str | None) -> Iterator[Import]:
+        for child in ast.iter_child_nodes(node):
+            inner = function
+            if function is None and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                inner = child.name
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    if alias.name.split(".")[0] == "appraisal":
+                        target = _known(alias.name)
+                        if target:
+                            yield Import(module, target, inner, child.lineno)
+                    else:
+                        yield Import(module, alias.name, inner, child.lineno)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    parts = package.split(".")[: len(package.split(".")) - child.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                if base.split(".")[0] != "appraisal":
+                    yield Import(module, base, inner, child.lineno)
+                    continue
+                for alias in child.names:
+                    target = f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else _known(base)
+                    if target:
+                        yield Import(module, target, inner, child.lineno)
+            yield from visit(child, inner)
+
+    yield from visit(tree, None)
+
+
+IMPORTS = [imp for module, path in sorted(MODULES.items()) for imp in _imports(module, path)]
+
+
+def unit_of(module: str) -> str | None:
+    """engine, platform, a feature, demo, worker — or None (the package roots and this map)."""
+    parts = module.split(".")
+    if parts[0] != "appraisal" or len(parts) < 2:
+        return None
+    if parts[1] in ("engine", "platform"):
+        return parts[1]
+    if parts[1] == "tenants":
+        return parts[2] if len(parts) > 2 else None  # appraisal.tenants itself is the registry
+    return parts[1] if any(parts[1] in floor for floor in FLOORS) else None
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+def _why(imp: Import) -> str | None:
+    """Which rule the import breaks, or None."""
+    source = unit_of(imp.importer)
+    if source is None:
+        return None
+    if not imp.target.startswith("appraisal"):
+        top = imp.target.split(".")[0]
+        if source == "engine" and (top in FORBIDDEN_IN_ENGINE or top.startswith("flask_")):
+            return "the engine imports a web or database library"
+        return None
+    target = unit_of(imp.target)
+    if target is None or target == source:
+        return None
+    if source == "engine":
+        return "the engine imports the platform or the tenants"
+    if source == "platform" and (imp.importer, imp.function) in REGISTRY:
+        return None
+    if source == "platform":
+        return "the platform imports a feature outside the app factory's registry"
+    if source in FEATURES and target in FEATURES:
+        part = imp.target.split(".")[3] if imp.target.count(".") >= 3 else ""
+        if part not in PUBLIC_PARTS:
+            return f"a feature imports {target}'s {part or 'package'} (only services or models)"
+    if floor_of(source) < floor_of(target):
+        return f"a lower floor ({source}) imports a higher one ({target})"
+    return None
+
+
+def _violations() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for imp in IMPORTS:
+        why = _why(imp)
+        if why:
+            found.setdefault(f"{imp.importer} -> {imp.target}", f"{why} (line {imp.line})")
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {module: set() for module in MODULES}
+    for imp in IMPORTS:
+        if imp.target in MODULES and imp.target != imp.importer:
+            graph[imp.importer].add(imp.target)
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[tuple[str, ...]] = []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(tuple(sorted(component)))
+    return sorted(found)
+
+
+def _paste(entries: dict[str, str]) -> str:
+    return "\n".join(f"    {key!r}: {value!r}," for key, value in sorted(entries.items()))
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+
+def test_floors_name_every_unit_once():
+    names = [name for floor in FLOORS for name in floor]
+    assert len(names) == len(set(names))
+    on_disk = {path.parent.name for path in (ROOT / "tenants").glob("*/__init__.py")}
+    assert on_disk == set(FEATURES), "a feature on disk is missing from FLOORS (or the reverse)"
+    units = {unit_of(module) for module in MODULES} - {None}
+    assert units <= set(names), f"units without a floor: {units - set(names)}"
+
+
+def test_the_checker_sees_the_imports_it_must():
+    """The reader finds function-level and relative imports (a checker that sees nothing passes everything)."""
+    pairs = {(imp.importer, imp.target, imp.function) for imp in IMPORTS}
+    assert ("appraisal.platform.app", "appraisal.tenants", "_register_blueprints") in pairs
+    assert any(imp.importer == "appraisal.engine" and imp.target.startswith("appraisal.engine.") for imp in IMPORTS)
+    assert _why(Import("appraisal.engine.compute", "flask", None, 1))
+    assert _why(Import("appraisal.engine.compute", "sqlalchemy.orm", None, 1))
+    assert _why(Import("appraisal.platform.web", "appraisal.tenants.org.services", None, 1))
+    assert not _why(Import("appraisal.platform.app", "appraisal.tenants", "_register_blueprints", 1))
+    assert _why(Import("appraisal.tenants.results.services", "appraisal.tenants.cycles.views", None, 1))
+    assert not _why(Import("appraisal.tenants.results.services", "appraisal.tenants.cycles.services", None, 1))
+    assert not _why(Import("appraisal.tenants.results.services", "appraisal.tenants.cycles.models", None, 1))
+    assert _why(Import("appraisal.tenants.cycles.services", "appraisal.tenants.results.services", None, 1))
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [("a", "b", "c")]
+
+
+def test_no_new_import_breaks_the_rules():
+    new = {key: why for key, why in _violations().items() if key not in KNOWN_VIOLATIONS}
+    assert not new, "imports that break docs/dev/architecture.md's rules:\n" + _paste(new)
+
+
+def test_known_violations_allow_list_is_current():
+    gone = sorted(set(KNOWN_VIOLATIONS) - set(_violations()))
+    assert not gone, f"fixed (or moved): remove from KNOWN_VIOLATIONS: {gone}"
+
+
+def test_no_new_import_circle():
+    allowed = [set(members) for members, _ in KNOWN_CIRCLES]
+    new = [circle for circle in _circles(_graph()) if not any(set(circle) <= known for known in allowed)]
+    assert not new, "new import circles (break them; see docs/dev/architecture.md):\n" + "\n".join(map(repr, new))
+
+
+def test_known_circles_allow_list_is_current():
+    circles = set(_circles(_graph()))
+    stale = [members for members, _ in KNOWN_CIRCLES if tuple(sorted(members)) not in circles]
+    assert not stale, (
+        "circles that changed or are gone (update KNOWN_CIRCLES to today's):\n"
+        + "\n".join(map(repr, stale))
+        + "\ntoday's:\n"
+        + "\n".join(map(repr, sorted(circles)))
+    )
