@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.permissions import requires
-from appraisal.platform.refusals import form_status, refuse
+from appraisal.platform.refusals import form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.ballots import services
@@ -24,7 +24,7 @@ from appraisal.tenants.ballots.forms import (
 )
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.ballots.views import bp
-from appraisal.tenants.ballots.views._shared import go, refused
+from appraisal.tenants.ballots.views._shared import go, refused, refused_form
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.access import units_where
@@ -72,7 +72,7 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
         groups=services.groups_of(evaluation), group_filter=group_filter, turnout=services.turnout(evaluation),
         unit_names=org_services.unit_labels(row.Person.unit_id for row in page.items if row.Person),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
-        form=CsrfForm(),  # the remove buttons' (``refuse`` keeps it: the refused form goes in as unit_/person_form)
+        form=CsrfForm(),  # the remove buttons'
     )
 
 
@@ -95,9 +95,8 @@ def voters_add_unit(evaluation: Evaluation):
             role_groups={"principal": form.group_principal.data, "deputy": form.group_deputy.data,
                          "none": form.group_none.data})
     except services.BallotError as exc:
-        db.session.rollback()  # before the page lists the voters (refuse's own rollback is then a no-op)
-        return refuse(exc, "ballots/voters.html", form=form, field="unit_id",
-                      **_voters_context(evaluation, unit_form=form))
+        return refused_form(exc, "ballots/voters.html", form=form, field="unit_id",
+                            context=lambda: _voters_context(evaluation, unit_form=form))
     flash(_("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success")
     return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
@@ -116,9 +115,8 @@ def voters_add_person(evaluation: Evaluation):
         group = services.rater_group(evaluation, form.group_id.data)
         services.add_voter(evaluation, person, group)
     except services.BallotError as exc:
-        db.session.rollback()  # before the page lists the voters (refuse's own rollback is then a no-op)
-        return refuse(exc, "ballots/voters.html", form=form, field="staff_no",
-                      **_voters_context(evaluation, person_form=form))
+        return refused_form(exc, "ballots/voters.html", form=form, field="staff_no",
+                            context=lambda: _voters_context(evaluation, person_form=form))
     flash(_("已添加投票人 %(name)s。", name=person.name), "success")
     return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
@@ -179,9 +177,9 @@ def codes(evaluation: Evaluation):
                 group = services.rater_group(evaluation, form.group_id.data)
                 slips = services.generate_codes(evaluation, group, form.count.data)
             except services.BallotError as exc:
-                db.session.rollback()  # before the page counts the codes (refuse's own rollback is then a no-op)
-                return refuse(exc, "ballots/codes.html", form=form, field="count",
-                              **_codes_context(evaluation, form=form))
+                return refused_form(exc, "ballots/codes.html", form=form, field="count",
+
+                                    context=lambda: _codes_context(evaluation, form=form))
             return _slips_response(evaluation, slips)
         return render_template("ballots/codes.html", **_codes_context(evaluation, form=form)), form_status()
     return render_template("ballots/codes.html", **_codes_context(evaluation)), 200
@@ -197,8 +195,8 @@ def codes_named(evaluation: Evaluation):
             slips = services.issue_named_codes(evaluation, group, reissue=form.reissue.data,
                                                without_account_only=not form.everyone.data)
         except services.BallotError as exc:
-            db.session.rollback()  # before the page counts the codes (refuse's own rollback is then a no-op)
-            return refuse(exc, "ballots/codes.html", form=form, field="group_id",
-                          **_codes_context(evaluation, named_form=form))
+            return refused_form(exc, "ballots/codes.html", form=form, field="group_id",
+
+                                context=lambda: _codes_context(evaluation, named_form=form))
         return _slips_response(evaluation, slips)
     return render_template("ballots/codes.html", **_codes_context(evaluation, named_form=form)), form_status()
