@@ -11,7 +11,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from appraisal.platform import audit, cli, i18n, security_headers, tenancy, web
+from appraisal.platform import audit, cli, i18n, inputs, security_headers, tenancy, web
 from appraisal.platform.auth import sessions, throttle
 from appraisal.platform.config import load_config
 from appraisal.platform.db import db
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, env: Mapping[str, str
     tenancy.install_safety_net()
     audit.install_guards()
     cli.init_app(app)
+    inputs.install(app)  # before the routes: bounded <int:…> ids
     _register_blueprints(app)
     _template_helpers(app)
     return app

@@ -140,15 +140,16 @@ def current_tenant_id_or_fail() -> int:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 def worker(burst):
-    """Run an RQ worker for the app's queue (needs REDIS_URL)."""
-    from rq import Worker
+    """Run an RQ worker for the app's queue (needs REDIS_URL).
 
-    from appraisal.platform.jobs import queue
+    While Redis is unreachable the worker waits and tries again (backing off
+    up to 10 s) instead of exiting."""
+    from appraisal.platform.jobs import queue, run_worker
 
-    q = queue(current_app)
-    if q is None:
+    if queue(current_app) is None:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
-    Worker([q], connection=q.connection).work(burst=burst, with_scheduler=False)
+    run_worker(current_app._get_current_object(), burst=burst,
+               monitoring_interval=current_app.config["JOB_MONITORING_SECONDS"])
 
 
 backup_cli = AppGroup("backup", help="Back up, verify and restore the database and the upload folder.")

@@ -38,6 +38,13 @@ def _instance_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+UPLOAD_LIMITS = {  # setting -> default; the admin guide (org.md 3.6, schemes.md) lists them
+    "YAML_MAX_KB": 512, "YAML_MAX_DEPTH": 40, "YAML_MAX_NODES": 50_000,
+    "XLSX_MAX_UNZIPPED_MB": 40, "XLSX_MAX_PART_MB": 8, "XLSX_MAX_PARTS": 500, "XLSX_MAX_ROWS": 50_000,
+    "XLSX_MAX_COLUMNS": 200, "XLSX_MAX_CELLS": 500_000, "XLSX_MAX_CELL_CHARS": 5_000,
+}
+
+
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if env is None else env
     mode = env.get("APPRAISAL_ENV", "production").strip().lower()
@@ -72,6 +79,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BACKUP_DIR": env.get("BACKUP_DIR") or str(instance_path / "backups"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "EVIDENCE_MAX_MB": float(env.get("EVIDENCE_MAX_MB", "10")),
+        # bounded parsing of uploads (appraisal/platform/limits.py): checked before any parser runs
+        **{name: int(env.get(name, default)) for name, default in UPLOAD_LIMITS.items()},
         # Sessions: HttpOnly, SameSite=Lax, Secure outside demo/development.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -100,6 +109,13 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "RQ_WORKERS": int(env.get("RQ_WORKERS", "2")),
         # a computation not heard from for this long is taken for dead (its worker died)
         "STALE_RUN_SECONDS": int(env.get("STALE_RUN_SECONDS", "600")),
+        # RQ: a worker beats on its running job every JOB_MONITORING_SECONDS; a job
+        # not beaten for WORKER_STALE_SECONDS has lost its worker (killed, machine gone)
+        "JOB_MONITORING_SECONDS": int(env.get("JOB_MONITORING_SECONDS", "10")),
+        "WORKER_STALE_SECONDS": int(env.get("WORKER_STALE_SECONDS", "90")),
+        # a queued run whose job Redis does not know is dead once it is this old
+        # (the moment between writing the run and enqueuing its job is not)
+        "ENQUEUE_GRACE_SECONDS": int(env.get("ENQUEUE_GRACE_SECONDS", "30")),
         # tests only: hold a computation mid-way so a test can kill its worker
         "COMPUTE_PAUSE_SECONDS": float(env.get("COMPUTE_PAUSE_SECONDS", "0")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, UTC
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,3 +62,42 @@ class TenantScoped:
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805
         return mapped_column(Integer, ForeignKey("tenants.id"), nullable=False)
+
+
+@contextmanager
+def one_transaction():
+    """Run a block whose code commits as it goes (ballots, computations) as ONE
+    transaction: inside, ``db.session`` is bound to a connection whose outer
+    transaction is committed when the block ends and rolled back when it
+    raises (or the process dies), each inner ``commit()`` only releasing a
+    savepoint. For loaders that must be all-or-nothing (``flask demo load``).
+    Objects stay loaded after the block (nothing expires on commit)."""
+    connection = db.engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    raw = connection.connection.driver_connection
+    if sqlite:  # pysqlite would let the first SAVEPOINT open (and RELEASE commit) the transaction
+        previous_level = raw.isolation_level
+        raw.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    previous = db.session.registry() if db.session.registry.has() else None
+    db.session.registry.set(session)
+    try:
+        yield session
+        session.commit()
+        outer.commit()
+    except BaseException:
+        session.rollback()
+        outer.rollback()
+        raise
+    finally:
+        session.close()
+        if previous is not None:
+            db.session.registry.set(previous)
+        else:
+            db.session.registry.clear()
+        if sqlite:
+            raw.isolation_level = previous_level
+        connection.close()

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
@@ -84,13 +84,101 @@ def query_args(**overrides) -> dict[str, Any]:
     return args
 
 
+def _unavailable(error):
+    """A service the page needs (Redis) is unreachable: 503, said plainly."""
+    current_app.logger.warning("service unavailable: %s", error)
+    db.session.rollback()
+    return render_template("errors.html", status=503, error=error), 503
+
+
+#: Shown when the database cannot be reached. Self-contained: rendering the usual
+#: layout (the signed-in user, the tenant, the reader's language) would need the
+#: database itself. Both languages, since the reader's choice is in the database.
+DATABASE_UNAVAILABLE = """<!doctype html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>503</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto; padding: 0 1em; line-height: 1.6">
+<h1>503</h1>
+<p>数据库暂时无法连接，请稍后刷新页面。已保存的数据不受影响。</p>
+<p lang="en">The database cannot be reached just now; please reload the page shortly. Saved data is not affected.</p>
+</body></html>
+"""
+
+
+def _database_unavailable(error):
+    """The database is down or restarting: 503 with a page that needs no database
+    (the pool checks connections before use, so the first request after the
+    database returns works again)."""
+    current_app.logger.error("database unavailable: %s", error)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone already
+        pass
+    return DATABASE_UNAVAILABLE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
+
+
+def _is_disconnect(error) -> bool:
+    """An OperationalError from losing the database (not, say, a bad statement)."""
+    return bool(getattr(error, "connection_invalidated", False)) or \
+        "connect" in str(getattr(error, "orig", error)).lower() or \
+        "server closed" in str(getattr(error, "orig", error)).lower() or \
+        "terminating connection" in str(getattr(error, "orig", error)).lower()
+
+
+def _operational_error(error):
+    if _is_disconnect(error):
+        return _database_unavailable(error)
+    raise error
+
+
+def health():
+    """``/healthz``: the database and Redis, each reported; 503 when the database
+    is down (the web tier cannot work), 200 "degraded" when only Redis is (pages
+    work; jobs wait, the login throttle counts per process)."""
+    from redis.exceptions import RedisError
+
+    from appraisal.platform import jobs
+
+    checks = {"database": "ok", "redis": "not configured"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach it
+        current_app.logger.error("health: database unavailable: %s", exc)
+        checks["database"] = "unavailable"
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone already
+            pass
+    if current_app.config.get("REDIS_URL"):
+        try:
+            checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"
+        except RedisError:
+            checks["redis"] = "unavailable"
+    if checks["database"] != "ok":
+        status, code = "error", 503
+    elif checks["redis"] == "unavailable":
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return {"status": status, **checks}, code
+
+
 def init_app(app) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
+    from sqlalchemy.exc import OperationalError
+
+    from appraisal.platform.jobs import JobsUnavailable
+
     app.jinja_env.globals["query_args"] = query_args
     app.url_value_preprocessor(_resolve_tenant)
     app.url_defaults(_add_tenant_slug)
     app.after_request(_finish_request)
     for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, _error(status))
+    for error in (JobsUnavailable, RedisConnectionError, RedisTimeoutError):
+        app.register_error_handler(error, _unavailable)
+    app.register_error_handler(OperationalError, _operational_error)
 
 
 # ---------------------------------------------------------------------------

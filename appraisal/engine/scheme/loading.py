@@ -62,9 +62,87 @@ def _read(path_or_text, source: str | None) -> tuple[Any, str]:
     return path_or_text, source or "<text>"
 
 
-def parse_yaml(text: str, file: str) -> Any:
+@dataclass(frozen=True)
+class YamlLimits:
+    """How much YAML is read at all. A scheme template is ~8 KB, 6 levels deep
+    and ~1,500 nodes; these defaults leave a wide margin."""
+
+    max_bytes: int = 512 * 1024
+    max_depth: int = 40
+    max_nodes: int = 50_000  # counted with aliases expanded (an alias repeats its anchor)
+
+
+DEFAULT_YAML_LIMITS = YamlLimits()
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlTooLarge(ValueError):
+    """The text exceeds a limit; ``what`` is 'bytes', 'depth' or 'nodes'."""
+
+    def __init__(self, what: str, limit: int, line: int | None = None):
+        super().__init__(f"YAML exceeds the {what} limit ({limit})")
+        self.what, self.limit, self.line = what, limit, line
+
+
+def _check_shape(text: str | bytes, limits: YamlLimits) -> None:
+    """Walk the parser's events (no objects are built) counting depth and nodes,
+    an alias counted as the size of what it repeats (no "billion laughs")."""
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, depth of its subtree)
+    stack: list[list] = []  # open collections: [nodes, depth of deepest child, anchor]
+    total = 0
+
+    def count(nodes: int, depth: int, line: int | None) -> None:
+        nonlocal total
+        total += nodes
+        if total > limits.max_nodes:
+            raise YamlTooLarge("nodes", limits.max_nodes, line)
+        if len(stack) + depth > limits.max_depth:
+            raise YamlTooLarge("depth", limits.max_depth, line)
+
+    def into_parent(nodes: int, depth: int) -> None:
+        if stack:
+            stack[-1][0] += nodes
+            stack[-1][1] = max(stack[-1][1], depth)
+
+    for event in yaml.parse(text, Loader=_LOADER):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.ScalarEvent):
+            count(1, 0, line)
+            into_parent(1, 0)
+            if event.anchor:
+                sizes[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            nodes, depth = sizes.get(event.anchor, (1, 0))
+            count(nodes, depth, line)
+            into_parent(nodes, depth)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            count(1, 1, line)
+            stack.append([1, 0, event.anchor])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            nodes, depth, anchor = stack.pop()
+            if anchor:
+                sizes[anchor] = (nodes, depth + 1)
+            into_parent(nodes, depth + 1)
+
+
+def load_yaml(text: str | bytes, limits: YamlLimits = DEFAULT_YAML_LIMITS) -> Any:
+    """``yaml.safe_load`` after checking size, depth and node count before
+    anything is built. Raises YamlTooLarge or yaml.YAMLError."""
+    # a str is never shorter in UTF-8 than in characters: encode (a copy) only when that is small
+    too_long = len(text) > limits.max_bytes or (
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes)
+    if too_long:
+        raise YamlTooLarge("bytes", limits.max_bytes)
+    _check_shape(text, limits)
+    return yaml.load(text, Loader=_LOADER)
+
+
+def parse_yaml(text: str, file: str, limits: YamlLimits = DEFAULT_YAML_LIMITS) -> Any:
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text, limits)
+    except YamlTooLarge as exc:
+        where = f"line {exc.line}" if exc.line else ""
+        raise SchemeErrors([SchemeError(file, where, str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

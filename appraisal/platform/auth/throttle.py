@@ -20,20 +20,75 @@ of their usual office or home. Nothing locks for longer than its window.
 
 Ballot codes: ``VOTE_CODE_LIMIT_ADDRESS`` wrong codes per tenant and address;
 set high, since a meeting room votes from one address.
+
+While Redis is unreachable each process counts in its own memory instead
+(:class:`FallbackStorage`): sign-in and code votes keep working and stay
+throttled, per process, and the shared count resumes by itself once Redis
+answers again (retried every few seconds).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+
 from flask import current_app
 from limits import RateLimitItemPerDay, parse
-from limits.storage import storage_from_string
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+class FallbackStorage(MemoryStorage):
+    """The shared storage, or this process's memory while the shared one fails."""
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, primary) -> None:
+        super().__init__()
+        self.primary = primary
+        self.down_until = 0.0
+
+    def _shared(self, name: str, *args, **kwargs):
+        """(True, result) from the shared storage, or (False, None) while it is down."""
+        if time.monotonic() < self.down_until:
+            return False, None
+        try:
+            result = getattr(self.primary, name)(*args, **kwargs)
+        except (RedisError, StorageError, OSError) as exc:
+            log.warning("login throttle: Redis unreachable (%s); counting in memory", exc)
+            self.down_until = time.monotonic() + self.RETRY_SECONDS
+            return False, None
+        self.down_until = 0.0
+        return True, result
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        ok, result = self._shared("acquire_entry", key, limit, expiry, amount=amount)
+        return result if ok else super().acquire_entry(key, limit, expiry, amount=amount)
+
+    def get_moving_window(self, key: str, limit: int, expiry: int):
+        ok, result = self._shared("get_moving_window", key, limit, expiry)
+        return result if ok else super().get_moving_window(key, limit, expiry)
+
+    def clear(self, key: str) -> None:
+        ok, _ = self._shared("clear", key)
+        if not ok:
+            super().clear(key)
+
+
+def _storage(uri: str):
+    if uri.startswith("memory://"):
+        return storage_from_string(uri)
+    return FallbackStorage(storage_from_string(uri, socket_connect_timeout=2, socket_timeout=2))
 
 
 class LoginThrottle:
     def __init__(self, storage_uri: str, *, account_address: str, account: str, address: str,
                  known_days: int = 30, code_address: str = "300 per 15 minutes") -> None:
-        self.storage = storage_from_string(storage_uri)
+        self.storage = _storage(storage_uri)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.account_address_limit = parse(account_address)
         self.account_limit = parse(account)

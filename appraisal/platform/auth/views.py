@@ -46,7 +46,9 @@ def index():
 @root.route("/healthz")
 @public
 def healthz():
-    return {"status": "ok"}
+    from appraisal.platform.web import health
+
+    return health()
 
 
 @bp.route("/login", methods=["GET", "POST"])

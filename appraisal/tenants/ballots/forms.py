@@ -8,7 +8,6 @@ so the view reads ``score-<appraisee id>`` fields and the service checks them;
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Form,
@@ -25,6 +24,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from appraisal.tenants.ballots.codes import MAX_CODES_AT_ONCE
 from appraisal.tenants.ballots.setup import MAX_GROUP_NAME, MAX_TITLE
 
+from appraisal.platform.inputs import SafeForm
+
 REQUIRED = _l("请填写此项")
 
 
@@ -33,7 +34,7 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(SafeForm):
     """A POST with nothing but its CSRF token (buttons, the ballot)."""
 
 
@@ -44,7 +45,7 @@ class GroupRow(Form):
     weight = StringField(_l("权重"), validators=[Optional(), Length(max=12)])
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(SafeForm):
     title = StringField(_l("测评名称"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)],
                         description=_l("例如：2026年度市财政局干部民主测评"))
     population_id = SelectField(_l("考核对象群体"), coerce=int, validate_choice=False)
@@ -64,7 +65,7 @@ class EvaluationForm(FlaskForm):
     groups = FieldList(FormField(GroupRow), min_entries=0)
 
 
-class VotersByUnitForm(FlaskForm):
+class VotersByUnitForm(SafeForm):
     unit_id = SelectField(_l("单位"), coerce=int, validate_choice=False)
     subtree = BooleanField(_l("含下级单位（科室）"), default=True)
     group_principal = SelectField(_l("主要领导加入"), coerce=int, validate_choice=False)
@@ -72,22 +73,22 @@ class VotersByUnitForm(FlaskForm):
     group_none = SelectField(_l("其他人员加入"), coerce=int, validate_choice=False)
 
 
-class VoterForm(FlaskForm):
+class VoterForm(SafeForm):
     staff_no = StringField(_l("工号"), validators=[DataRequired(REQUIRED), Length(max=32)])
     group_id = SelectField(_l("评价人组别"), coerce=int, validate_choice=False)
 
 
-class CodesForm(FlaskForm):
+class CodesForm(SafeForm):
     group_id = SelectField(_l("评价人组别"), coerce=int, validate_choice=False)
     count = IntegerField(_l("数量"), default=10,
                          validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_CODES_AT_ONCE)])
 
 
-class NamedCodesForm(FlaskForm):
+class NamedCodesForm(SafeForm):
     group_id = SelectField(_l("评价人组别"), coerce=int, validate_choice=False)
     reissue = BooleanField(_l("重新生成已发放的投票码（旧票码作废）"))
     everyone = BooleanField(_l("已开通账号的投票人也发放"))
 
 
-class CodeEntryForm(FlaskForm):
+class CodeEntryForm(SafeForm):
     code = StringField(_l("投票码"), validators=[DataRequired(_l("请输入投票码")), Length(max=40)])

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from appraisal.tenants.org.models import PersonCategory, UnitKind
+
+from appraisal.platform.inputs import SafeForm
 
 UNIT_KIND_CHOICES = [
     SelectChoice(UnitKind.DEPARTMENT.value, _l("部门")), SelectChoice(UnitKind.DISTRICT.value, _l("区县")),
@@ -27,7 +28,7 @@ RANKING_CHOICES = [
 ]
 
 
-class CycleForm(FlaskForm):
+class CycleForm(SafeForm):
     year = IntegerField(_l("考核年度"), validators=[DataRequired(), NumberRange(2000, 2100)])
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)])
     letters_due = DateField(_l("目标责任书截止日期"), validators=[Optional()],
@@ -35,12 +36,12 @@ class CycleForm(FlaskForm):
     previous = SelectField(_l("上一考核年度（用于连续两年不合格等标记和同比）"), coerce=str, default="")
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(SafeForm):
     to = SelectField(_l("变更到"), coerce=str)
     reason = TextAreaField(_l("原因（退回时必填）"), validators=[Length(max=2000)])
 
 
-class PopulationForm(FlaskForm):
+class PopulationForm(SafeForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)],
                        description=_l("例如：市直部门、区（市）、市财政局干部职工"))
     key = StringField(_l("标识"), validators=[DataRequired(), Length(max=64),

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.db import db
+from appraisal.platform.inputs import bounded_int, parse_date
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import authorize, can, requires
 from appraisal.platform.tenancy import get_or_404
@@ -151,8 +152,6 @@ def move_phase(cycle_id: int):
 @bp.route("/<int:cycle_id>/dates", methods=["POST"])
 @requires("cycles.manage", per_object=True)
 def set_dates(cycle_id: int):
-    from datetime import date
-
     cycle = get_or_404(Cycle, cycle_id)
     authorize("cycles.manage", cycle)
     dates, errors = {}, []
@@ -161,9 +160,10 @@ def set_dates(cycle_id: int):
         for end in ("start", "end"):
             raw = request.form.get(f"{phase.value}-{end}", "").strip()
             try:
-                values.append(date.fromisoformat(raw) if raw else None)
+                values.append(parse_date(raw) if raw else None)
             except ValueError:
-                errors.append(_("“%(phase)s”的日期格式不正确", phase=PHASE_LABELS[phase]))
+                errors.append(_("“%(phase)s”的日期格式不正确（须在 2000-01-01 到 2100-12-31 之间）",
+                                phase=PHASE_LABELS[phase]))
                 values.append(None)
         dates[phase] = tuple(values)
     try:
@@ -233,7 +233,11 @@ def population(population_id: int):
                                                                 OrgUnit.active.is_(True)).order_by(OrgUnit.path)))
     if request.method == "POST":
         authorize("cycles.manage", population)
-        mapping = {key: int(v) for key, *_ in assessed if (v := request.form.get(f"assessor-{key}"))}
+        try:
+            mapping = {key: bounded_int(v) for key, *_ in assessed if (v := request.form.get(f"assessor-{key}"))}
+        except ValueError:
+            flash(_("请从列表中选择考核部门"), "error")
+            return redirect(url_for("cycles.population", population_id=population.id))
         try:
             services.set_assessors(population, mapping)
         except services.CycleError as exc:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from appraisal.platform import accounts, audit, tenant_admin
-from appraisal.platform.db import db
+from appraisal.platform import accounts, audit, jobs, tenant_admin
+from appraisal.platform.db import db, one_transaction
 from appraisal.platform.models import Operator, Role, Tenant
 from appraisal.platform.tenancy import tenant_scope, unscoped
 from appraisal.tenants.demo import year as demo_year
@@ -111,18 +111,24 @@ def load_demo() -> DemoTenant:
         with tenant_scope(existing):
             return DemoTenant(tenant=existing, created=False, complete=demo_year.is_complete())
     audit.set_actor("demo")
-    with unscoped():
-        tenant = tenant_admin.create_tenant(slug=SLUG, name=NAME)
-    with tenant_scope(tenant):
-        org = load_org(tenant)
-        users = load_users(org)
-        scorers = demo_year.helper_users(org, users, PASSWORD)
-        versions = demo_year.load_schemes(org)
-        db.session.flush()
-        years = demo_year.load_years(org, scorers, versions)
-        db.session.flush()
-    load_operator()
-    return DemoTenant(tenant=tenant, created=True, org=org, counts=years.counts)
+    # all or nothing: the ballots and computations commit as they go, so the whole
+    # load is one transaction (a failure, or a killed process, leaves no demo tenant);
+    # computations run here, in-process, even with REDIS_URL set
+    db.session.commit()
+    with one_transaction(), jobs.inline():
+        with unscoped():
+            tenant = tenant_admin.create_tenant(slug=SLUG, name=NAME)
+        with tenant_scope(tenant):
+            org = load_org(tenant)
+            users = load_users(org)
+            scorers = demo_year.helper_users(org, users, PASSWORD)
+            versions = demo_year.load_schemes(org)
+            db.session.flush()
+            years = demo_year.load_years(org, scorers, versions)
+            db.session.flush()
+        load_operator()
+    # read back in the ordinary session (the loader's objects are detached now)
+    return DemoTenant(tenant=find_demo(), created=True, org=org, counts=years.counts)
 
 
 def load_operator() -> Operator:

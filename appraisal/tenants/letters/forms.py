@@ -1,20 +1,21 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from appraisal.platform.inputs import SafeForm
 
-class ItemForm(FlaskForm):
+
+class ItemForm(SafeForm):
     title = StringField(_l("目标名称"), validators=[DataRequired(), Length(max=500)])
     points = DecimalField(_l("分值"), places=2, validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
     measure = TextAreaField(_l("考核标准与评分办法"), validators=[Length(max=4000)])
     evidence_required = TextAreaField(_l("需提供的佐证材料"), validators=[Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SafeForm):
     reason = TextAreaField(_l("退回原因"), validators=[Length(max=2000)])
     version = HiddenField()
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(SafeForm):
     reason = TextAreaField(_l("重新打开的原因"), validators=[DataRequired(), Length(max=2000)])

@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.inputs import finite_decimal
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
@@ -117,8 +118,8 @@ def _require_editable(letter: Letter, cycle: Cycle) -> None:
 
 def parse_points(value) -> Decimal:
     try:
-        points = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+        points = finite_decimal(value)  # no NaN, sNaN, Infinity or 1e309
+    except ValueError:
         raise LetterError(_("分值须为数字")) from None
     if points <= 0 or points > 1000 or points != points.quantize(Decimal("0.01")):
         raise LetterError(_("分值须为大于 0 的数，最多两位小数"))

@@ -60,6 +60,8 @@ def valid(form, unique_check) -> bool:
     that every problem is shown at once (the check adds its error after the
     form's own validation, which resets the fields' errors)."""
     valid = form.validate_on_submit()
+    if getattr(form, "hostile", None):
+        return False  # a NUL byte must not reach the uniqueness query
     return unique_check(form) and valid
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -23,6 +22,8 @@ from appraisal.tenants.org.labels import (
     LEADER_LABELS,
     UNIT_KIND_LABELS,
 )
+
+from appraisal.platform.inputs import SafeForm
 
 REQUIRED = _l("请填写此项")
 CODE_PATTERN = r"^[A-Za-z0-9_.\-]+$"
@@ -65,7 +66,7 @@ def _sort_order_field():
     )
 
 
-class UnitForm(FlaskForm):
+class UnitForm(SafeForm):
     code = StringField(_l("单位编码"), validators=[
         DataRequired(REQUIRED), _too_long(services.MAX_CODE), Regexp(CODE_PATTERN, message=CODE_MESSAGE)],
         description=_l("本单位在名册中的唯一编码，导入名册时按编码匹配"))
@@ -79,7 +80,7 @@ class UnitForm(FlaskForm):
         self.kind.choices = options((k.value, UNIT_KIND_LABELS[k]) for k in kinds)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(SafeForm):
     staff_no = StringField(_l("工号"), validators=[
         DataRequired(REQUIRED), _too_long(services.MAX_STAFF_NO), Regexp(CODE_PATTERN, message=_l("工号只能包含字母、数字和 - _ ."))],
         description=_l("人员在本租户内的唯一编号，导入名册时按工号匹配"))
@@ -93,20 +94,20 @@ class PersonForm(FlaskForm):
     sort_order = _sort_order_field()
 
 
-class LinkUserForm(FlaskForm):
+class LinkUserForm(SafeForm):
     email = StringField(_l("登录账号（邮箱）"), validators=[
         Optional(), Email(message=_l("请输入有效的邮箱地址")), Length(max=254)],
         description=_l("留空并保存即取消关联"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(SafeForm):
     file = FileField(_l("名册文件"), validators=[
         FileRequired(_l("请选择要导入的文件")),
         FileAllowed(["xlsx", "csv", "xls"], _l("只支持 .xlsx 或 .csv 文件")),
     ])
 
 
-class PeopleFilterForm(FlaskForm):
+class PeopleFilterForm(SafeForm):
     """The GET filters of people lists (no CSRF: it changes nothing)."""
 
     class Meta:

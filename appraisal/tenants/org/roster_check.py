@@ -8,6 +8,8 @@ raises :class:`RosterInvalid` with all of them, or returns the plan to apply.
 
 from __future__ import annotations
 
+import unicodedata
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.db import db
 from appraisal.platform.permissions import can
 from appraisal.tenants.org.access import TOP_LEVEL, Place
@@ -72,6 +75,9 @@ class _Checker:
         self.issues.append(Issue(table.sheet, row, table.header(key), message, value))
 
 
+_CODE_KEYS = ("code", "parent_code", "unit_code", "staff_no")
+
+
 def _parse_int(text: str) -> int | None:
     try:
         number = float(text)
@@ -102,8 +108,12 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
         for key, (index, _header) in table.columns.items():
             column = column_spec(table.kind, key)
             text = cells[index] if index < len(cells) else ""
-            problem = None
-            if not text:
+            if key in _CODE_KEYS:  # full-width letters and digits typed with a Chinese IME
+                text = unicodedata.normalize("NFKC", text).strip()
+            problem = text_problem(text, one_line=True)  # NUL, control characters, line breaks
+            if problem is not None:
+                pass
+            elif not text:
                 if column.required:
                     problem = _("必填项为空")
                 else:
@@ -128,7 +138,7 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
             else:
                 values[key] = text
             if problem is not None:
-                check.add(table, number, key, problem, text)
+                check.add(table, number, key, str(problem), text.replace("\x00", "\\0"))
                 ok = False
         parsed.append((number, values, ok))
     return parsed

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +53,28 @@ PERSON_COLUMNS = (
     Column("sort_order", "排序", ("排序号", "顺序", "sort", "sort order", "sort_order", "order"), False, None, 8),
 )
 COLUMNS = {UNITS: UNIT_COLUMNS, PEOPLE: PERSON_COLUMNS}
+# columns the exports add after the template's (read back without complaint)
+INFO_HEADERS = {"单位名称", "状态", "unit name", "status"}
+# sheets that are never data: the template's examples and instructions
+EXAMPLE_SHEET = "示例"
+SKIPPED_SHEETS = ("示例", "说明", "example", "instruction")
+
+# The template's example rows (on its 示例 sheet; older templates had them on the
+# data sheets). A row with an example's code and name is refused, not imported.
+UNIT_EXAMPLES = [
+    ("KHB", "市目标管理考核办公室", "考核办", "", 1),
+    ("FKZ01", "综合经济组", "分口考核组", "KHB", 1),
+    ("BM001", "市发展和改革委员会", "部门", "FKZ01", 1),
+    ("BM001-01", "办公室", "科室", "BM001", 1),
+    ("QX01", "市中区", "区县", "KHB", 10),
+]
+PERSON_EXAMPLES = [
+    ("RY00001", "张明", "BM001", "市管干部", "主任", "主要领导", 1),
+    ("RY00002", "李静", "BM001", "县级干部", "副主任", "副职", 2),
+    ("RY00003", "王磊", "BM001-01", "科级及以下", "科长", "无", 3),
+    ("RY00004", "赵雪", "BM001-01", "一般干部", "科员", "", 4),
+]
+_EXAMPLE_KEYS = {UNITS: {(r[0], r[1]) for r in UNIT_EXAMPLES}, PEOPLE: {(r[0], r[1]) for r in PERSON_EXAMPLES}}
 _SHEET_ALIASES = {
     UNITS: {"单位", "单位表", "组织机构", "units", "unit", "org units"},
     PEOPLE: {"人员", "人员表", "人员名册", "名册", "people", "persons", "staff", "roster"},
@@ -147,7 +168,72 @@ def _kind_of(sheet_name: str | None, headers: list[str]) -> str | None:
     return None
 
 
-def _table(sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]]) -> Table | None:
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _merged_issues(sheet: str, header_row: int, merged: list[str]) -> list[Issue]:
+    from openpyxl.utils.cell import range_boundaries
+
+    issues = []
+    for ref in merged:
+        try:
+            _min_col, min_row, _max_col, max_row = range_boundaries(ref)
+        except ValueError:
+            continue
+        if max_row is not None and max_row < header_row:
+            continue  # a title above the table
+        row = max(min_row or header_row, header_row)
+        issues.append(Issue(sheet, row, ref, _("第 %(row)s 行 %(ref)s 是合并单元格，请取消合并（每列一个表头、每格一个值）后重新导入",
+                                               row=row, ref=ref)))
+    return issues
+
+
+def _header_issues(table: Table, headers: list[str], width: int) -> list[Issue]:
+    """Every header cell that is not a template column: unknown, repeated, or
+    empty above data (a column would be dropped silently)."""
+    issues = []
+    used = {index for index, _header in table.columns.values()}
+    for index in range(width):
+        header = headers[index] if index < len(headers) else ""
+        where = f"{_letter(index)}{table.header_row}"
+        if index in used or _norm(header) in {_norm(h) for h in INFO_HEADERS}:
+            continue
+        if header:
+            lookup = {_norm(n): c for c in COLUMNS[table.kind] for n in (c.header, *c.aliases)}
+            column = lookup.get(_norm(header))
+            if column is not None:
+                first = _letter(table.columns[column.key][0])
+                message = _("列标题“%(header)s”与 %(first)s 列重复，请删除其中一列", header=header, first=first)
+            else:
+                message = _("无法识别的列标题“%(header)s”：请使用模板中的列标题，或删除该列", header=header)
+            issues.append(Issue(table.sheet, table.header_row, where, message, header))
+        elif any(index < len(cells) and cells[index] for _number, cells in table.rows):
+            issues.append(Issue(table.sheet, table.header_row, where,
+                                _("%(column)s 列有数据但没有列标题，请填写模板中的列标题或删除该列", column=_letter(index))))
+    return issues
+
+
+def _example_issues(table: Table) -> list[Issue]:
+    key = "code" if table.kind == UNITS else "staff_no"
+    if key not in table.columns or "name" not in table.columns:
+        return []
+    code_at, name_at = table.columns[key][0], table.columns["name"][0]
+    issues = []
+    for number, cells in table.rows:
+        code = cells[code_at] if code_at < len(cells) else ""
+        name = cells[name_at] if name_at < len(cells) else ""
+        if (code, name) in _EXAMPLE_KEYS[table.kind]:
+            issues.append(Issue(table.sheet, number, table.header(key),
+                                _("这是模板中的示例行（%(code)s %(name)s），请删除或改成实际数据后再导入", code=code, name=name),
+                                code))
+    return issues
+
+
+def _table(sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]], issues: list[Issue],
+           merged: list[str] = ()) -> Table | None:
     rows = iter(rows)
     for number, values in rows:
         texts = [cell_text(v) for v in values]
@@ -162,11 +248,27 @@ def _table(sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]]) -> Tab
     columns, ignored = _match_columns(kind, headers)
     table = Table(kind=kind, sheet=sheet_name or SHEET_NAMES[kind], columns=columns, rows=[],
                   ignored=ignored, header_row=header_row)
+    width = len(headers)
     for number, values in rows:
         texts = [cell_text(v) for v in values]
         if any(texts):
             table.rows.append((number, texts))
+            width = max(width, len(texts))
+    issues.extend(_merged_issues(table.sheet, header_row, list(merged)))
+    issues.extend(_header_issues(table, headers, width))
+    issues.extend(_example_issues(table))
     return table
+
+
+def _skipped(sheet_name: str) -> bool:
+    name = _norm(sheet_name)
+    return any(word in name for word in SKIPPED_SHEETS)
+
+
+def _no_rows(tables: list[Table]) -> list[Issue]:
+    if tables and not any(t.rows for t in tables):
+        return [Issue("-", None, "-", _("文件中没有数据行：请在“单位”或“人员”表的表头下填写后再导入（“示例”表不会导入）"))]
+    return []
 
 
 def read_tables(filename: str, data: bytes) -> tuple[list[Table], list[Issue]]:
@@ -182,25 +284,28 @@ def read_tables(filename: str, data: bytes) -> tuple[list[Table], list[Issue]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[Table], list[Issue]]:
-    from openpyxl import load_workbook
+    from appraisal.platform.limits import InputTooLarge, open_xlsx, sheet_rows
 
+    issues: list[Issue] = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unsupported Excel extensions, odd styles
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            tables = []
-            for sheet in workbook.worksheets:
-                sheet.reset_dimensions()  # some producers write a wrong size
-                rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-                table = _table(sheet.title, ((n, list(v)) for n, v in rows))
-                if table is not None:
-                    tables.append(table)
-            workbook.close()
+        workbook, merged = open_xlsx(data)
+        tables = []
+        for sheet in workbook.worksheets:
+            if _skipped(sheet.title):
+                continue
+            rows = enumerate(sheet_rows(sheet), start=1)
+            table = _table(sheet.title, ((n, list(v)) for n, v in rows), issues, merged.get(sheet.title, []))
+            if table is not None:
+                tables.append(table)
+        workbook.close()
+    except InputTooLarge as exc:
+        return [], [Issue("-", None, "-", str(exc))]
     except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
         return [], [Issue("-", None, "-", _("无法读取该 Excel 文件：请确认是 .xlsx 格式且未加密、未损坏"))]
     if not tables:
         return [], [Issue("-", None, "-", _("文件中没有找到“单位”或“人员”工作表（或表头不符合模板）"))]
-    return tables, []
+    issues.extend(_no_rows(tables))
+    return (tables, issues) if not issues else ([], issues)
 
 
 def _decode(data: bytes) -> str:
@@ -224,9 +329,11 @@ def _read_csv(data: bytes) -> tuple[list[Table], list[Issue]]:
         rows = [(n, row) for n, row in enumerate(reader, start=1)]
     except csv.Error:
         return [], [Issue("-", None, "-", _("CSV 文件格式有误（引号不配对？）"))]
-    table = _table(None, rows)
+    issues: list[Issue] = []
+    table = _table(None, rows, issues)
     if table is None:
         return [], [Issue("-", None, "-",
                           _("CSV 文件的表头不符合模板：单位表需要“编码、名称、类型”列，"
                             "人员表需要“工号、姓名、单位编码、类别”列"))]
-    return [table], []
+    issues.extend(_no_rows([table]))
+    return ([table], []) if not issues else ([], issues)

@@ -6,7 +6,6 @@ edited and imported back.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
@@ -15,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from appraisal.platform.excel import new_workbook, save_workbook
 from appraisal.tenants.org.labels import (
     CATEGORY_WORDS,
     LEADER_WORDS,
@@ -22,7 +22,14 @@ from appraisal.tenants.org.labels import (
     file_word,
 )
 from appraisal.tenants.org.models import OrgUnit, Person
-from appraisal.tenants.org.roster_file import PERSON_COLUMNS, UNIT_COLUMNS, Column
+from appraisal.tenants.org.roster_file import (
+    EXAMPLE_SHEET,
+    PERSON_COLUMNS,
+    PERSON_EXAMPLES,
+    UNIT_COLUMNS,
+    UNIT_EXAMPLES,
+    Column,
+)
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_ROWS = 2000  # dropdowns and text format reach this far
@@ -46,25 +53,11 @@ COLUMN_NOTES = {
     ("people", "sort_order"): "整数，小的排在前面；留空为 0。",
 }
 
-UNIT_EXAMPLES = [
-    ("KHB", "市目标管理考核办公室", "考核办", "", 1),
-    ("FKZ01", "综合经济组", "分口考核组", "KHB", 1),
-    ("BM001", "市发展和改革委员会", "部门", "FKZ01", 1),
-    ("BM001-01", "办公室", "科室", "BM001", 1),
-    ("QX01", "市中区", "区县", "KHB", 10),
-]
-PERSON_EXAMPLES = [
-    ("RY00001", "张明", "BM001", "市管干部", "主任", "主要领导", 1),
-    ("RY00002", "李静", "BM001", "县级干部", "副主任", "副职", 2),
-    ("RY00003", "王磊", "BM001-01", "科级及以下", "科长", "无", 3),
-    ("RY00004", "赵雪", "BM001-01", "一般干部", "科员", "", 4),
-]
-
 INSTRUCTIONS = [
     "名册导入模板 填表说明",
     "",
     "1. 本工作簿有“单位”和“人员”两张表，可以只填其中一张；表名和第一行表头请勿修改。",
-    "2. 灰色斜体的示例行请删除或改成本单位的实际数据后再导入。",
+    "2. 填写示例见“示例”工作表，该表不会被导入；请在“单位”“人员”表的表头下填写实际数据（不要照抄示例行：示例行会被拒绝导入）。",
     "3. 单位按“编码”、人员按“工号”匹配：系统中已有的更新，没有的新建；文件中没有列出的单位和人员保持不变（不会被删除）。",
     "4. 类型、类别、领导职务请从下拉列表中选择。",
     "5. 上级编码、单位编码可以引用本文件中的单位，也可以引用系统中已有的单位。",
@@ -87,18 +80,12 @@ _TEXT_KEYS = {"code", "parent_code", "unit_code", "staff_no"}
 
 
 def _append(sheet, values: list) -> None:
-    """Append a row of data. Text that starts with "=" stays text: a name or a
-    position typed as "=HYPERLINK(…)" must not become a formula in Excel."""
+    """Append a row of data (``save_workbook`` keeps text like "=HYPERLINK(…)" as text)."""
     sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
 
 
 def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(workbook)
 
 
 def _head(sheet, kind: str, columns: tuple[Column, ...], extra: tuple[str, ...] = ()) -> None:
@@ -136,23 +123,30 @@ def _dropdowns(sheet, columns: tuple[Column, ...]) -> None:
 
 
 def template_workbook() -> bytes:
-    """The import template: 单位, 人员, 填表说明."""
-    workbook = Workbook()
+    """The import template: 单位 and 人员 (headers only), 示例 (never imported), 填表说明."""
+    workbook = new_workbook()
     units = workbook.active
     units.title = "单位"
     _head(units, "units", UNIT_COLUMNS)
     _dropdowns(units, UNIT_COLUMNS)
-    for row in UNIT_EXAMPLES:
-        units.append(list(row))
     people = workbook.create_sheet("人员")
     _head(people, "people", PERSON_COLUMNS)
     _dropdowns(people, PERSON_COLUMNS)
-    for row in PERSON_EXAMPLES:
-        people.append(list(row))
-    for sheet in (units, people):
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:
+    examples = workbook.create_sheet(EXAMPLE_SHEET)
+    examples.append(["示例：本表不会被导入。请在“单位”“人员”表中填写实际数据。"])
+    examples["A1"].font = Font(bold=True, color="B4232A")
+    for title, columns, rows in (("单位", UNIT_COLUMNS, UNIT_EXAMPLES), ("人员", PERSON_COLUMNS, PERSON_EXAMPLES)):
+        examples.append([])
+        examples.append([f"“{title}”表示例"])
+        examples.append([c.header for c in columns])
+        for cell in examples[examples.max_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            examples.append(list(row))
+            for cell in examples[examples.max_row]:
                 cell.font = EXAMPLE_FONT
+    for index, width in enumerate((14, 30, 14, 14, 20, 12, 8), start=1):
+        examples.column_dimensions[get_column_letter(index)].width = width
     notes = workbook.create_sheet("填表说明")
     notes.column_dimensions["A"].width = 110
     for line in INSTRUCTIONS:
@@ -172,7 +166,7 @@ def _person_row(person: Person, unit: OrgUnit) -> list:
 
 def people_workbook(people: Iterable[Person], units_by_id: dict[int, OrgUnit]) -> bytes:
     """A people list in the template's format, plus unit name and status."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "人员"
     _head(sheet, "people", PERSON_COLUMNS, extra=("单位名称", "状态"))
@@ -189,7 +183,7 @@ def roster_workbook(units: list[OrgUnit], people: Iterable[Person], code_of: dic
     own unit has one), so that importing the file back changes nothing.
     """
     by_id = {u.id: u for u in units}
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "单位"
     _head(sheet, "units", UNIT_COLUMNS)

@@ -89,6 +89,12 @@ def _compute(run: ResultRun) -> dict:
     pause = current_app.config.get("COMPUTE_PAUSE_SECONDS") or 0
     if pause:  # tests only: a window in which to kill the worker with the rows half-written
         time.sleep(pause)
+    # a run given up for dead meanwhile (its worker stopped beating) stays failed:
+    # the row lock orders this against services.fail_stale_runs
+    status = db.session.scalar(select(ResultRun.status).where(ResultRun.id == run_id).with_for_update())
+    if status != RunStatus.RUNNING:
+        db.session.rollback()
+        return {"run_id": run_id, "abandoned": True}
     # the switch: in the same transaction as the rows
     db.session.execute(update(ResultRun).where(ResultRun.population_id == population_id,
                                                ResultRun.is_current.is_(True)).values(is_current=False))

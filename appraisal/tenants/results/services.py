@@ -18,8 +18,9 @@ from appraisal.tenants.results.models import ResultRun, RunStatus
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
-def job_id(population: Population) -> str:
-    return f"compute-{population.tenant_id}-{population.id}"
+def job_id(population: Population, run_id: int) -> str:
+    """Each run its own job: a dead run's job is never joined or reused."""
+    return f"compute-{population.tenant_id}-{population.id}-{run_id}"
 
 
 def _actor_id() -> int | None:
@@ -44,60 +45,84 @@ def last_run(population: Population) -> ResultRun | None:
 
 
 def request_compute(population: Population) -> ResultRun:
-    """Start a computation, or join the one already under way (same job id)."""
+    """Start a computation, or join the live one already queued or running.
+
+    The run is written, then its job enqueued; if the queue cannot be reached
+    the run is failed at once and :class:`jobs.JobsUnavailable` raised, so no
+    run stays "queued" without a job. A run whose job is gone or whose worker
+    stopped beating is failed (:func:`fail_stale_runs`) and never joined."""
     cycle = db.session.get(Cycle, population.cycle_id)
     cycles.require_phase(cycle, "results.compute")
     fail_stale_runs(population)
+    # one request at a time per population (PostgreSQL): the second one waits, then joins
+    db.session.execute(select(Population.id).where(Population.id == population.id).with_for_update())
     running = active_run(population)
     if running is not None:
+        db.session.commit()
         return running
     run = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
-                    scheme_version_id=population.scheme_version_id, job_id=job_id(population),
-                    created_by_id=_actor_id(), status=RunStatus.QUEUED)
+                    scheme_version_id=population.scheme_version_id, created_by_id=_actor_id(),
+                    status=RunStatus.QUEUED)
     db.session.add(run)
+    db.session.flush()
+    run.job_id = job_id(population, run.id)
+    run_id = run.id
     db.session.commit()  # the worker must see the run
-    jobs.enqueue(compute_population, population.tenant_id, run.id, job_id=run.job_id,
-                 timeout=current_app.config.get("COMPUTE_TIMEOUT", 900))
-    return db.session.get(ResultRun, run.id, populate_existing=True)
+    try:
+        jobs.enqueue(compute_population, population.tenant_id, run_id, job_id=run.job_id,
+                     timeout=current_app.config.get("COMPUTE_TIMEOUT", 900))
+    except jobs.JobsUnavailable:
+        db.session.rollback()
+        _mark_failed([run_id], "后台任务服务（Redis）暂时无法连接，计算未开始")
+        raise
+    return db.session.get(ResultRun, run_id, populate_existing=True)
 
 
 def fail_stale_runs(population: Population) -> int:
     """Mark runs whose worker died as failed; the previous current run stays current.
 
-    A run is dead when RQ says its job is gone, failed or stopped, or when it is
-    started but the worker's heartbeat on it is older than STALE_RUN_SECONDS (a
-    killed worker stops beating); in-process, when the run itself has not
-    reported for that long."""
+    With RQ a run is dead when its job is gone from Redis (after a short grace
+    for the moment between writing the run and enqueuing it), failed or
+    stopped, or started but not beaten by its worker for WORKER_STALE_SECONDS
+    (a killed worker stops beating). In-process, when the run itself has not
+    reported for STALE_RUN_SECONDS. While Redis is unreachable nothing is
+    decided."""
     now = utcnow()
-    stale_after = timedelta(seconds=current_app.config["STALE_RUN_SECONDS"])
     dead = []
     for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id == population.id,
                                                           ResultRun.status.in_(ACTIVE))):
-        alive = _job_alive(run.job_id, now, stale_after)
-        if alive is False or (alive is None and now - run.heartbeat_at > stale_after):
+        if _is_dead(run, now):
             dead.append(run.id)
     if dead:
-        db.session.execute(update(ResultRun).where(ResultRun.id.in_(dead))
-                           .values(status=RunStatus.FAILED, finished_at=now,
-                                   error="计算进程意外中止（未完成），已保留上一次的结果"))
-        db.session.commit()
+        _mark_failed(dead, "计算进程意外中止（未完成），已保留上一次的结果")
     return len(dead)
 
 
-def _job_alive(job_id_: str, now, stale_after: timedelta) -> bool | None:
-    """RQ's view of a job: None when jobs run in-process (nothing to ask)."""
-    q = jobs.queue()
-    if q is None or not job_id_:
-        return None
-    job = q.fetch_job(job_id_)
-    if job is None:
-        return False
-    status = job.get_status(refresh=True)
-    if status in ("failed", "stopped", "canceled"):
-        return False
-    if status == "started":
-        beat = job.last_heartbeat or job.started_at
-        if beat is not None and beat.tzinfo is None:
-            beat = beat.replace(tzinfo=UTC)
-        return beat is not None and now - beat <= stale_after
-    return True  # queued, deferred, scheduled: waiting for a worker
+def _mark_failed(run_ids: list[int], error: str) -> None:
+    # only runs still active: a run that finished meanwhile keeps its result
+    db.session.execute(update(ResultRun).where(ResultRun.id.in_(run_ids), ResultRun.status.in_(ACTIVE))
+                       .values(status=RunStatus.FAILED, finished_at=utcnow(), error=error))
+    db.session.commit()
+
+
+def _is_dead(run: ResultRun, now) -> bool:
+    config = current_app.config
+    try:
+        state = jobs.job_state(run.job_id) if run.job_id else None
+    except jobs.JobsUnavailable:
+        return False  # cannot tell; ask again when Redis is back
+    if state is None:  # in-process
+        return now - _aware(run.heartbeat_at) > timedelta(seconds=config["STALE_RUN_SECONDS"])
+    if state.status is None:
+        return now - _aware(run.started_at) > timedelta(seconds=config["ENQUEUE_GRACE_SECONDS"])
+    if state.status in ("failed", "stopped", "canceled"):
+        return True
+    if state.status == "started":
+        return state.heartbeat is None or now - state.heartbeat > timedelta(seconds=config["WORKER_STALE_SECONDS"])
+    if state.status == "finished":  # the job ended without finishing the run (it skipped or gave up)
+        return True
+    return False  # queued, deferred, scheduled: waiting for a worker
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
+from appraisal.platform.jobs import JobsUnavailable
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import authorize, can, requires
 from appraisal.platform.tenancy import get_or_404
@@ -124,6 +125,9 @@ def compute(population_id: int):
         run = services.request_compute(population)
     except CycleError as exc:
         flash(str(exc), "error")
+        return redirect(url_for("results.index", cycle_id=population.cycle_id))
+    except JobsUnavailable:
+        flash(_("后台任务服务暂时无法连接，计算未开始。上一次的结果保持不变，请稍后再试。"), "error")
         return redirect(url_for("results.index", cycle_id=population.cycle_id))
     if run.status == RunStatus.FAILED:
         flash(_("计算未成功，上一次的结果保持不变；原因见下表“最近一次计算”一栏。"), "error")

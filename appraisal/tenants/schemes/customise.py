@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from appraisal.platform.inputs import finite_decimal
+
 KEYED_LISTS = {"indicators": "key", "children": "key", "rules": "key", "levels": "key", "quotas": "key",
                "bands": "key", "tiers": "key", "parts": "indicator", "rollups": "category", "flags": "key",
                "vetoes": "key", "rater_groups": "key", "items": "key"}
@@ -138,7 +140,8 @@ def apply_form(overrides: dict, fields: list[Field], form: dict[str, str]) -> di
             errors[field.name] = _("请填写数值")
             continue
         try:
-            value = int(raw) if field.integer else float(raw)
+            number = finite_decimal(raw)  # no NaN, Infinity or 1e309 (the JSON column refuses them)
+            value = int(raw) if field.integer else float(number)
         except ValueError:
             errors[field.name] = _("请填写整数") if field.integer else _("请填写数字")
             continue

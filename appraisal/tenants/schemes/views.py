@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from appraisal import engine
 from appraisal.platform.db import db
+from appraisal.platform.inputs import text_problem
+from appraisal.platform.limits import InputTooLarge, load_yaml_text
 from appraisal.platform.models import Role
 from appraisal.platform.permissions import authorize, can, grants_of, requires
 from appraisal.platform.tenancy import get_or_404
@@ -112,12 +114,17 @@ def customise_view(scheme_id: int):
         overrides_text = request.form.get("overrides", "")
         chosen_locks = [p for p in request.form.getlist("locks") if p in candidates]
         try:
-            base = yaml.safe_load(overrides_text) or {}
+            for text, one_line in ((overrides_text, False), (request.form.get("note", ""), True)):
+                if problem := text_problem(text, one_line=one_line):
+                    raise ValueError(str(problem))
+            base = load_yaml_text(overrides_text) or {}
             if not isinstance(base, dict):
                 raise ValueError(_("覆盖项必须是 YAML 映射（键: 值）"))
             overrides = customise.apply_form(base, fields, request.form)
             version = services.save_version(scheme, overrides=overrides, locks=chosen_locks,
                                             note=request.form.get("note", "").strip())
+        except InputTooLarge as exc:
+            general_errors.append(str(exc))
         except yaml.YAMLError as exc:
             general_errors.append(_("覆盖项不是有效的 YAML：%(error)s", error=str(exc).splitlines()[0]))
         except ValueError as exc:

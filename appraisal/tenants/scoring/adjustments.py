@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.inputs import finite_decimal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.scoring import common
@@ -57,8 +58,8 @@ def _phase(cycle: Cycle, action: str) -> None:
 
 def _count(value) -> Decimal:
     try:
-        count = Decimal(str(value).strip() or "1")
-    except (InvalidOperation, ValueError):
+        count = finite_decimal(str(value).strip() or "1")
+    except ValueError:
         raise ClaimError(_("次数须为数字")) from None
     if not count.is_finite() or count <= 0 or count > 1000 or count != count.quantize(Decimal("0.01")):
         raise ClaimError(_("次数须为大于 0 的数，最多两位小数"))

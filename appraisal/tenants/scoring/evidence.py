@@ -9,10 +9,12 @@ only through the download view, to those who may see its owner
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import unicodedata
+import uuid
 from io import BytesIO
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +124,30 @@ def storage_path(tenant_id: int, sha256: str) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / str(int(tenant_id)) / sha256[:2] / sha256
 
 
+#: errors meaning the disk (or the account's quota) is full
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a temporary file, flushed
+    to disk, then renamed; on any failure the temporary file is removed and an
+    EvidenceError says why (the caller's rows are rolled back with it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())  # a full disk shows here, not after the rename
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        current_app.logger.error("evidence not stored at %s: %s", path, exc)
+        if exc.errno in NO_SPACE:
+            raise EvidenceError(_("服务器存储空间不足，文件未保存，请联系管理员")) from exc
+        raise EvidenceError(_("服务器无法保存文件，文件未保存，请联系管理员")) from exc
+
+
 def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label: str = "") -> Evidence:
     """Store a file for an owner and record it (the same content is stored once)."""
     if owner_type not in OWNERS:
@@ -131,10 +157,7 @@ def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label:
     tenant_id = current_tenant_id()
     path = storage_path(tenant_id, digest)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        _store(path, data)
     evidence = Evidence(owner_type=owner_type, owner_id=owner_id, filename=name, stored_name=digest,
                         content_type=content_type, size=len(data), sha256=digest,
                         uploaded_by_id=common.actor_id())

@@ -7,7 +7,6 @@ cells); everything else is WTForms.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +17,8 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+
+from appraisal.platform.inputs import SafeForm
 
 REQUIRED = _l("请填写此项")
 
@@ -48,7 +49,7 @@ def _long(limit: int):
 FILES_HINT = _l("可上传 PDF、JPG、PNG、Word（.docx）、Excel（.xlsx），每个文件不超过 %(mb)s MB")
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(SafeForm):
     rule = ChoiceField(_l("加分项目"))
     level = SelectField(_l("级别"), choices=[], validate_choice=False)
     count = StringField(_l("次数"), default="1", validators=[DataRequired(REQUIRED), _long(10)])
@@ -61,7 +62,7 @@ class ClaimForm(FlaskForm):
     files = MultipleFileField(_l("证明材料"))
 
 
-class PenaltyForm(FlaskForm):
+class PenaltyForm(SafeForm):
     rule = ChoiceField(_l("扣分项目"))
     level = SelectField(_l("级别"), choices=[], validate_choice=False)
     count = StringField(_l("次数"), default="1", validators=[DataRequired(REQUIRED), _long(10)])
@@ -70,40 +71,40 @@ class PenaltyForm(FlaskForm):
     files = MultipleFileField(_l("证明材料"))
 
 
-class DecideForm(FlaskForm):
+class DecideForm(SafeForm):
     decision = ChoiceField(_l("审核结果"), choices=options([("verify", _l("核实认定")), ("reject", _l("不予认定"))]))
     reason = TextAreaField(_l("原因"), validators=[Optional(), _long(2000)],
                            description=_l("不予认定时必须填写，申请人可以看到"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(SafeForm):
     reason = TextAreaField(_l("原因"), validators=[DataRequired(REQUIRED), _long(2000)])
 
 
-class VetoForm(FlaskForm):
+class VetoForm(SafeForm):
     rule = ChoiceField(_l("否决事项"))
     description = TextAreaField(_l("否决事由"), validators=[DataRequired(REQUIRED), _long(5000)])
     files = MultipleFileField(_l("证明材料"))
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(SafeForm):
     quarter = ChoiceField(_l("季度"), coerce=int, choices=options([(q, _l("第 %(q)s 季度", q=q)) for q in (1, 2, 3, 4)]))
     title = StringField(_l("标题"), validators=[DataRequired(REQUIRED), _long(300)])
     body = TextAreaField(_l("通报内容"), validators=[Optional(), _long(20000)])
 
 
-class SelfReportForm(FlaskForm):
+class SelfReportForm(SafeForm):
     body = TextAreaField(_l("述职内容"), validators=[Optional(), _long(50000)])
     files = MultipleFileField(_l("述职文件"))
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(SafeForm):
     files = MultipleFileField(_l("证明材料"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SafeForm):
     file = FileField(_l("评分文件"), validators=[FileRequired(_l("请选择要上传的文件"))])
 
 
-class QuarterForm(FlaskForm):
+class QuarterForm(SafeForm):
     quarter = IntegerField(validators=[Optional(), NumberRange(min=1, max=4)])

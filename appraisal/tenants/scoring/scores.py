@@ -14,7 +14,7 @@ revision and an audit row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.inputs import finite_decimal
 from appraisal.platform.models import Role
 from appraisal.platform.permissions import can, has_role
 from appraisal.tenants.cycles import services as cycles
@@ -333,11 +334,9 @@ def parse_value(column: Column, text: str) -> Decimal:
     """The value of a cell, or a ScoringError saying why not."""
     text = (text or "").strip().replace("，", ".").replace("％", "").rstrip("%")
     try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
+        value = finite_decimal(text)  # no NaN, Infinity, sNaN or 1e25
+    except ValueError:
         raise common.ScoringError(_("须为数字")) from None
-    if not value.is_finite():
-        raise common.ScoringError(_("须为数字"))
     if column.integer and value != value.to_integral_value():
         raise common.ScoringError(_("次数须为整数"))
     if value != value.quantize(STEP):

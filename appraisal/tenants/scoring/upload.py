@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from flask_babel import gettext as _
 
@@ -52,13 +51,14 @@ class UploadResult:
 def template_workbook(population: Population, user) -> bytes:
     """The user's columns for every appraisee, with the current values, and a
     hidden sheet of the versions they were downloaded at."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
+
+    from appraisal.platform.excel import new_workbook, save_workbook
 
     columns = columns_for(user, population, "scores.enter")
     appraisees = list(population.appraisees)
     current = scores_by_cell(a.id for a in appraisees)
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = SHEET
     ws.append([ID_HEADER, NAME_HEADER] + [f"{c.label}（{c.hint}） [{c.code}]" for c in columns] + [REASON_HEADER])
@@ -81,9 +81,7 @@ def template_workbook(population: Population, user) -> bytes:
     ws.column_dimensions[_letter(len(columns) + 3)].width = 36
     ws.freeze_panes = "C2"
     versions.sheet_state = "hidden"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(wb)
 
 
 def _letter(index: int) -> str:
@@ -102,16 +100,18 @@ def _text(value) -> str:
 
 def read_upload(population: Population, user, filename: str, data: bytes) -> tuple[list[Entry], list[Issue], int]:
     """Every entry of the file, or every problem (sheet, row, column, reason)."""
-    from openpyxl import load_workbook
+    from appraisal.platform.limits import InputTooLarge, open_xlsx, sheet_rows
 
     if not filename.lower().endswith(".xlsx"):
         return [], [Issue("", None, "", _("请上传 Excel 文件（.xlsx），可先下载模板"))], 0
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        wb, _merged = open_xlsx(data)
+        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+        rows = list(sheet_rows(ws))
+    except InputTooLarge as exc:
+        return [], [Issue("", None, "", str(exc))], 0
     except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
         return [], [Issue("", None, "", _("无法读取文件，请确认是 Excel（.xlsx）格式"))], 0
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
     sheet = ws.title
     if not rows:
         return [], [Issue(sheet, None, "", _("工作表是空的"))], 0
@@ -138,10 +138,10 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
             issues.append(Issue(sheet, 1, where, _("无法识别的列：请使用模板中的列标题（方括号内为指标代码）"), header))
     versions: dict[tuple[int, str], int] = {}
     if VERSION_SHEET in wb.sheetnames:
-        for vrow in list(wb[VERSION_SHEET].iter_rows(values_only=True))[1:]:
+        for vrow in list(sheet_rows(wb[VERSION_SHEET]))[1:]:
             try:
                 versions[(int(vrow[0]), _text(vrow[1]))] = int(vrow[2] or 0)
-            except (TypeError, ValueError, IndexError):
+            except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: int(inf)
                 continue
     members = {a.id: a for a in population.appraisees}
     common.preload_people(members.values())

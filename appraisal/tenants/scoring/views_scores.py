@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
+from appraisal.platform.inputs import form_problem
 from appraisal.platform.excel import XLSX
 from appraisal.platform.permissions import (
     authorize,
@@ -164,6 +165,9 @@ def _save(entries, render):
     """Save or explain: (response or None). ``render(values, errors)`` re-renders the form."""
     for entry in entries:
         authorize("scores.enter", entry.column.cell(entry.appraisee))
+    if problem := form_problem(request.form):  # a NUL byte in a reason or a comment
+        flash(problem, "error")
+        return render({e.where: e.value for e in entries}, {}), INVALID
     try:
         saved = scores.save_entries(entries, current_user)
     except scores.ScoreConflict as exc:

@@ -1,13 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from appraisal.platform.inputs import SafeForm
+
 NO_UNIT = SelectChoice("", "—")
 
 
-class RolesForm(FlaskForm):
+class RolesForm(SafeForm):
     """One checkbox or unit per role (the common case; the CLI can grant more)."""
 
     office_admin = BooleanField(_l("考核办管理员（全部单位）"))
@@ -36,9 +37,9 @@ class EditUserForm(RolesForm):
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SafeForm):
     password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, max=200)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     """An empty form whose CSRF token confirms a button press."""

@@ -192,7 +192,7 @@ def test_missing_optional_columns_keep_what_is_stored(city, as_role):
     assert "没有任何改动" in html  # 职务, 领导职务, 排序 absent: kept
 
 
-def test_english_headers_and_values_and_ignored_columns(city, as_role):
+def test_english_headers_and_values_and_unknown_columns(city, as_role):
     client = as_role("office_admin")
     data = workbook(
         [["E1", "Bureau", "department", "KHB", 1]],
@@ -200,10 +200,18 @@ def test_english_headers_and_values_and_ignored_columns(city, as_role):
         unit_head=["code", "name", "kind", "parent_code", "sort_order"],
         person_head=["staff_no", "name", "unit_code", "category", "position", "leader_role", "sort_order", "备注"],
     )
+    # an unknown column is an error naming its cell (it used to be dropped with a note)
     response = upload(client, data)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200, html
-    assert "已忽略" in html and "备注" in html
+    assert response.status_code == 422 and ("人员", "1", "H1") in issues_in(html) and "备注" in html
+    data = workbook(
+        [["E1", "Bureau", "department", "KHB", 1]],
+        [["EN1", "Li Lei", "E1", "general_staff", "clerk", "none", 1]],
+        unit_head=["code", "name", "kind", "parent_code", "sort_order"],
+        person_head=["staff_no", "name", "unit_code", "category", "position", "leader_role", "sort_order"],
+    )
+    response = upload(client, data)
+    assert response.status_code == 200, response.get_data(as_text=True)
     assert unit_row(city.tenant, "E1").name == "Bureau"
 
 
@@ -243,17 +251,20 @@ def test_template_download_has_the_headers_dropdowns_and_instructions(city, as_r
     response = client.get("/t/city/org/import/template.xlsx")
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["单位", "人员", "填表说明"]
+    assert wb.sheetnames == ["单位", "人员", "示例", "填表说明"]
     assert [c.value for c in wb["单位"][1]] == UNIT_HEAD
     assert [c.value for c in wb["人员"][1]] == PERSON_HEAD
     dropdowns = {str(dv.sqref).split(":")[0][0]: dv.formula1 for dv in wb["人员"].data_validations.dataValidation}
     assert "市管干部" in dropdowns["D"] and "主要领导" in dropdowns["F"]
     assert "部门" in wb["单位"].data_validations.dataValidation[0].formula1
     assert "填表说明" in wb["填表说明"]["A1"].value
-    # its example rows are valid: the template imports as it is
-    html = upload(client, response.data, "名册导入模板.xlsx").get_data(as_text=True)
-    # (the city already has a unit KHB: the example renames it)
-    assert "<td>单位</td><td>4</td><td>1</td>" in html and "<td>人员</td><td>4</td>" in html
+    # the examples are on their own sheet: the unedited template imports nothing
+    # (it used to rename the city's KHB and create four fictitious people)
+    assert "张明" in [c.value for row in wb["示例"].iter_rows() for c in row]
+    state = org_state(city.tenant)
+    response = upload(client, response.data, "名册导入模板.xlsx")
+    assert response.status_code == 422 and "没有数据行" in response.get_data(as_text=True)
+    assert org_state(city.tenant) == state
 
 
 def test_exported_roster_imports_back_as_a_no_op(city, as_role):

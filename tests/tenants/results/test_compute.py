@@ -126,7 +126,7 @@ def test_killing_a_worker_mid_job_keeps_the_previous_results(app_factory, redis_
     from appraisal.platform import jobs
     from tests.tenants.conftest import build_year
 
-    app = app_factory(REDIS_URL=redis_url, STALE_RUN_SECONDS=3)
+    app = app_factory(REDIS_URL=redis_url, STALE_RUN_SECONDS=3, WORKER_STALE_SECONDS=3)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("RQ workers run against PostgreSQL; the embedded SQLite default computes in-process")
     with app.app_context():

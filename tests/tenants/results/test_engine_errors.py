@@ -62,7 +62,8 @@ def _closed_evaluation_on_departments(year) -> None:
         ballot = Ballot(id=uuid4().hex, evaluation_id=evaluation.id, rater_group_id=group.id, cast_on=date(2026, 12, 1))
         db.session.add(ballot)
         db.session.flush()
-        db.session.add_all(BallotLine(id=uuid4().hex, ballot_id=ballot.id, appraisee_id=a, score=Decimal(90))
+        db.session.add_all(BallotLine(id=uuid4().hex, evaluation_id=evaluation.id, rater_group_id=group.id,
+                                      appraisee_id=a, score=Decimal(90))
                            for a in appraisees)
     db.session.flush()
 
