@@ -201,7 +201,7 @@ def test_a_refusal_with_several_fields_or_none(probe, two_tenants):
 
 def test_feature_errors_are_refusals_and_still_value_errors():
     from appraisal.platform.accounts import AccountError
-    from appraisal.tenants.ballots.common import BallotError
+    from appraisal.tenants.ballots.services import BallotError
     from appraisal.tenants.cycles.services import CycleError
     from appraisal.tenants.letters.services import LetterError
     from appraisal.tenants.org.services import OrgError

@@ -123,7 +123,7 @@ def _appeal_progress(cycle: Cycle):
 def _evaluation_progress(cycle: Cycle):
     """(evaluation, voted, eligible) for the cycle's democratic evaluations."""
     from appraisal.tenants.ballots.models import Evaluation
-    from appraisal.tenants.ballots.tallies import turnouts
+    from appraisal.tenants.ballots.services import turnouts
 
     evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)
                                           .order_by(Evaluation.id)))

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots import sealing
+from appraisal.tenants.ballots.services import sealing
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, SealedBallot, Voter
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population

@@ -13,7 +13,8 @@ from sqlalchemy import Date, DateTime, Integer, func, inspect, select, text
 from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.ballots import closing, services
+from appraisal.tenants.ballots import services
+from appraisal.tenants.ballots.services import closing
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, SealedBallot, Voter
 from tests.tenants.ballots.conftest import (
     group_id,

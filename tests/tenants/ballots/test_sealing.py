@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.ballots import sealing, services
+from appraisal.tenants.ballots import services
+from appraisal.tenants.ballots.services import sealing, tallies
 from appraisal.tenants.ballots.models import Ballot, BallotKey, Evaluation, RaterGroup, SealedBallot, Voter
 from tests.tenants.ballots.conftest import (
     appraisee_of,
@@ -106,7 +107,7 @@ def test_a_close_that_crashes_halfway_loses_nothing_and_can_be_retried(city, mon
     eid = make_evaluation(city)
     for key in ("staff1", "staff2", "staff3", "deputy1"):
         vote(city, eid, key, 70)
-    from appraisal.tenants.ballots import closing
+    from appraisal.tenants.ballots.services import closing
 
     real = closing._chunks
     calls = []
@@ -227,7 +228,7 @@ def test_a_known_voter_groups_scores_count_as_written(city):
         assert head.total == ((Decimal("0.3") * 70 + Decimal("0.4") * 82) / Decimal("0.7")).quantize(Decimal("0.01"))
         column = next(c for c in results.columns if c.key == principal_g)
         assert column.known_voters and column.voters == 1
-        frame = services.ballots_frame(evaluation)
+        frame = tallies.ballots_frame(evaluation)
         rows = frame[frame.appraisee_id == str(head.appraisee.id)]
         assert sorted(rows.rater_group) == ["principal"] + ["staff"] * 3
         assert staff_g in head.cells

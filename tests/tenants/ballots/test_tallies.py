@@ -12,6 +12,7 @@ from appraisal.engine.compute.inputs import COLUMNS
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
+from appraisal.tenants.ballots.services import tallies
 from appraisal.tenants.ballots.models import Evaluation
 from appraisal.tenants.cycles.models import Appraisee, Population
 from tests.tenants.ballots.conftest import group_id, make_evaluation, vote
@@ -48,7 +49,7 @@ def test_results_only_after_closing(city):
         with pytest.raises(services.ResultsHidden):
             services.results(evaluation)
         with pytest.raises(services.ResultsHidden):
-            services.ballots_frame(evaluation)
+            tallies.ballots_frame(evaluation)
 
 
 def _by_name(results):
@@ -77,7 +78,7 @@ def test_small_groups_are_merged(city):
         assert deputy.cells[staff_g].n == 6 and sorted(deputy.cells[staff_g].merged_from) == ["主要领导", "副职领导"]
         assert services.MERGED not in deputy.cells
         assert [c.name for c in results.columns][-1] == "合并组"
-        frame = services.ballots_frame(db.session.get(Evaluation, eid))
+        frame = tallies.ballots_frame(db.session.get(Evaluation, eid))
         assert list(frame.columns) == [c for c, *_rest in COLUMNS["ballots"]]
         head_rows = frame[frame.appraisee_id == str(head.appraisee.id)]
         assert sorted(head_rows.rater_group) == ["principal"] * 3 + ["staff"] * 4
@@ -97,7 +98,7 @@ def test_small_groups_are_dropped(city):
         head = rows["统计局长"]
         assert list(head.cells) == [staff_g] and head.hidden == {deputy_g: "dropped"}
         assert head.total == Decimal("82.00")  # the deputies' weight is spread over the staff
-        frame = services.ballots_frame(evaluation)
+        frame = tallies.ballots_frame(evaluation)
         assert set(frame.rater_group) == {"staff"} and len(frame) == 3 * 4
         assert frame.score.between(0, 100).all()
 
@@ -112,7 +113,7 @@ def test_a_group_below_the_minimum_is_never_shown_alone(city):
         results = services.results(db.session.get(Evaluation, eid))
         assert all(not row.cells and row.total is None for row in results.rows)
         assert results.any_hidden
-        assert len(services.ballots_frame(db.session.get(Evaluation, eid))) == 0
+        assert len(tallies.ballots_frame(db.session.get(Evaluation, eid))) == 0
 
 
 def test_the_engine_takes_the_frame(city):

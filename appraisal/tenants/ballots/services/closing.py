@@ -25,8 +25,8 @@ from sqlalchemy import delete, func, insert, select, update
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots import sealing
-from appraisal.tenants.ballots.common import BallotError, check_phase, today
+from appraisal.tenants.ballots.services import sealing
+from appraisal.tenants.ballots.services.common import BallotError, check_phase, today
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.common import BallotError
+from appraisal.tenants.ballots.services.common import BallotError
 from appraisal.tenants.ballots.models import BallotKey, Evaluation, SealedBallot
 from appraisal.tenants.cycles.models import Appraisee
 

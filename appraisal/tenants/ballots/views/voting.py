@@ -12,12 +12,13 @@ from flask_login import current_user
 
 from appraisal.platform.auth.throttle import throttle
 from appraisal.platform.db import db
-from appraisal.platform.permissions import authorize, public, requires
-from appraisal.platform.tenancy import get_or_404
+from appraisal.platform.permissions import public, requires
+from appraisal.platform.refusals import INVALID, form_status
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.forms import CodeEntryForm, CsrfForm
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup
-from appraisal.tenants.ballots.views import INVALID, _go, voting
+from appraisal.tenants.ballots.views import voting_bp
+from appraisal.tenants.ballots.views._shared import go
 
 
 # ---------------------------------------------------------------------------
@@ -25,7 +26,7 @@ from appraisal.tenants.ballots.views import INVALID, _go, voting
 # ---------------------------------------------------------------------------
 
 
-@voting.route("/my-evaluations")
+@voting_bp.route("/my-evaluations")
 @requires("ballots.vote")
 def mine():
     return render_template("ballots/mine.html", entries=services.my_evaluations(current_user))
@@ -41,20 +42,18 @@ def _answers(form_data) -> dict[int, str]:
     return answers
 
 
-@voting.route("/my-evaluations/<int:evaluation_id>", methods=["GET", "POST"])
-@requires("ballots.vote", per_object=True)
-def ballot(evaluation_id):
-    evaluation = get_or_404(Evaluation, evaluation_id)
-    authorize("ballots.vote", evaluation)
+@voting_bp.route("/my-evaluations/<int:evaluation_id>", methods=["GET", "POST"])
+@requires("ballots.vote", load=Evaluation)
+def ballot(evaluation: Evaluation):
     voter = services.voter_of(evaluation, current_user)
     if voter is None:
         flash(_("您不是本次测评的投票人。"), "error")
-        return _go(url_for("voting.mine"))
+        return go(url_for("voting.mine"))
     try:
         services.check_can_vote(evaluation, voter)
     except services.NotEligible as exc:
         flash(str(exc), "info")
-        return _go(url_for("voting.mine"))
+        return go(url_for("voting.mine"))
     sheet = services.ballot_sheet(evaluation, voter)
     form = CsrfForm()
     errors: dict[int, str] = {}
@@ -68,16 +67,15 @@ def ballot(evaluation_id):
                 errors = exc.errors
             except services.NotEligible as exc:
                 flash(str(exc), "error")
-                return _go(url_for("voting.mine"))
+                return go(url_for("voting.mine"))
             else:
                 flash(_("投票成功，谢谢！您的选票已匿名保存。"), "success")
-                return _go(url_for("voting.mine"))
+                return go(url_for("voting.mine"))
         else:
             errors = {0: _("页面已过期，请重新提交。")}
-    status = INVALID if request.method == "POST" else 200
     return render_template("ballots/ballot.html", evaluation=evaluation, sheet=sheet, form=form,
                            errors=errors, values=values, group=db.session.get(RaterGroup, voter.rater_group_id),
-                           code=None), status
+                           code=None), form_status()
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +100,7 @@ def _no_store(response):
     return response
 
 
-@voting.route("/vote", methods=["GET", "POST"])
+@voting_bp.route("/vote", methods=["GET", "POST"])
 @public
 def code():
     """Enter a one-time code, then fill in the ballot it opens.

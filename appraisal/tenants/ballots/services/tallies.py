@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.common import CENT, ResultsHidden, groups_of
+from appraisal.tenants.ballots.services.common import CENT, ResultsHidden, groups_of
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup, Voter
 from appraisal.tenants.cycles.models import Appraisee, Population
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.common import BallotError, check_group_sizes, check_phase, groups_of, inside_unit
+from appraisal.tenants.ballots.services.common import BallotError, check_group_sizes, check_phase, groups_of, inside_unit
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
 

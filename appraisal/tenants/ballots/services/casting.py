@@ -23,9 +23,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.common import CENT, AlreadyVoted, BallotInvalid, NotEligible, today
+from appraisal.tenants.ballots.services.common import CENT, AlreadyVoted, BallotInvalid, NotEligible, today
 from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, Voter
-from appraisal.tenants.ballots.sealing import add_sealed
+from appraisal.tenants.ballots.services.sealing import add_sealed
 from appraisal.tenants.cycles.models import Appraisee
 from appraisal.tenants.cycles.services import CycleError, require_phase
 from appraisal.tenants.org.models import Person

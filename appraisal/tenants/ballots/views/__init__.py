@@ -5,8 +5,9 @@ Two blueprints:
 * ``ballots`` (``/t/<slug>/ballots/…``): the office — or a unit admin, for the
   evaluations their unit runs — creates an evaluation, picks voters, prints
   one-time codes, opens and closes it, and reads the results after closing.
-  Every route on one evaluation loads it with ``get_or_404`` (another tenant's
-  id is a 404) and authorizes ``ballots.manage`` on it (``unit_path``: the
+  Every route on one evaluation declares ``@requires("ballots.manage",
+  load=Evaluation)``: the evaluation is loaded tenant-scoped (another tenant's
+  id is a 404) and ``ballots.manage`` is authorised on it (``unit_path``: the
   owner unit's path, empty for the office's own — a 403 for a unit admin).
 * ``voting``: "我的测评" and the ballot for signed-in voters, and the public
   code page ``/t/<slug>/vote`` for a live meeting: it is reachable without an
@@ -14,43 +15,40 @@ Two blueprints:
   wrong codes, and shows nothing but the ballot behind a valid code.
 
 A refused change rolls back what it touched and says why (422 for a form,
-a flash message and a redirect for a button).
+via :func:`appraisal.platform.refusals.refuse`; a flash message and a
+redirect for a button, via :func:`._shared.refused`).
 
-The routes live by concept: :mod:`.views_manage` (the list, creating and
-editing, one evaluation, opening and closing, results), :mod:`.views_voters`
-(voters and one-time code slips) and :mod:`.views_voting` (the ``voting``
-blueprint); this module holds the blueprints, the navigation and what the
-routes share.
+The routes live by concept: :mod:`.manage` (the list, creating and editing,
+one evaluation, opening and closing, results), :mod:`.voters` (voters and
+one-time code slips) and :mod:`.voting` (the ``voting`` blueprint); this
+module holds the blueprints, the navigation and the templates' helpers;
+:mod:`._shared` what the route modules share.
 """
 
 from __future__ import annotations
 
-from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
 
 from appraisal.platform.audit_views import register_value_labels
-from appraisal.platform.db import db
-from appraisal.platform.permissions import authorize
-from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import NavItem, tenant_blueprint
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus
+from appraisal.tenants.ballots.models import EvaluationStatus
 from appraisal.tenants.cycles.services import PHASE_LABELS_ZH
 
-bp = tenant_blueprint("ballots", __name__, url_prefix="/ballots", template_folder="templates")
-voting = tenant_blueprint("voting", __name__, template_folder="templates")
+# The templates are the feature's (``ballots/templates/ballots/``), one level up.
+bp = tenant_blueprint("ballots", __name__, url_prefix="/ballots", template_folder="../templates")
+voting_bp = tenant_blueprint("voting", __name__, template_folder="../templates")
 
 # The layout highlights a nav entry by blueprint: managing and voting are two
 # blueprints so that each entry lights up on its own pages. The features
-# registry registers ``bp``; ``voting`` comes with it.
-bp.record_once(lambda state: state.app.register_blueprint(voting))
+# registry registers ``bp``; ``voting_bp`` (the
+# ``voting`` blueprint) comes with it.
+bp.record_once(lambda state: state.app.register_blueprint(voting_bp))
 
 NAV = (
     NavItem("voting.mine", _l("我的测评"), "ballots.vote", icon="ballot", order=55),
     NavItem("ballots.index", _l("民主测评"), "ballots.manage", icon="ballot", order=56),
 )
-
-INVALID = 422
 
 STATUS_LABELS = {
     EvaluationStatus.DRAFT: _l("未开始"),
@@ -77,25 +75,8 @@ def _helpers():
 
 
 bp.context_processor(_helpers)
-voting.context_processor(_helpers)
+voting_bp.context_processor(_helpers)
 
 
-def _refuse(exc: Exception) -> None:
-    """Undo whatever the refused service call touched and tell the user why."""
-    db.session.rollback()
-    flash(str(exc), "error")
-
-
-def _go(url: str):
-    """A redirect: 303 after a POST (the browser GETs the target), 302 otherwise."""
-    return redirect(url, code=303 if request.method == "POST" else 302)
-
-
-def _evaluation(evaluation_id: int) -> Evaluation:
-    evaluation = get_or_404(Evaluation, evaluation_id)
-    authorize("ballots.manage", evaluation)
-    return evaluation
-
-
-# The routes, by concept (imported last: they register on ``bp`` and ``voting``).
-from appraisal.tenants.ballots import views_manage, views_voters, views_voting  # noqa: E402, F401
+# The routes, by concept (imported last: they register on ``bp`` and ``voting_bp``).
+from appraisal.tenants.ballots.views import manage, voters, voting  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Managing evaluations: the list per cycle, creating and editing, one
 evaluation with its live turnout, opening and closing, and the results after
-closing (the ``ballots`` blueprint; voters and codes are in :mod:`.views_voters`)."""
+closing (the ``ballots`` blueprint; voters and codes are in :mod:`.voters`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.models import Role
 from appraisal.platform.permissions import authorize, can, requires, scope_clause
+from appraisal.platform.refusals import form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.forms import CsrfForm, EvaluationForm, options
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup
-from appraisal.tenants.ballots.views import INVALID, _evaluation, _go, _refuse, bp
+from appraisal.tenants.ballots.views import bp
+from appraisal.tenants.ballots.views._shared import go, refused
 from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
@@ -155,15 +157,13 @@ def new():
         else:
             flash(_("已建立测评“%(title)s”。下一步：添加投票人。", title=evaluation.title), "success")
             return redirect(url_for("ballots.voters", evaluation_id=evaluation.id))
-    status = INVALID if request.method == "POST" else 200
     return render_template("ballots/form.html", form=form, evaluation=None, cycle=cycle,
-                           scheme_groups=None, frozen_reason=None), status
+                           scheme_groups=None, frozen_reason=None), form_status()
 
 
 @bp.route("/<int:evaluation_id>/edit", methods=["GET", "POST"])
-@requires("ballots.manage", per_object=True)
-def edit(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def edit(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     frozen_reason = None
     if evaluation.settings_frozen:
@@ -198,9 +198,8 @@ def edit(evaluation_id):
         else:
             flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
             return redirect(url_for("ballots.evaluation", evaluation_id=evaluation.id))
-    status = INVALID if request.method == "POST" else 200
     return render_template("ballots/form.html", form=form, evaluation=evaluation, cycle=evaluation.cycle,
-                           scheme_groups=scheme_groups, frozen_reason=frozen_reason), status
+                           scheme_groups=scheme_groups, frozen_reason=frozen_reason), form_status()
 
 
 # ---------------------------------------------------------------------------
@@ -209,9 +208,8 @@ def edit(evaluation_id):
 
 
 @bp.route("/<int:evaluation_id>")
-@requires("ballots.manage", per_object=True)
-def evaluation(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def evaluation(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     groups = services.groups_of(evaluation)
     sizes = services.group_sizes(evaluation)
@@ -228,11 +226,10 @@ def evaluation(evaluation_id):
 
 
 @bp.route("/<int:evaluation_id>/known-group", methods=["POST"])
-@requires("ballots.manage", per_object=True)
-def known_group(evaluation_id):
+@requires("ballots.manage", load=Evaluation)
+def known_group(evaluation: Evaluation):
     """Keep a group below the minimum size as a known-voter group (记名组) after
     confirming the warning, or make it an ordinary group again."""
-    evaluation = _evaluation(evaluation_id)
     form = CsrfForm()
     if form.validate_on_submit():
         group = get_or_404(RaterGroup, request.form.get("group_id"))
@@ -243,19 +240,18 @@ def known_group(evaluation_id):
             changed = services.set_known_voters(evaluation, group, known,
                                                 confirmed=request.form.get("confirm") == "y")
         except services.BallotError as exc:
-            _refuse(exc)
+            refused(exc)
         else:
             if changed:
                 flash(_("“%(name)s”已设为记名组。", name=group.name) if known
                       else _("“%(name)s”已恢复为普通组别。", name=group.name), "success")
-    return _go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
+    return go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
 
 
 @bp.route("/<int:evaluation_id>/turnout")
-@requires("ballots.manage", per_object=True)
-def turnout_json(evaluation_id):
+@requires("ballots.manage", load=Evaluation)
+def turnout_json(evaluation: Evaluation):
     """Live turnout for the evaluation page (polled while voting is open)."""
-    evaluation = _evaluation(evaluation_id)
     rows = services.turnout(evaluation)
     response = jsonify({
         "status": evaluation.status.value,
@@ -276,7 +272,7 @@ def _confirm(evaluation: Evaluation, action: str):
     allowed = evaluation.is_draft if action == "open" else evaluation.is_open
     if not allowed:
         flash(_("测评状态已变化。"), "info")
-        return _go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
+        return go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
     form = CsrfForm()
     if form.validate_on_submit():
         try:
@@ -289,22 +285,22 @@ def _confirm(evaluation: Evaluation, action: str):
                 services.after_close()
                 flash(_("已结束投票，共收到 %(count)s 张选票；选票已打乱重排。", count=count), "success")
         except services.BallotError as exc:
-            _refuse(exc)
-        return _go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
+            refused(exc)
+        return go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
     return render_template("ballots/confirm.html", evaluation=evaluation, action=action, form=form,
                            turnout=services.turnout(evaluation))
 
 
 @bp.route("/<int:evaluation_id>/open", methods=["GET", "POST"], endpoint="open")
-@requires("ballots.manage", per_object=True)
-def open_(evaluation_id):
-    return _confirm(_evaluation(evaluation_id), "open")
+@requires("ballots.manage", load=Evaluation)
+def open_(evaluation: Evaluation):
+    return _confirm(evaluation, "open")
 
 
 @bp.route("/<int:evaluation_id>/close", methods=["GET", "POST"])
-@requires("ballots.manage", per_object=True)
-def close(evaluation_id):
-    return _confirm(_evaluation(evaluation_id), "close")
+@requires("ballots.manage", load=Evaluation)
+def close(evaluation: Evaluation):
+    return _confirm(evaluation, "close")
 
 
 # ---------------------------------------------------------------------------
@@ -313,9 +309,8 @@ def close(evaluation_id):
 
 
 @bp.route("/<int:evaluation_id>/results")
-@requires("ballots.manage", per_object=True)
-def results(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def results(evaluation: Evaluation):
     outcome = services.results(evaluation) if evaluation.is_closed else None
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     return render_template("ballots/results.html", evaluation=evaluation, results=outcome,

@@ -31,36 +31,33 @@ Anonymity by construction (see :mod:`.models`):
 Services raise :class:`BallotError` (a user-facing Chinese reason) and never
 commit, except :func:`cast_ballot`, which owns its transaction.
 
-The operations live by concept: :mod:`.setup` (the scheme's rater groups, the
-settings, creating, changing and opening an evaluation), :mod:`.voters`
+The operations live by concept, one module each in this package:
+:mod:`.settings` (the scheme's rater groups, the settings and their checks),
+:mod:`.setup` (creating, changing and opening an evaluation), :mod:`.voters`
 (eligible voters), :mod:`.codes` (one-time codes and slips), :mod:`.casting`
 (the ballot sheet and casting), :mod:`.sealing` (ballots encrypted while
 voting is open), :mod:`.closing` (closing and the shuffled write-out),
 :mod:`.tallies` (turnout, results, the small-group rule and the engine's
 ``ballots`` input) and :mod:`.voting` (the voter's own evaluations);
-:mod:`.common` holds what they share. This module re-exports what views, other
-features and tests use.
+:mod:`.common` holds what they share. This module re-exports the feature's
+public surface: what its views, other features (results, cycles) and the demo
+use. Nothing outside the feature imports the modules themselves (tests may).
 """
 
 from __future__ import annotations
 
-from appraisal.tenants.ballots.casting import SheetRow, ballot_sheet, cast_ballot, check_can_vote
-from appraisal.tenants.ballots.closing import after_close, close_evaluation
-from appraisal.tenants.ballots.codes import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
-    MAX_CODES_AT_ONCE,
+from appraisal.tenants.ballots.services.casting import ballot_sheet, cast_ballot, check_can_vote
+from appraisal.tenants.ballots.services.closing import after_close, close_evaluation
+from appraisal.tenants.ballots.services.codes import (
     Slip,
     code_stats,
     format_code,
     generate_codes,
-    hash_code,
     issue_named_codes,
-    new_code,
     normalise_code,
     voter_for_code,
 )
-from appraisal.tenants.ballots.common import (
+from appraisal.tenants.ballots.services.common import (
     AlreadyVoted,
     BallotError,
     BallotInvalid,
@@ -69,98 +66,53 @@ from appraisal.tenants.ballots.common import (
     ResultsHidden,
     SettingsFrozen,
     fmt_weight,
-    groups_of,
-    today,
-)
-from appraisal.tenants.ballots.setup import (
-    DEFAULT_GRADES,
-    FROZEN_REASON,
-    MAX_GROUP_NAME,
-    MAX_GROUP_SIZE_SETTING,
-    MAX_TITLE,
-    MIN_GROUP_SIZE,
-    POLICIES,
-    SCALES,
-    STANDARD_GROUPS,
-    KNOWN_VOTERS_WARNING,
-    check_group_sizes,
-    create_evaluation,
-    engine_rater_groups,
     group_sizes,
+    groups_of,
+)
+from appraisal.tenants.ballots.services.settings import (
+    DEFAULT_GRADES,
+    KNOWN_VOTERS_WARNING,
+    STANDARD_GROUPS,
+    engine_rater_groups,
     grades_text,
     groups_from_form,
-    open_evaluation,
     parse_grades,
-    population_inside,
     scheme_ballot,
+)
+from appraisal.tenants.ballots.services.setup import (
+    create_evaluation,
+    open_evaluation,
+    population_inside,
     set_known_voters,
-    snapshot,
     update_evaluation,
 )
-from appraisal.tenants.ballots.tallies import (
-    FRAME_COLUMNS,
-    MERGED,
-    Cell,
-    Column,
-    GroupTurnout,
-    ResultRow,
-    Results,
-    ballots_frame,
-    population_ballots_frame,
-    results,
-    turnout,
-    turnouts,
-)
-from appraisal.tenants.ballots.voters import (
-    ROLE_GROUP_KEYS,
+from appraisal.tenants.ballots.services.tallies import MERGED, population_ballots_frame, results, turnout, turnouts
+from appraisal.tenants.ballots.services.voters import (
     add_voter,
     add_voters_by_unit,
     default_role_groups,
     rater_group,
     remove_voter,
 )
-from appraisal.tenants.ballots.voting import MyEvaluation, my_evaluations, voter_of
+from appraisal.tenants.ballots.services.voting import my_evaluations, voter_of
 
 __all__ = [
     "AlreadyVoted",
     "BallotError",
     "BallotInvalid",
-    "CODE_ALPHABET",
-    "CODE_LENGTH",
-    "Cell",
-    "Column",
     "DEFAULT_GRADES",
-    "FRAME_COLUMNS",
-    "FROZEN_REASON",
     "GroupSpec",
-    "GroupTurnout",
-    "MAX_CODES_AT_ONCE",
-    "MAX_GROUP_NAME",
-    "MAX_GROUP_SIZE_SETTING",
-    "MAX_TITLE",
+    "KNOWN_VOTERS_WARNING",
     "MERGED",
-    "MIN_GROUP_SIZE",
-    "MyEvaluation",
     "NotEligible",
-    "POLICIES",
-    "ROLE_GROUP_KEYS",
-    "ResultRow",
-    "Results",
     "ResultsHidden",
-    "SCALES",
     "STANDARD_GROUPS",
     "SettingsFrozen",
-    "SheetRow",
     "Slip",
-    "KNOWN_VOTERS_WARNING",
-    "check_group_sizes",
-    "group_sizes",
-    "set_known_voters",
     "add_voter",
-    "after_close",
     "add_voters_by_unit",
+    "after_close",
     "ballot_sheet",
-    "ballots_frame",
     "cast_ballot",
     "check_can_vote",
     "close_evaluation",
@@ -172,12 +124,11 @@ __all__ = [
     "format_code",
     "generate_codes",
     "grades_text",
+    "group_sizes",
     "groups_from_form",
     "groups_of",
-    "hash_code",
     "issue_named_codes",
     "my_evaluations",
-    "new_code",
     "normalise_code",
     "open_evaluation",
     "parse_grades",
@@ -187,8 +138,7 @@ __all__ = [
     "remove_voter",
     "results",
     "scheme_ballot",
-    "snapshot",
-    "today",
+    "set_known_voters",
     "turnout",
     "turnouts",
     "update_evaluation",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.permissions import requires
+from appraisal.platform.refusals import form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.ballots import services
@@ -22,7 +23,8 @@ from appraisal.tenants.ballots.forms import (
     options,
 )
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
-from appraisal.tenants.ballots.views import INVALID, _evaluation, _go, _refuse, bp
+from appraisal.tenants.ballots.views import bp
+from appraisal.tenants.ballots.views._shared import go, refused, refused_form
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.services import units_where
@@ -47,7 +49,8 @@ def _voter_unit_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
     return [(u.id, f"{'　' * depth}{u.name}") for u, depth in org_services.in_tree_order(units)]
 
 
-def _voters_page(evaluation: Evaluation, unit_form=None, person_form=None, status: int = 200):
+def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) -> dict:
+    """What the voters page shows (read after any rollback: it lists the voters)."""
     unit_form = unit_form or VotersByUnitForm(prefix="unit")
     person_form = person_form or VoterForm(prefix="one")
     unit_form.unit_id.choices = options(_voter_unit_choices(evaluation))
@@ -64,28 +67,27 @@ def _voters_page(evaluation: Evaluation, unit_form=None, person_form=None, statu
     if group_filter:
         stmt = stmt.where(Voter.rater_group_id == group_filter)
     page = paginate(stmt.order_by(RaterGroup.id, Person.staff_no, Voter.label), scalars=False)
-    return render_template(
-        "ballots/voters.html", evaluation=evaluation, page=page, unit_form=unit_form, person_form=person_form,
+    return dict(
+        evaluation=evaluation, page=page, unit_form=unit_form, person_form=person_form,
         groups=services.groups_of(evaluation), group_filter=group_filter, turnout=services.turnout(evaluation),
         unit_names=org_services.unit_labels(row.Person.unit_id for row in page.items if row.Person),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
-        form=CsrfForm(),
-    ), status
+        form=CsrfForm(),  # the remove buttons'
+    )
 
 
 @bp.route("/<int:evaluation_id>/voters")
-@requires("ballots.manage", per_object=True)
-def voters(evaluation_id):
-    return _voters_page(_evaluation(evaluation_id))
+@requires("ballots.manage", load=Evaluation)
+def voters(evaluation: Evaluation):
+    return render_template("ballots/voters.html", **_voters_context(evaluation)), 200
 
 
 @bp.route("/<int:evaluation_id>/voters/units", methods=["POST"])
-@requires("ballots.manage", per_object=True)
-def voters_add_unit(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def voters_add_unit(evaluation: Evaluation):
     form = VotersByUnitForm(prefix="unit")
     if not form.validate_on_submit():
-        return _voters_page(evaluation, unit_form=form, status=INVALID)
+        return render_template("ballots/voters.html", **_voters_context(evaluation, unit_form=form)), form_status()
     unit = get_or_404(OrgUnit, form.unit_id.data)  # the service keeps it inside the owner unit
     try:
         added, already = services.add_voters_by_unit(
@@ -93,39 +95,35 @@ def voters_add_unit(evaluation_id):
             role_groups={"principal": form.group_principal.data, "deputy": form.group_deputy.data,
                          "none": form.group_none.data})
     except services.BallotError as exc:
-        db.session.rollback()
-        form.unit_id.errors.append(str(exc))
-        return _voters_page(evaluation, unit_form=form, status=INVALID)
+        return refused_form(exc, "ballots/voters.html", form=form, field="unit_id",
+                            context=lambda: _voters_context(evaluation, unit_form=form))
     flash(_("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success")
-    return _go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
 
 @bp.route("/<int:evaluation_id>/voters/person", methods=["POST"])
-@requires("ballots.manage", per_object=True)
-def voters_add_person(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def voters_add_person(evaluation: Evaluation):
     form = VoterForm(prefix="one")
     if not form.validate_on_submit():
-        return _voters_page(evaluation, person_form=form, status=INVALID)
+        return render_template("ballots/voters.html", **_voters_context(evaluation, person_form=form)), form_status()
     person = org_services.person_by_staff_no((form.staff_no.data or "").strip())
     if person is None:
         form.staff_no.errors.append(_("没有这个工号的人员"))
-        return _voters_page(evaluation, person_form=form, status=INVALID)
+        return render_template("ballots/voters.html", **_voters_context(evaluation, person_form=form)), form_status()
     try:
         group = services.rater_group(evaluation, form.group_id.data)
         services.add_voter(evaluation, person, group)
     except services.BallotError as exc:
-        db.session.rollback()
-        form.staff_no.errors.append(str(exc))
-        return _voters_page(evaluation, person_form=form, status=INVALID)
+        return refused_form(exc, "ballots/voters.html", form=form, field="staff_no",
+                            context=lambda: _voters_context(evaluation, person_form=form))
     flash(_("已添加投票人 %(name)s。", name=person.name), "success")
-    return _go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
 
 @bp.route("/<int:evaluation_id>/voters/remove", methods=["POST"])
-@requires("ballots.manage", per_object=True)
-def voters_remove(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def voters_remove(evaluation: Evaluation):
     form = CsrfForm()
     if form.validate_on_submit():
         voter = get_or_404(Voter, request.form.get("voter_id"))
@@ -134,10 +132,10 @@ def voters_remove(evaluation_id):
         try:
             services.remove_voter(evaluation, voter)
         except services.BallotError as exc:
-            _refuse(exc)
+            refused(exc)
         else:
             flash(_("已移除。"), "success")
-    return _go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +143,7 @@ def voters_remove(evaluation_id):
 # ---------------------------------------------------------------------------
 
 
-def _codes_page(evaluation: Evaluation, form=None, named_form=None, status: int = 200):
+def _codes_context(evaluation: Evaluation, form=None, named_form=None) -> dict:
     form = form or CodesForm(prefix="anon")
     named_form = named_form or NamedCodesForm(prefix="named")
     form.group_id.choices = options(_group_choices(evaluation))
@@ -154,11 +152,11 @@ def _codes_page(evaluation: Evaluation, form=None, named_form=None, status: int 
         outside = [g for g in services.groups_of(evaluation) if g.key == "outside"]
         if outside:
             form.group_id.data = outside[0].id
-    return render_template(
-        "ballots/codes.html", evaluation=evaluation, form=form, named_form=named_form,
+    return dict(
+        evaluation=evaluation, form=form, named_form=named_form,
         groups=services.groups_of(evaluation), stats=services.code_stats(evaluation),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
-    ), status
+    )
 
 
 def _slips_response(evaluation: Evaluation, slips: list[services.Slip]):
@@ -170,9 +168,8 @@ def _slips_response(evaluation: Evaluation, slips: list[services.Slip]):
 
 
 @bp.route("/<int:evaluation_id>/codes", methods=["GET", "POST"])
-@requires("ballots.manage", per_object=True)
-def codes(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def codes(evaluation: Evaluation):
     form = CodesForm(prefix="anon")
     if request.method == "POST":
         if form.validate_on_submit():
@@ -180,18 +177,17 @@ def codes(evaluation_id):
                 group = services.rater_group(evaluation, form.group_id.data)
                 slips = services.generate_codes(evaluation, group, form.count.data)
             except services.BallotError as exc:
-                db.session.rollback()
-                form.count.errors.append(str(exc))
-            else:
-                return _slips_response(evaluation, slips)
-        return _codes_page(evaluation, form=form, status=INVALID)
-    return _codes_page(evaluation)
+                return refused_form(exc, "ballots/codes.html", form=form, field="count",
+
+                                    context=lambda: _codes_context(evaluation, form=form))
+            return _slips_response(evaluation, slips)
+        return render_template("ballots/codes.html", **_codes_context(evaluation, form=form)), form_status()
+    return render_template("ballots/codes.html", **_codes_context(evaluation)), 200
 
 
 @bp.route("/<int:evaluation_id>/codes/named", methods=["POST"])
-@requires("ballots.manage", per_object=True)
-def codes_named(evaluation_id):
-    evaluation = _evaluation(evaluation_id)
+@requires("ballots.manage", load=Evaluation)
+def codes_named(evaluation: Evaluation):
     form = NamedCodesForm(prefix="named")
     if form.validate_on_submit():
         try:
@@ -199,8 +195,8 @@ def codes_named(evaluation_id):
             slips = services.issue_named_codes(evaluation, group, reissue=form.reissue.data,
                                                without_account_only=not form.everyone.data)
         except services.BallotError as exc:
-            db.session.rollback()
-            form.group_id.errors.append(str(exc))
-        else:
-            return _slips_response(evaluation, slips)
-    return _codes_page(evaluation, named_form=form, status=INVALID)
+            return refused_form(exc, "ballots/codes.html", form=form, field="group_id",
+
+                                context=lambda: _codes_context(evaluation, named_form=form))
+        return _slips_response(evaluation, slips)
+    return render_template("ballots/codes.html", **_codes_context(evaluation, named_form=form)), form_status()
