@@ -39,7 +39,7 @@ KNOWN_VIOLATIONS: dict[str, str] = {
         "results registers with cycles"
     ),
     "appraisal.tenants.cycles.views -> appraisal.tenants.ballots.models": DASHBOARD,
-    "appraisal.tenants.cycles.views -> appraisal.tenants.ballots.tallies": DASHBOARD,
+    "appraisal.tenants.cycles.views -> appraisal.tenants.ballots.services": DASHBOARD,
     "appraisal.tenants.cycles.views -> appraisal.tenants.letters.services": DASHBOARD,
     "appraisal.tenants.cycles.views -> appraisal.tenants.results.models": DASHBOARD,
     "appraisal.tenants.cycles.views -> appraisal.tenants.results.publication": DASHBOARD,
@@ -60,15 +60,6 @@ KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = [
     (
         ("appraisal.engine.scheme.loading", "appraisal.engine.scheme.merge"),
         "building a scheme applies a customisation, which loads the template (function-level imports)",
-    ),
-    (
-        (
-            "appraisal.tenants.ballots.views",
-            "appraisal.tenants.ballots.views_manage",
-            "appraisal.tenants.ballots.views_voters",
-            "appraisal.tenants.ballots.views_voting",
-        ),
-        "views.py holds the blueprint and imports the route modules that use it: to become a views/ package",
     ),
     (
         (

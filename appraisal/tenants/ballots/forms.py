@@ -21,8 +21,8 @@ from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from appraisal.tenants.ballots.codes import MAX_CODES_AT_ONCE
-from appraisal.tenants.ballots.setup import MAX_GROUP_NAME, MAX_TITLE
+from appraisal.tenants.ballots.services.codes import MAX_CODES_AT_ONCE
+from appraisal.tenants.ballots.services.settings import MAX_GROUP_NAME, MAX_TITLE
 
 from appraisal.platform.inputs import SafeForm
 
