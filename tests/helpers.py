@@ -284,3 +284,24 @@ def _scoring_objects(year: Year) -> None:
 class _Ref:
     def __init__(self, id_):
         self.id = id_
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a private server a test starts)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, seconds: float = 30.0, step: float = 0.1) -> bool:
+    """Poll ``predicate`` until it holds or ``seconds`` pass; its last answer."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())

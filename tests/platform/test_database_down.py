@@ -13,22 +13,16 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, free_port, wait_for
 
 BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivatePostgres:
@@ -36,7 +30,7 @@ class PrivatePostgres:
 
     def __init__(self) -> None:
         self.bin = BIN[-1]
-        self.port = _free_port()
+        self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="appraisal-pg-")
         user = pwd.getpwnam("postgres")
         os.chown(self.dir, user.pw_uid, user.pw_gid)
@@ -79,14 +73,6 @@ def private_postgres():
     server.remove()
 
 
-def _wait(predicate, seconds: float = 30.0, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
-
 
 @pytest.mark.slow
 def test_database_down_answers_503_and_recovers_by_itself(app_factory, private_postgres):
@@ -116,7 +102,7 @@ def test_database_down_answers_503_and_recovers_by_itself(app_factory, private_p
 
     private_postgres.start()  # ---- back: no restart of the app ----
     back = time.monotonic()
-    assert _wait(lambda: app.test_client().get("/healthz").status_code == 200)
+    assert wait_for(lambda: app.test_client().get("/healthz").status_code == 200)
     healthy = time.monotonic() - back
     assert office.get("/t/pgdown/").status_code == 200  # the same signed-in session goes on
     again = app.test_client()

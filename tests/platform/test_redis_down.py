@@ -20,16 +20,10 @@ from redis import Redis
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from tests.conftest import login
+from tests.helpers import free_port, login, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    """A port nobody listens on now (two suites running side by side must not share one)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivateRedis:
@@ -64,19 +58,11 @@ class PrivateRedis:
 def private_redis():
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    server = PrivateRedis(int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "0")) or _free_port())
+    server = PrivateRedis(int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "0")) or free_port())
     server.start()
     yield server
     server.stop()
 
-
-def wait_for(predicate, seconds: float = 30.0, step: float = 0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
 
 
 @pytest.mark.services
@@ -84,7 +70,7 @@ def test_redis_down_pages_work_and_everything_recovers(app_factory, private_redi
     from appraisal.tenants.cycles.models import Population
     from appraisal.tenants.results import services as results
     from appraisal.tenants.results.models import ResultRun, RunStatus
-    from tests.tenants.conftest import build_year
+    from tests.helpers import build_year
     from tests.tenants.results.test_compute import _to_computing
 
     app = app_factory(REDIS_URL=private_redis.url)

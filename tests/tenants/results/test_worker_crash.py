@@ -56,7 +56,7 @@ def wait_for(predicate, seconds: float = 60):
 @pytest.mark.services
 def test_sigkill_of_worker_and_work_horse_then_compute_again(app_factory, redis_url, make_tenant, make_user,
                                                              tmp_path):
-    from tests.tenants.conftest import build_year
+    from tests.helpers import build_year
 
     app = app_factory(REDIS_URL=redis_url, WORKER_STALE_SECONDS=3)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -111,7 +111,7 @@ def test_a_run_whose_job_redis_lost_is_failed_and_not_joined(app_factory, redis_
     from redis import Redis
 
     from appraisal.platform import jobs
-    from tests.tenants.conftest import build_year
+    from tests.helpers import build_year
 
     app = app_factory(REDIS_URL=redis_url, ENQUEUE_GRACE_SECONDS=0)
     with app.app_context():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.scoring.models import AdjustmentClaim, Evidence
-from tests.conftest import login
+from tests.helpers import login
 from tests.tenants.scoring.conftest import dept
 
 BIG_PDF = b"%PDF-1.4\n" + b"0" * 200_000 + b"\n%%EOF\n"  # 200 KB: more than the 64 KB disk
