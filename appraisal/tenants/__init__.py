@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 MODEL_MODULES = ("org", "schemes", "cycles", "letters", "scoring", "ballots", "results")
-VIEW_MODULES = ("home", "org", "users", "schemes", "cycles", "letters", "scoring", "ballots", "results")
+VIEW_MODULES = ("home", "overview", "org", "users", "schemes", "cycles", "letters", "scoring", "ballots", "results")
 
 
 def register(app) -> None:

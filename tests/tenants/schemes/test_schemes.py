@@ -69,15 +69,15 @@ def test_invalid_customisation_shows_errors_and_saves_nothing(app, year):
     data["f.indicators.public.children.party_building.points"] = "15"  # public no longer adds up to 30
     data["f.indicators.business.points"] = "abc"
     response = office.post(f"/t/city/schemes/{scheme.id}/customise", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "请填写数字" in response.get_data(as_text=True)
     data["f.indicators.business.points"] = "70"
     response = office.post(f"/t/city/schemes/{scheme.id}/customise", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "add up" in response.get_data(as_text=True)
     bad_yaml = office.post(f"/t/city/schemes/{scheme.id}/customise", data={**_current_form_values(app, year, scheme),
                                                                           "overrides": "a: [unclosed"})
-    assert bad_yaml.status_code == 400 and "YAML" in bad_yaml.get_data(as_text=True)
+    assert bad_yaml.status_code == 422 and "YAML" in bad_yaml.get_data(as_text=True)
     assert [v.version for v in _versions(year, "departments")[1]] == [1]
 
 
@@ -97,7 +97,7 @@ def test_unit_admin_adopts_an_allowed_staff_scheme_within_its_locks(app, year):
     weight = next(k for k in data if k.startswith("f.composition.parts."))
     data[weight] = "0.5"
     response = unit.post(f"/t/city/schemes/{own.id}/customise", data=data)
-    assert response.status_code == 400 and "locked" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "locked" in response.get_data(as_text=True)
     # a unit admin cannot adopt for another unit, nor edit the office's scheme
     assert unit.post(f"/t/city/schemes/{county.id}/adopt-for-unit",
                      data={"unit_id": year.ids["depts"][3]}).status_code == 403

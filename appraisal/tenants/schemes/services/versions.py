@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from appraisal import engine
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.schemes.models import AppraiseeKind, Scheme, SchemeVersion
 
@@ -21,11 +21,6 @@ class SchemeChangeError(Refusal):
     def __init__(self, errors: list) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
-
-
-def _actor_id() -> int | None:
-    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
-    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 def scheme_by_key(key: str) -> Scheme | None:
@@ -87,7 +82,7 @@ def save_version(scheme: Scheme, *, overrides: dict, locks: list[str], note: str
                                 .where(SchemeVersion.scheme_id == scheme.id)) or 0) + 1
     version = SchemeVersion(scheme_id=scheme.id, version=number, overrides=overrides, locks=list(locks),
                             content=merged.model_dump(mode="json"), content_hash=engine.scheme_hash(merged),
-                            note=note, created_by_id=_actor_id())
+                            note=note, created_by_id=actor_id())
     db.session.add(version)
     db.session.flush()
     audit.record("scheme.version", version, object_type="SchemeVersion",

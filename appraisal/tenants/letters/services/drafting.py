@@ -11,17 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.inputs import finite_decimal
+from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
@@ -50,11 +49,6 @@ class PublicItem:
     name: str
     points: Decimal
     assessor: str
-
-
-def _actor_id() -> int | None:
-    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
-    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 def _walk(indicators, prefix=""):
@@ -171,7 +165,7 @@ def _touch(letter: Letter) -> None:
 
 
 def _event(letter: Letter, action: str, reason: str = "") -> None:
-    db.session.add(LetterEvent(letter_id=letter.id, action=action, reason=reason, actor_user_id=_actor_id()))
+    db.session.add(LetterEvent(letter_id=letter.id, action=action, reason=reason, actor_user_id=actor_id()))
 
 
 def submit(letter: Letter) -> None:
@@ -209,7 +203,7 @@ def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int
         raise LetterError(_("退回时必须填写原因"))
     letter.status = LetterStatus.APPROVED if approve else LetterStatus.RETURNED
     letter.decided_at = utcnow()
-    letter.decided_by_id = _actor_id()
+    letter.decided_by_id = actor_id()
     letter.return_reason = "" if approve else reason.strip()
     if approve:
         letter.approved_hash = content_hash(letter)
@@ -233,43 +227,3 @@ def reopen(letter: Letter, *, reason: str) -> None:
     _event(letter, "reopen", reason.strip())
     audit.record("letter.reopen", letter, before={"status": "approved"},
                  after={"status": letter.status.value, "reason": reason.strip()}, label=appraisee.name)
-
-
-@dataclass
-class LetterRow:
-    appraisee: Appraisee
-    letter: Letter | None
-    total: Decimal
-    late: bool
-
-    @property
-    def status(self) -> str:
-        return self.letter.status.value if self.letter else "missing"
-
-
-def overview(cycle: Cycle, appraisee_clause=None, today: date | None = None) -> list[LetterRow]:
-    """Every unit appraisee whose scheme needs a letter, with its letter's state —
-    in three queries, whatever the number of units."""
-    today = today or date.today()
-    populations = [p for p in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id))
-                   if population_needs_letters(p)]
-    if not populations:
-        return []
-    stmt = select(Appraisee).where(Appraisee.population_id.in_([p.id for p in populations])) \
-        .order_by(Appraisee.population_id, Appraisee.sort_order)
-    if appraisee_clause is not None:
-        stmt = stmt.where(appraisee_clause)
-    appraisees = list(db.session.scalars(stmt))
-    ids = [a.id for a in appraisees]
-    letters = {row.appraisee_id: row for row in db.session.scalars(select(Letter).where(Letter.appraisee_id.in_(ids)))}
-    totals = dict(db.session.execute(
-        select(LetterItem.appraisee_id, func.sum(LetterItem.points))
-        .where(LetterItem.appraisee_id.in_(ids)).group_by(LetterItem.appraisee_id)).all())
-    due = cycle.letters_due
-    rows = []
-    for a in appraisees:
-        letter = letters.get(a.id)
-        approved = letter is not None and letter.status == LetterStatus.APPROVED
-        late = bool(due and today > due and not approved)
-        rows.append(LetterRow(a, letter, Decimal(str(totals.get(a.id) or 0)), late))
-    return rows

@@ -1,0 +1,40 @@
+"""Cycles: what other features may use (the only module they import, with ``models``).
+
+Each phase allows only its own actions: features ask :func:`require_phase`
+before they write. A final cycle is read-only.
+"""
+
+from __future__ import annotations
+
+from appraisal.tenants.cycles.models import Cycle  # still read as cycles.Cycle by tests/tenants/scoring
+from appraisal.tenants.cycles.services.choosing import CYCLE_ARG, all_cycles, not_archived, selected_cycle
+from appraisal.tenants.cycles.services.phases import (
+    PHASE_ACTIONS,
+    PHASE_LABELS,
+    PHASE_LABELS_ZH,
+    CycleError,
+    PhaseError,
+    create_cycle,
+    join_labels,
+    move_phase,
+    phase_allows,
+    phase_form,
+    require_phase,
+    set_phase_dates,
+)
+from appraisal.tenants.cycles.services.populations import (
+    CATEGORY_GROUPS,
+    KIND_GROUPS,
+    add_population,
+    assessed_indicators,
+    populations_with_counts,
+    set_assessors,
+)
+
+__all__ = [
+    "CYCLE_ARG", "all_cycles", "not_archived", "selected_cycle",
+    "CATEGORY_GROUPS", "KIND_GROUPS", "PHASE_ACTIONS", "PHASE_LABELS", "PHASE_LABELS_ZH",
+    "Cycle", "CycleError", "PhaseError",
+    "add_population", "assessed_indicators", "create_cycle", "join_labels", "move_phase", "phase_allows",
+    "phase_form", "populations_with_counts", "require_phase", "set_assessors", "set_phase_dates",
+]

@@ -1,0 +1,12 @@
+"""What the overview gathers from the features below it (read-only)."""
+
+from __future__ import annotations
+
+from appraisal.tenants.overview.services.progress import (
+    appeal_progress,
+    evaluation_progress,
+    letter_progress,
+    scoring_progress,
+)
+
+__all__ = ["appeal_progress", "evaluation_progress", "letter_progress", "scoring_progress"]
