@@ -102,7 +102,7 @@ def test_leaderboard_queries_do_not_grow_with_rows(app, computed):
 
 
 def test_long_boards_show_one_group_at_a_time_in_pages(app, computed, monkeypatch):
-    from appraisal.tenants.results import views
+    from appraisal.tenants.results.views import boards as views
 
     monkeypatch.setattr(views, "LONG_BOARD", 3)
     monkeypatch.setattr(views, "PAGE_ROWS", 4)
