@@ -143,7 +143,7 @@ def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
     else:
         raise PhaseError(_("只能前进到下一阶段“%(phase)s”", phase=PHASE_LABELS[Phase.ordered()[current.index + 1]]))
     if to == Phase.PUBLICITY:
-        from appraisal.tenants.results.publication import PublicationError, refuse_publicity_after_failures
+        from appraisal.tenants.results.services import PublicationError, refuse_publicity_after_failures
 
         try:
             refuse_publicity_after_failures(cycle)
@@ -151,7 +151,7 @@ def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
             raise PhaseError(str(exc)) from None
     if to.index < Phase.PUBLICITY.index <= current.index:
         # back before 公示: the results are no longer published (audited there)
-        from appraisal.tenants.results.publication import withdraw
+        from appraisal.tenants.results.services import withdraw
 
         withdraw(cycle, reason=reason)
     change = PhaseChange(cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(),

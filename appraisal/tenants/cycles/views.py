@@ -111,7 +111,7 @@ def _appeal_progress(cycle: Cycle):
     """The publication (or None) and every appeal with its appraisee, those waiting
     for an answer first, soonest due first: the deadlines the office counts down."""
     from appraisal.tenants.results.models import Appeal, AppealStatus
-    from appraisal.tenants.results.publication import publication_of
+    from appraisal.tenants.results.services import publication_of
 
     rows = db.session.execute(
         select(Appeal, Appraisee.name).join(Appraisee, Appraisee.id == Appeal.appraisee_id)

@@ -11,8 +11,8 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
-from appraisal.tenants.results import evidence_links
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import evidence_links
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, ResultRow
 from appraisal.tenants.scoring import evidence

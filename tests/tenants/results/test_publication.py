@@ -9,7 +9,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, AppealStatus
 from tests.conftest import login

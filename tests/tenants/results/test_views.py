@@ -128,7 +128,7 @@ def test_printable_notice_lists_quota_places_and_vetoes(app, computed):
 
 
 def test_grade_counts_follow_the_board_order():
-    from appraisal.tenants.results.leaderboard import Group, Line, grade_counts
+    from appraisal.tenants.results.services.leaderboard import Group, Line, grade_counts
     from appraisal.tenants.results.models import ResultRow
 
     def line(grade):

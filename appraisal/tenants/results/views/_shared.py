@@ -12,8 +12,8 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
-from appraisal.tenants.results import evidence_links
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import evidence_links
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.scoring import evidence
 
 KIND_LABELS = {"indicator": _l("指标"), "missing": _l("缺数据"), "deduction": _l("扣减"), "ratio": _l("完成比"),

@@ -18,7 +18,7 @@ from appraisal.platform.permissions import authorize, can, has_role, requires, s
 from appraisal.platform.refusals import refuse
 from appraisal.platform.tenancy import get_or_404
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.models import Appeal, AppealStatus
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import REFUSALS, attempt

@@ -14,8 +14,9 @@ from appraisal.platform.permissions import can, requires
 from appraisal.platform.web import Page
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
-from appraisal.tenants.results import evidence_links, leaderboard, services
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results import services
+from appraisal.tenants.results.services import evidence_links, leaderboard
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.models import RunStatus
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import chosen_cycle, quota_names

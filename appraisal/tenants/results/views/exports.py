@@ -13,8 +13,9 @@ from appraisal.platform.db import db
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import can, requires
 from appraisal.tenants.cycles.models import Cycle, Population
-from appraisal.tenants.results import leaderboard, services
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results import services
+from appraisal.tenants.results.services import leaderboard
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import quota_names
 

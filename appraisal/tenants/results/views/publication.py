@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from appraisal.platform.permissions import requires
 from appraisal.tenants.cycles.models import Cycle
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import attempt, form_days
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta, UTC
 
 from flask import current_app
-from flask_login import current_user
 from sqlalchemy import select, update
 
 from appraisal.platform import jobs
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Population
-from appraisal.tenants.results.jobs import compute_population
 from appraisal.tenants.results.models import ResultRun, RunStatus
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -21,11 +20,6 @@ ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 def job_id(population: Population, run_id: int) -> str:
     """Each run its own job: a dead run's job is never joined or reused."""
     return f"compute-{population.tenant_id}-{population.id}-{run_id}"
-
-
-def _actor_id() -> int | None:
-    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
-    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 def active_run(population: Population) -> ResultRun | None:
@@ -61,13 +55,16 @@ def request_compute(population: Population) -> ResultRun:
         db.session.commit()
         return running
     run = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
-                    scheme_version_id=population.scheme_version_id, created_by_id=_actor_id(),
+                    scheme_version_id=population.scheme_version_id, created_by_id=actor_id(),
                     status=RunStatus.QUEUED)
     db.session.add(run)
     db.session.flush()
     run.job_id = job_id(population, run.id)
     run_id = run.id
     db.session.commit()  # the worker must see the run
+    # the job module imports this package's inputs; it is looked up when a job is queued
+    from appraisal.tenants.results.jobs import compute_population
+
     try:
         jobs.enqueue(compute_population, population.tenant_id, run_id, job_id=run.job_id,
                      timeout=current_app.config.get("COMPUTE_TIMEOUT", 900))
