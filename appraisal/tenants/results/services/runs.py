@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta, UTC
 
 from flask import current_app
@@ -75,8 +76,13 @@ def request_compute(population: Population) -> ResultRun:
     return db.session.get(ResultRun, run_id, populate_existing=True)
 
 
-def fail_stale_runs(population: Population) -> int:
+def fail_stale_runs(populations: Population | Iterable[Population]) -> int:
     """Mark runs whose worker died as failed; the previous current run stays current.
+
+    ``populations``: one, or all those a page shows: their queued and running
+    runs are read in one query, and the dead ones failed in one update (which
+    the caller commits: a page's request boundary, or :func:`request_compute`),
+    however many populations the page has.
 
     With RQ a run is dead when its job is gone from Redis (after a short grace
     for the moment between writing the run and enqueuing it), failed or
@@ -84,21 +90,28 @@ def fail_stale_runs(population: Population) -> int:
     (a killed worker stops beating). In-process, when the run itself has not
     reported for STALE_RUN_SECONDS. While Redis is unreachable nothing is
     decided."""
+    ids = [populations.id] if isinstance(populations, Population) else [p.id for p in populations]
+    if not ids:
+        return 0
     now = utcnow()
-    dead = []
-    for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id == population.id,
-                                                          ResultRun.status.in_(ACTIVE))):
-        if _is_dead(run, now):
-            dead.append(run.id)
+    dead = [run.id for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id.in_(ids),
+                                                                         ResultRun.status.in_(ACTIVE)))
+            if _is_dead(run, now)]
     if dead:
-        _mark_failed(dead, "计算进程意外中止（未完成），已保留上一次的结果")
+        _fail(dead, "计算进程意外中止（未完成），已保留上一次的结果")
     return len(dead)
 
 
-def _mark_failed(run_ids: list[int], error: str) -> None:
+def _fail(run_ids: list[int], error: str) -> None:
+    """Fail these runs in the caller's transaction (a request's boundary commits it)."""
     # only runs still active: a run that finished meanwhile keeps its result
     db.session.execute(update(ResultRun).where(ResultRun.id.in_(run_ids), ResultRun.status.in_(ACTIVE))
                        .values(status=RunStatus.FAILED, finished_at=utcnow(), error=error))
+
+
+def _mark_failed(run_ids: list[int], error: str) -> None:
+    """Fail these runs now, in a transaction of their own."""
+    _fail(run_ids, error)
     db.session.commit()
 
 

@@ -33,12 +33,16 @@ def index():
     rows = []
     published = cycle is not None and leaderboard.is_published(cycle.id)
     if cycle is not None:
+        visible = []
         for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
                                              .order_by(Population.id)):
             subject = leaderboard.population_subject(population, published=published)
             if can(current_user, "results.view", subject):
-                services.fail_stale_runs(population)
-                rows.append((population, subject, services.current_run(population), services.last_run(population)))
+                visible.append((population, subject))
+        # runs whose worker died are failed here too, but once for the page: one query, at most one commit
+        services.fail_stale_runs([population for population, _subject in visible])
+        rows = [(population, subject, services.current_run(population), services.last_run(population))
+                for population, subject in visible]
     cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc())))
     publication = pub.publication_of(cycle) if cycle is not None else None
     own = [o for o in leaderboard.own_results(cycle.id, current_user)
