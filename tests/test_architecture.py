@@ -34,21 +34,15 @@ REGISTRY = {("appraisal.platform.app", "_register_blueprints")}
 # "importer -> imported": reason
 OFFER = "to be offered by that feature's services"
 KNOWN_VIOLATIONS: dict[str, str] = {
-    "appraisal.tenants.cycles.services.phases -> appraisal.tenants.results.publication": (
-        "moving to the results phase refuses after failed runs and going back withdraws the publication (a lower "
-        "floor calls a higher one): to become a hook results registers with cycles"
-    ),
-    "appraisal.tenants.home.views.pages -> appraisal.tenants.results.leaderboard": OFFER,
     "appraisal.tenants.home.views.pages -> appraisal.tenants.scoring.common": OFFER,
     "appraisal.tenants.home.views.pages -> appraisal.tenants.scoring.scores": OFFER,
-    "appraisal.tenants.overview.services.progress -> appraisal.tenants.results.publication": OFFER,
     "appraisal.tenants.overview.services.progress -> appraisal.tenants.scoring.scores": OFFER,
-    "appraisal.tenants.results.appeals_views -> appraisal.tenants.scoring.evidence": OFFER,
-    "appraisal.tenants.results.evidence_links -> appraisal.tenants.scoring.evidence": OFFER,
-    "appraisal.tenants.results.inputs -> appraisal.tenants.scoring.inputs": OFFER,
-    "appraisal.tenants.results.leaderboard -> appraisal.tenants.scoring.common": OFFER,
-    "appraisal.tenants.results.publication -> appraisal.tenants.scoring.evidence": OFFER,
-    "appraisal.tenants.results.views -> appraisal.tenants.scoring.evidence": OFFER,
+    "appraisal.tenants.results.services.evidence_links -> appraisal.tenants.scoring.evidence": OFFER,
+    "appraisal.tenants.results.services.inputs -> appraisal.tenants.scoring.inputs": OFFER,
+    "appraisal.tenants.results.services.leaderboard -> appraisal.tenants.scoring.common": OFFER,
+    "appraisal.tenants.results.services.publication -> appraisal.tenants.scoring.evidence": OFFER,
+    "appraisal.tenants.results.views._shared -> appraisal.tenants.scoring.evidence": OFFER,
+    "appraisal.tenants.results.views.appeals -> appraisal.tenants.scoring.evidence": OFFER,
 }
 
 # Each circle: the sorted modules of one strongly connected component, and the reason.
@@ -64,10 +58,6 @@ KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = [
             "appraisal.tenants.scoring.scores",
         ),
         "scoring's models reach its services for permission subjects: to become a subject registry",
-    ),
-    (
-        ("appraisal.tenants.results.appeals_views", "appraisal.tenants.results.views"),
-        "views.py holds the blueprint and imports the route modules that use it: to become a views/ package",
     ),
     (
         (

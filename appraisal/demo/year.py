@@ -48,7 +48,7 @@ from appraisal.demo.org import DemoOrg
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import OrgUnit, PersonCategory
-from appraisal.tenants.results import publication
+from appraisal.tenants.results.services import publication
 from appraisal.tenants.results import services as results
 from appraisal.tenants.schemes import services as schemes
 from appraisal.tenants.scoring import adjustments, evidence, scores

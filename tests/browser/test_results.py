@@ -195,7 +195,8 @@ def test_appeal_form_reachable_from_the_breakdown(city, page_as):
     from appraisal.platform.db import db
     from appraisal.platform.tenancy import tenant_scope
     from appraisal.tenants.cycles.models import Cycle, Population
-    from appraisal.tenants.results import publication, services
+    from appraisal.tenants.results import services
+    from appraisal.tenants.results.services import publication
 
     with tenant_scope(city.tenant):
         for key in ("dept_pop", "staff_pop"):

@@ -21,7 +21,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.demo import content, loader, year
 from appraisal.tenants.letters.models import Letter, LetterEvent, LetterStatus
 from appraisal.tenants.org.models import Person
-from appraisal.tenants.results import leaderboard
+from appraisal.tenants.results.services import leaderboard
 from appraisal.tenants.results.models import Appeal, Publication, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, DeductionNotice, Score, ScoreRevision, Veto
 from tests.helpers import IsolatedClient, _config, _test_env, _truncate_all

@@ -73,7 +73,7 @@ _ARG_ORDER = list(ARG_OWNERS)
 def _subject(endpoint: str, obj):
     """What the view judges: results are judged as "published or not, and whose"."""
     from appraisal.tenants.cycles.models import Population
-    from appraisal.tenants.results import leaderboard
+    from appraisal.tenants.results.services import leaderboard
 
     if endpoint == "results.appraisee":
         return leaderboard.appraisee_subject(obj)

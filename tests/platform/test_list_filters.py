@@ -142,7 +142,8 @@ def _publish(world) -> None:
     from appraisal.platform.tenancy import tenant_scope
     from appraisal.tenants.cycles import services as cycles
     from appraisal.tenants.cycles.models import Cycle, Phase, Population
-    from appraisal.tenants.results import publication, services
+    from appraisal.tenants.results import services
+    from appraisal.tenants.results.services import publication
 
     with tenant_scope(world.tenant):
         cycle = db.session.get(Cycle, world.ids["cycle"])

@@ -205,7 +205,7 @@ def test_feature_errors_are_refusals_and_still_value_errors():
     from appraisal.tenants.cycles.services import CycleError
     from appraisal.tenants.letters.services import LetterError
     from appraisal.tenants.org.services import OrgError
-    from appraisal.tenants.results.publication import PublicationError
+    from appraisal.tenants.results.services.publication import PublicationError
     from appraisal.tenants.schemes.services import SchemeChangeError
     from appraisal.tenants.scoring.common import ScoringError
 

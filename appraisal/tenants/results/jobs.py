@@ -26,8 +26,8 @@ from appraisal.platform.db import db, utcnow
 from appraisal.platform.jobs import job_app_context, report_progress
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Population
-from appraisal.tenants.results import engine_errors
-from appraisal.tenants.results import inputs as result_inputs
+from appraisal.tenants.results.services import engine_errors
+from appraisal.tenants.results.services import inputs as result_inputs
 from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.schemes.services import engine_scheme

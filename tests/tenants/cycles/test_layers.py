@@ -18,9 +18,9 @@ ABOVE = {
     "letters": {"scoring", "ballots", "results", "overview", "home"},
 }
 
-#: Known exceptions, to be inverted (a hook results registers with cycles):
-#: moving to 公示 asks results whether computing failed, moving back withdraws the publication.
-KNOWN = {("cycles/services/phases.py", "appraisal.tenants.results.publication")}
+#: Known exceptions: none (moving to 公示 and back reaches results through the hook
+#: results registers with cycles, ``cycles.services.on_phase_change``).
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _imports(path: Path):

@@ -14,7 +14,7 @@ from appraisal.tenants.ballots import services as ballots
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import RunStatus
 from tests.helpers import login
@@ -139,7 +139,7 @@ def test_an_engine_failure_shows_one_complete_chinese_sentence_and_blocks_public
 
 def test_known_engine_errors_have_their_own_sentence(app):
     from appraisal import engine
-    from appraisal.tenants.results import engine_errors
+    from appraisal.tenants.results.services import engine_errors
 
     no_indicator = engine.InputErrors([engine.InputError("ballots", None, None, "the scheme has no ballot indicator")]
                                       + [engine.InputError("ballots", r, "indicator", "unknown ballot indicator")

@@ -11,8 +11,8 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
-from appraisal.tenants.results import evidence_links
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import evidence_links
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, ResultRow
 from appraisal.tenants.scoring import evidence
@@ -134,7 +134,7 @@ def test_an_appeal_carries_files_all_or_nothing(app, published):
     # a refused file refuses the whole appeal: nothing is saved
     bad = unit.post(url, data={"reasons": "党建得分漏计", "files": [(io.BytesIO(b"MZ..."), "tool.exe")]},
                     content_type="multipart/form-data")
-    assert bad.status_code == 400 and "只能上传" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "只能上传" in bad.get_data(as_text=True)
     with tenant_scope(published.tenant):
         assert db.session.scalar(select(Appeal).where(Appeal.reasons == "党建得分漏计")) is None
     good = unit.post(url, data={"reasons": "党建得分漏计", "files": [(io.BytesIO(PDF), "表彰文件.pdf"),
@@ -233,7 +233,7 @@ def test_the_whole_year_export_waits_for_publication(app, year):
 
 
 def test_sheet_titles_are_excel_safe_and_unique():
-    from appraisal.tenants.results.views import _sheet_title
+    from appraisal.tenants.results.views.exports import sheet_title as _sheet_title
 
     taken: set[str] = set()
     long = "市直部门-" + "综合经济组" * 8

@@ -9,7 +9,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.results import publication as pub
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, AppealStatus
 from tests.helpers import login
@@ -54,7 +54,7 @@ def test_appeal_rejected_shows_its_reason_upheld_reopens_inputs(app, computing):
     login(office, computing.tenant, computing.users["office_admin"])
     appraisee_id = computing.ids["appraisee"]
     empty = unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal", data={"reasons": " "})
-    assert empty.status_code == 400 and "理由" in empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "理由" in empty.get_data(as_text=True)
     assert unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal",
                      data={"reasons": "党建得分漏计一项表彰"}).status_code == 302
     with tenant_scope(computing.tenant):

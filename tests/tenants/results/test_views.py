@@ -102,7 +102,7 @@ def test_leaderboard_queries_do_not_grow_with_rows(app, computed):
 
 
 def test_long_boards_show_one_group_at_a_time_in_pages(app, computed, monkeypatch):
-    from appraisal.tenants.results import views
+    from appraisal.tenants.results.views import boards as views
 
     monkeypatch.setattr(views, "LONG_BOARD", 3)
     monkeypatch.setattr(views, "PAGE_ROWS", 4)
@@ -128,7 +128,7 @@ def test_printable_notice_lists_quota_places_and_vetoes(app, computed):
 
 
 def test_grade_counts_follow_the_board_order():
-    from appraisal.tenants.results.leaderboard import Group, Line, grade_counts
+    from appraisal.tenants.results.services.leaderboard import Group, Line, grade_counts
     from appraisal.tenants.results.models import ResultRow
 
     def line(grade):
@@ -158,3 +158,64 @@ def test_the_home_page_shows_a_staff_members_own_published_result(app, computed)
     page = staff.get("/t/city/").get_data(as_text=True)
     card = page[page.index("我的考核结果"):page.index("</section>", page.index("我的考核结果"))]
     assert "科级干部" in card and "第 " in card and "/results/appraisees/" in card
+
+
+def test_the_index_fails_dead_runs_with_one_query_and_one_commit(app, computed):
+    """A GET of the results index still notices runs whose worker died, but in one
+    query for all its populations and one commit for the page, not one each."""
+    import re
+    from datetime import timedelta
+
+    from appraisal.platform.db import utcnow
+    from appraisal.tenants.results.models import ResultRun, RunStatus
+
+    with tenant_scope(computed.tenant):
+        orphans = []
+        for key in ("dept_pop", "staff_pop"):  # two populations, each with a run whose worker died
+            population = db.session.get(Population, computed.ids[key])
+            orphan = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
+                               scheme_version_id=population.scheme_version_id, status=RunStatus.RUNNING,
+                               heartbeat_at=utcnow() - timedelta(seconds=app.config["STALE_RUN_SECONDS"] + 1))
+            db.session.add(orphan)
+            db.session.flush()
+            orphans.append(orphan.id)
+        db.session.commit()
+    office = app.test_client()
+    login(office, computed.tenant, computed.users["office_admin"])
+    with app.app_context():
+        engine = db.engine
+    seen = {"active": 0, "updates": 0, "commits": 0}
+
+    def statement(conn, cursor, sql, *args):
+        sql = " ".join(sql.lower().split())
+        if re.search(r"from result_runs where .*result_runs\.status in", sql):
+            seen["active"] += 1
+        if sql.startswith("update result_runs"):
+            seen["updates"] += 1
+
+    def commit(conn):
+        seen["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        page = office.get(f"/t/city/results/?cycle_id={computed.ids['cycle']}")
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert page.status_code == 200
+    with tenant_scope(computed.tenant):
+        db.session.expire_all()
+        assert [db.session.get(ResultRun, i).status for i in orphans] == [RunStatus.FAILED, RunStatus.FAILED]
+    # the request boundary's commit is the page's only one (there was one per population with a dead run)
+    assert seen == {"active": 1, "updates": 1, "commits": 1}, seen
+    # nothing dead left: the next GET looks once and fails nothing
+    seen.update(active=0, updates=0, commits=0)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        assert office.get(f"/t/city/results/?cycle_id={computed.ids['cycle']}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert seen["active"] == 1 and seen["updates"] == 0 and seen["commits"] <= 1, seen

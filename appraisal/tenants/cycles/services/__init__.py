@@ -17,6 +17,7 @@ from appraisal.tenants.cycles.services.phases import (
     create_cycle,
     join_labels,
     move_phase,
+    on_phase_change,
     phase_allows,
     phase_form,
     require_phase,
@@ -35,6 +36,6 @@ __all__ = [
     "CYCLE_ARG", "all_cycles", "not_archived", "selected_cycle",
     "CATEGORY_GROUPS", "KIND_GROUPS", "PHASE_ACTIONS", "PHASE_LABELS", "PHASE_LABELS_ZH",
     "Cycle", "CycleError", "PhaseError",
-    "add_population", "assessed_indicators", "create_cycle", "join_labels", "move_phase", "phase_allows",
+    "add_population", "assessed_indicators", "create_cycle", "join_labels", "move_phase", "on_phase_change", "phase_allows",
     "phase_form", "populations_with_counts", "require_phase", "set_assessors", "set_phase_dates",
 ]

@@ -6,6 +6,7 @@ before they write. A final cycle is read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask_babel import gettext as _
@@ -116,6 +117,22 @@ def set_phase_dates(cycle: Cycle, dates: dict[Phase, tuple[date | None, date | N
         audit.record("cycle.dates", cycle, after=changes, label=cycle.name)
 
 
+#: What a phase change means to the features above cycles, which cycles cannot
+#: import: each hook ``(cycle, from_phase, to_phase, reason)`` may refuse the change
+#: by raising :class:`PhaseError`, or act on it (results refuses 公示 after a failed
+#: computation and withdraws the publication when the year goes back before it).
+#: Features register with :func:`on_phase_change` when their services are imported.
+PhaseHook = Callable[[Cycle, Phase, Phase, str], None]
+PHASE_HOOKS: list[PhaseHook] = []
+
+
+def on_phase_change(hook: PhaseHook) -> PhaseHook:
+    """Register ``hook`` to run inside every :func:`move_phase` (once, in import order)."""
+    if hook not in PHASE_HOOKS:
+        PHASE_HOOKS.append(hook)
+    return hook
+
+
 def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
     """Forward one phase at a time; back to any earlier phase with a reason, before final."""
     current = cycle.phase
@@ -128,18 +145,8 @@ def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
             raise PhaseError(_("退回到之前的阶段必须填写原因"))
     else:
         raise PhaseError(_("只能前进到下一阶段“%(phase)s”", phase=PHASE_LABELS[Phase.ordered()[current.index + 1]]))
-    if to == Phase.PUBLICITY:
-        from appraisal.tenants.results.publication import PublicationError, refuse_publicity_after_failures
-
-        try:
-            refuse_publicity_after_failures(cycle)
-        except PublicationError as exc:
-            raise PhaseError(str(exc)) from None
-    if to.index < Phase.PUBLICITY.index <= current.index:
-        # back before 公示: the results are no longer published (audited there)
-        from appraisal.tenants.results.publication import withdraw
-
-        withdraw(cycle, reason=reason)
+    for hook in PHASE_HOOKS:  # higher features' checks and consequences (results: publication)
+        hook(cycle, current, to, reason)
     change = PhaseChange(cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(),
                          actor_user_id=actor_id())
     db.session.add(change)

@@ -31,7 +31,7 @@ def _own_results():
 
     from appraisal.platform.db import db
     from appraisal.tenants.cycles.models import Cycle
-    from appraisal.tenants.results import leaderboard
+    from appraisal.tenants.results.services import leaderboard
     from appraisal.tenants.results.models import Publication
 
     latest = db.session.scalar(select(Cycle).join(Publication, Publication.cycle_id == Cycle.id)

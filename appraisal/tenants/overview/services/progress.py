@@ -14,7 +14,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.results.models import Appeal, AppealStatus
 # Not (yet) re-exported by those features' services: publication_of, scheme_columns and progress.
-from appraisal.tenants.results.publication import publication_of
+from appraisal.tenants.results.services import publication_of
 from appraisal.tenants.scoring import scores
 
 

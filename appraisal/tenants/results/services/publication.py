@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
@@ -35,11 +35,6 @@ DEFAULT_ANSWER_DAYS = 10  # seed 001: 考核办 10 日内答复
 
 class PublicationError(Refusal):
     """A user-facing reason why publishing, appealing or finalising was refused."""
-
-
-def _actor_id() -> int | None:
-    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
-    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 def publication_of(cycle: Cycle) -> Publication | None:
@@ -102,7 +97,7 @@ def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days:
                                else _("本年度没有考核对象群体"))
     refuse_publicity_after_failures(cycle)
     today = today or date.today()
-    publication = Publication(cycle_id=cycle.id, published_by_id=_actor_id(),
+    publication = Publication(cycle_id=cycle.id, published_by_id=actor_id(),
                               publicity_ends_on=today + timedelta(days=publicity_days),
                               appeals_end_on=today + timedelta(days=appeal_days), answer_days=answer_days,
                               notice=notice.strip())
@@ -154,7 +149,7 @@ def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | N
     if db.session.scalar(select(Appeal).where(Appeal.appraisee_id == appraisee.id,
                                               Appeal.status == AppealStatus.FILED)):
         raise PublicationError(_("已有一份待答复的复核申请"))
-    appeal = Appeal(cycle_id=cycle.id, appraisee_id=appraisee.id, filed_by_id=_actor_id(), reasons=reasons.strip(),
+    appeal = Appeal(cycle_id=cycle.id, appraisee_id=appraisee.id, filed_by_id=actor_id(), reasons=reasons.strip(),
                     answer_due_on=today + timedelta(days=publication.answer_days))
     db.session.add(appeal)
     db.session.flush()
@@ -190,7 +185,7 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.answer = answer.strip()
     appeal.answered_at = utcnow()
-    appeal.answered_by_id = _actor_id()
+    appeal.answered_by_id = actor_id()
     if upheld and cycle.phase == Phase.PUBLICITY:
         cycles.move_phase(cycle, Phase.APPEALS)
     audit.record("appeal.uphold" if upheld else "appeal.reject", appeal,
@@ -228,3 +223,17 @@ def finalise(cycle: Cycle, *, today: date | None = None) -> None:
     if cycle.phase == Phase.PUBLICITY:
         cycles.move_phase(cycle, Phase.APPEALS)
     cycles.move_phase(cycle, Phase.FINAL)
+
+
+@cycles.on_phase_change
+def publication_follows_the_phase(cycle: Cycle, current: Phase, to: Phase, reason: str) -> None:
+    """A phase change as publication sees it: 公示 is refused while a population's
+    latest computation failed; going back before 公示 withdraws the publication
+    (audited in :func:`withdraw`)."""
+    if to == Phase.PUBLICITY:
+        try:
+            refuse_publicity_after_failures(cycle)
+        except PublicationError as exc:
+            raise cycles.PhaseError(str(exc)) from None
+    if to.index < Phase.PUBLICITY.index <= current.index:
+        withdraw(cycle, reason=reason)

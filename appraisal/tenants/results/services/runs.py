@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta, UTC
 
 from flask import current_app
-from flask_login import current_user
 from sqlalchemy import select, update
 
 from appraisal.platform import jobs
 from appraisal.platform.db import db, utcnow
+from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Population
-from appraisal.tenants.results.jobs import compute_population
 from appraisal.tenants.results.models import ResultRun, RunStatus
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -21,11 +21,6 @@ ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 def job_id(population: Population, run_id: int) -> str:
     """Each run its own job: a dead run's job is never joined or reused."""
     return f"compute-{population.tenant_id}-{population.id}-{run_id}"
-
-
-def _actor_id() -> int | None:
-    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
-    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 def active_run(population: Population) -> ResultRun | None:
@@ -61,13 +56,16 @@ def request_compute(population: Population) -> ResultRun:
         db.session.commit()
         return running
     run = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
-                    scheme_version_id=population.scheme_version_id, created_by_id=_actor_id(),
+                    scheme_version_id=population.scheme_version_id, created_by_id=actor_id(),
                     status=RunStatus.QUEUED)
     db.session.add(run)
     db.session.flush()
     run.job_id = job_id(population, run.id)
     run_id = run.id
     db.session.commit()  # the worker must see the run
+    # the job module imports this package's inputs; it is looked up when a job is queued
+    from appraisal.tenants.results.jobs import compute_population
+
     try:
         jobs.enqueue(compute_population, population.tenant_id, run_id, job_id=run.job_id,
                      timeout=current_app.config.get("COMPUTE_TIMEOUT", 900))
@@ -78,8 +76,13 @@ def request_compute(population: Population) -> ResultRun:
     return db.session.get(ResultRun, run_id, populate_existing=True)
 
 
-def fail_stale_runs(population: Population) -> int:
+def fail_stale_runs(populations: Population | Iterable[Population]) -> int:
     """Mark runs whose worker died as failed; the previous current run stays current.
+
+    ``populations``: one, or all those a page shows: their queued and running
+    runs are read in one query, and the dead ones failed in one update (which
+    the caller commits: a page's request boundary, or :func:`request_compute`),
+    however many populations the page has.
 
     With RQ a run is dead when its job is gone from Redis (after a short grace
     for the moment between writing the run and enqueuing it), failed or
@@ -87,21 +90,28 @@ def fail_stale_runs(population: Population) -> int:
     (a killed worker stops beating). In-process, when the run itself has not
     reported for STALE_RUN_SECONDS. While Redis is unreachable nothing is
     decided."""
+    ids = [populations.id] if isinstance(populations, Population) else [p.id for p in populations]
+    if not ids:
+        return 0
     now = utcnow()
-    dead = []
-    for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id == population.id,
-                                                          ResultRun.status.in_(ACTIVE))):
-        if _is_dead(run, now):
-            dead.append(run.id)
+    dead = [run.id for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id.in_(ids),
+                                                                         ResultRun.status.in_(ACTIVE)))
+            if _is_dead(run, now)]
     if dead:
-        _mark_failed(dead, "计算进程意外中止（未完成），已保留上一次的结果")
+        _fail(dead, "计算进程意外中止（未完成），已保留上一次的结果")
     return len(dead)
 
 
-def _mark_failed(run_ids: list[int], error: str) -> None:
+def _fail(run_ids: list[int], error: str) -> None:
+    """Fail these runs in the caller's transaction (a request's boundary commits it)."""
     # only runs still active: a run that finished meanwhile keeps its result
     db.session.execute(update(ResultRun).where(ResultRun.id.in_(run_ids), ResultRun.status.in_(ACTIVE))
                        .values(status=RunStatus.FAILED, finished_at=utcnow(), error=error))
+
+
+def _mark_failed(run_ids: list[int], error: str) -> None:
+    """Fail these runs now, in a transaction of their own."""
+    _fail(run_ids, error)
     db.session.commit()
 
 
