@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.platform.permissions import actor_id
 from appraisal.platform.tenancy import current_tenant_id
 from appraisal.tenants.scoring import common
 from appraisal.tenants.scoring.models import (
@@ -160,7 +161,7 @@ def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label:
         _store(path, data)
     evidence = Evidence(owner_type=owner_type, owner_id=owner_id, filename=name, stored_name=digest,
                         content_type=content_type, size=len(data), sha256=digest,
-                        uploaded_by_id=common.actor_id())
+                        uploaded_by_id=actor_id())
     db.session.add(evidence)
     db.session.flush()
     audit.record("evidence.upload", evidence, after={"owner": f"{owner_type}:{owner_id}", "filename": name,

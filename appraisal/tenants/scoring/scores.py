@@ -25,7 +25,7 @@ from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.inputs import finite_decimal
 from appraisal.platform.models import Role
-from appraisal.platform.permissions import can, has_role
+from appraisal.platform.permissions import actor_id, can, has_role
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.letters.models import Letter, LetterItem, LetterStatus
@@ -433,7 +433,7 @@ def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
     comment = (entry.comment if entry.comment is not None else (score.comment if score else "")) or ""
     if entry.comment is None and entry.reason.strip() and score is None:
         comment = entry.reason.strip()
-    actor = common.actor_id()
+    actor = actor_id()
     if score is None:
         score = Score(cycle_id=entry.appraisee.cycle_id, appraisee_id=entry.appraisee.id,
                       indicator_key=entry.column.indicator_key, item_key=entry.column.item_key, value=value,
