@@ -97,7 +97,7 @@ def detail(cycle_id: int):
 
 def _scoring_progress(populations, counts) -> list[tuple[Population, int, int]]:
     """(population, cells scored, cells expected) — what the assessors still owe."""
-    from appraisal.tenants.scoring import scores
+    from appraisal.tenants.scoring import services as scores
 
     rows = []
     for population in populations:

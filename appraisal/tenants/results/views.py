@@ -17,7 +17,7 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import NavItem, Page, tenant_blueprint
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
-from appraisal.tenants.scoring import evidence
+from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.results import evidence_links, leaderboard, services
 from appraisal.tenants.results.models import RunStatus
 

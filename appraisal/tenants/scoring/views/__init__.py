@@ -25,7 +25,7 @@ from appraisal.platform.audit_views import register_value_labels
 from appraisal.platform.web import NavItem, tenant_blueprint
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Phase
-from appraisal.tenants.scoring import evidence
+from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring.models import AdjustmentKind, ClaimStatus
 from appraisal.tenants.scoring.views._shared import KIND_LABELS, STATUS_BADGES, STATUS_LABELS
 

@@ -15,7 +15,9 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import adjustments, evidence, services
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.scoring import services
+from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.forms import (
     ClaimForm,
     DecideForm,
@@ -42,6 +44,9 @@ from appraisal.tenants.scoring.views._shared import (
     user_names,
     visible_appraisees,
 )
+
+#: what refuses an adjustment with files: the adjustment itself, or one of its files
+REFUSED = (services.ScoringError, evidence.EvidenceError)
 
 # ---------------------------------------------------------------------------
 # Bonus claims and penalties
@@ -76,7 +81,7 @@ def _create_with_files(form, owner_type: str, create):
     try:
         item = create()
         evidence.attach_files(owner_type, item.id, request.files.getlist(form.files.name))
-    except services.ScoringError as exc:
+    except REFUSED as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return None
@@ -314,7 +319,7 @@ def self_report(appraisee):
             report = adjustments.save_self_report(appraisee, body=form.body.data or "",
                                                   submit=request.form.get("action") == "submit", has_files=bool(files))
             evidence.attach_files("self_report", report.id, files)
-        except services.ScoringError as exc:
+        except REFUSED as exc:
             form.form_errors.append(str(exc))
         else:
             flash(_("述职已提交。") if report.submitted_at else _("述职草稿已保存。"), "success")

@@ -1,18 +1,16 @@
 """Evidence files of scores, claims, vetoes and self-reports: uploading to a
-score, and downloading (one route per kind of owner, each declaring the
-owner's view permission)."""
+score, and downloading (one route per kind of owner)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from appraisal.platform.permissions import authorize, requires
+from appraisal.platform.permissions import requires
 from appraisal.platform.refusals import INVALID
-from appraisal.platform.tenancy import get_or_404
-from appraisal.tenants.scoring import evidence
+from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring.forms import EvidenceForm
-from appraisal.tenants.scoring.models import Evidence, Score
+from appraisal.tenants.scoring.models import Score
 from appraisal.tenants.scoring.views import bp
 
 
@@ -38,48 +36,11 @@ def upload_files(owner_type: str, owner_id: int, back: str):
     return redirect(back)
 
 
-def _send(item: Evidence):
-    return evidence.download(item)
-
-
-def _file_of(owner_type: str, evidence_id: int) -> Evidence:
-    item = get_or_404(Evidence, evidence_id)
-    if item.owner_type != owner_type:
-        abort(404)
-    return item
-
-
 # Files are served one route per kind of owner, each declaring the owner's view
-# permission; the file is judged as its owner (Evidence delegates to it).
-
-
-@bp.route("/scores/files/<int:score_file_id>")
-@requires("scores.view", per_object=True)
-def score_file(score_file_id):
-    item = _file_of("score", score_file_id)
-    authorize("scores.view", item)
-    return _send(item)
-
-
-@bp.route("/claims/files/<int:claim_file_id>")
-@requires("claims.view", per_object=True)
-def claim_file(claim_file_id):
-    item = _file_of("claim", claim_file_id)
-    authorize("claims.view", item)
-    return _send(item)
-
-
-@bp.route("/vetoes/files/<int:veto_file_id>")
-@requires("vetoes.view", per_object=True)
-def veto_file(veto_file_id):
-    item = _file_of("veto", veto_file_id)
-    authorize("vetoes.view", item)
-    return _send(item)
-
-
-@bp.route("/self-reports/files/<int:report_file_id>")
-@requires("self_report.view", per_object=True)
-def report_file(report_file_id):
-    item = _file_of("self_report", report_file_id)
-    authorize("self_report.view", item)
-    return _send(item)
+# permission (the evidence feature makes the view; a file is judged as its owner).
+for _kind, _rule in (("score", "/scores/files/<int:score_file_id>"),
+                     ("claim", "/claims/files/<int:claim_file_id>"),
+                     ("veto", "/vetoes/files/<int:veto_file_id>"),
+                     ("self_report", "/self-reports/files/<int:report_file_id>")):
+    _view = evidence.download_view(_kind)
+    bp.add_url_rule(_rule, endpoint=_view.__name__, view_func=_view)

@@ -18,8 +18,10 @@ from appraisal.platform.refusals import INVALID, form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import adjustments, common, evidence, scores, services
-from appraisal.tenants.scoring import upload as upload_scores
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.scoring import services
+from appraisal.tenants.scoring.services import adjustments, common, scores
+from appraisal.tenants.scoring.services import upload as upload_scores
 from appraisal.tenants.scoring.forms import EvidenceForm, UploadForm
 from appraisal.tenants.scoring.models import AdjustmentClaim, Score, ScoreRevision, Veto
 from appraisal.tenants.scoring.views import bp

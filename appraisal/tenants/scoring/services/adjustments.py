@@ -28,7 +28,8 @@ from appraisal.platform.inputs import finite_decimal
 from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import common
+from appraisal.tenants.evidence.services import evidence_of
+from appraisal.tenants.scoring.services import common
 from appraisal.tenants.scoring.models import (
     AdjustmentClaim,
     AdjustmentKind,
@@ -272,7 +273,7 @@ class NoticeLine:
 def quarter_deductions(cycle: Cycle, quarter: int) -> list[NoticeLine]:
     """Every deduction of the quarter: penalties in force, and increases of
     per-occurrence deduction items entered in the score sheets."""
-    from appraisal.tenants.scoring.scores import scheme_columns
+    from appraisal.tenants.scoring.services.scores import scheme_columns
 
     populations = {p.id: p for p in common.populations_of(cycle)}
     lines = []
@@ -365,6 +366,4 @@ def save_self_report(appraisee: Appraisee, *, body: str, submit: bool = False, h
 
 
 def _has_files(report: SelfReport) -> bool:
-    from appraisal.tenants.scoring.evidence import evidence_of
-
     return bool(evidence_of("self_report", [report.id]))
