@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -21,10 +22,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
 from appraisal.platform.models import _enum
+
+if TYPE_CHECKING:
+    from appraisal.tenants.cycles.models import Appraisee
 
 
 class Score(TenantScoped, db.Model):
@@ -50,6 +54,7 @@ class Score(TenantScoped, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)
 
 
 class ScoreRevision(TenantScoped, db.Model):
@@ -107,6 +112,7 @@ class AdjustmentClaim(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)
 
 
 class Veto(TenantScoped, db.Model):
@@ -124,6 +130,7 @@ class Veto(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)
 
 
 class DeductionNotice(TenantScoped, db.Model):
@@ -154,3 +161,4 @@ class SelfReport(TenantScoped, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)

@@ -134,7 +134,7 @@ def create_claim(appraisee: Appraisee, *, rule_key: str, level: str = "", count=
 
 def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> None:
     """The assessor verifies a claim, or rejects it with a reason the claimant sees."""
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     population, cycle = _context(appraisee)
     _phase(cycle, "claims.verify")
     if claim.kind != AdjustmentKind.BONUS or claim.status != ClaimStatus.CLAIMED:
@@ -152,7 +152,7 @@ def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> 
 
 def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
     """Withdraw a claim or a penalty (never deleted); the reason is kept."""
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     population, cycle = _context(appraisee)
     _phase(cycle, "penalties.record" if claim.kind == AdjustmentKind.PENALTY else "claims.create")
     if claim.status == ClaimStatus.WITHDRAWN:
@@ -218,7 +218,7 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
 
 
 def revoke_veto(veto: Veto, *, reason: str) -> None:
-    appraisee = db.session.get(Appraisee, veto.appraisee_id)
+    appraisee = veto.appraisee
     _population, cycle = _context(appraisee)
     _phase(cycle, "vetoes.record")
     if veto.revoked:

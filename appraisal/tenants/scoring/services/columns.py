@@ -243,7 +243,7 @@ def column_of(population: Population, appraisee: Appraisee, indicator_key: str, 
 
 def cell_of_score(score: Score) -> common.ScoreCell | object:
     """The cell a stored score belongs to (what permissions judge)."""
-    appraisee = db.session.get(Appraisee, score.appraisee_id)
+    appraisee = score.appraisee
     population = db.session.get(Population, appraisee.population_id)
     column = column_of(population, appraisee, score.indicator_key, score.item_key)
     return column.cell(appraisee) if column is not None else common.NOTHING

@@ -134,7 +134,7 @@ def penalty_new(appraisee_id):
 @bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
 @requires("claims.verify", load=AdjustmentClaim, into="claim")
 def claim_decide(claim):
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     form = DecideForm()
     if form.validate_on_submit():
         try:
@@ -154,7 +154,7 @@ def _refused(message: str, appraisee: Appraisee):
 @bp.route("/claims/<int:claim_id>/withdraw", methods=["POST"])
 @requires("claims.create", load=AdjustmentClaim, into="claim")
 def claim_withdraw(claim):
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     if claim.kind != AdjustmentKind.BONUS:
         abort(404)
     return _withdraw(claim, appraisee)
@@ -163,7 +163,7 @@ def claim_withdraw(claim):
 @bp.route("/penalties/<int:claim_id>/withdraw", methods=["POST"])
 @requires("penalties.record", load=AdjustmentClaim, into="claim")
 def penalty_withdraw(claim):
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     if claim.kind != AdjustmentKind.PENALTY:
         abort(404)
     return _withdraw(claim, appraisee)
@@ -255,7 +255,7 @@ def veto_new(appraisee):
 @bp.route("/vetoes/<int:veto_id>/revoke", methods=["POST"])
 @requires("vetoes.record", load=Veto)
 def veto_revoke(veto):
-    appraisee = db.session.get(Appraisee, veto.appraisee_id)
+    appraisee = veto.appraisee
     form = ReasonForm()
     if not form.validate_on_submit():
         return _refused(_("撤销必须填写原因"), appraisee)

@@ -365,7 +365,7 @@ def appraisee_save(appraisee_id):
 @bp.route("/scores/<int:score_id>")
 @requires("scores.view", load=Score)
 def score(score):
-    appraisee = db.session.get(Appraisee, score.appraisee_id)
+    appraisee = score.appraisee
     population = db.session.get(Population, appraisee.population_id)
     column = scores.column_of(population, appraisee, score.indicator_key, score.item_key)
     revisions = list(db.session.scalars(select(ScoreRevision).where(ScoreRevision.score_id == score.id)
