@@ -10,7 +10,7 @@ from __future__ import annotations
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("engine",),  # the calculation: pure Python, no Flask, no database
     ("platform",),  # app factory, database, auth, tenancy, jobs, audit — knows no feature
-    ("org", "users"),  # organisation, people and accounts
+    ("org", "users", "evidence"),  # organisation, people and accounts; evidence files (owners register)
     ("schemes",),  # appraisal schemes (templates and a tenant's customisation)
     ("cycles",),  # appraisal years and their phases
     ("letters",),  # responsibility letters

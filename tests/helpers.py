@@ -218,7 +218,7 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
 def _scoring_objects(year: Year) -> None:
     """One of each scoring object (and an evidence file for each owner), written
     directly: the cycle is still setting targets, and these exist to be looked up."""
-    from appraisal.tenants.scoring import evidence
+    from appraisal.tenants.evidence import services as evidence
     from appraisal.tenants.scoring.models import (
         AdjustmentClaim,
         AdjustmentKind,

@@ -32,40 +32,13 @@ REGISTRY = {("appraisal.platform.app", "_register_blueprints")}
 
 # --- known breaks (shrink only) -------------------------------------------------------------
 # "importer -> imported": reason
-OFFER = "to be offered by that feature's services"
-KNOWN_VIOLATIONS: dict[str, str] = {
-    "appraisal.tenants.home.views.pages -> appraisal.tenants.scoring.common": OFFER,
-    "appraisal.tenants.home.views.pages -> appraisal.tenants.scoring.scores": OFFER,
-    "appraisal.tenants.overview.services.progress -> appraisal.tenants.scoring.scores": OFFER,
-    "appraisal.tenants.results.services.evidence_links -> appraisal.tenants.scoring.evidence": OFFER,
-    "appraisal.tenants.results.services.inputs -> appraisal.tenants.scoring.inputs": OFFER,
-    "appraisal.tenants.results.services.leaderboard -> appraisal.tenants.scoring.common": OFFER,
-    "appraisal.tenants.results.services.publication -> appraisal.tenants.scoring.evidence": OFFER,
-    "appraisal.tenants.results.views._shared -> appraisal.tenants.scoring.evidence": OFFER,
-    "appraisal.tenants.results.views.appeals -> appraisal.tenants.scoring.evidence": OFFER,
-}
+KNOWN_VIOLATIONS: dict[str, str] = {}
 
 # Each circle: the sorted modules of one strongly connected component, and the reason.
 KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = [
     (
         ("appraisal.engine.scheme.loading", "appraisal.engine.scheme.merge"),
         "building a scheme applies a customisation, which loads the template (function-level imports)",
-    ),
-    (
-        (
-            "appraisal.tenants.scoring.evidence",
-            "appraisal.tenants.scoring.models",
-            "appraisal.tenants.scoring.scores",
-        ),
-        "scoring's models reach its services for permission subjects: to become a subject registry",
-    ),
-    (
-        (
-            "appraisal.tenants.scoring.views",
-            "appraisal.tenants.scoring.views_adjustments",
-            "appraisal.tenants.scoring.views_scores",
-        ),
-        "views.py holds the blueprint and imports the route modules that use it: to become a views/ package",
     ),
 ]
 

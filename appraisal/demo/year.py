@@ -51,9 +51,9 @@ from appraisal.tenants.org.models import OrgUnit, PersonCategory
 from appraisal.tenants.results.services import publication
 from appraisal.tenants.results import services as results
 from appraisal.tenants.schemes import services as schemes
-from appraisal.tenants.scoring import adjustments, evidence, scores
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.scoring import services as scoring
 from appraisal.tenants.scoring.models import Score
-from appraisal.tenants.scoring.scores import Column, Entry
 
 SEED = 2026_0606
 YEARS = (2025, 2026)
@@ -74,7 +74,7 @@ POPULATIONS = {
 STAFF_OVERRIDES = {"indicators": {"targets": {"children": {"business": {
     "method": {"kind": "entered"}, "assessor_zh": "所在单位评定"}}}}}
 
-DEMOCRATIC = Column(indicator_key="democratic", item_key="", name="民主测评", item_name="测评得分",
+DEMOCRATIC = scoring.Column(indicator_key="democratic", item_key="", name="民主测评", item_name="测评得分",
                     kind="entered", points=Decimal(100), low=Decimal(0), high=Decimal(100), integer=False,
                     assessor_unit_id=None, by_sector=False)
 
@@ -343,7 +343,7 @@ class _Year:
 
     def record_penalties(self) -> None:
         for name, quarter, text in content.CRITICISMS[self.year]:
-            penalty = adjustments.record_penalty(self.dept_appraisee(name), rule_key="criticism", description=text,
+            penalty = scoring.record_penalty(self.dept_appraisee(name), rule_key="criticism", description=text,
                                                  occurred_on=date(self.year, 3 * quarter - 1, 18))
             self.attach("claim", penalty.id, f"通报批评文件（{name}，{self.year}年第{quarter}季度）.pdf",
                         f"Criticism notice {self.year} Q{quarter}")
@@ -353,49 +353,49 @@ class _Year:
 
     def claims(self) -> None:
         for name, rule, level, project, text in content.INNOVATION_CLAIMS[self.year]:
-            claim = adjustments.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
+            claim = scoring.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
                                              dedup_key=project, description=text,
                                              occurred_on=date(self.year, 6, 20))
             self.attach("claim", claim.id, f"{project}推广文件.pdf", f"Endorsement {self.year} claim {claim.id}")
-            adjustments.decide_claim(claim, approve=True)
+            scoring.decide_claim(claim, approve=True)
             self.count("claims_verified")
         if self.final:
             return
         a, b, rule, level, project, text = content.SHARED_CLAIM
         for mine, other in ((a, b), (b, a)):
-            claim = adjustments.create_claim(self.dept_appraisee(mine), rule_key=rule, level=level,
+            claim = scoring.create_claim(self.dept_appraisee(mine), rule_key=rule, level=level,
                                              dedup_key=project, shared_with=other, description=text,
                                              occurred_on=date(self.year, 9, 8))
-            adjustments.decide_claim(claim, approve=True)
+            scoring.decide_claim(claim, approve=True)
             self.count("claims_verified")
         name, rule, level, project, text, reason = content.REJECTED_CLAIM
-        claim = adjustments.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
+        claim = scoring.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
                                          dedup_key=project, description=text, occurred_on=date(self.year, 7, 1))
         self.attach("claim", claim.id, f"{project}工作简报.pdf", "Work bulletin (not an endorsement)")
-        adjustments.decide_claim(claim, approve=False, reason=reason)
+        scoring.decide_claim(claim, approve=False, reason=reason)
         self.count("claims_rejected")
         # a section's honour: every member claims it, it counts once for each
         budget = self.org.sections[("市财政局", "预算科")]
         members = {a.person_id: a for a in self.appraisees("finance_staff")}
         for person in self.org.people_by_unit[budget.id]:
             if person.id in members:
-                claim = adjustments.create_claim(members[person.id], rule_key="honour", level="city",
+                claim = scoring.create_claim(members[person.id], rule_key="honour", level="city",
                                                  dedup_key="全市财政系统先进集体",
                                                  description="预算科被评为全市财政系统先进集体",
                                                  occurred_on=date(self.year, 5, 10))
-                adjustments.decide_claim(claim, approve=True)
+                scoring.decide_claim(claim, approve=True)
                 self.count("claims_verified")
 
     def publish_notices(self) -> None:
         for quarter in (1, 2, 3):
-            adjustments.publish_notice(self.cycle, quarter=quarter,
+            scoring.publish_notice(self.cycle, quarter=quarter,
                                        title=f"{self.year}年第{'一二三'[quarter - 1]}季度目标管理扣分情况通报",
-                                       body=adjustments.notice_body(self.cycle, quarter))
+                                       body=scoring.notice_body(self.cycle, quarter))
             self.count("notices")
 
     def veto(self) -> None:
         name, rule, text = content.VETO
-        veto = adjustments.record_veto(self.dept_appraisee(name), rule_key=rule, description=text)
+        veto = scoring.record_veto(self.dept_appraisee(name), rule_key=rule, description=text)
         self.attach("veto", veto.id, "考核委员会一票否决认定书.pdf", "Veto decision")
         self.count("vetoes")
 
@@ -405,32 +405,32 @@ class _Year:
 
     # -- scoring ----------------------------------------------------------
 
-    def save(self, entries: list[Entry], user) -> None:
+    def save(self, entries: list[scoring.Entry], user) -> None:
         """Save as ``user``; the cells of ``user``'s own row (nobody scores themself)
         are entered by the deputy office admin."""
         own = [e for e in entries if e.appraisee.user_id == user.id]
         others = [e for e in entries if e.appraisee.user_id != user.id]
         for batch, by in ((others, user), (own, self.scorers.deputy)):
             if batch:
-                scores.save_entries(batch, by)
+                scoring.save_entries(batch, by)
                 self.count("scores", len(batch))
 
     def score_departments(self) -> None:
         population = self.populations["departments"]
-        columns = scores.scheme_columns(population)
-        items = scores.item_columns(population)
-        by_assessor: dict[int, list[Entry]] = {}
-        by_lead: dict[str, list[Entry]] = {}
+        columns = scoring.scheme_columns(population)
+        items = scoring.item_columns(population)
+        by_assessor: dict[int, list[scoring.Entry]] = {}
+        by_lead: dict[str, list[scoring.Entry]] = {}
         rnd = self.draw.random
         for appraisee in self.appraisees("departments"):
             q = self.quality(appraisee)
             group = self.org.group_of[appraisee.name]
             for column in items.get(appraisee.id, []):
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.04, 0.04))
-                by_lead.setdefault(group, []).append(Entry(appraisee, column, _round(value)))
+                by_lead.setdefault(group, []).append(scoring.Entry(appraisee, column, _round(value)))
             for column in columns:
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.05))
-                by_assessor.setdefault(column.assessor_unit_id, []).append(Entry(appraisee, column, _round(value)))
+                by_assessor.setdefault(column.assessor_unit_id, []).append(scoring.Entry(appraisee, column, _round(value)))
         for group, entries in by_lead.items():
             self.save(entries, self.scorers.leads[group])
         names = {u.id: n for n, u in self.org.departments.items()}
@@ -438,7 +438,7 @@ class _Year:
             self.save(entries, self.scorers.assessors.get(names.get(unit_id), self.scorers.office))
         self.inspection_records(population, columns)
 
-    def inspection_records(self, population: Population, columns: list[Column]) -> None:
+    def inspection_records(self, population: Population, columns: list[scoring.Column]) -> None:
         """The assessing departments' inspection notes behind the three lowest scores of
         the first assessed indicator (party building): evidence a breakdown links to."""
         column = next((c for c in columns if c.assessor_unit_id), None)
@@ -455,12 +455,12 @@ class _Year:
     def score_districts(self) -> None:
         population = self.populations["districts"]
         rnd = self.draw.random
-        by_user: dict[int, tuple[object, list[Entry]]] = {}
+        by_user: dict[int, tuple[object, list[scoring.Entry]]] = {}
         names = {u.id: n for n, u in self.org.departments.items()}
         for index, appraisee in enumerate(self.appraisees("districts")):
             q = self.quality(appraisee, low=0.86, span=0.12)
             size = (0.6 + 0.15 * index) * (1 + 0.06 * (self.year - 2025))  # 滕州市 is the largest
-            for column in scores.scheme_columns(population):
+            for column in scoring.scheme_columns(population):
                 user = self.scorers.assessors.get(names.get(column.assessor_unit_id), self.scorers.office)
                 leaf = column.indicator_key.rsplit(".", 1)[-1]
                 if column.kind in ("target", "actual"):
@@ -469,16 +469,16 @@ class _Year:
                     value = _round(base * ratio, "0.01")
                 else:
                     value = _round(float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.04)))
-                by_user.setdefault(user.id, (user, []))[1].append(Entry(appraisee, column, value))
+                by_user.setdefault(user.id, (user, []))[1].append(scoring.Entry(appraisee, column, value))
         for user, entries in by_user.values():
             self.save(entries, user)
 
     def score_staff(self, key: str) -> None:
         population = self.populations[key]
-        columns = scores.scheme_columns(population)
+        columns = scoring.scheme_columns(population)
         names = {u.id: n for n, u in self.org.departments.items()}
         rnd = self.draw.random
-        by_user: dict[int, tuple[object, list[Entry]]] = {}
+        by_user: dict[int, tuple[object, list[scoring.Entry]]] = {}
         office = self.scorers.office
         for rank, appraisee in enumerate(self.appraisees(key), start=1):
             low = key == "section_staff" and rank == LOW_PERSON_RANK
@@ -486,25 +486,25 @@ class _Year:
             for column in columns:
                 user = self.scorers.assessors.get(names.get(column.assessor_unit_id), office)
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.03))
-                by_user.setdefault(user.id, (user, []))[1].append(Entry(appraisee, column, _round(value, "0.01")))
+                by_user.setdefault(user.id, (user, []))[1].append(scoring.Entry(appraisee, column, _round(value, "0.01")))
             democratic = 100 * min(0.99, (0.55 if low else q) + rnd.uniform(-0.06, 0.03))
-            by_user.setdefault(office.id, (office, []))[1].append(Entry(appraisee, DEMOCRATIC, _round(democratic)))
+            by_user.setdefault(office.id, (office, []))[1].append(scoring.Entry(appraisee, DEMOCRATIC, _round(democratic)))
         for user, entries in by_user.values():
             self.save(entries, user)
 
     def score_finance(self) -> None:
         population = self.populations["finance_staff"]
-        columns = {(c.indicator_key, c.item_key): c for c in scores.scheme_columns(population)}
+        columns = {(c.indicator_key, c.item_key): c for c in scoring.scheme_columns(population)}
         rnd = self.draw.random
         entries = []
         for appraisee in self.appraisees("finance_staff"):
             q = self.draw.fraction(appraisee.subject_key, low=0.82, span=0.17)
             for key in ("self_report.supervisor_score", "self_report.team_score"):
                 column = columns[(key, "")]
-                entries.append(Entry(appraisee, column, _round(5 * min(1.0, q + rnd.uniform(-0.04, 0.04)))))
+                entries.append(scoring.Entry(appraisee, column, _round(5 * min(1.0, q + rnd.uniform(-0.04, 0.04)))))
             if rnd.random() < 0.3:
                 indicator, item, reason = rnd.choice(content.FINANCE_DEDUCTIONS)
-                entries.append(Entry(appraisee, columns[(indicator, item)], str(rnd.choice((1, 1, 2))),
+                entries.append(scoring.Entry(appraisee, columns[(indicator, item)], str(rnd.choice((1, 1, 2))),
                                      reason=reason))
         self.save(entries, self.scorers.unit_admins["市财政局"])  # the bureau scores its own staff
 
@@ -512,11 +512,11 @@ class _Year:
         for appraisee in self.appraisees("departments"):
             focus = "、".join(content.FOCUS[appraisee.name][:2])
             count = len(letters.letter_for(appraisee, create=False).items)
-            adjustments.save_self_report(appraisee, submit=True, body=content.SELF_REPORT.format(
+            scoring.save_self_report(appraisee, submit=True, body=content.SELF_REPORT.format(
                 name=appraisee.name, year=self.year, count=count, focus=focus))
             self.count("self_reports")
         for appraisee in self.appraisees("finance_staff"):
-            adjustments.save_self_report(appraisee, submit=True, body=(
+            scoring.save_self_report(appraisee, submit=True, body=(
                 f"{appraisee.name}{self.year}年度述职：认真履行岗位职责，按时完成科室分配的各项工作任务，"
                 "严格遵守工作纪律，积极参加集中学习和志愿服务活动。"))
             self.count("self_reports")

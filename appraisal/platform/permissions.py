@@ -203,6 +203,33 @@ RULES: dict[str, Rule] = {
 
 PUBLIC = "public"
 
+# ---------------------------------------------------------------------------
+# Subjects: what the rules judge in place of a model instance
+# ---------------------------------------------------------------------------
+
+_SUBJECTS: dict[type, Callable[[Any], Any]] = {}
+
+
+def register_subject(model: type, subject: Callable[[Any], Any]) -> None:
+    """Judge instances of ``model`` as ``subject(instance)``: an object exposing
+    what the rules read (``unit_path``, ``user_id``, ``assessor_unit_id``,
+    ``owner_path``). A feature registers its models' subjects when it is
+    imported, so its models hold only columns and relationships (a score is
+    judged as the cell it fills, an evidence file as its owner)."""
+    _SUBJECTS[model] = subject
+
+
+def subject_of(obj: Any) -> Any:
+    """What the rules judge for ``obj``: its registered subject (followed while
+    the subject is itself a registered model, as a file's owner is), else
+    ``obj`` itself."""
+    for _hop in range(4):
+        subject = _SUBJECTS.get(type(obj))
+        if subject is None:
+            return obj
+        obj = subject(obj)
+    return obj
+
 
 def can(user, action: str, obj: Any = None) -> bool:
     """May ``user`` do ``action`` (to ``obj``, when given)?"""
@@ -212,7 +239,7 @@ def can(user, action: str, obj: Any = None) -> bool:
         raise KeyError(f"unknown permission {action!r}") from None
     if not _is_tenant_user(user) or not user.is_active:
         return False
-    return bool(rule(user, obj))
+    return bool(rule(user, subject_of(obj) if obj is not None else None))
 
 
 def authorize(action: str, obj: Any = None) -> None:

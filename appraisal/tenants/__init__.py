@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-MODEL_MODULES = ("org", "schemes", "cycles", "letters", "scoring", "ballots", "results")
+MODEL_MODULES = ("org", "schemes", "cycles", "letters", "evidence", "scoring", "ballots", "results")
 VIEW_MODULES = ("home", "overview", "org", "users", "schemes", "cycles", "letters", "scoring", "ballots", "results")
 
 

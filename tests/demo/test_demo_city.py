@@ -234,7 +234,8 @@ def test_every_demo_login_works(demo, tenant):
 
 def test_claims_penalties_scores_the_veto_and_the_appeal_carry_evidence_files(demo, tenant):
     from appraisal.tenants.results.models import Appeal
-    from appraisal.tenants.scoring.models import Evidence, Score
+    from appraisal.tenants.evidence.models import Evidence
+    from appraisal.tenants.scoring.models import Score
 
     files = list(db.session.scalars(select(Evidence)))
     assert {e.owner_type for e in files} == {"claim", "veto", "score", "appeal"}

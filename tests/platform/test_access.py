@@ -43,13 +43,13 @@ ARG_OWNERS = {
     "claim_id": ("claim", "appraisal.tenants.scoring.models:AdjustmentClaim"),
     "veto_id": ("veto", "appraisal.tenants.scoring.models:Veto"),
     "notice_id": ("notice", "appraisal.tenants.scoring.models:DeductionNotice"),
-    "score_file_id": ("score_file", "appraisal.tenants.scoring.models:Evidence"),
-    "claim_file_id": ("claim_file", "appraisal.tenants.scoring.models:Evidence"),
-    "veto_file_id": ("veto_file", "appraisal.tenants.scoring.models:Evidence"),
-    "report_file_id": ("report_file", "appraisal.tenants.scoring.models:Evidence"),
+    "score_file_id": ("score_file", "appraisal.tenants.evidence.models:Evidence"),
+    "claim_file_id": ("claim_file", "appraisal.tenants.evidence.models:Evidence"),
+    "veto_file_id": ("veto_file", "appraisal.tenants.evidence.models:Evidence"),
+    "report_file_id": ("report_file", "appraisal.tenants.evidence.models:Evidence"),
     "evaluation_id": ("evaluation", "appraisal.tenants.ballots.models:Evaluation"),
     "appeal_id": ("appeal", "appraisal.tenants.results.models:Appeal"),
-    "appeal_file_id": ("appeal_file", "appraisal.tenants.scoring.models:Evidence"),
+    "appeal_file_id": ("appeal_file", "appraisal.tenants.evidence.models:Evidence"),
     "template_key": ("template", None),
 }
 

@@ -24,7 +24,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.results import services as results
 from appraisal.tenants.results.models import ResultRow, RunStatus
-from appraisal.tenants.scoring.models import Evidence
+from appraisal.tenants.evidence.models import Evidence
 from tests.helpers import IsolatedClient, _config, _test_env, login
 from tests.helpers import build_year
 

@@ -207,7 +207,7 @@ def test_feature_errors_are_refusals_and_still_value_errors():
     from appraisal.tenants.org.services import OrgError
     from appraisal.tenants.results.services.publication import PublicationError
     from appraisal.tenants.schemes.services import SchemeChangeError
-    from appraisal.tenants.scoring.common import ScoringError
+    from appraisal.tenants.scoring.services.common import ScoringError
 
     for cls in (AccountError, BallotError, CycleError, LetterError, OrgError, PublicationError, ScoringError):
         exc = cls("原因")

@@ -1,10 +1,16 @@
-"""Scores, adjustments, vetoes, self-reports and evidence — the engine's inputs."""
+"""Scores, adjustments, vetoes and self-reports — the engine's inputs (their
+evidence files are the evidence feature's).
+
+Columns and relationships only: what permissions judge for each of these
+(the cell a score fills, a claim's appraisee and verifying department, a
+file's owner) is registered by :mod:`.services.subjects`."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -16,10 +22,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
 from appraisal.platform.models import _enum
+
+if TYPE_CHECKING:
+    from appraisal.tenants.cycles.models import Appraisee
 
 
 class Score(TenantScoped, db.Model):
@@ -45,23 +54,7 @@ class Score(TenantScoped, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
-
-    # What permissions judge (see scoring.common.ScoreCell): the cell this score fills.
-    @property
-    def unit_path(self) -> str:
-        return _cell(self).unit_path
-
-    @property
-    def assessor_unit_id(self) -> int | None:
-        return _cell(self).assessor_unit_id
-
-    @property
-    def owner_path(self) -> str:
-        return _cell(self).owner_path
-
-    @property
-    def user_id(self) -> int | None:
-        return _cell(self).user_id
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)
 
 
 class ScoreRevision(TenantScoped, db.Model):
@@ -77,48 +70,6 @@ class ScoreRevision(TenantScoped, db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Evidence(TenantScoped, db.Model):
-    """An uploaded file behind a score, claim, penalty, veto, self-report or appeal.
-    Stored under UPLOAD_DIR by content hash; served only to those who may see its owner."""
-
-    __tablename__ = "evidence"
-    __table_args__ = (Index(None, "tenant_id", "owner_type", "owner_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_type: Mapped[str] = mapped_column(String(32))
-    owner_id: Mapped[int] = mapped_column(Integer)
-    filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(100))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    # What permissions judge: the file's owner (a score cell, a claim, a veto, a self-report).
-    @property
-    def owner(self):
-        from appraisal.tenants.scoring.evidence import owner_subject
-
-        return owner_subject(self)
-
-    @property
-    def unit_path(self) -> str:
-        return getattr(self.owner, "unit_path", "") or ""
-
-    @property
-    def user_id(self) -> int | None:
-        return getattr(self.owner, "user_id", None)
-
-    @property
-    def assessor_unit_id(self) -> int | None:
-        return getattr(self.owner, "assessor_unit_id", None)
-
-    @property
-    def owner_path(self) -> str:
-        return getattr(self.owner, "owner_path", "") or ""
 
 
 class AdjustmentKind(str, enum.Enum):
@@ -161,24 +112,7 @@ class AdjustmentClaim(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    # What permissions judge: the appraisee (who claims and sees it) and the
-    # department mapped to verify its rule.
-    @property
-    def unit_path(self) -> str:
-        return _subject(self.appraisee_id, self.rule_key).unit_path
-
-    @property
-    def user_id(self) -> int | None:
-        return _subject(self.appraisee_id, self.rule_key).user_id
-
-    @property
-    def assessor_unit_id(self) -> int | None:
-        return _subject(self.appraisee_id, self.rule_key).assessor_unit_id
-
-    @property
-    def owner_path(self) -> str:
-        return _subject(self.appraisee_id, self.rule_key).owner_path
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)
 
 
 class Veto(TenantScoped, db.Model):
@@ -196,14 +130,7 @@ class Veto(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
-
-    @property
-    def unit_path(self) -> str:
-        return _subject(self.appraisee_id).unit_path
-
-    @property
-    def user_id(self) -> int | None:
-        return _subject(self.appraisee_id).user_id
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)
 
 
 class DeductionNotice(TenantScoped, db.Model):
@@ -234,28 +161,4 @@ class SelfReport(TenantScoped, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    @property
-    def unit_path(self) -> str:
-        return _subject(self.appraisee_id).unit_path
-
-    @property
-    def user_id(self) -> int | None:
-        return _subject(self.appraisee_id).user_id
-
-
-def _cell(score: Score):
-    """The cell a score fills, worked out once per loaded score (each permission
-    check reads several of its properties; the cell never changes)."""
-    cell = score.__dict__.get("_permission_cell")
-    if cell is None:
-        from appraisal.tenants.scoring.scores import cell_of_score
-
-        cell = score.__dict__["_permission_cell"] = cell_of_score(score)
-    return cell
-
-
-def _subject(appraisee_id: int, rule_key: str | None = None):
-    from appraisal.tenants.scoring.common import subject_by_id
-
-    return subject_by_id(appraisee_id, rule_key)
+    appraisee: Mapped["Appraisee"] = relationship(viewonly=True)

@@ -6,7 +6,7 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Phase
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _board(client, year, query=""):

@@ -15,8 +15,9 @@ from appraisal.tenants.results.services import evidence_links
 from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, ResultRow
-from appraisal.tenants.scoring import evidence
-from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Evidence, Score, Veto
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.evidence.models import Evidence
+from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Score, Veto
 from tests.helpers import login
 
 PDF = b"%PDF-1.4 appeal evidence"
@@ -243,7 +244,7 @@ def test_sheet_titles_are_excel_safe_and_unique():
 
 
 def test_penalties_read_as_deductions_in_the_breakdown(app, published):
-    from appraisal.tenants.scoring import adjustments
+    from appraisal.tenants.scoring.services import adjustments
     from appraisal.tenants.cycles.models import Appraisee
 
     with tenant_scope(published.tenant):

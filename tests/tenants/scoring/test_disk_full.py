@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.scoring.models import AdjustmentClaim, Evidence
+from appraisal.tenants.evidence.models import Evidence
+from appraisal.tenants.scoring.models import AdjustmentClaim
 from tests.helpers import login
 from tests.tenants.scoring.conftest import dept
 

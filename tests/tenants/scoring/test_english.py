@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.scoring import adjustments
+from appraisal.tenants.scoring.services import adjustments
 from tests.helpers import login
 from tests.platform.test_translations import compiled_catalogue  # noqa: F401 - a fixture
 from tests.tenants.scoring.conftest import dept

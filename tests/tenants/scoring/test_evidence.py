@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.scoring.evidence import clean_filename
-from appraisal.tenants.scoring.models import Evidence, Score
+from appraisal.tenants.evidence.services import clean_filename
+from appraisal.tenants.evidence.models import Evidence
+from appraisal.tenants.scoring.models import Score
 from tests.helpers import login
 from tests.tenants.scoring.conftest import dept
 

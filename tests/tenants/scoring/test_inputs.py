@@ -12,7 +12,8 @@ from appraisal.platform.db import db
 from appraisal.platform.models import User
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase, Population
-from appraisal.tenants.scoring import adjustments, scores, services
+from appraisal.tenants.scoring import services
+from appraisal.tenants.scoring.services import adjustments, scores
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 

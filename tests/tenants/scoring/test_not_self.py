@@ -8,7 +8,7 @@ from appraisal.platform.permissions import can
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Appraisee, Population
 from appraisal.tenants.org.models import Person
-from appraisal.tenants.scoring import common, scores
+from appraisal.tenants.scoring.services import common, scores
 
 
 def test_an_office_admin_may_not_score_themself_but_may_score_others(app, year):

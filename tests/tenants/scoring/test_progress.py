@@ -5,7 +5,7 @@ from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle
 from appraisal.tenants.schemes import services as schemes
-from appraisal.tenants.scoring import scores
+from appraisal.tenants.scoring.services import scores
 
 
 def test_deduction_columns_are_not_expected(year):

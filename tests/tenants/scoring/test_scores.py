@@ -14,8 +14,8 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase
-from appraisal.tenants.scoring import scores
-from appraisal.tenants.scoring.common import ScoringError
+from appraisal.tenants.scoring.services import scores
+from appraisal.tenants.scoring.services.common import ScoringError
 from appraisal.tenants.scoring.models import Score, ScoreRevision
 from tests.helpers import login
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
@@ -118,7 +118,7 @@ def test_a_stale_save_is_refused_with_both_values(app, assessor, scoring_year):
 
 def test_the_database_refuses_a_write_over_a_newer_version(app, scoring_year):
     """Two sessions hold version 1; the second flush finds version 2 and is refused."""
-    from appraisal.tenants.scoring.scores import Entry, save_entries
+    from appraisal.tenants.scoring.services.scores import Entry, save_entries
 
     with app.test_request_context(), tenant_scope(scoring_year.tenant):
         user = _office_user(scoring_year)

@@ -15,7 +15,7 @@ from appraisal.tenants.cycles.models import Appraisee, Phase
 from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.schemes import services as schemes
 from appraisal.tenants.schemes.models import SchemeVersion
-from appraisal.tenants.scoring import adjustments
+from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Score
 from tests.helpers import csrf_token_from, login
 from tests.tenants.scoring.conftest import dept, move_to

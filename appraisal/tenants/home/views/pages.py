@@ -8,7 +8,7 @@ from flask_login import current_user
 from appraisal.platform.permissions import can, requires
 from appraisal.tenants.home.views import bp
 from appraisal.tenants.org import services as org_services
-from appraisal.tenants.scoring import common as scoring, scores
+from appraisal.tenants.scoring import services as scoring
 
 
 @bp.route("/")
@@ -17,7 +17,7 @@ def index():
     unit_ids = [g.org_unit_id for g in current_user.grants if g.org_unit_id]
     names = org_services.unit_names(unit_ids)
     cycle = scoring.current_cycle()
-    tasks = scores.tasks_for(current_user, scoring.populations_of(cycle)) if cycle is not None else []
+    tasks = scoring.tasks_for(current_user, scoring.populations_of(cycle)) if cycle is not None else []
     results_cycle, own = _own_results()
     return render_template("home/index.html", unit_name=lambda uid: names.get(uid, ""),
                            person=org_services.person_of_user(current_user.id), cycle=cycle, tasks=tasks,

@@ -15,7 +15,7 @@ from appraisal.tenants.letters import services as letters
 from appraisal.tenants.results.models import Appeal, AppealStatus
 # Not (yet) re-exported by those features' services: publication_of, scheme_columns and progress.
 from appraisal.tenants.results.services import publication_of
-from appraisal.tenants.scoring import scores
+from appraisal.tenants.scoring import services as scores
 
 
 def letter_progress(cycle: Cycle):

@@ -20,8 +20,9 @@ from sqlalchemy import or_, select
 from appraisal.platform.db import db
 from appraisal.platform.permissions import can
 from appraisal.tenants.cycles.models import Appraisee
-from appraisal.tenants.scoring import evidence as files
-from appraisal.tenants.scoring.models import AdjustmentClaim, Evidence, Score, Veto
+from appraisal.tenants.evidence import services as files
+from appraisal.tenants.evidence.models import Evidence
+from appraisal.tenants.scoring.models import AdjustmentClaim, Score, Veto
 
 
 #: how the engine ends a claim's line: "; 依据: claim:3" (zh) / "; evidence: claim:3" (en)

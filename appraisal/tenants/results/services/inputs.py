@@ -18,7 +18,7 @@ from appraisal.platform.db import db
 from appraisal.tenants.ballots.services import population_ballots_frame
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.results.models import ResultRow, ResultRun
-from appraisal.tenants.scoring.inputs import engine_inputs
+from appraisal.tenants.scoring.services import engine_inputs
 
 HISTORY_CYCLES = 5
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.results.models import Publication, ResultExplanation, ResultRow, ResultRun
-from appraisal.tenants.scoring.common import owner_path
+from appraisal.tenants.scoring.services import owner_path
 
 
 @dataclass(frozen=True)

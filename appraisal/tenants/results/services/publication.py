@@ -23,7 +23,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
-from appraisal.tenants.scoring import evidence
+from appraisal.tenants.evidence import services as evidence
 
 # an appeal's files are served by the results blueprint to those who may see the appeal
 evidence.register_owner("appeal", Appeal, "appeals.view", "results.appeal_file", "appeal_file_id")

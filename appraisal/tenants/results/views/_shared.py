@@ -14,7 +14,7 @@ from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.results.services import evidence_links
 from appraisal.tenants.results.services import publication as pub
-from appraisal.tenants.scoring import evidence
+from appraisal.tenants.evidence import services as evidence
 
 KIND_LABELS = {"indicator": _l("指标"), "missing": _l("缺数据"), "deduction": _l("扣减"), "ratio": _l("完成比"),
                "ballot": _l("民主测评"), "items": _l("责任书"), "part": _l("合成"), "adjustment": _l("加减分"),

@@ -22,8 +22,8 @@ from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.models import Appeal, AppealStatus
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import REFUSALS, attempt
-from appraisal.tenants.scoring import evidence
-from appraisal.tenants.scoring.models import Evidence
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.evidence.models import Evidence
 
 APPEAL_STATUS_LABELS = {AppealStatus.FILED: _l("待答复"), AppealStatus.UPHELD: _l("已采纳"),
                         AppealStatus.REJECTED: _l("不予采纳"), AppealStatus.WITHDRAWN: _l("已撤回")}

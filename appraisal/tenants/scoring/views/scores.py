@@ -1,5 +1,5 @@
 """Score entry screens: my tasks, the grid, letter items, bulk upload, one
-appraisee's page, one score's history and the evidence files."""
+appraisee's page and one score's history."""
 
 from __future__ import annotations
 
@@ -11,40 +11,28 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
-from appraisal.platform.inputs import form_problem
 from appraisal.platform.excel import XLSX
-from appraisal.platform.permissions import (
-    authorize,
-    can,
-    requires,
-    scope_clause,
-)
+from appraisal.platform.inputs import form_problem
+from appraisal.platform.permissions import authorize, can, requires, scope_clause
+from appraisal.platform.refusals import INVALID, form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import adjustments, common, evidence, scores, services
-from appraisal.tenants.scoring import upload as upload_scores
-from appraisal.tenants.scoring.forms import (
-    EvidenceForm,
-    UploadForm,
-)
-from appraisal.tenants.scoring.models import (
-    AdjustmentClaim,
-    Evidence,
-    Score,
-    ScoreRevision,
-    Veto,
-)
-from appraisal.tenants.scoring.views import (
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.scoring import services
+from appraisal.tenants.scoring.services import adjustments, common, scores
+from appraisal.tenants.scoring.services import upload as upload_scores
+from appraisal.tenants.scoring.forms import EvidenceForm, UploadForm
+from appraisal.tenants.scoring.models import AdjustmentClaim, Score, ScoreRevision, Veto
+from appraisal.tenants.scoring.views import bp
+from appraisal.tenants.scoring.views._shared import (
     CONFLICT,
-    INVALID,
-    _cycle,
-    _may_enter,
-    _penalty_rules,
-    _population,
-    _users,
-    _visible_appraisees,
-    bp,
+    chosen_cycle,
+    chosen_population,
+    may_enter,
+    penalty_rules,
+    user_names,
+    visible_appraisees,
 )
 
 # ---------------------------------------------------------------------------
@@ -55,12 +43,12 @@ from appraisal.tenants.scoring.views import (
 @bp.route("/")
 @requires("claims.view")
 def index():
-    cycle = _cycle()
+    cycle = chosen_cycle()
     populations = services.populations_of(cycle)
     tasks = scores.tasks_for(current_user, populations) if cycle is not None else []
     page = None
     if cycle is not None:
-        stmt = _visible_appraisees(select(Appraisee).where(Appraisee.cycle_id == cycle.id))
+        stmt = visible_appraisees(select(Appraisee).where(Appraisee.cycle_id == cycle.id))
         population_id = request.args.get("population", type=int)
         if population_id:
             stmt = stmt.where(Appraisee.population_id == population_id)
@@ -104,7 +92,7 @@ def _grid_context(population: Population, *, values=None, errors=None):
         else:
             heads.append([column.indicator_key, column.name, 1])
     return {"population": population, "cycle": cycle, "columns": columns, "enterable": enterable, "page": page,
-                "current": current, "users": _users(s.entered_by_id for s in current.values()), "scored": scored,
+                "current": current, "users": user_names(s.entered_by_id for s in current.values()), "scored": scored,
                 "total": total, "groups": groups, "editable": bool(enterable), "may_ever": bool(allowed),
                 "heads": [(name, span) for _key, name, span in heads] if any(c.item_name for c in columns) else [],
                 "values": values or {}, "errors": errors or {}}
@@ -113,7 +101,7 @@ def _grid_context(population: Population, *, values=None, errors=None):
 @bp.route("/grid")
 @requires("scores.view")
 def grid():
-    population = _population()
+    population = chosen_population()
     return render_template("scoring/grid.html", **_grid_context(population))
 
 
@@ -171,7 +159,7 @@ def _save(entries, render):
     try:
         saved = scores.save_entries(entries, current_user)
     except scores.ScoreConflict as exc:
-        users = _users(c.current.entered_by_id for c in exc.conflicts if c.current is not None)
+        users = user_names(c.current.entered_by_id for c in exc.conflicts if c.current is not None)
         return render_template("scoring/conflict.html", conflicts=exc.conflicts, users=users,
                                back=request.full_path), CONFLICT
     except scores.ScoreInvalid as exc:
@@ -195,7 +183,7 @@ def _save(entries, render):
 @bp.route("/grid", methods=["POST"])
 @requires("scores.enter")
 def grid_save():
-    population = _population()
+    population = chosen_population()
     by_code = {c.code: c for c in scores.scheme_columns(population)}
     row = request.form.get("row", "")
     entries = _form_entries(population, lambda a: by_code)
@@ -234,7 +222,7 @@ def _items_context(population: Population, *, values=None, errors=None):
         rows.append((appraisee, visible))
     current = scores.scores_by_cell(a.id for a in page.items)
     return {"population": population, "cycle": cycle, "rows": rows, "page": page, "current": current,
-                "users": _users(s.entered_by_id for s in current.values()), "editable": _may_enter(cycle),
+                "users": user_names(s.entered_by_id for s in current.values()), "editable": may_enter(cycle),
                 "values": values or {}, "errors": errors or {},
                 "may_enter": lambda c, a: can(current_user, "scores.enter", c.cell(a))}
 
@@ -248,7 +236,7 @@ def _require_some_cells(population: Population) -> None:
 @bp.route("/items")
 @requires("scores.view")
 def items():
-    population = _population()
+    population = chosen_population()
     _require_some_cells(population)
     return render_template("scoring/items.html", **_items_context(population))
 
@@ -256,7 +244,7 @@ def items():
 @bp.route("/items", methods=["POST"])
 @requires("scores.enter")
 def items_save():
-    population = _population()
+    population = chosen_population()
     _require_some_cells(population)
 
     def columns_of(appraisee):
@@ -276,7 +264,7 @@ def items_save():
 @bp.route("/template.xlsx")
 @requires("scores.enter")
 def upload_template():
-    population = _population()
+    population = chosen_population()
     if not scores.columns_for(current_user, population, "scores.enter"):
         authorize("scores.enter", services.NOTHING)
     return send_file(BytesIO(upload_scores.template_workbook(population, current_user)), mimetype=XLSX,
@@ -286,21 +274,21 @@ def upload_template():
 @bp.route("/upload", methods=["GET", "POST"])
 @requires("scores.enter")
 def upload():
-    population = _population()
+    population = chosen_population()
     columns = scores.columns_for(current_user, population, "scores.enter")
     if not columns:
         authorize("scores.enter", services.NOTHING)
     form = UploadForm()
     result, issues, status = None, [], 200
     if request.method == "POST":
+        status = form_status()
         if form.validate_on_submit():
             data = form.file.data.read()
             try:
                 result = upload_scores.apply_upload(population, current_user, form.file.data.filename or "", data)
+                status = 200
             except upload_scores.UploadInvalid as exc:
-                issues, status = exc.issues, INVALID
-        else:
-            status = INVALID
+                issues = exc.issues
     return render_template("scoring/upload.html", population=population, columns=columns, form=form,
                            result=result, issues=issues), status
 
@@ -334,12 +322,12 @@ def _appraisee_context(appraisee: Appraisee, *, values=None, errors=None):
     return {
         "appraisee": appraisee, "population": population, "cycle": cycle, "columns": visible, "current": current,
         "claims": claims, "vetoes": vetoes, "report": report, "files": files, "rules": rules,
-        "veto_rules": services.vetoes_of(population), "users": _users(user_ids),
+        "veto_rules": services.vetoes_of(population), "users": user_names(user_ids),
         "editable": any(c.open_in(cycle) for c in visible), "values": values or {}, "errors": errors or {},
         "may_enter": lambda c: c.open_in(cycle) and can(current_user, "scores.enter", c.cell(appraisee)),
         "any_open": any(c.open_in(cycle) and can(current_user, "scores.enter", c.cell(appraisee)) for c in visible),
         "may_claim": can(current_user, "claims.create", subject) and any(r.kind == "bonus" for r in rules.values()),
-        "may_penalise": bool(_penalty_rules(population, appraisee)),
+        "may_penalise": bool(penalty_rules(population, appraisee)),
         "may_veto": can(current_user, "vetoes.record", subject) and bool(services.vetoes_of(population)),
         "may_report": can(current_user, "self_report.edit", appraisee),
         "may_verify": lambda c: can(current_user, "claims.verify", services.subject_of(appraisee, population, c.rule_key)),
@@ -348,10 +336,8 @@ def _appraisee_context(appraisee: Appraisee, *, values=None, errors=None):
 
 
 @bp.route("/appraisees/<int:appraisee_id>")
-@requires("claims.view", per_object=True)
-def appraisee(appraisee_id):
-    appraisee = get_or_404(Appraisee, appraisee_id)
-    authorize("claims.view", appraisee)
+@requires("claims.view", load=Appraisee)
+def appraisee(appraisee):
     return render_template("scoring/appraisee.html", **_appraisee_context(appraisee))
 
 
@@ -377,87 +363,14 @@ def appraisee_save(appraisee_id):
 
 
 @bp.route("/scores/<int:score_id>")
-@requires("scores.view", per_object=True)
-def score(score_id):
-    score = get_or_404(Score, score_id)
-    authorize("scores.view", score)
-    appraisee = db.session.get(Appraisee, score.appraisee_id)
+@requires("scores.view", load=Score)
+def score(score):
+    appraisee = score.appraisee
     population = db.session.get(Population, appraisee.population_id)
     column = scores.column_of(population, appraisee, score.indicator_key, score.item_key)
     revisions = list(db.session.scalars(select(ScoreRevision).where(ScoreRevision.score_id == score.id)
                                         .order_by(ScoreRevision.id.desc())))
     return render_template("scoring/score.html", score=score, appraisee=appraisee, column=column,
                            revisions=revisions, files=evidence.evidence_of("score", [score.id]).get(score.id, []),
-                           users=_users([r.actor_user_id for r in revisions]), form=EvidenceForm(),
+                           users=user_names([r.actor_user_id for r in revisions]), form=EvidenceForm(),
                            may_upload=can(current_user, "scores.enter", score))
-
-
-@bp.route("/scores/<int:score_id>/evidence", methods=["POST"])
-@requires("scores.enter", per_object=True)
-def score_evidence(score_id):
-    score = get_or_404(Score, score_id)
-    authorize("scores.enter", score)
-    return _upload_files("score", score.id, url_for("scoring.score", score_id=score.id))
-
-
-def _upload_files(owner_type: str, owner_id: int, back: str):
-    form = EvidenceForm()
-    files = request.files.getlist(form.files.name)
-    if not any(f.filename for f in files):
-        flash(_("请选择要上传的文件。"), "error")
-        return redirect(back)
-    try:
-        added = evidence.attach_files(owner_type, owner_id, files)
-    except evidence.EvidenceError as exc:
-        return render_template("scoring/message.html", title=_("上传失败"), message=str(exc), back=back), INVALID
-    flash(_("已上传 %(n)s 个文件。", n=len(added)), "success")
-    return redirect(back)
-
-
-def _send(item: Evidence):
-    return evidence.download(item)
-
-
-def _file_of(owner_type: str, evidence_id: int) -> Evidence:
-    item = get_or_404(Evidence, evidence_id)
-    if item.owner_type != owner_type:
-        abort(404)
-    return item
-
-
-# Files are served one route per kind of owner, each declaring the owner's view
-# permission; the file is judged as its owner (Evidence delegates to it).
-
-
-@bp.route("/scores/files/<int:score_file_id>")
-@requires("scores.view", per_object=True)
-def score_file(score_file_id):
-    item = _file_of("score", score_file_id)
-    authorize("scores.view", item)
-    return _send(item)
-
-
-@bp.route("/claims/files/<int:claim_file_id>")
-@requires("claims.view", per_object=True)
-def claim_file(claim_file_id):
-    item = _file_of("claim", claim_file_id)
-    authorize("claims.view", item)
-    return _send(item)
-
-
-@bp.route("/vetoes/files/<int:veto_file_id>")
-@requires("vetoes.view", per_object=True)
-def veto_file(veto_file_id):
-    item = _file_of("veto", veto_file_id)
-    authorize("vetoes.view", item)
-    return _send(item)
-
-
-@bp.route("/self-reports/files/<int:report_file_id>")
-@requires("self_report.view", per_object=True)
-def report_file(report_file_id):
-    item = _file_of("self_report", report_file_id)
-    authorize("self_report.view", item)
-    return _send(item)
-
-

@@ -16,7 +16,7 @@ from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Appraisee, Population
 from appraisal.tenants.letters.models import Letter, LetterItem, LetterStatus
 from appraisal.tenants.org.models import OrgUnit
-from appraisal.tenants.scoring import common
+from appraisal.tenants.scoring.services import common
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Score, Veto
 
 

@@ -9,15 +9,15 @@ from wtforms.fields.choices import SelectChoice
 
 from appraisal.platform.db import db
 from appraisal.platform.excel import xlsx_response
-from appraisal.platform.permissions import (
-    authorize,
-    requires,
-)
+from appraisal.platform.permissions import authorize, requires
+from appraisal.platform.refusals import INVALID, form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import adjustments, evidence, services
+from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.scoring import services
+from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.forms import (
     ClaimForm,
     DecideForm,
@@ -35,16 +35,18 @@ from appraisal.tenants.scoring.models import (
     DeductionNotice,
     Veto,
 )
-from appraisal.tenants.scoring.views import (
-    INVALID,
+from appraisal.tenants.scoring.views import bp
+from appraisal.tenants.scoring.views._shared import (
     KIND_LABELS,
     STATUS_LABELS,
-    _cycle,
-    _penalty_rules,
-    _users,
-    _visible_appraisees,
-    bp,
+    chosen_cycle,
+    penalty_rules,
+    user_names,
+    visible_appraisees,
 )
+
+#: what refuses an adjustment with files: the adjustment itself, or one of its files
+REFUSED = (services.ScoringError, evidence.EvidenceError)
 
 # ---------------------------------------------------------------------------
 # Bonus claims and penalties
@@ -68,13 +70,18 @@ def _rule_label(rule) -> str:
     return f"{rule.name_zh}（每次{rule.points:g}分）" if rule.points else rule.name_zh
 
 
+def _subject(appraisee: Appraisee):
+    """An appraisee as claims and vetoes judge it (its person, unit, owning unit)."""
+    return services.subject_of(appraisee, db.session.get(Population, appraisee.population_id))
+
+
 def _create_with_files(form, owner_type: str, create):
     """Create a claim, penalty or veto and attach the form's files as one: a refusal
     of the object or of any file becomes the form's error and nothing is kept."""
     try:
         item = create()
         evidence.attach_files(owner_type, item.id, request.files.getlist(form.files.name))
-    except services.ScoringError as exc:
+    except REFUSED as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return None
@@ -82,11 +89,9 @@ def _create_with_files(form, owner_type: str, create):
 
 
 @bp.route("/appraisees/<int:appraisee_id>/claims/new", methods=["GET", "POST"])
-@requires("claims.create", per_object=True)
-def claim_new(appraisee_id):
-    appraisee = get_or_404(Appraisee, appraisee_id)
+@requires("claims.create", load=Appraisee, subject=_subject)
+def claim_new(appraisee):
     population = db.session.get(Population, appraisee.population_id)
-    authorize("claims.create", services.subject_of(appraisee, population))
     form = ClaimForm()
     form.rule.choices = options((r.key, _rule_label(r)) for r in services.rules_of(population).values()
                                 if r.kind == "bonus")
@@ -98,9 +103,8 @@ def claim_new(appraisee_id):
                 description=form.description.data or "", occurred_on=form.occurred_on.data)):
             flash(_("已提交加分申请，等待核实。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    status = INVALID if request.method == "POST" else 200
     return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
-                           title=_("申请加分"), submit=_("提交申请")), status
+                           title=_("申请加分"), submit=_("提交申请")), form_status()
 
 
 @bp.route("/appraisees/<int:appraisee_id>/penalties/new", methods=["GET", "POST"])
@@ -108,7 +112,7 @@ def claim_new(appraisee_id):
 def penalty_new(appraisee_id):
     appraisee = get_or_404(Appraisee, appraisee_id)
     population = db.session.get(Population, appraisee.population_id)
-    rules = _penalty_rules(population, appraisee)
+    rules = penalty_rules(population, appraisee)
     authorize("penalties.record", services.subject_of(appraisee, population, rules[0].key) if rules
               else services.NOTHING)
     form = PenaltyForm()
@@ -121,19 +125,16 @@ def penalty_new(appraisee_id):
                 description=form.description.data or "", occurred_on=form.occurred_on.data)):
             flash(_("已记录扣分，被考核对象可立即看到。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    status = INVALID if request.method == "POST" else 200
     return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
-                           title=_("记录扣分"), submit=_("记录扣分")), status
+                           title=_("记录扣分"), submit=_("记录扣分")), form_status()
 
 
 
 
 @bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
-@requires("claims.verify", per_object=True)
-def claim_decide(claim_id):
-    claim = get_or_404(AdjustmentClaim, claim_id)
-    authorize("claims.verify", claim)
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+@requires("claims.verify", load=AdjustmentClaim, into="claim")
+def claim_decide(claim):
+    appraisee = claim.appraisee
     form = DecideForm()
     if form.validate_on_submit():
         try:
@@ -151,22 +152,18 @@ def _refused(message: str, appraisee: Appraisee):
 
 
 @bp.route("/claims/<int:claim_id>/withdraw", methods=["POST"])
-@requires("claims.create", per_object=True)
-def claim_withdraw(claim_id):
-    claim = get_or_404(AdjustmentClaim, claim_id)
-    authorize("claims.create", claim)
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+@requires("claims.create", load=AdjustmentClaim, into="claim")
+def claim_withdraw(claim):
+    appraisee = claim.appraisee
     if claim.kind != AdjustmentKind.BONUS:
         abort(404)
     return _withdraw(claim, appraisee)
 
 
 @bp.route("/penalties/<int:claim_id>/withdraw", methods=["POST"])
-@requires("penalties.record", per_object=True)
-def penalty_withdraw(claim_id):
-    claim = get_or_404(AdjustmentClaim, claim_id)
-    authorize("penalties.record", claim)
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+@requires("penalties.record", load=AdjustmentClaim, into="claim")
+def penalty_withdraw(claim):
+    appraisee = claim.appraisee
     if claim.kind != AdjustmentKind.PENALTY:
         abort(404)
     return _withdraw(claim, appraisee)
@@ -185,9 +182,9 @@ def _withdraw(claim, appraisee):
 
 
 def _claims_query(kind: AdjustmentKind | None):
-    cycle = _cycle()
+    cycle = chosen_cycle()
     stmt = select(AdjustmentClaim, Appraisee).join(Appraisee, AdjustmentClaim.appraisee_id == Appraisee.id)
-    stmt = _visible_appraisees(stmt)
+    stmt = visible_appraisees(stmt)
     if cycle is not None:
         stmt = stmt.where(AdjustmentClaim.cycle_id == cycle.id)
     if kind is not None:
@@ -241,11 +238,9 @@ def claims_export():
 
 
 @bp.route("/appraisees/<int:appraisee_id>/vetoes/new", methods=["GET", "POST"])
-@requires("vetoes.record", per_object=True)
-def veto_new(appraisee_id):
-    appraisee = get_or_404(Appraisee, appraisee_id)
+@requires("vetoes.record", load=Appraisee, subject=_subject)
+def veto_new(appraisee):
     population = db.session.get(Population, appraisee.population_id)
-    authorize("vetoes.record", services.subject_of(appraisee, population))
     form = VetoForm()
     form.rule.choices = options((v.key, v.name_zh) for v in services.vetoes_of(population).values())
     if form.validate_on_submit():
@@ -253,17 +248,14 @@ def veto_new(appraisee_id):
                 appraisee, rule_key=form.rule.data, description=form.description.data)):
             flash(_("已记录一票否决。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    status = INVALID if request.method == "POST" else 200
     return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
-                           title=_("记录一票否决"), submit=_("记录")), status
+                           title=_("记录一票否决"), submit=_("记录")), form_status()
 
 
 @bp.route("/vetoes/<int:veto_id>/revoke", methods=["POST"])
-@requires("vetoes.record", per_object=True)
-def veto_revoke(veto_id):
-    veto = get_or_404(Veto, veto_id)
-    authorize("vetoes.record", veto)
-    appraisee = db.session.get(Appraisee, veto.appraisee_id)
+@requires("vetoes.record", load=Veto)
+def veto_revoke(veto):
+    appraisee = veto.appraisee
     form = ReasonForm()
     if not form.validate_on_submit():
         return _refused(_("撤销必须填写原因"), appraisee)
@@ -276,8 +268,8 @@ def veto_revoke(veto_id):
 
 
 def _vetoes_query():
-    cycle = _cycle()
-    stmt = _visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id),
+    cycle = chosen_cycle()
+    stmt = visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id),
                                "vetoes.view")
     if cycle is not None:
         stmt = stmt.where(Veto.cycle_id == cycle.id)
@@ -316,10 +308,8 @@ def vetoes():
 
 
 @bp.route("/appraisees/<int:appraisee_id>/self-report", methods=["GET", "POST"])
-@requires("self_report.edit", per_object=True)
-def self_report(appraisee_id):
-    appraisee = get_or_404(Appraisee, appraisee_id)
-    authorize("self_report.edit", appraisee)
+@requires("self_report.edit", load=Appraisee)
+def self_report(appraisee):
     report = adjustments.self_report_of(appraisee)
     form = SelfReportForm(obj=report)
     cycle = db.session.get(Cycle, appraisee.cycle_id)
@@ -329,15 +319,14 @@ def self_report(appraisee_id):
             report = adjustments.save_self_report(appraisee, body=form.body.data or "",
                                                   submit=request.form.get("action") == "submit", has_files=bool(files))
             evidence.attach_files("self_report", report.id, files)
-        except services.ScoringError as exc:
+        except REFUSED as exc:
             form.form_errors.append(str(exc))
         else:
             flash(_("述职已提交。") if report.submitted_at else _("述职草稿已保存。"), "success")
             return redirect(url_for("scoring.self_report", appraisee_id=appraisee.id))
-    status = INVALID if request.method == "POST" else 200
     files = evidence.evidence_of("self_report", [report.id]).get(report.id, []) if report else []
     return render_template("scoring/self_report.html", form=form, appraisee=appraisee, report=report, files=files,
-                           editable=cycles.phase_allows(cycle, "self_report.edit")), status
+                           editable=cycles.phase_allows(cycle, "self_report.edit")), form_status()
 
 
 # ---------------------------------------------------------------------------
@@ -348,7 +337,7 @@ def self_report(appraisee_id):
 @bp.route("/notices")
 @requires("cycles.view")
 def notices():
-    cycle = _cycle()
+    cycle = chosen_cycle()
     stmt = select(DeductionNotice)
     if cycle is not None:
         stmt = stmt.where(DeductionNotice.cycle_id == cycle.id)
@@ -359,7 +348,7 @@ def notices():
 @bp.route("/notices/new", methods=["GET", "POST"])
 @requires("tenant.admin")
 def notice_new():
-    cycle = _cycle()
+    cycle = chosen_cycle()
     if cycle is None:
         flash(_("还没有考核年度。"), "info")
         return redirect(url_for("scoring.notices"))
@@ -378,15 +367,12 @@ def notice_new():
         else:
             flash(_("已发布扣分通报。"), "success")
             return redirect(url_for("scoring.notice", notice_id=notice.id))
-    status = INVALID if request.method == "POST" else 200
     return render_template("scoring/notice_form.html", form=form, cycle=cycle,
-                           lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1)), status
+                           lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1)), form_status()
 
 
 @bp.route("/notices/<int:notice_id>")
-@requires("cycles.view", per_object=True)
-def notice(notice_id):
-    notice = get_or_404(DeductionNotice, notice_id)
-    authorize("cycles.view", notice)
+@requires("cycles.view", load=DeductionNotice, into="notice")
+def notice(notice):
     return render_template("scoring/notice.html", notice=notice, cycle=db.session.get(Cycle, notice.cycle_id),
-                           users=_users([notice.published_by_id]))
+                           users=user_names([notice.published_by_id]))

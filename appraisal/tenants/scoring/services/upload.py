@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Population
-from appraisal.tenants.scoring import common
-from appraisal.tenants.scoring.scores import (
+from appraisal.tenants.scoring.services import common
+from appraisal.tenants.scoring.services.scores import (
     Column, Entry, write_change, check_entries, columns_for, fmt, scheme_columns, scores_by_cell,
 )
 

@@ -25,9 +25,11 @@ from sqlalchemy import select
 from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.inputs import finite_decimal
+from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.scoring import common
+from appraisal.tenants.evidence.services import evidence_of
+from appraisal.tenants.scoring.services import common
 from appraisal.tenants.scoring.models import (
     AdjustmentClaim,
     AdjustmentKind,
@@ -123,7 +125,7 @@ def create_claim(appraisee: Appraisee, *, rule_key: str, level: str = "", count=
                             rule_key=rule.key, level=_level(rule, level), count=_count(count),
                             dedup_key=dedup_key.strip()[:200], sharers=1 + len(others), shared_with="、".join(others),
                             description=description.strip(), occurred_on=_when(occurred_on),
-                            status=ClaimStatus.CLAIMED, created_by_id=common.actor_id())
+                            status=ClaimStatus.CLAIMED, created_by_id=actor_id())
     db.session.add(claim)
     db.session.flush()
     audit.record("claim.create", claim, after=audit.snapshot(claim), label=_label(appraisee, population, rule.key))
@@ -132,7 +134,7 @@ def create_claim(appraisee: Appraisee, *, rule_key: str, level: str = "", count=
 
 def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> None:
     """The assessor verifies a claim, or rejects it with a reason the claimant sees."""
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     population, cycle = _context(appraisee)
     _phase(cycle, "claims.verify")
     if claim.kind != AdjustmentKind.BONUS or claim.status != ClaimStatus.CLAIMED:
@@ -142,7 +144,7 @@ def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> 
     before = claim.status.value
     claim.status = ClaimStatus.VERIFIED if approve else ClaimStatus.REJECTED
     claim.reject_reason = "" if approve else reason.strip()
-    claim.decided_by_id, claim.decided_at = common.actor_id(), utcnow()
+    claim.decided_by_id, claim.decided_at = actor_id(), utcnow()
     audit.record("claim.verify" if approve else "claim.reject", claim, before={"status": before},
                  after={"status": claim.status.value, "reason": claim.reject_reason},
                  label=_label(appraisee, population, claim.rule_key))
@@ -150,7 +152,7 @@ def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> 
 
 def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
     """Withdraw a claim or a penalty (never deleted); the reason is kept."""
-    appraisee = db.session.get(Appraisee, claim.appraisee_id)
+    appraisee = claim.appraisee
     population, cycle = _context(appraisee)
     _phase(cycle, "penalties.record" if claim.kind == AdjustmentKind.PENALTY else "claims.create")
     if claim.status == ClaimStatus.WITHDRAWN:
@@ -162,7 +164,7 @@ def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
     before = claim.status.value
     claim.status = ClaimStatus.WITHDRAWN
     claim.reject_reason = reason.strip()
-    claim.decided_by_id, claim.decided_at = common.actor_id(), utcnow()
+    claim.decided_by_id, claim.decided_at = actor_id(), utcnow()
     audit.record("penalty.withdraw" if claim.kind == AdjustmentKind.PENALTY else "claim.withdraw", claim,
                  before={"status": before}, after={"status": claim.status.value, "reason": claim.reject_reason},
                  label=_label(appraisee, population, claim.rule_key))
@@ -185,8 +187,8 @@ def record_penalty(appraisee: Appraisee, *, rule_key: str, level: str = "", coun
     penalty = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.PENALTY,
                               rule_key=rule.key, level=_level(rule, level), count=_count(count),
                               description=description.strip(), occurred_on=_when(occurred_on) or now,
-                              status=ClaimStatus.VERIFIED, created_by_id=common.actor_id(),
-                              decided_by_id=common.actor_id(), decided_at=now)
+                              status=ClaimStatus.VERIFIED, created_by_id=actor_id(),
+                              decided_by_id=actor_id(), decided_at=now)
     db.session.add(penalty)
     db.session.flush()
     audit.record("penalty.record", penalty, after=audit.snapshot(penalty),
@@ -208,7 +210,7 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
     if not description.strip():
         raise ClaimError(_("请说明否决事由"))
     veto = Veto(cycle_id=cycle.id, appraisee_id=appraisee.id, rule_key=rule_key, description=description.strip(),
-                recorded_by_id=common.actor_id())
+                recorded_by_id=actor_id())
     db.session.add(veto)
     db.session.flush()
     audit.record("veto.record", veto, after=audit.snapshot(veto), label=f"{appraisee.name}：{veto_rule.name_zh}")
@@ -216,7 +218,7 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
 
 
 def revoke_veto(veto: Veto, *, reason: str) -> None:
-    appraisee = db.session.get(Appraisee, veto.appraisee_id)
+    appraisee = veto.appraisee
     _population, cycle = _context(appraisee)
     _phase(cycle, "vetoes.record")
     if veto.revoked:
@@ -271,7 +273,7 @@ class NoticeLine:
 def quarter_deductions(cycle: Cycle, quarter: int) -> list[NoticeLine]:
     """Every deduction of the quarter: penalties in force, and increases of
     per-occurrence deduction items entered in the score sheets."""
-    from appraisal.tenants.scoring.scores import scheme_columns
+    from appraisal.tenants.scoring.services.scores import scheme_columns
 
     populations = {p.id: p for p in common.populations_of(cycle)}
     lines = []
@@ -325,7 +327,7 @@ def publish_notice(cycle: Cycle, *, quarter: int, title: str, body: str) -> Dedu
     if not title.strip():
         raise ClaimError(_("请填写标题"))
     notice = DeductionNotice(cycle_id=cycle.id, quarter=quarter, title=title.strip()[:300], body=body.strip(),
-                             published_by_id=common.actor_id())
+                             published_by_id=actor_id())
     db.session.add(notice)
     db.session.flush()
     audit.record("notice.publish", notice, after={"quarter": quarter, "title": notice.title}, label=notice.title)
@@ -354,7 +356,7 @@ def save_self_report(appraisee: Appraisee, *, body: str, submit: bool = False, h
     else:
         before = {"body": report.body, "submitted_at": report.submitted_at.isoformat() if report.submitted_at else None}
     report.body = body.strip()
-    report.updated_at, report.updated_by_id = utcnow(), common.actor_id()
+    report.updated_at, report.updated_by_id = utcnow(), actor_id()
     if submit:
         report.submitted_at = utcnow()
     db.session.flush()
@@ -364,6 +366,4 @@ def save_self_report(appraisee: Appraisee, *, body: str, submit: bool = False, h
 
 
 def _has_files(report: SelfReport) -> bool:
-    from appraisal.tenants.scoring.evidence import evidence_of
-
     return bool(evidence_of("self_report", [report.id]))

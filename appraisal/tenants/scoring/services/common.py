@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
@@ -18,11 +17,6 @@ from appraisal.tenants.schemes.models import SchemeVersion
 
 class ScoringError(Refusal):
     """A user-facing reason why a scoring operation was refused."""
-
-
-def actor_id() -> int | None:
-    user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
-    return None if user is None or getattr(user, "is_operator", False) else user.id
 
 
 # ---------------------------------------------------------------------------

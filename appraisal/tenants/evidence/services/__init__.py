@@ -1,10 +1,13 @@
-"""Evidence files behind scores, claims, penalties, vetoes and self-reports.
+"""Evidence files behind scores, claims, penalties, vetoes, self-reports and
+appeals — whatever a feature registers as an owner (:func:`register_owner`).
 
 Stored by content under ``UPLOAD_DIR/<tenant_id>/<sha256[:2]>/<sha256>``; only
 PDF, JPEG, PNG, Word (.docx) and Excel (.xlsx) files, checked by extension
 *and* content, up to ``EVIDENCE_MAX_MB`` (default 10 MB). A file is served
 only through the download view, to those who may see its owner
-(:func:`evidence_permission`), always as an attachment.
+(:func:`evidence_permission`), always as an attachment: one download view
+per registered owner kind, made by :func:`download_view`. Permissions judge a
+file as its owner (registered with the permissions module below).
 """
 
 from __future__ import annotations
@@ -25,15 +28,10 @@ from sqlalchemy import select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.platform.tenancy import current_tenant_id
-from appraisal.tenants.scoring import common
-from appraisal.tenants.scoring.models import (
-    AdjustmentClaim,
-    Evidence,
-    Score,
-    SelfReport,
-    Veto,
-)
+from appraisal.platform.permissions import actor_id, authorize, register_subject, requires
+from appraisal.platform.refusals import Refusal
+from appraisal.platform.tenancy import current_tenant_id, get_or_404
+from appraisal.tenants.evidence.models import Evidence
 
 DEFAULT_MAX_MB = 10
 
@@ -59,17 +57,18 @@ class OwnerType:
     arg: str
 
 
-#: owner type → how its files are judged and served; features register their own
-#: (results registers "appeal") so scoring need not know about them.
-OWNERS: dict[str, OwnerType] = {
-    "score": OwnerType(Score, "scores.view", "scoring.score_file", "score_file_id"),
-    "claim": OwnerType(AdjustmentClaim, "claims.view", "scoring.claim_file", "claim_file_id"),
-    "veto": OwnerType(Veto, "vetoes.view", "scoring.veto_file", "veto_file_id"),
-    "self_report": OwnerType(SelfReport, "self_report.view", "scoring.report_file", "report_file_id"),
-}
+#: owner type → how its files are judged and served; each feature registers its
+#: own (scoring: "score", "claim", "veto", "self_report"; results: "appeal").
+OWNERS: dict[str, OwnerType] = {}
+
+#: what permissions judge when a file's owner is gone
+NO_OWNER = object()
 
 
 def register_owner(owner_type: str, model: type, permission: str, endpoint: str, arg: str) -> None:
+    """Files may belong to ``model`` (as ``owner_type``); those who may
+    ``permission`` the owner may download them, from ``endpoint`` whose URL
+    argument ``arg`` is the file's id."""
     OWNERS[owner_type] = OwnerType(model, permission, endpoint, arg)
 
 
@@ -79,8 +78,8 @@ def file_url(evidence: Evidence) -> str:
     return url_for(owner.endpoint, **{owner.arg: evidence.id})
 
 
-class EvidenceError(common.ScoringError):
-    pass
+class EvidenceError(Refusal):
+    """Why a file was refused (type, size, content, storage)."""
 
 
 def max_mb() -> float:
@@ -160,7 +159,7 @@ def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label:
         _store(path, data)
     evidence = Evidence(owner_type=owner_type, owner_id=owner_id, filename=name, stored_name=digest,
                         content_type=content_type, size=len(data), sha256=digest,
-                        uploaded_by_id=common.actor_id())
+                        uploaded_by_id=actor_id())
     db.session.add(evidence)
     db.session.flush()
     audit.record("evidence.upload", evidence, after={"owner": f"{owner_type}:{owner_id}", "filename": name,
@@ -193,10 +192,10 @@ def evidence_of(owner_type: str, owner_ids) -> dict[int, list[Evidence]]:
 
 def owner_subject(evidence: Evidence):
     """The object a file's permission is judged on: its score (a cell), claim,
-    veto, self-report or appeal; NOTHING when the owner is gone."""
+    veto, self-report or appeal; :data:`NO_OWNER` when the owner is gone."""
     owner_type = OWNERS.get(evidence.owner_type)
     owner = db.session.get(owner_type.model, evidence.owner_id) if owner_type is not None else None
-    return owner if owner is not None else common.NOTHING
+    return owner if owner is not None else NO_OWNER
 
 
 def evidence_permission(evidence: Evidence) -> tuple[str, object]:
@@ -224,3 +223,26 @@ def download(evidence: Evidence):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# A file is judged as its owner (whose own subject the permissions module follows).
+register_subject(Evidence, owner_subject)
+
+
+def download_view(owner_type: str):
+    """The download view of one owner kind, for its feature's blueprint: it
+    declares the owner's view permission, loads the file (404 for another
+    tenant's, or for a file of another kind of owner), judges it as its owner
+    and sends it as an attachment. The view is named after the owner's
+    endpoint, so ``url_for`` and :func:`file_url` find it."""
+    owner = OWNERS[owner_type]
+
+    def view(**kwargs):
+        item = get_or_404(Evidence, kwargs[owner.arg])
+        if item.owner_type != owner_type:
+            abort(404)
+        authorize(owner.permission, item)
+        return download(item)
+
+    view.__name__ = view.__qualname__ = owner.endpoint.rpartition(".")[2]
+    return requires(owner.permission, per_object=True)(view)
