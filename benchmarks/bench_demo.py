@@ -40,8 +40,12 @@ def load_demo():
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    env = {"APPRAISAL_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-           "UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-")}
+    env = {
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": url,
+        "UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-"),
+    }
     app = create_app({"WTF_CSRF_ENABLED": False}, env=env)
     with app.app_context():
         upgrade()
@@ -74,8 +78,12 @@ def compute_cycle(state) -> None:
             cycle = db.session.scalar(select(Cycle).order_by(Cycle.year.desc()).limit(1))
             runs = []
             for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)):
-                run = ResultRun(cycle_id=cycle.id, population_id=population.id,
-                                scheme_version_id=population.scheme_version_id, status=RunStatus.QUEUED)
+                run = ResultRun(
+                    cycle_id=cycle.id,
+                    population_id=population.id,
+                    scheme_version_id=population.scheme_version_id,
+                    status=RunStatus.QUEUED,
+                )
                 db.session.add(run)
                 db.session.flush()
                 runs.append(run.id)
@@ -97,8 +105,9 @@ def leaderboard_setup():
     app = state["app"]
     with app.app_context(), tenant_scope(state["tenant_id"]):
         cycle = db.session.scalar(select(Cycle).order_by(Cycle.year.desc()).limit(1))
-        population_id = db.session.scalar(select(Population.id).where(Population.cycle_id == cycle.id,
-                                                                       Population.key == "departments"))
+        population_id = db.session.scalar(
+            select(Population.id).where(Population.cycle_id == cycle.id, Population.key == "departments")
+        )
     client = app.test_client()
     response = client.post("/t/demo/login", data={"email": "admin@demo.cn", "password": "Kaohe-2026"})
     if response.status_code != 302:
@@ -116,8 +125,20 @@ def render_leaderboard(state) -> None:
 def benchmarks() -> list[Benchmark]:
     db_kind = "postgresql" if os.environ.get("BENCH_DATABASE_URL") else "sqlite"
     return [
-        Benchmark("demo_compute_cycle", compute_setup, compute_cycle, runs=5, warmup=1,
-                  extra={"database": db_kind, "target": TARGETS["demo_compute_cycle"]}),
-        Benchmark("demo_leaderboard_page", leaderboard_setup, render_leaderboard, runs=30, warmup=3,
-                  extra={"database": db_kind, "target": TARGETS["demo_leaderboard_page"]}),
+        Benchmark(
+            "demo_compute_cycle",
+            compute_setup,
+            compute_cycle,
+            runs=5,
+            warmup=1,
+            extra={"database": db_kind, "target": TARGETS["demo_compute_cycle"]},
+        ),
+        Benchmark(
+            "demo_leaderboard_page",
+            leaderboard_setup,
+            render_leaderboard,
+            runs=30,
+            warmup=3,
+            extra={"database": db_kind, "target": TARGETS["demo_leaderboard_page"]},
+        ),
     ]

@@ -2,19 +2,24 @@
 readers, a 4 M-row sheet cost ~794 MB, one 400 MB string ~480 MB, 12 MB of YAML
 over 1 GB; now each is refused before a parser builds anything. The bombs are
 built by streaming in setup (small: the xlsx files are < 1 MB)."""
+
 from __future__ import annotations
 
 from benchmarks.run import Benchmark
 
-TARGETS = {name: "peak RSS ≈ the interpreter's own (< +50 MB)" for name in
-           ("bomb_xlsx_4m_rows", "bomb_xlsx_400mb_string", "bomb_yaml_12mb", "bomb_yaml_1000_deep")}
+TARGETS = {
+    name: "peak RSS ≈ the interpreter's own (< +50 MB)"
+    for name in ("bomb_xlsx_4m_rows", "bomb_xlsx_400mb_string", "bomb_yaml_12mb", "bomb_yaml_1000_deep")
+}
 
 
 def _app():
     from appraisal.platform.app import create_app
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
-                     env={"APPRAISAL_ENV": "testing", "SECRET_KEY": "bench"})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        env={"APPRAISAL_ENV": "testing", "SECRET_KEY": "bench"},
+    )
     ctx = app.test_request_context()
     ctx.push()
     return ctx

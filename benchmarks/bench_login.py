@@ -27,9 +27,14 @@ def _setup():
     from appraisal.platform.tenancy import tenant_scope, unscoped
 
     path = os.path.join(tempfile.mkdtemp(prefix="bench-login-"), "login.sqlite")
-    env = {"APPRAISAL_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{path}",
-           "LOGIN_LIMIT_ACCOUNT_ADDRESS": NO_LIMIT, "LOGIN_LIMIT_ACCOUNT": NO_LIMIT,
-           "LOGIN_LIMIT_ADDRESS": NO_LIMIT}
+    env = {
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": f"sqlite:///{path}",
+        "LOGIN_LIMIT_ACCOUNT_ADDRESS": NO_LIMIT,
+        "LOGIN_LIMIT_ACCOUNT": NO_LIMIT,
+        "LOGIN_LIMIT_ADDRESS": NO_LIMIT,
+    }
     app = create_app({"WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False}, env=env)
     with app.app_context():
         upgrade()
@@ -46,6 +51,7 @@ def _post(email: str):
     def run(client):
         response = client.post("/t/bench/login", data={"email": email, "password": "wrong-password-1"})
         assert response.status_code == 401, response.status_code
+
     return run
 
 

@@ -4,6 +4,7 @@ Discovers ``benchmarks/bench_*.py``; each module exposes ``benchmarks() -> list[
 Every benchmark runs in its own subprocess (so peak RSS is its own) and prints one
 JSON line: {"bench", "median_s", "min_s", "max_s", "peak_rss_mb", "runs"}.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -34,8 +35,7 @@ class Benchmark:
 
 def discover() -> list[str]:
     here = Path(__file__).parent
-    return sorted(f"benchmarks.{m.name}" for m in pkgutil.iter_modules([str(here)])
-                  if m.name.startswith("bench_"))
+    return sorted(f"benchmarks.{m.name}" for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
 
 
 def run_one(module: str, name: str) -> dict:
@@ -50,9 +50,15 @@ def run_one(module: str, name: str) -> dict:
         bench.run(state)
         times.append(time.perf_counter() - t0)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    return {"bench": name, "median_s": round(statistics.median(times), 4),
-            "min_s": round(min(times), 4), "max_s": round(max(times), 4),
-            "peak_rss_mb": round(peak_kb / 1024, 1), "runs": bench.runs, **bench.extra}
+    return {
+        "bench": name,
+        "median_s": round(statistics.median(times), 4),
+        "min_s": round(min(times), 4),
+        "max_s": round(max(times), 4),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "runs": bench.runs,
+        **bench.extra,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -66,9 +72,12 @@ def main(argv: list[str]) -> int:
         for bench in importlib.import_module(module).benchmarks():
             if pattern not in bench.name:
                 continue
-            proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--one",
-                                   f"{module}:{bench.name}"], capture_output=True, text=True,
-                                  check=False)
+            proc = subprocess.run(
+                [sys.executable, "-m", "benchmarks.run", "--one", f"{module}:{bench.name}"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode:
                 failed += 1
                 print(json.dumps({"bench": bench.name, "error": proc.stderr.strip()[-2000:]}))

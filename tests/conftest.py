@@ -33,6 +33,7 @@ from tests.helpers import (  # noqa: F401
     login,
 )
 
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory) -> dict:
     """Build the schema once, with the migrations."""
@@ -174,7 +175,9 @@ def make_user(app):
         email = email or f"{'-'.join(roles) or 'staff'}-{uuid.uuid4().hex[:6]}@example.cn"
         with tenant_scope(tenant):
             user = accounts.create_user(
-                email=email, display_name=name or email.split("@")[0], password=PASSWORD,
+                email=email,
+                display_name=name or email.split("@")[0],
+                password=PASSWORD,
                 roles=[(Role(r), unit.id if unit is not None else None) for r in roles],
             )
             db.session.commit()

@@ -23,19 +23,40 @@ ROLE_NAMES = {
 
 #: what was created, in the order printed: count key → label
 COUNTS = (
-    ("letters", "份目标责任书"), ("letters_returned", "份曾被退回"), ("letter_items", "个责任书事项"),
-    ("scores", "个评分"), ("claims_verified", "项加分已核实"), ("claims_rejected", "项加分不予认定"),
-    ("penalties", "次通报批评"), ("notices", "期季度扣分通报"), ("vetoes", "项一票否决"),
-    ("evidence", "份佐证材料"), ("self_reports", "份述职报告"), ("evaluations", "次民主评议"), ("ballots", "张匿名选票"),
-    ("result_rows", "条计算结果"), ("appeals", "份复核申请"),
+    ("letters", "份目标责任书"),
+    ("letters_returned", "份曾被退回"),
+    ("letter_items", "个责任书事项"),
+    ("scores", "个评分"),
+    ("claims_verified", "项加分已核实"),
+    ("claims_rejected", "项加分不予认定"),
+    ("penalties", "次通报批评"),
+    ("notices", "期季度扣分通报"),
+    ("vetoes", "项一票否决"),
+    ("evidence", "份佐证材料"),
+    ("self_reports", "份述职报告"),
+    ("evaluations", "次民主评议"),
+    ("ballots", "张匿名选票"),
+    ("result_rows", "条计算结果"),
+    ("appeals", "份复核申请"),
 )
 
 
 @demo_cli.command("load")
-@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True,
-              help="The host the demo is served on (printed in its address).")
-@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True,
-              help="The port the demo is served on (printed in its address; make demo passes its PORT).")
+@click.option(
+    "--host",
+    envvar="HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="The host the demo is served on (printed in its address).",
+)
+@click.option(
+    "--port",
+    envvar="PORT",
+    default=5000,
+    type=int,
+    show_default=True,
+    help="The port the demo is served on (printed in its address; make demo passes its PORT).",
+)
 def load(host: str, port: int):
     """Load the demo tenant (once) and print the demo logins."""
     from appraisal.demo import loader
@@ -55,8 +76,9 @@ def load(host: str, port: int):
     else:
         click.echo(f"演示租户 {loader.SLUG} 已存在，未作改动。")
         if not demo.complete:
-            click.echo("注意：上次加载未完成（没有已公示的年度）。请删除数据库（make clean）后重新运行 make demo。",
-                       err=True)
+            click.echo(
+                "注意：上次加载未完成（没有已公示的年度）。请删除数据库（make clean）后重新运行 make demo。", err=True
+            )
     click.echo("")
     click.echo("演示账号（每个角色一个，密码相同）：")
     rows = [("角色", "账号", "密码", "能看到什么")]
@@ -66,7 +88,9 @@ def load(host: str, port: int):
     for row in rows:
         cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
         click.echo("  " + "  ".join(cells) + "  " + row[3])
-    click.echo(f"  其他评分账号：{'、'.join(demo.helpers)}（其余分口组组长、职能考核部门，以及为评分人本人那一行评分的考核办副主任）")
+    click.echo(
+        f"  其他评分账号：{'、'.join(demo.helpers)}（其余分口组组长、职能考核部门，以及为评分人本人那一行评分的考核办副主任）"
+    )
     click.echo("")
     base = loader.base_url(host, port)
     click.echo(f"打开 {base}/t/{loader.SLUG}/（平台运营：{base}/platform/）")

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 #: department → its key tasks for the year (responsibility-letter items)
 FOCUS: dict[str, tuple[str, ...]] = {
-    "市发展和改革委员会": ("重大项目建设投资完成率", "省市重点项目落地开工", "优化营商环境改革事项", "节能降耗目标完成"),
+    "市发展和改革委员会": (
+        "重大项目建设投资完成率",
+        "省市重点项目落地开工",
+        "优化营商环境改革事项",
+        "节能降耗目标完成",
+    ),
     "市财政局": ("一般公共预算收入增长", "预算绩效管理全覆盖", "政府债务风险防控", "国库集中支付改革"),
     "市统计局": ("统计数据质量核查", "经济普查后续工作", "统计执法检查", "统计信息发布及时率"),
     "市商务局": ("社会消费品零售总额增长", "外贸进出口稳中提质", "县域商业体系建设", "促消费活动组织"),
@@ -63,77 +68,132 @@ EVIDENCE = "工作台账、统计报表、上级通报或批示等佐证材料"
 #: (department, rule, level, project key, description) — bonus claims of each year
 INNOVATION_CLAIMS = {
     2025: [
-        ("市行政审批服务局", "innovation_business", "province", "一业一证改革",
-         "“一业一证”改革经验被省政务服务管理办公室推广"),
-        ("市卫生健康委员会", "innovation_business", "city", "家庭医生签约",
-         "家庭医生签约服务模式被市直有关部门推广"),
-        ("市委组织部", "innovation_party_gov", "city", "党建引领网格化",
-         "党建引领网格化治理经验被市委肯定推广"),
+        (
+            "市行政审批服务局",
+            "innovation_business",
+            "province",
+            "一业一证改革",
+            "“一业一证”改革经验被省政务服务管理办公室推广",
+        ),
+        ("市卫生健康委员会", "innovation_business", "city", "家庭医生签约", "家庭医生签约服务模式被市直有关部门推广"),
+        ("市委组织部", "innovation_party_gov", "city", "党建引领网格化", "党建引领网格化治理经验被市委肯定推广"),
     ],
     2026: [
-        ("市行政审批服务局", "innovation_party_gov", "province", "无证明城市建设",
-         "“无证明城市”建设经验被省委省政府肯定推广"),
+        (
+            "市行政审批服务局",
+            "innovation_party_gov",
+            "province",
+            "无证明城市建设",
+            "“无证明城市”建设经验被省委省政府肯定推广",
+        ),
         # the same project twice: only the highest award counts (dedup group innovation)
-        ("市发展和改革委员会", "innovation_business", "province", "营商环境评价",
-         "营商环境评价指标体系被省发展改革委推广"),
-        ("市发展和改革委员会", "innovation_party_gov", "province", "营商环境评价",
-         "营商环境改革经验被省政府办公厅通报推广"),
-        ("市科学技术局", "innovation_business", "national", "科技副总",
-         "“科技副总”选派做法被科技部推广"),
-        ("市民政局", "innovation_business", "city", "嵌入式养老",
-         "社区嵌入式养老服务模式被市直有关部门推广"),
-        ("市人力资源和社会保障局", "innovation_business", "province", "零工市场",
-         "“零工市场”就业服务经验被省人社厅推广"),
-        ("市公安局", "innovation_party_gov", "city", "反诈联动",
-         "电信网络诈骗“预警劝阻联动”机制被市政府肯定推广"),
+        (
+            "市发展和改革委员会",
+            "innovation_business",
+            "province",
+            "营商环境评价",
+            "营商环境评价指标体系被省发展改革委推广",
+        ),
+        (
+            "市发展和改革委员会",
+            "innovation_party_gov",
+            "province",
+            "营商环境评价",
+            "营商环境改革经验被省政府办公厅通报推广",
+        ),
+        ("市科学技术局", "innovation_business", "national", "科技副总", "“科技副总”选派做法被科技部推广"),
+        ("市民政局", "innovation_business", "city", "嵌入式养老", "社区嵌入式养老服务模式被市直有关部门推广"),
+        (
+            "市人力资源和社会保障局",
+            "innovation_business",
+            "province",
+            "零工市场",
+            "“零工市场”就业服务经验被省人社厅推广",
+        ),
+        ("市公安局", "innovation_party_gov", "city", "反诈联动", "电信网络诈骗“预警劝阻联动”机制被市政府肯定推广"),
     ],
 }
 
 #: a claim that is rejected, with the reason the department sees
-REJECTED_CLAIM = ("市文化和旅游局", "innovation_business", "province", "文旅消费季",
-                  "文旅消费季活动被省文化和旅游厅推广",
-                  "所附材料为省厅工作简报转载，未见省厅正式推广文件，不予认定。")
+REJECTED_CLAIM = (
+    "市文化和旅游局",
+    "innovation_business",
+    "province",
+    "文旅消费季",
+    "文旅消费季活动被省文化和旅游厅推广",
+    "所附材料为省厅工作简报转载，未见省厅正式推广文件，不予认定。",
+)
 
 #: a project shared by two departments (counted with the scheme's share factor)
-SHARED_CLAIM = ("市生态环境局", "市水务局", "innovation_business", "province", "河湖生态补偿",
-                "跨区域河湖生态补偿机制被省生态环境厅推广")
+SHARED_CLAIM = (
+    "市生态环境局",
+    "市水务局",
+    "innovation_business",
+    "province",
+    "河湖生态补偿",
+    "跨区域河湖生态补偿机制被省生态环境厅推广",
+)
 
 #: (department, quarter, description) — official criticism notices (通报批评, −5 each)
 CRITICISMS = {
-    2025: [("市地方金融监督管理局", 2, "防范非法集资宣传工作不力被市政府通报批评"),
-           ("市信访局", 3, "信访积案化解进度滞后被市委督查室通报批评")],
-    2026: [("市地方金融监督管理局", 1, "地方金融组织风险排查不到位被市政府通报批评"),
-           ("市城市管理局", 2, "违法建设治理进度滞后被市委督查室通报批评"),
-           ("市地方金融监督管理局", 3, "信息报送迟报漏报被市政府办公室通报批评")],
+    2025: [
+        ("市地方金融监督管理局", 2, "防范非法集资宣传工作不力被市政府通报批评"),
+        ("市信访局", 3, "信访积案化解进度滞后被市委督查室通报批评"),
+    ],
+    2026: [
+        ("市地方金融监督管理局", 1, "地方金融组织风险排查不到位被市政府通报批评"),
+        ("市城市管理局", 2, "违法建设治理进度滞后被市委督查室通报批评"),
+        ("市地方金融监督管理局", 3, "信息报送迟报漏报被市政府办公室通报批评"),
+    ],
 }
 
 #: the one veto of 2026 (the department would otherwise have led its sector group)
-VETO = ("市政府办公室", "false_report",
-        "报送的年度目标完成情况与市统计局、市审计局核查结果不符，经考核委员会认定为总结汇报不实、弄虚作假，实行一票否决。")
+VETO = (
+    "市政府办公室",
+    "false_report",
+    "报送的年度目标完成情况与市统计局、市审计局核查结果不符，经考核委员会认定为总结汇报不实、弄虚作假，实行一票否决。",
+)
 
 #: letters returned once before approval: (department, reason, item index to change, new title)
 RETURNED = {
     2025: [("市商务局", "外贸进出口目标值低于上年实际，请按市政府下达的增长目标调整。", 1, "外贸进出口增长8%以上")],
-    2026: [("市交通运输局", "重点交通工程建设目标未列明具体项目和节点，请细化后重新提交。", 0,
-            "重点交通工程（枣菏高速连接线等5个项目）按节点完工"),
-           ("市教育局", "职业教育产教融合目标缺少量化指标，请补充后提交。", 2, "职业教育产教融合（新建实训基地3个）")],
+    2026: [
+        (
+            "市交通运输局",
+            "重点交通工程建设目标未列明具体项目和节点，请细化后重新提交。",
+            0,
+            "重点交通工程（枣菏高速连接线等5个项目）按节点完工",
+        ),
+        ("市教育局", "职业教育产教融合目标缺少量化指标，请补充后提交。", 2, "职业教育产教融合（新建实训基地3个）"),
+    ],
 }
 
 #: the appeal filed during the 2026 publicity
-APPEAL = ("市水务局", "本局“河湖生态补偿”项目系与市生态环境局共同完成，省厅推广文件将本局列为主要完成单位，"
-                     "按共享项目减半计分不符合实际，申请复核创新加分。")
+APPEAL = (
+    "市水务局",
+    "本局“河湖生态补偿”项目系与市生态环境局共同完成，省厅推广文件将本局列为主要完成单位，"
+    "按共享项目减半计分不符合实际，申请复核创新加分。",
+)
 
-SELF_REPORT = ("{name}{year}年度工作总结：全年围绕目标责任书确定的{count}项业务目标，细化责任分工，"
-               "建立月调度、季通报工作机制，各项目标任务总体完成较好。{focus}等重点工作取得明显成效。"
-               "存在的不足：个别指标完成进度前慢后快，基层调研还不够深入。下一步将对照考核反馈问题逐项整改。")
+SELF_REPORT = (
+    "{name}{year}年度工作总结：全年围绕目标责任书确定的{count}项业务目标，细化责任分工，"
+    "建立月调度、季通报工作机制，各项目标任务总体完成较好。{focus}等重点工作取得明显成效。"
+    "存在的不足：个别指标完成进度前慢后快，基层调研还不够深入。下一步将对照考核反馈问题逐项整改。"
+)
 
 #: district targets: indicator → (unit, base target, spread between districts)
 DISTRICT_TARGETS = {
-    "gdp": ("亿元", 420.0, 0.45), "fiscal_revenue": ("亿元", 28.0, 0.5), "industry": ("亿元", 95.0, 0.5),
-    "fixed_assets": ("亿元", 230.0, 0.4), "tech_renovation": ("亿元", 45.0, 0.5),
-    "foreign_investment": ("万美元", 6500.0, 0.6), "foreign_trade": ("亿元", 60.0, 0.6),
-    "retail_sales": ("亿元", 150.0, 0.4), "private_tax": ("亿元", 12.0, 0.5),
-    "average_wage": ("元", 82000.0, 0.1), "rural_income": ("元", 21000.0, 0.15),
+    "gdp": ("亿元", 420.0, 0.45),
+    "fiscal_revenue": ("亿元", 28.0, 0.5),
+    "industry": ("亿元", 95.0, 0.5),
+    "fixed_assets": ("亿元", 230.0, 0.4),
+    "tech_renovation": ("亿元", 45.0, 0.5),
+    "foreign_investment": ("万美元", 6500.0, 0.6),
+    "foreign_trade": ("亿元", 60.0, 0.6),
+    "retail_sales": ("亿元", 150.0, 0.4),
+    "private_tax": ("亿元", 12.0, 0.5),
+    "average_wage": ("元", 82000.0, 0.1),
+    "rural_income": ("元", 21000.0, 0.15),
 }
 
 #: finance bureau staff: (deduction indicator, item, description)

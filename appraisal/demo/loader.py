@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from appraisal.demo import year as demo_year
+from appraisal.demo.org import DemoOrg, load_org
 from appraisal.platform import accounts, audit, jobs, tenant_admin
 from appraisal.platform.db import db, one_transaction
 from appraisal.platform.models import Operator, Role, Tenant
 from appraisal.platform.tenancy import tenant_scope, unscoped
-from appraisal.demo import year as demo_year
-from appraisal.demo.org import DemoOrg, load_org
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import LeaderRole
 
@@ -44,16 +44,26 @@ class DemoLogin:
 
 
 LOGINS = (
-    DemoLogin(Role.OFFICE_ADMIN, "admin@demo.cn", "",
-              "考核办：全部考核年度、方案、责任书、评分、加减分、否决、测评、计算、公示和复核，操作日志"),
-    DemoLogin(Role.SECTOR_LEAD, "lead@demo.cn", "综合经济组",
-              "综合经济组 9 个部门：审核责任书、逐项评分业务目标"),
-    DemoLogin(Role.ASSESSOR, "assessor@demo.cn", "市委组织部",
-              "职能考核部门：为全部部门和区（市）评“党的建设”，为县级干部评目标完成情况"),
-    DemoLogin(Role.UNIT_ADMIN, "unitadmin@demo.cn", "市财政局",
-              "市财政局：本局责任书、加分申请、干部职工量化考核和民主评议、本局结果"),
-    DemoLogin(Role.STAFF, "staff@demo.cn", "",
-              "干部职工（市财政局预算科）：本人考核结果、加分、已公示的排名"),
+    DemoLogin(
+        Role.OFFICE_ADMIN,
+        "admin@demo.cn",
+        "",
+        "考核办：全部考核年度、方案、责任书、评分、加减分、否决、测评、计算、公示和复核，操作日志",
+    ),
+    DemoLogin(Role.SECTOR_LEAD, "lead@demo.cn", "综合经济组", "综合经济组 9 个部门：审核责任书、逐项评分业务目标"),
+    DemoLogin(
+        Role.ASSESSOR,
+        "assessor@demo.cn",
+        "市委组织部",
+        "职能考核部门：为全部部门和区（市）评“党的建设”，为县级干部评目标完成情况",
+    ),
+    DemoLogin(
+        Role.UNIT_ADMIN,
+        "unitadmin@demo.cn",
+        "市财政局",
+        "市财政局：本局责任书、加分申请、干部职工量化考核和民主评议、本局结果",
+    ),
+    DemoLogin(Role.STAFF, "staff@demo.cn", "", "干部职工（市财政局预算科）：本人考核结果、加分、已公示的排名"),
 )
 
 #: the platform operator (/platform/): creates and suspends tenants, sees no tenant data
@@ -86,17 +96,21 @@ def load_users(org: DemoOrg) -> dict[Role, object]:
         Role.SECTOR_LEAD: org.leader(org.groups["综合经济组"]),
         Role.ASSESSOR: people_of[org.sections[("市委组织部", "组织科")].id][0],
         Role.UNIT_ADMIN: people_of[org.sections[("市财政局", "办公室")].id][0],
-        Role.STAFF: next(p for p in people_of[org.sections[("市财政局", "预算科")].id]
-                         if p.leader_role == LeaderRole.NONE and p.position == "科员"),
+        Role.STAFF: next(
+            p
+            for p in people_of[org.sections[("市财政局", "预算科")].id]
+            if p.leader_role == LeaderRole.NONE and p.position == "科员"
+        ),
     }
-    units = {"综合经济组": org.groups["综合经济组"], "市委组织部": org.departments["市委组织部"],
-             "市财政局": finance}
+    units = {"综合经济组": org.groups["综合经济组"], "市委组织部": org.departments["市委组织部"], "市财政局": finance}
     users = {}
     for login in LOGINS:
         unit = units.get(login.unit)
         person = person_for[login.role]
         user = accounts.create_user(
-            email=login.email, display_name=person.name, password=login.password,
+            email=login.email,
+            display_name=person.name,
+            password=login.password,
             roles=[(login.role, unit.id if unit is not None else None)],
         )
         org_services.link_user(person, user)
@@ -136,6 +150,7 @@ def load_operator() -> Operator:
     with unscoped():
         operator = db.session.scalar(select(Operator).where(Operator.email == OPERATOR.email))
         if operator is None:
-            operator = accounts.create_operator(email=OPERATOR.email, display_name="平台运营（演示）",
-                                                password=OPERATOR.password)
+            operator = accounts.create_operator(
+                email=OPERATOR.email, display_name="平台运营（演示）", password=OPERATOR.password
+            )
     return operator

@@ -27,56 +27,76 @@ OFFICE = ("KHB", "枣庄市目标管理考核办公室")
 
 #: sector group code, name, its departments (name, sections)
 SECTOR_GROUPS: list[tuple[str, str, list[tuple[str, tuple[str, ...]]]]] = [
-    ("FKZ01", "综合经济组", [
-        ("市发展和改革委员会", ("办公室", "发展规划科", "固定资产投资科")),
-        ("市财政局", ("办公室", "预算科", "国库科", "综合科")),
-        ("市统计局", ("办公室", "综合统计科")),
-        ("市商务局", ()),
-        ("市招商局", ("办公室", "项目推进科")),
-        ("市审计局", ()),
-        ("市市场监督管理局", ()),
-        ("市地方金融监督管理局", ()),
-        ("市工业和信息化局", ()),
-    ]),
-    ("FKZ02", "城建城管组", [
-        ("市住房和城乡建设局", ()),
-        ("市自然资源和规划局", ()),
-        ("市生态环境局", ()),
-        ("市交通运输局", ()),
-        ("市水务局", ()),
-        ("市城市管理局", ()),
-        ("市应急管理局", ("办公室", "安全生产综合协调科")),
-        ("市行政审批服务局", ()),
-    ]),
-    ("FKZ03", "社会事业组", [
-        ("市教育局", ("办公室", "基础教育科", "职业教育科")),
-        ("市科学技术局", ()),
-        ("市民政局", ()),
-        ("市人力资源和社会保障局", ()),
-        ("市文化和旅游局", ()),
-        ("市卫生健康委员会", ()),
-        ("市退役军人事务局", ()),
-        ("市医疗保障局", ()),
-    ]),
-    ("FKZ04", "政法群团组", [
-        ("市公安局", ()),
-        ("市司法局", ()),
-        ("市信访局", ()),
-        ("市总工会", ()),
-        ("共青团枣庄市委", ()),
-        ("市妇女联合会", ()),
-        ("市残疾人联合会", ()),
-    ]),
-    ("FKZ05", "党群综合组", [
-        ("市委办公室", ()),
-        ("市政府办公室", ()),
-        ("市纪委监委", ("办公室", "党风政风监督室")),
-        ("市委组织部", ("办公室", "干部科", "组织科", "公务员管理科")),
-        ("市委宣传部", ("办公室", "文明创建科")),
-        ("市委统战部", ()),
-        ("市委政法委", ()),
-        ("市委机构编制委员会办公室", ()),
-    ]),
+    (
+        "FKZ01",
+        "综合经济组",
+        [
+            ("市发展和改革委员会", ("办公室", "发展规划科", "固定资产投资科")),
+            ("市财政局", ("办公室", "预算科", "国库科", "综合科")),
+            ("市统计局", ("办公室", "综合统计科")),
+            ("市商务局", ()),
+            ("市招商局", ("办公室", "项目推进科")),
+            ("市审计局", ()),
+            ("市市场监督管理局", ()),
+            ("市地方金融监督管理局", ()),
+            ("市工业和信息化局", ()),
+        ],
+    ),
+    (
+        "FKZ02",
+        "城建城管组",
+        [
+            ("市住房和城乡建设局", ()),
+            ("市自然资源和规划局", ()),
+            ("市生态环境局", ()),
+            ("市交通运输局", ()),
+            ("市水务局", ()),
+            ("市城市管理局", ()),
+            ("市应急管理局", ("办公室", "安全生产综合协调科")),
+            ("市行政审批服务局", ()),
+        ],
+    ),
+    (
+        "FKZ03",
+        "社会事业组",
+        [
+            ("市教育局", ("办公室", "基础教育科", "职业教育科")),
+            ("市科学技术局", ()),
+            ("市民政局", ()),
+            ("市人力资源和社会保障局", ()),
+            ("市文化和旅游局", ()),
+            ("市卫生健康委员会", ()),
+            ("市退役军人事务局", ()),
+            ("市医疗保障局", ()),
+        ],
+    ),
+    (
+        "FKZ04",
+        "政法群团组",
+        [
+            ("市公安局", ()),
+            ("市司法局", ()),
+            ("市信访局", ()),
+            ("市总工会", ()),
+            ("共青团枣庄市委", ()),
+            ("市妇女联合会", ()),
+            ("市残疾人联合会", ()),
+        ],
+    ),
+    (
+        "FKZ05",
+        "党群综合组",
+        [
+            ("市委办公室", ()),
+            ("市政府办公室", ()),
+            ("市纪委监委", ("办公室", "党风政风监督室")),
+            ("市委组织部", ("办公室", "干部科", "组织科", "公务员管理科")),
+            ("市委宣传部", ("办公室", "文明创建科")),
+            ("市委统战部", ()),
+            ("市委政法委", ()),
+            ("市委机构编制委员会办公室", ()),
+        ],
+    ),
 ]
 
 DISTRICTS = ("市中区", "薛城区", "峄城区", "台儿庄区", "山亭区", "滕州市")
@@ -160,13 +180,19 @@ class _People:
                 return name
         return name
 
-    def add(self, unit: OrgUnit, category: PersonCategory, position: str,
-            leader: LeaderRole = LeaderRole.NONE) -> Person:
+    def add(
+        self, unit: OrgUnit, category: PersonCategory, position: str, leader: LeaderRole = LeaderRole.NONE
+    ) -> Person:
         self.seq += 1
         members = self.org.people_by_unit.setdefault(unit.id, [])
         person = services.create_person(
-            staff_no=f"ZZ{self.seq:05d}", name=self.name(), unit=unit, category=category,
-            position=position, leader_role=leader, sort_order=len(members) + 1,
+            staff_no=f"ZZ{self.seq:05d}",
+            name=self.name(),
+            unit=unit,
+            category=category,
+            position=position,
+            leader_role=leader,
+            sort_order=len(members) + 1,
         )
         members.append(person)
         self.org.people.append(person)
@@ -183,7 +209,9 @@ class _People:
             elif roll < 0.35:
                 self.add(unit, PersonCategory.GENERAL_STAFF, "科员")
             else:
-                self.add(unit, PersonCategory.SECTION_LEVEL, self.random.choice(("科员", "科员", "副科长", "一级主任科员")))
+                self.add(
+                    unit, PersonCategory.SECTION_LEVEL, self.random.choice(("科员", "科员", "副科长", "一级主任科员"))
+                )
 
     def leadership(self, unit: OrgUnit, deputies: int) -> None:
         head, deputy = _titles(unit.name)
@@ -211,23 +239,29 @@ def _load_org() -> DemoOrg:
 
     dept_no = 0
     for group_index, (code, group_name, departments) in enumerate(SECTOR_GROUPS, start=1):
-        group = services.create_unit(code=code, name=group_name, kind=UnitKind.SECTOR_GROUP,
-                                     parent=office, sort_order=group_index)
+        group = services.create_unit(
+            code=code, name=group_name, kind=UnitKind.SECTOR_GROUP, parent=office, sort_order=group_index
+        )
         org.groups[group_name] = group
         people.add(group, PersonCategory.CITY_CADRE, "市政府副秘书长（组长）", LeaderRole.PRINCIPAL)
         people.add(group, PersonCategory.SECTION_LEVEL, "联络员")
         for sort, (dept_name, sections) in enumerate(departments, start=1):
             dept_no += 1
-            dept = services.create_unit(code=f"BM{dept_no:03d}", name=dept_name, kind=UnitKind.DEPARTMENT,
-                                        parent=group, sort_order=sort)
+            dept = services.create_unit(
+                code=f"BM{dept_no:03d}", name=dept_name, kind=UnitKind.DEPARTMENT, parent=group, sort_order=sort
+            )
             org.departments[dept_name] = dept
             org.group_of[dept_name] = group_name
             people.leadership(dept, deputies=people.random.choice((2, 3, 3)))
             if sections:
                 for section_no, section_name in enumerate(sections, start=1):
                     section = services.create_unit(
-                        code=f"BM{dept_no:03d}-{section_no:02d}", name=section_name, kind=UnitKind.SECTION,
-                        parent=dept, sort_order=section_no)
+                        code=f"BM{dept_no:03d}-{section_no:02d}",
+                        name=section_name,
+                        kind=UnitKind.SECTION,
+                        parent=dept,
+                        sort_order=section_no,
+                    )
                     org.sections[(dept_name, section_name)] = section
                     people.add(section, PersonCategory.SECTION_LEVEL, "科长")
                     people.staff(section, people.random.randint(7, 12))
@@ -235,8 +269,9 @@ def _load_org() -> DemoOrg:
                 people.staff(dept, people.random.randint(24, 38))
 
     for index, district_name in enumerate(DISTRICTS, start=1):
-        district = services.create_unit(code=f"QX{index:02d}", name=district_name, kind=UnitKind.DISTRICT,
-                                        parent=office, sort_order=100 + index)
+        district = services.create_unit(
+            code=f"QX{index:02d}", name=district_name, kind=UnitKind.DISTRICT, parent=office, sort_order=100 + index
+        )
         org.districts[district_name] = district
         people.leadership(district, deputies=people.random.choice((3, 4)))
         people.staff(district, people.random.randint(12, 18))

@@ -36,6 +36,8 @@ from io import BytesIO
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from appraisal.demo import content
+from appraisal.demo.org import DemoOrg
 from appraisal.platform import accounts, audit
 from appraisal.platform.db import db
 from appraisal.platform.models import Role
@@ -43,15 +45,13 @@ from appraisal.tenants.ballots import services as ballots
 from appraisal.tenants.ballots.models import Evaluation, Voter
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.demo import content
-from appraisal.demo.org import DemoOrg
+from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import OrgUnit, PersonCategory
-from appraisal.tenants.results.services import publication
 from appraisal.tenants.results import services as results
+from appraisal.tenants.results.services import publication
 from appraisal.tenants.schemes import services as schemes
-from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring import services as scoring
 from appraisal.tenants.scoring.models import Score
 
@@ -71,12 +71,25 @@ POPULATIONS = {
 
 #: staff schemes: the business share is entered (the office collects each unit's
 #: assessment), not filled from personal letters
-STAFF_OVERRIDES = {"indicators": {"targets": {"children": {"business": {
-    "method": {"kind": "entered"}, "assessor_zh": "所在单位评定"}}}}}
+STAFF_OVERRIDES = {
+    "indicators": {
+        "targets": {"children": {"business": {"method": {"kind": "entered"}, "assessor_zh": "所在单位评定"}}}
+    }
+}
 
-DEMOCRATIC = scoring.Column(indicator_key="democratic", item_key="", name="民主测评", item_name="测评得分",
-                    kind="entered", points=Decimal(100), low=Decimal(0), high=Decimal(100), integer=False,
-                    assessor_unit_id=None, by_sector=False)
+DEMOCRATIC = scoring.Column(
+    indicator_key="democratic",
+    item_key="",
+    name="民主测评",
+    item_name="测评得分",
+    kind="entered",
+    points=Decimal(100),
+    low=Decimal(0),
+    high=Decimal(100),
+    integer=False,
+    assessor_unit_id=None,
+    by_sector=False,
+)
 
 
 @dataclass
@@ -125,14 +138,14 @@ def helper_users(org: DemoOrg, users: dict, password: str) -> Scorers:
     for email, role, unit_name in HELPERS:
         unit = org.groups.get(unit_name) or org.departments[unit_name]
         person = next(p for p in org.people_by_unit[unit.id] if p.user_id is None)
-        user = accounts.create_user(email=email, display_name=person.name, password=password,
-                                    roles=[(role, unit.id)])
+        user = accounts.create_user(email=email, display_name=person.name, password=password, roles=[(role, unit.id)])
         org_services.link_user(person, user)
         (scorers.leads if role == Role.SECTOR_LEAD else scorers.assessors)[unit_name] = user
     # nobody scores themself: a second office admin enters the scorers' own rows
     person = next(p for p in org.people_by_unit[org.office.id] if p.user_id is None)
-    scorers.deputy = accounts.create_user(email="office2@demo.cn", display_name=person.name, password=password,
-                                          roles=[(Role.OFFICE_ADMIN, org.office.id)])
+    scorers.deputy = accounts.create_user(
+        email="office2@demo.cn", display_name=person.name, password=password, roles=[(Role.OFFICE_ADMIN, org.office.id)]
+    )
     org_services.link_user(person, scorers.deputy)
     return scorers
 
@@ -142,8 +155,12 @@ def is_complete() -> bool:
     computations commit as they go, so an interrupted load leaves a partial demo."""
     from appraisal.tenants.results.models import Publication
 
-    return db.session.scalar(select(Publication.id).join(Cycle, Cycle.id == Publication.cycle_id)
-                             .where(Cycle.year == YEARS[-1])) is not None
+    return (
+        db.session.scalar(
+            select(Publication.id).join(Cycle, Cycle.id == Publication.cycle_id).where(Cycle.year == YEARS[-1])
+        )
+        is not None
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -154,21 +171,34 @@ def is_complete() -> bool:
 def load_schemes(org: DemoOrg) -> dict[str, object]:
     """The office's schemes and 市财政局's own; returns population key → scheme version."""
     versions = {
-        "departments": schemes.adopt_template(template_key="A_municipal_departments", key="departments",
-                                              name="市直部门目标管理考核"),
-        "districts": schemes.adopt_template(template_key="B_districts", key="districts",
-                                            name="区（市）目标管理考核"),
-        "county_cadres": schemes.adopt_template(template_key="C_county_level_cadres", key="county_cadres",
-                                                name="县级干部目标管理考核", overrides=STAFF_OVERRIDES,
-                                                note="个人业务目标由所在单位评定后录入"),
-        "section_staff": schemes.adopt_template(template_key="D_section_level_staff", key="section_staff",
-                                                name="科级及以下工作人员目标管理考核", overrides=STAFF_OVERRIDES,
-                                                note="个人业务目标由所在单位评定后录入"),
+        "departments": schemes.adopt_template(
+            template_key="A_municipal_departments", key="departments", name="市直部门目标管理考核"
+        ),
+        "districts": schemes.adopt_template(template_key="B_districts", key="districts", name="区（市）目标管理考核"),
+        "county_cadres": schemes.adopt_template(
+            template_key="C_county_level_cadres",
+            key="county_cadres",
+            name="县级干部目标管理考核",
+            overrides=STAFF_OVERRIDES,
+            note="个人业务目标由所在单位评定后录入",
+        ),
+        "section_staff": schemes.adopt_template(
+            template_key="D_section_level_staff",
+            key="section_staff",
+            name="科级及以下工作人员目标管理考核",
+            overrides=STAFF_OVERRIDES,
+            note="个人业务目标由所在单位评定后录入",
+        ),
     }
-    bureau = schemes.adopt_template(template_key="F_bureau_quantitative", key="bureau_quantitative",
-                                    name="机关内部量化考核（供各单位采用）", allowed_for_units=True)
-    versions["finance_staff"] = schemes.adopt_for_unit(bureau.scheme, unit=org.departments["市财政局"],
-                                                       key="finance_staff", name="市财政局干部职工量化考核")
+    bureau = schemes.adopt_template(
+        template_key="F_bureau_quantitative",
+        key="bureau_quantitative",
+        name="机关内部量化考核（供各单位采用）",
+        allowed_for_units=True,
+    )
+    versions["finance_staff"] = schemes.adopt_for_unit(
+        bureau.scheme, unit=org.departments["市财政局"], key="finance_staff", name="市财政局干部职工量化考核"
+    )
     return versions
 
 
@@ -198,10 +228,14 @@ def demo_pdf(title: str) -> bytes:
     """A one-page PDF standing in for a scanned document (ASCII only: no font needed)."""
     text = title.encode("ascii", "replace").decode().replace("(", "[").replace(")", "]")
     stream = f"BT /F1 14 Tf 72 760 Td (Zaozhuang demo city - evidence) Tj 0 -24 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
-               b" /Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+        b" /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -228,8 +262,16 @@ def load_years(org: DemoOrg, scorers: Scorers, versions: dict) -> DemoYears:
 
 
 class _Year:
-    def __init__(self, org: DemoOrg, scorers: Scorers, versions: dict, draw: _Draw, year: int,
-                 previous: Cycle | None, counts: dict[str, int]) -> None:
+    def __init__(
+        self,
+        org: DemoOrg,
+        scorers: Scorers,
+        versions: dict,
+        draw: _Draw,
+        year: int,
+        previous: Cycle | None,
+        counts: dict[str, int],
+    ) -> None:
         self.org, self.scorers, self.versions, self.draw = org, scorers, versions, draw
         self.year, self.previous, self.counts = year, previous, counts
         self.final = year != YEARS[-1]
@@ -268,44 +310,77 @@ class _Year:
     def add_populations(self) -> dict[str, Population]:
         o = self.org
         fa = {name: unit.id for name, unit in o.functional_assessors.items()}
-        public = {"public.party_building": fa["党的建设"], "public.clean_governance": fa["党风廉政建设"],
-                  "public.investment": fa["招商引资"]}
+        public = {
+            "public.party_building": fa["党的建设"],
+            "public.clean_governance": fa["党风廉政建设"],
+            "public.investment": fa["招商引资"],
+        }
         pops = {
             "departments": cycles.add_population(
-                self.cycle, key="departments", name=POPULATIONS["departments"], version=self.versions["departments"],
+                self.cycle,
+                key="departments",
+                name=POPULATIONS["departments"],
+                version=self.versions["departments"],
                 selector={"unit_kinds": ["department"], "ranking": "parent"},
-                assessors=public | {"public.civilisation": fa["精神文明建设"]}),
+                assessors=public | {"public.civilisation": fa["精神文明建设"]},
+            ),
             "districts": cycles.add_population(
-                self.cycle, key="districts", name=POPULATIONS["districts"], version=self.versions["districts"],
+                self.cycle,
+                key="districts",
+                name=POPULATIONS["districts"],
+                version=self.versions["districts"],
                 selector={"unit_kinds": ["district"], "ranking": "all"},
-                assessors=public | {"public.ideological_work": fa["精神文明建设"], "business": fa["区县经济数据"]}),
+                assessors=public | {"public.ideological_work": fa["精神文明建设"], "business": fa["区县经济数据"]},
+            ),
             "county_cadres": cycles.add_population(
-                self.cycle, key="county_cadres", name=POPULATIONS["county_cadres"],
+                self.cycle,
+                key="county_cadres",
+                name=POPULATIONS["county_cadres"],
                 version=self.versions["county_cadres"],
                 selector={"categories": [PersonCategory.COUNTY_LEVEL.value], "ranking": "category"},
-                assessors={"targets": fa["党的建设"]}),
+                assessors={"targets": fa["党的建设"]},
+            ),
             "section_staff": cycles.add_population(
-                self.cycle, key="section_staff", name=POPULATIONS["section_staff"],
+                self.cycle,
+                key="section_staff",
+                name=POPULATIONS["section_staff"],
                 version=self.versions["section_staff"],
-                selector={"categories": [PersonCategory.SECTION_LEVEL.value, PersonCategory.GENERAL_STAFF.value],
-                          "ranking": "category"}),
+                selector={
+                    "categories": [PersonCategory.SECTION_LEVEL.value, PersonCategory.GENERAL_STAFF.value],
+                    "ranking": "category",
+                },
+            ),
             "finance_staff": cycles.add_population(
-                self.cycle, key="finance_staff", name=POPULATIONS["finance_staff"],
-                version=self.versions["finance_staff"], owner_unit=o.departments["市财政局"],
-                selector={"under": o.departments["市财政局"].id, "ranking": "all",
-                          "categories": [c.value for c in PersonCategory
-                                         if c not in (PersonCategory.TRAINEE, PersonCategory.SECONDED)]}),
+                self.cycle,
+                key="finance_staff",
+                name=POPULATIONS["finance_staff"],
+                version=self.versions["finance_staff"],
+                owner_unit=o.departments["市财政局"],
+                selector={
+                    "under": o.departments["市财政局"].id,
+                    "ranking": "all",
+                    "categories": [
+                        c.value for c in PersonCategory if c not in (PersonCategory.TRAINEE, PersonCategory.SECONDED)
+                    ],
+                },
+            ),
         }
         return pops
 
     def appraisees(self, key: str) -> list[Appraisee]:
-        return list(db.session.scalars(select(Appraisee).where(Appraisee.population_id == self.populations[key].id)
-                                       .order_by(Appraisee.sort_order)))
+        return list(
+            db.session.scalars(
+                select(Appraisee)
+                .where(Appraisee.population_id == self.populations[key].id)
+                .order_by(Appraisee.sort_order)
+            )
+        )
 
     def dept_appraisee(self, name: str) -> Appraisee:
         unit = self.org.departments.get(name) or self.org.districts[name]
-        return db.session.scalar(select(Appraisee).where(Appraisee.cycle_id == self.cycle.id,
-                                                         Appraisee.org_unit_id == unit.id))
+        return db.session.scalar(
+            select(Appraisee).where(Appraisee.cycle_id == self.cycle.id, Appraisee.org_unit_id == unit.id)
+        )
 
     def quality(self, appraisee: Appraisee, **kw) -> float:
         subject = appraisee.subject_key
@@ -325,16 +400,25 @@ class _Year:
             n = rnd.choice((5, 6, 6, 7))
             titles = (focus + list(content.COMMON))[:n]
             letter = letters.letter_for(appraisee)
-            items = [letters.save_item(letter, title=title, points=points, measure=content.MEASURE,
-                                       evidence_required=content.EVIDENCE)
-                     for title, points in zip(titles, content.SPLITS[n])]
+            items = [
+                letters.save_item(
+                    letter, title=title, points=points, measure=content.MEASURE, evidence_required=content.EVIDENCE
+                )
+                for title, points in zip(titles, content.SPLITS[n])
+            ]
             letters.submit(letter)
             if appraisee.name in returned:
                 reason, index, title = returned[appraisee.name]
                 letters.decide(letter, approve=False, reason=reason)
                 item = items[index]
-                letters.save_item(letter, title=title, points=item.points, measure=item.measure,
-                                  evidence_required=item.evidence_required, item=item)
+                letters.save_item(
+                    letter,
+                    title=title,
+                    points=item.points,
+                    measure=item.measure,
+                    evidence_required=item.evidence_required,
+                    item=item,
+                )
                 letters.submit(letter)
                 self.count("letters_returned")
             letters.decide(letter, approve=True)
@@ -343,19 +427,32 @@ class _Year:
 
     def record_penalties(self) -> None:
         for name, quarter, text in content.CRITICISMS[self.year]:
-            penalty = scoring.record_penalty(self.dept_appraisee(name), rule_key="criticism", description=text,
-                                                 occurred_on=date(self.year, 3 * quarter - 1, 18))
-            self.attach("claim", penalty.id, f"通报批评文件（{name}，{self.year}年第{quarter}季度）.pdf",
-                        f"Criticism notice {self.year} Q{quarter}")
+            penalty = scoring.record_penalty(
+                self.dept_appraisee(name),
+                rule_key="criticism",
+                description=text,
+                occurred_on=date(self.year, 3 * quarter - 1, 18),
+            )
+            self.attach(
+                "claim",
+                penalty.id,
+                f"通报批评文件（{name}，{self.year}年第{quarter}季度）.pdf",
+                f"Criticism notice {self.year} Q{quarter}",
+            )
             self.count("penalties")
 
     # -- tracking ---------------------------------------------------------
 
     def claims(self) -> None:
         for name, rule, level, project, text in content.INNOVATION_CLAIMS[self.year]:
-            claim = scoring.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
-                                             dedup_key=project, description=text,
-                                             occurred_on=date(self.year, 6, 20))
+            claim = scoring.create_claim(
+                self.dept_appraisee(name),
+                rule_key=rule,
+                level=level,
+                dedup_key=project,
+                description=text,
+                occurred_on=date(self.year, 6, 20),
+            )
             self.attach("claim", claim.id, f"{project}推广文件.pdf", f"Endorsement {self.year} claim {claim.id}")
             scoring.decide_claim(claim, approve=True)
             self.count("claims_verified")
@@ -363,14 +460,26 @@ class _Year:
             return
         a, b, rule, level, project, text = content.SHARED_CLAIM
         for mine, other in ((a, b), (b, a)):
-            claim = scoring.create_claim(self.dept_appraisee(mine), rule_key=rule, level=level,
-                                             dedup_key=project, shared_with=other, description=text,
-                                             occurred_on=date(self.year, 9, 8))
+            claim = scoring.create_claim(
+                self.dept_appraisee(mine),
+                rule_key=rule,
+                level=level,
+                dedup_key=project,
+                shared_with=other,
+                description=text,
+                occurred_on=date(self.year, 9, 8),
+            )
             scoring.decide_claim(claim, approve=True)
             self.count("claims_verified")
         name, rule, level, project, text, reason = content.REJECTED_CLAIM
-        claim = scoring.create_claim(self.dept_appraisee(name), rule_key=rule, level=level,
-                                         dedup_key=project, description=text, occurred_on=date(self.year, 7, 1))
+        claim = scoring.create_claim(
+            self.dept_appraisee(name),
+            rule_key=rule,
+            level=level,
+            dedup_key=project,
+            description=text,
+            occurred_on=date(self.year, 7, 1),
+        )
         self.attach("claim", claim.id, f"{project}工作简报.pdf", "Work bulletin (not an endorsement)")
         scoring.decide_claim(claim, approve=False, reason=reason)
         self.count("claims_rejected")
@@ -379,18 +488,25 @@ class _Year:
         members = {a.person_id: a for a in self.appraisees("finance_staff")}
         for person in self.org.people_by_unit[budget.id]:
             if person.id in members:
-                claim = scoring.create_claim(members[person.id], rule_key="honour", level="city",
-                                                 dedup_key="全市财政系统先进集体",
-                                                 description="预算科被评为全市财政系统先进集体",
-                                                 occurred_on=date(self.year, 5, 10))
+                claim = scoring.create_claim(
+                    members[person.id],
+                    rule_key="honour",
+                    level="city",
+                    dedup_key="全市财政系统先进集体",
+                    description="预算科被评为全市财政系统先进集体",
+                    occurred_on=date(self.year, 5, 10),
+                )
                 scoring.decide_claim(claim, approve=True)
                 self.count("claims_verified")
 
     def publish_notices(self) -> None:
         for quarter in (1, 2, 3):
-            scoring.publish_notice(self.cycle, quarter=quarter,
-                                       title=f"{self.year}年第{'一二三'[quarter - 1]}季度目标管理扣分情况通报",
-                                       body=scoring.notice_body(self.cycle, quarter))
+            scoring.publish_notice(
+                self.cycle,
+                quarter=quarter,
+                title=f"{self.year}年第{'一二三'[quarter - 1]}季度目标管理扣分情况通报",
+                body=scoring.notice_body(self.cycle, quarter),
+            )
             self.count("notices")
 
     def veto(self) -> None:
@@ -430,7 +546,9 @@ class _Year:
                 by_lead.setdefault(group, []).append(scoring.Entry(appraisee, column, _round(value)))
             for column in columns:
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.05))
-                by_assessor.setdefault(column.assessor_unit_id, []).append(scoring.Entry(appraisee, column, _round(value)))
+                by_assessor.setdefault(column.assessor_unit_id, []).append(
+                    scoring.Entry(appraisee, column, _round(value))
+                )
         for group, entries in by_lead.items():
             self.save(entries, self.scorers.leads[group])
         names = {u.id: n for n, u in self.org.departments.items()}
@@ -445,10 +563,17 @@ class _Year:
         if column is None:
             return
         lowest = db.session.execute(
-            select(Score.id, Appraisee.name).join(Appraisee, Appraisee.id == Score.appraisee_id)
-            .where(Score.cycle_id == self.cycle.id, Appraisee.population_id == population.id,
-                   Score.indicator_key == column.indicator_key, Score.item_key == column.item_key)
-            .order_by(Score.value, Appraisee.sort_order).limit(3)).all()
+            select(Score.id, Appraisee.name)
+            .join(Appraisee, Appraisee.id == Score.appraisee_id)
+            .where(
+                Score.cycle_id == self.cycle.id,
+                Appraisee.population_id == population.id,
+                Score.indicator_key == column.indicator_key,
+                Score.item_key == column.item_key,
+            )
+            .order_by(Score.value, Appraisee.sort_order)
+            .limit(3)
+        ).all()
         for score_id, name in lowest:
             self.attach("score", score_id, f"{column.name}检查记录（{name}）.pdf", f"Inspection record {self.year}")
 
@@ -486,9 +611,13 @@ class _Year:
             for column in columns:
                 user = self.scorers.assessors.get(names.get(column.assessor_unit_id), office)
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.03))
-                by_user.setdefault(user.id, (user, []))[1].append(scoring.Entry(appraisee, column, _round(value, "0.01")))
+                by_user.setdefault(user.id, (user, []))[1].append(
+                    scoring.Entry(appraisee, column, _round(value, "0.01"))
+                )
             democratic = 100 * min(0.99, (0.55 if low else q) + rnd.uniform(-0.06, 0.03))
-            by_user.setdefault(office.id, (office, []))[1].append(scoring.Entry(appraisee, DEMOCRATIC, _round(democratic)))
+            by_user.setdefault(office.id, (office, []))[1].append(
+                scoring.Entry(appraisee, DEMOCRATIC, _round(democratic))
+            )
         for user, entries in by_user.values():
             self.save(entries, user)
 
@@ -504,21 +633,30 @@ class _Year:
                 entries.append(scoring.Entry(appraisee, column, _round(5 * min(1.0, q + rnd.uniform(-0.04, 0.04)))))
             if rnd.random() < 0.3:
                 indicator, item, reason = rnd.choice(content.FINANCE_DEDUCTIONS)
-                entries.append(scoring.Entry(appraisee, columns[(indicator, item)], str(rnd.choice((1, 1, 2))),
-                                     reason=reason))
+                entries.append(
+                    scoring.Entry(appraisee, columns[(indicator, item)], str(rnd.choice((1, 1, 2))), reason=reason)
+                )
         self.save(entries, self.scorers.unit_admins["市财政局"])  # the bureau scores its own staff
 
     def self_reports(self) -> None:
         for appraisee in self.appraisees("departments"):
             focus = "、".join(content.FOCUS[appraisee.name][:2])
             count = len(letters.letter_for(appraisee, create=False).items)
-            scoring.save_self_report(appraisee, submit=True, body=content.SELF_REPORT.format(
-                name=appraisee.name, year=self.year, count=count, focus=focus))
+            scoring.save_self_report(
+                appraisee,
+                submit=True,
+                body=content.SELF_REPORT.format(name=appraisee.name, year=self.year, count=count, focus=focus),
+            )
             self.count("self_reports")
         for appraisee in self.appraisees("finance_staff"):
-            scoring.save_self_report(appraisee, submit=True, body=(
-                f"{appraisee.name}{self.year}年度述职：认真履行岗位职责，按时完成科室分配的各项工作任务，"
-                "严格遵守工作纪律，积极参加集中学习和志愿服务活动。"))
+            scoring.save_self_report(
+                appraisee,
+                submit=True,
+                body=(
+                    f"{appraisee.name}{self.year}年度述职：认真履行岗位职责，按时完成科室分配的各项工作任务，"
+                    "严格遵守工作纪律，积极参加集中学习和志愿服务活动。"
+                ),
+            )
             self.count("self_reports")
 
     def democratic_evaluation(self) -> None:
@@ -526,10 +664,16 @@ class _Year:
         population = self.populations["finance_staff"]
         finance = self.org.departments["市财政局"]
         evaluation = ballots.create_evaluation(
-            self.cycle, population, title=f"市财政局{self.year}年度述职民主评议", owner_unit=finance,
-            groups=[ballots.GroupSpec("principal", "主要领导", Decimal("0.3")),
-                    ballots.GroupSpec("deputy", "副职领导", Decimal("0.2")),
-                    ballots.GroupSpec("staff", "干部职工", Decimal("0.5"))])
+            self.cycle,
+            population,
+            title=f"市财政局{self.year}年度述职民主评议",
+            owner_unit=finance,
+            groups=[
+                ballots.GroupSpec("principal", "主要领导", Decimal("0.3")),
+                ballots.GroupSpec("deputy", "副职领导", Decimal("0.2")),
+                ballots.GroupSpec("staff", "干部职工", Decimal("0.5")),
+            ],
+        )
         ballots.add_voters_by_unit(evaluation, finance, role_groups=ballots.default_role_groups(evaluation))
         # The bureau has one principal leader, whose group the scheme weights 30 %: a group
         # below the minimum size is refused at opening unless the office confirms the
@@ -539,8 +683,9 @@ class _Year:
             if 0 < sizes.get(group.id, 0) < evaluation.min_group_size:
                 ballots.set_known_voters(evaluation, group, True, confirmed=True)
         ballots.open_evaluation(evaluation)
-        voter_ids = list(db.session.scalars(select(Voter.id).where(
-            Voter.evaluation_id == evaluation.id).order_by(Voter.id)))
+        voter_ids = list(
+            db.session.scalars(select(Voter.id).where(Voter.evaluation_id == evaluation.id).order_by(Voter.id))
+        )
         rnd = self.draw.random
         evaluation_id = evaluation.id
         abstain = set(rnd.sample(voter_ids, 2))  # two were away on the day
@@ -574,12 +719,23 @@ class _Year:
         publicity, appeal, answer = publication.procedure_days(self.cycle)
         if self.final:
             day = date(self.year + 1, 1, 12)
-            publication.publish(self.cycle, publicity_days=publicity, appeal_days=appeal, answer_days=answer,
-                                notice=f"{self.year}年度目标管理考核结果公示", today=day)
+            publication.publish(
+                self.cycle,
+                publicity_days=publicity,
+                appeal_days=appeal,
+                answer_days=answer,
+                notice=f"{self.year}年度目标管理考核结果公示",
+                today=day,
+            )
             publication.finalise(self.cycle, today=day.replace(day=28))
             return
-        publication.publish(self.cycle, publicity_days=publicity, appeal_days=appeal, answer_days=answer,
-                            notice=f"{self.year}年度目标管理考核结果公示：公示期内对结果有异议的，可向考核办申请复核。")
+        publication.publish(
+            self.cycle,
+            publicity_days=publicity,
+            appeal_days=appeal,
+            answer_days=answer,
+            notice=f"{self.year}年度目标管理考核结果公示：公示期内对结果有异议的，可向考核办申请复核。",
+        )
         name, reasons = content.APPEAL
         files = [FileStorage(BytesIO(demo_pdf("Provincial endorsement")), "省厅推广文件（河湖生态补偿）.pdf")]
         publication.file_appeal(self.dept_appraisee(name), reasons=reasons, files=files)
@@ -589,16 +745,20 @@ class _Year:
 
 def _phase_dates(year: int) -> dict[Phase, tuple[date, date]]:
     if year < YEARS[-1]:
-        return {Phase.TARGET_SETTING: (date(year, 1, 5), date(year, 3, 15)),
-                Phase.TRACKING: (date(year, 3, 16), date(year, 11, 30)),
-                Phase.SCORING: (date(year, 12, 1), date(year + 1, 1, 5)),
-                Phase.COMPUTING: (date(year + 1, 1, 6), date(year + 1, 1, 11)),
-                Phase.PUBLICITY: (date(year + 1, 1, 12), date(year + 1, 1, 17)),
-                Phase.APPEALS: (date(year + 1, 1, 12), date(year + 1, 1, 27)),
-                Phase.FINAL: (date(year + 1, 1, 28), date(year + 1, 1, 28))}
-    return {Phase.TARGET_SETTING: (date(year, 1, 5), date(year, 3, 15)),
-            Phase.TRACKING: (date(year, 3, 16), date(year, 10, 31)),
-            Phase.SCORING: (date(year, 11, 1), date(year, 11, 15)),
-            Phase.COMPUTING: (date(year, 11, 16), date(year, 11, 20)),
-            Phase.PUBLICITY: (date(year, 11, 21), date(year, 11, 26)),
-            Phase.APPEALS: (date(year, 11, 21), date(year, 12, 1))}
+        return {
+            Phase.TARGET_SETTING: (date(year, 1, 5), date(year, 3, 15)),
+            Phase.TRACKING: (date(year, 3, 16), date(year, 11, 30)),
+            Phase.SCORING: (date(year, 12, 1), date(year + 1, 1, 5)),
+            Phase.COMPUTING: (date(year + 1, 1, 6), date(year + 1, 1, 11)),
+            Phase.PUBLICITY: (date(year + 1, 1, 12), date(year + 1, 1, 17)),
+            Phase.APPEALS: (date(year + 1, 1, 12), date(year + 1, 1, 27)),
+            Phase.FINAL: (date(year + 1, 1, 28), date(year + 1, 1, 28)),
+        }
+    return {
+        Phase.TARGET_SETTING: (date(year, 1, 5), date(year, 3, 15)),
+        Phase.TRACKING: (date(year, 3, 16), date(year, 10, 31)),
+        Phase.SCORING: (date(year, 11, 1), date(year, 11, 15)),
+        Phase.COMPUTING: (date(year, 11, 16), date(year, 11, 20)),
+        Phase.PUBLICITY: (date(year, 11, 21), date(year, 11, 26)),
+        Phase.APPEALS: (date(year, 11, 21), date(year, 12, 1)),
+    }

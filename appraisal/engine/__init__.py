@@ -24,23 +24,39 @@ Public API (stable; the web app calls only these):
 
 See docs/engine/ for the scheme language and every input and output column.
 """
+
 from .compute import COLUMNS, Inputs, Results, compute
 from .errors import InputError, InputErrors, SchemeError, SchemeErrors
 from .scheme import (
-                     Scheme,
-                     TemplateInfo,
-                     build_scheme,
-                     list_templates,
-                     load_scheme,
-                     load_template,
-                     merge,
-                     scheme_hash,
-                     templates_dir,
-                     validate,
+    Scheme,
+    TemplateInfo,
+    build_scheme,
+    list_templates,
+    load_scheme,
+    load_template,
+    merge,
+    scheme_hash,
+    templates_dir,
+    validate,
 )
 
 __all__ = [
-    "COLUMNS", "InputError", "InputErrors", "Inputs", "Results", "Scheme", "SchemeError",
-    "SchemeErrors", "TemplateInfo", "build_scheme", "compute", "list_templates",
-    "load_scheme", "load_template", "merge", "scheme_hash", "templates_dir", "validate",
+    "COLUMNS",
+    "InputError",
+    "InputErrors",
+    "Inputs",
+    "Results",
+    "Scheme",
+    "SchemeError",
+    "SchemeErrors",
+    "TemplateInfo",
+    "build_scheme",
+    "compute",
+    "list_templates",
+    "load_scheme",
+    "load_template",
+    "merge",
+    "scheme_hash",
+    "templates_dir",
+    "validate",
 ]

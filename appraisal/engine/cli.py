@@ -1,4 +1,5 @@
 """Offline tool: ``python -m appraisal.engine check|compute|example|templates``."""
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,10 @@ def cmd_compute(args) -> int:
             print(f"{args.inputs}: {e}", file=sys.stderr)
         return 1
     write_results(results, args.out, result_headers_zh(scheme) if args.lang == "zh" else None)
-    print(f"wrote {args.out}: {len(results.appraisees)} appraisees, scheme {scheme.key} "
-          f"v{scheme.version} sha256:{results.scheme_hash[:16]}")
+    print(
+        f"wrote {args.out}: {len(results.appraisees)} appraisees, scheme {scheme.key} "
+        f"v{scheme.version} sha256:{results.scheme_hash[:16]}"
+    )
     return 0
 
 
@@ -70,8 +73,9 @@ def cmd_templates(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m appraisal.engine",
-                                 description="Appraisal engine offline tool (目标管理考核计算)")
+    ap = argparse.ArgumentParser(
+        prog="python -m appraisal.engine", description="Appraisal engine offline tool (目标管理考核计算)"
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("check", help="validate scheme files; exit 1 with every error")
     p.add_argument("files", nargs="+")
@@ -80,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scheme", required=True)
     p.add_argument("--inputs", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="headers of the result sheets: English column names (default) or Chinese")
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default="en",
+        help="headers of the result sheets: English column names (default) or Chinese",
+    )
     p.set_defaults(fn=cmd_compute)
     p = sub.add_parser("example", help="write a filled example input workbook and its results")
     p.add_argument("template", help="template key, or 'all'")

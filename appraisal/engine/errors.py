@@ -1,4 +1,5 @@
 """Error types of the engine: scheme errors and input errors, always reported together."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

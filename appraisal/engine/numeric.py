@@ -1,4 +1,5 @@
 """Decimal-safe rounding (四舍五入, round half up) and order-independent sums."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +16,7 @@ def round_half_up(x, digits: int = 0):
     Python's ``round`` rounds half to even (2.5 → 2); this never does.  A small
     epsilon absorbs binary representation error (1.005 is stored as 1.00499…).
     """
-    factor = 10.0 ** digits
+    factor = 10.0**digits
     arr = np.asarray(x, dtype="float64")
     scaled = np.abs(arr) * factor
     out = np.sign(arr) * np.floor(scaled + 0.5 + _EPS * np.maximum(1.0, scaled)) / factor

@@ -1,5 +1,6 @@
 """The Excel workbook layout of the offline tool: one sheet per input table, English or
 Chinese sheet names and headers; results written one sheet per ranking group."""
+
 from __future__ import annotations
 
 import re
@@ -11,20 +12,45 @@ from .compute.inputs import COLUMNS, Inputs
 from .compute.results import Results
 from .errors import InputError, InputErrors
 
-SHEET_ZH = {"appraisees": "被考核对象", "scores": "指标得分", "items": "责任书项目",
-            "claims": "加减分", "vetoes": "一票否决", "ballots": "测评票", "history": "历史"}
+SHEET_ZH = {
+    "appraisees": "被考核对象",
+    "scores": "指标得分",
+    "items": "责任书项目",
+    "claims": "加减分",
+    "vetoes": "一票否决",
+    "ballots": "测评票",
+    "history": "历史",
+}
 HEADER_ZH = {
-    "appraisee_id": "编号", "name": "名称", "unit": "单位", "ranking_group": "排名组",
-    "category": "类别", "supervisor_id": "分管领导编号", "is_unit_head": "是否主要负责人",
-    "indicator": "指标", "item": "子项", "value": "数值", "points": "分值",
-    "rule": "加减分项", "level": "级别", "count": "次数", "dedup_key": "同一项目编号",
-    "sharers": "共享单位数", "verified": "已核实", "evidence": "依据",
-    "veto": "否决项", "note": "说明", "rater_group": "测评群体", "score": "分数",
-    "cycle": "考核年度", "composite": "综合得分", "grade": "等次", "grade_override": "外部评定等次",
+    "appraisee_id": "编号",
+    "name": "名称",
+    "unit": "单位",
+    "ranking_group": "排名组",
+    "category": "类别",
+    "supervisor_id": "分管领导编号",
+    "is_unit_head": "是否主要负责人",
+    "indicator": "指标",
+    "item": "子项",
+    "value": "数值",
+    "points": "分值",
+    "rule": "加减分项",
+    "level": "级别",
+    "count": "次数",
+    "dedup_key": "同一项目编号",
+    "sharers": "共享单位数",
+    "verified": "已核实",
+    "evidence": "依据",
+    "veto": "否决项",
+    "note": "说明",
+    "rater_group": "测评群体",
+    "score": "分数",
+    "cycle": "考核年度",
+    "composite": "综合得分",
+    "grade": "等次",
+    "grade_override": "外部评定等次",
 }
 #: Chinese names of the same column in a given table (where 名称 differs)
-HEADER_ZH_BY_TABLE = {("items", "name"): "项目名称", ("items", "item"): "项目编号",
-                      ("items", "value"): "得分"}
+HEADER_ZH_BY_TABLE = {("items", "name"): "项目名称", ("items", "item"): "项目编号", ("items", "value"): "得分"}
 
 
 def zh_header(table: str, col: str) -> str:
@@ -39,8 +65,7 @@ def _sheet_table(name: str) -> str | None:
     return None
 
 
-def read_inputs(path: str | Path, collect: list[InputError] | None = None
-                ) -> tuple[Inputs, dict[str, str]]:
+def read_inputs(path: str | Path, collect: list[InputError] | None = None) -> tuple[Inputs, dict[str, str]]:
     """Read an input workbook → (Inputs, table → sheet name).  Unknown sheets or
     columns (all of them) raise InputErrors, or are appended to ``collect`` when given
     (so that the row-level problems can be reported in the same run); a workbook that
@@ -55,8 +80,14 @@ def read_inputs(path: str | Path, collect: list[InputError] | None = None
     for sheet, frame in sheets.items():
         table = _sheet_table(str(sheet))
         if table is None:
-            errors.append(InputError(str(sheet), None, None, "unknown sheet (expected one of: "
-                                     + ", ".join(f"{t}/{z}" for t, z in SHEET_ZH.items()) + ")"))
+            errors.append(
+                InputError(
+                    str(sheet),
+                    None,
+                    None,
+                    "unknown sheet (expected one of: " + ", ".join(f"{t}/{z}" for t, z in SHEET_ZH.items()) + ")",
+                )
+            )
             continue
         known = {c for c, *_ in COLUMNS[table]}
         rename = {}
@@ -69,12 +100,10 @@ def read_inputs(path: str | Path, collect: list[InputError] | None = None
                 errors.append(InputError(str(sheet), 1, label, "unknown column"))
         frame = frame.rename(columns=rename)[list(rename.values())]
         frame = frame.dropna(how="all")
-        tables[table] = frame.reset_index(drop=True) if not frame.index.equals(
-            pd.RangeIndex(len(frame))) else frame
+        tables[table] = frame.reset_index(drop=True) if not frame.index.equals(pd.RangeIndex(len(frame))) else frame
         names[table] = str(sheet)
     if "appraisees" not in tables:
-        errors.append(InputError("appraisees", None, None, "the workbook has no appraisees sheet "
-                                 "(被考核对象)"))
+        errors.append(InputError("appraisees", None, None, "the workbook has no appraisees sheet (被考核对象)"))
         raise InputErrors(errors)
     if errors:
         if collect is None:
@@ -85,8 +114,7 @@ def read_inputs(path: str | Path, collect: list[InputError] | None = None
 
 def rename_errors(exc: InputErrors, names: dict[str, str]) -> InputErrors:
     """Input errors with sheet names as they appear in the workbook."""
-    return InputErrors([InputError(names.get(e.table, e.table), e.row, e.column, e.message)
-                        for e in exc.errors])
+    return InputErrors([InputError(names.get(e.table, e.table), e.row, e.column, e.message) for e in exc.errors])
 
 
 def write_inputs(inputs: Inputs, path: str | Path, lang: str = "zh") -> None:
@@ -113,16 +141,40 @@ def _sheet_name(label: str, used: set[str]) -> str:
 
 
 RESULT_ZH = {
-    "appraisee_id": "编号", "name": "名称", "unit": "单位", "ranking_group": "排名组",
-    "category": "类别", "supervisor_id": "分管领导编号", "is_unit_head": "是否主要负责人",
-    "grade_override": "外部评定等次", "base_score": "基础分", "bonus_raw": "加分(封顶前)",
-    "bonus": "加分", "penalty_raw": "扣分(封顶前)", "penalty": "扣分", "adjustment": "加减分合计",
-    "composite": "综合得分", "vetoes": "一票否决项", "vetoed": "被否决", "group": "组",
-    "rank": "名次", "position": "顺位", "group_size": "组内人数", "grade": "等次键",
-    "grade_zh": "等次", "grade_en": "等次(英文)", "grade_by_score": "按分数等次",
-    "grade_rule": "等次依据", "award": "奖励键", "award_zh": "奖励", "award_en": "奖励(英文)",
-    "award_amount": "奖励金额", "pay_percent": "发放比例%", "award_paid": "实发金额",
-    "flags": "警示", "missing_inputs": "缺少输入",
+    "appraisee_id": "编号",
+    "name": "名称",
+    "unit": "单位",
+    "ranking_group": "排名组",
+    "category": "类别",
+    "supervisor_id": "分管领导编号",
+    "is_unit_head": "是否主要负责人",
+    "grade_override": "外部评定等次",
+    "base_score": "基础分",
+    "bonus_raw": "加分(封顶前)",
+    "bonus": "加分",
+    "penalty_raw": "扣分(封顶前)",
+    "penalty": "扣分",
+    "adjustment": "加减分合计",
+    "composite": "综合得分",
+    "vetoes": "一票否决项",
+    "vetoed": "被否决",
+    "group": "组",
+    "rank": "名次",
+    "position": "顺位",
+    "group_size": "组内人数",
+    "grade": "等次键",
+    "grade_zh": "等次",
+    "grade_en": "等次(英文)",
+    "grade_by_score": "按分数等次",
+    "grade_rule": "等次依据",
+    "award": "奖励键",
+    "award_zh": "奖励",
+    "award_en": "奖励(英文)",
+    "award_amount": "奖励金额",
+    "pay_percent": "发放比例%",
+    "award_paid": "实发金额",
+    "flags": "警示",
+    "missing_inputs": "缺少输入",
 }
 
 
@@ -155,13 +207,16 @@ def write_results(results: Results, path: str | Path, headers: dict[str, str] | 
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         ranked = res[pos] > 0
         for group, frame in res.loc[ranked].groupby(grp, sort=True):
-            frame.to_excel(xw, sheet_name=_sheet_name(f"组 {group}" if group else "排名 ranking", used),
-                           index=False)
+            frame.to_excel(xw, sheet_name=_sheet_name(f"组 {group}" if group else "排名 ranking", used), index=False)
         if (~ranked).any():
             res.loc[~ranked].to_excel(xw, sheet_name=_sheet_name("未排名 unranked", used), index=False)
         results.groups.to_excel(xw, sheet_name=_sheet_name("groups", used), index=False)
         results.adjustments.to_excel(xw, sheet_name=_sheet_name("adjustments", used), index=False)
         results.explanations.to_excel(xw, sheet_name=_sheet_name("explanations", used), index=False)
-        pd.DataFrame({"scheme_key": [results.scheme_key], "scheme_version": [results.scheme_version],
-                      "scheme_hash": [results.scheme_hash]}).to_excel(
-            xw, sheet_name=_sheet_name("scheme", used), index=False)
+        pd.DataFrame(
+            {
+                "scheme_key": [results.scheme_key],
+                "scheme_version": [results.scheme_version],
+                "scheme_hash": [results.scheme_hash],
+            }
+        ).to_excel(xw, sheet_name=_sheet_name("scheme", used), index=False)

@@ -11,7 +11,13 @@ from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.labels import role_label
 from appraisal.platform.models import (
-    UNIT_SCOPED_ROLES, LoginSession, Operator, Role, RoleGrant, User, check_dummy_password,
+    UNIT_SCOPED_ROLES,
+    LoginSession,
+    Operator,
+    Role,
+    RoleGrant,
+    User,
+    check_dummy_password,
 )
 from appraisal.platform.refusals import Refusal
 
@@ -70,8 +76,13 @@ def authenticate_operator(email: str, password: str) -> Operator | None:
 
 
 def create_user(
-    *, email: str, display_name: str, password: str, roles: Sequence[tuple[Role, int | None]] = (),
-    locale: str | None = None, check_strength: bool = True,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    roles: Sequence[tuple[Role, int | None]] = (),
+    locale: str | None = None,
+    check_strength: bool = True,
 ) -> User:
     email = normalise_email(email)
     if find_user(email) is not None:
@@ -85,8 +96,7 @@ def create_user(
     for role, unit_id in roles:
         _add_grant(user, role, unit_id)
     db.session.flush()
-    audit.record("user.create", user, after=audit.snapshot(user) | {"roles": _grant_list(user)},
-                 label=user.email)
+    audit.record("user.create", user, after=audit.snapshot(user) | {"roles": _grant_list(user)}, label=user.email)
     return user
 
 
@@ -117,8 +127,7 @@ def set_grants(user: User, roles: list[tuple[Role, int | None]]) -> None:
     db.session.flush()
     after = _grant_list(user)
     if before != after:
-        audit.record("user.roles", user, before={"roles": before}, after={"roles": after},
-                     label=user.email)
+        audit.record("user.roles", user, before={"roles": before}, after={"roles": after}, label=user.email)
 
 
 def update_profile(user: User, *, display_name: str) -> None:
@@ -157,18 +166,26 @@ def set_active(user: User, active: bool) -> None:
     if not active and Role.OFFICE_ADMIN in user.roles() and _active_office_admins() <= 1:
         raise AccountError(_("不能停用最后一位考核办管理员"))
     user.active = active
-    audit.record("user.activate" if active else "user.deactivate", user,
-                 before={"active": not active}, after={"active": active}, label=user.email)
+    audit.record(
+        "user.activate" if active else "user.deactivate",
+        user,
+        before={"active": not active},
+        after={"active": active},
+        label=user.email,
+    )
     if not active:
         end_all_sessions(user)
 
 
 def _active_office_admins() -> int:
-    return db.session.scalar(
-        select(func.count(func.distinct(User.id)))
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(User.active.is_(True), RoleGrant.role == Role.OFFICE_ADMIN)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(func.distinct(User.id)))
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(User.active.is_(True), RoleGrant.role == Role.OFFICE_ADMIN)
+        )
+        or 0
+    )
 
 
 def set_locale(user, locale: str | None) -> None:
@@ -187,6 +204,7 @@ def end_all_sessions(user: User, *, keep: LoginSession | None = None) -> None:
 
 
 # --- platform operators (no tenant) -----------------------------------------
+
 
 def create_operator(*, email: str, display_name: str, password: str) -> Operator:
     email = normalise_email(email)

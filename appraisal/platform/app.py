@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
 
 from flask import Flask
 from flask_migrate import Migrate
@@ -62,11 +62,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, env: Mapping[str, str
 
 def _register_blueprints(app: Flask) -> None:
     # The factory is the one place where the platform knows the features.
-    from appraisal.platform.auth.views import bp as auth_bp, root as root_bp
-    from appraisal.platform.operator.views import bp as operator_bp
-    from appraisal.platform.audit_views import NAV as audit_nav, bp as audit_bp
-    from appraisal.platform.web import register_nav
     from appraisal import demo, tenants
+    from appraisal.platform.audit_views import NAV as audit_nav
+    from appraisal.platform.audit_views import bp as audit_bp
+    from appraisal.platform.auth.views import bp as auth_bp
+    from appraisal.platform.auth.views import root as root_bp
+    from appraisal.platform.operator.views import bp as operator_bp
+    from appraisal.platform.web import register_nav
 
     for blueprint in (root_bp, auth_bp, operator_bp, audit_bp):
         app.register_blueprint(blueprint)

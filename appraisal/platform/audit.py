@@ -61,11 +61,7 @@ def _json_value(value: Any) -> Any:
 def snapshot(obj, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:
     """The column values of a mapped object, JSON-ready."""
     mapper = inspect(obj).mapper
-    return {
-        attr.key: _json_value(getattr(obj, attr.key))
-        for attr in mapper.column_attrs
-        if attr.key not in exclude
-    }
+    return {attr.key: _json_value(getattr(obj, attr.key)) for attr in mapper.column_attrs if attr.key not in exclude}
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict, dict]:
@@ -131,9 +127,7 @@ def _refuse_changes(session: Session, flush_context, instances) -> None:
 
 
 def _refuse_bulk_changes(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(
-        m.class_ is AuditEntry for m in state.all_mappers
-    ):
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEntry for m in state.all_mappers):
         raise AuditLogIsAppendOnly("audit entries are never updated or deleted")
 
 
@@ -142,4 +136,3 @@ def install_guards() -> None:
         event.listen(Session, "before_flush", _refuse_changes)
     if not event.contains(Session, "do_orm_execute", _refuse_bulk_changes):
         event.listen(Session, "do_orm_execute", _refuse_bulk_changes)
-

@@ -62,10 +62,20 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 #: libpq connection parameters a DATABASE_URL may carry in its query → their environment variables
 _LIBPQ_ENV = {
-    "host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslcrl": "PGSSLCRL", "connect_timeout": "PGCONNECT_TIMEOUT",
-    "application_name": "PGAPPNAME", "options": "PGOPTIONS", "target_session_attrs": "PGTARGETSESSIONATTRS",
-    "passfile": "PGPASSFILE", "service": "PGSERVICE", "gssencmode": "PGGSSENCMODE",
+    "host": "PGHOST",
+    "port": "PGPORT",
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslcrl": "PGSSLCRL",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "application_name": "PGAPPNAME",
+    "options": "PGOPTIONS",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "passfile": "PGPASSFILE",
+    "service": "PGSERVICE",
+    "gssencmode": "PGGSSENCMODE",
     "channel_binding": "PGCHANNELBINDING",
 }
 
@@ -133,8 +143,11 @@ def pg_tool(name: str, server_major: int) -> str:
     candidates = []
     if os.environ.get("PG_BIN_DIR"):
         candidates.append(Path(os.environ["PG_BIN_DIR"]) / name)
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                      key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     candidates += [v / name for v in versions]
     on_path = shutil.which(name)
     if on_path:
@@ -148,10 +161,17 @@ def pg_tool(name: str, server_major: int) -> str:
         if _major(output) >= server_major:
             return str(candidate)
     if not found:
-        raise BackupError(_("找不到 %(tool)s：请安装 PostgreSQL 客户端（postgresql-client），或用 PG_BIN_DIR 指明其目录",
-                            tool=name))
-    raise BackupError(_("%(tool)s 的版本低于数据库服务器（%(server)s）：%(found)s。请安装同版本或更新的 PostgreSQL 客户端",
-                        tool=name, server=server_major, found="; ".join(found)))
+        raise BackupError(
+            _("找不到 %(tool)s：请安装 PostgreSQL 客户端（postgresql-client），或用 PG_BIN_DIR 指明其目录", tool=name)
+        )
+    raise BackupError(
+        _(
+            "%(tool)s 的版本低于数据库服务器（%(server)s）：%(found)s。请安装同版本或更新的 PostgreSQL 客户端",
+            tool=name,
+            server=server_major,
+            found="; ".join(found),
+        )
+    )
 
 
 def _run(argv: list[str], env: dict[str, str], what: str) -> None:
@@ -217,8 +237,13 @@ def _content_addressed_ok(relative: str, sha256: str) -> bool:
 
 def _safe_member(name: str) -> bool:
     path = PurePosixPath(name)
-    return (not path.is_absolute() and ".." not in path.parts and "" not in path.parts
-            and all(not part.startswith(".") for part in path.parts) and "\\" not in name)
+    return (
+        not path.is_absolute()
+        and ".." not in path.parts
+        and "" not in path.parts
+        and all(not part.startswith(".") for part in path.parts)
+        and "\\" not in name
+    )
 
 
 def _add(tar: tarfile.TarFile, name: str, source: Path | bytes) -> dict:
@@ -273,13 +298,20 @@ def _dump_postgresql(url: str, work: Path) -> dict:
         facts = _facts(conn)
         tool = pg_tool("pg_dump", server_major)
         target = work / PG_DUMP
-        _run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-              f"--file={target}"], env, _("pg_dump 导出数据库"))
+        _run(
+            [tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", f"--file={target}"],
+            env,
+            _("pg_dump 导出数据库"),
+        )
         conn.rollback()
     os.chmod(target, 0o600)
     tool_version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout.strip()
-    facts["database"] = {"kind": "postgresql", "name": make_url(url).database, "server_version": server_version,
-                         "pg_dump": tool_version}
+    facts["database"] = {
+        "kind": "postgresql",
+        "name": make_url(url).database,
+        "server_version": server_version,
+        "pg_dump": tool_version,
+    }
     facts["dump"] = target
     return facts
 
@@ -351,13 +383,22 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
                 if not _content_addressed_ok(relative, entry["sha256"]):
                     damaged.append(relative)
                 members[f"{UPLOADS}/{relative}"] = entry
-            present = {rel for rel in (m[len(UPLOADS) + 1:] for m in members if m.startswith(UPLOADS + "/"))
-                       if rel not in damaged}
+            present = {
+                rel
+                for rel in (m[len(UPLOADS) + 1 :] for m in members if m.startswith(UPLOADS + "/"))
+                if rel not in damaged
+            }
             missing = [rel for rel in facts["referenced"] if rel not in present]
             if missing and not allow_missing:
-                raise BackupError(_("数据库引用的 %(n)d 个文件不在上传目录 %(dir)s 中或内容已损坏：%(files)s。"
-                                    "请先找回这些文件；若确认已无法找回，可加 --allow-missing 生成备份（清单中会记下它们）",
-                                    n=len(missing), dir=upload_root, files=", ".join(missing[:10])))
+                raise BackupError(
+                    _(
+                        "数据库引用的 %(n)d 个文件不在上传目录 %(dir)s 中或内容已损坏：%(files)s。"
+                        "请先找回这些文件；若确认已无法找回，可加 --allow-missing 生成备份（清单中会记下它们）",
+                        n=len(missing),
+                        dir=upload_root,
+                        files=", ".join(missing[:10]),
+                    )
+                )
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -451,8 +492,14 @@ def verify(archive: Path | str) -> dict:
         if PG_DUMP not in members and SQLITE_COPY not in members:
             problems.append(_("备份中没有数据库"))
     if problems:
-        raise BackupError(_("%(path)s 校验失败（%(n)d 处问题）：%(problems)s", path=archive, n=len(problems),
-                            problems="；".join(problems[:20])))
+        raise BackupError(
+            _(
+                "%(path)s 校验失败（%(n)d 处问题）：%(problems)s",
+                path=archive,
+                n=len(problems),
+                problems="；".join(problems[:20]),
+            )
+        )
     return manifest
 
 
@@ -462,14 +509,16 @@ def verify(archive: Path | str) -> dict:
 
 
 def _postgresql_is_empty() -> bool:
-    count = db.session.execute(text(
-        "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
-        "          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')"
-        "     + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
-        "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e', 'd', 'r', 'm')"
-        "          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')"
-    )).scalar_one()
+    count = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            "          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')"
+            "     + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+            "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e', 'd', 'r', 'm')"
+            "          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%')"
+        )
+    ).scalar_one()
     db.session.rollback()
     return count == 0
 
@@ -514,8 +563,9 @@ def restore(archive: Path | str) -> dict:
     kind = database_kind(url)
     source_kind = manifest["database"]["kind"]
     if source_kind != kind:
-        raise BackupError(_("备份来自 %(source)s 数据库，不能恢复到 %(target)s 数据库",
-                            source=source_kind, target=kind))
+        raise BackupError(
+            _("备份来自 %(source)s 数据库，不能恢复到 %(target)s 数据库", source=source_kind, target=kind)
+        )
     scripts = _script_directory()
     revision = manifest["alembic_revision"]
     try:
@@ -523,8 +573,13 @@ def restore(archive: Path | str) -> dict:
     except Exception:
         known = False
     if not known:
-        raise BackupError(_("备份来自更新的程序版本（数据库版本 %(rev)s 本程序不认识）：请用不低于 %(app)s 的版本恢复",
-                            rev=revision, app=manifest.get("app_version")))
+        raise BackupError(
+            _(
+                "备份来自更新的程序版本（数据库版本 %(rev)s 本程序不认识）：请用不低于 %(app)s 的版本恢复",
+                rev=revision,
+                app=manifest.get("app_version"),
+            )
+        )
     if kind == "postgresql":
         empty = _postgresql_is_empty()
         where = make_url(url).database
@@ -533,8 +588,13 @@ def restore(archive: Path | str) -> dict:
         empty = _sqlite_is_empty(target_path)
         where = str(target_path)
     if not empty:
-        raise BackupError(_("目标数据库 %(db)s 不是空的：恢复只写入新建的空数据库，以免覆盖现有数据。"
-                            "请新建一个空数据库，将 DATABASE_URL 指向它后再恢复", db=where))
+        raise BackupError(
+            _(
+                "目标数据库 %(db)s 不是空的：恢复只写入新建的空数据库，以免覆盖现有数据。"
+                "请新建一个空数据库，将 DATABASE_URL 指向它后再恢复",
+                db=where,
+            )
+        )
     db.session.remove()
     db.engine.dispose()
 
@@ -545,7 +605,7 @@ def restore(archive: Path | str) -> dict:
         with _open(archive) as tar:
             files = [name for name in manifest["members"] if name.startswith(UPLOADS + "/")]
             for name in files:
-                target = staging / "files" / name[len(UPLOADS) + 1:]
+                target = staging / "files" / name[len(UPLOADS) + 1 :]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _extract(tar, name, target, manifest["members"][name])
             if kind == "postgresql":
@@ -558,7 +618,7 @@ def restore(archive: Path | str) -> dict:
                 _restore_sqlite(copy, target_path)
         # the database is in: now the files (renames within one file system)
         for name in files:
-            relative = name[len(UPLOADS) + 1:]
+            relative = name[len(UPLOADS) + 1 :]
             source, target = staging / "files" / relative, upload_root / relative
             if target.is_file() and _sha256_file(target)[0] == manifest["members"][name]["sha256"]:
                 continue
@@ -573,9 +633,15 @@ def restore(archive: Path | str) -> dict:
         try:
             upgrade()
         except Exception as exc:
-            raise BackupError(_("数据库和文件已恢复（版本 %(rev)s），但升级到 %(head)s 失败：%(error)s。"
-                                "请排除问题后运行 flask --app wsgi db upgrade", rev=revision, head=head,
-                                error=exc)) from exc
+            raise BackupError(
+                _(
+                    "数据库和文件已恢复（版本 %(rev)s），但升级到 %(head)s 失败：%(error)s。"
+                    "请排除问题后运行 flask --app wsgi db upgrade",
+                    rev=revision,
+                    head=head,
+                    error=exc,
+                )
+            ) from exc
         manifest["upgraded_to"] = head
     db.session.remove()
     db.engine.dispose()
@@ -595,14 +661,25 @@ def _restore_postgresql(url: str, dump: Path) -> None:
     tool = pg_tool("pg_restore", server_major)
     listing = subprocess.run([tool, "--list", str(dump)], env=env, capture_output=True, text=True)
     if listing.returncode != 0:
-        raise BackupError(_("%(what)s失败：%(detail)s", what=_("pg_restore 恢复数据库"),
-                            detail=listing.stderr.strip()))
+        raise BackupError(_("%(what)s失败：%(detail)s", what=_("pg_restore 恢复数据库"), detail=listing.stderr.strip()))
     entries = dump.with_name("entries.list")
-    entries.write_text("".join(line for line in listing.stdout.splitlines(keepends=True)
-                               if not _SKIP_ENTRIES.match(line)))
-    _run([tool, "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
-          f"--use-list={entries}", f"--dbname={env.get('PGDATABASE', '')}", str(dump)], env,
-         _("pg_restore 恢复数据库"))
+    entries.write_text(
+        "".join(line for line in listing.stdout.splitlines(keepends=True) if not _SKIP_ENTRIES.match(line))
+    )
+    _run(
+        [
+            tool,
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-owner",
+            "--no-privileges",
+            f"--use-list={entries}",
+            f"--dbname={env.get('PGDATABASE', '')}",
+            str(dump),
+        ],
+        env,
+        _("pg_restore 恢复数据库"),
+    )
 
 
 def _restore_sqlite(copy: Path, target: Path) -> None:

@@ -87,8 +87,9 @@ def activate_tenant(slug):
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default=None)
-@click.option("--role", "roles", multiple=True,
-              type=click.Choice([r.value for r in Role]), help="May repeat. Default: staff")
+@click.option(
+    "--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), help="May repeat. Default: staff"
+)
 @click.option("--unit", "unit_code", default=None, help="Org unit code for unit-scoped roles")
 @click.option("--operator", is_flag=True, help="Create a platform operator instead")
 def create_user(slug, email, password, display_name, roles, unit_code, operator):
@@ -109,7 +110,9 @@ def create_user(slug, email, password, display_name, roles, unit_code, operator)
         unit_id = _unit_id(unit_code) if unit_code else None
         try:
             accounts.create_user(
-                email=email, display_name=display_name or email, password=password,
+                email=email,
+                display_name=display_name or email,
+                password=password,
                 roles=[(Role(r), unit_id) for r in (roles or ["staff"])],
             )
         except accounts.AccountError as exc:
@@ -150,18 +153,27 @@ def worker(burst):
 
     if queue(current_app) is None:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
-    run_worker(current_app._get_current_object(), burst=burst,
-               monitoring_interval=current_app.config["JOB_MONITORING_SECONDS"])
+    run_worker(
+        current_app._get_current_object(), burst=burst, monitoring_interval=current_app.config["JOB_MONITORING_SECONDS"]
+    )
 
 
 backup_cli = AppGroup("backup", help="Back up, verify and restore the database and the upload folder.")
 
 
 @backup_cli.command("create")
-@click.option("--output", "output_dir", type=click.Path(file_okay=False), default=None,
-              help="Directory for the archive (default: BACKUP_DIR, instance/backups)")
-@click.option("--allow-missing", is_flag=True,
-              help="Write the archive even if files the database refers to are missing (listed in the manifest)")
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for the archive (default: BACKUP_DIR, instance/backups)",
+)
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Write the archive even if files the database refers to are missing (listed in the manifest)",
+)
 def backup_create(output_dir, allow_missing):
     """Write one archive: a consistent database snapshot, the upload folder and a manifest."""
     from appraisal.platform import backup
@@ -173,8 +185,15 @@ def backup_create(output_dir, allow_missing):
     for warning in summary.warnings:
         click.echo(_("警告：%(warning)s", warning=warning), err=True)
     manifest = summary.manifest
-    click.echo(_("备份完成：%(path)s（数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）", path=summary.path,
-                 db=manifest["database"]["name"], rev=manifest["alembic_revision"], n=summary.file_count))
+    click.echo(
+        _(
+            "备份完成：%(path)s（数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）",
+            path=summary.path,
+            db=manifest["database"]["name"],
+            rev=manifest["alembic_revision"],
+            n=summary.file_count,
+        )
+    )
 
 
 @backup_cli.command("verify")
@@ -188,9 +207,16 @@ def backup_verify(archive):
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     files = sum(1 for name in manifest["members"] if name.startswith("uploads/"))
-    click.echo(_("备份完好：%(path)s（%(at)s 生成，数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）", path=archive,
-                 at=manifest["created_at"], db=manifest["database"]["name"], rev=manifest["alembic_revision"],
-                 n=files))
+    click.echo(
+        _(
+            "备份完好：%(path)s（%(at)s 生成，数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）",
+            path=archive,
+            at=manifest["created_at"],
+            db=manifest["database"]["name"],
+            rev=manifest["alembic_revision"],
+            n=files,
+        )
+    )
 
 
 @backup_cli.command("restore")
@@ -206,12 +232,24 @@ def backup_restore(archive):
         raise click.ClickException(str(exc)) from exc
     files = sum(1 for name in manifest["members"] if name.startswith("uploads/"))
     if manifest.get("upgraded_to"):
-        click.echo(_("恢复完成：数据库版本 %(rev)s，已升级到 %(head)s；%(n)d 个上传文件已放入 %(dir)s",
-                     rev=manifest["alembic_revision"], head=manifest["upgraded_to"], n=files,
-                     dir=current_app.config["UPLOAD_DIR"]))
+        click.echo(
+            _(
+                "恢复完成：数据库版本 %(rev)s，已升级到 %(head)s；%(n)d 个上传文件已放入 %(dir)s",
+                rev=manifest["alembic_revision"],
+                head=manifest["upgraded_to"],
+                n=files,
+                dir=current_app.config["UPLOAD_DIR"],
+            )
+        )
     else:
-        click.echo(_("恢复完成：数据库版本 %(rev)s；%(n)d 个上传文件已放入 %(dir)s",
-                     rev=manifest["alembic_revision"], n=files, dir=current_app.config["UPLOAD_DIR"]))
+        click.echo(
+            _(
+                "恢复完成：数据库版本 %(rev)s；%(n)d 个上传文件已放入 %(dir)s",
+                rev=manifest["alembic_revision"],
+                n=files,
+                dir=current_app.config["UPLOAD_DIR"],
+            )
+        )
 
 
 def init_app(app) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
 
 #: Environments. ``production`` is the default: it insists on a SECRET_KEY and
 #: secure cookies. ``demo`` and ``development`` are for a laptop.
@@ -39,9 +39,16 @@ def _instance_secret(instance_path: Path) -> str:
 
 
 UPLOAD_LIMITS = {  # setting -> default; the admin guide (org.md 3.6, schemes.md) lists them
-    "YAML_MAX_KB": 512, "YAML_MAX_DEPTH": 40, "YAML_MAX_NODES": 50_000,
-    "XLSX_MAX_UNZIPPED_MB": 40, "XLSX_MAX_PART_MB": 8, "XLSX_MAX_PARTS": 500, "XLSX_MAX_ROWS": 50_000,
-    "XLSX_MAX_COLUMNS": 200, "XLSX_MAX_CELLS": 500_000, "XLSX_MAX_CELL_CHARS": 5_000,
+    "YAML_MAX_KB": 512,
+    "YAML_MAX_DEPTH": 40,
+    "YAML_MAX_NODES": 50_000,
+    "XLSX_MAX_UNZIPPED_MB": 40,
+    "XLSX_MAX_PART_MB": 8,
+    "XLSX_MAX_PARTS": 500,
+    "XLSX_MAX_ROWS": 50_000,
+    "XLSX_MAX_COLUMNS": 200,
+    "XLSX_MAX_CELLS": 500_000,
+    "XLSX_MAX_CELL_CHARS": 5_000,
 }
 
 
@@ -63,9 +70,9 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'appraisal.db'}"
     if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://"):]
+        database_url = "postgresql://" + database_url[len("postgres://") :]
     if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     idle_minutes = int(env.get("SESSION_IDLE_MINUTES", "30"))
     return {

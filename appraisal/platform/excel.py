@@ -11,8 +11,8 @@ common "headers + rows" exports on top of it.
 
 from __future__ import annotations
 
-from io import BytesIO
 from collections.abc import Iterable, Sequence
+from io import BytesIO
 from urllib.parse import quote
 
 from flask import Response

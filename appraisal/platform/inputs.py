@@ -165,17 +165,18 @@ class SafeForm(FlaskForm):
 
 # --- URLs and query strings -------------------------------------------------
 
+
 class BoundedIntConverter(IntegerConverter):
     """``<int:id>`` that does not match ids no table can hold: 404, not a database error."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):  # noqa: A002 - werkzeug's names
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class BoundedMultiDict(ImmutableMultiDict):
     """``.get(name, type=int)`` gives the default for an int out of range."""
 
-    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's name
+    def get(self, key, default=None, type=None):
         if type is int:
             type = bounded_int
         return super().get(key, default, type)

@@ -15,16 +15,18 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from collections.abc import Callable
 
 from flask import current_app, has_app_context
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError, RedisError, TimeoutError as RedisTimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, get_current_job
 from rq.exceptions import NoSuchJobError
 
@@ -39,6 +41,7 @@ _inline: ContextVar[bool] = ContextVar("jobs_inline", default=False)
 
 class JobsUnavailable(RuntimeError):
     """The job queue (Redis) cannot be reached."""
+
 
 # What RQ runs for every job, named (not imported): the entry point creates the app.
 WORKER_ENTRY = "appraisal.worker.run"
@@ -65,8 +68,9 @@ def redis_connection(app=None) -> Redis | None:
         return None
     if "redis_connection" not in app.extensions:
         timeout = app.config.get("REDIS_SOCKET_TIMEOUT", 5)
-        app.extensions["redis_connection"] = Redis.from_url(url, socket_connect_timeout=timeout,
-                                                            health_check_interval=30)
+        app.extensions["redis_connection"] = Redis.from_url(
+            url, socket_connect_timeout=timeout, health_check_interval=30
+        )
     return app.extensions["redis_connection"]
 
 
@@ -189,8 +193,9 @@ def redis_ok(app=None) -> bool:
         return False
 
 
-def run_worker(app, *, burst: bool = False, monitoring_interval: int = 10, max_wait: float = 10.0,
-               sleep=time.sleep) -> None:
+def run_worker(
+    app, *, burst: bool = False, monitoring_interval: int = 10, max_wait: float = 10.0, sleep=time.sleep
+) -> None:
     """Run an RQ worker for the app's queue; while Redis is unreachable, wait
     and try again (1 s, 2 s, 4 s … at most ``max_wait``, 10 s) instead of exiting."""
     from rq import Worker

@@ -50,9 +50,13 @@ def setting(name: str) -> int:
 
 # --- YAML -------------------------------------------------------------------
 
+
 def yaml_limits() -> YamlLimits:
-    return YamlLimits(max_bytes=setting("YAML_MAX_KB") * 1024, max_depth=setting("YAML_MAX_DEPTH"),
-                      max_nodes=setting("YAML_MAX_NODES"))
+    return YamlLimits(
+        max_bytes=setting("YAML_MAX_KB") * 1024,
+        max_depth=setting("YAML_MAX_DEPTH"),
+        max_nodes=setting("YAML_MAX_NODES"),
+    )
 
 
 def yaml_message(exc: YamlTooLarge) -> str:
@@ -74,6 +78,7 @@ def load_yaml_text(text: str):
 
 # --- xlsx -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class XlsxLimits:
     max_unzipped: int
@@ -87,10 +92,14 @@ class XlsxLimits:
 
 def xlsx_limits() -> XlsxLimits:
     return XlsxLimits(
-        max_unzipped=setting("XLSX_MAX_UNZIPPED_MB") * MB, max_part=setting("XLSX_MAX_PART_MB") * MB,
-        max_parts=setting("XLSX_MAX_PARTS"), max_rows=setting("XLSX_MAX_ROWS"),
-        max_columns=setting("XLSX_MAX_COLUMNS"), max_cells=setting("XLSX_MAX_CELLS"),
-        max_cell_chars=setting("XLSX_MAX_CELL_CHARS"))
+        max_unzipped=setting("XLSX_MAX_UNZIPPED_MB") * MB,
+        max_part=setting("XLSX_MAX_PART_MB") * MB,
+        max_parts=setting("XLSX_MAX_PARTS"),
+        max_rows=setting("XLSX_MAX_ROWS"),
+        max_columns=setting("XLSX_MAX_COLUMNS"),
+        max_cells=setting("XLSX_MAX_CELLS"),
+        max_cell_chars=setting("XLSX_MAX_CELL_CHARS"),
+    )
 
 
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
@@ -157,15 +166,26 @@ class _Scan:
             self.row = int(attrs["r"]) if attrs.get("r", "").isdigit() else self.row + 1
             self.column = 0
             if self.rows > self.limits.max_rows or self.row > self.limits.max_rows:
-                self.refuse(_("工作表“%(sheet)s”的行数超过上限 %(limit)s 行，请删除多余的行（包括格式化的空行）后重新上传",
-                              sheet=self.sheet, limit=self.limits.max_rows))
+                self.refuse(
+                    _(
+                        "工作表“%(sheet)s”的行数超过上限 %(limit)s 行，请删除多余的行（包括格式化的空行）后重新上传",
+                        sheet=self.sheet,
+                        limit=self.limits.max_rows,
+                    )
+                )
         elif local == "c":
             match = _REF.match(attrs.get("r", ""))
             column = _column_index(match.group(1)) if match else self.column + 1
             self.ref = match.group(0) if match else f"{_column_letter(column)}{self.row}"
             if column > self.limits.max_columns:
-                self.refuse(_("工作表“%(sheet)s”单元格 %(cell)s 超出列数上限 %(limit)s 列，请删除多余的列后重新上传",
-                              sheet=self.sheet, cell=self.ref, limit=self.limits.max_columns))
+                self.refuse(
+                    _(
+                        "工作表“%(sheet)s”单元格 %(cell)s 超出列数上限 %(limit)s 列，请删除多余的列后重新上传",
+                        sheet=self.sheet,
+                        cell=self.ref,
+                        limit=self.limits.max_columns,
+                    )
+                )
             self.totals["cells"] += max(0, column - self.column)
             self.column = column
             if self.totals["cells"] > self.limits.max_cells:
@@ -174,9 +194,7 @@ class _Scan:
             if len(self.merged) < 100:
                 self.merged.append(attrs.get("ref", ""))
         elif local in ("v", "t", "si", "is"):
-            if local in ("si", "is"):
-                self.text = 0
-            elif local == "v":
+            if local in ("si", "is") or local == "v":
                 self.text = 0
             self.in_text = True
 
@@ -190,8 +208,14 @@ class _Scan:
         self.text += len(data)
         if self.text > self.limits.max_cell_chars:
             if self.ref:
-                self.refuse(_("工作表“%(sheet)s”单元格 %(cell)s 的内容超过 %(limit)s 字，请缩短后重新上传",
-                              sheet=self.sheet, cell=self.ref, limit=self.limits.max_cell_chars))
+                self.refuse(
+                    _(
+                        "工作表“%(sheet)s”单元格 %(cell)s 的内容超过 %(limit)s 字，请缩短后重新上传",
+                        sheet=self.sheet,
+                        cell=self.ref,
+                        limit=self.limits.max_cell_chars,
+                    )
+                )
             self.refuse(_("文件中有一段文字超过 %(limit)s 字，请缩短后重新上传", limit=self.limits.max_cell_chars))
 
 
@@ -216,16 +240,32 @@ def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> dict[str, list[
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         entries = archive.infolist()
         if len(entries) > limits.max_parts:
-            raise InputTooLarge(_("文件内部的部件过多（%(count)s 个，上限 %(limit)s 个），不像是正常的 Excel 文件",
-                                  count=len(entries), limit=limits.max_parts))
+            raise InputTooLarge(
+                _(
+                    "文件内部的部件过多（%(count)s 个，上限 %(limit)s 个），不像是正常的 Excel 文件",
+                    count=len(entries),
+                    limit=limits.max_parts,
+                )
+            )
         total = sum(e.file_size for e in entries)
         if total > limits.max_unzipped:
-            raise InputTooLarge(_("文件解压后过大（%(size)s MB，上限 %(limit)s MB）：请删除多余的行、列、图片或格式后重新上传",
-                                  size=_mb(total), limit=_mb(limits.max_unzipped)))
+            raise InputTooLarge(
+                _(
+                    "文件解压后过大（%(size)s MB，上限 %(limit)s MB）：请删除多余的行、列、图片或格式后重新上传",
+                    size=_mb(total),
+                    limit=_mb(limits.max_unzipped),
+                )
+            )
         for entry in entries:
             if not _SHEET_PART.match(entry.filename) and entry.file_size > limits.max_part:
-                raise InputTooLarge(_("文件中的“%(part)s”解压后过大（%(size)s MB，上限 %(limit)s MB）",
-                                      part=entry.filename, size=_mb(entry.file_size), limit=_mb(limits.max_part)))
+                raise InputTooLarge(
+                    _(
+                        "文件中的“%(part)s”解压后过大（%(size)s MB，上限 %(limit)s MB）",
+                        part=entry.filename,
+                        size=_mb(entry.file_size),
+                        limit=_mb(limits.max_part),
+                    )
+                )
         names = _sheet_names(archive, limits)
         totals = {"cells": 0}
         merged: dict[str, list[str]] = {}

@@ -62,9 +62,7 @@ class Tenant(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[TenantStatus] = mapped_column(
-        _enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE
-    )
+    status: Mapped[TenantStatus] = mapped_column(_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -195,9 +193,7 @@ class LoginSession(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    operator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("operators.id", ondelete="CASCADE")
-    )
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -206,4 +202,3 @@ class LoginSession(Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
-

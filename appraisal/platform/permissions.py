@@ -17,9 +17,9 @@ owning unit's path as ``owner_path`` (empty for the office's populations).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
-from collections.abc import Callable, Iterable
 
 from flask import abort, current_app, g
 from flask_login import current_user
@@ -55,8 +55,7 @@ def _path_of(obj) -> str:
 
 def _covers(user, path: str, roles: Iterable[Role]) -> bool:
     return bool(path) and any(
-        grant.org_unit_id is not None and f"/{grant.org_unit_id}/" in path
-        for grant in grants_of(user, *roles)
+        grant.org_unit_id is not None and f"/{grant.org_unit_id}/" in path for grant in grants_of(user, *roles)
     )
 
 
@@ -291,9 +290,15 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def requires(action: str, *, per_object: bool = False, load: type | None = None,
-             arg: str | None = None, into: str | None = None,
-             subject: Callable[[Any], Any] | None = None):
+def requires(
+    action: str,
+    *,
+    per_object: bool = False,
+    load: type | None = None,
+    arg: str | None = None,
+    into: str | None = None,
+    subject: Callable[[Any], Any] | None = None,
+):
     """Declare (and check) the permission an endpoint needs.
 
     ``per_object=False``: checked here, before the view runs.
@@ -329,8 +334,10 @@ def requires(action: str, *, per_object: bool = False, load: type | None = None,
             ids = [k for k in kwargs if k.endswith("_id")]
             found = ids[0] if len(ids) == 1 else ""
         if found not in kwargs:
-            raise RuntimeError(f"{view.__name__}: requires(load={getattr(load, '__name__', load)}) cannot tell which URL "
-                               f"argument holds its id ({sorted(kwargs)}); name it with arg=")
+            raise RuntimeError(
+                f"{view.__name__}: requires(load={getattr(load, '__name__', load)}) cannot tell which URL "
+                f"argument holds its id ({sorted(kwargs)}); name it with arg="
+            )
         return found
 
     def decorator(view):

@@ -51,6 +51,7 @@ def show(exc: BaseException, form=None, field: str | None = None) -> None:
     Beside ``exc.field`` when the form has that field, else beside ``field`` (the
     view's default); with neither, as an error message at the top of the page.
     """
+
     def field_of(name):
         target = getattr(form, name, None) if form is not None and name else None
         return target if target is not None and hasattr(target, "errors") else None
@@ -69,8 +70,9 @@ def show(exc: BaseException, form=None, field: str | None = None) -> None:
             flash(str(text), "error")
 
 
-def refuse(exc: BaseException, template: str, *, form=None, field: str | None = None,
-           status: int = INVALID, **context: Any):
+def refuse(
+    exc: BaseException, template: str, *, form=None, field: str | None = None, status: int = INVALID, **context: Any
+):
     """Roll back, show why, and re-render ``template`` with ``status`` (422).
 
     ``form`` is passed to the template as ``form`` (unless ``context`` has one);

@@ -20,9 +20,9 @@ filters ``tenant_id`` explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
-from collections.abc import Iterator
 
 from flask import abort, g, has_app_context
 from sqlalchemy import BigInteger, event
@@ -47,6 +47,7 @@ class CrossTenantWrite(RuntimeError):
 # --------------------------------------------------------------------------
 # The current tenant
 # --------------------------------------------------------------------------
+
 
 def _stack() -> list:
     if not has_app_context():
@@ -113,6 +114,7 @@ def enter_request_tenant(tenant) -> None:
 # The one scoped lookup
 # --------------------------------------------------------------------------
 
+
 def get_or_404(model: type[T], ident) -> T:
     """The object of the current tenant with this id, or 404.
 
@@ -147,6 +149,7 @@ def _max_key(model) -> int:
 # --------------------------------------------------------------------------
 # The safety net
 # --------------------------------------------------------------------------
+
 
 def _touches_tenant_model(state: ORMExecuteState) -> bool:
     try:
@@ -199,14 +202,11 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
             obj.tenant_id = tenant_id
         elif tenant_id is not None and obj.tenant_id != tenant_id:
             raise CrossTenantWrite(
-                f"new {type(obj).__name__} belongs to tenant {obj.tenant_id}, "
-                f"not the current tenant {tenant_id}"
+                f"new {type(obj).__name__} belongs to tenant {obj.tenant_id}, not the current tenant {tenant_id}"
             )
     for obj in session.dirty:
         if isinstance(obj, TenantScoped) and tenant_id is not None and obj.tenant_id != tenant_id:
-            raise CrossTenantWrite(
-                f"{type(obj).__name__} of tenant {obj.tenant_id} changed inside tenant {tenant_id}"
-            )
+            raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id} changed inside tenant {tenant_id}")
 
 
 def install_safety_net() -> None:

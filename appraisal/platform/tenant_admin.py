@@ -29,8 +29,7 @@ def list_tenants() -> list[Tenant]:
     return list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
 
 
-def create_tenant(*, slug: str, name: str, locale: str = "zh_Hans",
-                  time_zone: str = "Asia/Shanghai") -> Tenant:
+def create_tenant(*, slug: str, name: str, locale: str = "zh_Hans", time_zone: str = "Asia/Shanghai") -> Tenant:
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise TenantError(
@@ -44,16 +43,16 @@ def create_tenant(*, slug: str, name: str, locale: str = "zh_Hans",
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant):
-        audit.record("tenant.create", tenant, object_type="Tenant",
-                     after=audit.snapshot(tenant), label=tenant.name)
+        audit.record("tenant.create", tenant, object_type="Tenant", after=audit.snapshot(tenant), label=tenant.name)
     return tenant
 
 
-def create_office_admin(tenant: Tenant, *, email: str, password: str,
-                        display_name: str = "考核办管理员") -> User:
+def create_office_admin(tenant: Tenant, *, email: str, password: str, display_name: str = "考核办管理员") -> User:
     with tenant_scope(tenant):
         return accounts.create_user(
-            email=email, display_name=display_name, password=password,
+            email=email,
+            display_name=display_name,
+            password=password,
             roles=[(Role.OFFICE_ADMIN, None)],
         )
 
@@ -64,6 +63,11 @@ def set_status(tenant: Tenant, status: TenantStatus) -> None:
     before = tenant.status.value
     tenant.status = status
     with tenant_scope(tenant):
-        audit.record(f"tenant.{'suspend' if status == TenantStatus.SUSPENDED else 'activate'}",
-                     tenant, object_type="Tenant", before={"status": before},
-                     after={"status": status.value}, label=tenant.name)
+        audit.record(
+            f"tenant.{'suspend' if status == TenantStatus.SUSPENDED else 'activate'}",
+            tenant,
+            object_type="Tenant",
+            before={"status": before},
+            after={"status": status.value},
+            label=tenant.name,
+        )

@@ -119,10 +119,12 @@ def _database_unavailable(error):
 
 def _is_disconnect(error) -> bool:
     """An OperationalError from losing the database (not, say, a bad statement)."""
-    return bool(getattr(error, "connection_invalidated", False)) or \
-        "connect" in str(getattr(error, "orig", error)).lower() or \
-        "server closed" in str(getattr(error, "orig", error)).lower() or \
-        "terminating connection" in str(getattr(error, "orig", error)).lower()
+    return (
+        bool(getattr(error, "connection_invalidated", False))
+        or "connect" in str(getattr(error, "orig", error)).lower()
+        or "server closed" in str(getattr(error, "orig", error)).lower()
+        or "terminating connection" in str(getattr(error, "orig", error)).lower()
+    )
 
 
 def _operational_error(error):
@@ -164,8 +166,8 @@ def health():
 
 
 def init_app(app) -> None:
-    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
-
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from sqlalchemy.exc import OperationalError
 
     from appraisal.platform.jobs import JobsUnavailable

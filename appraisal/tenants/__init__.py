@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 MODEL_MODULES = ("org", "schemes", "cycles", "letters", "evidence", "scoring", "ballots", "results")
 VIEW_MODULES = ("home", "overview", "org", "users", "schemes", "cycles", "letters", "scoring", "ballots", "results")
 

@@ -26,15 +26,100 @@ from tests.helpers import PASSWORD, REQUIRE_SERVICES
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a downloaded browser
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-artifacts" / "screens"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run",
-               "--lang=zh-CN"]  # the browser's own widgets (date inputs) in Chinese, as the users have them
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--lang=zh-CN",
+]  # the browser's own widgets (date inputs) in Chinese, as the users have them
 #: Ports Chromium refuses to connect to (net::ERR_UNSAFE_PORT), from net/base/port_util.cc.
-UNSAFE_PORTS = {1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102,
-                103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465,
-                512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993,
-                995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668,
-                6669, 6679, 6697, 10080}
+UNSAFE_PORTS = {
+    1,
+    7,
+    9,
+    11,
+    13,
+    15,
+    17,
+    19,
+    20,
+    21,
+    22,
+    23,
+    25,
+    37,
+    42,
+    43,
+    53,
+    69,
+    77,
+    79,
+    87,
+    95,
+    101,
+    102,
+    103,
+    104,
+    109,
+    110,
+    111,
+    113,
+    115,
+    117,
+    119,
+    123,
+    135,
+    137,
+    139,
+    143,
+    161,
+    179,
+    389,
+    427,
+    465,
+    512,
+    513,
+    514,
+    515,
+    526,
+    530,
+    531,
+    532,
+    540,
+    548,
+    554,
+    556,
+    563,
+    587,
+    601,
+    636,
+    989,
+    990,
+    993,
+    995,
+    1719,
+    1720,
+    1723,
+    2049,
+    3659,
+    4045,
+    4190,
+    5060,
+    5061,
+    6000,
+    6566,
+    6665,
+    6666,
+    6667,
+    6668,
+    6669,
+    6679,
+    6697,
+    10080,
+}
 
 
 def _missing() -> str | None:
@@ -169,14 +254,17 @@ def people(browser, live_server):
         csp_refusals = refused  # a test that provokes a refusal on purpose empties it
 
         def new_page(self):
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860},
-                                          base_url=live_server)
+            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860}, base_url=live_server)
             context.set_default_timeout(15_000)
             contexts.append(context)
             page = context.new_page()
             page.on("dialog", lambda dialog: dialog.accept())
-            page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
-                    if "Content Security Policy" in message.text else None)
+            page.on(
+                "console",
+                lambda message: (
+                    refused.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+                ),
+            )
             return page
 
         def login(self, slug: str, email: str, password: str = PASSWORD):
@@ -216,7 +304,13 @@ class _Ref:
         self.id = id_
 
 
-DEPARTMENTS = [("市财政局", "SG1"), ("市发改委", "SG1"), ("市委组织部", "SG1"), ("市教育局", "SG2"), ("市卫健委", "SG2")]
+DEPARTMENTS = [
+    ("市财政局", "SG1"),
+    ("市发改委", "SG1"),
+    ("市委组织部", "SG1"),
+    ("市教育局", "SG2"),
+    ("市卫健委", "SG2"),
+]
 
 
 def build_city(tenant, make_user) -> City:
@@ -237,43 +331,80 @@ def build_city(tenant, make_user) -> City:
     city = City(tenant=tenant, slug=tenant.slug)
     with tenant_scope(tenant):
         office = org.create_unit(code="OFF", name="市考核办", kind="office")
-        groups = {"SG1": org.create_unit(code="SG1", name="综合经济组", kind="sector_group", parent=office),
-                  "SG2": org.create_unit(code="SG2", name="社会事业组", kind="sector_group", parent=office)}
-        depts = [org.create_unit(code=f"D{i}", name=name, kind="department", parent=groups[g])
-                 for i, (name, g) in enumerate(DEPARTMENTS, 1)]
+        groups = {
+            "SG1": org.create_unit(code="SG1", name="综合经济组", kind="sector_group", parent=office),
+            "SG2": org.create_unit(code="SG2", name="社会事业组", kind="sector_group", parent=office),
+        }
+        depts = [
+            org.create_unit(code=f"D{i}", name=name, kind="department", parent=groups[g])
+            for i, (name, g) in enumerate(DEPARTMENTS, 1)
+        ]
         people = {}
         for d in depts:
-            for j, (suffix, category, role) in enumerate((("局长", "county_level", "principal"),
-                                                           ("科长", "section_level", "none"),
-                                                           ("科员", "section_level", "none"))):
+            for j, (suffix, category, role) in enumerate(
+                (
+                    ("局长", "county_level", "principal"),
+                    ("科长", "section_level", "none"),
+                    ("科员", "section_level", "none"),
+                )
+            ):
                 people[(d.name, j)] = org.create_person(
-                    staff_no=f"{d.code}-{j}", name=f"{d.name[1:3]}{suffix}", unit=d, category=category,
-                    leader_role=role)
+                    staff_no=f"{d.code}-{j}", name=f"{d.name[1:3]}{suffix}", unit=d, category=category, leader_role=role
+                )
         a = schemes.adopt_template(template_key="A_municipal_departments", key="departments", name="市直部门考核")
         c = schemes.adopt_template(template_key="C_county_level_cadres", key="county", name="县级干部考核")
         cycle = cycles.create_cycle(year=2026, name="2026年度目标管理考核")
-        dept_pop = cycles.add_population(cycle, key="departments", name="市直部门", version=a,
-                                         selector={"unit_kinds": ["department"], "ranking": "parent"},
-                                         assessors={"public.party_building": depts[2].id})
-        staff_pop = cycles.add_population(cycle, key="county", name="县级干部", version=c,
-                                          selector={"categories": ["county_level"], "ranking": "category"})
+        dept_pop = cycles.add_population(
+            cycle,
+            key="departments",
+            name="市直部门",
+            version=a,
+            selector={"unit_kinds": ["department"], "ranking": "parent"},
+            assessors={"public.party_building": depts[2].id},
+        )
+        staff_pop = cycles.add_population(
+            cycle,
+            key="county",
+            name="县级干部",
+            version=c,
+            selector={"categories": ["county_level"], "ranking": "category"},
+        )
         db.session.flush()
-        appraisees = {a.name: a.id for a in db.session.scalars(
-            select(Appraisee).where(Appraisee.population_id == dept_pop.id))}
+        appraisees = {
+            a.name: a.id for a in db.session.scalars(select(Appraisee).where(Appraisee.population_id == dept_pop.id))
+        }
         db.session.commit()
-        city.ids = {"office": office.id, "sg1": groups["SG1"].id, "sg2": groups["SG2"].id,
-                    "depts": {d.name: d.id for d in depts}, "people": {k: p.id for k, p in people.items()},
-                    "cycle": cycle.id, "dept_pop": dept_pop.id, "staff_pop": staff_pop.id,
-                    "appraisees": appraisees}
+        city.ids = {
+            "office": office.id,
+            "sg1": groups["SG1"].id,
+            "sg2": groups["SG2"].id,
+            "depts": {d.name: d.id for d in depts},
+            "people": {k: p.id for k, p in people.items()},
+            "cycle": cycle.id,
+            "dept_pop": dept_pop.id,
+            "staff_pop": staff_pop.id,
+            "appraisees": appraisees,
+        }
     tag = uuid.uuid4().hex[:4]
     city.users = {
         "office_admin": make_user(tenant, "office_admin", email=f"office-{tag}@example.cn", name="考核办王主任"),
-        "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(city.ids["sg1"]), email=f"lead-{tag}@example.cn",
-                                 name="综合经济组李组长"),
-        "assessor": make_user(tenant, "assessor", unit=_Ref(city.ids["depts"]["市委组织部"]),
-                              email=f"assessor-{tag}@example.cn", name="组织部张科长"),
-        "unit_admin": make_user(tenant, "unit_admin", unit=_Ref(city.ids["depts"]["市财政局"]),
-                                email=f"unit-{tag}@example.cn", name="财政局赵管理员"),
+        "sector_lead": make_user(
+            tenant, "sector_lead", unit=_Ref(city.ids["sg1"]), email=f"lead-{tag}@example.cn", name="综合经济组李组长"
+        ),
+        "assessor": make_user(
+            tenant,
+            "assessor",
+            unit=_Ref(city.ids["depts"]["市委组织部"]),
+            email=f"assessor-{tag}@example.cn",
+            name="组织部张科长",
+        ),
+        "unit_admin": make_user(
+            tenant,
+            "unit_admin",
+            unit=_Ref(city.ids["depts"]["市财政局"]),
+            email=f"unit-{tag}@example.cn",
+            name="财政局赵管理员",
+        ),
         "voter": make_user(tenant, "staff", email=f"voter-{tag}@example.cn", name="财政科长"),
     }
     with tenant_scope(tenant):
@@ -307,7 +438,7 @@ def move_to(city: City, phase_value: str) -> None:
     target = Phase(phase_value)
     with tenant_scope(city.tenant):
         cycle = db.session.get(Cycle, city.ids["cycle"])
-        for p in Phase.ordered()[cycle.phase.index + 1: target.index + 1]:
+        for p in Phase.ordered()[cycle.phase.index + 1 : target.index + 1]:
             cycles.move_phase(cycle, p)
         db.session.commit()
     db.session.remove()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-
 from tests.browser.conftest import move_to, require_browser
 
 require_browser()
@@ -51,7 +50,9 @@ def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot
     # Voters: everyone in 市财政局 and 市发改委, by leader role.
     for dept in ("市财政局", "市发改委"):
         office.locator("select[name=unit-unit_id]").select_option(str(city.ids["depts"][dept]))
-        office.locator("form", has=office.locator("select[name=unit-unit_id]")).get_by_role("button", name="添加").click()
+        office.locator("form", has=office.locator("select[name=unit-unit_id]")).get_by_role(
+            "button", name="添加"
+        ).click()
         expect(_flash(office)).to_contain_text("已添加 3 名投票人")
     expect(office.locator("table.table tbody tr")).to_have_count(6)
     shot(office, "office-voters")
@@ -149,5 +150,7 @@ def test_democratic_evaluation_held_in_the_app_and_with_codes(city, people, shot
     expect(office.locator("table.results thead")).to_contain_text("记名组，2 人")
     shot(office, "office-results")
     office.goto(f"/t/{slug}/ballots/")
-    expect(office.locator("tbody tr", has_text="2026年度县级干部民主测评").locator(".badge").first).to_have_text("已结束")
+    expect(office.locator("tbody tr", has_text="2026年度县级干部民主测评").locator(".badge").first).to_have_text(
+        "已结束"
+    )
     shot(office, "office-evaluations-list")

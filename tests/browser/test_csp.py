@@ -40,8 +40,10 @@ def test_static_scripts_do_what_the_inline_ones_did(city, page_as):
     office.wait_for_url(re.compile(rf"/scoring/\?cycle={cycle_id}$"))
 
     # a print button prints (app.js, data-print)
-    office.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
-                    "'<button type=\"button\" class=\"btn\" data-print id=\"p\">print</button>')")
+    office.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        '\'<button type="button" class="btn" data-print id="p">print</button>\')'
+    )
     office.locator("#p").click()
     office.wait_for_function("window.__printed === 1")
 

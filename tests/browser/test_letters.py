@@ -29,7 +29,9 @@ def test_letter_drafted_returned_resubmitted_and_approved(city, shot, page_as):
     office.goto(f"/t/{slug}/cycles/{cycle_id}")
     expect(office.locator("h1")).to_contain_text("2026年度目标管理考核")
     progress = office.locator("section.card", has_text="目标责任书进度")
-    expect(progress.locator(".stat").first).to_have_text("0 / 10")  # 5 departments + 5 county-level cadres (scheme C has items too)
+    expect(progress.locator(".stat").first).to_have_text(
+        "0 / 10"
+    )  # 5 departments + 5 county-level cadres (scheme C has items too)
     shot(office, "office-cycle-page")
 
     # The unit admin drafts the letter: items until they total 70, then submits.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-
 from tests.browser.conftest import move_to, require_browser
 
 require_browser()
@@ -17,11 +16,11 @@ from playwright.sync_api import expect  # noqa: E402
 
 # business (one approved 70-point item), party building, clean governance, civilisation, investment
 INPUTS = {
-    "市财政局": ("66", "7", "9", "4.5", "4.5"),     # 91.00; 94.00 once party building is corrected to 10
-    "市发改委": ("66.5", "9", "9", "4.5", "4.5"),   # 93.50
-    "市委组织部": ("62", "8.5", "9", "4", "4"),     # 87.50
-    "市教育局": ("65", "9", "9", "4.5", "4"),       # 91.50
-    "市卫健委": ("66", "9", "9", "4.5", "4.5"),     # 93.00, vetoed
+    "市财政局": ("66", "7", "9", "4.5", "4.5"),  # 91.00; 94.00 once party building is corrected to 10
+    "市发改委": ("66.5", "9", "9", "4.5", "4.5"),  # 93.50
+    "市委组织部": ("62", "8.5", "9", "4", "4"),  # 87.50
+    "市教育局": ("65", "9", "9", "4.5", "4"),  # 91.50
+    "市卫健委": ("66", "9", "9", "4.5", "4.5"),  # 93.00, vetoed
 }
 PUBLIC = ("public.party_building", "public.clean_governance", "public.civilisation", "public.investment")
 
@@ -55,11 +54,18 @@ def prepare_inputs(city) -> None:
     with tenant_scope(city.tenant):
         for name, (business, *public) in INPUTS.items():
             common = {"cycle_id": city.ids["cycle"], "appraisee_id": city.ids["appraisees"][name]}
-            db.session.add(Score(indicator_key="business", item_key=str(items[name]), value=Decimal(business),
-                                 **common))
+            db.session.add(
+                Score(indicator_key="business", item_key=str(items[name]), value=Decimal(business), **common)
+            )
             db.session.add_all(Score(indicator_key=key, value=Decimal(v), **common) for key, v in zip(PUBLIC, public))
-        db.session.add(Veto(cycle_id=city.ids["cycle"], appraisee_id=city.ids["appraisees"]["市卫健委"],
-                            rule_key="work_safety", description="辖管医院发生较大安全生产事故"))
+        db.session.add(
+            Veto(
+                cycle_id=city.ids["cycle"],
+                appraisee_id=city.ids["appraisees"]["市卫健委"],
+                rule_key="work_safety",
+                description="辖管医院发生较大安全生产事故",
+            )
+        )
         db.session.commit()
     db.session.remove()
 
@@ -130,7 +136,8 @@ def test_results_computed_published_appeal_upheld_corrected_and_recomputed(city,
     expect(unit.locator("h1")).to_have_text("申请复核 · 市财政局")
     unit.locator("textarea[name=reasons]").fill("党的建设得分7分有误：我局获省级“五星级党支部”表彰，应按10分计。")
     unit.locator("input[name=files]").set_input_files(
-        [{"name": "五星级党支部表彰决定.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 honour"}])
+        [{"name": "五星级党支部表彰决定.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 honour"}]
+    )
     shot(unit, "unit-appeal-form")
     unit.get_by_role("button", name="提交申请").click()
     expect(_flash(unit)).to_contain_text("已提交复核申请，考核办将在")
@@ -201,8 +208,7 @@ def test_appeal_form_reachable_from_the_breakdown(city, page_as):
     with tenant_scope(city.tenant):
         for key in ("dept_pop", "staff_pop"):
             services.request_compute(db.session.get(Population, city.ids[key]))
-        publication.publish(db.session.get(Cycle, city.ids["cycle"]), publicity_days=5, appeal_days=10,
-                            answer_days=10)
+        publication.publish(db.session.get(Cycle, city.ids["cycle"]), publicity_days=5, appeal_days=10, answer_days=10)
         db.session.commit()
     db.session.remove()
     unit = page_as("unit_admin")

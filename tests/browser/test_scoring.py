@@ -20,8 +20,7 @@ def _flash(page):
 
 
 def _cell(page, name: str):
-    return page.locator("#score-grid tbody tr", has=page.get_by_role("link", name=name, exact=True)) \
-        .locator("input.v")
+    return page.locator("#score-grid tbody tr", has=page.get_by_role("link", name=name, exact=True)).locator("input.v")
 
 
 def test_assessor_scores_party_building_for_every_department(city, shot, page_as):

@@ -13,8 +13,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 
 def _cell(page, name: str):
-    return page.locator("#score-grid tbody tr", has=page.get_by_role("link", name=name, exact=True)) \
-        .locator("input.v")
+    return page.locator("#score-grid tbody tr", has=page.get_by_role("link", name=name, exact=True)).locator("input.v")
 
 
 def test_enter_in_the_third_row_saves_what_was_typed(city, shot, page_as):

@@ -16,9 +16,9 @@ from appraisal.tenants.org.models import PersonCategory, UnitKind
 
 def test_demo_org_is_the_same_every_time(app):
     """Deterministic names: two loads into fresh tenants give the same people."""
+    from appraisal.demo.org import load_org
     from appraisal.platform import tenant_admin
     from appraisal.platform.tenancy import unscoped
-    from appraisal.demo.org import load_org
 
     rosters = []
     for slug in ("demo-a", "demo-b"):
@@ -38,10 +38,10 @@ def test_demo_org_is_the_same_every_time(app):
 
 
 def test_demo_users_are_linked_to_people(app):
-    from appraisal.platform import tenant_admin
-    from appraisal.platform.tenancy import unscoped
     from appraisal.demo.loader import LOGINS, load_users
     from appraisal.demo.org import load_org
+    from appraisal.platform import tenant_admin
+    from appraisal.platform.tenancy import unscoped
 
     with unscoped():
         tenant = tenant_admin.create_tenant(slug="demo-users", name="demo-users")

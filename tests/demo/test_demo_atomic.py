@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from appraisal.demo import loader
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant, User
 from appraisal.platform.tenancy import unscoped
 from appraisal.tenants.ballots.models import Ballot
-from appraisal.demo import loader
 from appraisal.tenants.results.models import ResultRun, RunStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,12 +51,23 @@ def test_demo_load_with_redis_url_computes_in_process(app_factory, redis_url):
 def test_a_demo_load_killed_half_way_leaves_nothing_and_loads_again(app_factory, tmp_path):
     app = app_factory()
     uploads = tmp_path / "demo-uploads"
-    env = {**os.environ, "APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret", "PYTHONPATH": str(ROOT),
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "UPLOAD_DIR": str(uploads)}
+    env = {
+        **os.environ,
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": str(uploads),
+    }
     env.pop("REDIS_URL", None)
-    load = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "demo", "load"], env=env,
-                            cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    load = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "load"],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         # the 2025 year (its ballots cast and results computed) is behind us once the
         # 2026 claims' files appear: 2025 stores 6 files

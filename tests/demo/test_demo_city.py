@@ -13,16 +13,16 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from appraisal.demo import content, loader, year
 from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots.models import Ballot, Evaluation, EvaluationStatus, Voter
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.demo import content, loader, year
 from appraisal.tenants.letters.models import Letter, LetterEvent, LetterStatus
 from appraisal.tenants.org.models import Person
-from appraisal.tenants.results.services import leaderboard
 from appraisal.tenants.results.models import Appeal, Publication, ResultRow, ResultRun, RunStatus
+from appraisal.tenants.results.services import leaderboard
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, DeductionNotice, Score, ScoreRevision, Veto
 from tests.helpers import IsolatedClient, _config, _test_env, _truncate_all
 
@@ -68,16 +68,20 @@ def _cycle(year_: int) -> Cycle:
 
 
 def _population(year_: int, key: str) -> Population:
-    return db.session.scalar(select(Population).where(Population.cycle_id == _cycle(year_).id,
-                                                      Population.key == key))
+    return db.session.scalar(select(Population).where(Population.cycle_id == _cycle(year_).id, Population.key == key))
 
 
 def _rows(year_: int, key: str) -> dict[str, ResultRow]:
     population = _population(year_, key)
-    return {name: row for row, name in db.session.execute(
-        select(ResultRow, Appraisee.name).join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
-        .join(ResultRun, ResultRun.id == ResultRow.run_id)
-        .where(ResultRun.population_id == population.id, ResultRun.is_current.is_(True)))}
+    return {
+        name: row
+        for row, name in db.session.execute(
+            select(ResultRow, Appraisee.name)
+            .join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
+            .join(ResultRun, ResultRun.id == ResultRow.run_id)
+            .where(ResultRun.population_id == population.id, ResultRun.is_current.is_(True))
+        )
+    }
 
 
 def test_the_load_command_creates_the_demo_once_and_prints_the_logins(demo):
@@ -126,11 +130,13 @@ def test_2026_is_published_with_current_results_for_every_population(tenant):
     populations = list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)))
     assert {p.key for p in populations} == set(year.POPULATIONS)
     for population in populations:
-        run = db.session.scalar(select(ResultRun).where(ResultRun.population_id == population.id,
-                                                        ResultRun.is_current.is_(True)))
+        run = db.session.scalar(
+            select(ResultRun).where(ResultRun.population_id == population.id, ResultRun.is_current.is_(True))
+        )
         assert run is not None and run.status == RunStatus.SUCCEEDED, population.name
-        members = db.session.scalar(select(func.count()).select_from(Appraisee)
-                                    .where(Appraisee.population_id == population.id))
+        members = db.session.scalar(
+            select(func.count()).select_from(Appraisee).where(Appraisee.population_id == population.id)
+        )
         assert run.row_count == members > 0, population.name
     assert _cycle(2025).phase == Phase.FINAL
     assert cycle.previous_cycle_id == _cycle(2025).id
@@ -141,8 +147,9 @@ def test_2026_is_published_with_current_results_for_every_population(tenant):
 
 def test_the_departments_leaderboard_has_five_groups_with_a_quota_line(tenant):
     population = _population(2026, "departments")
-    run = db.session.scalar(select(ResultRun).where(ResultRun.population_id == population.id,
-                                                    ResultRun.is_current.is_(True)))
+    run = db.session.scalar(
+        select(ResultRun).where(ResultRun.population_id == population.id, ResultRun.is_current.is_(True))
+    )
     groups = leaderboard.groups(run, previous=leaderboard.previous_ranks(population))
     assert len(groups) == 5
     for group in groups:
@@ -184,26 +191,43 @@ def test_every_screen_has_something_to_show(tenant):
         assert sum(item.points for item in letter.items) == 70
     returns = db.session.scalar(select(func.count()).select_from(LetterEvent).where(LetterEvent.action == "return"))
     assert returns == sum(len(v) for v in content.RETURNED.values())
-    statuses = dict(db.session.execute(select(AdjustmentClaim.status, func.count()).where(
-        AdjustmentClaim.cycle_id == cycle.id).group_by(AdjustmentClaim.status)).all())
+    statuses = dict(
+        db.session.execute(
+            select(AdjustmentClaim.status, func.count())
+            .where(AdjustmentClaim.cycle_id == cycle.id)
+            .group_by(AdjustmentClaim.status)
+        ).all()
+    )
     assert statuses[ClaimStatus.VERIFIED] > 5 and statuses[ClaimStatus.REJECTED] == 1
     rejected = db.session.scalar(select(AdjustmentClaim).where(AdjustmentClaim.status == ClaimStatus.REJECTED))
     assert rejected.reject_reason
-    assert db.session.scalar(select(func.count()).select_from(DeductionNotice)
-                             .where(DeductionNotice.cycle_id == cycle.id)) == 3
+    assert (
+        db.session.scalar(select(func.count()).select_from(DeductionNotice).where(DeductionNotice.cycle_id == cycle.id))
+        == 3
+    )
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.cycle_id == cycle.id))
     assert evaluation.status == EvaluationStatus.CLOSED
-    voted = db.session.scalar(select(func.count()).select_from(Voter).where(
-        Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(True)))
-    assert voted == db.session.scalar(select(func.count()).select_from(Ballot)
-                                      .where(Ballot.evaluation_id == evaluation.id)) > 20
+    voted = db.session.scalar(
+        select(func.count()).select_from(Voter).where(Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(True))
+    )
+    assert (
+        voted
+        == db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.evaluation_id == evaluation.id))
+        > 20
+    )
     assert db.session.scalar(select(func.count()).select_from(Appeal).where(Appeal.cycle_id == cycle.id)) == 1
     # scores went through the scoring service: one revision per score, audited by "demo"
     scores = db.session.scalar(select(func.count()).select_from(Score))
     assert scores > 10000
     assert db.session.scalar(select(func.count()).select_from(ScoreRevision)) == scores
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "score.enter", AuditEntry.actor_label == "demo")) == scores
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "score.enter", AuditEntry.actor_label == "demo")
+        )
+        == scores
+    )
 
 
 def test_the_shared_project_counts_once_at_its_highest_level(tenant):
@@ -227,14 +251,15 @@ def test_every_demo_login_works(demo, tenant):
         assert client.get("/t/demo/").status_code == 200, login.email
         assert client.get("/t/demo/results/").status_code == 200, login.email
     client = app.test_client()
-    response = client.post("/platform/login", data={"email": loader.OPERATOR.email,
-                                                    "password": loader.OPERATOR.password})
+    response = client.post(
+        "/platform/login", data={"email": loader.OPERATOR.email, "password": loader.OPERATOR.password}
+    )
     assert response.status_code == 302
 
 
 def test_claims_penalties_scores_the_veto_and_the_appeal_carry_evidence_files(demo, tenant):
-    from appraisal.tenants.results.models import Appeal
     from appraisal.tenants.evidence.models import Evidence
+    from appraisal.tenants.results.models import Appeal
     from appraisal.tenants.scoring.models import Score
 
     files = list(db.session.scalars(select(Evidence)))
@@ -264,8 +289,9 @@ def test_the_office_sees_the_leaderboard_and_a_breakdown(demo, tenant):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "综合经济组" in html and content.VETO[0] in html and year.LOW_DEPARTMENT in html
-    appraisee = db.session.scalar(select(Appraisee).where(Appraisee.population_id == population.id,
-                                                          Appraisee.name == "市财政局"))
+    appraisee = db.session.scalar(
+        select(Appraisee).where(Appraisee.population_id == population.id, Appraisee.name == "市财政局")
+    )
     assert client.get(f"/t/demo/results/appraisees/{appraisee.id}").status_code == 200
 
 
@@ -275,8 +301,9 @@ def test_the_breakdown_charts_parts_and_years(demo, tenant):
     client = app.test_client()
     client.post("/t/demo/login", data={"email": "admin@demo.cn", "password": loader.PASSWORD})
     population = _population(2026, "departments")
-    appraisee = db.session.scalar(select(Appraisee).where(Appraisee.population_id == population.id,
-                                                          Appraisee.name == year.LOW_DEPARTMENT))
+    appraisee = db.session.scalar(
+        select(Appraisee).where(Appraisee.population_id == population.id, Appraisee.name == year.LOW_DEPARTMENT)
+    )
     html = client.get(f"/t/demo/results/appraisees/{appraisee.id}").get_data(as_text=True)
     assert "分项得分" in html and "业务目标" in html and "公共目标" in html
     before, now = _rows(2025, "departments")[year.LOW_DEPARTMENT], _rows(2026, "departments")[year.LOW_DEPARTMENT]
@@ -293,15 +320,19 @@ def test_the_one_person_principal_group_is_a_confirmed_known_voter_group(tenant)
 
     evaluation = db.session.scalar(select(Evaluation).where(Evaluation.cycle_id == _cycle(2026).id))
     sizes = ballot_services.group_sizes(evaluation)
-    principal = db.session.scalar(select(RaterGroup).where(RaterGroup.evaluation_id == evaluation.id,
-                                                           RaterGroup.key == "principal"))
+    principal = db.session.scalar(
+        select(RaterGroup).where(RaterGroup.evaluation_id == evaluation.id, RaterGroup.key == "principal")
+    )
     assert sizes[principal.id] == 1 and principal.known_voters
     for group in ballot_services.groups_of(evaluation):
         assert not 0 < sizes.get(group.id, 0) < evaluation.min_group_size or group.known_voters, group.name
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballots.known_group",
-                                                          AuditEntry.object_id == str(evaluation.id))).all()
-    assert any(e.after["group"] == "principal" and e.after["known_voters"] and "可被识别" in e.after["warning"]
-               for e in entries)
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "ballots.known_group", AuditEntry.object_id == str(evaluation.id))
+    ).all()
+    assert any(
+        e.after["group"] == "principal" and e.after["known_voters"] and "可被识别" in e.after["warning"]
+        for e in entries
+    )
     results = ballot_services.results(evaluation)
     column = next(c for c in results.columns if c.key == principal.id)
     assert column.known_voters and column.voters == 1

@@ -1,4 +1,5 @@
 """Helpers for engine tests: build input frames tersely and read results by id."""
+
 from __future__ import annotations
 
 import pandas as pd

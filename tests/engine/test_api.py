@@ -1,4 +1,5 @@
 """The public API the web app calls."""
+
 import shutil
 
 import pandas as pd
@@ -16,9 +17,22 @@ from appraisal.engine import (
 
 
 def test_public_names():
-    for name in ["load_scheme", "load_template", "list_templates", "validate", "merge",
-                 "scheme_hash", "compute", "Inputs", "Results", "SchemeErrors", "SchemeError",
-                 "InputErrors", "TemplateInfo", "COLUMNS"]:
+    for name in [
+        "load_scheme",
+        "load_template",
+        "list_templates",
+        "validate",
+        "merge",
+        "scheme_hash",
+        "compute",
+        "Inputs",
+        "Results",
+        "SchemeErrors",
+        "SchemeError",
+        "InputErrors",
+        "TemplateInfo",
+        "COLUMNS",
+    ]:
         assert hasattr(engine, name), name
 
 

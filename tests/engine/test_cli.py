@@ -1,4 +1,5 @@
 """The offline tool: check, compute from a workbook, bad input reported in full."""
+
 import pandas as pd
 import yaml
 
@@ -9,6 +10,7 @@ from appraisal.engine.examples import write_example
 
 def test_check_templates_ok(capsys):
     from appraisal.engine import templates_dir
+
     files = sorted(str(p) for p in templates_dir().glob("*.yaml"))
     assert main(["check", *files]) == 0
     assert capsys.readouterr().out.count("OK ") == 8
@@ -30,11 +32,9 @@ def test_compute_from_a_workbook_writes_one_sheet_per_group(tmp_path, capsys):
     scheme = load_template("A_municipal_departments")
     inputs_path, _ = write_example(scheme, tmp_path)
     scheme_path = tmp_path / "a.yaml"
-    scheme_path.write_text(yaml.safe_dump(scheme.model_dump(mode="json"), allow_unicode=True),
-                           encoding="utf-8")
+    scheme_path.write_text(yaml.safe_dump(scheme.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out.xlsx"
-    assert main(["compute", "--scheme", str(scheme_path), "--inputs", str(inputs_path),
-                 "--out", str(out)]) == 0
+    assert main(["compute", "--scheme", str(scheme_path), "--inputs", str(inputs_path), "--out", str(out)]) == 0
     sheets = pd.read_excel(out, sheet_name=None)
     assert {"组 G001", "组 G002", "explanations", "adjustments", "groups", "scheme"} <= set(sheets)
     assert len(sheets["组 G001"]) == 10
@@ -44,11 +44,12 @@ def test_bad_input_fails_with_sheet_row_column_and_reason(tmp_path, capsys):
     path = tmp_path / "in.xlsx"
     with pd.ExcelWriter(path) as xw:
         pd.DataFrame({"编号": ["d1", "d2", "d2"], "排名组": ["g", "g", "g"]}).to_excel(
-            xw, sheet_name="被考核对象", index=False)
-        pd.DataFrame({"编号": ["d1", "x9"], "指标": ["party_building", "party_buildin"],
-                      "数值": [9, "nine"]}).to_excel(xw, sheet_name="指标得分", index=False)
-        pd.DataFrame({"appraisee_id": ["d1"], "colour": ["red"]}).to_excel(
-            xw, sheet_name="vetoes", index=False)
+            xw, sheet_name="被考核对象", index=False
+        )
+        pd.DataFrame({"编号": ["d1", "x9"], "指标": ["party_building", "party_buildin"], "数值": [9, "nine"]}).to_excel(
+            xw, sheet_name="指标得分", index=False
+        )
+        pd.DataFrame({"appraisee_id": ["d1"], "colour": ["red"]}).to_excel(xw, sheet_name="vetoes", index=False)
         pd.DataFrame({"a": [1]}).to_excel(xw, sheet_name="Sheet9", index=False)
     scheme = tmp_path / "a.yaml"
     scheme.write_text("base: A_municipal_departments\noverrides: {}\n", encoding="utf-8")
@@ -70,7 +71,24 @@ def test_compute_with_chinese_result_headers(tmp_path):
     inputs_path, _ = write_example(scheme, tmp_path)
     out = tmp_path / "out.xlsx"
     from appraisal.engine import templates_dir
-    assert main(["compute", "--scheme", str(templates_dir() / "F_bureau_quantitative.yaml"),
-                 "--inputs", str(inputs_path), "--out", str(out), "--lang", "zh"]) == 0
+
+    assert (
+        main(
+            [
+                "compute",
+                "--scheme",
+                str(templates_dir() / "F_bureau_quantitative.yaml"),
+                "--inputs",
+                str(inputs_path),
+                "--out",
+                str(out),
+                "--lang",
+                "zh",
+            ]
+        )
+        == 0
+    )
     sheet = pd.read_excel(out, sheet_name="排名 ranking")
-    assert {"编号", "综合得分", "名次", "等次", "业务工作得分", "荣获表彰和荣誉(加分)", "排名前20%"} <= set(sheet.columns)
+    assert {"编号", "综合得分", "名次", "等次", "业务工作得分", "荣获表彰和荣誉(加分)", "排名前20%"} <= set(
+        sheet.columns
+    )

@@ -1,4 +1,5 @@
 """Customisation: template + overrides, locks, versions and the content hash."""
+
 import pytest
 
 from appraisal.engine import (
@@ -12,19 +13,29 @@ from appraisal.engine import (
 
 def test_overrides_change_points_quotas_bands_amounts_and_indicators():
     a = load_template("A_municipal_departments")
-    s = merge(a, {
-        "version": 2,
-        "indicators": {
-            "business": {"points": 65},
-            "public": {"points": 35, "children": {
-                "investment": None,  # removed
-                "safety": {"name_zh": "安全生产", "name_en": "Work safety", "points": 10,
-                           "method": {"kind": "entered"}},  # added
-            }},
+    s = merge(
+        a,
+        {
+            "version": 2,
+            "indicators": {
+                "business": {"points": 65},
+                "public": {
+                    "points": 35,
+                    "children": {
+                        "investment": None,  # removed
+                        "safety": {
+                            "name_zh": "安全生产",
+                            "name_en": "Work safety",
+                            "points": 10,
+                            "method": {"kind": "entered"},
+                        },  # added
+                    },
+                },
+            },
+            "quotas": {"advanced_collective": {"ratio": 0.15}},
+            "awards": {"tiers": {"advanced_collective": {"amount": 20000}}},
         },
-        "quotas": {"advanced_collective": {"ratio": 0.15}},
-        "awards": {"tiers": {"advanced_collective": {"amount": 20000}}},
-    })
+    )
     assert s.version == 2 and s.base == "A_municipal_departments"
     keys = [c.key for c in s.indicators[1].children]
     assert keys == ["party_building", "clean_governance", "civilisation", "safety"]
@@ -52,8 +63,9 @@ def test_locked_fields_cannot_be_overridden():
 
 def test_a_parent_scheme_can_add_locks_for_its_children():
     a = load_template("A_municipal_departments")
-    parent = merge(a, {"quotas": {"advanced_collective": {"ratio": 0.12}}},
-                   add_locks=["quotas.advanced_collective.ratio"])
+    parent = merge(
+        a, {"quotas": {"advanced_collective": {"ratio": 0.12}}}, add_locks=["quotas.advanced_collective.ratio"]
+    )
     child = merge(parent, {"awards": {"tiers": {"advanced_collective": {"amount": 5000}}}})
     assert child.quotas[0].ratio == 0.12
     with pytest.raises(SchemeErrors) as exc:
@@ -63,8 +75,10 @@ def test_a_parent_scheme_can_add_locks_for_its_children():
 
 def test_customisation_file_with_base_and_overrides(tmp_path):
     p = tmp_path / "tenant.yaml"
-    p.write_text("base: F_bureau_quantitative\nkey: my_bureau\nversion: 3\n"
-                 "overrides:\n  adjustments: {bonus_cap: 8}\n", encoding="utf-8")
+    p.write_text(
+        "base: F_bureau_quantitative\nkey: my_bureau\nversion: 3\noverrides:\n  adjustments: {bonus_cap: 8}\n",
+        encoding="utf-8",
+    )
     s = load_scheme(p)
     assert (s.key, s.version, s.base, s.adjustments.bonus_cap) == ("my_bureau", 3, "F_bureau_quantitative", 8)
 

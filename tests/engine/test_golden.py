@@ -2,6 +2,7 @@
 error texts (inputs and schemes) of all built-in templates on synthetic inputs, as sha256
 digests in golden_digests.json.  A refactor must leave them byte-identical; a deliberate
 change of behaviour regenerates the file (UPDATE_GOLDEN=1) and says why in its commit."""
+
 from __future__ import annotations
 
 import copy
@@ -19,8 +20,14 @@ from appraisal.engine.synthetic import synthetic_inputs
 GOLDEN = Path(__file__).with_name("golden_digests.json")
 SHAPES = {
     "default": {"seed": 0},
-    "crowded": {"seed": 3, "groups": 4, "per_group": 12, "history_cycles": 3, "veto_rate": 0.2,
-                "claims_per_person": 2.0},
+    "crowded": {
+        "seed": 3,
+        "groups": 4,
+        "per_group": 12,
+        "history_cycles": 3,
+        "veto_rate": 0.2,
+        "claims_per_person": 2.0,
+    },
     "single": {"seed": 7, "groups": 1, "per_group": 1},
 }
 
@@ -56,13 +63,28 @@ def _broken_scheme(data: dict) -> dict:
     data["indicators"][0]["key"] = "bonus"
     data["indicators"].append(copy.deepcopy(data["indicators"][0]))
     data["settings"]["total_points"] = 37
-    data["quotas"] = [*data["quotas"], {"key": "qq", "name_zh": "x", "name_en": "x", "ratio": 0.5,
-                                        "count": 3, "within": "zz"}]
-    data["grades"]["bands"] = [*data["grades"]["bands"], {"key": "zz", "name_zh": "z", "name_en": "z",
-                                                          "min_score": 3, "quota": "nq"}]
-    data["awards"]["tiers"] = [*data["awards"]["tiers"], {
-        "key": "t9", "name_zh": "t", "name_en": "t", "relative_to": "nope", "amount": 3,
-        "count": 1, "ratio": 0.1, "grades": ["bad"], "quota": "bad"}]
+    data["quotas"] = [
+        *data["quotas"],
+        {"key": "qq", "name_zh": "x", "name_en": "x", "ratio": 0.5, "count": 3, "within": "zz"},
+    ]
+    data["grades"]["bands"] = [
+        *data["grades"]["bands"],
+        {"key": "zz", "name_zh": "z", "name_en": "z", "min_score": 3, "quota": "nq"},
+    ]
+    data["awards"]["tiers"] = [
+        *data["awards"]["tiers"],
+        {
+            "key": "t9",
+            "name_zh": "t",
+            "name_en": "t",
+            "relative_to": "nope",
+            "amount": 3,
+            "count": 1,
+            "ratio": 0.1,
+            "grades": ["bad"],
+            "quota": "bad",
+        },
+    ]
     data["awards"]["pay_percent_by_grade"] = {"nograde": 50}
     data["locks"] = ["zzz.yy"]
     data["ranking"]["tie_breaks"] = [{"indicator": "nope", "order": "desc"}]

@@ -1,4 +1,5 @@
 """Property tests (hypothesis) over every template with synthetic inputs."""
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -9,22 +10,24 @@ from appraisal.engine.synthetic import synthetic_inputs
 
 TEMPLATES = {t.key: load_template(t.key) for t in list_templates()}
 KEYS = sorted(TEMPLATES)
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-cases = st.fixed_dictionaries({
-    "key": st.sampled_from(KEYS),
-    "groups": st.integers(1, 4),
-    "per_group": st.integers(1, 16),
-    "veto_rate": st.sampled_from([0.0, 0.1, 0.3]),
-    "seed": st.integers(0, 10_000),
-})
+cases = st.fixed_dictionaries(
+    {
+        "key": st.sampled_from(KEYS),
+        "groups": st.integers(1, 4),
+        "per_group": st.integers(1, 16),
+        "veto_rate": st.sampled_from([0.0, 0.1, 0.3]),
+        "seed": st.integers(0, 10_000),
+    }
+)
 
 
 def make(case):
     scheme = TEMPLATES[case["key"]]
-    inputs = synthetic_inputs(scheme, groups=case["groups"], per_group=case["per_group"],
-                              veto_rate=case["veto_rate"], seed=case["seed"])
+    inputs = synthetic_inputs(
+        scheme, groups=case["groups"], per_group=case["per_group"], veto_rate=case["veto_rate"], seed=case["seed"]
+    )
     return scheme, inputs
 
 
@@ -41,8 +44,7 @@ def test_quotas_are_never_exceeded(case):
         assert (given_ <= places).all(), q.key
     for t in scheme.awards.tiers:
         if t.count is not None:
-            assert (ranked["award"] == t.key).sum() <= t.count * (
-                ranked["group"].nunique() if t.pool == "group" else 1)
+            assert (ranked["award"] == t.key).sum() <= t.count * (ranked["group"].nunique() if t.pool == "group" else 1)
 
 
 @SETTINGS
@@ -65,7 +67,8 @@ def _raisable(scheme, inputs, rng):
     kinds = {n.key: n.method.kind for n in scheme.leaves()}
     s = inputs.scores
     ok = s["indicator"].map(kinds).isin(["entered", "average", "ballot"]) | (
-        (s["indicator"].map(kinds) == "ratio") & (s.get("item", pd.Series("", index=s.index)) == "actual"))
+        (s["indicator"].map(kinds) == "ratio") & (s.get("item", pd.Series("", index=s.index)) == "actual")
+    )
     options = []
     if ok.any():
         options.append("scores")
@@ -113,8 +116,12 @@ def test_raising_one_raw_score_never_lowers_that_composite(case):
 def test_shuffling_input_rows_changes_nothing(case):
     scheme, inputs = make(case)
     rng = np.random.default_rng(case["seed"] + 1)
-    shuffled = Inputs(**{name: frame.sample(frac=1.0, random_state=int(rng.integers(0, 2**31)))
-                         for name, frame in inputs.__dict__.items()})
+    shuffled = Inputs(
+        **{
+            name: frame.sample(frac=1.0, random_state=int(rng.integers(0, 2**31)))
+            for name, frame in inputs.__dict__.items()
+        }
+    )
     a, b = compute(scheme, inputs), compute(scheme, shuffled)
     pd.testing.assert_frame_equal(a.appraisees, b.appraisees)
     pd.testing.assert_frame_equal(a.explanations, b.explanations)
@@ -122,8 +129,10 @@ def test_shuffling_input_rows_changes_nothing(case):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(50, 60), st.booleans()), min_size=1, max_size=40),
-       st.lists(st.integers(0, 5), min_size=4, max_size=4))
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(50, 60), st.booleans()), min_size=1, max_size=40),
+    st.lists(st.integers(0, 5), min_size=4, max_size=4),
+)
 def test_allocation_gives_the_best_eligible_places_and_never_too_many(rows, sizes):
     """The allocator alone: per pool at most `size` places, only to eligible appraisees,
     and nobody eligible is passed over for someone lower in the order."""

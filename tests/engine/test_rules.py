@@ -1,4 +1,5 @@
 """Settings of the rules, one by one (tie policies, tie-breaks, minimum one, inputs)."""
+
 import pytest
 
 from appraisal.engine import InputErrors, Inputs, compute, load_template, merge
@@ -11,15 +12,17 @@ A = load_template("A_municipal_departments")
 
 def run_a(scheme, business, **tables):
     a, items = depts({"g": business})
-    return by_id(compute(scheme, Inputs(a, items=items, scores=entered(a["appraisee_id"], **PUBLIC),
-                                        **tables)))
+    return by_id(compute(scheme, Inputs(a, items=items, scores=entered(a["appraisee_id"], **PUBLIC), **tables)))
 
 
-@pytest.mark.parametrize("policy, held", [
-    ("tie_break", ["g-01", "g-02"]),             # strict order, exactly 2 places
-    ("include_all", ["g-01", "g-02", "g-03"]),   # everyone tied at the boundary gets in
-    ("exclude_all", ["g-01"]),                   # nobody tied at the boundary gets in
-])
+@pytest.mark.parametrize(
+    "policy, held",
+    [
+        ("tie_break", ["g-01", "g-02"]),  # strict order, exactly 2 places
+        ("include_all", ["g-01", "g-02", "g-03"]),  # everyone tied at the boundary gets in
+        ("exclude_all", ["g-01"]),  # nobody tied at the boundary gets in
+    ],
+)
 def test_tie_at_the_boundary_policies(policy, held):
     # 15 units → 1.5 → 2 places; g-02 and g-03 tie at 65 + 30 = 95 on the boundary
     s = merge(A, {"quotas": {"advanced_collective": {"tie_policy": policy}}})
@@ -57,10 +60,13 @@ def test_quota_minimum_score_and_rounding_setting():
 
 def test_unverified_claims_and_penalty_cap():
     s = merge(A, {"adjustments": {"penalty_cap": 7}})
-    claims = df("appraisee_id rule level count verified", [
-        ("g-01", "criticism", "", 3, True),                 # −15, capped at −7
-        ("g-02", "innovation_business", "city", 1, False),  # not verified: does not count
-    ])
+    claims = df(
+        "appraisee_id rule level count verified",
+        [
+            ("g-01", "criticism", "", 3, True),  # −15, capped at −7
+            ("g-02", "innovation_business", "city", 1, False),  # not verified: does not count
+        ],
+    )
     res = run_a(s, [50, 50], claims=claims)
     assert res.loc["g-01", "penalty_raw"] == 15 and res.loc["g-01", "penalty"] == 7
     assert res.loc["g-01", "composite"] == 80 - 7
@@ -69,8 +75,7 @@ def test_unverified_claims_and_penalty_cap():
 
 def test_bad_inputs_are_all_reported_with_table_row_and_column():
     a, items = depts({"g": [50, 50]})
-    claims = df("appraisee_id rule level", [("g-01", "innovation_business", "galactic"),
-                                            ("g-09", "nope", "")])
+    claims = df("appraisee_id rule level", [("g-01", "innovation_business", "galactic"), ("g-09", "nope", "")])
     vetoes = df("appraisee_id veto", [("g-01", "alien")])
     with pytest.raises(InputErrors) as exc:
         compute(A, Inputs(a, items=items, claims=claims, vetoes=vetoes))
@@ -102,9 +107,10 @@ def test_missing_inputs_count_as_zero_and_are_flagged():
 def test_ids_from_excel_numbers_and_spaces_match():
     # ids typed as numbers (1001, 1002.0) or with spaces match the same ids given as text
     a = df("appraisee_id ranking_group", [(1001, 1), (1002.0, 1), (" 1003 ", 1)]).astype(object)
-    scores = df("appraisee_id indicator value", [("1001", "party_building", "9"),
-                                                 (1002, "party_building", 8),
-                                                 (1003.0, "party_building", 7.5)]).astype(object)
+    scores = df(
+        "appraisee_id indicator value",
+        [("1001", "party_building", "9"), (1002, "party_building", 8), (1003.0, "party_building", 7.5)],
+    ).astype(object)
     res = by_id(compute(A, Inputs(a, scores=scores)))
     assert res["score_party_building"].to_dict() == {"1001": 9, "1002": 8, "1003": 7.5}
 
@@ -112,36 +118,61 @@ def test_ids_from_excel_numbers_and_spaces_match():
 def test_ballot_scores_must_be_on_the_scale():
     e = load_template("E_agency_staff_differentiated")
     with pytest.raises(InputErrors) as exc:
-        compute(e, Inputs(df("appraisee_id", [("x",)]),
-                          ballots=df("appraisee_id rater_group score", [("x", "staff", 120)])))
+        compute(
+            e, Inputs(df("appraisee_id", [("x",)]), ballots=df("appraisee_id rater_group score", [("x", "staff", 120)]))
+        )
     assert "ballots, row 1, column score: a ballot score must be between 0 and 100" in str(exc.value)
 
 
 def test_award_tier_by_ratio_and_categories():
     # G with a tier of 40 % of the sections (5 × 0.4 = 2) for category 'section' only
     g = load_template("G_trade_union_departments")
-    s = merge(g, {"awards": {"tiers": {"first": None, "second": None, "discretionary": None,
-                                       "merit": {"name_zh": "优胜", "name_en": "Merit", "ratio": 0.4,
-                                                 "pool": "tenant", "categories": ["section"],
-                                                 "amount": 500}},
-                             "rollups": None}})
+    s = merge(
+        g,
+        {
+            "awards": {
+                "tiers": {
+                    "first": None,
+                    "second": None,
+                    "discretionary": None,
+                    "merit": {
+                        "name_zh": "优胜",
+                        "name_en": "Merit",
+                        "ratio": 0.4,
+                        "pool": "tenant",
+                        "categories": ["section"],
+                        "amount": 500,
+                    },
+                },
+                "rollups": None,
+            }
+        },
+    )
     a = df("appraisee_id category", [(f"s{i}", "section") for i in range(1, 6)] + [("o1", "office")])
-    ballots = df("appraisee_id rater_group score",
-                 [(i, "staff", 100 - k) for k, i in enumerate(["o1", "s1", "s2", "s3", "s4", "s5"])])
+    ballots = df(
+        "appraisee_id rater_group score",
+        [(i, "staff", 100 - k) for k, i in enumerate(["o1", "s1", "s2", "s3", "s4", "s5"])],
+    )
     res = by_id(compute(s, Inputs(a, ballots=ballots)))
     # o1 is best but not a section; the pool is the 5 sections: 5 × 0.4 = 2 places
     assert res.loc[res["award"] == "merit"].index.tolist() == ["s1", "s2"]
 
 
 def test_divide_sharing_rule_cap_and_veto_pay_percent():
-    s = merge(A, {
-        "adjustments": {"rules": {"innovation_business": {"share_mode": "divide", "cap": 5}}},
-        "vetoes": {"false_report": {"effects": {"pay_percent": 50}}},
-    })
-    claims = df("appraisee_id rule level sharers", [
-        ("g-01", "innovation_business", "national", 4),  # 8 / 4 sharers = 2
-        ("g-02", "innovation_business", "national", 1),  # 8 → rule cap 5
-    ])
+    s = merge(
+        A,
+        {
+            "adjustments": {"rules": {"innovation_business": {"share_mode": "divide", "cap": 5}}},
+            "vetoes": {"false_report": {"effects": {"pay_percent": 50}}},
+        },
+    )
+    claims = df(
+        "appraisee_id rule level sharers",
+        [
+            ("g-01", "innovation_business", "national", 4),  # 8 / 4 sharers = 2
+            ("g-02", "innovation_business", "national", 1),  # 8 → rule cap 5
+        ],
+    )
     vetoes = df("appraisee_id veto", [("g-03", "false_report")])
     res = run_a(s, [50, 50, 50], claims=claims, vetoes=vetoes)
     assert res.loc["g-01", "adj_innovation_business"] == 2
@@ -151,8 +182,13 @@ def test_divide_sharing_rule_cap_and_veto_pay_percent():
 
 def test_quota_for_some_categories_only():
     e = load_template("E_agency_staff_differentiated")
-    s = merge(e, {"ranking": {"group_by": "none"},
-                  "quotas": {"excellent": {"categories": ["general_staff"], "count": 1, "ratio": None}}})
+    s = merge(
+        e,
+        {
+            "ranking": {"group_by": "none"},
+            "quotas": {"excellent": {"categories": ["general_staff"], "count": 1, "ratio": None}},
+        },
+    )
     a = df("appraisee_id category", [("L1", "city_managed"), ("s1", "general_staff"), ("s2", "general_staff")])
     ballots = df("appraisee_id rater_group score", [("L1", "staff", 99), ("s1", "staff", 90), ("s2", "staff", 95)])
     res = by_id(compute(s, Inputs(a, ballots=ballots)))

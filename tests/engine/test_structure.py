@@ -1,5 +1,6 @@
 """The engine's shape: pure (no web framework, database or platform code), short
 functions, and an explanation that follows the pipeline's stages."""
+
 from __future__ import annotations
 
 import ast
@@ -8,14 +9,27 @@ from pathlib import Path
 import appraisal.engine
 
 ENGINE = Path(appraisal.engine.__file__).parent
-FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_babel", "sqlalchemy",
-             "werkzeug", "redis", "rq", "psycopg", "appraisal.platform", "appraisal.tenants")
+FORBIDDEN = (
+    "flask",
+    "flask_sqlalchemy",
+    "flask_login",
+    "flask_wtf",
+    "flask_babel",
+    "sqlalchemy",
+    "werkzeug",
+    "redis",
+    "rq",
+    "psycopg",
+    "appraisal.platform",
+    "appraisal.tenants",
+)
 MAX_LINES = 60
 
 
 def _modules() -> list[tuple[Path, ast.Module]]:
-    return [(path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-            for path in sorted(ENGINE.rglob("*.py"))]
+    return [
+        (path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))) for path in sorted(ENGINE.rglob("*.py"))
+    ]
 
 
 def _imported(tree: ast.Module) -> set[str]:
@@ -29,9 +43,12 @@ def _imported(tree: ast.Module) -> set[str]:
 
 
 def test_the_engine_imports_no_web_database_or_platform_code():
-    found = {f"{path.relative_to(ENGINE)}: {name}"
-             for path, tree in _modules() for name in _imported(tree)
-             if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)}
+    found = {
+        f"{path.relative_to(ENGINE)}: {name}"
+        for path, tree in _modules()
+        for name in _imported(tree)
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+    }
     assert not found, sorted(found)
 
 
@@ -39,15 +56,16 @@ def test_the_import_check_sees_imports():
     # the check above cannot pass by reading nothing: it finds the engine's own imports
     imported = set().union(*(_imported(tree) for _, tree in _modules()))
     assert {"numpy", "pandas", "pydantic"} <= imported
-    assert _imported(ast.parse("from flask import Flask\nimport sqlalchemy.orm")) == {
-        "flask", "sqlalchemy.orm"}
+    assert _imported(ast.parse("from flask import Flask\nimport sqlalchemy.orm")) == {"flask", "sqlalchemy.orm"}
 
 
 def test_every_engine_function_is_at_most_60_lines():
-    long = {f"{path.relative_to(ENGINE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for path, tree in _modules() for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.end_lineno - node.lineno + 1 > MAX_LINES}
+    long = {
+        f"{path.relative_to(ENGINE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path, tree in _modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > MAX_LINES
+    }
     assert not long, sorted(long)
     assert len(_modules()) > 20  # the whole package was read
 

@@ -1,4 +1,5 @@
 """Template A (municipal departments), hand-computed."""
+
 import pandas as pd
 
 from .conftest import by_id, df, entered, run
@@ -21,8 +22,9 @@ def depts(groups: dict[str, list[float]]):
 
 def test_ten_percent_quota_with_6_14_15_units():
     # composite = business + 30; 10 % of 6 = 0.6 → 1 place, of 14 = 1.4 → 1, of 15 = 1.5 → 2
-    a, items = depts({"g06": [60 - i for i in range(6)], "g14": [60 - i for i in range(14)],
-                      "g15": [60 - i for i in range(15)]})
+    a, items = depts(
+        {"g06": [60 - i for i in range(6)], "g14": [60 - i for i in range(14)], "g15": [60 - i for i in range(15)]}
+    )
     r = run(T, a, items=items, scores=entered(a["appraisee_id"], **PUBLIC))
     g = r.groups.set_index("group")
     assert g.loc["g06", "advanced_collective_places"] == 1
@@ -37,15 +39,18 @@ def test_ten_percent_quota_with_6_14_15_units():
 
 def test_same_project_counted_once_at_highest_level_and_criticism():
     a, items = depts({"g": [50, 50, 50]})
-    claims = df("appraisee_id rule level dedup_key count", [
-        # g-01: project P1 endorsed by the province's business dept (+6) and by the
-        # national government (+10): counted once at 10; project P2 city business +4.
-        ("g-01", "innovation_business", "province", "P1", 1),
-        ("g-01", "innovation_party_gov", "national", "P1", 1),
-        ("g-01", "innovation_business", "city", "P2", 1),
-        # g-02: two criticism notices: −5 × 2 = −10
-        ("g-02", "criticism", "", "", 2),
-    ])
+    claims = df(
+        "appraisee_id rule level dedup_key count",
+        [
+            # g-01: project P1 endorsed by the province's business dept (+6) and by the
+            # national government (+10): counted once at 10; project P2 city business +4.
+            ("g-01", "innovation_business", "province", "P1", 1),
+            ("g-01", "innovation_party_gov", "national", "P1", 1),
+            ("g-01", "innovation_business", "city", "P2", 1),
+            # g-02: two criticism notices: −5 × 2 = −10
+            ("g-02", "criticism", "", "", 2),
+        ],
+    )
     r = run(T, a, items=items, scores=entered(a["appraisee_id"], **PUBLIC), claims=claims)
     res = by_id(r)
     # g-01: 50 + 30 + 10 + 4 = 94
@@ -95,8 +100,10 @@ def test_below_60_two_years_running_is_flagged():
     # g-01: 25 + 30 = 55 now and 58 last year → flagged; g-02: 55 now, 61 last year → not;
     # g-03: 50 + 30 = 80 now (58 last year) → not.
     a, items = depts({"g": [25, 25, 50]})
-    hist = df("appraisee_id cycle composite", [("g-01", "2024", 58), ("g-02", "2024", 61),
-                                               ("g-03", "2024", 58), ("g-01", "2023", 90)])
+    hist = df(
+        "appraisee_id cycle composite",
+        [("g-01", "2024", 58), ("g-02", "2024", 61), ("g-03", "2024", 58), ("g-01", "2023", 90)],
+    )
     r = run(T, a, items=items, scores=entered(a["appraisee_id"], **PUBLIC), history=hist)
     res = by_id(r)
     assert res["flag_below_60_twice"].to_dict() == {"g-01": True, "g-02": False, "g-03": False}

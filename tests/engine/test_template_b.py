@@ -1,12 +1,31 @@
 """Template B (districts), hand-computed."""
+
 from .conftest import by_id, df, run
 
 T = "B_districts"
-ECON = ["gdp", "fiscal_revenue", "industry", "fixed_assets", "tech_renovation",
-        "foreign_investment", "foreign_trade", "retail_sales", "private_tax", "average_wage",
-        "rural_income"]  # 45 points
-SOCIAL = {"education": 3, "science": 3, "culture": 3, "health": 3, "population": 3, "employment": 4,
-              "social_security": 3, "stability": 3}  # 25 points
+ECON = [
+    "gdp",
+    "fiscal_revenue",
+    "industry",
+    "fixed_assets",
+    "tech_renovation",
+    "foreign_investment",
+    "foreign_trade",
+    "retail_sales",
+    "private_tax",
+    "average_wage",
+    "rural_income",
+]  # 45 points
+SOCIAL = {
+    "education": 3,
+    "science": 3,
+    "culture": 3,
+    "health": 3,
+    "population": 3,
+    "employment": 4,
+    "social_security": 3,
+    "stability": 3,
+}  # 25 points
 PUBLIC = {"party_building": 10, "clean_governance": 10, "ideological_work": 5, "investment": 5}
 
 

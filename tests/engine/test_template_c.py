@@ -1,4 +1,5 @@
 """Template C (county-level cadres), hand-computed."""
+
 from .conftest import by_id, df, run
 
 T = "C_county_level_cadres"
@@ -9,10 +10,10 @@ def staff(n, business, ballots_mean, group="g"):
     """n cadres; business (0..90) and the mean ballot score of each."""
     ids = [f"{group}{i + 1:02d}" for i in range(n)]
     a = df("appraisee_id ranking_group", [(i, group) for i in ids])
-    items = df("appraisee_id indicator item points value",
-               [(i, "business", "all", 90, b) for i, b in zip(ids, business)])
-    scores = df("appraisee_id indicator item value",
-                [(i, k, "", v) for i in ids for k, v in PUBLIC.items()])
+    items = df(
+        "appraisee_id indicator item points value", [(i, "business", "all", 90, b) for i, b in zip(ids, business)]
+    )
+    scores = df("appraisee_id indicator item value", [(i, k, "", v) for i in ids for k, v in PUBLIC.items()])
     # two ballots per person around the mean: mean ± 2
     ballots = df("appraisee_id score", [(i, m + d) for i, m in zip(ids, ballots_mean) for d in (-2, 2)])
     return ids, a, items, scores, ballots

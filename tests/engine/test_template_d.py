@@ -1,4 +1,5 @@
 """Template D (section-level staff): 8 ‰ commendations over the whole tenant."""
+
 from .conftest import by_id, df, run
 
 T = "D_section_level_staff"
@@ -16,8 +17,11 @@ def city(sizes):
             items.append((aid, "business", "all", 90, 90 - (k % 40)))
             scores += [(aid, key, "", v) for key, v in PUBLIC.items()]
             scores.append((aid, "democratic", "", 80))  # entered evaluation score
-    return (df("appraisee_id ranking_group", rows), df("appraisee_id indicator item points value", items),
-            df("appraisee_id indicator item value", scores))
+    return (
+        df("appraisee_id ranking_group", rows),
+        df("appraisee_id indicator item points value", items),
+        df("appraisee_id indicator item value", scores),
+    )
 
 
 def test_eight_per_mille_over_the_tenant():

@@ -1,4 +1,5 @@
 """Template E (agency staff, differentiated; women's federation), hand-computed."""
+
 from .conftest import by_id, df, run
 
 T = "E_agency_staff_differentiated"
@@ -6,12 +7,19 @@ T = "E_agency_staff_differentiated"
 
 def test_rater_group_weights_and_missing_group_redistributed():
     a = df("appraisee_id category", [("s1", "general_staff"), ("s2", "general_staff")])
-    ballots = df("appraisee_id rater_group score", [
-        ("s1", "principal", 90), ("s1", "deputy", 80), ("s1", "deputy", 84),
-        ("s1", "staff", 70), ("s1", "staff", 80),
-        # s2 has no deputy ballots
-        ("s2", "principal", 90), ("s2", "staff", 80),
-    ])
+    ballots = df(
+        "appraisee_id rater_group score",
+        [
+            ("s1", "principal", 90),
+            ("s1", "deputy", 80),
+            ("s1", "deputy", 84),
+            ("s1", "staff", 70),
+            ("s1", "staff", 80),
+            # s2 has no deputy ballots
+            ("s2", "principal", 90),
+            ("s2", "staff", 80),
+        ],
+    )
     r = run(T, a, ballots=ballots)
     res = by_id(r)
     # s1: 0.3 × 90 + 0.2 × 82 + 0.5 × 75 = 27 + 16.4 + 37.5 = 80.9
@@ -26,14 +34,17 @@ def test_rater_group_weights_and_missing_group_redistributed():
 def test_bonus_capped_at_three_and_penalties():
     a = df("appraisee_id category", [("s1", "general_staff"), ("s2", "general_staff")])
     ballots = df("appraisee_id rater_group score", [("s1", "staff", 90), ("s2", "staff", 90)])
-    claims = df("appraisee_id rule level count", [
-        ("s1", "commendation", "national", 1),       # +2
-        ("s1", "central_work_praise", "", 1),        # +1
-        ("s1", "information", "national", 3),        # +0.3 × 3 = 0.9  → bonus 3.9, capped at 3
-        ("s1", "absent_meeting", "", 1),             # −0.5
-        ("s2", "shopping_games", "city", 1),         # −2
-        ("s2", "info_task_notice", "", 3),           # −0.1 × 3 = −0.3
-    ])
+    claims = df(
+        "appraisee_id rule level count",
+        [
+            ("s1", "commendation", "national", 1),  # +2
+            ("s1", "central_work_praise", "", 1),  # +1
+            ("s1", "information", "national", 3),  # +0.3 × 3 = 0.9  → bonus 3.9, capped at 3
+            ("s1", "absent_meeting", "", 1),  # −0.5
+            ("s2", "shopping_games", "city", 1),  # −2
+            ("s2", "info_task_notice", "", 3),  # −0.1 × 3 = −0.3
+        ],
+    )
     r = run(T, a, ballots=ballots, claims=claims)
     res = by_id(r)
     assert res.loc["s1", "bonus_raw"] == 3.9
@@ -45,12 +56,14 @@ def test_bonus_capped_at_three_and_penalties():
 
 def test_leaders_ranked_separately_with_entered_score_and_tiers_ten_percent_apart():
     # 2 leaders (city-managed) with their city-level score entered; 7 general staff.
-    a = df("appraisee_id category", [("L1", "city_managed"), ("L2", "city_managed")]
-           + [(f"s{i}", "general_staff") for i in range(1, 8)])
+    a = df(
+        "appraisee_id category",
+        [("L1", "city_managed"), ("L2", "city_managed")] + [(f"s{i}", "general_staff") for i in range(1, 8)],
+    )
     scores = df("appraisee_id indicator value", [("L1", "democratic", 95), ("L2", "democratic", 85)])
-    ballots = df("appraisee_id rater_group score",
-                 [(f"s{i}", "staff", 95 - i) for i in range(1, 8)]
-                 + [("L1", "staff", 10)])  # ignored: the entered score wins
+    ballots = df(
+        "appraisee_id rater_group score", [(f"s{i}", "staff", 95 - i) for i in range(1, 8)] + [("L1", "staff", 10)]
+    )  # ignored: the entered score wins
     r = run(T, a, scores=scores, ballots=ballots)
     res = by_id(r)
     assert res.loc["L1", "composite"] == 95 and res.loc["L1", "group"] == "city_managed"

@@ -1,4 +1,5 @@
 """Template F (bureau internal quantitative; emergency management), hand-computed."""
+
 import pandas as pd
 
 from .conftest import by_id, df, run
@@ -10,9 +11,10 @@ def staff(n):
     ids = [f"p{i:02d}" for i in range(1, n + 1)]
     a = df("appraisee_id unit", [(i, "sec1" if k < 3 else "sec2") for k, i in enumerate(ids)])
     # full self-report: ballot 100 → 10, supervisor 5, team 5
-    scores = df("appraisee_id indicator item value",
-                [(i, k, "", v) for i in ids for k, v in (("democratic", 100), ("supervisor_score", 5),
-                                                         ("team_score", 5))])
+    scores = df(
+        "appraisee_id indicator item value",
+        [(i, k, "", v) for i in ids for k, v in (("democratic", 100), ("supervisor_score", 5), ("team_score", 5))],
+    )
     return ids, a, scores
 
 
@@ -22,17 +24,24 @@ def deductions(rows):
 
 def test_deductions_floor_at_zero_and_bonus_cap_ten():
     _ids, a, scores = staff(3)
-    ded = deductions([
-        ("p01", "study", "absent_study", 3),        # study 15 − 3 = 12
-        ("p01", "discipline", "drinking", 2),       # discipline 20 − 4 = 16
-        ("p02", "business", "case_revoked", 7),     # 30 − 35 → floor 0 (扣完为止)
-    ])
-    claims = df("appraisee_id rule level dedup_key", [
-        # p03: section honour at national (+10) and the same honour at city level: once, 10;
-        # an article adopted by the province (+3) and the city (+2): once, 3; total 13 → cap 10
-        ("p03", "honour", "national", "H1"), ("p03", "honour", "city", "H1"),
-        ("p03", "article", "provincial", "A1"), ("p03", "article", "city", "A1"),
-    ])
+    ded = deductions(
+        [
+            ("p01", "study", "absent_study", 3),  # study 15 − 3 = 12
+            ("p01", "discipline", "drinking", 2),  # discipline 20 − 4 = 16
+            ("p02", "business", "case_revoked", 7),  # 30 − 35 → floor 0 (扣完为止)
+        ]
+    )
+    claims = df(
+        "appraisee_id rule level dedup_key",
+        [
+            # p03: section honour at national (+10) and the same honour at city level: once, 10;
+            # an article adopted by the province (+3) and the city (+2): once, 3; total 13 → cap 10
+            ("p03", "honour", "national", "H1"),
+            ("p03", "honour", "city", "H1"),
+            ("p03", "article", "provincial", "A1"),
+            ("p03", "article", "city", "A1"),
+        ],
+    )
     r = run(T, a, scores=pd.concat([scores, ded]), claims=claims)
     res = by_id(r)
     # p01: 12 + 30 + 15 + 16 + 20 = 93
@@ -48,9 +57,10 @@ def test_deductions_floor_at_zero_and_bonus_cap_ten():
 
 def test_section_honour_gives_every_member_the_highest_level_once():
     _ids, a, scores = staff(3)
-    claims = df("appraisee_id rule level dedup_key", [
-        (i, "honour", lvl, "SEC1-2025") for i in ("p01", "p02", "p03") for lvl in ("provincial", "city")
-    ])
+    claims = df(
+        "appraisee_id rule level dedup_key",
+        [(i, "honour", lvl, "SEC1-2025") for i in ("p01", "p02", "p03") for lvl in ("provincial", "city")],
+    )
     r = run(T, a, scores=scores, claims=claims)
     assert by_id(r)["bonus"].tolist() == [8, 8, 8]  # each member: provincial 8 once
 
@@ -60,14 +70,22 @@ def test_95_and_top_20_percent_and_veto():
     # p03 106, p04 96 … The veto caps p01 at basically competent and passes its place
     # on: excellent = p02, p03.  p04 (96 ≥ 95 but not in the top 20 %) → competent.
     _ids, a, scores = staff(10)
-    claims = df("appraisee_id rule level count", [
-        ("p01", "honour", "national", 1),     # +10
-        ("p02", "honour", "provincial", 1),   # +8
-        ("p03", "article", "provincial", 2),  # two different articles: +3 × 2 = +6
-    ])
-    ded = deductions([("p04", "study", "absent_study", 4),                      # 96
-                      ("p05", "study", "absent_study", 10), ("p05", "central", "village_notice", 1),  # 85
-                      ("p06", "business", "case_revoked", 6)])                  # 70
+    claims = df(
+        "appraisee_id rule level count",
+        [
+            ("p01", "honour", "national", 1),  # +10
+            ("p02", "honour", "provincial", 1),  # +8
+            ("p03", "article", "provincial", 2),  # two different articles: +3 × 2 = +6
+        ],
+    )
+    ded = deductions(
+        [
+            ("p04", "study", "absent_study", 4),  # 96
+            ("p05", "study", "absent_study", 10),
+            ("p05", "central", "village_notice", 1),  # 85
+            ("p06", "business", "case_revoked", 6),
+        ]
+    )  # 70
     vetoes = df("appraisee_id veto", [("p01", "disciplinary_warning")])
     r = run(T, a, scores=pd.concat([scores, ded]), claims=claims, vetoes=vetoes)
     res = by_id(r)
@@ -76,7 +94,7 @@ def test_95_and_top_20_percent_and_veto():
     assert res.loc[res["grade"] == "excellent"].index.tolist() == ["p02", "p03"]
     assert res.loc["p01", "grade"] == "basically_competent"
     assert res.loc["p04", "grade"] == "competent"
-    assert res.loc["p05", "grade"] == "competent"    # 85
+    assert res.loc["p05", "grade"] == "competent"  # 85
     assert res.loc["p06", "grade"] == "basically_competent"  # 70
     # basically competent → every annual bonus paid at 90 %
     assert res.loc["p01", "pay_percent"] == 90 and res.loc["p06", "pay_percent"] == 90

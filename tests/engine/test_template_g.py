@@ -1,4 +1,5 @@
 """Template G (trade-union departments), hand-computed."""
+
 import pandas as pd
 
 from .conftest import by_id, df, run
@@ -15,17 +16,20 @@ def sections(n):
 
 
 def ballots(scores):
-    return df("appraisee_id rater_group score",
-              [(i, g, s) for i, s in scores.items() for g in ("staff", "grassroots")])
+    return df("appraisee_id rater_group score", [(i, g, s) for i, s in scores.items() for g in ("staff", "grassroots")])
 
 
 def test_shared_bonus_halved_and_composition():
     _ids, a = sections(2)
-    claims = df("appraisee_id rule level sharers", [
-        # a provincial commendation (+8) shared by s1 and s2 → half each: +4
-        ("s1", "union_commendation", "provincial", 2), ("s2", "union_commendation", "provincial", 2),
-        ("s1", "complaint_upheld", "", 1),  # −5
-    ])
+    claims = df(
+        "appraisee_id rule level sharers",
+        [
+            # a provincial commendation (+8) shared by s1 and s2 → half each: +4
+            ("s1", "union_commendation", "provincial", 2),
+            ("s2", "union_commendation", "provincial", 2),
+            ("s1", "complaint_upheld", "", 1),  # −5
+        ],
+    )
     ded = df("appraisee_id indicator item value", [("s2", "assessment", "key_task_late", 2)])  # −6
     r = run(T, a, claims=claims, ballots=ballots({"s1": 90, "s2": 80}), scores=ded)
     res = by_id(r)
@@ -40,8 +44,12 @@ def test_prizes_veto_passes_the_place_on_and_roll_ups():
     _ids, a = sections(5)
     # composites from ballots only (assessment 100 → 70): s1 70+28.5=98.5, s2 98.2, s3 97.9,
     # s4 97.6, s5 97.3 (ballot 95, 94, 93, 92, 91 × 0.3)
-    r = run(T, a, ballots=ballots({"s1": 95, "s2": 94, "s3": 93, "s4": 92, "s5": 91}),
-            vetoes=df("appraisee_id veto", [("s1", "major_accident")]))
+    r = run(
+        T,
+        a,
+        ballots=ballots({"s1": 95, "s2": 94, "s3": 93, "s4": 92, "s5": 91}),
+        vetoes=df("appraisee_id veto", [("s1", "major_accident")]),
+    )
     res = by_id(r)
     assert res.loc[["s1", "s2", "s3", "s4", "s5"], "composite"].tolist() == [98.5, 98.2, 97.9, 97.6, 97.3]
     # s1 is vetoed: no award; first prize passes to s2, second prizes to s3 and s4

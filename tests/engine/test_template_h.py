@@ -1,4 +1,5 @@
 """Template H (audit bureau sections, 400 points), hand-computed."""
+
 import pandas as pd
 
 from .conftest import by_id, df, run
@@ -18,8 +19,7 @@ def section_scores(i, revenue_actual, quality=(120, 110), used=(9, 10), cases=2)
 
 def test_percentage_point_bonus_capped_at_20_and_the_400_points():
     a = df("appraisee_id", [("x1",), ("x2",), ("x3",)])
-    rows = (section_scores("x1", 108) + section_scores("x2", 95, cases=4)
-            + section_scores("x3", 104, cases=1))
+    rows = section_scores("x1", 108) + section_scores("x2", 95, cases=4) + section_scores("x3", 104, cases=1)
     rows += [("x2", "planned_projects", "not_done", 2), ("x3", "expert_experience", "", 1)]
     r = run(T, a, scores=df("appraisee_id indicator item value", rows))
     res = by_id(r)
@@ -43,8 +43,12 @@ def test_percentage_point_bonus_capped_at_20_and_the_400_points():
 def test_integrity_veto_removes_the_place():
     a = df("appraisee_id", [("x1",), ("x2",)])
     rows = section_scores("x1", 110) + section_scores("x2", 100)
-    r = run(T, a, scores=df("appraisee_id indicator item value", rows),
-            vetoes=df("appraisee_id veto", [("x1", "integrity")]))
+    r = run(
+        T,
+        a,
+        scores=df("appraisee_id indicator item value", rows),
+        vetoes=df("appraisee_id veto", [("x1", "integrity")]),
+    )
     res = by_id(r)
     assert res.loc["x1", "rank"] == 1
     assert res.loc[res["quota_advanced"]].index.tolist() == ["x2"]

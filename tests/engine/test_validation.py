@@ -1,4 +1,5 @@
 """Scheme validation: each kind of error, all errors together, file + path in the message."""
+
 import copy
 
 import pytest
@@ -50,10 +51,10 @@ def test_unresolved_references():
         d["awards"]["tiers"][0]["quota"] = "nope"
         d["ranking"]["tie_breaks"] = [{"indicator": "missing_one"}]
         d["vetoes"][0]["effects"]["grade_cap"] = "excellent"
+
     errs = errors_of(mutate(bad))
     paths = {p for _, p, _ in errs}
-    assert {"awards.tiers[0].quota", "ranking.tie_breaks[0].indicator",
-            "vetoes[0].effects.grade_cap"} <= paths
+    assert {"awards.tiers[0].quota", "ranking.tie_breaks[0].indicator", "vetoes[0].effects.grade_cap"} <= paths
 
 
 def test_weights_must_sum_to_one():
@@ -69,7 +70,7 @@ def test_weights_must_sum_to_one():
 def test_quotas_must_be_possible():
     c = load_template("C_county_level_cadres").model_dump(mode="json")
     c["quotas"][1]["ratio"] = 0.5  # commendation 50 % chosen from within 15 % excellent
-    c["quotas"][0]["count"] = 3    # both ratio and count
+    c["quotas"][0]["count"] = 3  # both ratio and count
     errs = errors_of(c)
     paths = {p for _, p, _ in errs}
     assert "quotas[1].ratio" in paths and "quotas[0]" in paths
@@ -80,9 +81,10 @@ def test_quotas_must_be_possible():
 
 def test_all_errors_are_reported_together_in_one_exception():
     def many(d):
-        d["indicators"][0]["points"] = 60           # parts add up to 90
+        d["indicators"][0]["points"] = 60  # parts add up to 90
         d["indicators"][1]["children"][0]["method"] = {"kind": "entered", "bogus": 1}
         d["quotas"][0]["ratio"] = -1
+
     with pytest.raises(SchemeErrors) as exc:
         build_scheme(mutate(many), source="x.yaml")
     # every structural problem is reported in one exception
@@ -90,8 +92,9 @@ def test_all_errors_are_reported_together_in_one_exception():
     text = str(exc.value)
     assert "x.yaml: indicators[1].children[0].method.bogus" in text
     assert "x.yaml: quotas[0].ratio" in text
-    d = mutate(lambda d: (d["indicators"][1]["children"][0].update(points=11),
-                          d["awards"]["tiers"][0].update(quota="nope")))
+    d = mutate(
+        lambda d: (d["indicators"][1]["children"][0].update(points=11), d["awards"]["tiers"][0].update(quota="nope"))
+    )
     errs = validate(d, source="y.yaml")
     assert {e.path for e in errs} >= {"indicators[1].points", "awards.tiers[0].quota"}
 
@@ -100,6 +103,7 @@ def test_leaf_needs_a_method_and_keys_are_unique():
     def bad(d):
         d["indicators"][1]["children"][0].pop("method")
         d["indicators"][1]["children"][1]["key"] = "civilisation"
+
     errs = errors_of(mutate(bad))
     msgs = " | ".join(f"{p}: {m}" for _, p, m in errs)
     assert "indicators[1].children[0].method: a leaf indicator needs a scoring method" in msgs
@@ -131,10 +135,11 @@ def test_locks_must_name_scheme_fields_and_procedure_defaults():
 
 def test_structural_and_semantic_errors_are_reported_together():
     def bad(d):
-        d["indicators"][1]["children"][2]["pionts"] = 5           # typo (structural)
-        d["quotas"][0]["rounding"] = "bankers"                    # bad value (structural)
-        d["indicators"][1]["children"][0]["points"] = 12          # sum 32 ≠ 30 (semantic)
-        d["awards"]["tiers"][0]["quota"] = "nope"                 # dangling reference
+        d["indicators"][1]["children"][2]["pionts"] = 5  # typo (structural)
+        d["quotas"][0]["rounding"] = "bankers"  # bad value (structural)
+        d["indicators"][1]["children"][0]["points"] = 12  # sum 32 ≠ 30 (semantic)
+        d["awards"]["tiers"][0]["quota"] = "nope"  # dangling reference
+
     errs = errors_of(mutate(bad))
     paths = [p for _, p, _ in errs]
     assert "indicators[1].children[2].pionts" in paths

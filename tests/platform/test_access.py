@@ -24,8 +24,7 @@ from appraisal.platform.db import db
 from appraisal.platform.models import User
 from appraisal.platform.permissions import PUBLIC, can
 from appraisal.platform.tenancy import tenant_scope
-from tests.helpers import login
-from tests.helpers import build_year
+from tests.helpers import build_year, login
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 
@@ -58,9 +57,16 @@ ARG_OWNERS = {
 SHARED_ARGS = {"template_key"}
 
 #: Endpoints that do not need a login (and so are not probed for 403s).
-PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "root.index", "root.healthz", "static",
-                    "operator.login", "operator.logout",
-                    "voting.code"}  # a one-time code from a printed slip is the credential
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.logout",
+    "root.index",
+    "root.healthz",
+    "static",
+    "operator.login",
+    "operator.logout",
+    "voting.code",
+}  # a one-time code from a printed slip is the credential
 
 
 def tenant_rules(app):
@@ -108,8 +114,22 @@ def _object_ids(world) -> dict[str, int]:
         "appraisee": world.ids["appraisee"],
         "letter_item": world.ids["letter_item"],
         "scheme": world.ids["scheme"],
-        **{kind: world.ids[kind] for kind in ("score", "claim", "veto", "notice", "score_file", "claim_file",
-                                              "veto_file", "report_file", "evaluation", "appeal", "appeal_file")},
+        **{
+            kind: world.ids[kind]
+            for kind in (
+                "score",
+                "claim",
+                "veto",
+                "notice",
+                "score_file",
+                "claim_file",
+                "veto_file",
+                "report_file",
+                "evaluation",
+                "appeal",
+                "appeal_file",
+            )
+        },
         "template": "A_municipal_departments",
     }
 
@@ -132,8 +152,9 @@ def _body(response) -> str:
         from openpyxl import load_workbook
 
         wb = load_workbook(BytesIO(response.get_data()), read_only=True)
-        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                         for v in row if v is not None)
+        return "\n".join(
+            str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+        )
     return response.get_data(as_text=True)
 
 
@@ -153,23 +174,31 @@ def test_every_endpoint_declares_a_permission(app):
 
 
 def test_public_endpoints_are_the_expected_ones(app):
-    public = {r.endpoint for r in app.url_map.iter_rules()
-              if getattr(app.view_functions[r.endpoint], "permission", None) == PUBLIC}
+    public = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if getattr(app.view_functions[r.endpoint], "permission", None) == PUBLIC
+    }
     assert public <= PUBLIC_ENDPOINTS, f"unexpected public endpoints: {public - PUBLIC_ENDPOINTS}"
     assert {"auth.login", "operator.login"} <= public
 
 
 def test_every_route_argument_has_an_owner(app):
-    unknown = {(r.endpoint, arg) for r in tenant_rules(app) for arg in r.arguments - {"tenant_slug"}
-               if arg not in ARG_OWNERS}
+    unknown = {
+        (r.endpoint, arg) for r in tenant_rules(app) for arg in r.arguments - {"tenant_slug"} if arg not in ARG_OWNERS
+    }
     assert not unknown, f"add these URL arguments to ARG_OWNERS so they are probed: {unknown}"
 
 
 def test_routes_with_ids_check_the_object(app):
     """A route that names an object must look it up (404) before deciding (403)."""
-    coarse = [r.endpoint for r in tenant_rules(app)
-              if r.arguments - {"tenant_slug"} - SHARED_ARGS and r.endpoint not in PUBLIC_ENDPOINTS
-              and not getattr(app.view_functions[r.endpoint], "per_object", False)]
+    coarse = [
+        r.endpoint
+        for r in tenant_rules(app)
+        if r.arguments - {"tenant_slug"} - SHARED_ARGS
+        and r.endpoint not in PUBLIC_ENDPOINTS
+        and not getattr(app.view_functions[r.endpoint], "per_object", False)
+    ]
     assert not coarse, f"routes with ids must use @requires(..., load=Model) or per_object=True: {coarse}"
 
 

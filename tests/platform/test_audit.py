@@ -108,10 +108,12 @@ def test_the_app_role_cannot_drop_or_disable_the_audit_triggers(tenant_with_hist
                 conn.execute(text(grant.format(role=role)))
             conn.execute(text(f"SET LOCAL ROLE {role}"))
             before = conn.execute(text("SELECT count(*) FROM audit_entries")).scalar()
-            conn.execute(text(  # it can append (the FK check on tenants needs no extra grant)
-                "INSERT INTO audit_entries (tenant_id, at, actor_label, action, object_type, object_label) "
-                "SELECT tenant_id, now(), 'app role', 'test.append', 'Test', '' FROM audit_entries LIMIT 1"
-            ))
+            conn.execute(
+                text(  # it can append (the FK check on tenants needs no extra grant)
+                    "INSERT INTO audit_entries (tenant_id, at, actor_label, action, object_type, object_label) "
+                    "SELECT tenant_id, now(), 'app role', 'test.append', 'Test', '' FROM audit_entries LIMIT 1"
+                )
+            )
             assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar() == before + 1
             for statement in forbidden:
                 savepoint = conn.begin_nested()

@@ -36,8 +36,14 @@ def _recorded_codes() -> tuple[set[str], list[str]]:
 
     for path in SOURCE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "audit" and node.args):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "record"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "audit"
+                and node.args
+            ):
                 found = constants(node.args[0])
                 if found is None:
                     computed.append(f"{path.relative_to(SOURCE)}:{node.lineno}")

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from appraisal.platform import tenant_admin
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.models import LoginSession, TenantStatus
-from appraisal.platform import tenant_admin
 from appraisal.platform.tenancy import unscoped
 from tests.helpers import PASSWORD, csrf_token_from, login
 
@@ -58,8 +58,9 @@ def test_session_is_renewed_at_login(app_factory, make_tenant, make_user):
 
     def sign_in():
         token = csrf_token_from(client.get(f"/t/{tenant.slug}/login").get_data(as_text=True))
-        return client.post(f"/t/{tenant.slug}/login",
-                           data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        return client.post(
+            f"/t/{tenant.slug}/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
 
     client.get(f"/t/{tenant.slug}/login")
     anonymous_cookie = client.get_cookie("session").value  # e.g. planted by an attacker
@@ -139,8 +140,11 @@ def test_an_unknown_code_on_the_landing_page_is_explained_there(client, tenant):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "找不到单位代码“nosuchunit”" in page and 'value="NoSuchUnit"' in page
-    assert client.post("/", data={"slug": f" {tenant.slug.upper()} "}).headers["Location"].endswith(
-        f"/t/{tenant.slug}/login")
+    assert (
+        client.post("/", data={"slug": f" {tenant.slug.upper()} "})
+        .headers["Location"]
+        .endswith(f"/t/{tenant.slug}/login")
+    )
 
 
 def test_an_unknown_tenant_page_offers_the_way_back(client):
@@ -209,8 +213,9 @@ def test_post_without_csrf_token_is_refused(app_factory, make_tenant, make_user)
     assert login(client, tenant, user).status_code == 400
     page = client.get(f"/t/{tenant.slug}/login").get_data(as_text=True)
     token = csrf_token_from(page)
-    response = client.post(f"/t/{tenant.slug}/login",
-                           data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        f"/t/{tenant.slug}/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     assert client.post(f"/t/{tenant.slug}/logout").status_code == 400
 

@@ -22,11 +22,10 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
+from appraisal.tenants.evidence.models import Evidence
 from appraisal.tenants.results import services as results
 from appraisal.tenants.results.models import ResultRow, RunStatus
-from appraisal.tenants.evidence.models import Evidence
-from tests.helpers import IsolatedClient, _config, _test_env, login
-from tests.helpers import build_year
+from tests.helpers import IsolatedClient, _config, _test_env, build_year, login
 
 SCORE_FILE = b"%PDF-1.4 test"  # what build_year attaches to its score
 
@@ -48,8 +47,10 @@ def computed_year(stored_year):
         db.session.commit()
         run = results.request_compute(db.session.get(Population, year.ids["dept_pop"]))
         assert run.status == RunStatus.SUCCEEDED
-        year.ids["rows"] = sorted((r.appraisee_id, r.composite, r.rank, r.grade) for r in
-                                  db.session.scalars(select(ResultRow).where(ResultRow.run_id == run.id)))
+        year.ids["rows"] = sorted(
+            (r.appraisee_id, r.composite, r.rank, r.grade)
+            for r in db.session.scalars(select(ResultRow).where(ResultRow.run_id == run.id))
+        )
     return year
 
 
@@ -146,8 +147,10 @@ def test_backup_restores_into_a_fresh_database_that_works(app, computed_year, fr
             population = db.session.get(Population, year.ids["dept_pop"])
             run = results.request_compute(population)  # a new computation on the restored copy
             assert run.status == RunStatus.SUCCEEDED and run.is_current
-            rows = sorted((r.appraisee_id, r.composite, r.rank, r.grade) for r in
-                          db.session.scalars(select(ResultRow).where(ResultRow.run_id == run.id)))
+            rows = sorted(
+                (r.appraisee_id, r.composite, r.rank, r.grade)
+                for r in db.session.scalars(select(ResultRow).where(ResultRow.run_id == run.id))
+            )
             assert rows == year.ids["rows"]
 
 
@@ -259,8 +262,9 @@ def test_an_archive_from_a_newer_program_is_refused(fresh_databases, other_app, 
         assert backup._postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
 
 
-def test_a_failed_database_restore_leaves_nothing_behind_and_a_non_owner_role_can_restore(app, stored_year, fresh_target,
-                                                                                          other_app, tmp_path):
+def test_a_failed_database_restore_leaves_nothing_behind_and_a_non_owner_role_can_restore(
+    app, stored_year, fresh_target, other_app, tmp_path
+):
     """PostgreSQL: the restoring role may not create tables, so pg_restore fails midway;
     the one transaction leaves the database empty and no file is placed. Once it may
     create tables (without owning the schema public) the same restore works. The role
@@ -296,8 +300,9 @@ def test_a_failed_database_restore_leaves_nothing_behind_and_a_non_owner_role_ca
             db.engine.dispose()
         with admin.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM evidence")).scalar() == 5
-            assert conn.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
-                                ).scalars().all() == [role]
+            assert conn.execute(
+                text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars().all() == [role]
         assert len([p for p in restored.rglob("*") if p.is_file()]) == 2  # "test" and "appeal" PDFs
     finally:
         with admin.connect() as conn:  # its objects are all in this database

@@ -16,9 +16,15 @@ def test_secret_key_is_required_in_production(tmp_path):
 
 
 def test_settings_are_read_from_the_environment(tmp_path):
-    app = create_app(env={"APPRAISAL_ENV": "production", "SECRET_KEY": "k" * 32,
-                          "DATABASE_URL": "postgresql://u@db/x", "REDIS_URL": "redis://r:6379/0",
-                          "UPLOAD_DIR": str(tmp_path)})
+    app = create_app(
+        env={
+            "APPRAISAL_ENV": "production",
+            "SECRET_KEY": "k" * 32,
+            "DATABASE_URL": "postgresql://u@db/x",
+            "REDIS_URL": "redis://r:6379/0",
+            "UPLOAD_DIR": str(tmp_path),
+        }
+    )
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/x"
     assert app.config["REDIS_URL"] == "redis://r:6379/0"
     assert app.config["UPLOAD_DIR"] == str(tmp_path)
@@ -50,8 +56,13 @@ def test_importing_modules_has_no_side_effects(tmp_path):
     )
     project = Path(__file__).resolve().parents[2]
     before = sorted(p.name for p in (project / "instance").glob("*")) if (project / "instance").exists() else []
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=str(tmp_path), env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(project)})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(project)},
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 20
     after = sorted(p.name for p in (project / "instance").glob("*")) if (project / "instance").exists() else []

@@ -24,7 +24,6 @@ from tests.helpers import PASSWORD, free_port, wait_for
 BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
 
-
 class PrivatePostgres:
     """A throwaway cluster on its own port and socket folder."""
 
@@ -35,18 +34,41 @@ class PrivatePostgres:
         user = pwd.getpwnam("postgres")
         os.chown(self.dir, user.pw_uid, user.pw_gid)
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-        self._as_postgres(f"{self.bin}/initdb", "-D", f"{self.dir}/data", "-A", "trust", "-U", "postgres",
-                          "--no-sync", "-E", "UTF8", "--locale=C")
+        self._as_postgres(
+            f"{self.bin}/initdb",
+            "-D",
+            f"{self.dir}/data",
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
 
     def _as_postgres(self, *command: str) -> None:
         prefix = [] if os.geteuid() == pwd.getpwnam("postgres").pw_uid else ["runuser", "-u", "postgres", "--"]
-        subprocess.run([*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=120)
+        subprocess.run(
+            [*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._as_postgres(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-o", options, "-w", "-t", "60",
-                          "-l", f"{self.dir}/log", "start")
+        self._as_postgres(
+            f"{self.bin}/pg_ctl",
+            "-D",
+            f"{self.dir}/data",
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            f"{self.dir}/log",
+            "start",
+        )
 
     def stop(self) -> None:
         self._as_postgres(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "-w", "stop")
@@ -73,18 +95,30 @@ def private_postgres():
     server.remove()
 
 
-
 @pytest.mark.slow
 def test_database_down_answers_503_and_recovers_by_itself(app_factory, private_postgres):
     from flask_migrate import upgrade
 
     app_factory()  # the suite's own database stays the first app's (cleaned up as usual)
-    app = app_factory(SQLALCHEMY_DATABASE_URI=private_postgres.url,
-                      SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}})
+    app = app_factory(
+        SQLALCHEMY_DATABASE_URI=private_postgres.url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}},
+    )
     with app.app_context():
         upgrade()
-    made = app.test_cli_runner().invoke(args=["tenants", "create", "pgdown", "--name", "停机测试考核办",
-                                              "--admin-email", "office@pgdown.cn", "--admin-password", PASSWORD])
+    made = app.test_cli_runner().invoke(
+        args=[
+            "tenants",
+            "create",
+            "pgdown",
+            "--name",
+            "停机测试考核办",
+            "--admin-email",
+            "office@pgdown.cn",
+            "--admin-password",
+            PASSWORD,
+        ]
+    )
     assert made.exit_code == 0, made.output
     office = app.test_client()
     assert office.post("/t/pgdown/login", data={"email": "office@pgdown.cn", "password": PASSWORD}).status_code == 302

@@ -27,30 +27,38 @@ CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/sharedStrings.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    '</Types>')
+    "</Types>"
+)
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="xl/workbook.xml"/></Relationships>')
+    'Target="xl/workbook.xml"/></Relationships>'
+)
 WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="人员" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    '<sheets><sheet name="人员" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
 WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
     'Target="worksheets/sheet1.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-    'Target="sharedStrings.xml"/></Relationships>')
-SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
-              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-              '<dimension ref="A1:D{rows}"/><sheetData>')
+    'Target="sharedStrings.xml"/></Relationships>'
+)
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:D{rows}"/><sheetData>'
+)
 SHEET_TAIL = "</sheetData></worksheet>"
-HEADER_ROW = ('<row r="1"><c r="A1" t="inlineStr"><is><t>工号</t></is></c><c r="B1" t="inlineStr"><is><t>姓名</t></is></c>'
-              '<c r="C1" t="inlineStr"><is><t>单位编码</t></is></c><c r="D1" t="inlineStr"><is><t>类别</t></is></c></row>')
+HEADER_ROW = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>工号</t></is></c><c r="B1" t="inlineStr"><is><t>姓名</t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t>单位编码</t></is></c><c r="D1" t="inlineStr"><is><t>类别</t></is></c></row>'
+)
 
 
 def xlsx_bomb(*, rows: int = 1, shared: str = "x", repeat: int = 1, row_xml=None) -> bytes:
@@ -64,9 +72,11 @@ def xlsx_bomb(*, rows: int = 1, shared: str = "x", repeat: int = 1, row_xml=None
         z.writestr("xl/workbook.xml", WORKBOOK)
         z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
         with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0" encoding="UTF-8"?>'
-                    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-                    b"<si><t>")
+            f.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+                b"<si><t>"
+            )
             chunk = shared.encode()
             for _ in range(repeat):
                 f.write(chunk)
@@ -101,7 +111,7 @@ def peak_growth_mb(work) -> tuple[float, object]:
     sampler.start()
     try:
         outcome = work()
-    except Exception as exc:  # noqa: BLE001 - the refusal is the outcome
+    except Exception as exc:
         outcome = exc
     finally:
         done.set()
@@ -117,6 +127,7 @@ def roster_issues(data: bytes) -> list[str]:
 
 
 # --- xlsx bombs ---------------------------------------------------------------
+
 
 def test_a_sheet_of_four_million_rows_is_refused_by_the_zip_directory(app):
     data = xlsx_bomb(rows=4_000_000, row_xml=lambda n: '<row><c t="s"><v>0</v></c></row>')  # ~130 MB of XML
@@ -155,7 +166,9 @@ def test_a_row_number_a_million_down_is_refused(app):
 
 
 def test_a_long_cell_is_refused_naming_the_cell(app):
-    data = xlsx_bomb(rows=1, row_xml=lambda n: f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>{"长" * 6000}</t></is></c></row>')
+    data = xlsx_bomb(
+        rows=1, row_xml=lambda n: f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>{"长" * 6000}</t></is></c></row>'
+    )
     assert roster_issues(data) == ["工作表“人员”单元格 B2 的内容超过 5000 字，请缩短后重新上传"]
     data = xlsx_bomb(rows=1, shared="长" * 6000)
     assert roster_issues(data) == ["文件中有一段文字超过 5000 字，请缩短后重新上传"]
@@ -170,14 +183,19 @@ def test_limits_are_settings(app):
 
 
 def test_a_normal_file_still_reads(app):
-    data = xlsx_bomb(rows=3, row_xml=lambda n: (
-        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>P{n}</t></is></c><c r="B{n}" t="inlineStr"><is><t>张{n}</t></is></c>'
-        f'<c r="C{n}" t="inlineStr"><is><t>D1</t></is></c><c r="D{n}" t="inlineStr"><is><t>一般干部</t></is></c></row>'))
+    data = xlsx_bomb(
+        rows=3,
+        row_xml=lambda n: (
+            f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>P{n}</t></is></c><c r="B{n}" t="inlineStr"><is><t>张{n}</t></is></c>'
+            f'<c r="C{n}" t="inlineStr"><is><t>D1</t></is></c><c r="D{n}" t="inlineStr"><is><t>一般干部</t></is></c></row>'
+        ),
+    )
     tables, issues = roster_file.read_tables("名册.xlsx", data)
     assert issues == [] and [r[1][0] for r in tables[0].rows] == ["P2", "P3", "P4"]
 
 
 # --- YAML bombs -------------------------------------------------------------
+
 
 def test_yaml_a_thousand_deep_is_refused(app):
     text = "".join("  " * i + f"k{i}:\n" for i in range(1000)) + "  " * 1000 + "v\n"  # block style
@@ -199,7 +217,8 @@ def test_a_12_mb_yaml_is_refused_by_its_size(app):
 
 def test_yaml_aliases_count_what_they_repeat(app):
     laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 9))
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 9)
+    )
     growth, outcome = peak_growth_mb(lambda: load_yaml_text(laughs))
     assert isinstance(outcome, InputTooLarge) and "YAML 内容过多" in str(outcome)
     assert growth < FLAT_MB

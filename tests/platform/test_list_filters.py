@@ -22,9 +22,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
-from tests.helpers import login
-from tests.platform.test_access import (PUBLIC_ENDPOINTS, ROLES, _method, _object_ids, _url, tenant_rules)
-from tests.helpers import build_year
+from tests.helpers import build_year, login
+from tests.platform.test_access import PUBLIC_ENDPOINTS, ROLES, _method, _object_ids, _url, tenant_rules
 
 #: Links that change the session rather than show a page.
 SKIP_PATHS = ("/logout",)
@@ -63,8 +62,9 @@ class _Page(HTMLParser):
             kind = (a.get("type") or "text").lower()
             if kind in ("submit", "button", "file", "password"):
                 return
-            self._form["fields"].append({"name": a["name"], "kind": kind, "value": a.get("value") or "",
-                                         "checked": "checked" in a})
+            self._form["fields"].append(
+                {"name": a["name"], "kind": kind, "value": a.get("value") or "", "checked": "checked" in a}
+            )
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -162,8 +162,11 @@ def test_every_page_with_every_filter_as_every_role(app, make_tenant, make_user,
         _publish(world)
     ids = _object_ids(world)
     prefix = f"/t/{world.tenant.slug}/"
-    start = [_url(rule, world.tenant.slug, ids) for rule in tenant_rules(app)
-             if rule.endpoint not in PUBLIC_ENDPOINTS and _method(rule) == "GET"]
+    start = [
+        _url(rule, world.tenant.slug, ids)
+        for rule in tenant_rules(app)
+        if rule.endpoint not in PUBLIC_ENDPOINTS and _method(rule) == "GET"
+    ]
     failures, walked = [], 0
     for role in ROLES:
         client = app.test_client()

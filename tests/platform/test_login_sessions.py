@@ -66,8 +66,9 @@ def test_an_unknown_operator_costs_one_password_hash(client, hashes):
 
 
 def _change_password(client, tenant):
-    return client.post(f"/t/{tenant.slug}/account",
-                       data={"pw-current": PASSWORD, "pw-new": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD})
+    return client.post(
+        f"/t/{tenant.slug}/account", data={"pw-current": PASSWORD, "pw-new": NEW_PASSWORD, "pw-confirm": NEW_PASSWORD}
+    )
 
 
 def test_changing_the_password_ends_the_other_sessions(app, tenant, staff):

@@ -22,8 +22,8 @@ def test_models_match_migrations(app):
 
 
 def test_migration_files_are_date_prefixed(app):
-    from pathlib import Path
     import re
+    from pathlib import Path
 
     versions = Path(app.extensions["migrate"].directory) / "versions"
     names = [p.name for p in versions.glob("*.py")]

@@ -23,14 +23,18 @@ def _operator_login(client):
 
 def test_operator_creates_a_tenant_and_its_first_admin(client, operator):
     assert _operator_login(client).status_code == 302
-    response = client.post("/platform/tenants/new", data={"slug": "zaozhuang", "name": "枣庄市考核办",
-                                                          "locale": "zh_Hans", "time_zone": "Asia/Shanghai"})
+    response = client.post(
+        "/platform/tenants/new",
+        data={"slug": "zaozhuang", "name": "枣庄市考核办", "locale": "zh_Hans", "time_zone": "Asia/Shanghai"},
+    )
     assert response.status_code == 302
     with unscoped():
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "zaozhuang"))
     assert tenant.name == "枣庄市考核办"
-    response = client.post(f"/platform/tenants/{tenant.id}/admin",
-                           data={"email": "admin@zz.cn", "display_name": "考核办", "password": "Welcome2026a"})
+    response = client.post(
+        f"/platform/tenants/{tenant.id}/admin",
+        data={"email": "admin@zz.cn", "display_name": "考核办", "password": "Welcome2026a"},
+    )
     assert response.status_code == 302
     assert "枣庄市考核办" in client.get("/platform/").get_data(as_text=True)
     tenant_client = client.application.test_client()
@@ -41,8 +45,9 @@ def test_bad_tenant_input_is_refused(client, operator, make_tenant):
     make_tenant("taken")
     _operator_login(client)
     for slug in ("Bad Slug", "taken", "platform", "x"):
-        response = client.post("/platform/tenants/new", data={"slug": slug, "name": "N", "locale": "zh_Hans",
-                                                              "time_zone": "Asia/Shanghai"})
+        response = client.post(
+            "/platform/tenants/new", data={"slug": slug, "name": "N", "locale": "zh_Hans", "time_zone": "Asia/Shanghai"}
+        )
         assert response.status_code == 422, slug
     with unscoped():
         assert db.session.scalar(select(Tenant).where(Tenant.slug == "x")) is None

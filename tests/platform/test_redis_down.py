@@ -25,7 +25,6 @@ from tests.helpers import free_port, login, wait_for
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 class PrivateRedis:
     """A throwaway redis-server on its own port, stopped and started at will."""
 
@@ -35,9 +34,11 @@ class PrivateRedis:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-                                         "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -62,7 +63,6 @@ def private_redis():
     server.start()
     yield server
     server.stop()
-
 
 
 @pytest.mark.services
@@ -94,8 +94,7 @@ def test_redis_down_pages_work_and_everything_recovers(app_factory, private_redi
     # sign-in works, wrong passwords are still refused and still throttled (in memory)
     fresh = app.test_client()
     assert login(fresh, year.tenant, admin).status_code == 302
-    wrong = [login(app.test_client(), year.tenant, year.users["staff"], password="wrong").status_code
-             for _ in range(6)]
+    wrong = [login(app.test_client(), year.tenant, year.users["staff"], password="wrong").status_code for _ in range(6)]
     assert wrong == [401] * 5 + [429]
     # code votes: a wrong code is an ordinary refusal, not a 500
     vote = app.test_client().post(f"{base}/vote", data={"code": "NOSUCHCODE"})
@@ -136,8 +135,10 @@ def test_healthz_fails_when_the_database_is_down(app_factory):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    broken = app_factory(SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{closed}/nothing",
-                         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
+    broken = app_factory(
+        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{closed}/nothing",
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
+    )
     answer = broken.test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json == {"status": "error", "database": "unavailable", "redis": "not configured"}
@@ -148,10 +149,22 @@ def test_worker_waits_for_redis_instead_of_exiting(app_factory, private_redis, t
     from appraisal.platform import jobs
 
     private_redis.stop()
-    env = {**os.environ, "APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret", "REDIS_URL": private_redis.url,
-           "UPLOAD_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=env, cwd=str(ROOT),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = {
+        **os.environ,
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "REDIS_URL": private_redis.url,
+        "UPLOAD_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         time.sleep(4)
         assert worker.poll() is None, "the worker exited while Redis was down"

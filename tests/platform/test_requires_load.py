@@ -46,7 +46,8 @@ def probe(app, tmp_path):
         "{% for f in form %}{% for e in f.errors %}<p class=error data-field={{ f.name }}>{{ e }}</p>"
         "{% endfor %}{% endfor %}"
         "{% for c, m in get_flashed_messages(with_categories=true) %}<p class=flash-{{ c }}>{{ m }}</p>{% endfor %}",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     bp = tenant_blueprint("probe", __name__, url_prefix="/probe", template_folder=str(tmp_path))
 
     @bp.route("/<unit_id>")  # a string: the decorator must cope with anything in the URL
@@ -106,7 +107,7 @@ def test_the_loaded_object_reaches_the_view(probe, two_tenants):
     response = client.get(f"/t/alpha/probe/{mine.id}")
     assert response.status_code == 200
     assert response.get_data(as_text=True) == f"unit=甲单位 actor={office.id}"
-    assert SEEN == [(OrgUnit, mine.id)]
+    assert [(OrgUnit, mine.id)] == SEEN
     assert client.get(f"/t/alpha/probe/named/{mine.id}").get_data(as_text=True) == "node=A1"
 
 
@@ -125,7 +126,7 @@ def test_wrong_role_on_the_loaded_object_is_403(probe, two_tenants):
     login(client, a, unit_admin)
     assert client.get(f"/t/alpha/probe/{mine.id}").status_code == 200
     assert client.get(f"/t/alpha/probe/{other.id}").status_code == 403  # outside their subtree
-    assert SEEN == [(OrgUnit, mine.id)]
+    assert [(OrgUnit, mine.id)] == SEEN
 
 
 @pytest.mark.parametrize("ident", ["abc", "1.5", "0", "-1", "99999999999", str(2**63), "9" * 40])
@@ -141,8 +142,9 @@ def test_subject_is_what_the_rule_judges(probe, make_tenant, make_user, make_uni
     a = make_tenant("alpha")
     top = make_unit(a, "T1", name="上级")
     with tenant_scope(a):
-        child = org_services.create_unit(code="C1", name="下级", kind="department",
-                                         parent=db.session.get(OrgUnit, top.id))
+        child = org_services.create_unit(
+            code="C1", name="下级", kind="department", parent=db.session.get(OrgUnit, top.id)
+        )
         db.session.commit()
         child_id = child.id
     admin_of_child = make_user(a, "unit_admin", unit=child, email="child@a.cn")

@@ -99,7 +99,7 @@ def test_no_template_has_inline_scripts_or_handler_attributes():
 
 
 def test_the_scan_catches_what_it_must():
-    assert INLINE_SCRIPT.search('<script>alert(1)</script>')
+    assert INLINE_SCRIPT.search("<script>alert(1)</script>")
     assert INLINE_SCRIPT.search('<script type="module">x()</script>')
     assert not INLINE_SCRIPT.search('<script src="/static/js/app.js" defer></script>')
     assert not INLINE_SCRIPT.search('<script nonce="{{ csp_nonce() }}">x()</script>')

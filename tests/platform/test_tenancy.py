@@ -13,8 +13,8 @@ from appraisal.platform.tenancy import (
     tenant_scope,
     unscoped,
 )
-from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.org import services as org
+from appraisal.tenants.org.models import OrgUnit, Person
 
 
 @pytest.fixture
@@ -26,8 +26,7 @@ def two_tenants(make_tenant, make_unit, make_user):
     for tenant, unit, prefix in ((a, ua, "A"), (b, ub, "B")):
         with tenant_scope(tenant):
             for i in range(3):
-                org.create_person(staff_no=f"{prefix}{i}", name=f"{prefix}人{i}", unit=unit,
-                                  category="general_staff")
+                org.create_person(staff_no=f"{prefix}{i}", name=f"{prefix}人{i}", unit=unit, category="general_staff")
             db.session.commit()
     db.session.expunge_all()  # nothing cached: every lookup below goes to the database
     return a, b

@@ -26,6 +26,7 @@ def store(request):
 def make_app(app_factory, store):
     def make(**config):
         return app_factory(REDIS_URL=store, **config)
+
     return make
 
 
@@ -35,8 +36,9 @@ def _from(address: str) -> dict:
 
 def _login(client, tenant, user, password=PASSWORD, address=OFFICE, forwarded=None):
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    return client.post(f"/t/{tenant.slug}/login", data={"email": user.email, "password": password},
-                       headers=headers, **_from(address))
+    return client.post(
+        f"/t/{tenant.slug}/login", data={"email": user.email, "password": password}, headers=headers, **_from(address)
+    )
 
 
 def test_two_tenants_behind_one_address_do_not_lock_each_other(make_app, make_tenant, make_user):
@@ -109,8 +111,10 @@ def test_without_trusted_proxies_the_forwarded_header_is_ignored(make_app, make_
         tenant = make_tenant("lb0")
         owner = make_user(tenant, "staff")
     for i in range(5):  # an attacker sending a new X-Forwarded-For each time gains nothing
-        assert _login(app.test_client(), tenant, owner, WRONG, address=ATTACKER,
-                      forwarded=f"198.51.100.{i}").status_code == 401
+        assert (
+            _login(app.test_client(), tenant, owner, WRONG, address=ATTACKER, forwarded=f"198.51.100.{i}").status_code
+            == 401
+        )
     assert _login(app.test_client(), tenant, owner, address=ATTACKER, forwarded=OWNER).status_code == 429
     assert _login(app.test_client(), tenant, owner, address=OWNER).status_code == 302
     assert _recorded_address(app) == OWNER

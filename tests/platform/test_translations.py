@@ -45,8 +45,10 @@ def test_every_message_has_english():
         # fuzzy entries are pybabel's guesses from a similar id, not translations
         if message is None or message.fuzzy or not all(_strings(message)):
             missing.append(key)
-    assert not missing, f"{len(missing)} ids without English ({HOW_TO_FIX}; re-extract first if the .po " \
-                        f"lacks them):\n" + "\n".join(missing)
+    assert not missing, (
+        f"{len(missing)} ids without English ({HOW_TO_FIX}; re-extract first if the .po "
+        f"lacks them):\n" + "\n".join(missing)
+    )
 
 
 def test_placeholders_match():

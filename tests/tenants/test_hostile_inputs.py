@@ -29,8 +29,13 @@ NUMBER_JUNK = ["1e25", "1e309", "-1e309", "nan", "NaN", "inf", "-inf", "Infinity
 DATE_JUNK = ["0001-01-01", "9999-12-31"]
 HUGE = st.integers(min_value=2**31, max_value=10**30)
 # no shrinking: an example is one request per field, and the failure message names the field and value
-SETTINGS = settings(max_examples=4, deadline=None, derandomize=True, phases=[Stage.explicit, Stage.generate],
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    phases=[Stage.explicit, Stage.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # a value for a field: hostile numbers, huge ids, bad dates, text with NUL / line breaks
 hostile = st.one_of(
@@ -40,11 +45,13 @@ hostile = st.one_of(
     st.text(alphabet="张三abc", min_size=1, max_size=4).map(lambda t: t + "\r\n" + t),
 )
 
-NUMERIC_NAMES = re.compile(r"^(v\|.*|points|count|weight|.*weight|min_group_size|year|quarter|sort_order|"
-                           r"f\..*|.*_days)$")
+NUMERIC_NAMES = re.compile(
+    r"^(v\|.*|points|count|weight|.*weight|min_group_size|year|quarter|sort_order|"
+    r"f\..*|.*_days)$"
+)
 ONE_LINE_NAMES = re.compile(r"name|code|staff_no|email|title|^key$|position|slug")
 COUNTS = ("quarter", "year", "count", "min_group_size", "sort_order")
-SELF_EVIDENT = ("role=\"alert\"", "flash-error", "class=\"error")
+SELF_EVIDENT = ('role="alert"', "flash-error", 'class="error')
 
 
 def _must_refuse(kind: str, name: str, value: str) -> bool:
@@ -79,8 +86,9 @@ def _throw(client, forms, data) -> None:
             value = data.draw(hostile, label=f"{form.action} {name}")
             fields = dict(form.fields)
             fields[name] = value
-            response = client.post(form.action, data=fields,
-                                   content_type="multipart/form-data" if form.multipart else None)
+            response = client.post(
+                form.action, data=fields, content_type="multipart/form-data" if form.multipart else None
+            )
             assert response.status_code != 500, (form.action, name, value)
             if _must_refuse(kind, name, value):
                 assert _refused(client, response), (form.action, name, value, response.status_code)
@@ -88,24 +96,38 @@ def _throw(client, forms, data) -> None:
 
 def setup_pages(year) -> list[str]:
     ids, base = year.ids, f"/t/{year.tenant.slug}"
-    return [f"{base}/org/units/new", f"{base}/org/units/{ids['depts'][0]}/edit",
-            f"{base}/org/units/{ids['depts'][0]}/people/new", f"{base}/org/people/{ids['people'][0]}/edit",
-            f"{base}/users/new", f"{base}/users/{year.users['staff'].id}",
-            f"{base}/cycles/new", f"{base}/cycles/{ids['cycle']}", f"{base}/cycles/{ids['cycle']}/populations/new",
-            f"{base}/cycles/populations/{ids['dept_pop']}", f"{base}/letters/{ids['appraisee']}",
-            f"{base}/schemes/{ids['scheme']}/customise",
-            f"{base}/ballots/new", f"{base}/ballots/{ids['evaluation']}/edit",
-            f"{base}/ballots/{ids['evaluation']}/voters", f"{base}/ballots/{ids['evaluation']}/codes"]
+    return [
+        f"{base}/org/units/new",
+        f"{base}/org/units/{ids['depts'][0]}/edit",
+        f"{base}/org/units/{ids['depts'][0]}/people/new",
+        f"{base}/org/people/{ids['people'][0]}/edit",
+        f"{base}/users/new",
+        f"{base}/users/{year.users['staff'].id}",
+        f"{base}/cycles/new",
+        f"{base}/cycles/{ids['cycle']}",
+        f"{base}/cycles/{ids['cycle']}/populations/new",
+        f"{base}/cycles/populations/{ids['dept_pop']}",
+        f"{base}/letters/{ids['appraisee']}",
+        f"{base}/schemes/{ids['scheme']}/customise",
+        f"{base}/ballots/new",
+        f"{base}/ballots/{ids['evaluation']}/edit",
+        f"{base}/ballots/{ids['evaluation']}/voters",
+        f"{base}/ballots/{ids['evaluation']}/codes",
+    ]
 
 
 def scoring_pages(year) -> list[str]:
     ids, base = year.ids, f"/t/{year.tenant.slug}"
-    return [f"{base}/scoring/grid?population={ids['dept_pop']}", f"{base}/scoring/appraisees/{ids['appraisee']}",
-            f"{base}/scoring/appraisees/{ids['appraisee']}/claims/new",
-            f"{base}/scoring/appraisees/{ids['appraisee']}/penalties/new",
-            f"{base}/scoring/appraisees/{ids['appraisee']}/vetoes/new",
-            f"{base}/scoring/appraisees/{ids['appraisee']}/self-report", f"{base}/scoring/notices/new",
-            f"{base}/scoring/claims"]
+    return [
+        f"{base}/scoring/grid?population={ids['dept_pop']}",
+        f"{base}/scoring/appraisees/{ids['appraisee']}",
+        f"{base}/scoring/appraisees/{ids['appraisee']}/claims/new",
+        f"{base}/scoring/appraisees/{ids['appraisee']}/penalties/new",
+        f"{base}/scoring/appraisees/{ids['appraisee']}/vetoes/new",
+        f"{base}/scoring/appraisees/{ids['appraisee']}/self-report",
+        f"{base}/scoring/notices/new",
+        f"{base}/scoring/claims",
+    ]
 
 
 @pytest.fixture
@@ -147,8 +169,9 @@ def _id_urls(app, year, huge: int) -> list[tuple[str, str]]:
     """Every tenant URL with an <int:…> part, with each id replaced by ``huge``."""
     out = []
     for rule in app.url_map.iter_rules():
-        if "tenant_slug" not in rule.arguments or not any(c.__class__.__name__.endswith("IntConverter")
-                                                         for c in rule._converters.values()):
+        if "tenant_slug" not in rule.arguments or not any(
+            c.__class__.__name__.endswith("IntConverter") for c in rule._converters.values()
+        ):
             continue
         path = re.sub(r"<int:[^>]+>", str(huge), rule.rule)
         if re.search(r"<[^>]+>", path.replace("<tenant_slug>", year.tenant.slug)):
@@ -158,7 +181,12 @@ def _id_urls(app, year, huge: int) -> list[tuple[str, str]]:
     return out
 
 
-@settings(max_examples=3, deadline=None, phases=[Stage.explicit, Stage.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3,
+    deadline=None,
+    phases=[Stage.explicit, Stage.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(huge=HUGE)
 def test_ids_beyond_integer_in_urls_are_404(app, year, office, huge):
     urls = _id_urls(app, year, huge)
@@ -168,19 +196,31 @@ def test_ids_beyond_integer_in_urls_are_404(app, year, office, huge):
         assert response.status_code == 404, (method, url, response.status_code)
 
 
-@settings(max_examples=3, deadline=None, phases=[Stage.explicit, Stage.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3,
+    deadline=None,
+    phases=[Stage.explicit, Stage.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(huge=HUGE)
 def test_ids_beyond_integer_in_query_strings_are_not_500(app, year, office, huge):
     base = f"/t/{year.tenant.slug}"
-    for url in (f"{base}/scoring/grid?population={huge}", f"{base}/scoring/template.xlsx?population={huge}",
-                f"{base}/letters/?cycle_id={huge}", f"{base}/scoring/claims?cycle={huge}",
-                f"{base}/results/?cycle={huge}", f"{base}/scoring/notices/new?quarter={huge}",
-                f"{base}/org/people?unit={huge}&page={huge}", f"{base}/audit/?page={huge}"):
+    for url in (
+        f"{base}/scoring/grid?population={huge}",
+        f"{base}/scoring/template.xlsx?population={huge}",
+        f"{base}/letters/?cycle_id={huge}",
+        f"{base}/scoring/claims?cycle={huge}",
+        f"{base}/results/?cycle={huge}",
+        f"{base}/scoring/notices/new?quarter={huge}",
+        f"{base}/org/people?unit={huge}&page={huge}",
+        f"{base}/audit/?page={huge}",
+    ):
         response = office.get(url)
         assert response.status_code < 500, (url, response.status_code)
 
 
 # --- imports --------------------------------------------------------------
+
 
 def _csv(rows) -> bytes:
     buffer = io.StringIO()
@@ -188,21 +228,34 @@ def _csv(rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-@settings(max_examples=12, deadline=None, phases=[Stage.explicit, Stage.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Stage.explicit, Stage.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(column=st.sampled_from([0, 1, 2, 3, 4, 6]), value=hostile)
 def test_roster_import_refuses_hostile_cells(app, year, office, column, value):
     row = ["H1", "新人", "D1", "一般干部", "科员", "", "1"]
     row[column] = value
     data = _csv([["工号", "姓名", "单位编码", "类别", "职务", "领导职务", "排序"], row])
-    response = office.post(f"/t/{year.tenant.slug}/org/import", data={"file": (io.BytesIO(data), "名册.csv")},
-                           content_type="multipart/form-data")
+    response = office.post(
+        f"/t/{year.tenant.slug}/org/import",
+        data={"file": (io.BytesIO(data), "名册.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code != 500
     if "\x00" in value or "\r" in value or (column == 6 and value not in ("1",)):
         assert response.status_code == 422, (column, value)
         assert 'class="table issues"' in response.get_data(as_text=True)
 
 
-@settings(max_examples=10, deadline=None, phases=[Stage.explicit, Stage.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10,
+    deadline=None,
+    phases=[Stage.explicit, Stage.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(value=st.one_of(st.sampled_from(NUMBER_JUNK), HUGE.map(str)))
 def test_score_upload_refuses_hostile_numbers(app, year, value):
     if not getattr(year, "_scoring", False):
@@ -216,13 +269,17 @@ def test_score_upload_refuses_hostile_numbers(app, year, value):
     wb["评分"].cell(row=2, column=3, value=value)
     buffer = io.BytesIO()
     wb.save(buffer)
-    response = assessor.post(f"{base}/upload?population={pop}", data={"file": (io.BytesIO(buffer.getvalue()), "评分.xlsx")},
-                             content_type="multipart/form-data")
+    response = assessor.post(
+        f"{base}/upload?population={pop}",
+        data={"file": (io.BytesIO(buffer.getvalue()), "评分.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422, (value, response.status_code)
     assert "须" in response.get_data(as_text=True)
 
 
 # --- the values the issue names, each where it gave a 500 ---------------------
+
 
 def _post_field(client, page: str, action_part: str, field: str, value: str):
     form = next(f for f in forms_on(client, [page]) if action_part in f.action)
@@ -281,13 +338,22 @@ def test_an_id_of_2_to_the_31_in_a_form_is_a_field_error(app, year, office):
     assert response.status_code in (400, 422) and _refused(office, response)
 
 
-@pytest.mark.parametrize("bomb, message", [
-    ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 1000)) + "  " * 1000 + "v\n", "YAML 文本过大"),
-    ("a: " + "[" * 500 + "]" * 500, "YAML 嵌套层数过多"),
-    ("a: &a [" + ", ".join(["x"] * 60) + "]\n" + "".join(
-        f"b{i}: &b{i} [" + ", ".join([f"*{'a' if i == 0 else f'b{i - 1}'}"] * 60) + "]\n" for i in range(3)),
-     "YAML 内容过多"),
-])
+@pytest.mark.parametrize(
+    "bomb, message",
+    [
+        ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 1000)) + "  " * 1000 + "v\n", "YAML 文本过大"),
+        ("a: " + "[" * 500 + "]" * 500, "YAML 嵌套层数过多"),
+        (
+            "a: &a ["
+            + ", ".join(["x"] * 60)
+            + "]\n"
+            + "".join(
+                f"b{i}: &b{i} [" + ", ".join([f"*{'a' if i == 0 else f'b{i - 1}'}"] * 60) + "]\n" for i in range(3)
+            ),
+            "YAML 内容过多",
+        ),
+    ],
+)
 def test_the_customisation_box_refuses_yaml_bombs(app, year, office, bomb, message):
     """1,000 levels used to be a RecursionError (500); a large text a gigabyte of objects."""
     page = f"/t/{year.tenant.slug}/schemes/{year.ids['scheme']}/customise"

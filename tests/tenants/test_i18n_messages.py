@@ -66,8 +66,9 @@ def test_a_letter_refused_on_its_points_reads_in_english(app, year):
 def test_a_refused_roster_row_reads_in_english(app, year):
     office = signed_in(app, year, "office_admin", "en")
     csv = "编码,名称,类型\nX1,甲单位,部门\nX1,乙单位,部门\n".encode()
-    response = office.post("/t/city/org/import", data={"file": (io.BytesIO(csv), "units.csv")},
-                           content_type="multipart/form-data")
+    response = office.post(
+        "/t/city/org/import", data={"file": (io.BytesIO(csv), "units.csv")}, content_type="multipart/form-data"
+    )
     page = text_of(response)
     assert response.status_code != 200
     # which sheet, row, column — and why, in English
@@ -87,8 +88,7 @@ def test_a_ballot_setup_refusal_reads_in_english(app, year):
 def test_without_a_request_services_speak_chinese(app, year):
     """CLI commands and jobs run in an app context with no request: the default language."""
     # an English request first: its language must not leak into the app context
-    signed_in(app, year, "office_admin", "en").post(f"/t/city/cycles/{year.ids['cycle']}/phase",
-                                                      data={"to": "scoring"})
+    signed_in(app, year, "office_admin", "en").post(f"/t/city/cycles/{year.ids['cycle']}/phase", data={"to": "scoring"})
     with tenant_scope(year.tenant):
         cycle = db.session.get(Cycle, year.ids["cycle"])
         with pytest.raises(cycles.PhaseError, match="^只能前进到下一阶段“过程跟踪”$"):
@@ -97,7 +97,9 @@ def test_without_a_request_services_speak_chinese(app, year):
         with pytest.raises(letters.LetterError, match="^业务目标分值合计为 30 分，应为 70 分$"):
             letters.submit(letter)
         evaluation = db.session.get(Evaluation, year.ids["evaluation"])
-        with pytest.raises(ballots.BallotError, match="^当前阶段为“目标制定”，此操作只能在“过程跟踪、年终评分”阶段进行$"):
+        with pytest.raises(
+            ballots.BallotError, match="^当前阶段为“目标制定”，此操作只能在“过程跟踪、年终评分”阶段进行$"
+        ):
             ballots.open_evaluation(evaluation)
         db.session.rollback()
     with unscoped(), pytest.raises(tenant_admin.TenantError, match="^租户代码 city 已被使用$"):
@@ -105,7 +107,18 @@ def test_without_a_request_services_speak_chinese(app, year):
 
 
 def test_the_cli_reports_refusals_in_chinese(app):
-    result = app.test_cli_runner().invoke(args=["tenants", "create", "Bad Slug", "--name", "X",
-                                                "--admin-email", "a@b.cn", "--admin-password", "Welcome2026a"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "tenants",
+            "create",
+            "Bad Slug",
+            "--name",
+            "X",
+            "--admin-email",
+            "a@b.cn",
+            "--admin-password",
+            "Welcome2026a",
+        ]
+    )
     assert result.exit_code != 0
     assert "租户代码 'bad slug' 无效：须以小写字母开头" in result.output

@@ -1,4 +1,5 @@
 """The computation: inputs + scheme → results."""
+
 from .engine import compute
 from .inputs import COLUMNS, Inputs
 from .results import Results

@@ -1,4 +1,5 @@
 """Adjustments (加减分): claims → de-duplication → sharing → rule caps → total caps."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,9 +12,24 @@ from ..scheme import Scheme
 from ..scheme.rules import AdjustmentRule, Adjustments
 from .prepare import Prepared
 
-CLAIM_COLUMNS = ["claim_id", "appraisee_id", "rule", "kind", "level", "count", "dedup_key",
-                 "sharers", "verified", "evidence", "points_unit", "points_raw",
-                 "points_after_dedup", "points_after_sharing", "counted", "reason"]
+CLAIM_COLUMNS = [
+    "claim_id",
+    "appraisee_id",
+    "rule",
+    "kind",
+    "level",
+    "count",
+    "dedup_key",
+    "sharers",
+    "verified",
+    "evidence",
+    "points_unit",
+    "points_raw",
+    "points_after_dedup",
+    "points_after_sharing",
+    "counted",
+    "reason",
+]
 
 
 @dataclass
@@ -57,10 +73,8 @@ def apply_adjustments(scheme: Scheme, prepared: Prepared) -> AdjustmentResult:
         else:
             penalty_raw += total
     bonus = bonus_raw if adjustments.bonus_cap is None else np.minimum(bonus_raw, adjustments.bonus_cap)
-    penalty = (penalty_raw if adjustments.penalty_cap is None
-               else np.minimum(penalty_raw, adjustments.penalty_cap))
-    return AdjustmentResult(per_rule, per_rule_raw, bonus_raw, bonus, penalty_raw, penalty,
-                            _claims_table(claims))
+    penalty = penalty_raw if adjustments.penalty_cap is None else np.minimum(penalty_raw, adjustments.penalty_cap)
+    return AdjustmentResult(per_rule, per_rule_raw, bonus_raw, bonus, penalty_raw, penalty, _claims_table(claims))
 
 
 def _with_rule_columns(rules: list[AdjustmentRule], claims: pd.DataFrame) -> pd.DataFrame:
@@ -89,10 +103,22 @@ def _sorted_claims(claims: pd.DataFrame) -> pd.DataFrame:
     for column in ("rule", "level", "dedup_key", "evidence", "claim_id"):
         claims[column] = claims[column].astype("str")  # sort by value, not by category order
     return claims.sort_values(
-        ["code", "dedup_group", "dedup_key", "points_unit", "rule", "level", "count", "sharers",
-         "verified", "evidence", "claim_id"],
+        [
+            "code",
+            "dedup_group",
+            "dedup_key",
+            "points_unit",
+            "rule",
+            "level",
+            "count",
+            "sharers",
+            "verified",
+            "evidence",
+            "claim_id",
+        ],
         ascending=[True, True, True, False, True, True, True, True, False, True, True],
-        kind="stable").reset_index(drop=True)
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 def _share_factors(adjustments: Adjustments, claims: pd.DataFrame) -> np.ndarray:
@@ -126,15 +152,21 @@ def _counted_claims(adjustments: Adjustments, claims: pd.DataFrame) -> pd.DataFr
     after_dedup = np.where(duplicate | ~verified, 0.0, after_dedup)
     after_sharing = after_dedup * factor
     counted = verified & ~duplicate & (after_sharing > 0)
-    reason = np.where(~verified, "unverified",
-                      np.where(duplicate, "duplicate: counted once at its highest level",
-                               np.where(factor < 1, "shared", "")))
-    claims = claims.assign(points_raw=raw, points_after_dedup=after_dedup,
-                           points_after_sharing=after_sharing, counted=counted, reason=reason)
+    reason = np.where(
+        ~verified,
+        "unverified",
+        np.where(duplicate, "duplicate: counted once at its highest level", np.where(factor < 1, "shared", "")),
+    )
+    claims = claims.assign(
+        points_raw=raw,
+        points_after_dedup=after_dedup,
+        points_after_sharing=after_sharing,
+        counted=counted,
+        reason=reason,
+    )
     missing_id = (claims["claim_id"].astype("str") == "").to_numpy()
     ids = "c" + pd.Series(np.arange(1, len(claims) + 1)).astype("str")
-    claims["claim_id"] = np.where(missing_id, ids.to_numpy(),
-                                  claims["claim_id"].astype("str").to_numpy())
+    claims["claim_id"] = np.where(missing_id, ids.to_numpy(), claims["claim_id"].astype("str").to_numpy())
     return claims
 
 

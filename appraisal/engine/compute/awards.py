@@ -1,4 +1,5 @@
 """Award tiers, relative amounts, pay percentages and roll-ups."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,11 +15,11 @@ from .ranking import Ranking, allocate, places, pool_codes
 
 @dataclass
 class AwardState:
-    tier_idx: np.ndarray      # index into scheme.awards.tiers, -1 = none
-    amount: np.ndarray        # per person before pay percent (nan = none/discretionary)
+    tier_idx: np.ndarray  # index into scheme.awards.tiers, -1 = none
+    amount: np.ndarray  # per person before pay percent (nan = none/discretionary)
     pay_percent: np.ndarray
     paid: np.ndarray
-    rollup: np.ndarray        # bool: amount is a roll-up average
+    rollup: np.ndarray  # bool: amount is a roll-up average
     tier_amounts: dict[str, float | None]
 
 
@@ -34,15 +35,23 @@ def tier_amounts(scheme: Scheme) -> dict[str, float | None]:
     return out
 
 
-def assign_awards(scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray,
-                  quotas: QuotaState, vetoes: VetoState, grades: GradeState) -> AwardState:
+def assign_awards(
+    scheme: Scheme,
+    prepared: Prepared,
+    ranking: Ranking,
+    composite: np.ndarray,
+    quotas: QuotaState,
+    vetoes: VetoState,
+    grades: GradeState,
+) -> AwardState:
     """Tiers in order (an appraisee gets the first it is eligible for), amounts, the pay
     percent (vetoes and grades), then roll-ups."""
     awards = scheme.awards
     amounts = tier_amounts(scheme)
     tier_index = _assign_tiers(scheme, prepared, ranking, composite, quotas, vetoes, grades)
-    amount_by_tier = np.array([np.nan if amounts[tier.key] is None else amounts[tier.key]
-                               for tier in awards.tiers] + [np.nan])
+    amount_by_tier = np.array(
+        [np.nan if amounts[tier.key] is None else amounts[tier.key] for tier in awards.tiers] + [np.nan]
+    )
     amount = amount_by_tier[tier_index]  # index -1 → the trailing nan
     band_keys = [band.key for band in scheme.grades.bands]
     pay = vetoes.pay_percent.copy()
@@ -62,8 +71,15 @@ def assign_awards(scheme: Scheme, prepared: Prepared, ranking: Ranking, composit
     return AwardState(tier_index, amount, pay, paid, rollup, amounts)
 
 
-def _assign_tiers(scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray,
-                  quotas: QuotaState, vetoes: VetoState, grades: GradeState) -> np.ndarray:
+def _assign_tiers(
+    scheme: Scheme,
+    prepared: Prepared,
+    ranking: Ranking,
+    composite: np.ndarray,
+    quotas: QuotaState,
+    vetoes: VetoState,
+    grades: GradeState,
+) -> np.ndarray:
     """The tier index per appraisee (-1: none)."""
     category = prepared.appraisees["category"].to_numpy()
     tier_index = np.full(prepared.n, -1, dtype="int64")

@@ -2,6 +2,7 @@
 
 The stages themselves are in pipeline.py; this module lays the pipeline out as the
 ``appraisees`` table (one column group per stage, in the stage order) and the groups table."""
+
 from __future__ import annotations
 
 import functools
@@ -46,11 +47,19 @@ def _appraisee_frame(pipeline: Pipeline) -> pd.DataFrame:
     """One row per appraisee, ordered by ranking group then position."""
     appraisees = pipeline.prepared.appraisees
     columns: Columns = {column: appraisees[column] for column in appraisees.columns}
-    for build in (_score_columns, _adjustment_columns, _ranking_columns, _quota_columns,
-                  _grade_columns, _award_columns, _flag_columns):
+    for build in (
+        _score_columns,
+        _adjustment_columns,
+        _ranking_columns,
+        _quota_columns,
+        _grade_columns,
+        _award_columns,
+        _flag_columns,
+    ):
         columns.update(build(pipeline))
-    frame = pd.DataFrame({key: (value.to_numpy() if isinstance(value, pd.Series) else value)
-                          for key, value in columns.items()})
+    frame = pd.DataFrame(
+        {key: (value.to_numpy() if isinstance(value, pd.Series) else value) for key, value in columns.items()}
+    )
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].astype("str")
@@ -126,9 +135,11 @@ def _grade_columns(pipeline: Pipeline) -> Columns:
         "grade_zh": _labels([band.name_zh for band in bands])[grades.idx],
         "grade_en": _labels([band.name_en for band in bands])[grades.idx],
         "grade_by_score": keys[grades.by_score_idx],
-        "grade_rule": np.where(grades.capped, "veto: grade capped at " + grade,
-                               np.where(grades.overridden, "grade_override: given from outside",
-                                        rule_texts[grades.idx])),
+        "grade_rule": np.where(
+            grades.capped,
+            "veto: grade capped at " + grade,
+            np.where(grades.overridden, "grade_override: given from outside", rule_texts[grades.idx]),
+        ),
     }
 
 
@@ -140,8 +151,7 @@ def _award_columns(pipeline: Pipeline) -> Columns:
     return {
         "award": np.where(awards.rollup, "rollup", _labels([t.key for t in tiers])[tier]),
         "award_zh": np.where(awards.rollup, "平均奖", _labels([t.name_zh for t in tiers])[tier]),
-        "award_en": np.where(awards.rollup, "average of supervised",
-                             _labels([t.name_en for t in tiers])[tier]),
+        "award_en": np.where(awards.rollup, "average of supervised", _labels([t.name_en for t in tiers])[tier]),
         "award_amount": round_half_up(awards.amount, 2),
         "pay_percent": awards.pay_percent,
         "award_paid": round_half_up(awards.paid, 2),
@@ -160,12 +170,18 @@ def _flag_columns(pipeline: Pipeline) -> Columns:
     bonus_capped = adjustments.bonus_raw > adjustments.bonus + 1e-9
     penalty_capped = adjustments.penalty_raw > adjustments.penalty + 1e-9
     missing = _join(list(tree.missing.items()), n)
-    columns["flags"] = _join([*pipeline.flags.items(),
-                              ("head_not_excellent", pipeline.vetoes.head_not_excellent),
-                              ("head_may_be_excellent", head_may_be_excellent),
-                              ("bonus_capped", bonus_capped), ("penalty_capped", penalty_capped),
-                              ("items_points_mismatch", tree.items_mismatch),
-                              ("missing_inputs", missing != "")], n)
+    columns["flags"] = _join(
+        [
+            *pipeline.flags.items(),
+            ("head_not_excellent", pipeline.vetoes.head_not_excellent),
+            ("head_may_be_excellent", head_may_be_excellent),
+            ("bonus_capped", bonus_capped),
+            ("penalty_capped", penalty_capped),
+            ("items_points_mismatch", tree.items_mismatch),
+            ("missing_inputs", missing != ""),
+        ],
+        n,
+    )
     columns["missing_inputs"] = missing
     return columns
 
@@ -184,13 +200,15 @@ def _groups(scheme: Scheme, frame: pd.DataFrame) -> pd.DataFrame:
     ranked = (frame["position"] > 0).to_numpy()
     codes, labels = pd.factorize(frame["group"].to_numpy(dtype=object)[ranked], sort=True)
     count = len(labels)
-    out = {"group": pd.array(np.asarray(labels, dtype=object), dtype="str"),
-           "size": np.bincount(codes, minlength=count)}
+    out = {
+        "group": pd.array(np.asarray(labels, dtype=object), dtype="str"),
+        "size": np.bincount(codes, minlength=count),
+    }
     for quota in scheme.quotas:
         places = np.zeros(count, dtype="int64")
         np.maximum.at(places, codes, frame[f"quota_{quota.key}_places"].to_numpy()[ranked])
         out[f"{quota.key}_places"] = places
         out[f"{quota.key}_given"] = np.bincount(
-            codes, weights=frame[f"quota_{quota.key}"].to_numpy()[ranked],
-            minlength=count).astype("int64")
+            codes, weights=frame[f"quota_{quota.key}"].to_numpy()[ranked], minlength=count
+        ).astype("int64")
     return pd.DataFrame(out)

@@ -1,4 +1,5 @@
 """History flags over consecutive cycles and the per-appraisee flag list."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,9 @@ from ..scheme import Scheme
 from .prepare import Prepared
 
 
-def history_flags(scheme: Scheme, prepared: Prepared, composite: np.ndarray,
-                  grade_idx: np.ndarray) -> dict[str, np.ndarray]:
+def history_flags(
+    scheme: Scheme, prepared: Prepared, composite: np.ndarray, grade_idx: np.ndarray
+) -> dict[str, np.ndarray]:
     """Per flag: raised when the condition holds now and in each of the previous cycles."""
     n = prepared.n
     history = prepared.history

@@ -4,10 +4,10 @@ Column contract (English snake_case; the CLI also accepts the Chinese headers in
 ``appraisal.engine.workbook``).  Every table except ``appraisees`` is optional;
 a missing table is an empty frame.  IDs are strings.
 """
+
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -141,13 +141,13 @@ def to_category(s: pd.Series) -> pd.Series:
     labels = _labels(np.asarray(uniq, dtype=object))
     inv, cats = pd.factorize(np.append(labels, "").astype(object))
     final = np.where(codes >= 0, inv[np.maximum(codes, 0)], inv[-1]) if len(codes) else codes
-    return pd.Series(pd.Categorical.from_codes(final.astype("int32"), validate=False,
-                                               categories=pd.Index(cats, dtype=object)),
-                     index=s.index)
+    return pd.Series(
+        pd.Categorical.from_codes(final.astype("int32"), validate=False, categories=pd.Index(cats, dtype=object)),
+        index=s.index,
+    )
 
 
-def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError],
-                    row_offset: int = 1) -> pd.DataFrame:
+def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError], row_offset: int = 1) -> pd.DataFrame:
     """Columns coerced to their kinds, defaults filled; problems appended to errors.
 
     ``row_offset`` turns positional indices into reported row numbers (1 = first
@@ -180,8 +180,9 @@ def normalise_table(name: str, df: pd.DataFrame | None, errors: list[InputError]
 def _default_column(kind: str, default, rows: int) -> pd.Series:
     """A missing optional column: its default on every row."""
     if kind == "str":
-        return pd.Series(pd.Categorical.from_codes(
-            np.zeros(rows, dtype="int8"), categories=pd.Index([default or ""], dtype=object)))
+        return pd.Series(
+            pd.Categorical.from_codes(np.zeros(rows, dtype="int8"), categories=pd.Index([default or ""], dtype=object))
+        )
     return pd.Series([default] * rows, dtype="float64" if kind == "float" else bool)
 
 
@@ -207,8 +208,7 @@ def _yes_no_column(values: pd.Series, default, report) -> pd.Series:
     lower = to_category(values).astype("str").str.lower()
     yes, no = lower.isin(_TRUE).to_numpy(), lower.isin(_FALSE).to_numpy()
     report(np.flatnonzero(~yes & ~no), message="not a yes/no value")
-    return pd.Series(np.where(yes, True, np.where(no & (lower != ""), False, bool(default))),
-                     index=values.index)
+    return pd.Series(np.where(yes, True, np.where(no & (lower != ""), False, bool(default))), index=values.index)
 
 
 def _report(errors, table, col, rows, row_offset, message, limit: int = 50) -> None:

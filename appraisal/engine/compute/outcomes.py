@@ -1,4 +1,5 @@
 """Veto effects, quotas and grades."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,8 +28,15 @@ def veto_state(scheme: Scheme, prepared: Prepared) -> VetoState:
     codes = prepared.vetoes["code"].to_numpy()
     keys = prepared.vetoes["veto"].to_numpy()
     band_index = {band.key: i for i, band in enumerate(scheme.grades.bands)}
-    state = VetoState({}, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
-                      np.zeros(n, "int64"), np.full(n, 100.0), np.zeros(n, bool))
+    state = VetoState(
+        {},
+        np.zeros(n, bool),
+        np.zeros(n, bool),
+        np.zeros(n, bool),
+        np.zeros(n, "int64"),
+        np.full(n, 100.0),
+        np.zeros(n, bool),
+    )
     for veto in scheme.vetoes:
         has = np.bincount(codes[keys == veto.key], minlength=n)[:n] > 0
         state.has[veto.key] = has
@@ -37,11 +45,9 @@ def veto_state(scheme: Scheme, prepared: Prepared) -> VetoState:
         state.no_quota |= has & effects.exclude_quotas
         state.no_award |= has & effects.exclude_awards
         if effects.grade_cap is not None:
-            state.cap_idx = np.where(has, np.maximum(state.cap_idx, band_index[effects.grade_cap]),
-                                     state.cap_idx)
+            state.cap_idx = np.where(has, np.maximum(state.cap_idx, band_index[effects.grade_cap]), state.cap_idx)
         if effects.pay_percent is not None:
-            state.pay_percent = np.where(has, np.minimum(state.pay_percent, effects.pay_percent),
-                                         state.pay_percent)
+            state.pay_percent = np.where(has, np.minimum(state.pay_percent, effects.pay_percent), state.pay_percent)
         state.head_not_excellent |= has & effects.head_not_excellent
     return state
 
@@ -53,8 +59,9 @@ class QuotaState:
     line: dict[str, np.ndarray] = field(default_factory=dict)  # lowest composite holding a place
 
 
-def allocate_quotas(scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray,
-                    vetoes: VetoState) -> QuotaState:
+def allocate_quotas(
+    scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray, vetoes: VetoState
+) -> QuotaState:
     quotas = QuotaState()
     category = prepared.appraisees["category"].to_numpy()
     for quota in scheme.quotas:
@@ -82,14 +89,15 @@ def allocate_quotas(scheme: Scheme, prepared: Prepared, ranking: Ranking, compos
 
 @dataclass
 class GradeState:
-    idx: np.ndarray        # band index per appraisee (-1 = no grades / unranked)
+    idx: np.ndarray  # band index per appraisee (-1 = no grades / unranked)
     by_score_idx: np.ndarray  # before veto caps (after a grade override)
-    capped: np.ndarray     # a veto cap (or head rule) lowered the grade
+    capped: np.ndarray  # a veto cap (or head rule) lowered the grade
     overridden: np.ndarray  # the grade was given from outside (grade_override)
 
 
-def assign_grades(scheme: Scheme, prepared: Prepared, composite: np.ndarray, quotas: QuotaState,
-                  vetoes: VetoState) -> GradeState:
+def assign_grades(
+    scheme: Scheme, prepared: Prepared, composite: np.ndarray, quotas: QuotaState, vetoes: VetoState
+) -> GradeState:
     n = prepared.n
     bands = scheme.grades.bands
     if not bands:
@@ -121,8 +129,7 @@ def assign_grades(scheme: Scheme, prepared: Prepared, composite: np.ndarray, quo
 def _cap_unit_heads(appraisees: pd.DataFrame, vetoes: VetoState, cap: np.ndarray) -> np.ndarray:
     """A unit head cannot be excellent (band 0) when a veto with that effect hits the unit,
     nor can the one it hits."""
-    unit_hit = (pd.Series(vetoes.head_not_excellent).groupby(appraisees["unit"].to_numpy())
-                .transform("any").to_numpy())
+    unit_hit = pd.Series(vetoes.head_not_excellent).groupby(appraisees["unit"].to_numpy()).transform("any").to_numpy()
     head = appraisees["is_unit_head"].to_numpy(dtype=bool) & (appraisees["unit"] != "").to_numpy()
     cap = np.where(head & unit_hit, np.maximum(cap, 1), cap)
     return np.where(vetoes.head_not_excellent, np.maximum(cap, 1), cap)

@@ -3,6 +3,7 @@
 ``run_pipeline`` builds a ``Pipeline`` stage by stage; ``compute`` turns it into the
 result tables and ``explain`` reads it to say, per appraisee, how each number came about.
 Every array is per appraisee, in the prepared order (sorted by appraisee id)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,19 +25,19 @@ from .tree import TreeScores, score_tree
 @dataclass
 class Pipeline:
     scheme: Scheme
-    prepared: Prepared               # 1. the checked inputs
-    tree: TreeScores                 # 2. a score per indicator node
-    adjustments: AdjustmentResult    # 3. bonus and penalty claims (加减分)
-    parts: dict[str, np.ndarray]     # 4. each composition part's contribution
-    base: np.ndarray                 #    the sum of the parts (基础分)
-    composite: np.ndarray            #    base + adjustments, rounded (nan: not ranked)
-    ranking_composite: np.ndarray    #    the composite with −inf for the unranked
-    ranking: Ranking                 # 5. groups, ranks and positions
-    vetoes: VetoState                # 6. veto effects (一票否决)
-    quotas: QuotaState               # 7. quota places (限额)
-    grades: GradeState               # 8. grades (等次)
-    awards: AwardState               # 9. award tiers and amounts (奖励)
-    flags: dict[str, np.ndarray]     # 10. history flags (警示)
+    prepared: Prepared  # 1. the checked inputs
+    tree: TreeScores  # 2. a score per indicator node
+    adjustments: AdjustmentResult  # 3. bonus and penalty claims (加减分)
+    parts: dict[str, np.ndarray]  # 4. each composition part's contribution
+    base: np.ndarray  #    the sum of the parts (基础分)
+    composite: np.ndarray  #    base + adjustments, rounded (nan: not ranked)
+    ranking_composite: np.ndarray  #    the composite with −inf for the unranked
+    ranking: Ranking  # 5. groups, ranks and positions
+    vetoes: VetoState  # 6. veto effects (一票否决)
+    quotas: QuotaState  # 7. quota places (限额)
+    grades: GradeState  # 8. grades (等次)
+    awards: AwardState  # 9. award tiers and amounts (奖励)
+    flags: dict[str, np.ndarray]  # 10. history flags (警示)
 
     @property
     def precision(self) -> int:
@@ -54,15 +55,30 @@ def run_pipeline(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Pipelin
     composite = round_half_up(base + adjustments.total, precision)
     composite = np.where(prepared.ranked, composite, np.nan)
     ranking_composite = np.where(prepared.ranked, composite, -np.inf)
-    ranking = rank(scheme, prepared.appraisees, ranking_composite, prepared.ranked,
-                   tie_values(scheme, tree, adjustments))
+    ranking = rank(
+        scheme, prepared.appraisees, ranking_composite, prepared.ranked, tie_values(scheme, tree, adjustments)
+    )
     vetoes = veto_state(scheme, prepared)
     quotas = allocate_quotas(scheme, prepared, ranking, ranking_composite, vetoes)
     grades = assign_grades(scheme, prepared, ranking_composite, quotas, vetoes)
     awards = assign_awards(scheme, prepared, ranking, ranking_composite, quotas, vetoes, grades)
     flags = history_flags(scheme, prepared, ranking_composite, grades.idx)
-    return Pipeline(scheme, prepared, tree, adjustments, parts, base, composite,
-                    ranking_composite, ranking, vetoes, quotas, grades, awards, flags)
+    return Pipeline(
+        scheme,
+        prepared,
+        tree,
+        adjustments,
+        parts,
+        base,
+        composite,
+        ranking_composite,
+        ranking,
+        vetoes,
+        quotas,
+        grades,
+        awards,
+        flags,
+    )
 
 
 def part_contributions(scheme: Scheme, tree: TreeScores) -> dict[str, np.ndarray]:
@@ -74,14 +90,12 @@ def part_contributions(scheme: Scheme, tree: TreeScores) -> dict[str, np.ndarray
         score = tree.score[part.indicator]
         if scheme.composition.method == "weighted":
             weight = part.weight if part.weight is not None else 0.0  # validation requires it
-            score = (score / nodes[part.indicator].points * weight
-                     * scheme.settings.total_points)
+            score = score / nodes[part.indicator].points * weight * scheme.settings.total_points
         contributions[part.indicator] = score
     return contributions
 
 
-def tie_values(scheme: Scheme, tree: TreeScores,
-               adjustments: AdjustmentResult) -> list[tuple[np.ndarray, str]]:
+def tie_values(scheme: Scheme, tree: TreeScores, adjustments: AdjustmentResult) -> list[tuple[np.ndarray, str]]:
     """The values each tie break compares (rounded like the scores shown), with its order."""
     values: list[tuple[np.ndarray, str]] = []
     totals = {"bonus": adjustments.bonus, "penalty": adjustments.penalty}

@@ -1,4 +1,5 @@
 """Ranking inside groups (1-2-2-4) and the quota allocator shared by quotas and awards."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,24 +13,28 @@ from ..scheme import Scheme
 
 @dataclass
 class Ranking:
-    group: np.ndarray          # group label per appraisee ('' for unranked)
-    group_code: np.ndarray     # int code per appraisee; -1 for unranked
-    rank: np.ndarray           # competition rank in group (float, nan if unranked)
-    position: np.ndarray       # strict order in group, 1-based (0 if unranked)
+    group: np.ndarray  # group label per appraisee ('' for unranked)
+    group_code: np.ndarray  # int code per appraisee; -1 for unranked
+    rank: np.ndarray  # competition rank in group (float, nan if unranked)
+    position: np.ndarray  # strict order in group, 1-based (0 if unranked)
     group_size: np.ndarray
-    order_group: np.ndarray    # permutation: by group, then strict order
-    order_tenant: np.ndarray   # permutation: strict order across the tenant
+    order_group: np.ndarray  # permutation: by group, then strict order
+    order_tenant: np.ndarray  # permutation: strict order across the tenant
     tenant_position: np.ndarray
 
 
-def rank(scheme: Scheme, appraisees: pd.DataFrame, composite: np.ndarray, ranked: np.ndarray,
-         tie_values: list[tuple[np.ndarray, str]]) -> Ranking:
+def rank(
+    scheme: Scheme,
+    appraisees: pd.DataFrame,
+    composite: np.ndarray,
+    ranked: np.ndarray,
+    tie_values: list[tuple[np.ndarray, str]],
+) -> Ranking:
     """Strict order in each group (composite, then the tie breaks, then the id) and the
     competition rank (equal composites share a rank: 1-2-2-4)."""
     n = len(appraisees)
     group_by = scheme.ranking.group_by
-    labels = (appraisees[group_by].to_numpy(dtype=object) if group_by != "none"
-              else np.full(n, "", dtype=object))
+    labels = appraisees[group_by].to_numpy(dtype=object) if group_by != "none" else np.full(n, "", dtype=object)
     labels = np.where(ranked, labels, "")
     codes, uniques = pd.factorize(pd.Series(labels, dtype="str"), sort=True)
     codes = np.where(ranked, codes, -1)
@@ -45,8 +50,7 @@ def rank(scheme: Scheme, appraisees: pd.DataFrame, composite: np.ndarray, ranked
     order_group = np.lexsort(keys + [group_key])
     position = np.zeros(n, dtype="int64")
     ordered_groups = group_key[order_group]
-    starts = (np.r_[True, ordered_groups[1:] != ordered_groups[:-1]] if n
-              else np.zeros(0, dtype=bool))
+    starts = np.r_[True, ordered_groups[1:] != ordered_groups[:-1]] if n else np.zeros(0, dtype=bool)
     start_index = np.maximum.accumulate(np.where(starts, np.arange(n), 0)) if n else starts
     position[order_group] = np.arange(n) - start_index + 1
     position = np.where(ranked, position, 0)
@@ -54,10 +58,19 @@ def rank(scheme: Scheme, appraisees: pd.DataFrame, composite: np.ndarray, ranked
     tenant_position[order_tenant] = np.arange(1, n + 1)
     sizes = np.bincount(group_key, minlength=unranked_group + 1)
     group_size = np.where(ranked, sizes[group_key], 0)
-    competition_rank = (pd.Series(np.where(ranked, composite, np.nan))
-                        .groupby(group_key).rank(method="min", ascending=False).to_numpy())
-    return Ranking(np.where(ranked, labels, ""), codes, competition_rank, position, group_size,
-                   order_group, order_tenant, np.where(ranked, tenant_position, 0))
+    competition_rank = (
+        pd.Series(np.where(ranked, composite, np.nan)).groupby(group_key).rank(method="min", ascending=False).to_numpy()
+    )
+    return Ranking(
+        np.where(ranked, labels, ""),
+        codes,
+        competition_rank,
+        position,
+        group_size,
+        order_group,
+        order_tenant,
+        np.where(ranked, tenant_position, 0),
+    )
 
 
 def pool_codes(ranking: Ranking, pool: str, ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,8 +80,9 @@ def pool_codes(ranking: Ranking, pool: str, ranked: np.ndarray) -> tuple[np.ndar
     return ranking.group_code, ranking.order_group
 
 
-def places(pool: np.ndarray, members: np.ndarray, ratio: float | None, count: int | None,
-           rounding: str, min_one: bool) -> np.ndarray:
+def places(
+    pool: np.ndarray, members: np.ndarray, ratio: float | None, count: int | None, rounding: str, min_one: bool
+) -> np.ndarray:
     """Quota size per pool code (indexable by code)."""
     pools = max(int(pool.max()) + 1 if len(pool) else 1, 1)
     size = np.bincount(pool[members & (pool >= 0)], minlength=pools)
@@ -81,8 +95,14 @@ def places(pool: np.ndarray, members: np.ndarray, ratio: float | None, count: in
     return out
 
 
-def allocate(order: np.ndarray, pool: np.ndarray, eligible: np.ndarray, size: np.ndarray,
-             composite: np.ndarray, tie_policy: str = "tie_break") -> np.ndarray:
+def allocate(
+    order: np.ndarray,
+    pool: np.ndarray,
+    eligible: np.ndarray,
+    size: np.ndarray,
+    composite: np.ndarray,
+    tie_policy: str = "tie_break",
+) -> np.ndarray:
     """Give ``size[pool]`` places down ``order`` to eligible appraisees; the ineligible
     are skipped (their place passes on).  tie_policy at the boundary: 'tie_break'
     (the strict order decides, never exceeding), 'include_all', 'exclude_all'."""
@@ -99,14 +119,19 @@ def allocate(order: np.ndarray, pool: np.ndarray, eligible: np.ndarray, size: np
     cap = size[np.maximum(ordered_pool, 0)]
     chosen = candidate & (within <= cap)
     if tie_policy != "tie_break":
-        chosen = _boundary_ties(chosen, candidate, ordered_pool, composite[order], len(size),
-                                tie_policy)
+        chosen = _boundary_ties(chosen, candidate, ordered_pool, composite[order], len(size), tie_policy)
     selected[order] = chosen
     return selected
 
 
-def _boundary_ties(chosen: np.ndarray, candidate: np.ndarray, ordered_pool: np.ndarray,
-                   composite: np.ndarray, pools: int, tie_policy: str) -> np.ndarray:
+def _boundary_ties(
+    chosen: np.ndarray,
+    candidate: np.ndarray,
+    ordered_pool: np.ndarray,
+    composite: np.ndarray,
+    pools: int,
+    tie_policy: str,
+) -> np.ndarray:
     """Candidates tied with the last chosen and the first left out of a pool: all in
     ('include_all') or all out ('exclude_all').  Arrays are in allocation order."""
     codes = np.maximum(ordered_pool, 0)

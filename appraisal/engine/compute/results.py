@@ -1,4 +1,5 @@
 """The results of a computation."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Scoring the indicator tree: one vectorised pass per leaf (one function per scoring
 method), then sums upward.  Every array is per appraisee, in the prepared order."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ class TreeScores:
     def __init__(self, n: int):
         self.n = n
         self.score: dict[str, np.ndarray] = {}
-        self.missing: dict[str, np.ndarray] = {}   # leaf → no input for this appraisee
-        self.detail: dict[str, np.ndarray] = {}    # e.g. 'ballot_demo_staff' → group mean
+        self.missing: dict[str, np.ndarray] = {}  # leaf → no input for this appraisee
+        self.detail: dict[str, np.ndarray] = {}  # e.g. 'ballot_demo_staff' → group mean
         self.items_mismatch = np.zeros(n, dtype=bool)
 
 
@@ -34,10 +35,9 @@ class Long:
         ind = df["indicator"]
         cats = ind.cat.categories.to_numpy(dtype=object) if len(df) else np.zeros(0, object)
         codes = ind.cat.codes.to_numpy() if len(df) else np.zeros(0, "int64")
-        order = (np.arange(len(codes)) if len(cats) <= 1
-                 else np.argsort(codes, kind="stable"))
+        order = np.arange(len(codes)) if len(cats) <= 1 else np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(cats) + 1))
-        self.slices = {cats[i]: order[bounds[i]:bounds[i + 1]] for i in range(len(cats))}
+        self.slices = {cats[i]: order[bounds[i] : bounds[i + 1]] for i in range(len(cats))}
         self.empty = np.zeros(0, dtype="int64")
         if label_col is not None and len(df):
             self.label_codes = df[label_col].cat.codes.to_numpy()
@@ -67,9 +67,12 @@ class _Tables:
 def score_tree(scheme: Scheme, prepared: Prepared) -> TreeScores:
     """Every leaf by its method, then each inner node as the sum of its children."""
     tree = TreeScores(prepared.n)
-    tables = _Tables(Long(prepared.scores, "value", "item"), Long(prepared.items, "value", None),
-                     prepared.items["points"].to_numpy(dtype="float64"),
-                     Long(prepared.ballots, "score", "rater_group"))
+    tables = _Tables(
+        Long(prepared.scores, "value", "item"),
+        Long(prepared.items, "value", None),
+        prepared.items["points"].to_numpy(dtype="float64"),
+        Long(prepared.ballots, "score", "rater_group"),
+    )
     for node in scheme.leaves():
         _score_leaf(tree, node, tables, prepared, scheme.settings.points_tolerance)
     for _, node in reversed(list(scheme.nodes())):  # children before parents
@@ -78,8 +81,7 @@ def score_tree(scheme: Scheme, prepared: Prepared) -> TreeScores:
     return tree
 
 
-def _score_leaf(tree: TreeScores, node: Indicator, tables: _Tables, prepared: Prepared,
-                tolerance: float) -> None:
+def _score_leaf(tree: TreeScores, node: Indicator, tables: _Tables, prepared: Prepared, tolerance: float) -> None:
     method, n = node.method, prepared.n
     rows = tables.scores.rows(node.key)
     codes, values = tables.scores.code[rows], tables.scores.value[rows]
@@ -97,12 +99,21 @@ def _score_leaf(tree: TreeScores, node: Indicator, tables: _Tables, prepared: Pr
         _score_ballot(tree, node, method, tables.ballots, codes, values, n)
     elif isinstance(method, Items):
         item_rows = tables.items.rows(node.key)
-        _score_items(tree, node, method, tables.items.code[item_rows],
-                     tables.item_points[item_rows], tables.items.value[item_rows], n, tolerance)
+        _score_items(
+            tree,
+            node,
+            method,
+            tables.items.code[item_rows],
+            tables.item_points[item_rows],
+            tables.items.value[item_rows],
+            n,
+            tolerance,
+        )
 
 
-def _score_entered(tree: TreeScores, node: Indicator, method: Entered, codes: np.ndarray,
-                   values: np.ndarray, n: int) -> None:
+def _score_entered(
+    tree: TreeScores, node: Indicator, method: Entered, codes: np.ndarray, values: np.ndarray, n: int
+) -> None:
     """The entered score, or a completion % of the points; clipped to 0..points."""
     points = float(node.points)
     have = count_per(codes, n) > 0
@@ -115,21 +126,32 @@ def _score_entered(tree: TreeScores, node: Indicator, method: Entered, codes: np
     tree.missing[node.key] = ~have
 
 
-def _score_deductions(tree: TreeScores, node: Indicator, method: Deductions, scores: Long,
-                      rows: np.ndarray, supervisor_code: np.ndarray, n: int) -> None:
+def _score_deductions(
+    tree: TreeScores,
+    node: Indicator,
+    method: Deductions,
+    scores: Long,
+    rows: np.ndarray,
+    supervisor_code: np.ndarray,
+    n: int,
+) -> None:
     """The points minus points_each × occurrences per item, never below the floor; with
     charge_supervisor, each non-personal deduction is also charged to the supervisor."""
     key = node.key
     codes, values = scores.code[rows], scores.value[rows]
     item_position = scores.label_pos(rows, [item.key for item in method.items])
     if method.charge_supervisor:  # shared with the supervising leader (setting)
-        personal = np.isin(item_position, [i for i, item in enumerate(method.items)
-                                           if item.key in method.personal_items])
+        personal = np.isin(
+            item_position, [i for i, item in enumerate(method.items) if item.key in method.personal_items]
+        )
         supervisor = supervisor_code[codes]
         extra = ~personal & (supervisor >= 0) & (item_position >= 0)
         shared = np.zeros(n)
-        np.add.at(shared, supervisor[extra], values[extra] * np.array(
-            [item.points_each for item in method.items])[item_position[extra]])
+        np.add.at(
+            shared,
+            supervisor[extra],
+            values[extra] * np.array([item.points_each for item in method.items])[item_position[extra]],
+        )
         tree.detail[f"supervised_{key}"] = shared
         codes = np.r_[codes, supervisor[extra]]
         values = np.r_[values, values[extra]]
@@ -144,8 +166,7 @@ def _score_deductions(tree: TreeScores, node: Indicator, method: Deductions, sco
     tree.missing[key] = np.zeros(n, dtype=bool)
 
 
-def _score_ratio(tree: TreeScores, node: Indicator, method: Ratio, scores: Long,
-                 rows: np.ndarray, n: int) -> None:
+def _score_ratio(tree: TreeScores, node: Indicator, method: Ratio, scores: Long, rows: np.ndarray, n: int) -> None:
     """Actual against target: full (or proportional) points, plus or minus per percentage
     point over or under (capped), never below the floor."""
     key, points = node.key, float(node.points)
@@ -171,8 +192,9 @@ def _score_ratio(tree: TreeScores, node: Indicator, method: Ratio, scores: Long,
     tree.detail[f"ratio_{key}"] = np.where(have, ratio, np.nan)
 
 
-def _score_count(tree: TreeScores, node: Indicator, method: Count, codes: np.ndarray,
-                 values: np.ndarray, n: int) -> None:
+def _score_count(
+    tree: TreeScores, node: Indicator, method: Count, codes: np.ndarray, values: np.ndarray, n: int
+) -> None:
     """base + (count − threshold) × points_each, the counted part capped, floored."""
     count = exact_sum(codes, values, n)
     extra = (count - method.threshold) * method.points_each
@@ -183,8 +205,9 @@ def _score_count(tree: TreeScores, node: Indicator, method: Count, codes: np.nda
     tree.detail[f"count_{node.key}"] = count
 
 
-def _score_average(tree: TreeScores, node: Indicator, method: Average, codes: np.ndarray,
-                   values: np.ndarray, n: int) -> None:
+def _score_average(
+    tree: TreeScores, node: Indicator, method: Average, codes: np.ndarray, values: np.ndarray, n: int
+) -> None:
     """The mean of the values, scaled from scale_max (default: the points) to the points."""
     points = float(node.points)
     count = count_per(codes, n)
@@ -193,8 +216,15 @@ def _score_average(tree: TreeScores, node: Indicator, method: Average, codes: np
     tree.missing[node.key] = count == 0
 
 
-def _score_ballot(tree: TreeScores, node: Indicator, method: Ballot, ballots: Long,
-                  entered_codes: np.ndarray, entered_values: np.ndarray, n: int) -> None:
+def _score_ballot(
+    tree: TreeScores,
+    node: Indicator,
+    method: Ballot,
+    ballots: Long,
+    entered_codes: np.ndarray,
+    entered_values: np.ndarray,
+    n: int,
+) -> None:
     """The ballots' mean (per rater group, combined by weight), scaled to the points; an
     entered score replaces it when prefer_entered."""
     key, points = node.key, float(node.points)
@@ -219,8 +249,9 @@ def _score_ballot(tree: TreeScores, node: Indicator, method: Ballot, ballots: Lo
     tree.missing[key] = ~have
 
 
-def _combine_rater_groups(tree: TreeScores, node: Indicator, method: Ballot, ballots: Long,
-                          rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _combine_rater_groups(
+    tree: TreeScores, node: Indicator, method: Ballot, ballots: Long, rows: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(combined mean, has ballots): each group's mean weighted; a group with no ballots
     has its weight redistributed over the present ones (redistribute_missing)."""
     key = node.key
@@ -244,8 +275,16 @@ def _combine_rater_groups(tree: TreeScores, node: Indicator, method: Ballot, bal
     return combined, present_weight > 0
 
 
-def _score_items(tree: TreeScores, node: Indicator, method: Items, codes: np.ndarray,
-                 item_points: np.ndarray, values: np.ndarray, n: int, tolerance: float) -> None:
+def _score_items(
+    tree: TreeScores,
+    node: Indicator,
+    method: Items,
+    codes: np.ndarray,
+    item_points: np.ndarray,
+    values: np.ndarray,
+    n: int,
+    tolerance: float,
+) -> None:
     """The sum of the responsibility-letter items, each clipped to its points; flags a
     letter whose items' points do not add up to the node's."""
     key = node.key

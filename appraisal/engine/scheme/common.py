@@ -1,4 +1,5 @@
 """Shared pieces of the scheme language."""
+
 from __future__ import annotations
 
 from typing import Annotated

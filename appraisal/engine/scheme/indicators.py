@@ -1,4 +1,5 @@
 """The indicator tree (指标) and the scoring method of each leaf."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

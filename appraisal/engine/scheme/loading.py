@@ -1,4 +1,5 @@
 """Reading schemes and templates from YAML, with every error reported at once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,7 @@ def _pydantic_errors(exc: ValidationError, file: str) -> list[SchemeError]:
 
 def _read(path_or_text, source: str | None) -> tuple[Any, str]:
     if isinstance(path_or_text, Path) or (
-        isinstance(path_or_text, str) and "\n" not in path_or_text
-        and path_or_text.endswith((".yaml", ".yml", ".json"))
+        isinstance(path_or_text, str) and "\n" not in path_or_text and path_or_text.endswith((".yaml", ".yml", ".json"))
     ):
         p = Path(path_or_text)
         try:
@@ -130,7 +130,8 @@ def load_yaml(text: str | bytes, limits: YamlLimits = DEFAULT_YAML_LIMITS) -> An
     anything is built. Raises YamlTooLarge or yaml.YAMLError."""
     # a str is never shorter in UTF-8 than in characters: encode (a copy) only when that is small
     too_long = len(text) > limits.max_bytes or (
-        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes)
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
+    )
     if too_long:
         raise YamlTooLarge("bytes", limits.max_bytes)
     _check_shape(text, limits)
@@ -158,8 +159,7 @@ def validate(data, *, source: str = "<scheme>") -> list[SchemeError]:
     return []
 
 
-def _salvage(data: dict, exc: ValidationError, reported: list[SchemeError],
-             file: str) -> list[SchemeError]:
+def _salvage(data: dict, exc: ValidationError, reported: list[SchemeError], file: str) -> list[SchemeError]:
     """The semantic errors elsewhere in a scheme that has structural ones, so that all
     errors are reported together: drop the offending fields (unknown fields, bad values
     of fields with defaults), re-validate, and keep the semantic errors that do not
@@ -188,9 +188,14 @@ def _salvage(data: dict, exc: ValidationError, reported: list[SchemeError],
     except ValidationError:
         return []
     bad_objects = {r.path.rsplit(".", 1)[0] for r in reported}
-    return [e for e in check_scheme(scheme, file)
-            if not any(e.path == b or e.path.startswith(b + ".") or e.path.startswith(b + "[")
-                       or b.startswith(e.path) for b in bad_objects)]
+    return [
+        e
+        for e in check_scheme(scheme, file)
+        if not any(
+            e.path == b or e.path.startswith(b + ".") or e.path.startswith(b + "[") or b.startswith(e.path)
+            for b in bad_objects
+        )
+    ]
 
 
 def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = None) -> Scheme:
@@ -216,8 +221,7 @@ def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = Non
     return scheme
 
 
-def load_scheme(path_or_text, *, source: str | None = None,
-                templates: Path | None = None) -> Scheme:
+def load_scheme(path_or_text, *, source: str | None = None, templates: Path | None = None) -> Scheme:
     """Load and validate a scheme from a file path or YAML text; raises SchemeErrors."""
     text, file = _read(path_or_text, source)
     return build_scheme(parse_yaml(text, file), source=file, templates=templates)
@@ -243,8 +247,9 @@ def list_templates(directory: Path | None = None) -> list[TemplateInfo]:
     out = []
     for p in template_files(directory):
         s = load_scheme(p, templates=directory)
-        out.append(TemplateInfo(s.key, s.name_zh, s.name_en, s.description_zh,
-                                s.description_en, s.appraisee_kind, p.name))
+        out.append(
+            TemplateInfo(s.key, s.name_zh, s.name_en, s.description_zh, s.description_en, s.appraisee_kind, p.name)
+        )
     return out
 
 
@@ -258,8 +263,7 @@ def load_template(key: str, directory: Path | None = None) -> Scheme:
 
 
 def canonical_json(scheme: Scheme) -> str:
-    return json.dumps(scheme.model_dump(mode="json"), sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(scheme.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def scheme_hash(scheme: Scheme) -> str:

@@ -7,6 +7,7 @@ an existing key is patched, a new key is added, ``null`` removes it.  Any other 
 replaces.  A lock is a dotted path such as ``composition.parts.democratic.weight`` or
 ``composition``; an override touching it (or anything under or above it) is an error.
 """
+
 from __future__ import annotations
 
 import copy
@@ -73,9 +74,15 @@ def _conflicts(path: str, lock: str) -> bool:
     return path == lock or path.startswith(lock + ".") or lock.startswith(path + ".")
 
 
-def merge(base: Scheme, overrides: dict, *, locks: list[str] | tuple = (),
-          add_locks: list[str] | tuple = (), source: str = "<overrides>",
-          meta: dict | None = None) -> Scheme:
+def merge(
+    base: Scheme,
+    overrides: dict,
+    *,
+    locks: list[str] | tuple = (),
+    add_locks: list[str] | tuple = (),
+    source: str = "<overrides>",
+    meta: dict | None = None,
+) -> Scheme:
     """Apply overrides to a base scheme; raises SchemeErrors (locked paths, bad merge,
     and every validation error of the merged scheme).
 
@@ -90,8 +97,7 @@ def merge(base: Scheme, overrides: dict, *, locks: list[str] | tuple = (),
     touched: list[str] = []
     problems: list[str] = []
     merged = _merge(data, overrides or {}, "", touched, problems)
-    errs = [SchemeError(source, "overrides." + p.split(": ", 1)[0], p.split(": ", 1)[1])
-            for p in problems]
+    errs = [SchemeError(source, "overrides." + p.split(": ", 1)[0], p.split(": ", 1)[1]) for p in problems]
     for t in touched:
         for lock in all_locks:
             if _conflicts(t, lock):
@@ -114,8 +120,7 @@ def apply_customisation(doc: dict, *, source: str, templates: Path | None = None
     ``locks`` (added for schemes derived from this one), key, version, names."""
     from .loading import load_template
 
-    allowed = {"base", "overrides", "locks", "key", "version", "name_zh", "name_en",
-               "description_zh", "description_en"}
+    allowed = {"base", "overrides", "locks", "key", "version", "name_zh", "name_en", "description_zh", "description_en"}
     errs = [SchemeError(source, k, "unknown field (typo?)") for k in doc if k not in allowed]
     if "base" not in doc:
         errs.append(SchemeError(source, "base", "a customisation needs a base template key"))
@@ -126,5 +131,4 @@ def apply_customisation(doc: dict, *, source: str, templates: Path | None = None
     except KeyError as exc:
         raise SchemeErrors([SchemeError(source, "base", str(exc.args[0]))]) from None
     meta = {k: doc[k] for k in allowed - {"base", "overrides", "locks"} if k in doc}
-    return merge(base, doc.get("overrides") or {}, add_locks=doc.get("locks") or (),
-                 source=source, meta=meta)
+    return merge(base, doc.get("overrides") or {}, add_locks=doc.get("locks") or (), source=source, meta=meta)

@@ -1,4 +1,5 @@
 """The scheme (考核方案): everything the engine needs to turn inputs into results."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -29,8 +30,8 @@ class Procedure(Strict):
     """Cycle procedure the platform applies (the engine only carries them)."""
 
     letter_due: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")  # MM-DD, e.g. 03-15
-    publicity_days: int = Field(default=5, ge=0)   # 公示天数 (seed 001: 5–7; seed 000: 3)
-    appeal_days: int = Field(default=10, ge=0)     # 复核申请期限 (seed 001: 10 days)
+    publicity_days: int = Field(default=5, ge=0)  # 公示天数 (seed 001: 5–7; seed 000: 3)
+    appeal_days: int = Field(default=10, ge=0)  # 复核申请期限 (seed 001: 10 days)
     appeal_answer_days: int = Field(default=10, ge=0)  # 复核答复期限 (seed 001: 10 days)
 
 

@@ -1,5 +1,6 @@
 """Rules outside the indicator tree: adjustments, vetoes, composition, ranking,
 quotas, grades, awards and history flags."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -36,7 +37,7 @@ class AdjustmentRule(Named):
 
 
 class Adjustments(Strict):
-    bonus_cap: float | None = Field(default=None, ge=0)    # cap on the bonus total
+    bonus_cap: float | None = Field(default=None, ge=0)  # cap on the bonus total
     penalty_cap: float | None = Field(default=None, ge=0)  # optional cap on the penalty total
     share_factor: float = Field(default=0.5, gt=0, le=1)  # shared → half (setting)
     count_unverified: bool = False  # unverified claims never count (setting)
@@ -45,8 +46,8 @@ class Adjustments(Strict):
 
 # --- vetoes (一票否决) -----------------------------------------------------------------
 class VetoEffects(Strict):
-    exclude_quotas: bool = True   # no quota place (the place passes to the next)
-    exclude_awards: bool = True   # no award
+    exclude_quotas: bool = True  # no quota place (the place passes to the next)
+    exclude_awards: bool = True  # no award
     grade_cap: Key | None = None  # grade at most this band
     pay_percent: float | None = Field(default=None, ge=0, le=100)  # bonus paid at this %
     head_not_excellent: bool = False  # the unit's head cannot be rated excellent

@@ -2,6 +2,7 @@
 
 ``check_scheme`` runs a list of named checks (``CHECKS``), in the order of the scheme's
 sections; each check yields its problems as (path, message)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -12,8 +13,7 @@ from .indicators import Ballot, Count, Deductions, Indicator, Method
 from .model import Scheme
 
 #: names the engine uses for its own result columns; indicator keys may not take them
-RESERVED = {"bonus", "penalty", "composite", "rank", "position", "grade", "award",
-            "adjustment", "base_score"}
+RESERVED = {"bonus", "penalty", "composite", "rank", "position", "grade", "award", "adjustment", "base_score"}
 
 Problems = Iterator[tuple[str, str]]  # (path, message)
 
@@ -23,6 +23,7 @@ def _dupes(keys: Iterable[str]) -> list[str]:
 
 
 # indicator tree ---------------------------------------------------------------------------
+
 
 def check_indicator_keys(scheme: Scheme) -> Problems:
     nodes = list(scheme.nodes())
@@ -70,6 +71,7 @@ def _method_problems(path: str, method: Method) -> Problems:
 
 # composition ------------------------------------------------------------------------------
 
+
 def check_composition_parts(scheme: Scheme) -> Problems:
     """Each part names an indicator, outside every other part, once."""
     node_keys = {node.key for _, node in scheme.nodes()}
@@ -85,8 +87,10 @@ def check_composition_parts(scheme: Scheme) -> Problems:
         if part.indicator not in node_keys:
             yield f"composition.parts[{i}].indicator", f"no indicator '{part.indicator}'"
         elif any(a in part_keys for a in ancestors(part.indicator)):
-            yield (f"composition.parts[{i}].indicator",
-                   f"'{part.indicator}' is inside another part; it would be counted twice")
+            yield (
+                f"composition.parts[{i}].indicator",
+                f"'{part.indicator}' is inside another part; it would be counted twice",
+            )
     for key in _dupes(part_keys):
         yield "composition.parts", f"part '{key}' is listed more than once"
 
@@ -124,11 +128,14 @@ def _summed_parts(scheme: Scheme) -> Problems:
     if all(key in nodes for key in part_keys):
         total = sum(nodes[key].points for key in part_keys)
         if abs(total - scheme.settings.total_points) > scheme.settings.points_tolerance:
-            yield "indicators", (f"parts add up to {total:g} points, not "
-                                 f"settings.total_points {scheme.settings.total_points:g}")
+            yield (
+                "indicators",
+                (f"parts add up to {total:g} points, not settings.total_points {scheme.settings.total_points:g}"),
+            )
 
 
 # adjustments, grades, vetoes, ranking -----------------------------------------------------
+
 
 def check_adjustment_rules(scheme: Scheme) -> Problems:
     rules = scheme.adjustments.rules
@@ -176,6 +183,7 @@ def check_tie_breaks(scheme: Scheme) -> Problems:
 
 # quotas -----------------------------------------------------------------------------------
 
+
 def check_quotas(scheme: Scheme) -> Problems:
     """Ratio or count; a quota 'within' another is an earlier one and no larger."""
     quota_keys = [quota.key for quota in scheme.quotas]
@@ -191,16 +199,25 @@ def check_quotas(scheme: Scheme) -> Problems:
             yield path + ".within", f"'{quota.within}' must be a quota defined before this one"
             continue
         parent = scheme.quotas[quota_keys.index(quota.within)]
-        if (quota.ratio is not None and parent.ratio is not None and quota.pool == parent.pool
-                and quota.ratio > parent.ratio):
-            yield path + ".ratio", (f"{quota.ratio:g} of the pool cannot be chosen from within "
-                                    f"'{parent.key}' ({parent.ratio:g})")
+        if (
+            quota.ratio is not None
+            and parent.ratio is not None
+            and quota.pool == parent.pool
+            and quota.ratio > parent.ratio
+        ):
+            yield (
+                path + ".ratio",
+                (f"{quota.ratio:g} of the pool cannot be chosen from within '{parent.key}' ({parent.ratio:g})"),
+            )
         if quota.count is not None and parent.count is not None and quota.count > parent.count:
-            yield path + ".count", (f"{quota.count} places cannot be chosen from within "
-                                    f"'{parent.key}' ({parent.count})")
+            yield (
+                path + ".count",
+                (f"{quota.count} places cannot be chosen from within '{parent.key}' ({parent.count})"),
+            )
 
 
 # awards -----------------------------------------------------------------------------------
+
 
 def check_award_tiers(scheme: Scheme) -> Problems:
     """Known quota and grades; count or ratio; an amount, relative_to or discretionary."""
@@ -241,6 +258,7 @@ def check_pay_percent(scheme: Scheme) -> Problems:
 
 
 # locks and flags --------------------------------------------------------------------------
+
 
 def check_locks(scheme: Scheme) -> Problems:
     fields = set(type(scheme).model_fields)

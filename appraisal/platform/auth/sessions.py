@@ -60,14 +60,14 @@ def end() -> None:
 
 def load(token: str):
     """Flask-Login's user loader: the account behind a live token, for this tenant."""
-    row = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == LoginSession.hash_token(token))
-    )
+    row = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == LoginSession.hash_token(token)))
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
-    if (now - row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]
-            or now - row.created_at > current_app.config["SESSION_ABSOLUTE_LIFETIME"]):
+    if (
+        now - row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]
+        or now - row.created_at > current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    ):
         row.ended_at = now
         return None
     tenant = current_tenant()

@@ -86,8 +86,16 @@ def _storage(uri: str):
 
 
 class LoginThrottle:
-    def __init__(self, storage_uri: str, *, account_address: str, account: str, address: str,
-                 known_days: int = 30, code_address: str = "300 per 15 minutes") -> None:
+    def __init__(
+        self,
+        storage_uri: str,
+        *,
+        account_address: str,
+        account: str,
+        address: str,
+        known_days: int = 30,
+        code_address: str = "300 per 15 minutes",
+    ) -> None:
         self.storage = _storage(storage_uri)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.account_address_limit = parse(account_address)

@@ -92,8 +92,9 @@ def account():
     locale_form = LocaleForm(prefix="lang", locale=current_user.locale or g.tenant.locale)
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.new.data,
-                                    keep_session=g.get("login_session"))
+            accounts.change_password(
+                current_user, form.current.data, form.new.data, keep_session=g.get("login_session")
+            )
         except accounts.AccountError as exc:
             return refuse(exc, "auth/account.html", form=form, field="new", locale_form=locale_form)
         flash(_("密码已修改。"), "success")

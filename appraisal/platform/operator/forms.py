@@ -1,14 +1,17 @@
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from appraisal.platform.inputs import SafeForm
 
 
 class TenantForm(SafeForm):
-    slug = StringField(_l("租户代码"), validators=[DataRequired(), Length(min=2, max=63)],
-                       description=_l("用于网址 /t/<代码>/，小写字母开头，只含小写字母、数字和连字符"))
+    slug = StringField(
+        _l("租户代码"),
+        validators=[DataRequired(), Length(min=2, max=63)],
+        description=_l("用于网址 /t/<代码>/，小写字母开头，只含小写字母、数字和连字符"),
+    )
     name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("默认语言"), choices=[SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")])
     time_zone = StringField(_l("时区"), default="Asia/Shanghai", validators=[DataRequired(), Length(max=64)])

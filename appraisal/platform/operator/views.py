@@ -71,8 +71,7 @@ def logout():
 @bp.route("/")
 @operator_required
 def tenants():
-    return render_template("operator/tenants.html", tenants=tenant_admin.list_tenants(),
-                           confirm=ConfirmForm())
+    return render_template("operator/tenants.html", tenants=tenant_admin.list_tenants(), confirm=ConfirmForm())
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])
@@ -82,7 +81,9 @@ def create_tenant():
     if form.validate_on_submit():
         try:
             tenant = tenant_admin.create_tenant(
-                slug=form.slug.data, name=form.name.data, locale=form.locale.data,
+                slug=form.slug.data,
+                name=form.name.data,
+                locale=form.locale.data,
                 time_zone=form.time_zone.data,
             )
         except tenant_admin.TenantError as exc:
@@ -100,7 +101,9 @@ def create_admin(tenant_id: int):
     if form.validate_on_submit():
         try:
             tenant_admin.create_office_admin(
-                tenant, email=form.email.data, password=form.password.data,
+                tenant,
+                email=form.email.data,
+                password=form.password.data,
                 display_name=form.display_name.data,
             )
         except accounts.AccountError as exc:
@@ -123,6 +126,12 @@ def set_status(tenant_id: int):
     except ValueError:
         abort(400)
     tenant_admin.set_status(tenant, status)
-    flash(_("%(name)s 已%(state)s。", name=tenant.name,
-            state=_("暂停") if status == TenantStatus.SUSPENDED else _("恢复")), "success")
+    flash(
+        _(
+            "%(name)s 已%(state)s。",
+            name=tenant.name,
+            state=_("暂停") if status == TenantStatus.SUSPENDED else _("恢复"),
+        ),
+        "success",
+    )
     return redirect(url_for("operator.tenants"))

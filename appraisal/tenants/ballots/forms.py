@@ -21,10 +21,9 @@ from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from appraisal.platform.inputs import SafeForm
 from appraisal.tenants.ballots.services.codes import MAX_CODES_AT_ONCE
 from appraisal.tenants.ballots.services.settings import MAX_GROUP_NAME, MAX_TITLE
-
-from appraisal.platform.inputs import SafeForm
 
 REQUIRED = _l("请填写此项")
 
@@ -46,22 +45,39 @@ class GroupRow(Form):
 
 
 class EvaluationForm(SafeForm):
-    title = StringField(_l("测评名称"), validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)],
-                        description=_l("例如：2026年度市财政局干部民主测评"))
+    title = StringField(
+        _l("测评名称"),
+        validators=[DataRequired(REQUIRED), Length(max=MAX_TITLE)],
+        description=_l("例如：2026年度市财政局干部民主测评"),
+    )
     population_id = SelectField(_l("考核对象群体"), coerce=int, validate_choice=False)
-    owner_unit_id = SelectField(_l("组织单位"), coerce=int, validate_choice=False,
-                                description=_l("单位管理员组织的本单位干部测评，由本单位管理员和考核办共同管理"))
-    scale = SelectField(_l("评分方式"), choices=options([("score", _l("百分制（0–100 分）")),
-                                                      ("grade", _l("等次（按分值折算）"))]))
-    grade_values = TextAreaField(_l("等次及折算分值"), render_kw={"rows": 4},
-                                 description=_l("每行一个，如“优秀=95”；仅在按等次评分时使用"))
-    min_group_size = IntegerField(_l("显示结果的组别最少人数"), default=3,
-                                  validators=[DataRequired(REQUIRED), NumberRange(min=3, max=100)],
-                                  description=_l("某组别对某人的有效票少于此数时，不单独显示该组别的结果（至少 3）"))
-    small_group_policy = SelectField(_l("人数不足的组别"), choices=options([
-        ("merge", _l("合并计算：与其他人数不足的组别合并；仍不足时并入人数最少的达标组别")),
-        ("drop", _l("舍弃：不计入结果，其权重按比例分摊给其余组别")),
-    ]))
+    owner_unit_id = SelectField(
+        _l("组织单位"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("单位管理员组织的本单位干部测评，由本单位管理员和考核办共同管理"),
+    )
+    scale = SelectField(
+        _l("评分方式"), choices=options([("score", _l("百分制（0–100 分）")), ("grade", _l("等次（按分值折算）"))])
+    )
+    grade_values = TextAreaField(
+        _l("等次及折算分值"), render_kw={"rows": 4}, description=_l("每行一个，如“优秀=95”；仅在按等次评分时使用")
+    )
+    min_group_size = IntegerField(
+        _l("显示结果的组别最少人数"),
+        default=3,
+        validators=[DataRequired(REQUIRED), NumberRange(min=3, max=100)],
+        description=_l("某组别对某人的有效票少于此数时，不单独显示该组别的结果（至少 3）"),
+    )
+    small_group_policy = SelectField(
+        _l("人数不足的组别"),
+        choices=options(
+            [
+                ("merge", _l("合并计算：与其他人数不足的组别合并；仍不足时并入人数最少的达标组别")),
+                ("drop", _l("舍弃：不计入结果，其权重按比例分摊给其余组别")),
+            ]
+        ),
+    )
     groups = FieldList(FormField(GroupRow), min_entries=0)
 
 
@@ -80,8 +96,9 @@ class VoterForm(SafeForm):
 
 class CodesForm(SafeForm):
     group_id = SelectField(_l("评价人组别"), coerce=int, validate_choice=False)
-    count = IntegerField(_l("数量"), default=10,
-                         validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_CODES_AT_ONCE)])
+    count = IntegerField(
+        _l("数量"), default=10, validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_CODES_AT_ONCE)]
+    )
 
 
 class NamedCodesForm(SafeForm):

@@ -51,8 +51,9 @@ class Evaluation(TenantScoped, db.Model):
     population_id: Mapped[int] = mapped_column(ForeignKey("populations.id"))
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))  # unit admin's own
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[EvaluationStatus] = mapped_column(_enum(EvaluationStatus, "evaluation_status"),
-                                                     default=EvaluationStatus.DRAFT)
+    status: Mapped[EvaluationStatus] = mapped_column(
+        _enum(EvaluationStatus, "evaluation_status"), default=EvaluationStatus.DRAFT
+    )
     # anonymity settings: frozen once the first ballot is in
     scale: Mapped[str] = mapped_column(String(16), default="score")  # "score" 0-100 or "grade"
     grade_values: Mapped[dict] = mapped_column(JSON, default=dict)  # e.g. {"优秀": 95, "称职": 80, ...}

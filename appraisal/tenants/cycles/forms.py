@@ -3,12 +3,12 @@ from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from appraisal.platform.inputs import SafeForm
 from appraisal.tenants.org.models import PersonCategory, UnitKind
 
-from appraisal.platform.inputs import SafeForm
-
 UNIT_KIND_CHOICES = [
-    SelectChoice(UnitKind.DEPARTMENT.value, _l("部门")), SelectChoice(UnitKind.DISTRICT.value, _l("区县")),
+    SelectChoice(UnitKind.DEPARTMENT.value, _l("部门")),
+    SelectChoice(UnitKind.DISTRICT.value, _l("区县")),
     SelectChoice(UnitKind.SECTION.value, _l("科室")),
 ]
 CATEGORY_CHOICES = [
@@ -31,8 +31,7 @@ RANKING_CHOICES = [
 class CycleForm(SafeForm):
     year = IntegerField(_l("考核年度"), validators=[DataRequired(), NumberRange(2000, 2100)])
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)])
-    letters_due = DateField(_l("目标责任书截止日期"), validators=[Optional()],
-                            description=_l("留空为当年 3 月 15 日"))
+    letters_due = DateField(_l("目标责任书截止日期"), validators=[Optional()], description=_l("留空为当年 3 月 15 日"))
     previous = SelectField(_l("上一考核年度（用于连续两年不合格等标记和同比）"), coerce=str, default="")
 
 
@@ -42,15 +41,30 @@ class PhaseForm(SafeForm):
 
 
 class PopulationForm(SafeForm):
-    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)],
-                       description=_l("例如：市直部门、区（市）、市财政局干部职工"))
-    key = StringField(_l("标识"), validators=[DataRequired(), Length(max=64),
-                                              Regexp(r"^[a-z][a-z0-9_-]*$", message=_l("小写字母开头，只含小写字母、数字、- 和 _"))])
+    name = StringField(
+        _l("名称"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("例如：市直部门、区（市）、市财政局干部职工"),
+    )
+    key = StringField(
+        _l("标识"),
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(r"^[a-z][a-z0-9_-]*$", message=_l("小写字母开头，只含小写字母、数字、- 和 _")),
+        ],
+    )
     scheme_version = SelectField(_l("考核方案（版本）"), coerce=str, validators=[DataRequired()])
     unit_kinds = SelectMultipleField(_l("考核单位类型（单位方案）"), choices=UNIT_KIND_CHOICES, default=["department"])
     categories = SelectMultipleField(_l("人员类别（个人方案）"), choices=CATEGORY_CHOICES, default=[])
     under = SelectField(_l("范围：某单位及其下属"), coerce=str, default="")
     ranking = SelectField(_l("排名分组"), choices=RANKING_CHOICES, default="parent")
-    owner = SelectField(_l("组织单位"), coerce=str, default="",
-                        description=_l("部门组织本单位干部职工考核时选择该部门：其管理员评分、测评、计算并先看结果；"
-                                       "留空为考核办组织。部门自己采用的方案默认由该部门组织。"))
+    owner = SelectField(
+        _l("组织单位"),
+        coerce=str,
+        default="",
+        description=_l(
+            "部门组织本单位干部职工考核时选择该部门：其管理员评分、测评、计算并先看结果；"
+            "留空为考核办组织。部门自己采用的方案默认由该部门组织。"
+        ),
+    )

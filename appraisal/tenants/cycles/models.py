@@ -104,8 +104,7 @@ class Population(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     cycle: Mapped[Cycle] = relationship(back_populates="populations")
-    appraisees: Mapped[list["Appraisee"]] = relationship(back_populates="population",
-                                                         order_by="Appraisee.sort_order")
+    appraisees: Mapped[list["Appraisee"]] = relationship(back_populates="population", order_by="Appraisee.sort_order")
 
 
 class Appraisee(TenantScoped, db.Model):

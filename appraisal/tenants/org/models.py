@@ -98,9 +98,7 @@ class Person(TenantScoped, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     category: Mapped[PersonCategory] = mapped_column(_enum(PersonCategory, "person_category"))
     position: Mapped[str] = mapped_column(String(100), default="")
-    leader_role: Mapped[LeaderRole] = mapped_column(
-        _enum(LeaderRole, "leader_role"), default=LeaderRole.NONE
-    )
+    leader_role: Mapped[LeaderRole] = mapped_column(_enum(LeaderRole, "leader_role"), default=LeaderRole.NONE)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

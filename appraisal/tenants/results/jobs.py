@@ -26,11 +26,12 @@ from appraisal.platform.db import db, utcnow
 from appraisal.platform.jobs import job_app_context, report_progress
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Population
+from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.results.services import engine_errors
 from appraisal.tenants.results.services import inputs as result_inputs
-from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.schemes.services import engine_scheme
+
 
 def compute_population(tenant_id: int, run_id: int) -> dict:
     """Compute the run ``run_id`` (created queued by ``services.request_compute``)."""
@@ -51,16 +52,21 @@ def compute_population(tenant_id: int, run_id: int) -> dict:
 
 
 def _progress(run_id: int, fraction: float, message: str) -> None:
-    db.session.execute(update(ResultRun).where(ResultRun.id == run_id)
-                       .values(progress=fraction, message=message, heartbeat_at=utcnow()))
+    db.session.execute(
+        update(ResultRun)
+        .where(ResultRun.id == run_id)
+        .values(progress=fraction, message=message, heartbeat_at=utcnow())
+    )
     db.session.commit()
     report_progress(fraction, message)
 
 
 def _fail(run_id: int, error: str, detail: str = "") -> None:
-    db.session.execute(update(ResultRun).where(ResultRun.id == run_id)
-                       .values(status=RunStatus.FAILED, error=error[:2000], message=detail[-4000:],
-                               finished_at=utcnow()))
+    db.session.execute(
+        update(ResultRun)
+        .where(ResultRun.id == run_id)
+        .values(status=RunStatus.FAILED, error=error[:2000], message=detail[-4000:], finished_at=utcnow())
+    )
     db.session.commit()
 
 
@@ -96,16 +102,27 @@ def _compute(run: ResultRun) -> dict:
         db.session.rollback()
         return {"run_id": run_id, "abandoned": True}
     # the switch: in the same transaction as the rows
-    db.session.execute(update(ResultRun).where(ResultRun.population_id == population_id,
-                                               ResultRun.is_current.is_(True)).values(is_current=False))
+    db.session.execute(
+        update(ResultRun)
+        .where(ResultRun.population_id == population_id, ResultRun.is_current.is_(True))
+        .values(is_current=False)
+    )
     run.is_current = True
     run.status = RunStatus.SUCCEEDED
     run.scheme_hash = results.scheme_hash
     run.row_count = len(rows)
     run.progress, run.message, run.finished_at = 1.0, " ".join(notes) or "完成", utcnow()
-    audit.record("results.compute", run, after={"population": population_id, "rows": len(rows),
-                                                 "scheme_hash": results.scheme_hash,
-                                                 **({"notes": notes} if notes else {})}, label=f"run {run_id}")
+    audit.record(
+        "results.compute",
+        run,
+        after={
+            "population": population_id,
+            "rows": len(rows),
+            "scheme_hash": results.scheme_hash,
+            **({"notes": notes} if notes else {}),
+        },
+        label=f"run {run_id}",
+    )
     db.session.commit()
     report_progress(1.0, "完成")
     return {"run_id": run_id, "rows": len(rows)}
@@ -127,7 +144,7 @@ def _insert(table, records: list[dict], tenant_id: int) -> None:
                 copy.write_row([tenant_id] + [Jsonb(v) if k in json_columns else v for k, v in record.items()])
         return
     for start in range(0, len(records), 5000):
-        db.session.execute(insert(table), [dict(r, tenant_id=tenant_id) for r in records[start:start + 5000]])
+        db.session.execute(insert(table), [dict(r, tenant_id=tenant_id) for r in records[start : start + 5000]])
 
 
 def with_office_rater_groups(scheme: engine.Scheme, population: Population) -> engine.Scheme:
@@ -137,9 +154,12 @@ def with_office_rater_groups(scheme: engine.Scheme, population: Population) -> e
     from appraisal.tenants.ballots import services as ballots
     from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus
 
-    evaluation = db.session.scalar(select(Evaluation).where(Evaluation.population_id == population.id,
-                                                            Evaluation.status == EvaluationStatus.CLOSED)
-                                   .order_by(Evaluation.id.desc()).limit(1))
+    evaluation = db.session.scalar(
+        select(Evaluation)
+        .where(Evaluation.population_id == population.id, Evaluation.status == EvaluationStatus.CLOSED)
+        .order_by(Evaluation.id.desc())
+        .limit(1)
+    )
     groups = ballots.engine_rater_groups(evaluation) if evaluation is not None else []
     if not groups:
         return scheme
@@ -179,24 +199,34 @@ def _rows(results, run_id: int) -> list[dict]:
     by_appraisee: dict[str, list[dict]] = {}
     if len(adjustments):
         for record in adjustments.to_dict(orient="records"):
-            by_appraisee.setdefault(str(record["appraisee_id"]), []).append(
-                {k: _clean(v) for k, v in record.items()})
-    quota_keys = [c[len("quota_"):] for c in frame.columns
-                  if c.startswith("quota_") and not c.endswith(("_places", "_line"))]
+            by_appraisee.setdefault(str(record["appraisee_id"]), []).append({k: _clean(v) for k, v in record.items()})
+    quota_keys = [
+        c[len("quota_") :] for c in frame.columns if c.startswith("quota_") and not c.endswith(("_places", "_line"))
+    ]
     out = []
     for record in records:
         data = {k: _clean(v) for k, v in record.items()}
         appraisee_id = str(data["appraisee_id"])
         if not appraisee_id.isdigit():
             continue  # roll-up rows of people outside the population
-        out.append({
-            "run_id": run_id, "appraisee_id": int(appraisee_id), "group": data.get("group") or "",
-            "rank": data.get("rank"), "position": data.get("position") or 0, "composite": data.get("composite"),
-            "grade": data.get("grade") or "", "award": data.get("award") or "",
-            "award_paid": data.get("award_paid"), "vetoed": bool(data.get("vetoed")),
-            "quotas": {k: bool(data.get(f"quota_{k}")) for k in quota_keys}, "flags": data.get("flags") or "",
-            "data": data, "adjustments": by_appraisee.get(appraisee_id, []),
-        })
+        out.append(
+            {
+                "run_id": run_id,
+                "appraisee_id": int(appraisee_id),
+                "group": data.get("group") or "",
+                "rank": data.get("rank"),
+                "position": data.get("position") or 0,
+                "composite": data.get("composite"),
+                "grade": data.get("grade") or "",
+                "award": data.get("award") or "",
+                "award_paid": data.get("award_paid"),
+                "vetoed": bool(data.get("vetoed")),
+                "quotas": {k: bool(data.get(f"quota_{k}")) for k in quota_keys},
+                "flags": data.get("flags") or "",
+                "data": data,
+                "adjustments": by_appraisee.get(appraisee_id, []),
+            }
+        )
     return out
 
 
@@ -210,9 +240,17 @@ def _explanations(results, run_id: int) -> list[dict]:
     columns = {name: frame[name].to_numpy() for name in ("seq", "kind", "ref", "zh", "en") if name in frame}
     out = []
     for i in keep:
-        out.append({"run_id": run_id, "appraisee_id": int(ids[i]), "seq": int(columns["seq"][i]),
-                    "kind": str(columns["kind"][i]), "ref": _text(columns.get("ref"), i),
-                    "zh": _text(columns.get("zh"), i), "en": _text(columns.get("en"), i)})
+        out.append(
+            {
+                "run_id": run_id,
+                "appraisee_id": int(ids[i]),
+                "seq": int(columns["seq"][i]),
+                "kind": str(columns["kind"][i]),
+                "ref": _text(columns.get("ref"), i),
+                "zh": _text(columns.get("zh"), i),
+                "en": _text(columns.get("en"), i),
+            }
+        )
     return out
 
 

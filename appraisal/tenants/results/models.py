@@ -29,8 +29,14 @@ class ResultRun(TenantScoped, db.Model):
     __table_args__ = (
         Index(None, "tenant_id", "population_id", "started_at"),
         # at most one current run per population
-        Index("uq_result_runs_current", "tenant_id", "population_id", unique=True,
-              postgresql_where=text("is_current"), sqlite_where=text("is_current")),
+        Index(
+            "uq_result_runs_current",
+            "tenant_id",
+            "population_id",
+            unique=True,
+            postgresql_where=text("is_current"),
+            sqlite_where=text("is_current"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

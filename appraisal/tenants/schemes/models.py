@@ -39,9 +39,7 @@ class Scheme(TenantScoped, db.Model):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    versions: Mapped[list["SchemeVersion"]] = relationship(
-        back_populates="scheme", order_by="SchemeVersion.version"
-    )
+    versions: Mapped[list["SchemeVersion"]] = relationship(back_populates="scheme", order_by="SchemeVersion.version")
     owner_unit = relationship("OrgUnit")
 
     @property

@@ -52,10 +52,16 @@ class ClaimForm(SafeForm):
     rule = ChoiceField(_l("加分项目"))
     level = SelectField(_l("级别"), choices=[], validate_choice=False)
     count = StringField(_l("次数"), default="1", validators=[DataRequired(REQUIRED), _long(10)])
-    dedup_key = StringField(_l("项目或文章名称"), validators=[Optional(), _long(200)],
-                            description=_l("同一项目或文章只按最高级别计分一次，请每次填写相同的名称"))
-    shared_with = StringField(_l("共同获得的其他单位或个人"), validators=[Optional(), _long(1000)],
-                              description=_l("多个名称用顿号或逗号分隔；共享的加分按方案折算"))
+    dedup_key = StringField(
+        _l("项目或文章名称"),
+        validators=[Optional(), _long(200)],
+        description=_l("同一项目或文章只按最高级别计分一次，请每次填写相同的名称"),
+    )
+    shared_with = StringField(
+        _l("共同获得的其他单位或个人"),
+        validators=[Optional(), _long(1000)],
+        description=_l("多个名称用顿号或逗号分隔；共享的加分按方案折算"),
+    )
     description = TextAreaField(_l("加分事由"), validators=[DataRequired(REQUIRED), _long(5000)])
     occurred_on = DateField(_l("发生日期"), validators=[Optional()])
     files = MultipleFileField(_l("证明材料"))
@@ -72,8 +78,9 @@ class PenaltyForm(SafeForm):
 
 class DecideForm(SafeForm):
     decision = ChoiceField(_l("审核结果"), choices=options([("verify", _l("核实认定")), ("reject", _l("不予认定"))]))
-    reason = TextAreaField(_l("原因"), validators=[Optional(), _long(2000)],
-                           description=_l("不予认定时必须填写，申请人可以看到"))
+    reason = TextAreaField(
+        _l("原因"), validators=[Optional(), _long(2000)], description=_l("不予认定时必须填写，申请人可以看到")
+    )
 
 
 class ReasonForm(SafeForm):
@@ -87,7 +94,9 @@ class VetoForm(SafeForm):
 
 
 class NoticeForm(SafeForm):
-    quarter = ChoiceField(_l("季度"), coerce=int, choices=options([(q, _l("第 %(q)s 季度", q=q)) for q in (1, 2, 3, 4)]))
+    quarter = ChoiceField(
+        _l("季度"), coerce=int, choices=options([(q, _l("第 %(q)s 季度", q=q)) for q in (1, 2, 3, 4)])
+    )
     title = StringField(_l("标题"), validators=[DataRequired(REQUIRED), _long(300)])
     body = TextAreaField(_l("通报内容"), validators=[Optional(), _long(20000)])
 

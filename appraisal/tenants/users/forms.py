@@ -29,8 +29,11 @@ class RolesForm(SafeForm):
 class UserForm(RolesForm):
     email = EmailField(_l("登录邮箱"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, max=200)],
-                             description=_l("至少 10 个字符，同时包含字母和数字；请当面或电话告知本人"))
+    password = PasswordField(
+        _l("初始密码"),
+        validators=[DataRequired(), Length(min=10, max=200)],
+        description=_l("至少 10 个字符，同时包含字母和数字；请当面或电话告知本人"),
+    )
 
 
 class EditUserForm(RolesForm):

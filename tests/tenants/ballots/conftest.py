@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.services import sealing
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, SealedBallot, Voter
+from appraisal.tenants.ballots.services import sealing
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org import services as org
@@ -34,8 +34,12 @@ from tests.helpers import login
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 
-STANDARD = [("principal", "主要领导", "0.3"), ("deputy", "副职领导", "0.2"), ("staff", "干部职工", "0.4"),
-            ("outside", "服务对象代表", "0.1")]
+STANDARD = [
+    ("principal", "主要领导", "0.3"),
+    ("deputy", "副职领导", "0.2"),
+    ("staff", "干部职工", "0.4"),
+    ("outside", "服务对象代表", "0.1"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -57,30 +61,59 @@ def build_city(tenant, make_user, prefix: str = "") -> SimpleNamespace:
         s1 = org.create_unit(code=f"{prefix}S1", name=f"{prefix}综合科", kind="section", parent=d1)
         d2 = org.create_unit(code=f"{prefix}D2", name=f"{prefix}市统计局", kind="department", parent=sector)
         people = {
-            "principal": org.create_person(staff_no=f"{prefix}P0", name=f"{prefix}局长甲", unit=d1,
-                                           category="county_level", leader_role="principal"),
-            "deputy1": org.create_person(staff_no=f"{prefix}P1", name=f"{prefix}副局长乙", unit=d1,
-                                         category="county_level", leader_role="deputy"),
-            "deputy2": org.create_person(staff_no=f"{prefix}P2", name=f"{prefix}副局长丙", unit=d1,
-                                         category="county_level", leader_role="deputy"),
+            "principal": org.create_person(
+                staff_no=f"{prefix}P0",
+                name=f"{prefix}局长甲",
+                unit=d1,
+                category="county_level",
+                leader_role="principal",
+            ),
+            "deputy1": org.create_person(
+                staff_no=f"{prefix}P1", name=f"{prefix}副局长乙", unit=d1, category="county_level", leader_role="deputy"
+            ),
+            "deputy2": org.create_person(
+                staff_no=f"{prefix}P2", name=f"{prefix}副局长丙", unit=d1, category="county_level", leader_role="deputy"
+            ),
         }
         for i in range(1, 7):
-            people[f"staff{i}"] = org.create_person(staff_no=f"{prefix}K{i}", name=f"{prefix}科员{i}", unit=s1,
-                                                    category="section_level")
-        people["other_head"] = org.create_person(staff_no=f"{prefix}T0", name=f"{prefix}统计局长", unit=d2,
-                                                 category="county_level", leader_role="principal")
+            people[f"staff{i}"] = org.create_person(
+                staff_no=f"{prefix}K{i}", name=f"{prefix}科员{i}", unit=s1, category="section_level"
+            )
+        people["other_head"] = org.create_person(
+            staff_no=f"{prefix}T0", name=f"{prefix}统计局长", unit=d2, category="county_level", leader_role="principal"
+        )
         c = schemes.adopt_template(template_key="C_county_level_cadres", key="county", name="县级干部考核")
-        e = schemes.adopt_template(template_key="E_agency_staff_differentiated", key="agency",
-                                   name="机关干部考核", allowed_for_units=True)
+        e = schemes.adopt_template(
+            template_key="E_agency_staff_differentiated", key="agency", name="机关干部考核", allowed_for_units=True
+        )
         cycle = cycles.create_cycle(year=2026, name=f"{prefix}2026年度考核")
-        county = cycles.add_population(cycle, key="county", name=f"{prefix}县级干部", version=c,
-                                       selector={"categories": ["county_level"], "ranking": "category"})
-        agency = cycles.add_population(cycle, key="agency", name=f"{prefix}财政局干部", version=e, owner_unit=d1,
-                                       selector={"under": d1.id, "ranking": "category"})
+        county = cycles.add_population(
+            cycle,
+            key="county",
+            name=f"{prefix}县级干部",
+            version=c,
+            selector={"categories": ["county_level"], "ranking": "category"},
+        )
+        agency = cycles.add_population(
+            cycle,
+            key="agency",
+            name=f"{prefix}财政局干部",
+            version=e,
+            owner_unit=d1,
+            selector={"under": d1.id, "ranking": "category"},
+        )
         db.session.commit()
-        ids = {"office": office.id, "sector": sector.id, "d1": d1.id, "s1": s1.id, "d2": d2.id,
-               "cycle": cycle.id, "county": county.id, "agency": agency.id,
-               **{k: p.id for k, p in people.items()}}
+        ids = {
+            "office": office.id,
+            "sector": sector.id,
+            "d1": d1.id,
+            "s1": s1.id,
+            "d2": d2.id,
+            "cycle": cycle.id,
+            "county": county.id,
+            "agency": agency.id,
+            **{k: p.id for k, p in people.items()},
+        }
     users = {
         "office_admin": make_user(tenant, "office_admin", email=f"{prefix}office@ballots.cn"),
         "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(ids["sector"]), email=f"{prefix}lead@ballots.cn"),
@@ -107,7 +140,7 @@ def other(make_tenant, make_user):
 def move_to(tenant, cycle_id: int, phase: Phase) -> None:
     with tenant_scope(tenant):
         cycle = db.session.get(Cycle, cycle_id)
-        for p in Phase.ordered()[cycle.phase.index + 1: phase.index + 1]:
+        for p in Phase.ordered()[cycle.phase.index + 1 : phase.index + 1]:
             cycles.move_phase(cycle, p)
         db.session.commit()
 
@@ -116,9 +149,17 @@ def groups_spec(rows=STANDARD):
     return [services.GroupSpec(k, n, Decimal(w)) for k, n, w in rows]
 
 
-def make_evaluation(world, *, population: str = "county", owner=None, phase: Phase = Phase.SCORING,
-                    voters: bool = True, open_: bool = True, known: tuple[str, ...] | None = None,
-                    **settings) -> int:
+def make_evaluation(
+    world,
+    *,
+    population: str = "county",
+    owner=None,
+    phase: Phase = Phase.SCORING,
+    voters: bool = True,
+    open_: bool = True,
+    known: tuple[str, ...] | None = None,
+    **settings,
+) -> int:
     """An evaluation of ``population`` (standard groups for county), everyone in
     市财政局 as a voter by leader role, optionally opened; returns its id.
 
@@ -133,11 +174,19 @@ def make_evaluation(world, *, population: str = "county", owner=None, phase: Pha
         pop = db.session.get(Population, world.ids[population])
         owner_unit = db.session.get(OrgUnit, world.ids[owner]) if owner else None
         evaluation = services.create_evaluation(
-            cycle, pop, title=f"{pop.name}民主测评", owner_unit=owner_unit,
-            groups=None if population == "agency" else groups_spec(), **settings)
+            cycle,
+            pop,
+            title=f"{pop.name}民主测评",
+            owner_unit=owner_unit,
+            groups=None if population == "agency" else groups_spec(),
+            **settings,
+        )
         if voters:
-            services.add_voters_by_unit(evaluation, db.session.get(OrgUnit, world.ids["d1"]),
-                                        role_groups=services.default_role_groups(evaluation))
+            services.add_voters_by_unit(
+                evaluation,
+                db.session.get(OrgUnit, world.ids["d1"]),
+                role_groups=services.default_role_groups(evaluation),
+            )
         if voters and known is not None:
             for group in services.groups_of(evaluation):
                 if group.key in known:
@@ -155,8 +204,9 @@ def make_evaluation(world, *, population: str = "county", owner=None, phase: Pha
 
 def voter_id(world, evaluation_id: int, person_key: str) -> int:
     with tenant_scope(world.tenant):
-        return db.session.scalar(select(Voter.id).where(Voter.evaluation_id == evaluation_id,
-                                                        Voter.person_id == world.ids[person_key]))
+        return db.session.scalar(
+            select(Voter.id).where(Voter.evaluation_id == evaluation_id, Voter.person_id == world.ids[person_key])
+        )
 
 
 def sheet_ids(world, evaluation_id: int, vid: int) -> list[int]:
@@ -191,14 +241,18 @@ def opened_lines(evaluation_id: int) -> list[tuple[int, int, Decimal]]:
 
 def appraisee_of(world, population: str, person_key: str) -> int:
     with tenant_scope(world.tenant):
-        return db.session.scalar(select(Appraisee.id).where(Appraisee.population_id == world.ids[population],
-                                                            Appraisee.person_id == world.ids[person_key]))
+        return db.session.scalar(
+            select(Appraisee.id).where(
+                Appraisee.population_id == world.ids[population], Appraisee.person_id == world.ids[person_key]
+            )
+        )
 
 
 def group_id(world, evaluation_id: int, key: str) -> int:
     with tenant_scope(world.tenant):
-        return db.session.scalar(select(RaterGroup.id).where(RaterGroup.evaluation_id == evaluation_id,
-                                                             RaterGroup.key == key))
+        return db.session.scalar(
+            select(RaterGroup.id).where(RaterGroup.evaluation_id == evaluation_id, RaterGroup.key == key)
+        )
 
 
 @pytest.fixture

@@ -17,8 +17,14 @@ from tests.tenants.ballots.conftest import ROLES, group_id, make_evaluation
 
 #: sample form data for the POSTs (CSRF is off in tests; the code page is tested with it on)
 POST_DATA = {
-    "ballots.new": {"title": "新测评", "population_id": "1", "owner_unit_id": "0", "scale": "score",
-                    "min_group_size": "3", "small_group_policy": "merge"},
+    "ballots.new": {
+        "title": "新测评",
+        "population_id": "1",
+        "owner_unit_id": "0",
+        "scale": "score",
+        "min_group_size": "3",
+        "small_group_policy": "merge",
+    },
     "ballots.edit": {"title": "改名", "scale": "score", "min_group_size": "3", "small_group_policy": "merge"},
     "ballots.voters_add_unit": {"unit-unit_id": "1", "unit-group_none": "1"},
     "ballots.voters_add_person": {"one-staff_no": "K1", "one-group_id": "1"},
@@ -30,14 +36,21 @@ POST_DATA = {
     "ballots.close": {},
     "voting.ballot": {},
 }
-GET_ONLY = {"ballots.index", "ballots.evaluation", "ballots.turnout_json", "ballots.voters", "ballots.results",
-            "voting.mine"}
+GET_ONLY = {
+    "ballots.index",
+    "ballots.evaluation",
+    "ballots.turnout_json",
+    "ballots.voters",
+    "ballots.results",
+    "voting.mine",
+}
 PUBLIC = {"voting.code"}
 
 
 def feature_rules(app):
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in ("ballots", "voting")),
-                  key=lambda r: r.rule)
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in ("ballots", "voting")), key=lambda r: r.rule
+    )
 
 
 def fill(rule, slug: str, evaluation_id: int) -> str:
@@ -134,8 +147,10 @@ def test_posts_by_a_wrong_role_change_nothing(app, city, evaluations):
     login(client, city.tenant, city.users["unit_admin"])
     office = evaluations["city"]["office"]
     for endpoint in ("close", "codes", "voters_remove", "edit"):
-        response = client.post(f"/t/city/ballots/{office}/{endpoint.replace('voters_remove', 'voters/remove')}",
-                               data=POST_DATA[f"ballots.{endpoint}"])
+        response = client.post(
+            f"/t/city/ballots/{office}/{endpoint.replace('voters_remove', 'voters/remove')}",
+            data=POST_DATA[f"ballots.{endpoint}"],
+        )
         assert response.status_code == 403, endpoint
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, office)
@@ -232,8 +247,10 @@ def test_wrong_codes_are_rate_limited_per_address(app_factory, city, evaluations
     assert "县级干部民主测评" not in blocked.get_data(as_text=True)
     # another address is not affected, and the sign-in throttle is a separate count
     other_client = limited.test_client()
-    assert other_client.post("/t/city/vote", data={"code": good},
-                             environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    assert (
+        other_client.post("/t/city/vote", data={"code": good}, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
+        == 200
+    )
     assert login(client, city.tenant, city.users["staff"]).status_code == 302
 
 
@@ -283,8 +300,10 @@ def test_a_signed_in_non_voter_is_sent_back(app, city, evaluations):
     login(client, city.tenant, city.users["sector_lead"])  # no person record: votes in nothing
     response = client.get(f"/t/city/my-evaluations/{evaluations['city']['office']}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/t/city/my-evaluations")
-    assert client.post(f"/t/city/my-evaluations/{evaluations['city']['office']}",
-                       data={"score-1": "90"}).status_code == 303
+    assert (
+        client.post(f"/t/city/my-evaluations/{evaluations['city']['office']}", data={"score-1": "90"}).status_code
+        == 303
+    )
     with tenant_scope(city.tenant):
         assert not db.session.scalars(select(Ballot)).all()
     mine = client.get("/t/city/my-evaluations")

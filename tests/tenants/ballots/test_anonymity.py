@@ -14,8 +14,8 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.services import closing
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, SealedBallot, Voter
+from appraisal.tenants.ballots.services import closing
 from tests.tenants.ballots.conftest import (
     group_id,
     make_evaluation,
@@ -26,8 +26,27 @@ from tests.tenants.ballots.conftest import (
     voter_id,
 )
 
-LINKING_WORDS = ("voter", "person", "user", "people", "staff", "code", "label", "seq", "order", "serial",
-                 "created", "updated", "time", "_at", "ip", "addr", "session", "token", "by")
+LINKING_WORDS = (
+    "voter",
+    "person",
+    "user",
+    "people",
+    "staff",
+    "code",
+    "label",
+    "seq",
+    "order",
+    "serial",
+    "created",
+    "updated",
+    "time",
+    "_at",
+    "ip",
+    "addr",
+    "session",
+    "token",
+    "by",
+)
 
 
 def _columns(table: str):
@@ -47,7 +66,7 @@ def test_ballot_tables_have_no_linking_column(app):
             assert not any(word in name for word in LINKING_WORDS), f"{table}.{name}"
             # no datetime: the only time is a date (the day)
             assert not isinstance(column["type"], DateTime), f"{table}.{name}"
-            if "date" in type(column["type"]).__name__.lower() or name == "cast_on":  # noqa: SIM102
+            if "date" in type(column["type"]).__name__.lower() or name == "cast_on":
                 assert isinstance(column["type"], Date), f"{table}.{name}"
         # no integer, autoincrementing primary key: the id is random text
         pk = inspect(db.engine).get_pk_constraint(table)["constrained_columns"]
@@ -64,7 +83,8 @@ def test_ballot_tables_have_no_linking_column(app):
     voters = {c["name"] for c in _columns("voters")}
     assert not any("ballot" in name or "score" in name for name in voters)
     assert {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("voters")}.isdisjoint(
-        {"ballots", "ballot_lines"})
+        {"ballots", "ballot_lines"}
+    )
     assert isinstance({c["name"]: c for c in _columns("voters")}["voted_on"]["type"], Date)
 
 
@@ -121,7 +141,7 @@ def test_fifty_simultaneous_submissions_by_one_voter_give_one_ballot(city, app_f
                 return "cast"
             except services.AlreadyVoted:
                 return "refused"
-            except Exception as exc:  # noqa: BLE001 - anything else is a failure of the guarantee
+            except Exception as exc:
                 return f"error: {exc!r}"
             finally:
                 db.session.remove()
@@ -145,8 +165,7 @@ def test_simultaneous_different_voters_all_count(city, app_factory, database):
     """The guard serialises one voter, not the meeting: six staff at once, six ballots."""
     eid = make_evaluation(city)
     keys = [f"staff{i}" for i in range(1, 7)]
-    jobs = [(voter_id(city, eid, k), {aid: 60 for aid in sheet_ids(city, eid, voter_id(city, eid, k))})
-            for k in keys]
+    jobs = [(voter_id(city, eid, k), {aid: 60 for aid in sheet_ids(city, eid, voter_id(city, eid, k))}) for k in keys]
     tenant_id = city.tenant.id
     db.session.remove()
     racing = _race_app(app_factory, database)
@@ -162,7 +181,7 @@ def test_simultaneous_different_voters_all_count(city, app_factory, database):
                 return "cast"
             except services.AlreadyVoted:
                 return "refused"
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return f"error: {exc!r}"
             finally:
                 db.session.remove()
@@ -187,8 +206,9 @@ def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
         assert services.close_evaluation(evaluation) == 7
         db.session.commit()
         after = {b.id: (b.rater_group_id, b.cast_on) for b in db.session.scalars(select(Ballot))}
-        after_lines = db.session.execute(select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id,
-                                                BallotLine.score)).all()
+        after_lines = db.session.execute(
+            select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id, BallotLine.score)
+        ).all()
         # new ids everywhere, none of the old ones left
         assert len(after) == 7 and not set(after) & before_ballots
         assert db.session.scalar(select(func.count()).select_from(SealedBallot)) == 0
@@ -197,7 +217,8 @@ def test_closing_rewrites_every_ballot_under_new_ids_in_random_order(city):
         assert sorted((line.rater_group_id, line.appraisee_id, line.score) for line in after_lines) == content_before
         # one ballots row per ballot, with its group: five staff, a deputy and the principal
         assert sorted(g for g, _d in after.values()) == sorted(
-            [group_id(city, eid, "staff")] * 5 + [group_id(city, eid, "deputy"), group_id(city, eid, "principal")])
+            [group_id(city, eid, "staff")] * 5 + [group_id(city, eid, "deputy"), group_id(city, eid, "principal")]
+        )
         # and the day is the closing day for every ballot
         assert {cast_on for _g, cast_on in after.values()} == {evaluation.closed_on}
         assert len(after_lines) == len(before_lines)

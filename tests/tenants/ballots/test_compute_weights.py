@@ -26,8 +26,11 @@ def test_office_weights_replace_the_plain_mean(city):
     move_to(city.tenant, city.ids["cycle"], Phase.COMPUTING)
     with tenant_scope(city.tenant):
         run = results.request_compute(db.session.get(Population, city.ids["county"]))
-        row = db.session.scalar(select(ResultRow).where(
-            ResultRow.run_id == run.id, ResultRow.appraisee_id == appraisee_of(city, "county", "other_head")))
+        row = db.session.scalar(
+            select(ResultRow).where(
+                ResultRow.run_id == run.id, ResultRow.appraisee_id == appraisee_of(city, "county", "other_head")
+            )
+        )
     # 统计局长 is rated by all nine: the leaders' three ballots (principal 1 + deputies 2)
     # form one group of 3 under "principal" (weight 0.3); staff 6 × 70 (weight 0.4);
     # deputy and outside have no ballots of their own: their weight is spread.

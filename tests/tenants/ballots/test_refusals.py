@@ -29,17 +29,37 @@ def test_a_refused_voter_or_code_request_says_why_beside_its_field(city, as_role
     office = as_role("office_admin")
     before = _voters(city, eid)
     with tenant_scope(city.tenant):
-        already = db.session.scalars(select(Person.staff_no).join(Voter, Voter.person_id == Person.id)
-                                     .where(Voter.evaluation_id == eid).order_by(Person.staff_no)).first()
+        already = db.session.scalars(
+            select(Person.staff_no)
+            .join(Voter, Voter.person_id == Person.id)
+            .where(Voter.evaluation_id == eid)
+            .order_by(Person.staff_no)
+        ).first()
     staff, outside = group_id(city, eid, "staff"), group_id(city, eid, "outside")
 
-    _beside_the_field(office.post(f"/t/city/ballots/{eid}/voters/person", data={
-        "one-staff_no": already, "one-group_id": staff}), "已是本测评的投票人")
-    _beside_the_field(office.post(f"/t/city/ballots/{eid}/voters/units", data={
-        "unit-unit_id": city.ids["d1"], "unit-subtree": "y", "unit-group_principal": "0",
-        "unit-group_deputy": "0", "unit-group_none": "0"}), "请至少为一类人员选择评价人组别")
-    _beside_the_field(office.post(f"/t/city/ballots/{eid}/codes", data={
-        "anon-group_id": "999999", "anon-count": "5"}), "请选择本测评的评价人组别")
-    _beside_the_field(office.post(f"/t/city/ballots/{eid}/codes/named", data={
-        "named-group_id": outside}), "没有需要发放投票码的投票人")
+    _beside_the_field(
+        office.post(f"/t/city/ballots/{eid}/voters/person", data={"one-staff_no": already, "one-group_id": staff}),
+        "已是本测评的投票人",
+    )
+    _beside_the_field(
+        office.post(
+            f"/t/city/ballots/{eid}/voters/units",
+            data={
+                "unit-unit_id": city.ids["d1"],
+                "unit-subtree": "y",
+                "unit-group_principal": "0",
+                "unit-group_deputy": "0",
+                "unit-group_none": "0",
+            },
+        ),
+        "请至少为一类人员选择评价人组别",
+    )
+    _beside_the_field(
+        office.post(f"/t/city/ballots/{eid}/codes", data={"anon-group_id": "999999", "anon-count": "5"}),
+        "请选择本测评的评价人组别",
+    )
+    _beside_the_field(
+        office.post(f"/t/city/ballots/{eid}/codes/named", data={"named-group_id": outside}),
+        "没有需要发放投票码的投票人",
+    )
     assert _voters(city, eid) == before

@@ -15,11 +15,11 @@ from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.cycles.models import Phase
 from appraisal.tenants.scoring.models import SelfReport
 from tests.tenants.ballots.conftest import (
-    sealed_count,
     appraisee_of,
     group_id,
     make_evaluation,
     move_to,
+    sealed_count,
     vote,
     voter_id,
 )
@@ -34,8 +34,12 @@ def _groups_form(rows):
     return data
 
 
-STANDARD_ROWS = [("principal", "主要领导", "0.3", True), ("deputy", "副职领导", "0.2", True),
-                 ("staff", "干部职工", "0.4", True), ("outside", "服务对象代表", "0.1", True)]
+STANDARD_ROWS = [
+    ("principal", "主要领导", "0.3", True),
+    ("deputy", "副职领导", "0.2", True),
+    ("staff", "干部职工", "0.4", True),
+    ("outside", "服务对象代表", "0.1", True),
+]
 
 
 def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
@@ -48,15 +52,38 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     assert "方案已规定组别" in form.get_data(as_text=True)  # the agency population (scheme E)
 
     # weights that do not add up are refused with the reason
-    bad = office.post("/t/city/ballots/new", data={
-        "title": "县级干部民主测评", "population_id": city.ids["county"], "owner_unit_id": "0", "scale": "score",
-        "min_group_size": "3", "small_group_policy": "merge",
-        **_groups_form([("principal", "主要领导", "0.5", True), ("deputy", "副职领导", "0.2", True),
-                        ("staff", "干部职工", "0.4", True), ("outside", "服务对象代表", "", False)])})
+    bad = office.post(
+        "/t/city/ballots/new",
+        data={
+            "title": "县级干部民主测评",
+            "population_id": city.ids["county"],
+            "owner_unit_id": "0",
+            "scale": "score",
+            "min_group_size": "3",
+            "small_group_policy": "merge",
+            **_groups_form(
+                [
+                    ("principal", "主要领导", "0.5", True),
+                    ("deputy", "副职领导", "0.2", True),
+                    ("staff", "干部职工", "0.4", True),
+                    ("outside", "服务对象代表", "", False),
+                ]
+            ),
+        },
+    )
     assert bad.status_code == 422 and "权重之和须等于 1（现在是 1.1）" in bad.get_data(as_text=True)
-    created = office.post("/t/city/ballots/new", data={
-        "title": "县级干部民主测评", "population_id": city.ids["county"], "owner_unit_id": "0", "scale": "score",
-        "min_group_size": "3", "small_group_policy": "merge", **_groups_form(STANDARD_ROWS)})
+    created = office.post(
+        "/t/city/ballots/new",
+        data={
+            "title": "县级干部民主测评",
+            "population_id": city.ids["county"],
+            "owner_unit_id": "0",
+            "scale": "score",
+            "min_group_size": "3",
+            "small_group_policy": "merge",
+            **_groups_form(STANDARD_ROWS),
+        },
+    )
     assert created.status_code == 302
     with tenant_scope(city.tenant):
         evaluation = db.session.scalars(select(Evaluation)).one()
@@ -68,14 +95,25 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     voters = office.get(f"/t/city/ballots/{eid}/voters")
     assert voters.status_code == 200
     groups = {k: group_id(city, eid, k) for k in ("principal", "deputy", "staff", "outside")}
-    added = office.post(f"/t/city/ballots/{eid}/voters/units", data={
-        "unit-unit_id": city.ids["d1"], "unit-subtree": "y", "unit-group_principal": groups["principal"],
-        "unit-group_deputy": groups["deputy"], "unit-group_none": groups["staff"]})
+    added = office.post(
+        f"/t/city/ballots/{eid}/voters/units",
+        data={
+            "unit-unit_id": city.ids["d1"],
+            "unit-subtree": "y",
+            "unit-group_principal": groups["principal"],
+            "unit-group_deputy": groups["deputy"],
+            "unit-group_none": groups["staff"],
+        },
+    )
     assert added.status_code == 303
     listing = office.get(f"/t/city/ballots/{eid}/voters").get_data(as_text=True)
     assert "科员6" in listing and "局长甲" in listing
-    assert office.post(f"/t/city/ballots/{eid}/voters/person", data={
-        "one-staff_no": "NOPE", "one-group_id": groups["staff"]}).status_code == 422
+    assert (
+        office.post(
+            f"/t/city/ballots/{eid}/voters/person", data={"one-staff_no": "NOPE", "one-group_id": groups["staff"]}
+        ).status_code
+        == 422
+    )
 
     # printed slips for the outside representatives: shown once, stored as hashes
     slips = office.post(f"/t/city/ballots/{eid}/codes", data={"anon-group_id": groups["outside"], "anon-count": "4"})
@@ -101,11 +139,19 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     for key in ("principal", "deputy"):
         unconfirmed = office.post(f"/t/city/ballots/{eid}/known-group", data={"group_id": groups[key], "known": "1"})
         assert unconfirmed.status_code == 303
-        assert office.post(f"/t/city/ballots/{eid}/known-group", data={
-            "group_id": groups[key], "known": "1", "confirm": "y"}).status_code == 303
+        assert (
+            office.post(
+                f"/t/city/ballots/{eid}/known-group", data={"group_id": groups[key], "known": "1", "confirm": "y"}
+            ).status_code
+            == 303
+        )
     with tenant_scope(city.tenant):
         assert [g.known_voters for g in services.groups_of(db.session.get(Evaluation, eid))] == [
-            True, True, False, False]
+            True,
+            True,
+            False,
+            False,
+        ]
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballots.known_group")).all()
         assert len(entries) == 2 and all("可被识别" in e.after["warning"] for e in entries)
     assert office.post(f"/t/city/ballots/{eid}/open").status_code == 303
@@ -125,8 +171,12 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     for code in codes[:3]:
         entered = office.post("/t/city/vote", data={"code": code})
         ids = re.findall(r'name="score-(\d+)"', entered.get_data(as_text=True))
-        assert office.post("/t/city/vote", data={"code": code, "cast": "1",
-                                                 **{f"score-{i}": "70" for i in ids}}).status_code == 200
+        assert (
+            office.post(
+                "/t/city/vote", data={"code": code, "cast": "1", **{f"score-{i}": "70" for i in ids}}
+            ).status_code
+            == 200
+        )
     for key in ("staff2", "staff3"):
         vote(city, eid, key, 80)
     live = office.get(f"/t/city/ballots/{eid}/turnout").get_json()
@@ -134,7 +184,7 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     figures = {g["id"]: (g["voted"], g["eligible"]) for g in live["groups"]}
     assert figures[groups["staff"]] == (3, 6) and figures[groups["outside"]] == (3, 4)
     index = office.get("/t/city/ballots/").get_data(as_text=True)
-    assert "县级干部民主测评" in index and "3</span> / <span class=\"eligible\">6" in index
+    assert "县级干部民主测评" in index and '3</span> / <span class="eligible">6' in index
 
     hidden = office.get(f"/t/city/ballots/{eid}/results").get_data(as_text=True)
     assert "结果在结束投票后才能查看" in hidden
@@ -156,25 +206,49 @@ def test_frozen_settings_are_refused_with_the_reason(city, as_role):
     page = office.get(f"/t/city/ballots/{eid}/edit")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "已有选票投入" in text and 'name="min_group_size"' not in text
-    response = office.post(f"/t/city/ballots/{eid}/edit", data={
-        "title": "县级干部测评（改）", "scale": "grade", "min_group_size": "9", "small_group_policy": "drop",
-        **_groups_form(STANDARD_ROWS)})
+    response = office.post(
+        f"/t/city/ballots/{eid}/edit",
+        data={
+            "title": "县级干部测评（改）",
+            "scale": "grade",
+            "min_group_size": "9",
+            "small_group_policy": "drop",
+            **_groups_form(STANDARD_ROWS),
+        },
+    )
     assert response.status_code == 302
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         assert (evaluation.title, evaluation.scale, evaluation.min_group_size, evaluation.small_group_policy) == (
-            "县级干部测评（改）", "score", 3, "merge")
+            "县级干部测评（改）",
+            "score",
+            3,
+            "merge",
+        )
 
 
 def test_a_change_before_the_first_ballot_is_saved(city, as_role):
     # known-voter groups: raising the minimum to 4 must not make an open (unconfirmed) group identifiable
     eid = make_evaluation(city, known=("principal", "deputy"))
     office = as_role("office_admin")
-    response = office.post(f"/t/city/ballots/{eid}/edit", data={
-        "title": "县级干部民主测评", "scale": "grade", "grade_values": "优秀=95\n称职=80\n基本称职=60\n不称职=30",
-        "min_group_size": "4", "small_group_policy": "drop",
-        **_groups_form([("principal", "主要领导", "0.3", True), ("deputy", "副职领导", "0.2", True),
-                        ("staff", "干部职工", "0.5", True), ("outside", "服务对象代表", "", False)])})
+    response = office.post(
+        f"/t/city/ballots/{eid}/edit",
+        data={
+            "title": "县级干部民主测评",
+            "scale": "grade",
+            "grade_values": "优秀=95\n称职=80\n基本称职=60\n不称职=30",
+            "min_group_size": "4",
+            "small_group_policy": "drop",
+            **_groups_form(
+                [
+                    ("principal", "主要领导", "0.3", True),
+                    ("deputy", "副职领导", "0.2", True),
+                    ("staff", "干部职工", "0.5", True),
+                    ("outside", "服务对象代表", "", False),
+                ]
+            ),
+        },
+    )
     assert response.status_code == 302
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
@@ -182,7 +256,7 @@ def test_a_change_before_the_first_ballot_is_saved(city, as_role):
         assert [g.key for g in services.groups_of(evaluation)] == ["principal", "deputy", "staff"]
     staff = as_role("staff")
     form = staff.get(f"/t/city/my-evaluations/{eid}").get_data(as_text=True)
-    assert "<option value=\"基本称职\"" in form
+    assert '<option value="基本称职"' in form
 
 
 def test_a_unit_admin_runs_their_own_units_evaluation(city, as_role):
@@ -191,13 +265,29 @@ def test_a_unit_admin_runs_their_own_units_evaluation(city, as_role):
     form = admin.get("/t/city/ballots/new").get_data(as_text=True)
     assert "财政局干部" in form and "县级干部" not in form  # only populations inside their unit
     assert "考核办（全市统一组织）" not in form
-    refused = admin.post("/t/city/ballots/new", data={
-        "title": "越权", "population_id": city.ids["agency"], "owner_unit_id": "0", "scale": "score",
-        "min_group_size": "3", "small_group_policy": "merge"})
+    refused = admin.post(
+        "/t/city/ballots/new",
+        data={
+            "title": "越权",
+            "population_id": city.ids["agency"],
+            "owner_unit_id": "0",
+            "scale": "score",
+            "min_group_size": "3",
+            "small_group_policy": "merge",
+        },
+    )
     assert refused.status_code == 403
-    created = admin.post("/t/city/ballots/new", data={
-        "title": "财政局干部民主测评", "population_id": city.ids["agency"], "owner_unit_id": city.ids["d1"],
-        "scale": "score", "min_group_size": "3", "small_group_policy": "merge"})
+    created = admin.post(
+        "/t/city/ballots/new",
+        data={
+            "title": "财政局干部民主测评",
+            "population_id": city.ids["agency"],
+            "owner_unit_id": city.ids["d1"],
+            "scale": "score",
+            "min_group_size": "3",
+            "small_group_policy": "merge",
+        },
+    )
     assert created.status_code == 302
     with tenant_scope(city.tenant):
         evaluation = db.session.scalars(select(Evaluation)).one()
@@ -219,8 +309,11 @@ def test_the_ballot_links_the_self_reports(city, as_role):
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         head = appraisee_of(city, "county", "other_head")
-        db.session.add(SelfReport(cycle_id=evaluation.cycle_id, appraisee_id=head, body="一年来，我认真履职……",
-                                  submitted_at=utcnow()))
+        db.session.add(
+            SelfReport(
+                cycle_id=evaluation.cycle_id, appraisee_id=head, body="一年来，我认真履职……", submitted_at=utcnow()
+            )
+        )
         draft = appraisee_of(city, "county", "principal")
         db.session.add(SelfReport(cycle_id=evaluation.cycle_id, appraisee_id=draft, body="草稿，未提交"))
         db.session.commit()
@@ -232,8 +325,9 @@ def test_lost_slips_are_voided_by_removing_their_voter(city, as_role):
     eid = make_evaluation(city)
     office = as_role("office_admin")
     # four slips: voiding one leaves three, the minimum (a smaller group is refused while open)
-    body = office.post(f"/t/city/ballots/{eid}/codes", data={
-        "anon-group_id": group_id(city, eid, "outside"), "anon-count": "4"}).get_data(as_text=True)
+    body = office.post(
+        f"/t/city/ballots/{eid}/codes", data={"anon-group_id": group_id(city, eid, "outside"), "anon-count": "4"}
+    ).get_data(as_text=True)
     code = re.search(r'<div class="code">([A-Z0-9-]{11})</div>', body).group(1)
     with tenant_scope(city.tenant):
         slip_voter = services.voter_for_code(code).id
@@ -241,8 +335,12 @@ def test_lost_slips_are_voided_by_removing_their_voter(city, as_role):
     assert office.post("/t/city/vote", data={"code": code}).status_code == 422
     # a voter who has voted stays
     vote(city, eid, "staff1")
-    assert office.post(f"/t/city/ballots/{eid}/voters/remove",
-                       data={"voter_id": voter_id(city, eid, "staff1")}).status_code == 303
+    assert (
+        office.post(
+            f"/t/city/ballots/{eid}/voters/remove", data={"voter_id": voter_id(city, eid, "staff1")}
+        ).status_code
+        == 303
+    )
     with tenant_scope(city.tenant):
         assert db.session.get(Voter, voter_id(city, eid, "staff1")) is not None
         assert sealed_count(eid) == 1  # sealed while voting is open
@@ -251,8 +349,9 @@ def test_lost_slips_are_voided_by_removing_their_voter(city, as_role):
 def test_named_slips_print_the_holders_name(city, as_role):
     eid = make_evaluation(city)
     office = as_role("office_admin")
-    body = office.post(f"/t/city/ballots/{eid}/codes/named", data={
-        "named-group_id": group_id(city, eid, "staff")}).get_data(as_text=True)
+    body = office.post(
+        f"/t/city/ballots/{eid}/codes/named", data={"named-group_id": group_id(city, eid, "staff")}
+    ).get_data(as_text=True)
     assert "科员2" in body and "科员1" not in body  # 科员1 has an account
     assert len(re.findall(r'<div class="code">', body)) == 5
     with tenant_scope(city.tenant):

@@ -13,8 +13,8 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.services import sealing, tallies
 from appraisal.tenants.ballots.models import Ballot, BallotKey, Evaluation, RaterGroup, SealedBallot, Voter
+from appraisal.tenants.ballots.services import sealing, tallies
 from tests.tenants.ballots.conftest import (
     appraisee_of,
     group_id,
@@ -184,12 +184,14 @@ def test_a_group_below_the_minimum_is_refused_at_opening(city):
             services.open_evaluation(evaluation)
         db.session.rollback()
         for key in ("principal", "deputy"):
-            services.set_known_voters(evaluation, db.session.get(RaterGroup, group_id(city, eid, key)), True,
-                                      confirmed=True)
+            services.set_known_voters(
+                evaluation, db.session.get(RaterGroup, group_id(city, eid, key)), True, confirmed=True
+            )
         services.open_evaluation(evaluation)
         db.session.commit()
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballots.known_group")
-                                       .order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "ballots.known_group").order_by(AuditEntry.id)
+        ).all()
         assert [e.after["group"] for e in entries] == ["principal", "deputy"]
         assert all(e.after["known_voters"] and "可被识别" in e.after["warning"] for e in entries)
 
@@ -203,8 +205,9 @@ def test_a_group_cannot_shrink_below_the_minimum_while_open(city):
             services.generate_codes(evaluation, outside, 1)
         db.session.rollback()
         principal = db.session.get(RaterGroup, group_id(city, eid, "principal"))
-        code_voter = db.session.scalar(select(Voter).where(Voter.rater_group_id == principal.id,
-                                                           Voter.person_id.is_(None)))
+        code_voter = db.session.scalar(
+            select(Voter).where(Voter.rater_group_id == principal.id, Voter.person_id.is_(None))
+        )
         with pytest.raises(services.BallotError, match="主要领导"):
             services.remove_voter(evaluation, code_voter)
         db.session.rollback()

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.services.codes import CODE_ALPHABET, hash_code
 from appraisal.tenants.ballots.models import (
     Ballot,
     Evaluation,
@@ -20,16 +19,17 @@ from appraisal.tenants.ballots.models import (
     RaterGroup,
     Voter,
 )
+from appraisal.tenants.ballots.services.codes import CODE_ALPHABET, hash_code
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.org.models import OrgUnit, Person
 from tests.tenants.ballots.conftest import (
-    opened_lines,
-    sealed_count,
     appraisee_of,
     group_id,
     groups_spec,
     make_evaluation,
     move_to,
+    opened_lines,
+    sealed_count,
     sheet_ids,
     vote,
     voter_id,
@@ -47,8 +47,10 @@ def test_rater_groups_come_from_the_scheme_when_it_defines_them(city):
         evaluation = services.create_evaluation(cycle, agency, title="财政局干部测评")
         groups = services.groups_of(evaluation)
         assert [(g.key, g.name, g.weight) for g in groups] == [
-            ("principal", "主要负责同志", Decimal("0.3")), ("deputy", "单位副职", Decimal("0.2")),
-            ("staff", "干部职工", Decimal("0.5"))]
+            ("principal", "主要负责同志", Decimal("0.3")),
+            ("deputy", "单位副职", Decimal("0.2")),
+            ("staff", "干部职工", Decimal("0.5")),
+        ]
         with pytest.raises(services.BallotError, match="方案已规定评价人组别及权重"):
             services.create_evaluation(cycle, agency, title="改权重", groups=groups_spec())
 
@@ -60,8 +62,14 @@ def test_otherwise_the_office_chooses_groups_whose_weights_add_up_to_one(city):
         with pytest.raises(services.BallotError, match="请选择评价人组别"):
             services.create_evaluation(cycle, county, title="无组别")
         with pytest.raises(services.BallotError, match=r"权重之和须等于 1（现在是 0.9）"):
-            services.create_evaluation(cycle, county, title="差一点", groups=groups_spec(
-                [("principal", "主要领导", "0.3"), ("deputy", "副职领导", "0.3"), ("staff", "干部职工", "0.3")]))
+            services.create_evaluation(
+                cycle,
+                county,
+                title="差一点",
+                groups=groups_spec(
+                    [("principal", "主要领导", "0.3"), ("deputy", "副职领导", "0.3"), ("staff", "干部职工", "0.3")]
+                ),
+            )
         with pytest.raises(services.BallotError, match="权重最多保留四位小数"):
             services.groups_from_form([{"include": True, "key": "staff", "name": "干部职工", "weight": "0.33333"}])
         with pytest.raises(services.BallotError, match="请填写“干部职工”的权重"):
@@ -80,8 +88,9 @@ def test_settings_are_checked(city):
         with pytest.raises(services.BallotError, match="合并或舍弃"):
             services.create_evaluation(cycle, county, title="x", groups=groups_spec(), small_group_policy="keep")
         with pytest.raises(services.BallotError, match="至少需要两个等次"):
-            services.create_evaluation(cycle, county, title="x", groups=groups_spec(), scale="grade",
-                                       grade_values={"好": 90})
+            services.create_evaluation(
+                cycle, county, title="x", groups=groups_spec(), scale="grade", grade_values={"好": 90}
+            )
         evaluation = services.create_evaluation(cycle, county, title="等次", groups=groups_spec(), scale="grade")
         assert evaluation.grade_values == services.DEFAULT_GRADES
         assert services.parse_grades("优秀=95\n称职：80，基本称职 60") == {"优秀": "95", "称职": "80", "基本称职": "60"}
@@ -102,15 +111,19 @@ def test_a_unit_evaluation_covers_only_the_units_own_appraisees_and_voters(city)
         county = db.session.get(Population, city.ids["county"])  # includes 统计局长 of D2
         with pytest.raises(services.BallotError, match="只能评价本单位"):
             services.create_evaluation(cycle, county, title="越界", owner_unit=d1, groups=groups_spec())
-        evaluation = services.create_evaluation(cycle, db.session.get(Population, city.ids["agency"]),
-                                                title="财政局测评", owner_unit=d1)
+        evaluation = services.create_evaluation(
+            cycle, db.session.get(Population, city.ids["agency"]), title="财政局测评", owner_unit=d1
+        )
         assert evaluation.unit_path == d1.path
         staff_group = next(g for g in services.groups_of(evaluation) if g.key == "staff")
         with pytest.raises(services.BallotError, match="只能从本单位选取投票人"):
             services.add_voter(evaluation, db.session.get(Person, city.ids["other_head"]), staff_group)
         with pytest.raises(services.BallotError, match="只能从本单位选取投票人"):
-            services.add_voters_by_unit(evaluation, db.session.get(OrgUnit, city.ids["d2"]),
-                                        role_groups=services.default_role_groups(evaluation))
+            services.add_voters_by_unit(
+                evaluation,
+                db.session.get(OrgUnit, city.ids["d2"]),
+                role_groups=services.default_role_groups(evaluation),
+            )
         office_eval = services.create_evaluation(cycle, county, title="全市", groups=groups_spec())
         assert office_eval.unit_path == ""
 
@@ -125,20 +138,33 @@ def test_voters_by_unit_follow_the_leader_role_and_are_added_once(city):
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         d1 = db.session.get(OrgUnit, city.ids["d1"])
-        added, already = services.add_voters_by_unit(evaluation, d1, role_groups=services.default_role_groups(evaluation))
+        added, already = services.add_voters_by_unit(
+            evaluation, d1, role_groups=services.default_role_groups(evaluation)
+        )
         assert (added, already) == (9, 0)
-        counts = dict(db.session.execute(select(RaterGroup.key, func.count(Voter.id))
-                                         .join(Voter, Voter.rater_group_id == RaterGroup.id)
-                                         .where(RaterGroup.evaluation_id == eid).group_by(RaterGroup.key)).all())
+        counts = dict(
+            db.session.execute(
+                select(RaterGroup.key, func.count(Voter.id))
+                .join(Voter, Voter.rater_group_id == RaterGroup.id)
+                .where(RaterGroup.evaluation_id == eid)
+                .group_by(RaterGroup.key)
+            ).all()
+        )
         assert counts == {"principal": 1, "deputy": 2, "staff": 6}
         # again, and only the leaders, without the sections: nothing new
         roles = {"principal": group_id(city, eid, "principal"), "deputy": group_id(city, eid, "deputy"), "none": 0}
         assert services.add_voters_by_unit(evaluation, d1, subtree=False, role_groups=roles) == (0, 3)
         with pytest.raises(services.BallotError, match="已是本测评的投票人"):
-            services.add_voter(evaluation, db.session.get(Person, city.ids["staff1"]),
-                               db.session.get(RaterGroup, group_id(city, eid, "staff")))
-        outsider = services.add_voter(evaluation, db.session.get(Person, city.ids["other_head"]),
-                                      db.session.get(RaterGroup, group_id(city, eid, "outside")))
+            services.add_voter(
+                evaluation,
+                db.session.get(Person, city.ids["staff1"]),
+                db.session.get(RaterGroup, group_id(city, eid, "staff")),
+            )
+        outsider = services.add_voter(
+            evaluation,
+            db.session.get(Person, city.ids["other_head"]),
+            db.session.get(RaterGroup, group_id(city, eid, "outside")),
+        )
         services.remove_voter(evaluation, outsider)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Voter).where(Voter.evaluation_id == eid)) == 9
@@ -188,9 +214,16 @@ def test_in_a_population_of_units_voters_skip_their_own_unit(city):
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         d1 = db.session.get(OrgUnit, city.ids["d1"])
-        unit_appraisee = Appraisee(cycle_id=evaluation.cycle_id, population_id=evaluation.population_id,
-                                   subject_key=f"u:{d1.id}", org_unit_id=d1.id, unit_id=d1.id, unit_path=d1.path,
-                                   name="市财政局", sort_order=99)
+        unit_appraisee = Appraisee(
+            cycle_id=evaluation.cycle_id,
+            population_id=evaluation.population_id,
+            subject_key=f"u:{d1.id}",
+            org_unit_id=d1.id,
+            unit_id=d1.id,
+            unit_path=d1.path,
+            name="市财政局",
+            sort_order=99,
+        )
         db.session.add(unit_appraisee)
         db.session.commit()
         staff_voter = db.session.get(Voter, voter_id(city, eid, "staff3"))  # in 综合科, inside 市财政局
@@ -205,8 +238,12 @@ def test_every_appraisee_needs_a_score_between_0_and_100(city):
         answers = {sheet[0]: "101", sheet[1]: "abc", sheet[2]: "80.123"}
         with pytest.raises(services.BallotInvalid) as refused:
             services.cast_ballot(vid, answers)
-        assert refused.value.errors == {sheet[0]: "请输入 0 到 100 之间的分数", sheet[1]: "请输入 0 到 100 之间的分数",
-                                        sheet[2]: "分数最多保留两位小数", sheet[3]: "请评分"}
+        assert refused.value.errors == {
+            sheet[0]: "请输入 0 到 100 之间的分数",
+            sheet[1]: "请输入 0 到 100 之间的分数",
+            sheet[2]: "分数最多保留两位小数",
+            sheet[3]: "请评分",
+        }
         with pytest.raises(services.BallotInvalid) as refused:
             services.cast_ballot(vid, {**{a: 90 for a in sheet}, 999999: 50})
         assert refused.value.errors == {0: "选票中有不属于本次测评的考核对象"}
@@ -262,17 +299,30 @@ def test_settings_can_change_until_the_first_ballot_then_not(city):
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         # open, no ballot yet: allowed
-        assert services.update_evaluation(evaluation, min_group_size=4, groups=groups_spec(
-            [("principal", "主要领导", "0.25"), ("deputy", "副职领导", "0.25"), ("staff", "干部职工", "0.4"),
-             ("outside", "服务对象代表", "0.1")]))
+        assert services.update_evaluation(
+            evaluation,
+            min_group_size=4,
+            groups=groups_spec(
+                [
+                    ("principal", "主要领导", "0.25"),
+                    ("deputy", "副职领导", "0.25"),
+                    ("staff", "干部职工", "0.4"),
+                    ("outside", "服务对象代表", "0.1"),
+                ]
+            ),
+        )
         db.session.commit()
     vote(city, eid, "staff1")
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         db.session.refresh(evaluation)
         assert evaluation.settings_frozen
-        for change in ({"scale": "grade"}, {"min_group_size": 5}, {"small_group_policy": "drop"},
-                       {"groups": groups_spec()}):
+        for change in (
+            {"scale": "grade"},
+            {"min_group_size": 5},
+            {"small_group_policy": "drop"},
+            {"groups": groups_spec()},
+        ):
             with pytest.raises(services.SettingsFrozen, match="已有选票投入"):
                 services.update_evaluation(evaluation, **change)
             db.session.rollback()
@@ -288,8 +338,16 @@ def test_a_group_with_voters_cannot_be_dropped(city):
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
         with pytest.raises(services.BallotError, match="已有 6 名投票人"):
-            services.update_evaluation(evaluation, groups=groups_spec(
-                [("principal", "主要领导", "0.5"), ("deputy", "副职领导", "0.4"), ("outside", "服务对象代表", "0.1")]))
+            services.update_evaluation(
+                evaluation,
+                groups=groups_spec(
+                    [
+                        ("principal", "主要领导", "0.5"),
+                        ("deputy", "副职领导", "0.4"),
+                        ("outside", "服务对象代表", "0.1"),
+                    ]
+                ),
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -309,8 +367,9 @@ def test_codes_are_shown_once_stored_as_hashes_and_used_once(city):
         assert all(len(c) == 11 and c[5] == "-" for c in codes)
         assert all(set(c.replace("-", "")) <= set(CODE_ALPHABET) for c in codes)
         assert not set("01ILO") & set("".join(codes))
-        stored = db.session.execute(select(Voter.code_hash, Voter.label, Voter.person_id)
-                                    .where(Voter.rater_group_id == outside.id)).all()
+        stored = db.session.execute(
+            select(Voter.code_hash, Voter.label, Voter.person_id).where(Voter.rater_group_id == outside.id)
+        ).all()
         assert {h for h, _l, _p in stored} == {hash_code(c) for c in codes}
         assert all(p is None for _h, _l, p in stored)
         for code in codes:  # the plain code is nowhere in the voters table

@@ -12,11 +12,10 @@ from appraisal.engine.compute.inputs import COLUMNS
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.services import tallies
 from appraisal.tenants.ballots.models import Evaluation
+from appraisal.tenants.ballots.services import tallies
 from appraisal.tenants.cycles.models import Appraisee, Population
 from tests.tenants.ballots.conftest import group_id, make_evaluation, vote
-
 
 # ---------------------------------------------------------------------------
 # Turnout and results
@@ -28,8 +27,9 @@ def test_turnout_per_rater_group(city):
     for key in ("staff1", "staff2", "deputy1"):
         vote(city, eid, key)
     with tenant_scope(city.tenant):
-        rows = {t.group.key: (t.voted, t.eligible, t.percent) for t in
-                services.turnout(db.session.get(Evaluation, eid))}
+        rows = {
+            t.group.key: (t.voted, t.eligible, t.percent) for t in services.turnout(db.session.get(Evaluation, eid))
+        }
     assert rows == {"principal": (0, 1, 0), "deputy": (1, 2, 50), "staff": (2, 6, 33), "outside": (0, 0, 0)}
 
 
@@ -60,8 +60,15 @@ def test_small_groups_are_merged(city):
     """staff: 4 ballots; deputies: 2 + principal: 1 → pooled (3) as a merged group;
     for a deputy (who does not rate himself) the pool is 2 → into staff."""
     eid = make_evaluation(city)
-    for key, score in (("staff1", 80), ("staff2", 82), ("staff3", 84), ("staff4", 86),
-                       ("deputy1", 60), ("deputy2", 62), ("principal", 70)):
+    for key, score in (
+        ("staff1", 80),
+        ("staff2", 82),
+        ("staff3", 84),
+        ("staff4", 86),
+        ("deputy1", 60),
+        ("deputy2", 62),
+        ("principal", 70),
+    ):
         vote(city, eid, key, score)
     _close(city, eid)
     with tenant_scope(city.tenant):
@@ -142,8 +149,9 @@ def test_the_computation_input_needs_no_tenant_scope_and_keeps_to_its_tenant(cit
     vote(city, open_one, "staff1", 10)
     with tenant_scope(city.tenant):
         population = db.session.get(Population, city.ids["county"])
-        appraisees = {str(a) for a in db.session.scalars(
-            select(Appraisee.id).where(Appraisee.population_id == population.id))}
+        appraisees = {
+            str(a) for a in db.session.scalars(select(Appraisee.id).where(Appraisee.population_id == population.id))
+        }
         db.session.expunge(population)
     frame = services.population_ballots_frame(population)  # as a job would: no tenant in scope
     assert len(frame) == 3 * 4 and set(frame.appraisee_id) <= appraisees

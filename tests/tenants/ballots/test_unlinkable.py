@@ -49,8 +49,14 @@ def _pg_dump(url: str) -> str:
     binaries = sorted(glob("/usr/lib/postgresql/*/bin/pg_dump"))
     assert binaries, "pg_dump is not installed"
     libpq_url = re.sub(r"^postgresql\+\w+:", "postgresql:", url)  # no SQLAlchemy driver name
-    result = subprocess.run([binaries[-1], "--no-owner", "--dbname", libpq_url], capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "PGCONNECT_TIMEOUT": "10"}, check=True)
+    result = subprocess.run(
+        [binaries[-1], "--no-owner", "--dbname", libpq_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "10"},
+        check=True,
+    )
     return result.stdout
 
 
@@ -87,13 +93,22 @@ def test_no_database_artefact_links_a_ballot_to_its_voter(city, database):
     conn_url = database["url"]
 
     def voter_xmins() -> dict[str, int]:
-        return dict(db.session.execute(text(
-            "SELECT xmin::text, id FROM voters WHERE evaluation_id = :e AND has_voted"), {"e": eid}).all())
+        return dict(
+            db.session.execute(
+                text("SELECT xmin::text, id FROM voters WHERE evaluation_id = :e AND has_voted"), {"e": eid}
+            ).all()
+        )
 
     def attacker_vote_order() -> list[int]:
         """The order of voting as the database shows it: voters by transaction id."""
-        return [vid for _x, vid in sorted(db.session.execute(text(
-            "SELECT xmin::text::bigint, id FROM voters WHERE evaluation_id = :e AND has_voted"), {"e": eid}).all())]
+        return [
+            vid
+            for _x, vid in sorted(
+                db.session.execute(
+                    text("SELECT xmin::text::bigint, id FROM voters WHERE evaluation_id = :e AND has_voted"), {"e": eid}
+                ).all()
+            )
+        ]
 
     # -- while voting is open ------------------------------------------------
     with tenant_scope(city.tenant):
@@ -102,8 +117,9 @@ def test_no_database_artefact_links_a_ballot_to_its_voter(city, database):
         assert len(xmins) == 32  # one transaction per voter, as expected
         assert attacker_vote_order() == voters  # the database does reveal the order of voting...
         # ...so no plaintext ballot may exist anywhere yet: not one row in the ballot tables
-        assert db.session.execute(text("SELECT count(*) FROM ballots WHERE evaluation_id = :e"),
-                                  {"e": eid}).scalar() == 0
+        assert (
+            db.session.execute(text("SELECT count(*) FROM ballots WHERE evaluation_id = :e"), {"e": eid}).scalar() == 0
+        )
         assert db.session.execute(text("SELECT count(*) FROM ballot_lines")).scalar() == 0
         # every row written in a voter's transaction: only the claim, the evaluation's
         # freeze flag and a sealed (unreadable) ballot
@@ -137,8 +153,9 @@ def test_no_database_artefact_links_a_ballot_to_its_voter(city, database):
         for score in voter_of_score:
             assert not re.search(rf"(?<![\d.]){re.escape(score)}(?!\d)", dump), f"{score} in the dump while open"
         # dates: voters carry a day only, and no ballot-side row exists to compare with
-        assert {c["name"] for c in inspect(db.engine).get_columns("voters")
-                if "time" in str(c["type"]).lower()} == set()
+        assert {
+            c["name"] for c in inspect(db.engine).get_columns("voters") if "time" in str(c["type"]).lower()
+        } == set()
 
         services.close_evaluation(db.session.get(Evaluation, eid))
         db.session.commit()
@@ -148,12 +165,13 @@ def test_no_database_artefact_links_a_ballot_to_its_voter(city, database):
         evaluation = db.session.get(Evaluation, eid)
         assert db.session.execute(text("SELECT count(*) FROM sealed_ballots")).scalar() == 0
         assert db.session.execute(text("SELECT count(*) FROM ballot_keys")).scalar() == 0
-        ballots = db.session.execute(text(
-            "SELECT xmin::text AS x, id, cast_on FROM ballots WHERE evaluation_id = :e ORDER BY ctid"),
-            {"e": eid}).all()
-        lines = db.session.execute(text(
-            "SELECT xmin::text AS x, id, score FROM ballot_lines WHERE evaluation_id = :e ORDER BY ctid"),
-            {"e": eid}).all()
+        ballots = db.session.execute(
+            text("SELECT xmin::text AS x, id, cast_on FROM ballots WHERE evaluation_id = :e ORDER BY ctid"), {"e": eid}
+        ).all()
+        lines = db.session.execute(
+            text("SELECT xmin::text AS x, id, score FROM ballot_lines WHERE evaluation_id = :e ORDER BY ctid"),
+            {"e": eid},
+        ).all()
         assert len(ballots) == 32 and len(lines) == 32 * len(appraisees)
         # one transaction wrote them all, and it is no voter's
         assert len({b.x for b in ballots} | {line.x for line in lines}) == 1
@@ -162,7 +180,8 @@ def test_no_database_artefact_links_a_ballot_to_its_voter(city, database):
         assert {b.cast_on for b in ballots} == {evaluation.closed_on}
         # the same votes came through (each score names its voter, for this test only)
         assert sorted(voter_of_score[str(line.score)] for line in lines) == sorted(
-            vid for vid in voters for _a in appraisees)
+            vid for vid in voters for _a in appraisees
+        )
         order = attacker_vote_order()
         # ctid order of lines: the order in which each voter's lines first appear
         line_voters = [voter_of_score[str(line.score)] for line in lines]

@@ -41,8 +41,12 @@ def test_lower_features_import_nothing_above_them():
             rel = str(path.relative_to(ROOT / "tenants"))
             for module in _imports(path):
                 parts = module.split(".")
-                if parts[:2] == ["appraisal", "tenants"] and len(parts) > 2 and parts[2] in above \
-                        and not any(rel == known and module.startswith(m) for known, m in KNOWN):
+                if (
+                    parts[:2] == ["appraisal", "tenants"]
+                    and len(parts) > 2
+                    and parts[2] in above
+                    and not any(rel == known and module.startswith(m) for known, m in KNOWN)
+                ):
                     found.append(f"{rel} imports {module}")
     assert not found, found
 
@@ -57,6 +61,6 @@ def test_other_code_uses_only_their_services_and_models():
                     continue
                 prefix = f"appraisal.tenants.{feature}."
                 for module in _imports(path):
-                    if module.startswith(prefix) and module[len(prefix):].split(".")[0] not in ("services", "models"):
+                    if module.startswith(prefix) and module[len(prefix) :].split(".")[0] not in ("services", "models"):
                         found.append(f"{path.relative_to(base.parent)} imports {module}")
     assert not found, found

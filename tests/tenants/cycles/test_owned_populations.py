@@ -11,8 +11,15 @@ from tests.helpers import login
 
 
 def _form(year, **overrides):
-    data = {"name": "市财政局干部职工", "key": "finance_staff", "scheme_version": str(year.ids["scheme_c"]),
-            "categories": ["section_level"], "under": "", "ranking": "all", "owner": str(year.ids["depts"][0])}
+    data = {
+        "name": "市财政局干部职工",
+        "key": "finance_staff",
+        "scheme_version": str(year.ids["scheme_c"]),
+        "categories": ["section_level"],
+        "under": "",
+        "ranking": "all",
+        "owner": str(year.ids["depts"][0]),
+    }
     data.update(overrides)
     return data
 
@@ -38,8 +45,9 @@ def test_the_office_sets_up_a_departments_own_staff_population(app, year):
 def test_a_department_cannot_run_another_units_staff(app, year):
     office = app.test_client()
     login(office, year.tenant, year.users["office_admin"])
-    response = office.post(f"/t/city/cycles/{year.ids['cycle']}/populations/new",
-                           data=_form(year, under=str(year.ids["depts"][3])))
+    response = office.post(
+        f"/t/city/cycles/{year.ids['cycle']}/populations/new", data=_form(year, under=str(year.ids["depts"][3]))
+    )
     assert response.status_code == 422  # a refused form answers 422 (Unprocessable Content), like every feature
     assert "只能考核" in response.get_data(as_text=True)
     with tenant_scope(year.tenant):

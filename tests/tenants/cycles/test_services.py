@@ -11,11 +11,16 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, PhaseChange
 
 def test_population_of_departments_ranked_by_sector_group(year):
     with tenant_scope(year.tenant):
-        rows = db.session.scalars(select(Appraisee).where(Appraisee.population_id == year.ids["dept_pop"])
-                                  .order_by(Appraisee.sort_order)).all()
+        rows = db.session.scalars(
+            select(Appraisee).where(Appraisee.population_id == year.ids["dept_pop"]).order_by(Appraisee.sort_order)
+        ).all()
         assert [(a.name, a.ranking_group) for a in rows] == [
-            ("市财政局", "综合经济组"), ("市发改委", "综合经济组"), ("市委组织部", "综合经济组"),
-            ("市教育局", "社会事业组"), ("市卫健委", "社会事业组")]
+            ("市财政局", "综合经济组"),
+            ("市发改委", "综合经济组"),
+            ("市委组织部", "综合经济组"),
+            ("市教育局", "社会事业组"),
+            ("市卫健委", "社会事业组"),
+        ]
         staff = db.session.scalars(select(Appraisee).where(Appraisee.population_id == year.ids["staff_pop"])).all()
         assert len(staff) == 5 and all(a.is_unit_head and a.ranking_group == "县级干部" for a in staff)
 

@@ -43,13 +43,24 @@ def test_the_dashboard_counts_down_the_appeals_once_published(app, year):
     assert "公示与复核" not in office.get(url).get_data(as_text=True)
     with tenant_scope(year.tenant):
         today = date.today()
-        db.session.add(Publication(cycle_id=year.ids["cycle"], publicity_ends_on=today + timedelta(days=5),
-                                   appeals_end_on=today + timedelta(days=10)))
-        db.session.add(Appeal(cycle_id=year.ids["cycle"], appraisee_id=year.ids["appraisee"], reasons="有异议",
-                              answer_due_on=today + timedelta(days=4)))
+        db.session.add(
+            Publication(
+                cycle_id=year.ids["cycle"],
+                publicity_ends_on=today + timedelta(days=5),
+                appeals_end_on=today + timedelta(days=10),
+            )
+        )
+        db.session.add(
+            Appeal(
+                cycle_id=year.ids["cycle"],
+                appraisee_id=year.ids["appraisee"],
+                reasons="有异议",
+                answer_due_on=today + timedelta(days=4),
+            )
+        )
         db.session.commit()
     page = office.get(url).get_data(as_text=True)
-    section = page[page.index("公示与复核"):]
+    section = page[page.index("公示与复核") :]
     assert "1 / 2" in section  # one waiting of two (the fixture's answered appeal)
     assert "剩 4 天" in section and "不予采纳" in section
     # the other roles never see the office's dashboard

@@ -18,8 +18,9 @@ from tests.helpers import login
 def _letter(year):
     db.session.expire_all()
     with tenant_scope(year.tenant):
-        return db.session.scalar(select(Letter).options(selectinload(Letter.items))
-                                 .where(Letter.appraisee_id == year.ids["appraisee"]))
+        return db.session.scalar(
+            select(Letter).options(selectinload(Letter.items)).where(Letter.appraisee_id == year.ids["appraisee"])
+        )
 
 
 def url(year, suffix=""):
@@ -82,7 +83,9 @@ def test_sector_lead_of_another_group_cannot_review(app, year, make_user):
     assert lead.post(f"/t/city/letters/{other_group_dept.id}/decide", data={"decision": "approve"}).status_code == 403
     unit = app.test_client()
     login(unit, year.tenant, year.users["unit_admin"])  # admin of 市财政局
-    assert unit.post(f"/t/city/letters/{other_group_dept.id}/items", data={"title": "x", "points": "1"}).status_code == 403
+    assert (
+        unit.post(f"/t/city/letters/{other_group_dept.id}/items", data={"title": "x", "points": "1"}).status_code == 403
+    )
 
 
 def test_letters_only_while_setting_targets(app, year):
@@ -98,8 +101,11 @@ def test_letters_only_while_setting_targets(app, year):
 def test_office_sees_late_letters(app, year):
     with tenant_scope(year.tenant):
         cycle = db.session.get(Cycle, year.ids["cycle"])
-        rows = [r for r in letters.overview(cycle, today=date(2026, 3, 16))
-                if r.appraisee.population_id == year.ids["dept_pop"]]
+        rows = [
+            r
+            for r in letters.overview(cycle, today=date(2026, 3, 16))
+            if r.appraisee.population_id == year.ids["dept_pop"]
+        ]
     assert len(rows) == 5 and all(r.late for r in rows)
     assert [r.status for r in rows].count("draft") == 1 and [r.status for r in rows].count("missing") == 4
     office = app.test_client()

@@ -1,14 +1,14 @@
 """A small city with every role, and a second tenant to be kept out of it.
 
-    KHB 考核办 (office)
-    ├── G1 综合经济组 (sector group)      sector lead
-    │   ├── D1 市财政局 (department)       unit admin
-    │   │   ├── S1 预算科 (section)        staff (P2, linked)
-    │   │   └── S2 国库科 (section)
-    │   └── D2 市统计局 (department)
-    ├── G2 党群综合组 (sector group)
-    │   └── D3 市委组织部 (department)     assessor
-    └── Q1 市中区 (district)
+KHB 考核办 (office)
+├── G1 综合经济组 (sector group)      sector lead
+│   ├── D1 市财政局 (department)       unit admin
+│   │   ├── S1 预算科 (section)        staff (P2, linked)
+│   │   └── S2 国库科 (section)
+│   └── D2 市统计局 (department)
+├── G2 党群综合组 (sector group)
+│   └── D3 市委组织部 (department)     assessor
+└── Q1 市中区 (district)
 """
 
 from __future__ import annotations
@@ -60,11 +60,13 @@ def build_org(tenant) -> dict[str, int]:
     with tenant_scope(tenant):
         units: dict[str, OrgUnit] = {}
         for code, name, kind, parent in UNITS:
-            units[code] = services.create_unit(code=code, name=name, kind=kind,
-                                               parent=units[parent] if parent else None)
+            units[code] = services.create_unit(
+                code=code, name=name, kind=kind, parent=units[parent] if parent else None
+            )
         for staff_no, name, unit, category, leader in PEOPLE:
-            person = services.create_person(staff_no=staff_no, name=name, unit=units[unit],
-                                            category=category, leader_role=leader)
+            person = services.create_person(
+                staff_no=staff_no, name=name, unit=units[unit], category=category, leader_role=leader
+            )
             ids[staff_no] = person.id
         ids.update({code: unit.id for code, unit in units.items()})
         db.session.commit()
@@ -110,6 +112,7 @@ def other(make_tenant, make_user):
 @pytest.fixture
 def as_role(app, city):
     """``as_role("unit_admin")``: a test client signed in as that user of ``city``."""
+
     def make(role: str):
         client = app.test_client()
         response = login(client, city.tenant, city.users[role])
@@ -137,9 +140,26 @@ def org_state(tenant) -> tuple:
     with tenant_scope(tenant):
         db.session.expire_all()
         units = db.session.execute(
-            select(OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.parent_id, OrgUnit.path,
-                   OrgUnit.sort_order, OrgUnit.active).order_by(OrgUnit.code)).all()
+            select(
+                OrgUnit.code,
+                OrgUnit.name,
+                OrgUnit.kind,
+                OrgUnit.parent_id,
+                OrgUnit.path,
+                OrgUnit.sort_order,
+                OrgUnit.active,
+            ).order_by(OrgUnit.code)
+        ).all()
         people = db.session.execute(
-            select(Person.staff_no, Person.name, Person.unit_id, Person.category, Person.position,
-                   Person.leader_role, Person.sort_order, Person.active).order_by(Person.staff_no)).all()
+            select(
+                Person.staff_no,
+                Person.name,
+                Person.unit_id,
+                Person.category,
+                Person.position,
+                Person.leader_role,
+                Person.sort_order,
+                Person.active,
+            ).order_by(Person.staff_no)
+        ).all()
         return tuple(map(tuple, units)), tuple(map(tuple, people)), audit_count(tenant)

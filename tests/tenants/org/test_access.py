@@ -21,8 +21,7 @@ POST_DATA = {
 
 
 def org_rules(app):
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("org.")),
-                  key=lambda r: r.rule)
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("org.")), key=lambda r: r.rule)
 
 
 def fill(rule, unit_id: int, person_id: int) -> str:
@@ -33,8 +32,16 @@ def fill(rule, unit_id: int, person_id: int) -> str:
 
 def test_every_org_route_is_probed(app):
     endpoints = {r.endpoint for r in org_rules(app)}
-    known = {"org.tree", "org.unit", "org.unit_export", "org.people", "org.person", "org.roster_import",
-             "org.roster_template", "org.roster_export"} | set(POST_DATA)
+    known = {
+        "org.tree",
+        "org.unit",
+        "org.unit_export",
+        "org.people",
+        "org.person",
+        "org.roster_import",
+        "org.roster_template",
+        "org.roster_export",
+    } | set(POST_DATA)
     assert endpoints == known, "a new org route needs its access cases here"
     for rule in org_rules(app):
         assert rule.arguments <= {"tenant_slug", "unit_id", "person_id"}, rule
@@ -64,12 +71,21 @@ def test_another_tenants_ids_are_404_for_every_role(app, city, other, as_role, r
 def test_a_form_pointing_at_another_tenants_unit_changes_nothing(city, other, as_role):
     client = as_role("office_admin")
     state = org_state(city.tenant), org_state(other.tenant)
-    response = client.post(f"/t/city/org/people/{city.ids['P1']}/edit", data={
-        "staff_no": "P1", "name": "张局长", "unit_id": other.ids["unit"], "category": "city_cadre",
-        "leader_role": "principal"})
+    response = client.post(
+        f"/t/city/org/people/{city.ids['P1']}/edit",
+        data={
+            "staff_no": "P1",
+            "name": "张局长",
+            "unit_id": other.ids["unit"],
+            "category": "city_cadre",
+            "leader_role": "principal",
+        },
+    )
     assert response.status_code == 422  # not among the choices
-    response = client.post(f"/t/city/org/units/{city.ids['D1']}/edit", data={
-        "code": "D1", "name": "市财政局", "kind": "department", "parent_id": other.ids["unit"]})
+    response = client.post(
+        f"/t/city/org/units/{city.ids['D1']}/edit",
+        data={"code": "D1", "name": "市财政局", "kind": "department", "parent_id": other.ids["unit"]},
+    )
     assert response.status_code == 422
     assert (org_state(city.tenant), org_state(other.tenant)) == state
 
@@ -85,12 +101,34 @@ def test_anonymous_is_sent_to_login(app, city):
 
 # what each role may open (GET), on 市财政局 (D1) and 张局长 (P1) of its subtree
 ALLOWED_GETS = {
-    "office_admin": {"org.tree", "org.unit", "org.unit_export", "org.people", "org.person", "org.unit_new",
-                     "org.unit_edit", "org.person_new", "org.person_edit", "org.roster_import",
-                     "org.roster_template", "org.roster_export"},
-    "unit_admin": {"org.tree", "org.unit", "org.unit_export", "org.people", "org.person", "org.unit_new",
-                   "org.unit_edit", "org.person_new", "org.person_edit", "org.roster_import",
-                   "org.roster_template", "org.roster_export"},
+    "office_admin": {
+        "org.tree",
+        "org.unit",
+        "org.unit_export",
+        "org.people",
+        "org.person",
+        "org.unit_new",
+        "org.unit_edit",
+        "org.person_new",
+        "org.person_edit",
+        "org.roster_import",
+        "org.roster_template",
+        "org.roster_export",
+    },
+    "unit_admin": {
+        "org.tree",
+        "org.unit",
+        "org.unit_export",
+        "org.people",
+        "org.person",
+        "org.unit_new",
+        "org.unit_edit",
+        "org.person_new",
+        "org.person_edit",
+        "org.roster_import",
+        "org.roster_template",
+        "org.roster_export",
+    },
     "sector_lead": {"org.tree", "org.unit", "org.unit_export", "org.people", "org.person"},
     "assessor": {"org.tree", "org.unit", "org.unit_export", "org.people", "org.person"},
     "staff": {"org.people"},
@@ -175,23 +213,36 @@ def test_unit_admin_cannot_move_units_out_of_their_subtree(city, as_role):
     client = as_role("unit_admin")
     state = org_state(city.tenant)
     # a section of theirs to another department: not offered, refused
-    response = client.post(f"/t/city/org/units/{ids['S1']}/edit", data={
-        "code": "S1", "name": "预算科", "kind": "section", "parent_id": ids["D2"]})
+    response = client.post(
+        f"/t/city/org/units/{ids['S1']}/edit",
+        data={"code": "S1", "name": "预算科", "kind": "section", "parent_id": ids["D2"]},
+    )
     assert response.status_code == 422
     assert "超出您的管理范围" in response.get_data(as_text=True)
     # their own department elsewhere (its parent is the office's call): refused
-    response = client.post(f"/t/city/org/units/{ids['D1']}/edit", data={
-        "code": "D1", "name": "市财政局", "kind": "department", "parent_id": ids["G2"]})
+    response = client.post(
+        f"/t/city/org/units/{ids['D1']}/edit",
+        data={"code": "D1", "name": "市财政局", "kind": "department", "parent_id": ids["G2"]},
+    )
     assert response.status_code == 422
     # nor may they deactivate their own unit, or create a unit at the top
     assert client.post(f"/t/city/org/units/{ids['D1']}/active", data={"active": "0"}).status_code == 403
-    response = client.post(f"/t/city/org/units/new?parent={ids['D1']}", data={
-        "code": "TOP", "name": "顶级", "kind": "department", "parent_id": "0"})
+    response = client.post(
+        f"/t/city/org/units/new?parent={ids['D1']}",
+        data={"code": "TOP", "name": "顶级", "kind": "department", "parent_id": "0"},
+    )
     assert response.status_code == 422
     # a person of theirs into another unit: refused
-    response = client.post(f"/t/city/org/people/{ids['P2']}/edit", data={
-        "staff_no": "P2", "name": "李科员", "unit_id": ids["D2"], "category": "section_level",
-        "leader_role": "none"})
+    response = client.post(
+        f"/t/city/org/people/{ids['P2']}/edit",
+        data={
+            "staff_no": "P2",
+            "name": "李科员",
+            "unit_id": ids["D2"],
+            "category": "section_level",
+            "leader_role": "none",
+        },
+    )
     assert response.status_code == 422
     assert org_state(city.tenant) == state
     assert unit_row(city.tenant, "S1").parent_id == ids["D1"]

@@ -57,15 +57,19 @@ def workbook(units=None, people=None, *, unit_head=UNIT_HEAD, person_head=PERSON
 
 
 def upload(client, data: bytes, filename: str = "名册.xlsx"):
-    return client.post("/t/city/org/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/t/city/org/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def issues_in(html: str) -> list[tuple[str, str, str]]:
     """(sheet, row, column) of each row of the issues table."""
     table = html.split('class="table issues"', 1)[1].split("</table>", 1)[0]
-    rows = re.findall(r"<tr><td class=\"where\">(.*?)</td><td class=\"num where\">(.*?)</td>"
-                      r"<td class=\"where\">(.*?)</td>", table)
+    rows = re.findall(
+        r"<tr><td class=\"where\">(.*?)</td><td class=\"num where\">(.*?)</td>"
+        r"<td class=\"where\">(.*?)</td>",
+        table,
+    )
     return rows
 
 
@@ -119,34 +123,46 @@ def test_one_bad_row_among_many_leaves_the_database_unchanged(city, as_role):
 def test_every_problem_is_reported_at_once(city, as_role):
     client = as_role("office_admin")
     units = [
-        ["U1", "", "部门", "KHB", 1],                   # row 2: name missing
-        ["U2", "某局", "委办局", "NOPE2", 1],           # row 3: unknown kind, and unknown parent
-        ["U3", "某局", "部门", "NOPE", 1],              # row 4: unknown parent
-        ["U1", "重复", "部门", "KHB", 1],               # row 5: duplicate code (row 2)
-        ["U5", "某局", "部门", "KHB", "第一"],          # row 6: sort order not a number
-        ["U6", "长" * 201, "部门", "KHB", 1],           # row 7: name too long
-        ["C1", "甲", "部门", "C2", 1],                  # row 8: cycle C1 → C2 → C1
-        ["C2", "乙", "部门", "C1", 1],                  # row 9: the same cycle
-        ["KHB", "考核办", "考核办", "S1", 0],           # row 10: the root under its own section
-        ["U 9", "空格", "部门", "KHB", 1],              # row 11: a space in the code
+        ["U1", "", "部门", "KHB", 1],  # row 2: name missing
+        ["U2", "某局", "委办局", "NOPE2", 1],  # row 3: unknown kind, and unknown parent
+        ["U3", "某局", "部门", "NOPE", 1],  # row 4: unknown parent
+        ["U1", "重复", "部门", "KHB", 1],  # row 5: duplicate code (row 2)
+        ["U5", "某局", "部门", "KHB", "第一"],  # row 6: sort order not a number
+        ["U6", "长" * 201, "部门", "KHB", 1],  # row 7: name too long
+        ["C1", "甲", "部门", "C2", 1],  # row 8: cycle C1 → C2 → C1
+        ["C2", "乙", "部门", "C1", 1],  # row 9: the same cycle
+        ["KHB", "考核办", "考核办", "S1", 0],  # row 10: the root under its own section
+        ["U 9", "空格", "部门", "KHB", 1],  # row 11: a space in the code
     ]
     people = [
-        ["X1", "甲", "D1", "科级及以下", "", "", ""],   # row 2: fine
-        ["X1", "乙", "D1", "科级及以下", "", "", ""],   # row 3: duplicate staff no
+        ["X1", "甲", "D1", "科级及以下", "", "", ""],  # row 2: fine
+        ["X1", "乙", "D1", "科级及以下", "", "", ""],  # row 3: duplicate staff no
         ["X2", "丙", "NOUNIT", "科级及以下", "", "", ""],  # row 4: unknown unit
-        ["X3", "丁", "NOUNIT2", "", "", "", ""],        # row 5: category missing, unknown unit
+        ["X3", "丁", "NOUNIT2", "", "", "", ""],  # row 5: category missing, unknown unit
         ["X4", "戊", "D1", "一般干部", "", "正处", ""],  # row 6: unknown leader role
-        ["", "己", "D1", "一般干部", "", "", ""],        # row 7: staff no missing
+        ["", "己", "D1", "一般干部", "", "", ""],  # row 7: staff no missing
     ]
     state = org_state(city.tenant)
     response = upload(client, workbook(units, people))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert issues_in(html) == [
-        ("单位", "2", "名称"), ("单位", "3", "类型"), ("单位", "3", "上级编码"), ("单位", "4", "上级编码"), ("单位", "5", "编码"),
-        ("单位", "6", "排序"), ("单位", "7", "名称"), ("单位", "8", "上级编码"), ("单位", "9", "上级编码"),
-        ("单位", "10", "上级编码"), ("单位", "11", "编码"),
-        ("人员", "3", "工号"), ("人员", "4", "单位编码"), ("人员", "5", "类别"), ("人员", "5", "单位编码"), ("人员", "6", "领导职务"),
+        ("单位", "2", "名称"),
+        ("单位", "3", "类型"),
+        ("单位", "3", "上级编码"),
+        ("单位", "4", "上级编码"),
+        ("单位", "5", "编码"),
+        ("单位", "6", "排序"),
+        ("单位", "7", "名称"),
+        ("单位", "8", "上级编码"),
+        ("单位", "9", "上级编码"),
+        ("单位", "10", "上级编码"),
+        ("单位", "11", "编码"),
+        ("人员", "3", "工号"),
+        ("人员", "4", "单位编码"),
+        ("人员", "5", "类别"),
+        ("人员", "5", "单位编码"),
+        ("人员", "6", "领导职务"),
         ("人员", "7", "工号"),
     ]
     assert "文件有 17 处问题" in html
@@ -165,7 +181,7 @@ def test_missing_required_columns_are_reported_on_the_header_row(city, as_role):
 def test_updates_move_units_and_rewrite_their_subtrees(city, as_role):
     client = as_role("office_admin")
     ids = city.ids
-    units = [["D1", "市财政局（更名）", "部门", "G2", 0]]       # renamed and moved to G2
+    units = [["D1", "市财政局（更名）", "部门", "G2", 0]]  # renamed and moved to G2
     people = [["P2", "李科员", "S2", "科级及以下", "科员", "无", 0]]  # moved from S1 to S2, position set
     response = upload(client, workbook(units, people))
     html = response.get_data(as_text=True)
@@ -286,21 +302,26 @@ def test_unit_admin_imports_only_inside_their_subtree(city, as_role):
     state = org_state(city.tenant)
     bad = workbook(
         [
-            ["D2", "市统计局", "部门", "G1", 0],        # row 2: not theirs
-            ["S4", "新科", "科室", "D2", 1],            # row 3: under a unit not theirs
-            ["D1", "市财政局", "部门", "G2", 0],        # row 4: moving their own unit
-            ["S5", "新组", "分口考核组", "D1", 1],      # row 5: a kind only the office sets
-            ["S6", "顶级", "部门", "", 1],              # row 6: a top-level unit
+            ["D2", "市统计局", "部门", "G1", 0],  # row 2: not theirs
+            ["S4", "新科", "科室", "D2", 1],  # row 3: under a unit not theirs
+            ["D1", "市财政局", "部门", "G2", 0],  # row 4: moving their own unit
+            ["S5", "新组", "分口考核组", "D1", 1],  # row 5: a kind only the office sets
+            ["S6", "顶级", "部门", "", 1],  # row 6: a top-level unit
         ],
         [
-            ["P3", "王统计", "S1", "科级及以下", "", "", ""],   # row 2: someone else's person
-            ["Z2", "外调", "D3", "一般干部", "", "", ""],       # row 3: a unit not theirs
+            ["P3", "王统计", "S1", "科级及以下", "", "", ""],  # row 2: someone else's person
+            ["Z2", "外调", "D3", "一般干部", "", "", ""],  # row 3: a unit not theirs
         ],
     )
     html = upload(client, bad).get_data(as_text=True)
     assert issues_in(html) == [
-        ("单位", "2", "编码"), ("单位", "3", "上级编码"), ("单位", "4", "上级编码"), ("单位", "5", "类型"),
-        ("单位", "6", "上级编码"), ("人员", "2", "工号"), ("人员", "3", "单位编码"),
+        ("单位", "2", "编码"),
+        ("单位", "3", "上级编码"),
+        ("单位", "4", "上级编码"),
+        ("单位", "5", "类型"),
+        ("单位", "6", "上级编码"),
+        ("人员", "2", "工号"),
+        ("人员", "3", "单位编码"),
     ]
     assert org_state(city.tenant) == state
 
@@ -340,13 +361,19 @@ def test_units_and_people_cannot_go_under_a_deactivated_unit(city, as_role):
     client = as_role("office_admin")
     client.post(f"/t/city/org/units/{city.ids['S2']}/active", data={"active": "0"})
     state = org_state(city.tenant)
-    html = upload(client, workbook([["S2-1", "小组", "科室", "S2", 1]],
-                                   [["Q9", "新人", "S2", "一般干部", "", "", ""]])).get_data(as_text=True)
+    html = upload(
+        client, workbook([["S2-1", "小组", "科室", "S2", 1]], [["Q9", "新人", "S2", "一般干部", "", "", ""]])
+    ).get_data(as_text=True)
     assert issues_in(html) == [("单位", "2", "上级编码"), ("人员", "2", "单位编码")]
     assert "已停用" in html
     assert org_state(city.tenant) == state
     # listing the deactivated unit in the file activates it again: then both are fine
-    html = upload(client, workbook([["S2", "国库科", "科室", "D1", 0], ["S2-1", "小组", "科室", "S2", 1]],
-                                   [["Q9", "新人", "S2", "一般干部", "", "", ""]])).get_data(as_text=True)
+    html = upload(
+        client,
+        workbook(
+            [["S2", "国库科", "科室", "D1", 0], ["S2-1", "小组", "科室", "S2", 1]],
+            [["Q9", "新人", "S2", "一般干部", "", "", ""]],
+        ),
+    ).get_data(as_text=True)
     assert "<td>单位</td><td>1</td><td>1</td><td>0</td><td>2</td>" in html
     assert unit_row(city.tenant, "S2").active

@@ -91,8 +91,9 @@ def test_example_rows_of_an_old_template_are_refused(city, as_role):
     response = upload(client, _save(wb))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert issues_in(html) == [("单位", str(n), "编码") for n in range(2, 7)] + \
-        [("人员", str(n), "工号") for n in range(2, 6)]
+    assert issues_in(html) == [("单位", str(n), "编码") for n in range(2, 7)] + [
+        ("人员", str(n), "工号") for n in range(2, 6)
+    ]
     assert "这是模板中的示例行（RY00001 张明）" in html
     assert org_state(city.tenant) == state
 

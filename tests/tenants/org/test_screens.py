@@ -67,19 +67,23 @@ def test_export_unit_people_to_excel(city, as_role):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("工号", "姓名", "单位编码", "类别")
     assert {r[0] for r in rows[1:]} == {"P1", "P2"}
-    assert ("P2", "李科员", "S1", "科级及以下") == rows[[r[0] for r in rows].index("P2")][:4]
+    assert rows[[r[0] for r in rows].index("P2")][:4] == ("P2", "李科员", "S1", "科级及以下")
 
 
 def test_office_admin_creates_and_edits_a_unit(city, as_role):
     client = as_role("office_admin")
     assert client.get(f"/t/city/org/units/new?parent={city.ids['D2']}").status_code == 200
-    response = client.post(f"/t/city/org/units/new?parent={city.ids['D2']}", data={
-        "code": "D2-K1", "name": "综合科", "kind": "section", "parent_id": city.ids["D2"], "sort_order": "3"})
+    response = client.post(
+        f"/t/city/org/units/new?parent={city.ids['D2']}",
+        data={"code": "D2-K1", "name": "综合科", "kind": "section", "parent_id": city.ids["D2"], "sort_order": "3"},
+    )
     assert response.status_code == 302
     unit = unit_row(city.tenant, "D2-K1")
     assert unit.path == f"/{city.ids['KHB']}/{city.ids['G1']}/{city.ids['D2']}/{unit.id}/"
-    response = client.post(f"/t/city/org/units/{unit.id}/edit", data={
-        "code": "D2-K1", "name": "综合统计科", "kind": "section", "parent_id": city.ids["D2"], "sort_order": "3"})
+    response = client.post(
+        f"/t/city/org/units/{unit.id}/edit",
+        data={"code": "D2-K1", "name": "综合统计科", "kind": "section", "parent_id": city.ids["D2"], "sort_order": "3"},
+    )
     assert response.status_code == 302
     assert unit_row(city.tenant, "D2-K1").name == "综合统计科"
     with tenant_scope(city.tenant):
@@ -90,15 +94,18 @@ def test_office_admin_creates_and_edits_a_unit(city, as_role):
 def test_bad_unit_input_is_explained_and_changes_nothing(city, as_role):
     client = as_role("office_admin")
     before = audit_count(city.tenant)
-    response = client.post("/t/city/org/units/new", data={
-        "code": "D1", "name": "", "kind": "nonsense", "parent_id": "999999", "sort_order": "x"})
+    response = client.post(
+        "/t/city/org/units/new",
+        data={"code": "D1", "name": "", "kind": "nonsense", "parent_id": "999999", "sort_order": "x"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "请填写此项" in html and "请从列表中选择" in html and "不能移到该单位之下" in html
     assert "单位编码 D1 已存在" in html  # in the same round as the other problems
     # a duplicate code is refused by the service, beside the form
-    response = client.post("/t/city/org/units/new", data={
-        "code": "D1", "name": "重复", "kind": "department", "parent_id": city.ids["G1"]})
+    response = client.post(
+        "/t/city/org/units/new", data={"code": "D1", "name": "重复", "kind": "department", "parent_id": city.ids["G1"]}
+    )
     assert response.status_code == 422 and "单位编码 D1 已存在" in response.get_data(as_text=True)
     assert audit_count(city.tenant) == before
 
@@ -106,23 +113,26 @@ def test_bad_unit_input_is_explained_and_changes_nothing(city, as_role):
 def test_move_a_unit_rewrites_its_subtree(city, as_role):
     ids = city.ids
     client = as_role("office_admin")
-    response = client.post(f"/t/city/org/units/{ids['D1']}/edit", data={
-        "code": "D1", "name": "市财政局", "kind": "department", "parent_id": ids["G2"], "sort_order": "0"})
+    response = client.post(
+        f"/t/city/org/units/{ids['D1']}/edit",
+        data={"code": "D1", "name": "市财政局", "kind": "department", "parent_id": ids["G2"], "sort_order": "0"},
+    )
     assert response.status_code == 302
     assert unit_row(city.tenant, "D1").path == f"/{ids['KHB']}/{ids['G2']}/{ids['D1']}/"
     assert unit_row(city.tenant, "S1").path == f"/{ids['KHB']}/{ids['G2']}/{ids['D1']}/{ids['S1']}/"
     assert unit_row(city.tenant, "S2").path == f"/{ids['KHB']}/{ids['G2']}/{ids['D1']}/{ids['S2']}/"
     # moving 市财政局 under its own section would make a cycle: not offered, refused
-    response = client.post(f"/t/city/org/units/{ids['D1']}/edit", data={
-        "code": "D1", "name": "市财政局", "kind": "department", "parent_id": ids["S1"], "sort_order": "0"})
+    response = client.post(
+        f"/t/city/org/units/{ids['D1']}/edit",
+        data={"code": "D1", "name": "市财政局", "kind": "department", "parent_id": ids["S1"], "sort_order": "0"},
+    )
     assert response.status_code == 422
     assert unit_row(city.tenant, "D1").parent_id == ids["G2"]
 
 
 def test_deactivate_a_unit_only_when_empty(city, as_role):
     client = as_role("office_admin")
-    response = client.post(f"/t/city/org/units/{city.ids['D2']}/active", data={"active": "0"},
-                           follow_redirects=True)
+    response = client.post(f"/t/city/org/units/{city.ids['D2']}/active", data={"active": "0"}, follow_redirects=True)
     assert "还有" in response.get_data(as_text=True)
     assert unit_row(city.tenant, "D2").active
     client.post(f"/t/city/org/people/{city.ids['P3']}/active", data={"active": "0"})
@@ -136,15 +146,33 @@ def test_office_admin_creates_edits_and_deactivates_a_person(city, as_role):
     client = as_role("office_admin")
     s2 = city.ids["S2"]
     assert client.get(f"/t/city/org/units/{s2}/people/new").status_code == 200
-    response = client.post(f"/t/city/org/units/{s2}/people/new", data={
-        "staff_no": "P9", "name": "孙新人", "unit_id": s2, "category": "trainee",
-        "position": "科员", "leader_role": "none", "sort_order": "1"})
+    response = client.post(
+        f"/t/city/org/units/{s2}/people/new",
+        data={
+            "staff_no": "P9",
+            "name": "孙新人",
+            "unit_id": s2,
+            "category": "trainee",
+            "position": "科员",
+            "leader_role": "none",
+            "sort_order": "1",
+        },
+    )
     assert response.status_code == 302
     person = _person(city.tenant, "P9")
     assert person.unit_id == s2 and person.category.value == "trainee"
-    response = client.post(f"/t/city/org/people/{person.id}/edit", data={
-        "staff_no": "P9", "name": "孙新人", "unit_id": city.ids["S1"], "category": "general_staff",
-        "position": "科员", "leader_role": "none", "sort_order": "1"})
+    response = client.post(
+        f"/t/city/org/people/{person.id}/edit",
+        data={
+            "staff_no": "P9",
+            "name": "孙新人",
+            "unit_id": city.ids["S1"],
+            "category": "general_staff",
+            "position": "科员",
+            "leader_role": "none",
+            "sort_order": "1",
+        },
+    )
     assert response.status_code == 302
     person = _person(city.tenant, "P9")
     assert person.unit_id == city.ids["S1"] and person.category.value == "general_staff"
@@ -157,9 +185,16 @@ def test_office_admin_creates_edits_and_deactivates_a_person(city, as_role):
 def test_bad_person_input_changes_nothing(city, as_role):
     client = as_role("office_admin")
     before = audit_count(city.tenant)
-    response = client.post(f"/t/city/org/people/{city.ids['P1']}/edit", data={
-        "staff_no": "P2", "name": "张局长", "unit_id": city.ids["D1"], "category": "city_cadre",
-        "leader_role": "principal"})
+    response = client.post(
+        f"/t/city/org/people/{city.ids['P1']}/edit",
+        data={
+            "staff_no": "P2",
+            "name": "张局长",
+            "unit_id": city.ids["D1"],
+            "category": "city_cadre",
+            "leader_role": "principal",
+        },
+    )
     assert response.status_code == 422
     assert "工号 P2 已被其他人员使用" in response.get_data(as_text=True)
     assert _person(city.tenant, "P1").staff_no == "P1"
@@ -186,17 +221,23 @@ def test_unit_admin_works_inside_their_subtree(city, as_role):
     html = client.get("/t/city/org/").get_data(as_text=True)
     assert "市财政局" in html and "预算科" in html and "市统计局" not in html
     # a new section under their department
-    response = client.post(f"/t/city/org/units/new?parent={ids['D1']}", data={
-        "code": "S3", "name": "会计科", "kind": "section", "parent_id": ids["D1"]})
+    response = client.post(
+        f"/t/city/org/units/new?parent={ids['D1']}",
+        data={"code": "S3", "name": "会计科", "kind": "section", "parent_id": ids["D1"]},
+    )
     assert response.status_code == 302
     # move S2 under S1: both inside the subtree
-    response = client.post(f"/t/city/org/units/{ids['S2']}/edit", data={
-        "code": "S2", "name": "国库科", "kind": "section", "parent_id": ids["S1"]})
+    response = client.post(
+        f"/t/city/org/units/{ids['S2']}/edit",
+        data={"code": "S2", "name": "国库科", "kind": "section", "parent_id": ids["S1"]},
+    )
     assert response.status_code == 302
     assert unit_row(city.tenant, "S2").path.endswith(f"/{ids['D1']}/{ids['S1']}/{ids['S2']}/")
     # edit the department's own name: allowed; its parent stays
-    response = client.post(f"/t/city/org/units/{ids['D1']}/edit", data={
-        "code": "D1", "name": "市财政局（新）", "kind": "department", "parent_id": ids["G1"]})
+    response = client.post(
+        f"/t/city/org/units/{ids['D1']}/edit",
+        data={"code": "D1", "name": "市财政局（新）", "kind": "department", "parent_id": ids["G1"]},
+    )
     assert response.status_code == 302
     assert unit_row(city.tenant, "D1").name == "市财政局（新）"
 
@@ -218,9 +259,17 @@ def test_people_are_listed_in_the_trees_order(city, as_role):
 
 def test_exports_keep_formula_like_text_as_text(city, as_role):
     client = as_role("office_admin")
-    client.post(f"/t/city/org/people/{city.ids['P1']}/edit", data={
-        "staff_no": "P1", "name": "=HYPERLINK(\"http://x\")", "unit_id": city.ids["D1"],
-        "category": "city_cadre", "position": "+1", "leader_role": "principal"})
+    client.post(
+        f"/t/city/org/people/{city.ids['P1']}/edit",
+        data={
+            "staff_no": "P1",
+            "name": '=HYPERLINK("http://x")',
+            "unit_id": city.ids["D1"],
+            "category": "city_cadre",
+            "position": "+1",
+            "leader_role": "principal",
+        },
+    )
     for url in (f"/t/city/org/units/{city.ids['D1']}/people.xlsx", "/t/city/org/export.xlsx"):
         sheet = load_workbook(io.BytesIO(client.get(url).data))["人员"]
         cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == '=HYPERLINK("http://x")']

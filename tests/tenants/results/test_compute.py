@@ -44,8 +44,11 @@ def test_a_failed_computation_leaves_the_previous_results_current(year):
         population = db.session.get(Population, year.ids["dept_pop"])
         good = services.request_compute(population)
         # the scheme version becomes unreadable: the next computation fails
-        db.session.execute(update(SchemeVersion).where(SchemeVersion.id == population.scheme_version_id)
-                           .values(content={"broken": True}))
+        db.session.execute(
+            update(SchemeVersion)
+            .where(SchemeVersion.id == population.scheme_version_id)
+            .values(content={"broken": True})
+        )
         db.session.commit()
         bad = services.request_compute(population)
         db.session.expire_all()
@@ -63,9 +66,13 @@ def test_a_run_left_running_by_a_dead_worker_is_marked_failed(year):
         _to_computing(year)
         population = db.session.get(Population, year.ids["dept_pop"])
         good = services.request_compute(population)
-        orphan = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
-                           scheme_version_id=population.scheme_version_id, status=RunStatus.RUNNING,
-                           heartbeat_at=utcnow() - timedelta(seconds=current_app.config["STALE_RUN_SECONDS"] + 1))
+        orphan = ResultRun(
+            cycle_id=population.cycle_id,
+            population_id=population.id,
+            scheme_version_id=population.scheme_version_id,
+            status=RunStatus.RUNNING,
+            heartbeat_at=utcnow() - timedelta(seconds=current_app.config["STALE_RUN_SECONDS"] + 1),
+        )
         db.session.add(orphan)
         db.session.commit()
         assert services.fail_stale_runs(population) == 1
@@ -110,8 +117,7 @@ def test_compute_on_rq_deduplicates_and_reports_progress(app_factory, redis_url,
 
 
 @pytest.mark.services
-def test_killing_a_worker_mid_job_keeps_the_previous_results(app_factory, redis_url, make_tenant, make_user,
-                                                             tmp_path):
+def test_killing_a_worker_mid_job_keeps_the_previous_results(app_factory, redis_url, make_tenant, make_user, tmp_path):
     """A real worker process is killed while it computes: the run is marked failed
     and the previous results stay current."""
     import os
@@ -141,14 +147,28 @@ def test_killing_a_worker_mid_job_keeps_the_previous_results(app_factory, redis_
             doomed = services.request_compute(db.session.get(Population, year.ids["dept_pop"]))
             doomed_id = doomed.id
     # a worker process of its own, which pauses mid-computation long enough to be killed
-    env = {**os.environ, "APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret", "REDIS_URL": redis_url,
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "UPLOAD_DIR": str(tmp_path),
-           "COMPUTE_PAUSE_SECONDS": "60"}
-    code = ("from redis import Redis; from rq import Worker, Queue; import os;"
-            "c = Redis.from_url(os.environ['REDIS_URL']);"
-            "Worker([Queue('appraisal', connection=c)], connection=c, job_monitoring_interval=1).work(burst=True)")
-    worker = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=str(Path(__file__).resolve().parents[3]),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = {
+        **os.environ,
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": str(tmp_path),
+        "COMPUTE_PAUSE_SECONDS": "60",
+    }
+    code = (
+        "from redis import Redis; from rq import Worker, Queue; import os;"
+        "c = Redis.from_url(os.environ['REDIS_URL']);"
+        "Worker([Queue('appraisal', connection=c)], connection=c, job_monitoring_interval=1).work(burst=True)"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=str(Path(__file__).resolve().parents[3]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         with app.app_context(), tenant_scope(year.tenant):

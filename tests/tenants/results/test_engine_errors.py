@@ -14,9 +14,9 @@ from appraisal.tenants.ballots import services as ballots
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import RunStatus
+from appraisal.tenants.results.services import publication as pub
 from tests.helpers import login
 
 STANDARD = [("principal", "主要领导", "0.3"), ("deputy", "副职领导", "0.2"), ("staff", "干部职工", "0.5")]
@@ -34,8 +34,9 @@ def test_an_evaluation_needs_a_ballot_indicator_in_the_scheme(app, year):
         _move(cycle, Phase.TRACKING)
         groups = [ballots.GroupSpec(k, n, Decimal(w)) for k, n, w in STANDARD]
         with pytest.raises(ballots.BallotError, match="没有民主测评指标"):
-            ballots.create_evaluation(cycle, db.session.get(Population, year.ids["dept_pop"]),
-                                      title="市直部门民主测评", groups=groups)
+            ballots.create_evaluation(
+                cycle, db.session.get(Population, year.ids["dept_pop"]), title="市直部门民主测评", groups=groups
+            )
         # an evaluation created before this check existed cannot be opened either
         legacy = Evaluation(cycle_id=cycle.id, population_id=year.ids["dept_pop"], title="旧测评")
         db.session.add(legacy)
@@ -43,15 +44,21 @@ def test_an_evaluation_needs_a_ballot_indicator_in_the_scheme(app, year):
         with pytest.raises(ballots.BallotError, match="没有民主测评指标"):
             ballots.open_evaluation(legacy)
         # 县级干部 (template C) has one: fine
-        ballots.create_evaluation(cycle, db.session.get(Population, year.ids["staff_pop"]),
-                                  title="县级干部民主测评2", groups=groups)
+        ballots.create_evaluation(
+            cycle, db.session.get(Population, year.ids["staff_pop"]), title="县级干部民主测评2", groups=groups
+        )
 
 
 def _closed_evaluation_on_departments(year) -> None:
     """Ballots on a population whose scheme has no ballot indicator, as data from
     before the check (written directly)."""
-    evaluation = Evaluation(cycle_id=year.ids["cycle"], population_id=year.ids["dept_pop"], title="旧测评",
-                            status=EvaluationStatus.CLOSED, closed_on=date(2026, 12, 20))
+    evaluation = Evaluation(
+        cycle_id=year.ids["cycle"],
+        population_id=year.ids["dept_pop"],
+        title="旧测评",
+        status=EvaluationStatus.CLOSED,
+        closed_on=date(2026, 12, 20),
+    )
     db.session.add(evaluation)
     db.session.flush()
     group = RaterGroup(evaluation_id=evaluation.id, key="staff", name="干部职工", weight=Decimal(1))
@@ -62,9 +69,12 @@ def _closed_evaluation_on_departments(year) -> None:
         ballot = Ballot(id=uuid4().hex, evaluation_id=evaluation.id, rater_group_id=group.id, cast_on=date(2026, 12, 1))
         db.session.add(ballot)
         db.session.flush()
-        db.session.add_all(BallotLine(id=uuid4().hex, evaluation_id=evaluation.id, rater_group_id=group.id,
-                                      appraisee_id=a, score=Decimal(90))
-                           for a in appraisees)
+        db.session.add_all(
+            BallotLine(
+                id=uuid4().hex, evaluation_id=evaluation.id, rater_group_id=group.id, appraisee_id=a, score=Decimal(90)
+            )
+            for a in appraisees
+        )
     db.session.flush()
 
 
@@ -93,9 +103,16 @@ def _bad_claim(year) -> None:
     data could be): the engine refuses its inputs."""
     from appraisal.tenants.scoring.models import AdjustmentClaim, AdjustmentKind
 
-    db.session.add(AdjustmentClaim(cycle_id=year.ids["cycle"], appraisee_id=year.ids["appraisee"],
-                                   kind=AdjustmentKind.BONUS, rule_key="no_such_rule", level="",
-                                   description="规则已删除"))
+    db.session.add(
+        AdjustmentClaim(
+            cycle_id=year.ids["cycle"],
+            appraisee_id=year.ids["appraisee"],
+            kind=AdjustmentKind.BONUS,
+            rule_key="no_such_rule",
+            level="",
+            description="规则已删除",
+        )
+    )
     db.session.flush()
 
 
@@ -130,8 +147,9 @@ def test_an_engine_failure_shows_one_complete_chinese_sentence_and_blocks_public
         with pytest.raises(cycles.CycleError, match="市直部门"):
             cycles.move_phase(cycle, Phase.PUBLICITY)
         db.session.rollback()
-    refused = office.post(f"/t/city/cycles/{year.ids['cycle']}/phase", data={"to": "publicity"},
-                          follow_redirects=True).get_data(as_text=True)
+    refused = office.post(
+        f"/t/city/cycles/{year.ids['cycle']}/phase", data={"to": "publicity"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "最近一次计算失败" in refused
     with tenant_scope(year.tenant):
         assert db.session.get(Cycle, year.ids["cycle"]).phase == Phase.COMPUTING
@@ -141,11 +159,13 @@ def test_known_engine_errors_have_their_own_sentence(app):
     from appraisal import engine
     from appraisal.tenants.results.services import engine_errors
 
-    no_indicator = engine.InputErrors([engine.InputError("ballots", None, None, "the scheme has no ballot indicator")]
-                                      + [engine.InputError("ballots", r, "indicator", "unknown ballot indicator")
-                                         for r in range(1, 25)])
+    no_indicator = engine.InputErrors(
+        [engine.InputError("ballots", None, None, "the scheme has no ballot indicator")]
+        + [engine.InputError("ballots", r, "indicator", "unknown ballot indicator") for r in range(1, 25)]
+    )
     with app.test_request_context():
         assert engine_errors.describe(no_indicator).startswith("计算失败：本群体有已结束的民主测评")
-        assert engine_errors.describe(engine.SchemeErrors([engine.SchemeError("a.yaml", "x", "bad")])) \
-            .startswith("计算失败：考核方案有误")
+        assert engine_errors.describe(engine.SchemeErrors([engine.SchemeError("a.yaml", "x", "bad")])).startswith(
+            "计算失败：考核方案有误"
+        )
         assert engine_errors.describe(RuntimeError("boom")) == "计算失败：计算程序出错，请联系考核办。"

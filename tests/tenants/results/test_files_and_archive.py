@@ -11,12 +11,12 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
-from appraisal.tenants.results.services import evidence_links
-from appraisal.tenants.results.services import publication as pub
-from appraisal.tenants.results import services
-from appraisal.tenants.results.models import Appeal, ResultRow
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.evidence.models import Evidence
+from appraisal.tenants.results import services
+from appraisal.tenants.results.models import Appeal, ResultRow
+from appraisal.tenants.results.services import evidence_links
+from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Score, Veto
 from tests.helpers import login
 
@@ -41,11 +41,18 @@ def published(year):
 
 
 def test_indicator_paths_follow_the_engine_refs():
-    content = {"indicators": [{"key": "business", "children": []},
-                              {"key": "public", "children": [{"key": "party_building"}, {"key": "clean_gov"}]}]}
+    content = {
+        "indicators": [
+            {"key": "business", "children": []},
+            {"key": "public", "children": [{"key": "party_building"}, {"key": "clean_gov"}]},
+        ]
+    }
     assert evidence_links.indicator_refs(content) == {
-        "business": "indicators[0]", "public": "indicators[1]",
-        "public.party_building": "indicators[1].children[0]", "public.clean_gov": "indicators[1].children[1]"}
+        "business": "indicators[0]",
+        "public": "indicators[1]",
+        "public.party_building": "indicators[1].children[0]",
+        "public.clean_gov": "indicators[1].children[1]",
+    }
 
 
 def test_breakdown_links_each_entry_to_its_files_for_those_who_may_open_them(app, published):
@@ -63,13 +70,13 @@ def test_breakdown_links_each_entry_to_its_files_for_those_who_may_open_them(app
     download = office.get(claim_url)
     assert download.status_code == 200 and download.data == b"%PDF-1.4 test"
     # the score's file hangs under the party-building line, not elsewhere
-    explain = page[page.index('<ol class="explain">'):page.index("</ol>", page.index('<ol class="explain">'))]
-    before_file = explain[:explain.index("score.pdf")]
-    line = before_file[before_file.rindex('<li class="kind-'):]
+    explain = page[page.index('<ol class="explain">') : page.index("</ol>", page.index('<ol class="explain">'))]
+    before_file = explain[: explain.index("score.pdf")]
+    line = before_file[before_file.rindex('<li class="kind-') :]
     assert "kind-indicator" in line and "党的建设" in line
     # the claim's file under its own line, which no longer names it by id
-    before_claim = explain[:explain.index("claim.pdf")]
-    assert "kind-claim" in before_claim[before_claim.rindex('<li class="kind-'):]
+    before_claim = explain[: explain.index("claim.pdf")]
+    assert "kind-claim" in before_claim[before_claim.rindex('<li class="kind-') :]
     assert "claim:" not in explain
     # a staff member sees the published breakdown but not the assessors' files
     other = staff.get(url).get_data(as_text=True)
@@ -93,8 +100,9 @@ def test_breakdown_evidence_queries_do_not_grow_with_files(app, published):
 
         content = db.session.get(SchemeVersion, population.scheme_version_id).content
         run = services.current_run(population)
-        row = db.session.scalar(select(ResultRow).where(ResultRow.run_id == run.id,
-                                                        ResultRow.appraisee_id == appraisee.id))
+        row = db.session.scalar(
+            select(ResultRow).where(ResultRow.run_id == run.id, ResultRow.appraisee_id == appraisee.id)
+        )
         adjustments = row.adjustments
         assert adjustments, "the verified claim is in the row"
 
@@ -133,38 +141,59 @@ def test_an_appeal_carries_files_all_or_nothing(app, published):
     form = unit.get(url).get_data(as_text=True)
     assert 'type="file"' in form and "multipart/form-data" in form
     # a refused file refuses the whole appeal: nothing is saved
-    bad = unit.post(url, data={"reasons": "党建得分漏计", "files": [(io.BytesIO(b"MZ..."), "tool.exe")]},
-                    content_type="multipart/form-data")
+    bad = unit.post(
+        url,
+        data={"reasons": "党建得分漏计", "files": [(io.BytesIO(b"MZ..."), "tool.exe")]},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and "只能上传" in bad.get_data(as_text=True)
     with tenant_scope(published.tenant):
         assert db.session.scalar(select(Appeal).where(Appeal.reasons == "党建得分漏计")) is None
-    good = unit.post(url, data={"reasons": "党建得分漏计", "files": [(io.BytesIO(PDF), "表彰文件.pdf"),
-                                                                   (io.BytesIO(PDF + b"2"), "会议纪要.pdf")]},
-                     content_type="multipart/form-data")
+    good = unit.post(
+        url,
+        data={
+            "reasons": "党建得分漏计",
+            "files": [(io.BytesIO(PDF), "表彰文件.pdf"), (io.BytesIO(PDF + b"2"), "会议纪要.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
     assert good.status_code == 302
     with tenant_scope(published.tenant):
         appeal = db.session.scalar(select(Appeal).where(Appeal.reasons == "党建得分漏计"))
         files = evidence.evidence_of("appeal", [appeal.id])[appeal.id]
         assert [f.filename for f in files] == ["表彰文件.pdf", "会议纪要.pdf"]
-        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "appeal.file")
-                                  .order_by(AuditEntry.id.desc()))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "appeal.file").order_by(AuditEntry.id.desc())
+        )
         assert entry.after["files"] == ["表彰文件.pdf", "会议纪要.pdf"]
         file_url = f"/t/city/results/appeals/files/{files[0].id}"
     page = office.get(f"/t/city/results/appeals/{appeal.id}").get_data(as_text=True)
     assert "表彰文件.pdf" in page and file_url in page
     assert office.get(file_url).data == PDF
     # the appellant adds a file while the appeal waits; the staff member may not see it
-    added = unit.post(f"/t/city/results/appeals/{appeal.id}/files",
-                      data={"files": [(io.BytesIO(PDF + b"3"), "补充说明.pdf")]}, content_type="multipart/form-data")
+    added = unit.post(
+        f"/t/city/results/appeals/{appeal.id}/files",
+        data={"files": [(io.BytesIO(PDF + b"3"), "补充说明.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert added.status_code == 302
     assert "补充说明.pdf" in unit.get(f"/t/city/results/appeals/{appeal.id}").get_data(as_text=True)
     assert staff.get(file_url).status_code == 403
-    assert staff.post(f"/t/city/results/appeals/{appeal.id}/files",
-                      data={"files": [(io.BytesIO(PDF), "x.pdf")]}, content_type="multipart/form-data").status_code == 403
+    assert (
+        staff.post(
+            f"/t/city/results/appeals/{appeal.id}/files",
+            data={"files": [(io.BytesIO(PDF), "x.pdf")]},
+            content_type="multipart/form-data",
+        ).status_code
+        == 403
+    )
     # answered: no more files
     office.post(f"/t/city/results/appeals/{appeal.id}", data={"decision": "reject", "answer": "不在加分范围"})
-    late = unit.post(f"/t/city/results/appeals/{appeal.id}/files",
-                     data={"files": [(io.BytesIO(PDF + b"4"), "迟到.pdf")]}, content_type="multipart/form-data")
+    late = unit.post(
+        f"/t/city/results/appeals/{appeal.id}/files",
+        data={"files": [(io.BytesIO(PDF + b"4"), "迟到.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert late.status_code == 302
     with tenant_scope(published.tenant):
         assert len(evidence.evidence_of("appeal", [appeal.id])[appeal.id]) == 3
@@ -175,8 +204,10 @@ def test_appeal_files_are_the_tenants_own(app, published, other_year):
     """Another tenant's appeal file is a 404, whoever asks."""
     other = app.test_client()
     login(other, other_year.tenant, other_year.users["office_admin"])
-    assert other.get(f"/t/{other_year.tenant.slug}/results/appeals/files/{published.ids['appeal_file']}"
-                     ).status_code == 404
+    assert (
+        other.get(f"/t/{other_year.tenant.slug}/results/appeals/files/{published.ids['appeal_file']}").status_code
+        == 404
+    )
     # and a claim's file is not served by the appeal route
     office = app.test_client()
     login(office, published.tenant, published.users["office_admin"])
@@ -186,14 +217,16 @@ def test_appeal_files_are_the_tenants_own(app, published, other_year):
 
 def test_filing_after_the_window_keeps_no_files(published):
     with tenant_scope(published.tenant):
-        from appraisal.tenants.cycles.models import Appraisee
         from werkzeug.datastructures import FileStorage
+
+        from appraisal.tenants.cycles.models import Appraisee
 
         appraisee = db.session.get(Appraisee, published.ids["appraisee"])
         before = db.session.scalar(select(db.func.count()).select_from(Evidence))
         with pytest.raises(pub.PublicationError):
-            pub.file_appeal(appraisee, reasons="太晚", today=date(2099, 1, 1),
-                            files=[FileStorage(io.BytesIO(PDF), "late.pdf")])
+            pub.file_appeal(
+                appraisee, reasons="太晚", today=date(2099, 1, 1), files=[FileStorage(io.BytesIO(PDF), "late.pdf")]
+            )
         db.session.rollback()
         assert db.session.scalar(select(db.func.count()).select_from(Evidence)) == before
 
@@ -217,8 +250,13 @@ def test_the_whole_year_exports_to_one_workbook_for_the_archive(app, published):
     assert any(name.startswith("市直部门") for name in group_sheets)
     headers = [c.value for c in book[group_sheets[0]][1]]
     assert headers[:3] == ["名次", "考核对象", "综合得分"]
-    names = [row[1] for name in group_sheets if name.startswith("市直部门")
-             for row in book[name].iter_rows(min_row=2, values_only=True) if not str(row[1]).startswith("——")]
+    names = [
+        row[1]
+        for name in group_sheets
+        if name.startswith("市直部门")
+        for row in book[name].iter_rows(min_row=2, values_only=True)
+        if not str(row[1]).startswith("——")
+    ]
     assert "市财政局" in names and len(names) == len(set(names))
     # published: every user of the tenant may download it; another tenant may not
     assert staff.get(url).status_code == 200
@@ -244,8 +282,8 @@ def test_sheet_titles_are_excel_safe_and_unique():
 
 
 def test_penalties_read_as_deductions_in_the_breakdown(app, published):
-    from appraisal.tenants.scoring.services import adjustments
     from appraisal.tenants.cycles.models import Appraisee
+    from appraisal.tenants.scoring.services import adjustments
 
     with tenant_scope(published.tenant):
         cycle = db.session.get(Cycle, published.ids["cycle"])
@@ -257,5 +295,5 @@ def test_penalties_read_as_deductions_in_the_breakdown(app, published):
     office = app.test_client()
     login(office, published.tenant, published.users["office_admin"])
     page = office.get(f"/t/city/results/appraisees/{published.ids['appraisee']}").get_data(as_text=True)
-    table = page[page.index("<h2>加减分</h2>"):]
+    table = page[page.index("<h2>加减分</h2>") :]
     assert "−" in table and "+" in table  # the penalty and the bonus, each with its sign

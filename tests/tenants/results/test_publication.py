@@ -9,9 +9,9 @@ from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import Appeal, AppealStatus
+from appraisal.tenants.results.services import publication as pub
 from tests.helpers import login
 
 
@@ -55,8 +55,12 @@ def test_appeal_rejected_shows_its_reason_upheld_reopens_inputs(app, computing):
     appraisee_id = computing.ids["appraisee"]
     empty = unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal", data={"reasons": " "})
     assert empty.status_code == 422 and "理由" in empty.get_data(as_text=True)
-    assert unit.post(f"/t/city/results/appraisees/{appraisee_id}/appeal",
-                     data={"reasons": "党建得分漏计一项表彰"}).status_code == 302
+    assert (
+        unit.post(
+            f"/t/city/results/appraisees/{appraisee_id}/appeal", data={"reasons": "党建得分漏计一项表彰"}
+        ).status_code
+        == 302
+    )
     with tenant_scope(computing.tenant):
         appeal = db.session.scalar(select(Appeal).where(Appeal.reasons == "党建得分漏计一项表彰"))
     assert "剩" in office.get("/t/city/results/appeals/").get_data(as_text=True)
@@ -134,15 +138,19 @@ def test_publishing_refuses_days_that_are_not_whole_numbers(app, computing):
         db.session.commit()
     office = app.test_client()
     login(office, computing.tenant, computing.users["office_admin"])
-    page = office.post(f"/t/city/results/cycles/{computing.ids['cycle']}/publish",
-                       data={"publicity_days": "五天", "appeal_days": "10", "answer_days": "10"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = office.post(
+        f"/t/city/results/cycles/{computing.ids['cycle']}/publish",
+        data={"publicity_days": "五天", "appeal_days": "10", "answer_days": "10"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "天数须为整数：五天" in page
     with tenant_scope(computing.tenant):
         assert pub.publication_of(db.session.get(Cycle, computing.ids["cycle"])) is None
     # left empty, the scheme's days apply
-    office.post(f"/t/city/results/cycles/{computing.ids['cycle']}/publish",
-                data={"publicity_days": "", "appeal_days": "", "answer_days": ""})
+    office.post(
+        f"/t/city/results/cycles/{computing.ids['cycle']}/publish",
+        data={"publicity_days": "", "appeal_days": "", "answer_days": ""},
+    )
     db.session.expire_all()
     with tenant_scope(computing.tenant):
         publication = pub.publication_of(db.session.get(Cycle, computing.ids["cycle"]))
@@ -166,8 +174,12 @@ def test_rolling_back_before_publicity_withdraws_the_publication(app, computing)
     assert staff.get(board).status_code == 200
     assert "已公示" in staff.get("/t/city/results/").get_data(as_text=True)
 
-    assert office.post(f"/t/city/cycles/{computing.ids['cycle']}/phase",
-                       data={"to": "scoring", "reason": "发现评分录入错误"}).status_code == 302
+    assert (
+        office.post(
+            f"/t/city/cycles/{computing.ids['cycle']}/phase", data={"to": "scoring", "reason": "发现评分录入错误"}
+        ).status_code
+        == 302
+    )
     with tenant_scope(computing.tenant):
         db.session.expire_all()
         cycle = db.session.get(Cycle, computing.ids["cycle"])

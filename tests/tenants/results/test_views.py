@@ -23,8 +23,13 @@ def computed(year):
         cycle = db.session.get(Cycle, year.ids["cycle"])
         # a bigger population too: all section-level staff (10 people)
         version = db.session.get(SchemeVersion, year.ids["scheme_c"])
-        big = cycles.add_population(cycle, key="section", name="科级干部", version=version,
-                                    selector={"categories": ["section_level"], "ranking": "all"})
+        big = cycles.add_population(
+            cycle,
+            key="section",
+            name="科级干部",
+            version=version,
+            selector={"categories": ["section_level"], "ranking": "all"},
+        )
         for phase in (Phase.TRACKING, Phase.SCORING, Phase.COMPUTING):
             cycles.move_phase(cycle, phase)
         db.session.commit()
@@ -36,8 +41,11 @@ def computed(year):
 
 def _publish(year):
     with tenant_scope(year.tenant):
-        db.session.add(Publication(cycle_id=year.ids["cycle"], publicity_ends_on=date(2027, 1, 10),
-                                   appeals_end_on=date(2027, 1, 20)))
+        db.session.add(
+            Publication(
+                cycle_id=year.ids["cycle"], publicity_ends_on=date(2027, 1, 10), appeals_end_on=date(2027, 1, 20)
+            )
+        )
         db.session.commit()
 
 
@@ -128,8 +136,8 @@ def test_printable_notice_lists_quota_places_and_vetoes(app, computed):
 
 
 def test_grade_counts_follow_the_board_order():
-    from appraisal.tenants.results.services.leaderboard import Group, Line, grade_counts
     from appraisal.tenants.results.models import ResultRow
+    from appraisal.tenants.results.services.leaderboard import Group, Line, grade_counts
 
     def line(grade):
         return Line(ResultRow(data={"grade_zh": grade}, grade=""), "x", 1)
@@ -144,7 +152,7 @@ def test_own_results_are_shown_to_the_appraisee_once_published(app, computed):
     assert "我的考核结果" not in unit.get("/t/city/results/").get_data(as_text=True)  # not yet published
     _publish(computed)
     page = unit.get("/t/city/results/").get_data(as_text=True)
-    card = page[page.index("我的考核结果"):page.index("</section>", page.index("我的考核结果"))]
+    card = page[page.index("我的考核结果") : page.index("</section>", page.index("我的考核结果"))]
     # the unit admin's own unit, with its score and rank, linking to its breakdown
     assert "市财政局" in card and f"/results/appraisees/{computed.ids['appraisee']}" in card and "第 " in card
     assert "市卫健委" not in card
@@ -156,7 +164,7 @@ def test_the_home_page_shows_a_staff_members_own_published_result(app, computed)
     assert "我的考核结果" not in staff.get("/t/city/").get_data(as_text=True)
     _publish(computed)
     page = staff.get("/t/city/").get_data(as_text=True)
-    card = page[page.index("我的考核结果"):page.index("</section>", page.index("我的考核结果"))]
+    card = page[page.index("我的考核结果") : page.index("</section>", page.index("我的考核结果"))]
     assert "科级干部" in card and "第 " in card and "/results/appraisees/" in card
 
 
@@ -173,9 +181,13 @@ def test_the_index_fails_dead_runs_with_one_query_and_one_commit(app, computed):
         orphans = []
         for key in ("dept_pop", "staff_pop"):  # two populations, each with a run whose worker died
             population = db.session.get(Population, computed.ids[key])
-            orphan = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
-                               scheme_version_id=population.scheme_version_id, status=RunStatus.RUNNING,
-                               heartbeat_at=utcnow() - timedelta(seconds=app.config["STALE_RUN_SECONDS"] + 1))
+            orphan = ResultRun(
+                cycle_id=population.cycle_id,
+                population_id=population.id,
+                scheme_version_id=population.scheme_version_id,
+                status=RunStatus.RUNNING,
+                heartbeat_at=utcnow() - timedelta(seconds=app.config["STALE_RUN_SECONDS"] + 1),
+            )
             db.session.add(orphan)
             db.session.flush()
             orphans.append(orphan.id)

@@ -25,12 +25,25 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def start_worker(app, redis_url: str, tmp_path: Path, **env) -> subprocess.Popen:
     """``flask --app wsgi worker`` in a process group of its own (worker + work-horse)."""
-    environment = {**os.environ, "APPRAISAL_ENV": "testing", "SECRET_KEY": "test-secret", "REDIS_URL": redis_url,
-                   "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "UPLOAD_DIR": str(tmp_path),
-                   "PYTHONPATH": str(ROOT), "JOB_MONITORING_SECONDS": "1", **env}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=environment,
-                            cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    environment = {
+        **os.environ,
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "UPLOAD_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "JOB_MONITORING_SECONDS": "1",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        env=environment,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGKILL) -> None:
@@ -54,8 +67,7 @@ def wait_for(predicate, seconds: float = 60):
 
 
 @pytest.mark.services
-def test_sigkill_of_worker_and_work_horse_then_compute_again(app_factory, redis_url, make_tenant, make_user,
-                                                             tmp_path):
+def test_sigkill_of_worker_and_work_horse_then_compute_again(app_factory, redis_url, make_tenant, make_user, tmp_path):
     from tests.helpers import build_year
 
     app = app_factory(REDIS_URL=redis_url, WORKER_STALE_SECONDS=3)

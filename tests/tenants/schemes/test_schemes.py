@@ -12,8 +12,11 @@ def _versions(year, key):
     db.session.expire_all()
     with tenant_scope(year.tenant):
         scheme = db.session.scalar(select(Scheme).where(Scheme.key == key))
-        return scheme, list(db.session.scalars(select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id)
-                                               .order_by(SchemeVersion.version)))
+        return scheme, list(
+            db.session.scalars(
+                select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id).order_by(SchemeVersion.version)
+            )
+        )
 
 
 def test_everyone_reads_the_templates_and_schemes(app, year):
@@ -33,8 +36,11 @@ def test_office_adopts_a_template(app, year):
     assert response.status_code == 302
     scheme, versions = _versions(year, "districts")
     assert scheme.template_key == "B_districts" and [v.version for v in versions] == [1]
-    dup = office.post("/t/city/schemes/templates/B_districts/adopt", data={"name": "又一个", "key": "districts"},
-                      follow_redirects=True)
+    dup = office.post(
+        "/t/city/schemes/templates/B_districts/adopt",
+        data={"name": "又一个", "key": "districts"},
+        follow_redirects=True,
+    )
     assert "已存在" in dup.get_data(as_text=True)
 
 
@@ -75,8 +81,10 @@ def test_invalid_customisation_shows_errors_and_saves_nothing(app, year):
     response = office.post(f"/t/city/schemes/{scheme.id}/customise", data=data)
     assert response.status_code == 422
     assert "add up" in response.get_data(as_text=True)
-    bad_yaml = office.post(f"/t/city/schemes/{scheme.id}/customise", data={**_current_form_values(app, year, scheme),
-                                                                          "overrides": "a: [unclosed"})
+    bad_yaml = office.post(
+        f"/t/city/schemes/{scheme.id}/customise",
+        data={**_current_form_values(app, year, scheme), "overrides": "a: [unclosed"},
+    )
     assert bad_yaml.status_code == 422 and "YAML" in bad_yaml.get_data(as_text=True)
     assert [v.version for v in _versions(year, "departments")[1]] == [1]
 
@@ -99,8 +107,10 @@ def test_unit_admin_adopts_an_allowed_staff_scheme_within_its_locks(app, year):
     response = unit.post(f"/t/city/schemes/{own.id}/customise", data=data)
     assert response.status_code == 422 and "locked" in response.get_data(as_text=True)
     # a unit admin cannot adopt for another unit, nor edit the office's scheme
-    assert unit.post(f"/t/city/schemes/{county.id}/adopt-for-unit",
-                     data={"unit_id": year.ids["depts"][3]}).status_code == 403
+    assert (
+        unit.post(f"/t/city/schemes/{county.id}/adopt-for-unit", data={"unit_id": year.ids["depts"][3]}).status_code
+        == 403
+    )
     assert unit.get(f"/t/city/schemes/{county.id}/customise").status_code == 403
 
 

@@ -29,8 +29,11 @@ def move_to(year, phase: Phase) -> None:
 
 def dept(year, index: int) -> Appraisee:
     """The appraisee of department ``index`` (0-based) in the departments population."""
-    return db.session.scalar(select(Appraisee).where(Appraisee.population_id == year.ids["dept_pop"],
-                                                     Appraisee.org_unit_id == year.ids["depts"][index]))
+    return db.session.scalar(
+        select(Appraisee).where(
+            Appraisee.population_id == year.ids["dept_pop"], Appraisee.org_unit_id == year.ids["depts"][index]
+        )
+    )
 
 
 def approve_letter(year, index: int, items: list[tuple[str, str]]) -> list[int]:
@@ -46,9 +49,18 @@ def approve_letter(year, index: int, items: list[tuple[str, str]]) -> list[int]:
         for old in list(letter.items):
             db.session.delete(old)
         db.session.flush()
-        rows = [LetterItem(letter_id=letter.id, appraisee_id=appraisee.id, indicator_key="business", seq=i,
-                           title=title, points=Decimal(points), measure=f"考核标准{i}")
-                for i, (title, points) in enumerate(items, 1)]
+        rows = [
+            LetterItem(
+                letter_id=letter.id,
+                appraisee_id=appraisee.id,
+                indicator_key="business",
+                seq=i,
+                title=title,
+                points=Decimal(points),
+                measure=f"考核标准{i}",
+            )
+            for i, (title, points) in enumerate(items, 1)
+        ]
         db.session.add_all(rows)
         db.session.commit()
         return [r.id for r in rows]
@@ -63,8 +75,11 @@ def link_person(year, user, person_index: int) -> int:
         person = db.session.get(Person, year.ids["people"][person_index])
         person.user_id = user.id
         db.session.commit()
-        return db.session.scalar(select(Appraisee.id).where(Appraisee.person_id == person.id,
-                                                            Appraisee.population_id == year.ids["staff_pop"]))
+        return db.session.scalar(
+            select(Appraisee.id).where(
+                Appraisee.person_id == person.id, Appraisee.population_id == year.ids["staff_pop"]
+            )
+        )
 
 
 def _bare_year(make_tenant, make_user, monkeypatch, slug, name, prefix=""):

@@ -16,8 +16,8 @@ from appraisal.platform.models import User
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase, Population
 from appraisal.tenants.evidence import services as evidence
-from appraisal.tenants.scoring.services import adjustments, scores
 from appraisal.tenants.scoring.models import DeductionNotice
+from appraisal.tenants.scoring.services import adjustments, scores
 from tests.helpers import login
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 
@@ -38,19 +38,37 @@ def objects(app, year) -> dict:
         party = next(c for c in scores.scheme_columns(population) if c.indicator_key == "public.party_building")
         letter = scores.item_columns(population, [finance.id])[finance.id][0]
         [party_score, item_score] = scores.save_entries(
-            [scores.Entry(finance, party, "9"), scores.Entry(finance, letter, "60")], office)
+            [scores.Entry(finance, party, "9"), scores.Entry(finance, letter, "60")], office
+        )
         claim = adjustments.create_claim(finance, rule_key="innovation_business", level="city", description="推广")
         penalty = adjustments.record_penalty(finance, rule_key="criticism", description="通报批评")
         veto = adjustments.record_veto(finance, rule_key="work_safety", description="安全事故")
         report = adjustments.save_self_report(finance, body="述职", submit=True)
-        notice = adjustments.publish_notice(db.session.get(type(population.cycle), population.cycle_id), quarter=4,
-                                            title="第四季度扣分通报", body="")
-        files = {kind: evidence.attach(owner, obj.id, f"{kind}.pdf", PDF).id
-                 for kind, owner, obj in (("score_file", "score", party_score), ("claim_file", "claim", claim),
-                                          ("veto_file", "veto", veto), ("report_file", "self_report", report))}
-        ids = {"appraisee": finance.id, "other_appraisee": dept(year, 3).id, "score": party_score.id,
-               "item_score": item_score.id, "claim": claim.id, "penalty": penalty.id, "veto": veto.id,
-               "notice": notice.id, "population": population.id, "item": item, **files}
+        notice = adjustments.publish_notice(
+            db.session.get(type(population.cycle), population.cycle_id), quarter=4, title="第四季度扣分通报", body=""
+        )
+        files = {
+            kind: evidence.attach(owner, obj.id, f"{kind}.pdf", PDF).id
+            for kind, owner, obj in (
+                ("score_file", "score", party_score),
+                ("claim_file", "claim", claim),
+                ("veto_file", "veto", veto),
+                ("report_file", "self_report", report),
+            )
+        }
+        ids = {
+            "appraisee": finance.id,
+            "other_appraisee": dept(year, 3).id,
+            "score": party_score.id,
+            "item_score": item_score.id,
+            "claim": claim.id,
+            "penalty": penalty.id,
+            "veto": veto.id,
+            "notice": notice.id,
+            "population": population.id,
+            "item": item,
+            **files,
+        }
         db.session.commit()
     return ids
 
@@ -127,8 +145,11 @@ def test_every_write_refuses_the_wrong_role(app, world):
     for role in ("unit_admin", "staff", "sector_lead"):
         client = app.test_client()
         login(client, year.tenant, year.users[role])
-        response = client.post(f"/t/{year.tenant.slug}/scoring/scores/{ids['score']}/evidence",
-                               data={"files": (BytesIO(PDF), "x.pdf")}, content_type="multipart/form-data")
+        response = client.post(
+            f"/t/{year.tenant.slug}/scoring/scores/{ids['score']}/evidence",
+            data={"files": (BytesIO(PDF), "x.pdf")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 403, role
 
 
@@ -145,8 +166,12 @@ def test_another_tenants_ids_are_404(app, world, other_year):
                 expected = {403, 404} if "?" in url else {404}
                 assert response.status_code in expected, (role, url)
                 assert "市财政局" not in response.get_data(as_text=True)
-        for url in (f"/claims/{ids['claim']}/decide", f"/vetoes/{ids['veto']}/revoke",
-                    f"/appraisees/{ids['appraisee']}/scores", f"/scores/{ids['score']}/evidence"):
+        for url in (
+            f"/claims/{ids['claim']}/decide",
+            f"/vetoes/{ids['veto']}/revoke",
+            f"/appraisees/{ids['appraisee']}/scores",
+            f"/scores/{ids['score']}/evidence",
+        ):
             assert client.post(f"/t/{other_year.tenant.slug}/scoring{url}", data={}).status_code == 404, (role, url)
 
 

@@ -41,12 +41,19 @@ def base(year) -> str:
 
 
 def claim_innovation(client, year, appraisee_id, **extra):
-    data = {"rule": "innovation_business", "level": "province", "count": "1", "dedup_key": "预算绩效改革",
-            "shared_with": "市发改委", "description": "预算绩效改革经验被省财政厅推广",
-            "files": (BytesIO(PDF), "推广通知.pdf")}
+    data = {
+        "rule": "innovation_business",
+        "level": "province",
+        "count": "1",
+        "dedup_key": "预算绩效改革",
+        "shared_with": "市发改委",
+        "description": "预算绩效改革经验被省财政厅推广",
+        "files": (BytesIO(PDF), "推广通知.pdf"),
+    }
     data.update(extra)
-    return client.post(f"{base(year)}/appraisees/{appraisee_id}/claims/new", data=data,
-                       content_type="multipart/form-data")
+    return client.post(
+        f"{base(year)}/appraisees/{appraisee_id}/claims/new", data=data, content_type="multipart/form-data"
+    )
 
 
 def claims(year) -> list[AdjustmentClaim]:
@@ -67,7 +74,12 @@ def test_a_claim_is_verified_by_the_office(app, year):
     assert "创新加分(业务部门肯定推广)" in page and 'data-rule="innovation_business"' in page
     assert claim_innovation(unit_admin, year, finance(year)).status_code == 302
     [claim] = claims(year)
-    assert (claim.status, claim.level, claim.sharers, claim.shared_with) == (ClaimStatus.CLAIMED, "province", 2, "市发改委")
+    assert (claim.status, claim.level, claim.sharers, claim.shared_with) == (
+        ClaimStatus.CLAIMED,
+        "province",
+        2,
+        "市发改委",
+    )
     office = client_for(app, year, "office_admin")
     response = office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "verify"})
     assert response.status_code == 302
@@ -75,7 +87,10 @@ def test_a_claim_is_verified_by_the_office(app, year):
     assert claim.status == ClaimStatus.VERIFIED and claim.decided_by_id == year.users["office_admin"].id
     assert "claim.create" in actions(year) and "claim.verify" in actions(year)
     # decided once: a second decision is refused
-    assert office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "reject", "reason": "x"}).status_code == 422
+    assert (
+        office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "reject", "reason": "x"}).status_code
+        == 422
+    )
 
 
 def test_a_rejected_claim_shows_its_reason_to_the_claimant(app, year):
@@ -87,7 +102,9 @@ def test_a_rejected_claim_shows_its_reason_to_the_claimant(app, year):
     response = office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "reject"})
     assert response.status_code == 422 and "不予认定时必须填写原因" in response.get_data(as_text=True)
     assert claims(year)[0].status == ClaimStatus.CLAIMED
-    office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "reject", "reason": "推广文件为市级，非省级"})
+    office.post(
+        f"{base(year)}/claims/{claim.id}/decide", data={"decision": "reject", "reason": "推广文件为市级，非省级"}
+    )
     html = unit_admin.get(f"{base(year)}/appraisees/{finance(year)}").get_data(as_text=True)
     assert "未通过" in html and "推广文件为市级，非省级" in html
 
@@ -110,10 +127,12 @@ def test_only_the_mapped_assessor_verifies_a_rule(app, year):
 def test_claims_are_checked_against_the_scheme(app, year):
     move_to(year, Phase.SCORING)
     unit_admin = client_for(app, year, "unit_admin")
-    for extra, message in (({"rule": "criticism"}, "请从列表中选择"),  # a penalty rule is not claimable
-                           ({"level": "galaxy"}, "请选择级别"),
-                           ({"count": "0"}, "次数须为大于 0 的数"),
-                           ({"description": ""}, "请填写此项")):
+    for extra, message in (
+        ({"rule": "criticism"}, "请从列表中选择"),  # a penalty rule is not claimable
+        ({"level": "galaxy"}, "请选择级别"),
+        ({"count": "0"}, "次数须为大于 0 的数"),
+        ({"description": ""}, "请填写此项"),
+    ):
         response = claim_innovation(unit_admin, year, finance(year), **extra)
         assert response.status_code == 422, extra
         assert message in response.get_data(as_text=True), extra
@@ -144,10 +163,17 @@ def test_a_claimant_withdraws_with_a_reason_and_nothing_is_deleted(app, year):
 
 def test_a_penalty_is_seen_by_the_appraisee_as_it_happens(app, year):
     office = client_for(app, year, "office_admin")  # penalties are recorded from target setting on
-    response = office.post(f"{base(year)}/appraisees/{finance(year)}/penalties/new",
-                           data={"rule": "criticism", "count": "1", "description": "市政府通报批评（2026年第3期）",
-                                 "occurred_on": "2026-05-12", "files": (BytesIO(PDF), "通报.pdf")},
-                           content_type="multipart/form-data")
+    response = office.post(
+        f"{base(year)}/appraisees/{finance(year)}/penalties/new",
+        data={
+            "rule": "criticism",
+            "count": "1",
+            "description": "市政府通报批评（2026年第3期）",
+            "occurred_on": "2026-05-12",
+            "files": (BytesIO(PDF), "通报.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     [penalty] = claims(year)
     assert penalty.status == ClaimStatus.VERIFIED and penalty.kind.value == "penalty"
@@ -155,13 +181,19 @@ def test_a_penalty_is_seen_by_the_appraisee_as_it_happens(app, year):
     assert "通报批评" in html and "市政府通报批评（2026年第3期）" in html and "通报.pdf" in html
     assert "penalty.record" in actions(year)
     # a penalty needs a reason; the assessor of another indicator may not record one
-    response = office.post(f"{base(year)}/appraisees/{finance(year)}/penalties/new",
-                           data={"rule": "criticism", "count": "1", "description": ""})
+    response = office.post(
+        f"{base(year)}/appraisees/{finance(year)}/penalties/new",
+        data={"rule": "criticism", "count": "1", "description": ""},
+    )
     assert response.status_code == 422
-    assert client_for(app, year, "assessor").get(
-        f"{base(year)}/appraisees/{finance(year)}/penalties/new").status_code == 403
+    assert (
+        client_for(app, year, "assessor").get(f"{base(year)}/appraisees/{finance(year)}/penalties/new").status_code
+        == 403
+    )
     # withdrawn with a reason, never deleted
-    assert office.post(f"{base(year)}/penalties/{penalty.id}/withdraw", data={"reason": "通报已撤销"}).status_code == 302
+    assert (
+        office.post(f"{base(year)}/penalties/{penalty.id}/withdraw", data={"reason": "通报已撤销"}).status_code == 302
+    )
     assert claims(year)[0].status == ClaimStatus.WITHDRAWN
 
 
@@ -195,15 +227,24 @@ def test_a_veto_is_recorded_by_the_office_and_shown_to_the_person(app, year, mak
 
 def test_the_office_publishes_a_quarterly_deduction_notice(app, year):
     office = client_for(app, year, "office_admin")
-    assert office.post(f"{base(year)}/appraisees/{finance(year)}/penalties/new",
-                data={"rule": "criticism", "count": "2", "description": "两次通报批评", "occurred_on": "2026-05-12"}).status_code == 302
-    office.post(f"{base(year)}/appraisees/{finance(year)}/penalties/new",
-                data={"rule": "criticism", "count": "1", "description": "一季度的事", "occurred_on": "2026-02-01"})
+    assert (
+        office.post(
+            f"{base(year)}/appraisees/{finance(year)}/penalties/new",
+            data={"rule": "criticism", "count": "2", "description": "两次通报批评", "occurred_on": "2026-05-12"},
+        ).status_code
+        == 302
+    )
+    office.post(
+        f"{base(year)}/appraisees/{finance(year)}/penalties/new",
+        data={"rule": "criticism", "count": "1", "description": "一季度的事", "occurred_on": "2026-02-01"},
+    )
     move_to(year, Phase.TRACKING)
     form = office.get(f"{base(year)}/notices/new?quarter=2").get_data(as_text=True)
     assert "两次通报批评" in form and "扣 10 分" in form and "一季度的事" not in form  # 2 × 5 points
-    response = office.post(f"{base(year)}/notices/new", data={"quarter": 2, "title": "2026年第二季度扣分通报",
-                                                              "body": "市财政局：通报批评 2 次，扣 10 分。"})
+    response = office.post(
+        f"{base(year)}/notices/new",
+        data={"quarter": 2, "title": "2026年第二季度扣分通报", "body": "市财政局：通报批评 2 次，扣 10 分。"},
+    )
     assert response.status_code == 302
     again = office.post(f"{base(year)}/notices/new", data={"quarter": 2, "title": "重复", "body": ""})
     assert again.status_code == 422 and "已发布" in again.get_data(as_text=True)
@@ -225,8 +266,11 @@ def test_a_person_writes_their_self_report_for_those_who_score(app, year, make_u
     response = cadre.post(url, data={"body": "太早了", "action": "submit"})
     assert response.status_code == 422 and "年终评分" in response.get_data(as_text=True)
     move_to(year, Phase.SCORING)
-    response = cadre.post(url, data={"body": "一年来，认真履职……", "action": "submit",
-                                     "files": (BytesIO(PDF), "述职报告.pdf")}, content_type="multipart/form-data")
+    response = cadre.post(
+        url,
+        data={"body": "一年来，认真履职……", "action": "submit", "files": (BytesIO(PDF), "述职报告.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     with tenant_scope(year.tenant):
         report = db.session.scalar(select(SelfReport))
@@ -252,8 +296,10 @@ def test_the_veto_list_exports_what_the_user_may_see(app, year):
 
     move_to(year, Phase.TRACKING)
     office = client_for(app, year, "office_admin")
-    office.post(f"{base(year)}/appraisees/{finance(year)}/vetoes/new",
-                data={"rule": "work_safety", "description": "较大安全事故"})
+    office.post(
+        f"{base(year)}/appraisees/{finance(year)}/vetoes/new",
+        data={"rule": "work_safety", "description": "较大安全事故"},
+    )
 
     def cells(client):
         response = client.get(f"{base(year)}/vetoes.xlsx")

@@ -4,7 +4,7 @@ notice, read by the engine as occurrences."""
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -28,11 +28,17 @@ def union(app, year):
     """The departments also appraised under template G (100 minus deductions)."""
     with tenant_scope(year.tenant):
         version = schemes.adopt_template(template_key="G_trade_union_departments", key="union", name="部室创先争优")
-        population = cycles.add_population(db.session.get(Cycle, year.ids["cycle"]), key="union", name="部室考核",
-                                           version=version, selector={"unit_kinds": ["department"], "ranking": "all"})
+        population = cycles.add_population(
+            db.session.get(Cycle, year.ids["cycle"]),
+            key="union",
+            name="部室考核",
+            version=version,
+            selector={"unit_kinds": ["department"], "ranking": "all"},
+        )
         db.session.commit()
-        first = db.session.scalar(select(Appraisee.id).where(Appraisee.population_id == population.id)
-                                  .order_by(Appraisee.sort_order))
+        first = db.session.scalar(
+            select(Appraisee.id).where(Appraisee.population_id == population.id).order_by(Appraisee.sort_order)
+        )
         population_id = population.id
     move_to(year, Phase.TRACKING)
     client = app.test_client()
@@ -42,9 +48,10 @@ def union(app, year):
 
 def post(client, year, population_id, appraisee_id, value, reason="", original="", version=0):
     cell = f"{appraisee_id}|{ITEM}"
-    return client.post(f"/t/{year.tenant.slug}/scoring/grid?population={population_id}",
-                       data={f"v|{cell}": value, f"o|{cell}": original, f"s|{cell}": version,
-                             f"r|{appraisee_id}": reason})
+    return client.post(
+        f"/t/{year.tenant.slug}/scoring/grid?population={population_id}",
+        data={f"v|{cell}": value, f"o|{cell}": original, f"s|{cell}": version, f"r|{appraisee_id}": reason},
+    )
 
 
 def test_deductions_are_recorded_during_the_year_with_a_reason(year, union):
@@ -80,7 +87,8 @@ def test_the_engine_reads_them_as_occurrences(year, union):
         scheme = services.scheme_of(population)
         assert db.session.scalar(select(Score.value).where(Score.appraisee_id == appraisee_id)) == 2
     assert frames["scores"][["appraisee_id", "indicator", "item", "value"]].values.tolist() == [
-        [str(appraisee_id), "assessment", "key_task_undone", 2.0]]
+        [str(appraisee_id), "assessment", "key_task_undone", 2.0]
+    ]
     results = engine.compute(scheme, engine.Inputs(**frames)).appraisees.set_index("appraisee_id")
     assert results.loc[str(appraisee_id), "score_assessment"] == pytest.approx(100 - 2 * 5)
 

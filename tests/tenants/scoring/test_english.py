@@ -20,8 +20,9 @@ def _office(app, year, locale: str):
 
 def _claim(year) -> int:
     with tenant_scope(year.tenant):
-        claim = adjustments.create_claim(dept(year, 0), rule_key="innovation_business", level="city",
-                                         description="市级推广")
+        claim = adjustments.create_claim(
+            dept(year, 0), rule_key="innovation_business", level="city", description="市级推广"
+        )
         db.session.commit()
         return claim.id
 
@@ -40,7 +41,8 @@ def test_a_score_out_of_range_says_why_in_english(compiled_catalogue, app, scori
     with tenant_scope(scoring_year.tenant):
         cell = f"{dept(scoring_year, 0).id}|public.party_building"
     url = f"/t/{scoring_year.tenant.slug}/scoring/grid?population={scoring_year.ids['dept_pop']}"
-    response = _office(app, scoring_year, "en").post(url, data={f"v|{cell}": "11", f"o|{cell}": "",
-                                                                f"s|{cell}": 0, "row": ""})
+    response = _office(app, scoring_year, "en").post(
+        url, data={f"v|{cell}": "11", f"o|{cell}": "", f"s|{cell}": 0, "row": ""}
+    )
     assert response.status_code == 422
     assert "Must be within 0–10 points" in response.get_data(as_text=True)

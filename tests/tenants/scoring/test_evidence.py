@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.evidence.services import clean_filename
 from appraisal.tenants.evidence.models import Evidence
+from appraisal.tenants.evidence.services import clean_filename
 from appraisal.tenants.scoring.models import Score
 from tests.helpers import login
 from tests.tenants.scoring.conftest import dept
@@ -35,16 +35,21 @@ def party_score(app, scoring_year):
     with tenant_scope(scoring_year.tenant):
         appraisee_id = dept(scoring_year, 0).id
     cell = f"{appraisee_id}|public.party_building"
-    response = client.post(f"/t/{scoring_year.tenant.slug}/scoring/grid?population={scoring_year.ids['dept_pop']}",
-                           data={f"v|{cell}": "9", f"o|{cell}": "", f"s|{cell}": 0})
+    response = client.post(
+        f"/t/{scoring_year.tenant.slug}/scoring/grid?population={scoring_year.ids['dept_pop']}",
+        data={f"v|{cell}": "9", f"o|{cell}": "", f"s|{cell}": 0},
+    )
     assert response.status_code == 302
     with tenant_scope(scoring_year.tenant):
         return db.session.scalar(select(Score.id).where(Score.appraisee_id == appraisee_id))
 
 
 def upload(client, year, score_id, data, name):
-    return client.post(f"/t/{year.tenant.slug}/scoring/scores/{score_id}/evidence",
-                       data={"files": (BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        f"/t/{year.tenant.slug}/scoring/scores/{score_id}/evidence",
+        data={"files": (BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def get(client, url):
@@ -73,12 +78,15 @@ def test_a_file_is_stored_by_content_and_served_as_an_attachment(app, scoring_ye
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("data, name, message", [
-    (b"MZ\x90\x00", "tool.exe", "只能上传 PDF、JPG、PNG"),
-    (PNG, "scan.pdf", "文件内容与扩展名不符"),
-    (b"<html><script>alert(1)</script>", "page.html", "只能上传"),
-    (b"", "empty.pdf", "文件是空的"),
-])
+@pytest.mark.parametrize(
+    "data, name, message",
+    [
+        (b"MZ\x90\x00", "tool.exe", "只能上传 PDF、JPG、PNG"),
+        (PNG, "scan.pdf", "文件内容与扩展名不符"),
+        (b"<html><script>alert(1)</script>", "page.html", "只能上传"),
+        (b"", "empty.pdf", "文件是空的"),
+    ],
+)
 def test_only_allowed_types_are_accepted(app, scoring_year, party_score, data, name, message):
     response = upload(client_for(app, scoring_year, "assessor"), scoring_year, party_score, data, name)
     assert response.status_code == 422
@@ -95,7 +103,10 @@ def test_the_size_limit_is_a_setting(app, scoring_year, party_score):
 
 
 def test_a_file_is_served_only_to_those_who_may_see_its_score(app, scoring_year, other_year, party_score):
-    assert upload(client_for(app, scoring_year, "office_admin"), scoring_year, party_score, PNG, "照片.png").status_code == 302
+    assert (
+        upload(client_for(app, scoring_year, "office_admin"), scoring_year, party_score, PNG, "照片.png").status_code
+        == 302
+    )
     [item] = files(scoring_year)
     url = f"/t/{scoring_year.tenant.slug}/scoring/scores/files/{item.id}"
     assert get(client_for(app, scoring_year, "office_admin"), url)[0] == 200
@@ -106,8 +117,13 @@ def test_a_file_is_served_only_to_those_who_may_see_its_score(app, scoring_year,
     other = client_for(app, other_year, "office_admin")
     assert get(other, f"/t/{other_year.tenant.slug}/scoring/scores/files/{item.id}")[0] == 404
     # nor through the address of another kind of owner
-    assert get(client_for(app, scoring_year, "office_admin"),
-        f"/t/{scoring_year.tenant.slug}/scoring/claims/files/{item.id}")[0] == 404
+    assert (
+        get(
+            client_for(app, scoring_year, "office_admin"),
+            f"/t/{scoring_year.tenant.slug}/scoring/claims/files/{item.id}",
+        )[0]
+        == 404
+    )
 
 
 def test_a_claims_files_are_seen_by_the_claimant(app, scoring_year, make_user):
@@ -118,10 +134,18 @@ def test_a_claims_files_are_seen_by_the_claimant(app, scoring_year, make_user):
     with tenant_scope(scoring_year.tenant):
         appraisee_id = dept(scoring_year, 0).id
     unit_admin = client_for(app, scoring_year, "unit_admin")  # 市财政局's admin
-    response = unit_admin.post(f"/t/{scoring_year.tenant.slug}/scoring/appraisees/{appraisee_id}/claims/new",
-                               data={"rule": "innovation_business", "level": "province", "count": "1",
-                                     "dedup_key": "预算绩效改革", "description": "经验被省财政厅推广",
-                                     "files": (BytesIO(PDF), "推广文件.pdf")}, content_type="multipart/form-data")
+    response = unit_admin.post(
+        f"/t/{scoring_year.tenant.slug}/scoring/appraisees/{appraisee_id}/claims/new",
+        data={
+            "rule": "innovation_business",
+            "level": "province",
+            "count": "1",
+            "dedup_key": "预算绩效改革",
+            "description": "经验被省财政厅推广",
+            "files": (BytesIO(PDF), "推广文件.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     [item] = files(scoring_year)
     url = f"/t/{scoring_year.tenant.slug}/scoring/claims/files/{item.id}"
@@ -146,10 +170,18 @@ def test_a_claim_with_a_refused_file_is_not_kept(app, scoring_year):
     with tenant_scope(scoring_year.tenant):
         appraisee_id = dept(scoring_year, 0).id
     unit_admin = client_for(app, scoring_year, "unit_admin")
-    response = unit_admin.post(f"/t/{scoring_year.tenant.slug}/scoring/appraisees/{appraisee_id}/claims/new",
-                               data={"rule": "innovation_business", "level": "province", "count": "1",
-                                     "dedup_key": "坏文件", "description": "附件不合格",
-                                     "files": (BytesIO(b"MZ\x90\x00"), "tool.exe")}, content_type="multipart/form-data")
+    response = unit_admin.post(
+        f"/t/{scoring_year.tenant.slug}/scoring/appraisees/{appraisee_id}/claims/new",
+        data={
+            "rule": "innovation_business",
+            "level": "province",
+            "count": "1",
+            "dedup_key": "坏文件",
+            "description": "附件不合格",
+            "files": (BytesIO(b"MZ\x90\x00"), "tool.exe"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "只能上传" in response.get_data(as_text=True)
     with tenant_scope(scoring_year.tenant):
         assert db.session.scalar(select(AdjustmentClaim).where(AdjustmentClaim.dedup_key == "坏文件")) is None

@@ -13,12 +13,16 @@ from appraisal.platform.models import User
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase, Population
 from appraisal.tenants.scoring import services
-from appraisal.tenants.scoring.services import adjustments, scores
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus
+from appraisal.tenants.scoring.services import adjustments, scores
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 
-PUBLIC = {"public.party_building": "9", "public.clean_governance": "8", "public.civilisation": "4.5",
-          "public.investment": "5"}
+PUBLIC = {
+    "public.party_building": "9",
+    "public.clean_governance": "8",
+    "public.civilisation": "4.5",
+    "public.investment": "5",
+}
 
 
 def fill(app, year) -> None:
@@ -32,20 +36,31 @@ def fill(app, year) -> None:
         office = db.session.get(User, year.users["office_admin"].id)
         population = db.session.get(Population, year.ids["dept_pop"])
         columns = {c.code: c for c in scores.scheme_columns(population)}
-        entries = [scores.Entry(a, columns[code], value) for a in population.appraisees
-                   for code, value in PUBLIC.items()]
+        entries = [
+            scores.Entry(a, columns[code], value) for a in population.appraisees for code, value in PUBLIC.items()
+        ]
         finance = dept(year, 0)
         item_columns = {c.item_key: c for c in scores.item_columns(population, [finance.id])[finance.id]}
-        entries += [scores.Entry(finance, item_columns[str(items[0])], "38"),
-                    scores.Entry(finance, item_columns[str(items[1])], "30")]
+        entries += [
+            scores.Entry(finance, item_columns[str(items[0])], "38"),
+            scores.Entry(finance, item_columns[str(items[1])], "30"),
+        ]
         scores.save_entries(entries, office)
-        verified = adjustments.create_claim(finance, rule_key="innovation_business", level="province",
-                                            dedup_key="预算改革", shared_with="市发改委", description="省级推广")
+        verified = adjustments.create_claim(
+            finance,
+            rule_key="innovation_business",
+            level="province",
+            dedup_key="预算改革",
+            shared_with="市发改委",
+            description="省级推广",
+        )
         adjustments.decide_claim(verified, approve=True)
-        adjustments.create_claim(finance, rule_key="innovation_party_gov", level="city", dedup_key="预算改革",
-                                 description="市委推广")  # still to be verified
-        rejected = adjustments.create_claim(dept(year, 1), rule_key="innovation_business", level="city",
-                                            description="材料不足")
+        adjustments.create_claim(
+            finance, rule_key="innovation_party_gov", level="city", dedup_key="预算改革", description="市委推广"
+        )  # still to be verified
+        rejected = adjustments.create_claim(
+            dept(year, 1), rule_key="innovation_business", level="city", description="材料不足"
+        )
         adjustments.decide_claim(rejected, approve=False, reason="无推广文件")
         adjustments.record_penalty(dept(year, 1), rule_key="criticism", count="2", description="通报批评两次")
         adjustments.record_veto(dept(year, 4), rule_key="work_safety", description="发生较大安全事故")
@@ -63,7 +78,7 @@ def test_the_frames_have_the_engines_columns_and_only_what_counts(app, year, oth
         ids = {a.name: str(a.id) for a in population.appraisees}
     for table, frame in frames.items():
         expected = [c for c, *_ in engine.COLUMNS[table]]
-        assert list(frame.columns)[:len(expected)] == expected, table
+        assert list(frame.columns)[: len(expected)] == expected, table
     assert sorted(frames["appraisees"]["name"]) == sorted(ids)
     assert set(frames["appraisees"]["ranking_group"]) == {"综合经济组", "社会事业组"}
     s = frames["scores"]
@@ -126,4 +141,3 @@ def test_claims_are_left_out_once_withdrawn(app, year):
 
     with tenant_scope(year.tenant):
         assert db.session.scalar(select(AdjustmentClaim).where(AdjustmentClaim.status == ClaimStatus.WITHDRAWN))
-

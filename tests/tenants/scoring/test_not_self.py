@@ -15,8 +15,9 @@ def test_an_office_admin_may_not_score_themself_but_may_score_others(app, year):
     with app.test_request_context(), tenant_scope(year.tenant):
         office = year.users["office_admin"]
         population = db.session.get(Population, year.ids["staff_pop"])
-        appraisees = list(db.session.scalars(select(Appraisee).where(Appraisee.population_id == population.id)
-                                             .order_by(Appraisee.id)))
+        appraisees = list(
+            db.session.scalars(select(Appraisee).where(Appraisee.population_id == population.id).order_by(Appraisee.id))
+        )
         me, other = appraisees[0], appraisees[1]
         db.session.get(Person, me.person_id).user_id = office.id
         db.session.flush()

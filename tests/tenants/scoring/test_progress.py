@@ -12,8 +12,13 @@ def test_deduction_columns_are_not_expected(year):
     with tenant_scope(year.tenant):
         cycle = db.session.get(Cycle, year.ids["cycle"])
         version = schemes.adopt_template(template_key="F_bureau_quantitative", key="bureau", name="财政局量化考核")
-        population = cycles.add_population(cycle, key="bureau", name="财政局干部", version=version,
-                                           selector={"categories": ["section_level"], "ranking": "all"})
+        population = cycles.add_population(
+            cycle,
+            key="bureau",
+            name="财政局干部",
+            version=version,
+            selector={"categories": ["section_level"], "ranking": "all"},
+        )
         columns = scores.scheme_columns(population)
         deductions = [c for c in columns if c.kind == "deduction"]
         assert deductions and len(deductions) < len(columns)

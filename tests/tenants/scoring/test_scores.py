@@ -14,9 +14,9 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase
+from appraisal.tenants.scoring.models import Score, ScoreRevision
 from appraisal.tenants.scoring.services import scores
 from appraisal.tenants.scoring.services.common import ScoringError
-from appraisal.tenants.scoring.models import Score, ScoreRevision
 from tests.helpers import login
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 
@@ -40,14 +40,19 @@ def seen_version(html: str, cell_id: str) -> int:
 
 def post_cell(client, url, cell_id, value, *, original="", version=0, reason=""):
     row = cell_id.split("|")[0]
-    return client.post(url, data={f"v|{cell_id}": value, f"o|{cell_id}": original, f"s|{cell_id}": version,
-                                  f"r|{row}": reason, "row": ""})
+    return client.post(
+        url,
+        data={f"v|{cell_id}": value, f"o|{cell_id}": original, f"s|{cell_id}": version, f"r|{row}": reason, "row": ""},
+    )
 
 
 def stored(year, index: int, code: str = PARTY, item: str = "") -> Score | None:
     with tenant_scope(year.tenant):
-        return db.session.scalar(select(Score).where(Score.appraisee_id == dept(year, index).id,
-                                                     Score.indicator_key == code, Score.item_key == item))
+        return db.session.scalar(
+            select(Score).where(
+                Score.appraisee_id == dept(year, index).id, Score.indicator_key == code, Score.item_key == item
+            )
+        )
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ def test_a_saved_score_keeps_a_revision_and_an_audit_row(assessor, scoring_year)
         revisions = list(db.session.scalars(select(ScoreRevision).where(ScoreRevision.score_id == score.id)))
         audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "score.enter")).all()
     assert [(r.value_before, r.value_after) for r in revisions] == [(None, Decimal("8.5"))]
-    assert len(audit) == 1 and audit[0].after["value"] == "8.500" or audit[0].after["value"] == "8.5"
+    assert (len(audit) == 1 and audit[0].after["value"] == "8.500") or audit[0].after["value"] == "8.5"
     html = assessor.get(grid_url(scoring_year)).get_data(as_text=True)
     assert "已评 1 / 5" in html and 'value="8.5"' in html
 
@@ -128,8 +133,9 @@ def test_the_database_refuses_a_write_over_a_newer_version(app, scoring_year):
         db.session.commit()
         score = stored(scoring_year, 2)
         # someone else's transaction bumps the version behind our back
-        db.session.execute(Score.__table__.update().where(Score.__table__.c.id == score.id)
-                           .values(value=Decimal(6), version=2))
+        db.session.execute(
+            Score.__table__.update().where(Score.__table__.c.id == score.id).values(value=Decimal(6), version=2)
+        )
         with pytest.raises(scores.ScoreConflict):
             save_entries([Entry(appraisee, column, "4", seen_version=1, reason="更正")], user)
 
@@ -154,12 +160,15 @@ def test_lowering_a_score_needs_a_reason(assessor, scoring_year):
     assert (last.value_before, last.value_after, last.reason) == (Decimal(9), Decimal(6), "党建检查发现问题")
 
 
-@pytest.mark.parametrize("value, message", [
-    ("10.5", "须在 0–10分 之间"),  # party building is worth 10
-    ("-1", "须在 0–10分 之间"),
-    ("八分", "须为数字"),
-    ("7.1234", "最多三位小数"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("10.5", "须在 0–10分 之间"),  # party building is worth 10
+        ("-1", "须在 0–10分 之间"),
+        ("八分", "须为数字"),
+        ("7.1234", "最多三位小数"),
+    ],
+)
 def test_values_outside_the_indicator_are_refused(assessor, scoring_year, value, message):
     c = cell(scoring_year, 0)
     response = post_cell(assessor, grid_url(scoring_year), c, value)
@@ -170,8 +179,10 @@ def test_values_outside_the_indicator_are_refused(assessor, scoring_year, value,
 
 def test_one_bad_cell_saves_nothing(office, scoring_year):
     a, b = cell(scoring_year, 0), cell(scoring_year, 1, "public.civilisation")
-    response = office.post(grid_url(scoring_year), data={f"v|{a}": "8", f"o|{a}": "", f"s|{a}": 0,
-                                                         f"v|{b}": "6", f"o|{b}": "", f"s|{b}": 0})
+    response = office.post(
+        grid_url(scoring_year),
+        data={f"v|{a}": "8", f"o|{a}": "", f"s|{a}": 0, f"v|{b}": "6", f"o|{b}": "", f"s|{b}": 0},
+    )
     assert response.status_code == 422
     assert "须在 0–5分 之间" in response.get_data(as_text=True)  # civilisation is worth 5
     assert stored(scoring_year, 0) is None
@@ -196,8 +207,12 @@ def test_a_sector_lead_scores_the_business_items_of_their_departments(app, scori
     assert "财政收入增长" in html and "教育质量" not in html  # 市教育局 is in the other sector group
     c = cell(scoring_year, 0, f"business:{finance[0]}")
     assert client.post(url, data={f"v|{c}": "41", f"o|{c}": "", f"s|{c}": 0}).status_code == 422
-    assert client.post(url, data={f"v|{c}": "38", f"o|{c}": "", f"s|{c}": 0, f"c|{c}": "基本完成",
-                                  f"oc|{c}": ""}).status_code == 302
+    assert (
+        client.post(
+            url, data={f"v|{c}": "38", f"o|{c}": "", f"s|{c}": 0, f"c|{c}": "基本完成", f"oc|{c}": ""}
+        ).status_code
+        == 302
+    )
     score = stored(scoring_year, 0, "business", str(finance[0]))
     assert score.value == Decimal(38) and score.comment == "基本完成"
     # the other group's department is not theirs to score
@@ -222,8 +237,19 @@ def test_the_appraisee_page_saves_a_comment_and_shows_who_entered(office, scorin
 
 
 def _column(kind, **kw):
-    base = {"indicator_key": "x", "item_key": "", "name": "x", "item_name": "", "kind": kind, "points": Decimal(10),
-                "low": Decimal(0), "high": None, "integer": False, "assessor_unit_id": None, "by_sector": False}
+    base = {
+        "indicator_key": "x",
+        "item_key": "",
+        "name": "x",
+        "item_name": "",
+        "kind": kind,
+        "points": Decimal(10),
+        "low": Decimal(0),
+        "high": None,
+        "integer": False,
+        "assessor_unit_id": None,
+        "by_sector": False,
+    }
     base.update(kw)
     return scores.Column(**base)
 

@@ -15,8 +15,8 @@ from appraisal.tenants.cycles.models import Appraisee, Phase
 from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.schemes import services as schemes
 from appraisal.tenants.schemes.models import SchemeVersion
-from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.models import AdjustmentClaim, ClaimStatus, Score
+from appraisal.tenants.scoring.services import adjustments
 from tests.helpers import csrf_token_from, login
 from tests.tenants.scoring.conftest import dept, move_to
 
@@ -28,17 +28,26 @@ def _staff_population(year, key: str, dept_index: int, version_id: int | None = 
     unit = db.session.get(OrgUnit, year.ids["depts"][dept_index])
     cycle = db.session.get(cycles.Cycle, year.ids["cycle"])
     version = db.session.get(SchemeVersion, version_id or year.ids["scheme_c"])
-    return cycles.add_population(cycle, key=key, name=name or f"{unit.name}干部职工", version=version,
-                                 owner_unit=unit,
-                                 selector={"categories": ["section_level"], "under": unit.id, "ranking": "all"})
+    return cycles.add_population(
+        cycle,
+        key=key,
+        name=name or f"{unit.name}干部职工",
+        version=version,
+        owner_unit=unit,
+        selector={"categories": ["section_level"], "under": unit.id, "ranking": "all"},
+    )
 
 
 def _add_staff_populations(year) -> None:
     with tenant_scope(year.tenant):
         own = _staff_population(year, "finance_staff", 0)  # 市财政局, the unit admin's department
         other = _staff_population(year, "ndrc_staff", 1)  # 市发改委
-        agency = schemes.adopt_template(template_key="E_agency_staff_differentiated", key="agency",
-                                        name="机关干部差别化考核", allowed_for_units=True)
+        agency = schemes.adopt_template(
+            template_key="E_agency_staff_differentiated",
+            key="agency",
+            name="机关干部差别化考核",
+            allowed_for_units=True,
+        )
         claims = _staff_population(year, "finance_claims", 0, agency.id, name="市财政局干部奖惩")
         db.session.commit()
         year.ids.update(own_staff=own.id, other_staff=other.id, claims_staff=claims.id)
@@ -63,8 +72,13 @@ def unit_admin(app, unit_year):
 
 def _members(year, key: str) -> list[Appraisee]:
     with tenant_scope(year.tenant):
-        return list(db.session.scalars(select(Appraisee).where(Appraisee.population_id == year.ids[key])
-                                       .order_by(Appraisee.sort_order, Appraisee.id)))
+        return list(
+            db.session.scalars(
+                select(Appraisee)
+                .where(Appraisee.population_id == year.ids[key])
+                .order_by(Appraisee.sort_order, Appraisee.id)
+            )
+        )
 
 
 def _grid(year, key: str) -> str:
@@ -99,9 +113,13 @@ def test_the_unit_admin_enters_a_score_for_their_staff_through_the_form(app_fact
     protected = app_factory(WTF_CSRF_ENABLED=True)
     client = protected.test_client()
     token = csrf_token_from(client.get(f"/t/{unit_year.tenant.slug}/login").get_data(as_text=True))
-    assert client.post(f"/t/{unit_year.tenant.slug}/login", data={
-        "email": unit_year.users["unit_admin"].email, "password": "Passw0rd-for-tests",
-        "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            f"/t/{unit_year.tenant.slug}/login",
+            data={"email": unit_year.users["unit_admin"].email, "password": "Passw0rd-for-tests", "csrf_token": token},
+        ).status_code
+        == 302
+    )
     person = _members(unit_year, "own_staff")[0]
     cell = f"{person.id}|{SELF_BUILDING}"
     assert _post(client, _grid(unit_year, "own_staff"), cell, "2").status_code == 400  # no token: refused
@@ -121,8 +139,10 @@ def test_the_unit_admin_never_scores_their_own_department_among_the_departments(
         assert response.status_code == 403, code
         assert _stored(unit_year, own_department.id, code) is None
     assert unit_admin.get(_grid(unit_year, "dept_pop")).status_code == 403
-    response = unit_admin.post(f"/t/{unit_year.tenant.slug}/scoring/appraisees/{own_department.id}/scores",
-                               data={f"v|{own_department.id}|public.party_building": "8"})
+    response = unit_admin.post(
+        f"/t/{unit_year.tenant.slug}/scoring/appraisees/{own_department.id}/scores",
+        data={f"v|{own_department.id}|public.party_building": "8"},
+    )
     assert response.status_code == 403
     page = unit_admin.get(f"/t/{unit_year.tenant.slug}/scoring/appraisees/{own_department.id}")
     assert page.status_code == 200 and 'name="v|' not in page.get_data(as_text=True)  # sees, may not score
@@ -164,28 +184,40 @@ def test_the_unit_admin_verifies_claims_and_records_penalties_for_their_staff(un
     person = _members(unit_year, "claims_staff")[0]
     with tenant_scope(unit_year.tenant):
         staff_claim = adjustments.create_claim(person, rule_key="web_article", description="网宣文章被采用")
-        department_claim = adjustments.create_claim(dept(unit_year, 0), rule_key="innovation_business",
-                                                    level="city", description="市级推广")
+        department_claim = adjustments.create_claim(
+            dept(unit_year, 0), rule_key="innovation_business", level="city", description="市级推广"
+        )
         db.session.flush()
         staff_claim_id, department_claim_id = staff_claim.id, department_claim.id
         own_department, person_id = dept(unit_year, 0).id, person.id
         db.session.commit()
     page = unit_admin.get(f"/t/{slug}/scoring/appraisees/{person_id}").get_data(as_text=True)
     assert f"/claims/{staff_claim_id}/decide" in page and f"/appraisees/{person_id}/penalties/new" in page
-    assert unit_admin.post(f"/t/{slug}/scoring/claims/{staff_claim_id}/decide",
-                           data={"decision": "verify"}).status_code == 302
+    assert (
+        unit_admin.post(f"/t/{slug}/scoring/claims/{staff_claim_id}/decide", data={"decision": "verify"}).status_code
+        == 302
+    )
     # their own department's claim is the office's (or its mapped assessor's) to verify
     page = unit_admin.get(f"/t/{slug}/scoring/appraisees/{own_department}").get_data(as_text=True)
     assert f"/claims/{department_claim_id}/decide" not in page and "/penalties/new" not in page
-    assert unit_admin.post(f"/t/{slug}/scoring/claims/{department_claim_id}/decide",
-                           data={"decision": "verify"}).status_code == 403
+    assert (
+        unit_admin.post(
+            f"/t/{slug}/scoring/claims/{department_claim_id}/decide", data={"decision": "verify"}
+        ).status_code
+        == 403
+    )
     assert unit_admin.get(f"/t/{slug}/scoring/appraisees/{own_department}/penalties/new").status_code == 403
-    response = unit_admin.post(f"/t/{slug}/scoring/appraisees/{person_id}/penalties/new",
-                               data={"rule": "absent_meeting", "count": "1", "description": "无故缺席集中学习"})
+    response = unit_admin.post(
+        f"/t/{slug}/scoring/appraisees/{person_id}/penalties/new",
+        data={"rule": "absent_meeting", "count": "1", "description": "无故缺席集中学习"},
+    )
     assert response.status_code == 302
     with tenant_scope(unit_year.tenant):
         assert db.session.get(AdjustmentClaim, staff_claim_id).status == ClaimStatus.VERIFIED
         assert db.session.get(AdjustmentClaim, department_claim_id).status == ClaimStatus.CLAIMED
-        penalty = db.session.scalar(select(AdjustmentClaim).where(AdjustmentClaim.appraisee_id == person_id,
-                                                                  AdjustmentClaim.rule_key == "absent_meeting"))
+        penalty = db.session.scalar(
+            select(AdjustmentClaim).where(
+                AdjustmentClaim.appraisee_id == person_id, AdjustmentClaim.rule_key == "absent_meeting"
+            )
+        )
         assert penalty is not None and penalty.created_by_id == unit_year.users["unit_admin"].id

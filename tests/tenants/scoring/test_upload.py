@@ -40,8 +40,9 @@ def template(client, year):
 def upload(client, year, wb, name="评分.xlsx"):
     buffer = BytesIO()
     wb.save(buffer)
-    return client.post(urls(year)[1], data={"file": (BytesIO(buffer.getvalue()), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        urls(year)[1], data={"file": (BytesIO(buffer.getvalue()), name)}, content_type="multipart/form-data"
+    )
 
 
 def score_count(year) -> int:
@@ -53,8 +54,12 @@ def issues(response) -> list[tuple[str, str, str]]:
     """(row, column, reason) of every problem listed on the page."""
     html = response.get_data(as_text=True)
     body = html.split('class="table issues"', 1)[1]
-    rows = re.findall(r"<tr><td[^>]*>[^<]*</td><td class=\"num[^\"]*\">([^<]*)</td><td[^>]*>([^<]*)</td>\s*"
-                      r"<td[^>]*>.*?</td><td>([^<]*)</td></tr>", body, flags=re.DOTALL)
+    rows = re.findall(
+        r"<tr><td[^>]*>[^<]*</td><td class=\"num[^\"]*\">([^<]*)</td><td[^>]*>([^<]*)</td>\s*"
+        r"<td[^>]*>.*?</td><td>([^<]*)</td></tr>",
+        body,
+        flags=re.DOTALL,
+    )
     return rows
 
 
@@ -65,8 +70,13 @@ def test_the_template_has_the_assessors_indicator_and_every_appraisee(assessor, 
     assert headers[2].startswith("党的建设") and headers[2].endswith("[public.party_building]")
     assert headers[-1].startswith("说明")
     assert len(headers) == 4  # only party building: the other public indicators are not theirs
-    assert [r[1] for r in ws.iter_rows(min_row=2, values_only=True)] == \
-        ["市财政局", "市发改委", "市委组织部", "市教育局", "市卫健委"]
+    assert [r[1] for r in ws.iter_rows(min_row=2, values_only=True)] == [
+        "市财政局",
+        "市发改委",
+        "市委组织部",
+        "市教育局",
+        "市卫健委",
+    ]
 
 
 def test_a_good_file_saves_every_score(assessor, scoring_year):
@@ -78,8 +88,9 @@ def test_a_good_file_saves_every_score(assessor, scoring_year):
     assert response.status_code == 200, issues(response)
     assert "保存 5 项评分" in response.get_data(as_text=True)
     with tenant_scope(scoring_year.tenant):
-        assert db.session.scalar(select(Score.value).where(Score.appraisee_id == dept(scoring_year, 1).id)) == \
-            Decimal("8.5")
+        assert db.session.scalar(select(Score.value).where(Score.appraisee_id == dept(scoring_year, 1).id)) == Decimal(
+            "8.5"
+        )
     # the same file again changes nothing
     response = upload(assessor, scoring_year, template(assessor, scoring_year))
     assert response.status_code == 200 and "保存 0 项评分" in response.get_data(as_text=True)
@@ -144,7 +155,8 @@ def test_a_score_changed_since_the_download_is_not_overwritten(app, assessor, sc
 
 
 def test_not_an_excel_file(assessor, scoring_year):
-    response = assessor.post(urls(scoring_year)[1], data={"file": (BytesIO(b"a,b"), "scores.csv")},
-                             content_type="multipart/form-data")
+    response = assessor.post(
+        urls(scoring_year)[1], data={"file": (BytesIO(b"a,b"), "scores.csv")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert "请上传 Excel 文件" in response.get_data(as_text=True)

@@ -30,10 +30,16 @@ def _user(tenant, email):
 def test_create_user_with_roles(client, office):
     tenant, admin, dept = office
     login(client, tenant, admin)
-    response = client.post("/t/city/users/new", data={
-        "email": "Wang@City.cn", "display_name": "王五", "password": "Welcome2026a",
-        "unit_admin_unit": str(dept.id), "staff": "y",
-    })
+    response = client.post(
+        "/t/city/users/new",
+        data={
+            "email": "Wang@City.cn",
+            "display_name": "王五",
+            "password": "Welcome2026a",
+            "unit_admin_unit": str(dept.id),
+            "staff": "y",
+        },
+    )
     assert response.status_code == 302
     user = _user(tenant, "wang@city.cn")
     assert user is not None and user.display_name == "王五"
@@ -45,14 +51,16 @@ def test_create_user_with_roles(client, office):
 def test_bad_input_is_shown_and_changes_nothing(client, office):
     tenant, admin, _ = office
     login(client, tenant, admin)
-    weak = client.post("/t/city/users/new", data={"email": "x@city.cn", "display_name": "X",
-                                                  "password": "onlyletters"})
+    weak = client.post("/t/city/users/new", data={"email": "x@city.cn", "display_name": "X", "password": "onlyletters"})
     assert weak.status_code == 422 and "密码需同时包含字母和数字" in weak.get_data(as_text=True)
-    dup = client.post("/t/city/users/new", data={"email": "admin@city.cn", "display_name": "Y",
-                                                 "password": "Welcome2026a"})
+    dup = client.post(
+        "/t/city/users/new", data={"email": "admin@city.cn", "display_name": "Y", "password": "Welcome2026a"}
+    )
     assert dup.status_code == 422 and "已存在" in dup.get_data(as_text=True)
-    bad_unit = client.post("/t/city/users/new", data={"email": "z@city.cn", "display_name": "Z",
-                                                      "password": "Welcome2026a", "unit_admin_unit": "999999"})
+    bad_unit = client.post(
+        "/t/city/users/new",
+        data={"email": "z@city.cn", "display_name": "Z", "password": "Welcome2026a", "unit_admin_unit": "999999"},
+    )
     assert bad_unit.status_code == 422
     assert _user(tenant, "x@city.cn") is None and _user(tenant, "z@city.cn") is None
 
@@ -60,16 +68,22 @@ def test_bad_input_is_shown_and_changes_nothing(client, office):
 def test_change_roles_is_audited(client, office):
     tenant, admin, dept = office
     login(client, tenant, admin)
-    client.post("/t/city/users/new", data={"email": "li@city.cn", "display_name": "李", "password": "Welcome2026a",
-                                           "staff": "y"})
+    client.post(
+        "/t/city/users/new",
+        data={"email": "li@city.cn", "display_name": "李", "password": "Welcome2026a", "staff": "y"},
+    )
     user = _user(tenant, "li@city.cn")
     response = client.post(f"/t/city/users/{user.id}", data={"display_name": "李明", "assessor_unit": str(dept.id)})
     assert response.status_code == 302
     user = _user(tenant, "li@city.cn")
     assert user.display_name == "李明" and user.roles() == {Role.ASSESSOR}
     with tenant_scope(tenant):
-        actions = [e.action for e in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.object_id == str(user.id)).order_by(AuditEntry.id))]
+        actions = [
+            e.action
+            for e in db.session.scalars(
+                select(AuditEntry).where(AuditEntry.object_id == str(user.id)).order_by(AuditEntry.id)
+            )
+        ]
     assert actions == ["user.create", "user.update", "user.roles"]
 
 

@@ -97,16 +97,16 @@ from appraisal.tenants.ballots.services.voters import (
 from appraisal.tenants.ballots.services.voting import my_evaluations, voter_of
 
 __all__ = [
+    "DEFAULT_GRADES",
+    "KNOWN_VOTERS_WARNING",
+    "MERGED",
+    "STANDARD_GROUPS",
     "AlreadyVoted",
     "BallotError",
     "BallotInvalid",
-    "DEFAULT_GRADES",
     "GroupSpec",
-    "KNOWN_VOTERS_WARNING",
-    "MERGED",
     "NotEligible",
     "ResultsHidden",
-    "STANDARD_GROUPS",
     "SettingsFrozen",
     "Slip",
     "add_voter",

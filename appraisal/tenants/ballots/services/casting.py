@@ -23,8 +23,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.services.common import CENT, AlreadyVoted, BallotInvalid, NotEligible, today
 from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, Voter
+from appraisal.tenants.ballots.services.common import CENT, AlreadyVoted, BallotInvalid, NotEligible, today
 from appraisal.tenants.ballots.services.sealing import add_sealed
 from appraisal.tenants.cycles.models import Appraisee
 from appraisal.tenants.cycles.services import CycleError, require_phase
@@ -54,13 +54,27 @@ def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:
     """The appraisees this voter scores: the population without themself (and
     without appraisees excluded from the cycle), with their submitted self-reports."""
     person = db.session.get(Person, voter.person_id) if voter.person_id else None
-    appraisees = [a for a in db.session.scalars(
-        select(Appraisee).where(Appraisee.population_id == evaluation.population_id)
-        .order_by(Appraisee.sort_order, Appraisee.id))
-        if not (a.excluded_reason or "").strip() and not _own_appraisee(a, person)]
-    reports = {r.appraisee_id: r for r in db.session.scalars(
-        select(SelfReport).where(SelfReport.appraisee_id.in_([a.id for a in appraisees]),
-                                 SelfReport.submitted_at.is_not(None)))} if appraisees else {}
+    appraisees = [
+        a
+        for a in db.session.scalars(
+            select(Appraisee)
+            .where(Appraisee.population_id == evaluation.population_id)
+            .order_by(Appraisee.sort_order, Appraisee.id)
+        )
+        if not (a.excluded_reason or "").strip() and not _own_appraisee(a, person)
+    ]
+    reports = (
+        {
+            r.appraisee_id: r
+            for r in db.session.scalars(
+                select(SelfReport).where(
+                    SelfReport.appraisee_id.in_([a.id for a in appraisees]), SelfReport.submitted_at.is_not(None)
+                )
+            )
+        }
+        if appraisees
+        else {}
+    )
     return [SheetRow(a, reports.get(a.id)) for a in appraisees]
 
 
@@ -112,8 +126,11 @@ def _lines(evaluation: Evaluation, voter: Voter, answers: Mapping[int, Any]) -> 
     extra = set(answers) - sheet
     if extra:
         person = db.session.get(Person, voter.person_id) if voter.person_id else None
-        own = [a for a in db.session.scalars(select(Appraisee).where(Appraisee.id.in_(extra)))
-               if a.population_id == evaluation.population_id and _own_appraisee(a, person)]
+        own = [
+            a
+            for a in db.session.scalars(select(Appraisee).where(Appraisee.id.in_(extra)))
+            if a.population_id == evaluation.population_id and _own_appraisee(a, person)
+        ]
         errors[0] = _("不能给本人（本单位）评分") if own else _("选票中有不属于本次测评的考核对象")
     if errors:
         raise BallotInvalid(errors)
@@ -139,14 +156,19 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
         lines = _lines(evaluation, voter, answers)
         day = today()
         claimed = db.session.execute(
-            update(Voter).where(Voter.id == voter.id, Voter.evaluation_id == evaluation.id,
-                                Voter.has_voted.is_(False))
-            .values(has_voted=True, voted_on=day).execution_options(synchronize_session=False))
+            update(Voter)
+            .where(Voter.id == voter.id, Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(False))
+            .values(has_voted=True, voted_on=day)
+            .execution_options(synchronize_session=False)
+        )
         if claimed.rowcount != 1:
             raise AlreadyVoted(_("您已经投过票了：每人只能投一次"))
         still_open = db.session.execute(
-            update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
-            .values(settings_frozen=True).execution_options(synchronize_session=False))
+            update(Evaluation)
+            .where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
+            .values(settings_frozen=True)
+            .execution_options(synchronize_session=False)
+        )
         if still_open.rowcount != 1:
             raise NotEligible(_("本次测评已结束"))
         add_sealed(evaluation, voter.rater_group_id, lines)

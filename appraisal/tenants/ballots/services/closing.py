@@ -25,9 +25,9 @@ from sqlalchemy import delete, func, insert, select, update
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
 from appraisal.tenants.ballots.services import sealing
 from appraisal.tenants.ballots.services.common import BallotError, check_phase, today
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
 
 
 def close_evaluation(evaluation: Evaluation) -> int:
@@ -42,21 +42,28 @@ def close_evaluation(evaluation: Evaluation) -> int:
     # casting transaction held this row's lock, so it is read below — or finds
     # the evaluation closed and is refused).
     result = db.session.execute(
-        update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
-        .values(status=EvaluationStatus.CLOSED, closed_on=day).execution_options(synchronize_session=False))
+        update(Evaluation)
+        .where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.OPEN)
+        .values(status=EvaluationStatus.CLOSED, closed_on=day)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise BallotError(_("测评状态已变化，请刷新页面"))
     count = _rewrite_ballots(evaluation, day)
     db.session.refresh(evaluation)
-    audit.record("ballots.close", evaluation, before={"status": "open"},
-                 after={"status": "closed", "closed_on": day.isoformat(), "ballots": count},
-                 label=evaluation.title)
+    audit.record(
+        "ballots.close",
+        evaluation,
+        before={"status": "open"},
+        after={"status": "closed", "closed_on": day.isoformat(), "ballots": count},
+        label=evaluation.title,
+    )
     return count
 
 
 def _chunks(items: list, size: int = 500):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def after_close() -> None:
@@ -73,37 +80,69 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
     rng = secrets.SystemRandom()
     tenant_id = evaluation.tenant_id
     opened = sealing.open_all(evaluation)
-    old = db.session.execute(select(Ballot.id, Ballot.rater_group_id).where(
-        Ballot.evaluation_id == evaluation.id, Ballot.tenant_id == tenant_id)).all()
-    old_lines = db.session.execute(
-        select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id, BallotLine.score)
-        .where(BallotLine.evaluation_id == evaluation.id, BallotLine.tenant_id == tenant_id)).all() if old else []
+    old = db.session.execute(
+        select(Ballot.id, Ballot.rater_group_id).where(
+            Ballot.evaluation_id == evaluation.id, Ballot.tenant_id == tenant_id
+        )
+    ).all()
+    old_lines = (
+        db.session.execute(
+            select(BallotLine.id, BallotLine.rater_group_id, BallotLine.appraisee_id, BallotLine.score).where(
+                BallotLine.evaluation_id == evaluation.id, BallotLine.tenant_id == tenant_id
+            )
+        ).all()
+        if old
+        else []
+    )
 
     def ballot(group_id: int) -> dict:
-        return {"id": uuid.uuid4().hex, "tenant_id": tenant_id, "evaluation_id": evaluation.id,
-                "rater_group_id": group_id, "cast_on": day}
+        return {
+            "id": uuid.uuid4().hex,
+            "tenant_id": tenant_id,
+            "evaluation_id": evaluation.id,
+            "rater_group_id": group_id,
+            "cast_on": day,
+        }
 
     def line(group_id: int, appraisee_id: int, score) -> dict:
-        return {"id": uuid.uuid4().hex, "tenant_id": tenant_id, "evaluation_id": evaluation.id,
-                "rater_group_id": group_id, "appraisee_id": appraisee_id, "score": score}
+        return {
+            "id": uuid.uuid4().hex,
+            "tenant_id": tenant_id,
+            "evaluation_id": evaluation.id,
+            "rater_group_id": group_id,
+            "appraisee_id": appraisee_id,
+            "score": score,
+        }
 
     new_ballots = [ballot(group_id) for group_id, _lines in opened] + [ballot(row.rater_group_id) for row in old]
     new_lines = [line(group_id, appraisee_id, score) for group_id, lines in opened for appraisee_id, score in lines]
     new_lines += [line(row.rater_group_id, row.appraisee_id, row.score) for row in old_lines]
-    voted = db.session.scalar(select(func.count()).select_from(Voter).where(
-        Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(True))) or 0
+    voted = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Voter)
+            .where(Voter.evaluation_id == evaluation.id, Voter.has_voted.is_(True))
+        )
+        or 0
+    )
     if len(new_ballots) != voted:
         # every claim was committed with its ballot: a difference means rows were lost or added outside the app
-        raise sealing.SealBroken(_("选票数（%(ballots)s）与已投票人数（%(voted)s）不一致，数据可能已被改动。"
-                                   "测评未结束，选票未作任何改动；请联系系统管理员",
-                                   ballots=len(new_ballots), voted=voted))
+        raise sealing.SealBroken(
+            _(
+                "选票数（%(ballots)s）与已投票人数（%(voted)s）不一致，数据可能已被改动。"
+                "测评未结束，选票未作任何改动；请联系系统管理员",
+                ballots=len(new_ballots),
+                voted=voted,
+            )
+        )
     if db.engine.dialect.name == "sqlite":
         # zero the deleted rows' bytes in the file instead of leaving them in free pages
         db.session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     sealing.destroy(evaluation)
     for chunk in _chunks([row.id for row in old_lines]):
-        db.session.execute(delete(BallotLine).where(BallotLine.id.in_(chunk))
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(BallotLine).where(BallotLine.id.in_(chunk)).execution_options(synchronize_session=False)
+        )
     for chunk in _chunks([row.id for row in old]):
         db.session.execute(delete(Ballot).where(Ballot.id.in_(chunk)).execution_options(synchronize_session=False))
     if not new_ballots:

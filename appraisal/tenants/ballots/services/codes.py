@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.services.common import BallotError, check_group_sizes
 from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, RaterGroup, Voter
+from appraisal.tenants.ballots.services.common import BallotError, check_group_sizes
 from appraisal.tenants.ballots.services.voters import require_voters_editable
 from appraisal.tenants.org.models import OrgUnit, Person
 
@@ -63,8 +63,9 @@ def _fresh_codes(count: int) -> list[str]:
     codes: set[str] = set()
     while len(codes) < count:
         codes.update(new_code() for _ in range(count - len(codes)))
-        taken = set(db.session.scalars(select(Voter.code_hash).where(
-            Voter.code_hash.in_([hash_code(c) for c in codes]))))
+        taken = set(
+            db.session.scalars(select(Voter.code_hash).where(Voter.code_hash.in_([hash_code(c) for c in codes])))
+        )
         codes = {c for c in codes if hash_code(c) not in taken}
     return sorted(codes)
 
@@ -82,25 +83,43 @@ def generate_codes(evaluation: Evaluation, group: RaterGroup, count: int) -> lis
         raise BallotError(_("请填写要生成的投票码数量")) from None
     if not 1 <= count <= MAX_CODES_AT_ONCE:
         raise BallotError(_("一次可生成 1 到 %(n)s 个投票码", n=MAX_CODES_AT_ONCE))
-    issued = db.session.scalar(select(func.count()).select_from(Voter).where(
-        Voter.evaluation_id == evaluation.id, Voter.rater_group_id == group.id, Voter.person_id.is_(None))) or 0
+    issued = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Voter)
+            .where(Voter.evaluation_id == evaluation.id, Voter.rater_group_id == group.id, Voter.person_id.is_(None))
+        )
+        or 0
+    )
     slips = []
     for n, code in enumerate(_fresh_codes(count), start=issued + 1):
         label = f"{n:03d}"
-        db.session.add(Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=None,
-                             code_hash=hash_code(code), label=label, has_voted=False))
+        db.session.add(
+            Voter(
+                evaluation_id=evaluation.id,
+                rater_group_id=group.id,
+                person_id=None,
+                code_hash=hash_code(code),
+                label=label,
+                has_voted=False,
+            )
+        )
         slips.append(Slip(group.name, label, format_code(code)))
     db.session.flush()
     if evaluation.is_open:
         check_group_sizes(evaluation, [group])
-    audit.record("ballots.codes", evaluation, after={"group": group.key, "count": count,
-                                                     "slips": f"{slips[0].label}–{slips[-1].label}"},
-                 label=evaluation.title)
+    audit.record(
+        "ballots.codes",
+        evaluation,
+        after={"group": group.key, "count": count, "slips": f"{slips[0].label}–{slips[-1].label}"},
+        label=evaluation.title,
+    )
     return slips
 
 
-def issue_named_codes(evaluation: Evaluation, group: RaterGroup, *, reissue: bool = False,
-                      without_account_only: bool = True) -> list[Slip]:
+def issue_named_codes(
+    evaluation: Evaluation, group: RaterGroup, *, reissue: bool = False, without_account_only: bool = True
+) -> list[Slip]:
     """Voting slips for the group's named voters who have not voted — for staff
     without an account at a live meeting. The slip names its holder, so their
     ballot leaves them out like an in-app ballot would. ``reissue`` replaces
@@ -108,10 +127,13 @@ def issue_named_codes(evaluation: Evaluation, group: RaterGroup, *, reissue: boo
     require_voters_editable(evaluation)
     if group.evaluation_id != evaluation.id:
         raise BallotError(_("请选择本测评的评价人组别"))
-    stmt = (select(Voter, Person).join(Person, Person.id == Voter.person_id)
-            .join(OrgUnit, OrgUnit.id == Person.unit_id)
-            .where(Voter.evaluation_id == evaluation.id, Voter.rater_group_id == group.id,
-                   Voter.has_voted.is_(False)).order_by(OrgUnit.path, Person.sort_order, Person.staff_no))
+    stmt = (
+        select(Voter, Person)
+        .join(Person, Person.id == Voter.person_id)
+        .join(OrgUnit, OrgUnit.id == Person.unit_id)
+        .where(Voter.evaluation_id == evaluation.id, Voter.rater_group_id == group.id, Voter.has_voted.is_(False))
+        .order_by(OrgUnit.path, Person.sort_order, Person.staff_no)
+    )
     if not reissue:
         stmt = stmt.where(Voter.code_hash.is_(None))
     if without_account_only:
@@ -125,8 +147,12 @@ def issue_named_codes(evaluation: Evaluation, group: RaterGroup, *, reissue: boo
         voter.code_hash = hash_code(code)
         slips.append(Slip(group.name, person.staff_no, format_code(code), person.name))
     db.session.flush()
-    audit.record("ballots.codes_named", evaluation,
-                 after={"group": group.key, "count": len(slips), "reissue": reissue}, label=evaluation.title)
+    audit.record(
+        "ballots.codes_named",
+        evaluation,
+        after={"group": group.key, "count": len(slips), "reissue": reissue},
+        label=evaluation.title,
+    )
     return slips
 
 
@@ -135,7 +161,8 @@ def code_stats(evaluation: Evaluation) -> dict[int, dict[str, int]]:
     rows = db.session.execute(
         select(Voter.rater_group_id, Voter.person_id.is_(None), Voter.has_voted, func.count())
         .where(Voter.evaluation_id == evaluation.id, Voter.code_hash.is_not(None))
-        .group_by(Voter.rater_group_id, Voter.person_id.is_(None), Voter.has_voted)).all()
+        .group_by(Voter.rater_group_id, Voter.person_id.is_(None), Voter.has_voted)
+    ).all()
     stats: dict[int, dict[str, int]] = defaultdict(lambda: {"anonymous": 0, "anonymous_used": 0, "named": 0})
     for group_id, anonymous, voted, n in rows:
         if anonymous:
@@ -153,6 +180,10 @@ def voter_for_code(text: str) -> Voter | None:
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return db.session.scalar(
-        select(Voter).join(Evaluation, Evaluation.id == Voter.evaluation_id)
-        .where(Voter.code_hash == hash_code(code), Voter.has_voted.is_(False),
-               Evaluation.status == EvaluationStatus.OPEN).limit(1))
+        select(Voter)
+        .join(Evaluation, Evaluation.id == Voter.evaluation_id)
+        .where(
+            Voter.code_hash == hash_code(code), Voter.has_voted.is_(False), Evaluation.status == EvaluationStatus.OPEN
+        )
+        .limit(1)
+    )

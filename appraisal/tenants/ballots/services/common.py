@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
-from appraisal.platform.tenancy import current_tenant, current_tenant_id
 from appraisal.platform.refusals import Refusal
+from appraisal.platform.tenancy import current_tenant, current_tenant_id
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.cycles.models import Cycle
 from appraisal.tenants.cycles.services import CycleError, require_phase
@@ -89,8 +89,9 @@ def check_phase(cycle: Cycle, action: str) -> None:
 
 
 def groups_of(evaluation: Evaluation) -> list[RaterGroup]:
-    return list(db.session.scalars(
-        select(RaterGroup).where(RaterGroup.evaluation_id == evaluation.id).order_by(RaterGroup.id)))
+    return list(
+        db.session.scalars(select(RaterGroup).where(RaterGroup.evaluation_id == evaluation.id).order_by(RaterGroup.id))
+    )
 
 
 def fmt_weight(weight: Decimal | float) -> str:
@@ -104,8 +105,13 @@ def inside_unit(path: str, unit: OrgUnit) -> bool:
 
 def group_sizes(evaluation: Evaluation) -> dict[int, int]:
     """Rater group id → number of eligible voters."""
-    return dict(db.session.execute(select(Voter.rater_group_id, func.count()).where(
-        Voter.evaluation_id == evaluation.id).group_by(Voter.rater_group_id)).all())
+    return dict(
+        db.session.execute(
+            select(Voter.rater_group_id, func.count())
+            .where(Voter.evaluation_id == evaluation.id)
+            .group_by(Voter.rater_group_id)
+        ).all()
+    )
 
 
 def check_group_sizes(evaluation: Evaluation, groups: list[RaterGroup] | None = None) -> None:
@@ -116,7 +122,12 @@ def check_group_sizes(evaluation: Evaluation, groups: list[RaterGroup] | None = 
     for group in groups_of(evaluation) if groups is None else groups:
         n = sizes.get(group.id, 0)
         if 0 < n < evaluation.min_group_size and not group.known_voters:
-            raise BallotError(_(
-                "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
-                "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
-                name=group.name, n=n, min=evaluation.min_group_size))
+            raise BallotError(
+                _(
+                    "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
+                    "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
+                    name=group.name,
+                    n=n,
+                    min=evaluation.min_group_size,
+                )
+            )

@@ -34,8 +34,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.services.common import BallotError
 from appraisal.tenants.ballots.models import BallotKey, Evaluation, SealedBallot
+from appraisal.tenants.ballots.services.common import BallotError
 from appraisal.tenants.cycles.models import Appraisee
 
 NONCE = 12
@@ -76,11 +76,16 @@ def ensure_key(evaluation: Evaluation) -> None:
     races: one key per evaluation, the other inserts do nothing."""
     if db.session.scalar(select(BallotKey.id).where(BallotKey.evaluation_id == evaluation.id)) is not None:
         return
-    row = {"id": uuid.uuid4().hex, "tenant_id": evaluation.tenant_id, "evaluation_id": evaluation.id,
-           "wrapped": _encrypt(_wrapping_key(evaluation), AESGCM.generate_key(bit_length=256), _context(evaluation))}
+    row = {
+        "id": uuid.uuid4().hex,
+        "tenant_id": evaluation.tenant_id,
+        "evaluation_id": evaluation.id,
+        "wrapped": _encrypt(_wrapping_key(evaluation), AESGCM.generate_key(bit_length=256), _context(evaluation)),
+    }
     make = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(make(BallotKey).values(**row).on_conflict_do_nothing(
-        index_elements=["tenant_id", "evaluation_id"]))
+    db.session.execute(
+        make(BallotKey).values(**row).on_conflict_do_nothing(index_elements=["tenant_id", "evaluation_id"])
+    )
 
 
 def data_key(evaluation: Evaluation) -> bytes:
@@ -90,22 +95,28 @@ def data_key(evaluation: Evaluation) -> bytes:
     try:
         return _decrypt(_wrapping_key(evaluation), wrapped, _context(evaluation))
     except (InvalidTag, ValueError):
-        raise SealBroken(_("本次测评的加密密钥无法解开（服务器密钥 SECRET_KEY 可能在投票期间被更换）。"
-                           "测评未结束，选票未作任何改动；请恢复原密钥后再结束测评")) from None
+        raise SealBroken(
+            _(
+                "本次测评的加密密钥无法解开（服务器密钥 SECRET_KEY 可能在投票期间被更换）。"
+                "测评未结束，选票未作任何改动；请恢复原密钥后再结束测评"
+            )
+        ) from None
 
 
 def _pad_to(evaluation: Evaluation) -> int:
     """One plaintext length for every ballot of the evaluation: room for a line
     per appraisee of the population, rounded up to a block."""
-    n, top = db.session.execute(select(func.count(), func.max(Appraisee.id)).where(
-        Appraisee.population_id == evaluation.population_id)).one()
+    n, top = db.session.execute(
+        select(func.count(), func.max(Appraisee.id)).where(Appraisee.population_id == evaluation.population_id)
+    ).one()
     room = 64 + (n or 0) * (len(str(top or 0)) + 14)  # [id,"100.00"], per line
     return -(-room // PAD_BLOCK) * PAD_BLOCK
 
 
 def seal(evaluation: Evaluation, key: bytes, rater_group_id: int, lines: dict[int, Decimal]) -> bytes:
-    body = json.dumps({"g": rater_group_id, "l": [[a, str(s)] for a, s in sorted(lines.items())]},
-                      separators=(",", ":")).encode()
+    body = json.dumps(
+        {"g": rater_group_id, "l": [[a, str(s)] for a, s in sorted(lines.items())]}, separators=(",", ":")
+    ).encode()
     target = max(_pad_to(evaluation), -(-len(body) // PAD_BLOCK) * PAD_BLOCK)
     return _encrypt(key, body + b" " * (target - len(body)), _context(evaluation))
 
@@ -114,21 +125,25 @@ def add_sealed(evaluation: Evaluation, rater_group_id: int, lines: dict[int, Dec
     """Store one ballot, sealed (part of the caller's casting transaction)."""
     ensure_key(evaluation)
     blob = seal(evaluation, data_key(evaluation), rater_group_id, lines)
-    db.session.add(SealedBallot(id=uuid.uuid4().hex, tenant_id=evaluation.tenant_id,
-                                evaluation_id=evaluation.id, sealed=blob))
+    db.session.add(
+        SealedBallot(id=uuid.uuid4().hex, tenant_id=evaluation.tenant_id, evaluation_id=evaluation.id, sealed=blob)
+    )
     db.session.flush()
 
 
 def sealed_count(evaluation: Evaluation) -> int:
-    return db.session.scalar(select(func.count()).select_from(SealedBallot)
-                             .where(SealedBallot.evaluation_id == evaluation.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(SealedBallot).where(SealedBallot.evaluation_id == evaluation.id)
+        )
+        or 0
+    )
 
 
 def open_all(evaluation: Evaluation) -> list[tuple[int, list[tuple[int, Decimal]]]]:
     """Every sealed ballot of the evaluation, opened: (rater group id, lines).
     One that cannot be opened refuses the whole operation (never dropped)."""
-    blobs = db.session.scalars(select(SealedBallot.sealed).where(
-        SealedBallot.evaluation_id == evaluation.id)).all()
+    blobs = db.session.scalars(select(SealedBallot.sealed).where(SealedBallot.evaluation_id == evaluation.id)).all()
     if not blobs:
         return []
     key = data_key(evaluation)
@@ -139,17 +154,22 @@ def open_all(evaluation: Evaluation) -> list[tuple[int, list[tuple[int, Decimal]
             body = json.loads(_decrypt(key, blob, context))
             out.append((int(body["g"]), [(int(a), Decimal(s)) for a, s in body["l"]]))
         except (InvalidTag, ValueError, KeyError, TypeError):
-            raise SealBroken(_("有一张加密选票无法解开（数据可能已被篡改）。测评未结束，选票未作任何改动；"
-                               "请联系系统管理员")) from None
+            raise SealBroken(
+                _("有一张加密选票无法解开（数据可能已被篡改）。测评未结束，选票未作任何改动；请联系系统管理员")
+            ) from None
     return out
 
 
 def destroy(evaluation: Evaluation) -> None:
     """Delete the evaluation's sealed rows and its key (the close's last step)."""
-    db.session.execute(delete(SealedBallot).where(SealedBallot.evaluation_id == evaluation.id)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(delete(BallotKey).where(BallotKey.evaluation_id == evaluation.id)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(SealedBallot)
+        .where(SealedBallot.evaluation_id == evaluation.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(BallotKey).where(BallotKey.evaluation_id == evaluation.id).execution_options(synchronize_session=False)
+    )
 
 
 def vacuum() -> None:
@@ -162,5 +182,5 @@ def vacuum() -> None:
     try:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM sealed_ballots, ballot_keys")
-    except Exception:  # noqa: BLE001 - best effort; says nothing about any ballot
+    except Exception:
         current_app.logger.warning("VACUUM of the sealed ballot tables failed; autovacuum will reclaim them")

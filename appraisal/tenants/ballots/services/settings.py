@@ -18,7 +18,6 @@ from appraisal.tenants.ballots.services.common import BallotError, GroupSpec, fm
 from appraisal.tenants.cycles.models import Population
 from appraisal.tenants.schemes.models import SchemeVersion
 
-
 #: The rater groups offered when the population's scheme defines none.
 STANDARD_GROUPS: tuple[tuple[str, str], ...] = (
     ("principal", "主要领导"),
@@ -38,11 +37,15 @@ MAX_TITLE = 300
 MAX_GROUP_NAME = 100
 
 #: The warning the office confirms to keep a group below the minimum size (记名组).
-KNOWN_VOTERS_WARNING = _l("记名组：该组投票人少于最少人数，其投票人可被识别（例如只有 1 人时，该组的分数就是这个人的评分）。"
-                          "记名组的分数按原样计入结果，不合并、不舍弃，结果中注明“记名组”。")
+KNOWN_VOTERS_WARNING = _l(
+    "记名组：该组投票人少于最少人数，其投票人可被识别（例如只有 1 人时，该组的分数就是这个人的评分）。"
+    "记名组的分数按原样计入结果，不合并、不舍弃，结果中注明“记名组”。"
+)
 
-FROZEN_REASON = _l("已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重"
-                   "都不能再修改（否则可能影响匿名性或使已投选票失去意义）")
+FROZEN_REASON = _l(
+    "已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重"
+    "都不能再修改（否则可能影响匿名性或使已投选票失去意义）"
+)
 
 
 def _weight(value: Any) -> Decimal:
@@ -78,8 +81,10 @@ def scheme_ballot(population: Population) -> tuple[str | None, list[GroupSpec]]:
     for key, method in leaves:
         groups = method.get("rater_groups") or []
         if groups:
-            return key, [GroupSpec(g["key"], g.get("name_zh") or g.get("name_en") or g["key"],
-                                   Decimal(str(g.get("weight", 0)))) for g in groups]
+            return key, [
+                GroupSpec(g["key"], g.get("name_zh") or g.get("name_en") or g["key"], Decimal(str(g.get("weight", 0))))
+                for g in groups
+            ]
     return (leaves[0][0] if leaves else None), []
 
 
@@ -87,8 +92,9 @@ def engine_rater_groups(evaluation: Evaluation) -> list[dict]:
     """The evaluation's groups as an engine override of the ballot indicator's
     ``rater_groups`` — for populations whose scheme defines none (the engine then
     takes a plain mean unless the computation passes these)."""
-    return [{"key": g.key, "name_zh": g.name, "name_en": g.key, "weight": float(g.weight)}
-            for g in groups_of(evaluation)]
+    return [
+        {"key": g.key, "name_zh": g.name, "name_en": g.key, "weight": float(g.weight)} for g in groups_of(evaluation)
+    ]
 
 
 def check_population_has_ballot_indicator(population: Population) -> None:
@@ -97,9 +103,13 @@ def check_population_has_ballot_indicator(population: Population) -> None:
     would fail on every ballot)."""
     indicator, _groups = scheme_ballot(population)
     if indicator is None:
-        raise BallotError(_("“%(population)s”的考核方案没有民主测评指标，测评得分无法计入考核结果，"
-                            "因此不能为该群体建立或开始民主测评。请先在考核方案中增加民主测评指标，或选择其他考核对象群体。",
-                            population=population.name))
+        raise BallotError(
+            _(
+                "“%(population)s”的考核方案没有民主测评指标，测评得分无法计入考核结果，"
+                "因此不能为该群体建立或开始民主测评。请先在考核方案中增加民主测评指标，或选择其他考核对象群体。",
+                population=population.name,
+            )
+        )
 
 
 def check_groups(groups: list[GroupSpec]) -> list[GroupSpec]:
@@ -138,7 +148,8 @@ def resolve_groups(population: Population, groups: list[GroupSpec] | None) -> li
     _indicator, scheme_groups = scheme_ballot(population)
     if scheme_groups:
         if groups is not None and sorted((g.key, g.weight) for g in groups) != sorted(
-                (g.key, g.weight) for g in scheme_groups):
+            (g.key, g.weight) for g in scheme_groups
+        ):
             described = _("、").join(f"{g.name} {fmt_weight(g.weight)}" for g in scheme_groups)
             raise BallotError(_("本群体的考核方案已规定评价人组别及权重（%(groups)s），不能更改", groups=described))
         return scheme_groups
@@ -147,8 +158,9 @@ def resolve_groups(population: Population, groups: list[GroupSpec] | None) -> li
     return check_groups(groups)
 
 
-def check_settings(scale: str, grade_values: Mapping[str, Any] | None, min_group_size: int,
-                    small_group_policy: str) -> dict:
+def check_settings(
+    scale: str, grade_values: Mapping[str, Any] | None, min_group_size: int, small_group_policy: str
+) -> dict:
     if scale not in SCALES:
         raise BallotError(_("评分方式只能是百分制或等次"))
     grades: dict[str, int | float] = {}
@@ -171,12 +183,21 @@ def check_settings(scale: str, grade_values: Mapping[str, Any] | None, min_group
     except (TypeError, ValueError):
         raise BallotError(_("最少人数须是整数")) from None
     if not MIN_GROUP_SIZE <= min_size <= MAX_GROUP_SIZE_SETTING:
-        raise BallotError(_("显示结果的组别最少人数须在 %(min)s 到 %(max)s 之间（少于 %(min)s 人时，个人的评分可被推算出来）",
-                            min=MIN_GROUP_SIZE, max=MAX_GROUP_SIZE_SETTING))
+        raise BallotError(
+            _(
+                "显示结果的组别最少人数须在 %(min)s 到 %(max)s 之间（少于 %(min)s 人时，个人的评分可被推算出来）",
+                min=MIN_GROUP_SIZE,
+                max=MAX_GROUP_SIZE_SETTING,
+            )
+        )
     if small_group_policy not in POLICIES:
         raise BallotError(_("人数不足组别的处理方式只能是合并或舍弃"))
-    return {"scale": scale, "grade_values": grades, "min_group_size": min_size,
-            "small_group_policy": small_group_policy}
+    return {
+        "scale": scale,
+        "grade_values": grades,
+        "min_group_size": min_size,
+        "small_group_policy": small_group_policy,
+    }
 
 
 def parse_grades(text: str) -> dict[str, str]:

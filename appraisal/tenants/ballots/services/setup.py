@@ -53,26 +53,39 @@ from appraisal.tenants.org.models import OrgUnit
 
 def population_inside(population: Population, unit: OrgUnit) -> bool:
     """Are all of the population's appraisees in ``unit``'s subtree?"""
-    paths = db.session.scalars(select(Appraisee.unit_path).where(Appraisee.population_id == population.id)
-                               .distinct()).all()
+    paths = db.session.scalars(
+        select(Appraisee.unit_path).where(Appraisee.population_id == population.id).distinct()
+    ).all()
     return bool(paths) and all(inside_unit(p, unit) for p in paths)
 
 
 def snapshot(evaluation: Evaluation, groups: list[RaterGroup] | list[GroupSpec] | None = None) -> dict:
     groups = groups_of(evaluation) if groups is None else groups
     return {
-        "title": evaluation.title, "population": evaluation.population_id,
-        "owner_unit": evaluation.owner_unit_id, "status": evaluation.status.value,
-        "scale": evaluation.scale, "grade_values": dict(evaluation.grade_values or {}),
-        "min_group_size": evaluation.min_group_size, "small_group_policy": evaluation.small_group_policy,
+        "title": evaluation.title,
+        "population": evaluation.population_id,
+        "owner_unit": evaluation.owner_unit_id,
+        "status": evaluation.status.value,
+        "scale": evaluation.scale,
+        "grade_values": dict(evaluation.grade_values or {}),
+        "min_group_size": evaluation.min_group_size,
+        "small_group_policy": evaluation.small_group_policy,
         "rater_groups": [[g.key, g.name, fmt_weight(g.weight)] for g in groups],
     }
 
 
-def create_evaluation(cycle: Cycle, population: Population, *, title: str, owner_unit: OrgUnit | None = None,
-                      scale: str = "score", grade_values: Mapping[str, Any] | None = None,
-                      min_group_size: int = MIN_GROUP_SIZE, small_group_policy: str = "merge",
-                      groups: list[GroupSpec] | None = None) -> Evaluation:
+def create_evaluation(
+    cycle: Cycle,
+    population: Population,
+    *,
+    title: str,
+    owner_unit: OrgUnit | None = None,
+    scale: str = "score",
+    grade_values: Mapping[str, Any] | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
+    small_group_policy: str = "merge",
+    groups: list[GroupSpec] | None = None,
+) -> Evaluation:
     """A draft evaluation of ``population``. Rater groups and weights come from the
     population's scheme when it defines them (``groups`` must then agree or be
     None); otherwise ``groups`` (weights adding up to 1)."""
@@ -89,10 +102,16 @@ def create_evaluation(cycle: Cycle, population: Population, *, title: str, owner
     check_population_has_ballot_indicator(population)
     specs = resolve_groups(population, groups)
     settings = check_settings(scale, grade_values, min_group_size, small_group_policy)
-    evaluation = Evaluation(cycle_id=cycle.id, population_id=population.id,
-                            owner_unit_id=owner_unit.id if owner_unit else None, title=title,
-                            status=EvaluationStatus.DRAFT, settings_frozen=False,
-                            created_by_id=actor_id(), **settings)
+    evaluation = Evaluation(
+        cycle_id=cycle.id,
+        population_id=population.id,
+        owner_unit_id=owner_unit.id if owner_unit else None,
+        title=title,
+        status=EvaluationStatus.DRAFT,
+        settings_frozen=False,
+        created_by_id=actor_id(),
+        **settings,
+    )
     db.session.add(evaluation)
     db.session.flush()
     for spec in specs:
@@ -106,17 +125,29 @@ def _claim_unfrozen(evaluation: Evaluation) -> None:
     """Lock the evaluation row while its anonymity settings change, and refuse
     once a ballot is in (the first ballot sets ``settings_frozen``)."""
     result = db.session.execute(
-        update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.settings_frozen.is_(False),
-                                 Evaluation.status != EvaluationStatus.CLOSED)
-        .values(settings_frozen=False).execution_options(synchronize_session=False))
+        update(Evaluation)
+        .where(
+            Evaluation.id == evaluation.id,
+            Evaluation.settings_frozen.is_(False),
+            Evaluation.status != EvaluationStatus.CLOSED,
+        )
+        .values(settings_frozen=False)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise SettingsFrozen(str(FROZEN_REASON))
 
 
-def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale: str | None = None,
-                      grade_values: Mapping[str, Any] | None = None, min_group_size: int | None = None,
-                      small_group_policy: str | None = None,
-                      groups: list[GroupSpec] | None = None) -> bool:
+def update_evaluation(
+    evaluation: Evaluation,
+    *,
+    title: str | None = None,
+    scale: str | None = None,
+    grade_values: Mapping[str, Any] | None = None,
+    min_group_size: int | None = None,
+    small_group_policy: str | None = None,
+    groups: list[GroupSpec] | None = None,
+) -> bool:
     """Change an evaluation. The title may change until it closes; the anonymity
     settings only until the first ballot is in. Returns whether anything changed."""
     check_phase(evaluation.cycle, "ballots.manage")
@@ -128,9 +159,11 @@ def update_evaluation(evaluation: Evaluation, *, title: str | None = None, scale
     if grade_values is None:
         grade_values = evaluation.grade_values if scale == "grade" else None
     settings = check_settings(
-        scale, grade_values if scale == "grade" else None,
+        scale,
+        grade_values if scale == "grade" else None,
         evaluation.min_group_size if min_group_size is None else min_group_size,
-        evaluation.small_group_policy if small_group_policy is None else small_group_policy)
+        evaluation.small_group_policy if small_group_policy is None else small_group_policy,
+    )
     if groups is not None:
         specs = resolve_groups(evaluation.population, groups)
     else:
@@ -168,17 +201,16 @@ def _replace_groups(evaluation: Evaluation, current: list[RaterGroup], specs: li
     wanted = {s.key for s in specs}
     for group in current:
         if group.key not in wanted:
-            used = db.session.scalar(select(func.count()).select_from(Voter)
-                                     .where(Voter.rater_group_id == group.id))
+            used = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.rater_group_id == group.id))
             if used:
-                raise BallotError(_("组别“%(name)s”已有 %(n)s 名投票人，请先移除这些投票人再删除该组别",
-                                    name=group.name, n=used))
+                raise BallotError(
+                    _("组别“%(name)s”已有 %(n)s 名投票人，请先移除这些投票人再删除该组别", name=group.name, n=used)
+                )
             db.session.delete(group)
     for spec in specs:
         group = by_key.get(spec.key)
         if group is None:
-            db.session.add(RaterGroup(evaluation_id=evaluation.id, key=spec.key, name=spec.name,
-                                      weight=spec.weight))
+            db.session.add(RaterGroup(evaluation_id=evaluation.id, key=spec.key, name=spec.name, weight=spec.weight))
         else:
             group.name, group.weight = spec.name, spec.weight
     db.session.flush()
@@ -202,14 +234,22 @@ def open_evaluation(evaluation: Evaluation) -> None:
     check_group_sizes(evaluation, groups)
     day = today()
     result = db.session.execute(
-        update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.DRAFT)
-        .values(status=EvaluationStatus.OPEN, opened_on=day).execution_options(synchronize_session=False))
+        update(Evaluation)
+        .where(Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.DRAFT)
+        .values(status=EvaluationStatus.OPEN, opened_on=day)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise BallotError(_("测评状态已变化，请刷新页面"))
     sealing.ensure_key(evaluation)
     db.session.refresh(evaluation)
-    audit.record("ballots.open", evaluation, before={"status": "draft"},
-                 after={"status": "open", "opened_on": day.isoformat(), "voters": voters}, label=evaluation.title)
+    audit.record(
+        "ballots.open",
+        evaluation,
+        before={"status": "draft"},
+        after={"status": "open", "opened_on": day.isoformat(), "voters": voters},
+        label=evaluation.title,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -235,9 +275,17 @@ def set_known_voters(evaluation: Evaluation, group: RaterGroup, known: bool, *, 
     group.known_voters = bool(known)
     db.session.flush()
     n = group_sizes(evaluation).get(group.id, 0)
-    audit.record("ballots.known_group", evaluation,
-                 before={"group": group.key, "known_voters": not known},
-                 after={"group": group.key, "name": group.name, "known_voters": bool(known), "voters": n,
-                        "warning": str(KNOWN_VOTERS_WARNING) if known else ""},
-                 label=evaluation.title)
+    audit.record(
+        "ballots.known_group",
+        evaluation,
+        before={"group": group.key, "known_voters": not known},
+        after={
+            "group": group.key,
+            "name": group.name,
+            "known_voters": bool(known),
+            "voters": n,
+            "warning": str(KNOWN_VOTERS_WARNING) if known else "",
+        },
+        label=evaluation.title,
+    )
     return True

@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.services.common import CENT, ResultsHidden, groups_of
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup, Voter
+from appraisal.tenants.ballots.services.common import CENT, ResultsHidden, groups_of
 from appraisal.tenants.cycles.models import Appraisee, Population
 
 MERGED = "__merged__"  # the results column of pooled small groups
@@ -44,13 +44,16 @@ def turnouts(evaluations: Iterable[Evaluation]) -> dict[int, list[GroupTurnout]]
         return {}
     result: dict[int, list[GroupTurnout]] = {i: [] for i in ids}
     by_group: dict[int, GroupTurnout] = {}
-    for group in db.session.scalars(select(RaterGroup).where(RaterGroup.evaluation_id.in_(ids))
-                                    .order_by(RaterGroup.id)):
+    for group in db.session.scalars(
+        select(RaterGroup).where(RaterGroup.evaluation_id.in_(ids)).order_by(RaterGroup.id)
+    ):
         by_group[group.id] = GroupTurnout(group)
         result[group.evaluation_id].append(by_group[group.id])
     for group_id, voted, n in db.session.execute(
-            select(Voter.rater_group_id, Voter.has_voted, func.count())
-            .where(Voter.evaluation_id.in_(ids)).group_by(Voter.rater_group_id, Voter.has_voted)):
+        select(Voter.rater_group_id, Voter.has_voted, func.count())
+        .where(Voter.evaluation_id.in_(ids))
+        .group_by(Voter.rater_group_id, Voter.has_voted)
+    ):
         if group_id in by_group:
             by_group[group_id].eligible += n
             if voted:
@@ -141,7 +144,8 @@ def _aggregates(evaluation: Evaluation) -> dict[int, dict[int, tuple[int, Decima
     rows = db.session.execute(
         select(BallotLine.appraisee_id, BallotLine.rater_group_id, func.count(), func.sum(BallotLine.score))
         .where(BallotLine.evaluation_id == evaluation.id)
-        .group_by(BallotLine.appraisee_id, BallotLine.rater_group_id)).all()
+        .group_by(BallotLine.appraisee_id, BallotLine.rater_group_id)
+    ).all()
     out: dict[int, dict[int, tuple[int, Decimal]]] = defaultdict(dict)
     for appraisee_id, group_id, n, total in rows:
         out[appraisee_id][group_id] = (int(n), Decimal(str(total)))
@@ -156,10 +160,16 @@ def results(evaluation: Evaluation) -> Results:
     groups = groups_of(evaluation)
     by_id = {g.id: g for g in groups}
     aggregates = _aggregates(evaluation)
-    ballots = db.session.scalar(select(func.count()).select_from(Ballot)
-                                .where(Ballot.evaluation_id == evaluation.id)) or 0
-    appraisees = list(db.session.scalars(select(Appraisee).where(
-        Appraisee.population_id == evaluation.population_id).order_by(Appraisee.sort_order, Appraisee.id)))
+    ballots = (
+        db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.evaluation_id == evaluation.id)) or 0
+    )
+    appraisees = list(
+        db.session.scalars(
+            select(Appraisee)
+            .where(Appraisee.population_id == evaluation.population_id)
+            .order_by(Appraisee.sort_order, Appraisee.id)
+        )
+    )
     rows: list[ResultRow] = []
     any_merged = False
     for appraisee in appraisees:
@@ -181,8 +191,13 @@ def results(evaluation: Evaluation) -> Results:
                 cell.merged_from.append(by_id[gid].name)
         any_merged = any_merged or MERGED in cells
         rows.append(ResultRow(appraisee, cells, hidden, _weighted(cells, target, by_id)))
-    sizes = dict(db.session.execute(select(Voter.rater_group_id, func.count()).where(
-        Voter.evaluation_id == evaluation.id).group_by(Voter.rater_group_id)).all())
+    sizes = dict(
+        db.session.execute(
+            select(Voter.rater_group_id, func.count())
+            .where(Voter.evaluation_id == evaluation.id)
+            .group_by(Voter.rater_group_id)
+        ).all()
+    )
     columns = [Column(g.id, g.name, g.weight, bool(g.known_voters), sizes.get(g.id, 0)) for g in groups]
     if any_merged:
         columns.append(Column(MERGED, "合并组", None))
@@ -220,12 +235,17 @@ def _frame(tenant_id: int, evaluations: list[tuple[int, int, str]], indicator: s
     g, bl = RaterGroup.__table__, BallotLine.__table__
     ids = [e[0] for e in evaluations]
     groups: dict[int, list] = defaultdict(list)
-    for row in conn.execute(select(g.c.id, g.c.evaluation_id, g.c.key, g.c.weight, g.c.known_voters)
-                            .where(g.c.tenant_id == tenant_id, g.c.evaluation_id.in_(ids)).order_by(g.c.id)):
+    for row in conn.execute(
+        select(g.c.id, g.c.evaluation_id, g.c.key, g.c.weight, g.c.known_voters)
+        .where(g.c.tenant_id == tenant_id, g.c.evaluation_id.in_(ids))
+        .order_by(g.c.id)
+    ):
         groups[row.evaluation_id].append(row)
     lines = conn.execute(
-        select(bl.c.evaluation_id, bl.c.appraisee_id, bl.c.rater_group_id, bl.c.score)
-        .where(bl.c.tenant_id == tenant_id, bl.c.evaluation_id.in_(ids))).all()
+        select(bl.c.evaluation_id, bl.c.appraisee_id, bl.c.rater_group_id, bl.c.score).where(
+            bl.c.tenant_id == tenant_id, bl.c.evaluation_id.in_(ids)
+        )
+    ).all()
     counts: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for evaluation_id, appraisee_id, group_id, _score in lines:
         counts[(evaluation_id, appraisee_id)][group_id] += 1
@@ -238,11 +258,13 @@ def _frame(tenant_id: int, evaluations: list[tuple[int, int, str]], indicator: s
         merged = [by_id[gid] for gid, t in target.items() if t == MERGED]
         labels[(evaluation_id, appraisee_id)] = {
             gid: None if t is None else (_merged_key(merged).key if t == MERGED else by_id[t].key)
-            for gid, t in target.items()}
+            for gid, t in target.items()
+        }
     data = sorted(
         (str(appraisee_id), labels[(evaluation_id, appraisee_id)][group_id], float(score), indicator)
         for evaluation_id, appraisee_id, group_id, score in lines
-        if labels[(evaluation_id, appraisee_id)].get(group_id) is not None)
+        if labels[(evaluation_id, appraisee_id)].get(group_id) is not None
+    )
     return pd.DataFrame(data, columns=FRAME_COLUMNS) if data else pd.DataFrame({c: [] for c in FRAME_COLUMNS})
 
 
@@ -255,8 +277,9 @@ def ballots_frame(evaluation: Evaluation, *, indicator: str = "") -> pd.DataFram
     linked to the voters)."""
     if not evaluation.is_closed:
         raise ResultsHidden(_("测评结束后才能取用选票数据"))
-    return _frame(evaluation.tenant_id, [(evaluation.id, evaluation.min_group_size,
-                                          evaluation.small_group_policy)], indicator)
+    return _frame(
+        evaluation.tenant_id, [(evaluation.id, evaluation.min_group_size, evaluation.small_group_policy)], indicator
+    )
 
 
 def population_ballots_frame(population: Population, *, indicator: str = "") -> pd.DataFrame:
@@ -264,8 +287,17 @@ def population_ballots_frame(population: Population, *, indicator: str = "") -> 
     closed evaluations (normally one), after the small-group rule. Explicit
     tenant filters: usable from a job without a tenant scope."""
     e = Evaluation.__table__
-    evaluations = db.session.connection().execute(
-        select(e.c.id, e.c.min_group_size, e.c.small_group_policy)
-        .where(e.c.tenant_id == population.tenant_id, e.c.population_id == population.id,
-               e.c.status == EvaluationStatus.CLOSED.value).order_by(e.c.id)).all()
+    evaluations = (
+        db.session.connection()
+        .execute(
+            select(e.c.id, e.c.min_group_size, e.c.small_group_policy)
+            .where(
+                e.c.tenant_id == population.tenant_id,
+                e.c.population_id == population.id,
+                e.c.status == EvaluationStatus.CLOSED.value,
+            )
+            .order_by(e.c.id)
+        )
+        .all()
+    )
     return _frame(population.tenant_id, [tuple(row) for row in evaluations], indicator)

@@ -17,8 +17,14 @@ from sqlalchemy import delete, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.services.common import BallotError, check_group_sizes, check_phase, groups_of, inside_unit
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots.services.common import (
+    BallotError,
+    check_group_sizes,
+    check_phase,
+    groups_of,
+    inside_unit,
+)
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
 
 #: Which standard group a person joins by default, from their leader role.
@@ -52,8 +58,9 @@ def default_role_groups(evaluation: Evaluation) -> dict[str, int | None]:
     return {role.value: by_key.get(key) for role, key in ROLE_GROUP_KEYS.items()}
 
 
-def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool = True,
-                       role_groups: Mapping[str, Any]) -> tuple[int, int]:
+def add_voters_by_unit(
+    evaluation: Evaluation, unit: OrgUnit, *, subtree: bool = True, role_groups: Mapping[str, Any]
+) -> tuple[int, int]:
     """Add the active people of ``unit`` (and below) as voters: ``role_groups``
     maps a leader role (principal/deputy/none) to a rater group id, or to None
     to leave those people out. Returns (added, already voters)."""
@@ -71,8 +78,11 @@ def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool =
     else:
         stmt = stmt.where(Person.unit_id == unit.id)
     people = list(db.session.scalars(stmt.order_by(OrgUnit.path, Person.sort_order, Person.staff_no)))
-    existing = set(db.session.scalars(select(Voter.person_id).where(
-        Voter.evaluation_id == evaluation.id, Voter.person_id.is_not(None))))
+    existing = set(
+        db.session.scalars(
+            select(Voter.person_id).where(Voter.evaluation_id == evaluation.id, Voter.person_id.is_not(None))
+        )
+    )
     added = already = 0
     per_group: dict[str, int] = defaultdict(int)
     for person in people:
@@ -82,17 +92,21 @@ def add_voters_by_unit(evaluation: Evaluation, unit: OrgUnit, *, subtree: bool =
         if person.id in existing:
             already += 1
             continue
-        db.session.add(Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id,
-                             label="", has_voted=False))
+        db.session.add(
+            Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="", has_voted=False)
+        )
         per_group[group.name] += 1
         added += 1
     db.session.flush()
     if evaluation.is_open:
         check_group_sizes(evaluation)
     if added:
-        audit.record("ballots.voters_add", evaluation,
-                     after={"unit": unit.code, "subtree": subtree, "added": dict(per_group)},
-                     label=evaluation.title)
+        audit.record(
+            "ballots.voters_add",
+            evaluation,
+            after={"unit": unit.code, "subtree": subtree, "added": dict(per_group)},
+            label=evaluation.title,
+        )
     return added, already
 
 
@@ -103,17 +117,16 @@ def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup) -> Vote
     if not person.active:
         raise BallotError(_("%(name)s 已停用，不能作为投票人", name=person.name))
     _check_unit_allowed(evaluation, person.unit)
-    if db.session.scalar(select(Voter.id).where(Voter.evaluation_id == evaluation.id,
-                                                Voter.person_id == person.id)):
+    if db.session.scalar(select(Voter.id).where(Voter.evaluation_id == evaluation.id, Voter.person_id == person.id)):
         raise BallotError(_("%(name)s 已是本测评的投票人", name=person.name))
-    voter = Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="",
-                  has_voted=False)
+    voter = Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="", has_voted=False)
     db.session.add(voter)
     db.session.flush()
     if evaluation.is_open:
         check_group_sizes(evaluation, [group])
-    audit.record("ballots.voter_add", evaluation, after={"person": person.staff_no, "group": group.key},
-                 label=evaluation.title)
+    audit.record(
+        "ballots.voter_add", evaluation, after={"person": person.staff_no, "group": group.key}, label=evaluation.title
+    )
     return voter
 
 
@@ -124,13 +137,19 @@ def remove_voter(evaluation: Evaluation, voter: Voter) -> None:
         raise BallotError(_("该投票人不属于本测评"))
     person = db.session.get(Person, voter.person_id) if voter.person_id else None
     who = person.name if person else _("投票码 %(label)s", label=voter.label)
-    result = db.session.execute(delete(Voter).where(Voter.id == voter.id, Voter.has_voted.is_(False))
-                                .execution_options(synchronize_session=False))
+    result = db.session.execute(
+        delete(Voter)
+        .where(Voter.id == voter.id, Voter.has_voted.is_(False))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise BallotError(_("%(name)s 已投票，不能移除", name=who))
     db.session.expunge(voter)
     if evaluation.is_open:
         check_group_sizes(evaluation)
-    audit.record("ballots.voter_remove", evaluation,
-                 after={"person": person.staff_no if person else None, "slip": voter.label or None},
-                 label=evaluation.title)
+    audit.record(
+        "ballots.voter_remove",
+        evaluation,
+        after={"person": person.staff_no if person else None, "slip": voter.label or None},
+        label=evaluation.title,
+    )

@@ -28,7 +28,8 @@ def my_evaluations(user) -> list[MyEvaluation]:
         .join(Voter, Voter.evaluation_id == Evaluation.id)
         .join(RaterGroup, RaterGroup.id == Voter.rater_group_id)
         .where(Voter.person_id == person.id, Evaluation.status != EvaluationStatus.DRAFT)
-        .order_by(Evaluation.id.desc())).all()
+        .order_by(Evaluation.id.desc())
+    ).all()
     return [MyEvaluation(e, v, g) for e, v, g in rows]
 
 
@@ -36,5 +37,4 @@ def voter_of(evaluation: Evaluation, user) -> Voter | None:
     person = db.session.scalar(select(Person).where(Person.user_id == user.id))
     if person is None:
         return None
-    return db.session.scalar(select(Voter).where(Voter.evaluation_id == evaluation.id,
-                                                 Voter.person_id == person.id))
+    return db.session.scalar(select(Voter).where(Voter.evaluation_id == evaluation.id, Voter.person_id == person.id))

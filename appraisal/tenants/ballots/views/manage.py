@@ -23,9 +23,8 @@ from appraisal.tenants.ballots.views._shared import go, refused
 from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
-from appraisal.tenants.org.services import TOP_LEVEL, Place, units_where
 from appraisal.tenants.org.models import OrgUnit
-
+from appraisal.tenants.org.services import TOP_LEVEL, Place, units_where
 
 # ---------------------------------------------------------------------------
 # The list, per cycle
@@ -44,9 +43,12 @@ def _chosen_cycle(cycles: list[Cycle]) -> Cycle | None:
 
 
 def _managed(cycle: Cycle):
-    return (select(Evaluation).outerjoin(OrgUnit, OrgUnit.id == Evaluation.owner_unit_id)
-            .where(Evaluation.cycle_id == cycle.id, scope_clause(current_user, "ballots.manage", OrgUnit.path))
-            .order_by(Evaluation.id.desc()))
+    return (
+        select(Evaluation)
+        .outerjoin(OrgUnit, OrgUnit.id == Evaluation.owner_unit_id)
+        .where(Evaluation.cycle_id == cycle.id, scope_clause(current_user, "ballots.manage", OrgUnit.path))
+        .order_by(Evaluation.id.desc())
+    )
 
 
 @bp.route("/")
@@ -57,10 +59,20 @@ def index():
     page = paginate(_managed(cycle)) if cycle is not None else None
     evaluations = page.items if page else []
     return render_template(
-        "ballots/index.html", cycles=cycles, cycle=cycle, page=page, evaluations=evaluations,
+        "ballots/index.html",
+        cycles=cycles,
+        cycle=cycle,
+        page=page,
+        evaluations=evaluations,
         turnouts=services.turnouts(evaluations),
-        populations={p.id: p for p in db.session.scalars(select(Population).where(
-            Population.id.in_({e.population_id for e in evaluations})))} if evaluations else {},
+        populations={
+            p.id: p
+            for p in db.session.scalars(
+                select(Population).where(Population.id.in_({e.population_id for e in evaluations}))
+            )
+        }
+        if evaluations
+        else {},
         unit_names=org_services.unit_names(e.owner_unit_id for e in evaluations if e.owner_unit_id),
         may_create=cycle is not None and phase_allows(cycle, "ballots.manage") and not cycle.is_final,
     )
@@ -81,8 +93,9 @@ def _owner_choices() -> list[tuple[int, str]]:
 
 
 def _population_choices(cycle: Cycle) -> list[tuple[int, str]]:
-    populations = list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
-                                          .order_by(Population.id)))
+    populations = list(
+        db.session.scalars(select(Population).where(Population.cycle_id == cycle.id).order_by(Population.id))
+    )
     office = can(current_user, "ballots.manage", TOP_LEVEL)
     granted = {g.org_unit_id for g in current_user.grants if g.role == Role.UNIT_ADMIN and g.org_unit_id}
     managed = [] if office else [u for u in units_where(current_user, "ballots.manage") if u.id in granted]
@@ -91,8 +104,14 @@ def _population_choices(cycle: Cycle) -> list[tuple[int, str]]:
         if not office and not any(services.population_inside(population, u) for u in managed):
             continue
         _indicator, scheme_groups = services.scheme_ballot(population)
-        note = (_("（方案已规定组别：%(groups)s）", groups="、".join(
-            f"{g.name} {services.fmt_weight(g.weight)}" for g in scheme_groups)) if scheme_groups else "")
+        note = (
+            _(
+                "（方案已规定组别：%(groups)s）",
+                groups="、".join(f"{g.name} {services.fmt_weight(g.weight)}" for g in scheme_groups),
+            )
+            if scheme_groups
+            else ""
+        )
         choices.append((population.id, f"{population.name}{note}"))
     return choices
 
@@ -102,21 +121,30 @@ def _fill_group_rows(form: EvaluationForm, groups: list) -> None:
     while len(form.groups.entries):
         form.groups.pop_entry()
     current = {g.key: g for g in groups}
-    keys = [k for k, _n in services.STANDARD_GROUPS] + [k for k in current if k not in
-                                                        dict(services.STANDARD_GROUPS)]
+    keys = [k for k, _n in services.STANDARD_GROUPS] + [k for k in current if k not in dict(services.STANDARD_GROUPS)]
     names = dict(services.STANDARD_GROUPS)
     for key in keys:
         group = current.get(key)
-        form.groups.append_entry({
-            "include": group is not None, "key": key,
-            "name": group.name if group is not None else names.get(key, key),
-            "weight": services.fmt_weight(group.weight) if group is not None else "",
-        })
+        form.groups.append_entry(
+            {
+                "include": group is not None,
+                "key": key,
+                "name": group.name if group is not None else names.get(key, key),
+                "weight": services.fmt_weight(group.weight) if group is not None else "",
+            }
+        )
 
 
 def _group_rows(form: EvaluationForm) -> list[dict]:
-    return [{"include": row.form.include.data, "key": row.form.key.data, "name": row.form.name.data,
-             "weight": row.form.weight.data} for row in form.groups]
+    return [
+        {
+            "include": row.form.include.data,
+            "key": row.form.key.data,
+            "name": row.form.name.data,
+            "weight": row.form.weight.data,
+        }
+        for row in form.groups
+    ]
 
 
 def _grades(form: EvaluationForm) -> dict | None:
@@ -147,18 +175,25 @@ def new():
         try:
             _ind, scheme_groups = services.scheme_ballot(population)
             evaluation = services.create_evaluation(
-                cycle, population, title=form.title.data, owner_unit=owner, scale=form.scale.data,
-                grade_values=_grades(form), min_group_size=form.min_group_size.data,
+                cycle,
+                population,
+                title=form.title.data,
+                owner_unit=owner,
+                scale=form.scale.data,
+                grade_values=_grades(form),
+                min_group_size=form.min_group_size.data,
                 small_group_policy=form.small_group_policy.data,
-                groups=None if scheme_groups else services.groups_from_form(_group_rows(form)))
+                groups=None if scheme_groups else services.groups_from_form(_group_rows(form)),
+            )
         except services.BallotError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             flash(_("已建立测评“%(title)s”。下一步：添加投票人。", title=evaluation.title), "success")
             return redirect(url_for("ballots.voters", evaluation_id=evaluation.id))
-    return render_template("ballots/form.html", form=form, evaluation=None, cycle=cycle,
-                           scheme_groups=None, frozen_reason=None), form_status()
+    return render_template(
+        "ballots/form.html", form=form, evaluation=None, cycle=cycle, scheme_groups=None, frozen_reason=None
+    ), form_status()
 
 
 @bp.route("/<int:evaluation_id>/edit", methods=["GET", "POST"])
@@ -167,7 +202,9 @@ def edit(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     frozen_reason = None
     if evaluation.settings_frozen:
-        frozen_reason = _("已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重都不能再修改（否则可能影响匿名性或使已投选票失去意义）；仍可修改测评名称。")
+        frozen_reason = _(
+            "已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重都不能再修改（否则可能影响匿名性或使已投选票失去意义）；仍可修改测评名称。"
+        )
     if evaluation.is_closed:
         flash(_("测评已结束，不能再修改。"), "info")
         return redirect(url_for("ballots.evaluation", evaluation_id=evaluation.id))
@@ -189,17 +226,28 @@ def edit(evaluation: Evaluation):
                 changed = services.update_evaluation(evaluation, title=form.title.data)
             else:
                 changed = services.update_evaluation(
-                    evaluation, title=form.title.data, scale=form.scale.data, grade_values=_grades(form),
-                    min_group_size=form.min_group_size.data, small_group_policy=form.small_group_policy.data,
-                    groups=None if scheme_groups else services.groups_from_form(_group_rows(form)))
+                    evaluation,
+                    title=form.title.data,
+                    scale=form.scale.data,
+                    grade_values=_grades(form),
+                    min_group_size=form.min_group_size.data,
+                    small_group_policy=form.small_group_policy.data,
+                    groups=None if scheme_groups else services.groups_from_form(_group_rows(form)),
+                )
         except services.BallotError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
             return redirect(url_for("ballots.evaluation", evaluation_id=evaluation.id))
-    return render_template("ballots/form.html", form=form, evaluation=evaluation, cycle=evaluation.cycle,
-                           scheme_groups=scheme_groups, frozen_reason=frozen_reason), form_status()
+    return render_template(
+        "ballots/form.html",
+        form=form,
+        evaluation=evaluation,
+        cycle=evaluation.cycle,
+        scheme_groups=scheme_groups,
+        frozen_reason=frozen_reason,
+    ), form_status()
 
 
 # ---------------------------------------------------------------------------
@@ -213,15 +261,21 @@ def evaluation(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     groups = services.groups_of(evaluation)
     sizes = services.group_sizes(evaluation)
-    small = [(g, sizes.get(g.id, 0)) for g in groups
-             if g.known_voters or 0 < sizes.get(g.id, 0) < evaluation.min_group_size]
+    small = [
+        (g, sizes.get(g.id, 0)) for g in groups if g.known_voters or 0 < sizes.get(g.id, 0) < evaluation.min_group_size
+    ]
     return render_template(
-        "ballots/evaluation.html", evaluation=evaluation, groups=groups, small_groups=small,
+        "ballots/evaluation.html",
+        evaluation=evaluation,
+        groups=groups,
+        small_groups=small,
         known_warning=services.KNOWN_VOTERS_WARNING,
-        turnout=services.turnout(evaluation), scheme_groups=scheme_groups,
+        turnout=services.turnout(evaluation),
+        scheme_groups=scheme_groups,
         owner_name=evaluation.owner_unit.name if evaluation.owner_unit else None,
         may_manage=phase_allows(evaluation.cycle, "ballots.manage") and not evaluation.cycle.is_final,
-        may_vote_now=phase_allows(evaluation.cycle, "ballots.vote"), form=CsrfForm(),
+        may_vote_now=phase_allows(evaluation.cycle, "ballots.vote"),
+        form=CsrfForm(),
     )
 
 
@@ -237,14 +291,17 @@ def known_group(evaluation: Evaluation):
             abort(404)
         known = request.form.get("known") == "1"
         try:
-            changed = services.set_known_voters(evaluation, group, known,
-                                                confirmed=request.form.get("confirm") == "y")
+            changed = services.set_known_voters(evaluation, group, known, confirmed=request.form.get("confirm") == "y")
         except services.BallotError as exc:
             refused(exc)
         else:
             if changed:
-                flash(_("“%(name)s”已设为记名组。", name=group.name) if known
-                      else _("“%(name)s”已恢复为普通组别。", name=group.name), "success")
+                flash(
+                    _("“%(name)s”已设为记名组。", name=group.name)
+                    if known
+                    else _("“%(name)s”已恢复为普通组别。", name=group.name),
+                    "success",
+                )
     return go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
 
 
@@ -253,12 +310,16 @@ def known_group(evaluation: Evaluation):
 def turnout_json(evaluation: Evaluation):
     """Live turnout for the evaluation page (polled while voting is open)."""
     rows = services.turnout(evaluation)
-    response = jsonify({
-        "status": evaluation.status.value,
-        "groups": [{"id": t.group.id, "eligible": t.eligible, "voted": t.voted, "percent": t.percent}
-                   for t in rows],
-        "eligible": sum(t.eligible for t in rows), "voted": sum(t.voted for t in rows),
-    })
+    response = jsonify(
+        {
+            "status": evaluation.status.value,
+            "groups": [
+                {"id": t.group.id, "eligible": t.eligible, "voted": t.voted, "percent": t.percent} for t in rows
+            ],
+            "eligible": sum(t.eligible for t in rows),
+            "voted": sum(t.voted for t in rows),
+        }
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -287,8 +348,9 @@ def _confirm(evaluation: Evaluation, action: str):
         except services.BallotError as exc:
             refused(exc)
         return go(url_for("ballots.evaluation", evaluation_id=evaluation.id))
-    return render_template("ballots/confirm.html", evaluation=evaluation, action=action, form=form,
-                           turnout=services.turnout(evaluation))
+    return render_template(
+        "ballots/confirm.html", evaluation=evaluation, action=action, form=form, turnout=services.turnout(evaluation)
+    )
 
 
 @bp.route("/<int:evaluation_id>/open", methods=["GET", "POST"], endpoint="open")
@@ -313,5 +375,10 @@ def close(evaluation: Evaluation):
 def results(evaluation: Evaluation):
     outcome = services.results(evaluation) if evaluation.is_closed else None
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
-    return render_template("ballots/results.html", evaluation=evaluation, results=outcome,
-                           turnout=services.turnout(evaluation), scheme_groups=scheme_groups)
+    return render_template(
+        "ballots/results.html",
+        evaluation=evaluation,
+        results=outcome,
+        turnout=services.turnout(evaluation),
+        scheme_groups=scheme_groups,
+    )

@@ -27,9 +27,8 @@ from appraisal.tenants.ballots.views import bp
 from appraisal.tenants.ballots.views._shared import go, refused, refused_form
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
-from appraisal.tenants.org.services import units_where
 from appraisal.tenants.org.models import OrgUnit, Person
-
+from appraisal.tenants.org.services import units_where
 
 # ---------------------------------------------------------------------------
 # Voters
@@ -42,10 +41,17 @@ def _group_choices(evaluation: Evaluation, *, none_label: str | None = None) -> 
 
 
 def _voter_unit_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
-    units = units_where(current_user, "ballots.manage") if evaluation.owner_unit is None else list(
-        db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(evaluation.owner_unit.path,
-                                                                        autoescape=True),
-                                                 OrgUnit.active.is_(True))))
+    units = (
+        units_where(current_user, "ballots.manage")
+        if evaluation.owner_unit is None
+        else list(
+            db.session.scalars(
+                select(OrgUnit).where(
+                    OrgUnit.path.startswith(evaluation.owner_unit.path, autoescape=True), OrgUnit.active.is_(True)
+                )
+            )
+        )
+    )
     return [(u.id, f"{'　' * depth}{u.name}") for u, depth in org_services.in_tree_order(units)]
 
 
@@ -54,22 +60,33 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
     unit_form = unit_form or VotersByUnitForm(prefix="unit")
     person_form = person_form or VoterForm(prefix="one")
     unit_form.unit_id.choices = options(_voter_unit_choices(evaluation))
-    for field, role in ((unit_form.group_principal, "principal"), (unit_form.group_deputy, "deputy"),
-                        (unit_form.group_none, "none")):
+    for field, role in (
+        (unit_form.group_principal, "principal"),
+        (unit_form.group_deputy, "deputy"),
+        (unit_form.group_none, "none"),
+    ):
         field.choices = options(_group_choices(evaluation, none_label=_("不加入")))
         if request.method == "GET":
             field.data = services.default_role_groups(evaluation).get(role) or 0
     person_form.group_id.choices = options(_group_choices(evaluation))
     group_filter = request.args.get("group", type=int)
-    stmt = (select(Voter, Person, RaterGroup).outerjoin(Person, Person.id == Voter.person_id)
-            .join(RaterGroup, RaterGroup.id == Voter.rater_group_id)
-            .where(Voter.evaluation_id == evaluation.id))
+    stmt = (
+        select(Voter, Person, RaterGroup)
+        .outerjoin(Person, Person.id == Voter.person_id)
+        .join(RaterGroup, RaterGroup.id == Voter.rater_group_id)
+        .where(Voter.evaluation_id == evaluation.id)
+    )
     if group_filter:
         stmt = stmt.where(Voter.rater_group_id == group_filter)
     page = paginate(stmt.order_by(RaterGroup.id, Person.staff_no, Voter.label), scalars=False)
     return dict(
-        evaluation=evaluation, page=page, unit_form=unit_form, person_form=person_form,
-        groups=services.groups_of(evaluation), group_filter=group_filter, turnout=services.turnout(evaluation),
+        evaluation=evaluation,
+        page=page,
+        unit_form=unit_form,
+        person_form=person_form,
+        groups=services.groups_of(evaluation),
+        group_filter=group_filter,
+        turnout=services.turnout(evaluation),
         unit_names=org_services.unit_labels(row.Person.unit_id for row in page.items if row.Person),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
         form=CsrfForm(),  # the remove buttons'
@@ -91,12 +108,23 @@ def voters_add_unit(evaluation: Evaluation):
     unit = get_or_404(OrgUnit, form.unit_id.data)  # the service keeps it inside the owner unit
     try:
         added, already = services.add_voters_by_unit(
-            evaluation, unit, subtree=form.subtree.data,
-            role_groups={"principal": form.group_principal.data, "deputy": form.group_deputy.data,
-                         "none": form.group_none.data})
+            evaluation,
+            unit,
+            subtree=form.subtree.data,
+            role_groups={
+                "principal": form.group_principal.data,
+                "deputy": form.group_deputy.data,
+                "none": form.group_none.data,
+            },
+        )
     except services.BallotError as exc:
-        return refused_form(exc, "ballots/voters.html", form=form, field="unit_id",
-                            context=lambda: _voters_context(evaluation, unit_form=form))
+        return refused_form(
+            exc,
+            "ballots/voters.html",
+            form=form,
+            field="unit_id",
+            context=lambda: _voters_context(evaluation, unit_form=form),
+        )
     flash(_("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success")
     return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
@@ -115,8 +143,13 @@ def voters_add_person(evaluation: Evaluation):
         group = services.rater_group(evaluation, form.group_id.data)
         services.add_voter(evaluation, person, group)
     except services.BallotError as exc:
-        return refused_form(exc, "ballots/voters.html", form=form, field="staff_no",
-                            context=lambda: _voters_context(evaluation, person_form=form))
+        return refused_form(
+            exc,
+            "ballots/voters.html",
+            form=form,
+            field="staff_no",
+            context=lambda: _voters_context(evaluation, person_form=form),
+        )
     flash(_("已添加投票人 %(name)s。", name=person.name), "success")
     return go(url_for("ballots.voters", evaluation_id=evaluation.id))
 
@@ -153,16 +186,21 @@ def _codes_context(evaluation: Evaluation, form=None, named_form=None) -> dict:
         if outside:
             form.group_id.data = outside[0].id
     return dict(
-        evaluation=evaluation, form=form, named_form=named_form,
-        groups=services.groups_of(evaluation), stats=services.code_stats(evaluation),
+        evaluation=evaluation,
+        form=form,
+        named_form=named_form,
+        groups=services.groups_of(evaluation),
+        stats=services.code_stats(evaluation),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
     )
 
 
 def _slips_response(evaluation: Evaluation, slips: list[services.Slip]):
-    response = make_response(render_template(
-        "ballots/slips.html", evaluation=evaluation, slips=slips,
-        vote_url=url_for("voting.code", _external=True)))
+    response = make_response(
+        render_template(
+            "ballots/slips.html", evaluation=evaluation, slips=slips, vote_url=url_for("voting.code", _external=True)
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # the codes exist on this page only
     return response
 
@@ -177,9 +215,13 @@ def codes(evaluation: Evaluation):
                 group = services.rater_group(evaluation, form.group_id.data)
                 slips = services.generate_codes(evaluation, group, form.count.data)
             except services.BallotError as exc:
-                return refused_form(exc, "ballots/codes.html", form=form, field="count",
-
-                                    context=lambda: _codes_context(evaluation, form=form))
+                return refused_form(
+                    exc,
+                    "ballots/codes.html",
+                    form=form,
+                    field="count",
+                    context=lambda: _codes_context(evaluation, form=form),
+                )
             return _slips_response(evaluation, slips)
         return render_template("ballots/codes.html", **_codes_context(evaluation, form=form)), form_status()
     return render_template("ballots/codes.html", **_codes_context(evaluation)), 200
@@ -192,11 +234,16 @@ def codes_named(evaluation: Evaluation):
     if form.validate_on_submit():
         try:
             group = services.rater_group(evaluation, form.group_id.data)
-            slips = services.issue_named_codes(evaluation, group, reissue=form.reissue.data,
-                                               without_account_only=not form.everyone.data)
+            slips = services.issue_named_codes(
+                evaluation, group, reissue=form.reissue.data, without_account_only=not form.everyone.data
+            )
         except services.BallotError as exc:
-            return refused_form(exc, "ballots/codes.html", form=form, field="group_id",
-
-                                context=lambda: _codes_context(evaluation, named_form=form))
+            return refused_form(
+                exc,
+                "ballots/codes.html",
+                form=form,
+                field="group_id",
+                context=lambda: _codes_context(evaluation, named_form=form),
+            )
         return _slips_response(evaluation, slips)
     return render_template("ballots/codes.html", **_codes_context(evaluation, named_form=form)), form_status()

@@ -20,7 +20,6 @@ from appraisal.tenants.ballots.models import Evaluation, RaterGroup
 from appraisal.tenants.ballots.views import voting_bp
 from appraisal.tenants.ballots.views._shared import go
 
-
 # ---------------------------------------------------------------------------
 # Voting, signed in: "我的测评"
 # ---------------------------------------------------------------------------
@@ -73,9 +72,16 @@ def ballot(evaluation: Evaluation):
                 return go(url_for("voting.mine"))
         else:
             errors = {0: _("页面已过期，请重新提交。")}
-    return render_template("ballots/ballot.html", evaluation=evaluation, sheet=sheet, form=form,
-                           errors=errors, values=values, group=db.session.get(RaterGroup, voter.rater_group_id),
-                           code=None), form_status()
+    return render_template(
+        "ballots/ballot.html",
+        evaluation=evaluation,
+        sheet=sheet,
+        form=form,
+        errors=errors,
+        values=values,
+        group=db.session.get(RaterGroup, voter.rater_group_id),
+        code=None,
+    ), form_status()
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +151,18 @@ def code():
         else:
             return _no_store(make_response(render_template("ballots/voted.html", evaluation=evaluation)))
     status = INVALID if errors else 200
-    return _no_store(make_response(render_template(
-        "ballots/ballot.html", evaluation=evaluation, sheet=sheet, form=form, errors=errors, values=values,
-        group=db.session.get(RaterGroup, voter.rater_group_id), code=services.format_code(
-            services.normalise_code(form.code.data))), status))
+    return _no_store(
+        make_response(
+            render_template(
+                "ballots/ballot.html",
+                evaluation=evaluation,
+                sheet=sheet,
+                form=form,
+                errors=errors,
+                values=values,
+                group=db.session.get(RaterGroup, voter.rater_group_id),
+                code=services.format_code(services.normalise_code(form.code.data)),
+            ),
+            status,
+        )
+    )

@@ -29,8 +29,7 @@ def not_archived(cycle: Cycle) -> bool:
     return cycle.phase != Phase.FINAL
 
 
-def selected_cycle(arg: str = CYCLE_ARG, *,
-                   prefer: Callable[[Cycle], bool] = not_archived) -> Cycle | None:
+def selected_cycle(arg: str = CYCLE_ARG, *, prefer: Callable[[Cycle], bool] = not_archived) -> Cycle | None:
     """The cycle the request asks for in ``?<arg>=``, else the default (see the module)."""
     wanted = request.args.get(arg, type=int)
     if wanted:

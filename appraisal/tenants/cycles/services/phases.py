@@ -43,8 +43,13 @@ PHASE_ACTIONS: dict[str, frozenset[Phase]] = {
 
 #: Phase names (Chinese message ids, English by the catalogue: evaluated when shown).
 PHASE_LABELS = {
-    Phase.TARGET_SETTING: _l("目标制定"), Phase.TRACKING: _l("过程跟踪"), Phase.SCORING: _l("年终评分"),
-    Phase.COMPUTING: _l("计算"), Phase.PUBLICITY: _l("公示"), Phase.APPEALS: _l("复核"), Phase.FINAL: _l("归档"),
+    Phase.TARGET_SETTING: _l("目标制定"),
+    Phase.TRACKING: _l("过程跟踪"),
+    Phase.SCORING: _l("年终评分"),
+    Phase.COMPUTING: _l("计算"),
+    Phase.PUBLICITY: _l("公示"),
+    Phase.APPEALS: _l("复核"),
+    Phase.FINAL: _l("归档"),
 }
 #: The former name, still imported by other features; the labels follow the reader's language.
 PHASE_LABELS_ZH = PHASE_LABELS
@@ -77,8 +82,9 @@ def require_phase(cycle: Cycle, action: str, *, also_in_appeals: bool = False) -
     if phase_allows(cycle, action) or (also_in_appeals and cycle.phase == Phase.APPEALS):
         return
     allowed = join_labels(PHASE_LABELS[p] for p in Phase if p in PHASE_ACTIONS[action])
-    raise PhaseError(_("当前阶段为“%(phase)s”，此操作只能在“%(allowed)s”阶段进行",
-                       phase=PHASE_LABELS[cycle.phase], allowed=allowed))
+    raise PhaseError(
+        _("当前阶段为“%(phase)s”，此操作只能在“%(allowed)s”阶段进行", phase=PHASE_LABELS[cycle.phase], allowed=allowed)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -86,14 +92,17 @@ def require_phase(cycle: Cycle, action: str, *, also_in_appeals: bool = False) -
 # ---------------------------------------------------------------------------
 
 
-def create_cycle(*, year: int, name: str, letters_due: date | None = None,
-                 previous: Cycle | None = None) -> Cycle:
+def create_cycle(*, year: int, name: str, letters_due: date | None = None, previous: Cycle | None = None) -> Cycle:
     if not 2000 <= year <= 2100:
         raise CycleError(_("考核年度须在 2000–2100 之间"))
     if db.session.scalar(select(Cycle).where(Cycle.year == year, Cycle.name == name.strip())):
         raise CycleError(_("%(year)s 年已有名为“%(name)s”的考核", year=year, name=name))
-    cycle = Cycle(year=year, name=name.strip(), letters_due=letters_due or date(year, 3, 15),
-                  previous_cycle_id=previous.id if previous else None)
+    cycle = Cycle(
+        year=year,
+        name=name.strip(),
+        letters_due=letters_due or date(year, 3, 15),
+        previous_cycle_id=previous.id if previous else None,
+    )
     db.session.add(cycle)
     db.session.flush()
     for phase in Phase:
@@ -103,8 +112,9 @@ def create_cycle(*, year: int, name: str, letters_due: date | None = None,
 
 
 def set_phase_dates(cycle: Cycle, dates: dict[Phase, tuple[date | None, date | None]]) -> None:
-    rows = {row.phase: row for row in db.session.scalars(
-        select(CyclePhaseDate).where(CyclePhaseDate.cycle_id == cycle.id))}
+    rows = {
+        row.phase: row for row in db.session.scalars(select(CyclePhaseDate).where(CyclePhaseDate.cycle_id == cycle.id))
+    }
     changes = {}
     for phase, (starts, ends) in dates.items():
         if starts and ends and ends < starts:
@@ -147,14 +157,20 @@ def move_phase(cycle: Cycle, to: Phase, *, reason: str = "") -> PhaseChange:
         raise PhaseError(_("只能前进到下一阶段“%(phase)s”", phase=PHASE_LABELS[Phase.ordered()[current.index + 1]]))
     for hook in PHASE_HOOKS:  # higher features' checks and consequences (results: publication)
         hook(cycle, current, to, reason)
-    change = PhaseChange(cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(),
-                         actor_user_id=actor_id())
+    change = PhaseChange(
+        cycle_id=cycle.id, from_phase=current, to_phase=to, reason=reason.strip(), actor_user_id=actor_id()
+    )
     db.session.add(change)
     cycle.phase = to
     if to == Phase.FINAL:
         cycle.finalised_at = utcnow()
-    audit.record("cycle.phase", cycle, before={"phase": current.value},
-                 after={"phase": to.value, "reason": reason.strip()}, label=cycle.name)
+    audit.record(
+        "cycle.phase",
+        cycle,
+        before={"phase": current.value},
+        after={"phase": to.value, "reason": reason.strip()},
+        label=cycle.name,
+    )
     return change
 
 
@@ -167,6 +183,8 @@ def phase_form(cycle: Cycle):
     form = PhaseForm()
     following = [p for p in Phase if p.index == cycle.phase.index + 1]
     form.to.choices = [SelectChoice(p.value, str(PHASE_LABELS[p])) for p in following] + [
-        SelectChoice(p.value, str(_("退回：%(phase)s", phase=PHASE_LABELS[p]))) for p in reversed(Phase.ordered())
-        if p.index < cycle.phase.index]
+        SelectChoice(p.value, str(_("退回：%(phase)s", phase=PHASE_LABELS[p])))
+        for p in reversed(Phase.ordered())
+        if p.index < cycle.phase.index
+    ]
     return form

@@ -12,15 +12,21 @@ from appraisal.tenants.cycles.services.phases import CycleError, PhaseError, req
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, PersonCategory, UnitKind
 from appraisal.tenants.schemes.models import AppraiseeKind, SchemeVersion
 
-
 # ---------------------------------------------------------------------------
 # Populations and appraisees
 # ---------------------------------------------------------------------------
 
 
-def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
-                   selector: dict, owner_unit: OrgUnit | None = None,
-                   assessors: dict[str, int] | None = None) -> Population:
+def add_population(
+    cycle: Cycle,
+    *,
+    key: str,
+    name: str,
+    version: SchemeVersion,
+    selector: dict,
+    owner_unit: OrgUnit | None = None,
+    assessors: dict[str, int] | None = None,
+) -> Population:
     """Create a population and snapshot its appraisees from the org tree.
 
     ``selector`` for units: ``{"unit_kinds": ["department"], "under": unit_id?,
@@ -35,13 +41,19 @@ def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
         under = selector.get("under")
         if under is None:
             selector = {**selector, "under": owner_unit.id}
-        elif not (db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == under)) or "").startswith(
-                owner_unit.path):
+        elif not (db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == under)) or "").startswith(owner_unit.path):
             raise CycleError(_("由%(unit)s组织的群体只能考核%(unit)s及其下属单位的人员", unit=owner_unit.name))
     kind = version.scheme.appraisee_kind
-    population = Population(cycle_id=cycle.id, key=key, name=name, appraisee_kind=kind,
-                            scheme_version_id=version.id, owner_unit_id=owner_unit.id if owner_unit else None,
-                            selector=selector, assessors=assessors or {})
+    population = Population(
+        cycle_id=cycle.id,
+        key=key,
+        name=name,
+        appraisee_kind=kind,
+        scheme_version_id=version.id,
+        owner_unit_id=owner_unit.id if owner_unit else None,
+        selector=selector,
+        assessors=assessors or {},
+    )
     db.session.add(population)
     db.session.flush()
     members = _unit_members(selector) if kind == AppraiseeKind.UNIT else _person_members(selector)
@@ -49,9 +61,12 @@ def add_population(cycle: Cycle, *, key: str, name: str, version: SchemeVersion,
         raise CycleError(_("按所选条件没有找到任何考核对象"))
     db.session.add_all(Appraisee(cycle_id=cycle.id, population_id=population.id, **m) for m in members)
     db.session.flush()
-    audit.record("population.create", population,
-                 after={"name": name, "scheme_version": version.id, "selector": selector,
-                        "appraisees": len(members)}, label=name)
+    audit.record(
+        "population.create",
+        population,
+        after={"name": name, "scheme_version": version.id, "selector": selector, "appraisees": len(members)},
+        label=name,
+    )
     return population
 
 
@@ -62,10 +77,21 @@ def _under(stmt, column_path, under: int | None):
 
 
 #: Ranking groups are stored words (data, like unit names), so they stay Chinese.
-CATEGORY_GROUPS = {"city_cadre": "市管干部", "county_level": "县级干部", "section_level": "科级及以下",
-                   "general_staff": "一般干部", "trainee": "见习人员", "seconded": "挂职干部"}
-KIND_GROUPS = {"department": "部门", "district": "区（市）", "section": "科室", "sector_group": "分口考核组",
-               "office": "考核办"}
+CATEGORY_GROUPS = {
+    "city_cadre": "市管干部",
+    "county_level": "县级干部",
+    "section_level": "科级及以下",
+    "general_staff": "一般干部",
+    "trainee": "见习人员",
+    "seconded": "挂职干部",
+}
+KIND_GROUPS = {
+    "department": "部门",
+    "district": "区（市）",
+    "section": "科室",
+    "sector_group": "分口考核组",
+    "office": "考核办",
+}
 
 
 def _tree_order() -> dict[int, tuple]:
@@ -90,8 +116,10 @@ def _unit_members(selector: dict) -> list[dict]:
     stmt = select(OrgUnit).where(OrgUnit.kind.in_(kinds), OrgUnit.active.is_(True))
     order = _tree_order()
     units = sorted(db.session.scalars(_under(stmt, OrgUnit.path, selector.get("under"))), key=lambda u: order[u.id])
-    parents = {u.id: u for u in db.session.scalars(
-        select(OrgUnit).where(OrgUnit.id.in_({u.parent_id for u in units if u.parent_id})))}
+    parents = {
+        u.id: u
+        for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_({u.parent_id for u in units if u.parent_id})))
+    }
     ranking = selector.get("ranking", "parent")
 
     def group(unit: OrgUnit) -> str:
@@ -101,18 +129,33 @@ def _unit_members(selector: dict) -> list[dict]:
             return KIND_GROUPS.get(unit.kind.value, unit.kind.value)
         return ""
 
-    return [dict(subject_key=f"u:{u.id}", org_unit_id=u.id, unit_id=u.id, unit_path=u.path, name=u.name,
-                 ranking_group=group(u), category=u.kind.value, sort_order=i)
-            for i, u in enumerate(units)]
+    return [
+        dict(
+            subject_key=f"u:{u.id}",
+            org_unit_id=u.id,
+            unit_id=u.id,
+            unit_path=u.path,
+            name=u.name,
+            ranking_group=group(u),
+            category=u.kind.value,
+            sort_order=i,
+        )
+        for i, u in enumerate(units)
+    ]
 
 
 def _person_members(selector: dict) -> list[dict]:
     categories = [PersonCategory(c) for c in selector.get("categories", [c.value for c in PersonCategory])]
-    stmt = (select(Person, OrgUnit).join(OrgUnit, Person.unit_id == OrgUnit.id)
-            .where(Person.category.in_(categories), Person.active.is_(True)))
+    stmt = (
+        select(Person, OrgUnit)
+        .join(OrgUnit, Person.unit_id == OrgUnit.id)
+        .where(Person.category.in_(categories), Person.active.is_(True))
+    )
     order = _tree_order()
-    rows = sorted(db.session.execute(_under(stmt, OrgUnit.path, selector.get("under"))),
-                  key=lambda row: (order[row[1].id], row[0].sort_order, row[0].staff_no))
+    rows = sorted(
+        db.session.execute(_under(stmt, OrgUnit.path, selector.get("under"))),
+        key=lambda row: (order[row[1].id], row[0].sort_order, row[0].staff_no),
+    )
     ranking = selector.get("ranking", "category")
 
     def group(person: Person, unit: OrgUnit) -> str:
@@ -120,10 +163,20 @@ def _person_members(selector: dict) -> list[dict]:
             return CATEGORY_GROUPS.get(person.category.value, person.category.value)
         return unit.name if ranking == "unit" else ""
 
-    return [dict(subject_key=f"p:{p.id}", person_id=p.id, unit_id=u.id, unit_path=u.path, name=p.name,
-                 ranking_group=group(p, u), category=p.category.value,
-                 is_unit_head=p.leader_role == LeaderRole.PRINCIPAL, sort_order=i)
-            for i, (p, u) in enumerate(rows)]
+    return [
+        dict(
+            subject_key=f"p:{p.id}",
+            person_id=p.id,
+            unit_id=u.id,
+            unit_path=u.path,
+            name=p.name,
+            ranking_group=group(p, u),
+            category=p.category.value,
+            is_unit_head=p.leader_role == LeaderRole.PRINCIPAL,
+            sort_order=i,
+        )
+        for i, (p, u) in enumerate(rows)
+    ]
 
 
 def assessed_indicators(version: SchemeVersion) -> list[tuple[str, str, float, str]]:
@@ -157,15 +210,25 @@ def set_assessors(population: Population, mapping: dict[str, int]) -> None:
     before = dict(population.assessors or {})
     if before != mapping:
         population.assessors = dict(mapping)
-        audit.record("population.assessors", population, before={"assessors": before},
-                     after={"assessors": mapping}, label=population.name)
+        audit.record(
+            "population.assessors",
+            population,
+            before={"assessors": before},
+            after={"assessors": mapping},
+            label=population.name,
+        )
 
 
 def populations_with_counts(cycle: Cycle) -> tuple[list[Population], dict[int, int]]:
     """The cycle's populations (in creation order) and population id → appraisees."""
-    populations = list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
-                                          .order_by(Population.id)))
-    counts = dict(db.session.execute(
-        select(Appraisee.population_id, db.func.count()).where(Appraisee.cycle_id == cycle.id)
-        .group_by(Appraisee.population_id)).all())
+    populations = list(
+        db.session.scalars(select(Population).where(Population.cycle_id == cycle.id).order_by(Population.id))
+    )
+    counts = dict(
+        db.session.execute(
+            select(Appraisee.population_id, db.func.count())
+            .where(Appraisee.cycle_id == cycle.id)
+            .group_by(Appraisee.population_id)
+        ).all()
+    )
     return populations, counts

@@ -24,8 +24,11 @@ from appraisal.tenants.schemes.models import Scheme, SchemeVersion
 def _population_form(cycle: Cycle) -> PopulationForm:
     form = PopulationForm()
     versions = db.session.execute(
-        select(SchemeVersion, Scheme).join(Scheme, SchemeVersion.scheme_id == Scheme.id)
-        .where(Scheme.archived.is_(False)).order_by(Scheme.name, SchemeVersion.version.desc())).all()
+        select(SchemeVersion, Scheme)
+        .join(Scheme, SchemeVersion.scheme_id == Scheme.id)
+        .where(Scheme.archived.is_(False))
+        .order_by(Scheme.name, SchemeVersion.version.desc())
+    ).all()
     form.scheme_version.choices = [SelectChoice(str(v.id), f"{s.name} · v{v.version}") for v, s in versions]
     units = db.session.scalars(select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.path))
     tree = [SelectChoice(str(u.id), "　" * max(0, u.depth) + u.name) for u in units]
@@ -49,12 +52,14 @@ def create_population(cycle: Cycle):
             selector["categories"] = form.categories.data or []
         owner = db.session.get(OrgUnit, int(form.owner.data)) if form.owner.data else version.scheme.owner_unit
         try:
-            population = services.add_population(cycle, key=form.key.data, name=form.name.data,
-                                                 version=version, selector=selector, owner_unit=owner)
+            population = services.add_population(
+                cycle, key=form.key.data, name=form.name.data, version=version, selector=selector, owner_unit=owner
+            )
         except services.CycleError as exc:
             return refuse(exc, "cycles/population_form.html", form=form, field="name", cycle=cycle)
-        flash(_("已添加“%(name)s”，共 %(n)s 个考核对象。", name=population.name,
-                n=len(population.appraisees)), "success")
+        flash(
+            _("已添加“%(name)s”，共 %(n)s 个考核对象。", name=population.name, n=len(population.appraisees)), "success"
+        )
         return redirect(url_for("cycles.population", population_id=population.id))
     return render_template("cycles/population_form.html", form=form, cycle=cycle), form_status()
 
@@ -65,8 +70,11 @@ def population(population: Population):
     cycle = db.session.get(Cycle, population.cycle_id)
     version = db.session.get(SchemeVersion, population.scheme_version_id)
     assessed = services.assessed_indicators(version)
-    departments = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == "department",
-                                                                OrgUnit.active.is_(True)).order_by(OrgUnit.path)))
+    departments = list(
+        db.session.scalars(
+            select(OrgUnit).where(OrgUnit.kind == "department", OrgUnit.active.is_(True)).order_by(OrgUnit.path)
+        )
+    )
     if request.method == "POST":
         authorize("cycles.manage", population)
         try:
@@ -87,11 +95,28 @@ def population(population: Population):
     if group := request.args.get("group", "").strip():
         stmt = stmt.where(Appraisee.ranking_group == group)
     if request.args.get("export"):
-        rows = [(a.name, a.ranking_group, a.category, _("是") if a.is_unit_head else "")
-                for a in db.session.scalars(stmt)]
-        return xlsx_response(f"{population.name}.xlsx",
-                             {population.name: ([_("考核对象"), _("排名分组"), _("类别"), _("单位主要负责人")], rows)})
-    groups = list(db.session.scalars(select(Appraisee.ranking_group).where(Appraisee.population_id == population.id)
-                                      .distinct().order_by(Appraisee.ranking_group)))
-    return render_template("cycles/population.html", population=population, cycle=cycle, version=version,
-                           page=paginate(stmt), groups=groups, assessed=assessed, departments=departments)
+        rows = [
+            (a.name, a.ranking_group, a.category, _("是") if a.is_unit_head else "") for a in db.session.scalars(stmt)
+        ]
+        return xlsx_response(
+            f"{population.name}.xlsx",
+            {population.name: ([_("考核对象"), _("排名分组"), _("类别"), _("单位主要负责人")], rows)},
+        )
+    groups = list(
+        db.session.scalars(
+            select(Appraisee.ranking_group)
+            .where(Appraisee.population_id == population.id)
+            .distinct()
+            .order_by(Appraisee.ranking_group)
+        )
+    )
+    return render_template(
+        "cycles/population.html",
+        population=population,
+        cycle=cycle,
+        version=version,
+        page=paginate(stmt),
+        groups=groups,
+        assessed=assessed,
+        departments=departments,
+    )

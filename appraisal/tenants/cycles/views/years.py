@@ -39,8 +39,9 @@ def create():
     if form.validate_on_submit():
         previous = db.session.get(Cycle, int(form.previous.data)) if form.previous.data else None
         try:
-            cycle = services.create_cycle(year=form.year.data, name=form.name.data,
-                                          letters_due=form.letters_due.data, previous=previous)
+            cycle = services.create_cycle(
+                year=form.year.data, name=form.name.data, letters_due=form.letters_due.data, previous=previous
+            )
         except services.CycleError as exc:
             return refuse(exc, "cycles/form.html", form=form, field="name")
         flash(_("已创建考核年度“%(name)s”。下一步：添加考核对象群体。", name=cycle.name), "success")
@@ -75,8 +76,9 @@ def set_dates(cycle: Cycle):
             try:
                 values.append(parse_date(raw) if raw else None)
             except ValueError:
-                errors.append(_("“%(phase)s”的日期格式不正确（须在 2000-01-01 到 2100-12-31 之间）",
-                                phase=PHASE_LABELS[phase]))
+                errors.append(
+                    _("“%(phase)s”的日期格式不正确（须在 2000-01-01 到 2100-12-31 之间）", phase=PHASE_LABELS[phase])
+                )
                 values.append(None)
         dates[phase] = tuple(values)
     try:

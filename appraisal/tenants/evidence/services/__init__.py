@@ -18,8 +18,8 @@ import os
 import re
 import unicodedata
 import uuid
-from io import BytesIO
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from flask import abort, current_app, send_file, url_for
@@ -157,14 +157,24 @@ def attach(owner_type: str, owner_id: int, filename: str, data: bytes, *, label:
     path = storage_path(tenant_id, digest)
     if not path.exists():
         _store(path, data)
-    evidence = Evidence(owner_type=owner_type, owner_id=owner_id, filename=name, stored_name=digest,
-                        content_type=content_type, size=len(data), sha256=digest,
-                        uploaded_by_id=actor_id())
+    evidence = Evidence(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        filename=name,
+        stored_name=digest,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by_id=actor_id(),
+    )
     db.session.add(evidence)
     db.session.flush()
-    audit.record("evidence.upload", evidence, after={"owner": f"{owner_type}:{owner_id}", "filename": name,
-                                                     "size": len(data), "sha256": digest},
-                 label=label or name)
+    audit.record(
+        "evidence.upload",
+        evidence,
+        after={"owner": f"{owner_type}:{owner_id}", "filename": name, "size": len(data), "sha256": digest},
+        label=label or name,
+    )
     return evidence
 
 
@@ -183,8 +193,9 @@ def evidence_of(owner_type: str, owner_ids) -> dict[int, list[Evidence]]:
     out: dict[int, list[Evidence]] = {}
     if not ids:
         return out
-    rows = db.session.scalars(select(Evidence).where(Evidence.owner_type == owner_type, Evidence.owner_id.in_(ids))
-                              .order_by(Evidence.id))
+    rows = db.session.scalars(
+        select(Evidence).where(Evidence.owner_type == owner_type, Evidence.owner_id.in_(ids)).order_by(Evidence.id)
+    )
     for e in rows:
         out.setdefault(e.owner_id, []).append(e)
     return out
@@ -218,8 +229,9 @@ def download(evidence: Evidence):
         data = open_evidence(evidence).read_bytes()
     except EvidenceError:
         abort(404)
-    response = send_file(BytesIO(data), mimetype=evidence.content_type, as_attachment=True,
-                         download_name=evidence.filename, max_age=0)
+    response = send_file(
+        BytesIO(data), mimetype=evidence.content_type, as_attachment=True, download_name=evidence.filename, max_age=0
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

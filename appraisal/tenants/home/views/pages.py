@@ -19,9 +19,15 @@ def index():
     cycle = scoring.current_cycle()
     tasks = scoring.tasks_for(current_user, scoring.populations_of(cycle)) if cycle is not None else []
     results_cycle, own = _own_results()
-    return render_template("home/index.html", unit_name=lambda uid: names.get(uid, ""),
-                           person=org_services.person_of_user(current_user.id), cycle=cycle, tasks=tasks,
-                           results_cycle=results_cycle, own=own)
+    return render_template(
+        "home/index.html",
+        unit_name=lambda uid: names.get(uid, ""),
+        person=org_services.person_of_user(current_user.id),
+        cycle=cycle,
+        tasks=tasks,
+        results_cycle=results_cycle,
+        own=own,
+    )
 
 
 def _own_results():
@@ -31,13 +37,21 @@ def _own_results():
 
     from appraisal.platform.db import db
     from appraisal.tenants.cycles.models import Cycle
-    from appraisal.tenants.results.services import leaderboard
     from appraisal.tenants.results.models import Publication
+    from appraisal.tenants.results.services import leaderboard
 
-    latest = db.session.scalar(select(Cycle).join(Publication, Publication.cycle_id == Cycle.id)
-                               .order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
+    latest = db.session.scalar(
+        select(Cycle)
+        .join(Publication, Publication.cycle_id == Cycle.id)
+        .order_by(Cycle.year.desc(), Cycle.id.desc())
+        .limit(1)
+    )
     if latest is None:
         return None, []
-    own = [o for o in leaderboard.own_results(latest.id, current_user) if o.row is not None
-           and can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee, published=True))]
+    own = [
+        o
+        for o in leaderboard.own_results(latest.id, current_user)
+        if o.row is not None
+        and can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee, published=True))
+    ]
     return latest, own

@@ -28,7 +28,23 @@ from appraisal.tenants.letters.services.drafting import (
 from appraisal.tenants.letters.services.progress import LetterRow, overview
 
 __all__ = [
-    "EDITABLE", "ItemsIndicator", "LetterError", "LetterRow", "PublicItem",
-    "content_hash", "context", "decide", "letter_for", "overview", "parse_points", "points_text",
-    "population_needs_letters", "remove_item", "reopen", "save_item", "scheme_parts", "submit", "total_points",
+    "EDITABLE",
+    "ItemsIndicator",
+    "LetterError",
+    "LetterRow",
+    "PublicItem",
+    "content_hash",
+    "context",
+    "decide",
+    "letter_for",
+    "overview",
+    "parse_points",
+    "points_text",
+    "population_needs_letters",
+    "remove_item",
+    "reopen",
+    "save_item",
+    "scheme_parts",
+    "submit",
+    "total_points",
 ]

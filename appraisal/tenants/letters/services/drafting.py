@@ -120,8 +120,15 @@ def parse_points(value) -> Decimal:
     return points
 
 
-def save_item(letter: Letter, *, title: str, points, measure: str = "", evidence_required: str = "",
-              item: LetterItem | None = None) -> LetterItem:
+def save_item(
+    letter: Letter,
+    *,
+    title: str,
+    points,
+    measure: str = "",
+    evidence_required: str = "",
+    item: LetterItem | None = None,
+) -> LetterItem:
     """Add an item (``item`` None) or change one, while the letter is editable."""
     appraisee, _population, cycle, share, _public = context(letter)
     _require_editable(letter, cycle)
@@ -132,9 +139,15 @@ def save_item(letter: Letter, *, title: str, points, measure: str = "", evidence
     points = parse_points(points)
     if item is None:
         seq = (db.session.scalar(select(func.max(LetterItem.seq)).where(LetterItem.letter_id == letter.id)) or 0) + 1
-        item = LetterItem(appraisee_id=appraisee.id, indicator_key=share.key, seq=seq,
-                          title=title.strip(), points=points, measure=measure.strip(),
-                          evidence_required=evidence_required.strip())
+        item = LetterItem(
+            appraisee_id=appraisee.id,
+            indicator_key=share.key,
+            seq=seq,
+            title=title.strip(),
+            points=points,
+            measure=measure.strip(),
+            evidence_required=evidence_required.strip(),
+        )
         letter.items.append(item)
         db.session.flush()
         audit.record("letter.item.add", item, after=audit.snapshot(item), label=f"{appraisee.name}：{item.title}")
@@ -175,19 +188,33 @@ def submit(letter: Letter) -> None:
         raise LetterError(_("请先填写业务目标"))
     total = total_points(letter)
     if share is not None and total != share.points:
-        raise LetterError(_("业务目标分值合计为 %(total)s 分，应为 %(share)s 分",
-                              total=points_text(total), share=points_text(share.points)))
+        raise LetterError(
+            _(
+                "业务目标分值合计为 %(total)s 分，应为 %(share)s 分",
+                total=points_text(total),
+                share=points_text(share.points),
+            )
+        )
     before = letter.status.value
     letter.status = LetterStatus.SUBMITTED
     letter.submitted_at = utcnow()
     _event(letter, "submit")
-    audit.record("letter.submit", letter, before={"status": before}, after={"status": letter.status.value},
-                 label=appraisee.name)
+    audit.record(
+        "letter.submit", letter, before={"status": before}, after={"status": letter.status.value}, label=appraisee.name
+    )
 
 
 def content_hash(letter: Letter) -> str:
-    body = [{"seq": i.seq, "title": i.title, "points": str(i.points), "measure": i.measure,
-             "evidence_required": i.evidence_required} for i in letter.items]
+    body = [
+        {
+            "seq": i.seq,
+            "title": i.title,
+            "points": str(i.points),
+            "measure": i.measure,
+            "evidence_required": i.evidence_required,
+        }
+        for i in letter.items
+    ]
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -208,9 +235,13 @@ def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int
     if approve:
         letter.approved_hash = content_hash(letter)
     _event(letter, "approve" if approve else "return", reason.strip())
-    audit.record("letter.approve" if approve else "letter.return", letter,
-                 before={"status": LetterStatus.SUBMITTED.value},
-                 after={"status": letter.status.value, "reason": reason.strip()}, label=appraisee.name)
+    audit.record(
+        "letter.approve" if approve else "letter.return",
+        letter,
+        before={"status": LetterStatus.SUBMITTED.value},
+        after={"status": letter.status.value, "reason": reason.strip()},
+        label=appraisee.name,
+    )
 
 
 def reopen(letter: Letter, *, reason: str) -> None:
@@ -225,5 +256,10 @@ def reopen(letter: Letter, *, reason: str) -> None:
     letter.return_reason = reason.strip()
     letter.approved_hash = None
     _event(letter, "reopen", reason.strip())
-    audit.record("letter.reopen", letter, before={"status": "approved"},
-                 after={"status": letter.status.value, "reason": reason.strip()}, label=appraisee.name)
+    audit.record(
+        "letter.reopen",
+        letter,
+        before={"status": "approved"},
+        after={"status": letter.status.value, "reason": reason.strip()},
+        label=appraisee.name,
+    )

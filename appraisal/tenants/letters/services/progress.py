@@ -30,20 +30,30 @@ def overview(cycle: Cycle, appraisee_clause=None, today: date | None = None) -> 
     """Every unit appraisee whose scheme needs a letter, with its letter's state —
     in three queries, whatever the number of units."""
     today = today or date.today()
-    populations = [p for p in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id))
-                   if population_needs_letters(p)]
+    populations = [
+        p
+        for p in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id))
+        if population_needs_letters(p)
+    ]
     if not populations:
         return []
-    stmt = select(Appraisee).where(Appraisee.population_id.in_([p.id for p in populations])) \
+    stmt = (
+        select(Appraisee)
+        .where(Appraisee.population_id.in_([p.id for p in populations]))
         .order_by(Appraisee.population_id, Appraisee.sort_order)
+    )
     if appraisee_clause is not None:
         stmt = stmt.where(appraisee_clause)
     appraisees = list(db.session.scalars(stmt))
     ids = [a.id for a in appraisees]
     letters = {row.appraisee_id: row for row in db.session.scalars(select(Letter).where(Letter.appraisee_id.in_(ids)))}
-    totals = dict(db.session.execute(
-        select(LetterItem.appraisee_id, func.sum(LetterItem.points))
-        .where(LetterItem.appraisee_id.in_(ids)).group_by(LetterItem.appraisee_id)).all())
+    totals = dict(
+        db.session.execute(
+            select(LetterItem.appraisee_id, func.sum(LetterItem.points))
+            .where(LetterItem.appraisee_id.in_(ids))
+            .group_by(LetterItem.appraisee_id)
+        ).all()
+    )
     due = cycle.letters_due
     rows = []
     for a in appraisees:

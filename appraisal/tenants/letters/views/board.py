@@ -25,8 +25,18 @@ def index():
     if request.args.get("late"):
         rows = [r for r in rows if r.late]
     if request.args.get("export") and cycle:
-        data = [(r.appraisee.ranking_group, r.appraisee.name, str(STATUS_LABELS[r.status]), float(r.total),
-                 _("是") if r.late else "") for r in rows]
-        return xlsx_response(f"目标责任书-{cycle.year}.xlsx", {
-            _("目标责任书"): ([_("分组"), _("单位"), _("状态"), _("业务目标分值"), _("逾期")], data)})
+        data = [
+            (
+                r.appraisee.ranking_group,
+                r.appraisee.name,
+                str(STATUS_LABELS[r.status]),
+                float(r.total),
+                _("是") if r.late else "",
+            )
+            for r in rows
+        ]
+        return xlsx_response(
+            f"目标责任书-{cycle.year}.xlsx",
+            {_("目标责任书"): ([_("分组"), _("单位"), _("状态"), _("业务目标分值"), _("逾期")], data)},
+        )
     return render_template("letters/index.html", cycle=cycle, cycles=cycles.all_cycles(), rows=rows)

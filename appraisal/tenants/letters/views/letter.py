@@ -27,16 +27,33 @@ def detail(appraisee: Appraisee):
     if letter and request.args.get("edit", type=int):
         edit_item = next((i for i in letter.items if i.id == request.args.get("edit", type=int)), None)
     form = ItemForm(obj=edit_item) if edit_item else ItemForm()
-    editable = (can(current_user, "letters.edit", appraisee) and cycle.phase == Phase.TARGET_SETTING
-                and (letter is None or letter.status in services.EDITABLE))
-    reviewable = (letter is not None and letter.status == LetterStatus.SUBMITTED
-                  and can(current_user, "letters.review", appraisee)
-                  and cycle.phase in (Phase.TARGET_SETTING, Phase.TRACKING))
+    editable = (
+        can(current_user, "letters.edit", appraisee)
+        and cycle.phase == Phase.TARGET_SETTING
+        and (letter is None or letter.status in services.EDITABLE)
+    )
+    reviewable = (
+        letter is not None
+        and letter.status == LetterStatus.SUBMITTED
+        and can(current_user, "letters.review", appraisee)
+        and cycle.phase in (Phase.TARGET_SETTING, Phase.TRACKING)
+    )
     decision = DecisionForm(version=letter.version if letter else "")
-    return render_template("letters/detail.html", appraisee=appraisee, cycle=cycle, letter=letter,
-                           share=share, public=public, form=form, edit_item=edit_item, editable=editable,
-                           reviewable=reviewable, decision=decision, reopen=ReopenForm(),
-                           total=services.total_points(letter) if letter else 0)
+    return render_template(
+        "letters/detail.html",
+        appraisee=appraisee,
+        cycle=cycle,
+        letter=letter,
+        share=share,
+        public=public,
+        form=form,
+        edit_item=edit_item,
+        editable=editable,
+        reviewable=reviewable,
+        decision=decision,
+        reopen=ReopenForm(),
+        total=services.total_points(letter) if letter else 0,
+    )
 
 
 def _parts(appraisee: Appraisee):
@@ -51,8 +68,9 @@ def printable(appraisee: Appraisee):
     letter = services.letter_for(appraisee, create=False)
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     share, public = _parts(appraisee)
-    return render_template("letters/print.html", appraisee=appraisee, cycle=cycle, letter=letter,
-                           share=share, public=public)
+    return render_template(
+        "letters/print.html", appraisee=appraisee, cycle=cycle, letter=letter, share=share, public=public
+    )
 
 
 def _back(appraisee: Appraisee):
@@ -74,8 +92,14 @@ def save_item(appraisee: Appraisee):
     if item_id := request.form.get("item_id", type=int):
         item = next((i for i in letter.items if i.id == item_id), None) or abort(404)
     try:
-        services.save_item(letter, title=form.title.data, points=form.points.data, measure=form.measure.data or "",
-                           evidence_required=form.evidence_required.data or "", item=item)
+        services.save_item(
+            letter,
+            title=form.title.data,
+            points=form.points.data,
+            measure=form.measure.data or "",
+            evidence_required=form.evidence_required.data or "",
+            item=item,
+        )
     except (services.LetterError, CycleError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -125,8 +149,12 @@ def decide(appraisee: Appraisee):
         abort(400)
     approve = request.form.get("decision") == "approve"
     try:
-        services.decide(letter, approve=approve, reason=form.reason.data or "",
-                        seen_version=int(form.version.data) if form.version.data else None)
+        services.decide(
+            letter,
+            approve=approve,
+            reason=form.reason.data or "",
+            seen_version=int(form.version.data) if form.version.data else None,
+        )
     except (services.LetterError, CycleError) as exc:
         flash(str(exc), "error")
     else:

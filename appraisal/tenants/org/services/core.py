@@ -56,10 +56,7 @@ def unit_labels(unit_ids) -> dict[int, str]:
         return {}
     units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids))))
     parents = unit_names(u.parent_id for u in units if u.kind == UnitKind.SECTION and u.parent_id)
-    return {
-        u.id: f"{parents[u.parent_id]} {u.name}" if u.parent_id in parents else u.name
-        for u in units
-    }
+    return {u.id: f"{parents[u.parent_id]} {u.name}" if u.parent_id in parents else u.name for u in units}
 
 
 def unit_by_code(code: str) -> OrgUnit | None:
@@ -148,16 +145,16 @@ def _check_unit_fields(code: str, name: str) -> None:
         raise OrgError(_("单位名称不能超过 %(n)s 个字符", n=MAX_UNIT_NAME))
 
 
-def create_unit(*, code: str, name: str, kind: UnitKind | str, parent: OrgUnit | None = None,
-                sort_order: int = 0) -> OrgUnit:
+def create_unit(
+    *, code: str, name: str, kind: UnitKind | str, parent: OrgUnit | None = None, sort_order: int = 0
+) -> OrgUnit:
     code, name = code.strip(), name.strip()
     _check_unit_fields(code, name)
     if unit_by_code(code) is not None:
         raise OrgError(_("单位编码 %(code)s 已存在", code=code))
     if parent is not None and not parent.active:
         raise OrgError(_("上级单位“%(name)s”已停用", name=parent.name))
-    unit = OrgUnit(code=code, name=name, kind=UnitKind(kind), parent=parent,
-                   sort_order=sort_order or 0)
+    unit = OrgUnit(code=code, name=name, kind=UnitKind(kind), parent=parent, sort_order=sort_order or 0)
     db.session.add(unit)
     db.session.flush()
     unit.path = _path_for(unit)
@@ -175,9 +172,15 @@ def check_move(unit: OrgUnit, new_parent: OrgUnit | None) -> None:
         raise OrgError(_("上级单位“%(name)s”已停用", name=new_parent.name))
 
 
-def update_unit(unit: OrgUnit, *, code: str | None = None, name: str | None = None,
-                kind: UnitKind | str | None = None, parent=_UNSET,
-                sort_order: int | None = None) -> bool:
+def update_unit(
+    unit: OrgUnit,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    kind: UnitKind | str | None = None,
+    parent=_UNSET,
+    sort_order: int | None = None,
+) -> bool:
     """Change a unit; a new ``parent`` moves it with its whole subtree.
 
     Returns whether anything changed (nothing changed → no audit entry).
@@ -208,8 +211,13 @@ def update_unit(unit: OrgUnit, *, code: str | None = None, name: str | None = No
         return False
     if rewritten:
         changed_after["subtree_paths_rewritten"] = rewritten
-    audit.record("org.unit.move" if moving else "org.unit.update", unit,
-                 before=changed_before, after=changed_after, label=unit.name)
+    audit.record(
+        "org.unit.move" if moving else "org.unit.update",
+        unit,
+        before=changed_before,
+        after=changed_after,
+        label=unit.name,
+    )
     return True
 
 
@@ -219,12 +227,14 @@ def _move(unit: OrgUnit, new_parent: OrgUnit | None) -> int:
     unit.parent = new_parent
     unit.parent_id = new_parent.id if new_parent is not None else None
     new_path = f"{new_parent.path if new_parent is not None else '/'}{unit.id}/"
-    descendants = list(db.session.scalars(
-        select(OrgUnit).where(OrgUnit.path.startswith(old_path, autoescape=True), OrgUnit.id != unit.id)
-    ))
+    descendants = list(
+        db.session.scalars(
+            select(OrgUnit).where(OrgUnit.path.startswith(old_path, autoescape=True), OrgUnit.id != unit.id)
+        )
+    )
     unit.path = new_path
     for below in descendants:
-        below.path = new_path + below.path[len(old_path):]
+        below.path = new_path + below.path[len(old_path) :]
     return len(descendants)
 
 
@@ -234,24 +244,31 @@ def set_unit_active(unit: OrgUnit, active: bool) -> bool:
         return False
     if not active:
         live_children = db.session.scalar(
-            select(func.count()).select_from(OrgUnit)
-            .where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True))
+            select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.active.is_(True))
         )
         live_people = db.session.scalar(
-            select(func.count()).select_from(Person)
-            .where(Person.unit_id == unit.id, Person.active.is_(True))
+            select(func.count()).select_from(Person).where(Person.unit_id == unit.id, Person.active.is_(True))
         )
         if live_children or live_people:
             raise OrgError(
-                _("“%(name)s”下还有 %(units)s 个在用的下级单位、%(people)s 名在职人员，请先停用或调出后再停用本单位",
-                  name=unit.name, units=live_children, people=live_people)
+                _(
+                    "“%(name)s”下还有 %(units)s 个在用的下级单位、%(people)s 名在职人员，请先停用或调出后再停用本单位",
+                    name=unit.name,
+                    units=live_children,
+                    people=live_people,
+                )
             )
     elif unit.parent is not None and not unit.parent.active:
         raise OrgError(_("上级单位“%(name)s”已停用，请先启用上级单位", name=unit.parent.name))
     unit.active = active
     db.session.flush()
-    audit.record("org.unit.activate" if active else "org.unit.deactivate", unit,
-                 before={"active": not active}, after={"active": active}, label=unit.name)
+    audit.record(
+        "org.unit.activate" if active else "org.unit.deactivate",
+        unit,
+        before={"active": not active},
+        after={"active": active},
+        label=unit.name,
+    )
     return True
 
 
@@ -273,28 +290,50 @@ def _check_person_fields(staff_no: str, name: str, position: str) -> None:
         raise OrgError(_("职务不能超过 %(n)s 个字符", n=MAX_POSITION))
 
 
-def create_person(*, staff_no: str, name: str, unit: OrgUnit, category: PersonCategory | str,
-                  position: str = "", leader_role: LeaderRole | str = LeaderRole.NONE,
-                  user_id: int | None = None, sort_order: int = 0) -> Person:
+def create_person(
+    *,
+    staff_no: str,
+    name: str,
+    unit: OrgUnit,
+    category: PersonCategory | str,
+    position: str = "",
+    leader_role: LeaderRole | str = LeaderRole.NONE,
+    user_id: int | None = None,
+    sort_order: int = 0,
+) -> Person:
     staff_no, name, position = staff_no.strip(), name.strip(), (position or "").strip()
     _check_person_fields(staff_no, name, position)
     if person_by_staff_no(staff_no) is not None:
         raise OrgError(_("工号 %(no)s 已存在", no=staff_no))
     if not unit.active:
         raise OrgError(_("单位“%(name)s”已停用", name=unit.name))
-    person = Person(staff_no=staff_no, name=name, unit=unit, category=PersonCategory(category),
-                    position=position, leader_role=LeaderRole(leader_role), user_id=user_id,
-                    sort_order=sort_order or 0)
+    person = Person(
+        staff_no=staff_no,
+        name=name,
+        unit=unit,
+        category=PersonCategory(category),
+        position=position,
+        leader_role=LeaderRole(leader_role),
+        user_id=user_id,
+        sort_order=sort_order or 0,
+    )
     db.session.add(person)
     db.session.flush()
     audit.record("org.person.create", person, after=audit.snapshot(person), label=person.name)
     return person
 
 
-def update_person(person: Person, *, staff_no: str | None = None, name: str | None = None,
-                  unit: OrgUnit | None = None, category: PersonCategory | str | None = None,
-                  position: str | None = None, leader_role: LeaderRole | str | None = None,
-                  sort_order: int | None = None) -> bool:
+def update_person(
+    person: Person,
+    *,
+    staff_no: str | None = None,
+    name: str | None = None,
+    unit: OrgUnit | None = None,
+    category: PersonCategory | str | None = None,
+    position: str | None = None,
+    leader_role: LeaderRole | str | None = None,
+    sort_order: int | None = None,
+) -> bool:
     """Change a person's details; returns whether anything changed."""
     new_staff_no = person.staff_no if staff_no is None else staff_no.strip()
     new_name = person.name if name is None else name.strip()
@@ -322,8 +361,7 @@ def update_person(person: Person, *, staff_no: str | None = None, name: str | No
     changed_before, changed_after = audit.diff(before, audit.snapshot(person))
     if not changed_after:
         return False
-    audit.record("org.person.update", person, before=changed_before, after=changed_after,
-                 label=person.name)
+    audit.record("org.person.update", person, before=changed_before, after=changed_after, label=person.name)
     return True
 
 
@@ -335,8 +373,13 @@ def set_person_active(person: Person, active: bool) -> bool:
         raise OrgError(_("单位“%(name)s”已停用，请先把此人调到在用的单位", name=person.unit.name))
     person.active = active
     db.session.flush()
-    audit.record("org.person.activate" if active else "org.person.deactivate", person,
-                 before={"active": not active}, after={"active": active}, label=person.name)
+    audit.record(
+        "org.person.activate" if active else "org.person.deactivate",
+        person,
+        before={"active": not active},
+        after={"active": active},
+        label=person.name,
+    )
     return True
 
 
@@ -348,11 +391,17 @@ def link_user(person: Person, user) -> bool:
     if user is not None:
         other = person_of_user(user.id)
         if other is not None and other.id != person.id:
-            raise OrgError(_("账号 %(email)s 已关联人员 %(name)s（%(no)s）", email=user.email, name=other.name,
-                             no=other.staff_no))
+            raise OrgError(
+                _("账号 %(email)s 已关联人员 %(name)s（%(no)s）", email=user.email, name=other.name, no=other.staff_no)
+            )
     before = {"user_id": person.user_id}
     person.user_id = new_id
     db.session.flush()
-    audit.record("org.person.link_user" if user is not None else "org.person.unlink_user", person,
-                 before=before, after={"user_id": new_id}, label=person.name)
+    audit.record(
+        "org.person.link_user" if user is not None else "org.person.unlink_user",
+        person,
+        before=before,
+        after={"user_id": new_id},
+        label=person.name,
+    )
     return True

@@ -29,8 +29,16 @@ from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
 from appraisal.tenants.org.services.roster_check import OFFICE_ONLY_KINDS, Plan, plan_import
 from appraisal.tenants.org.services.roster_file import Issue, RosterInvalid, read_tables
 
-__all__ = ["OFFICE_ONLY_KINDS", "ImportResult", "Issue", "RosterInvalid", "apply_plan", "import_roster",
-           "plan_import", "read_tables"]
+__all__ = [
+    "OFFICE_ONLY_KINDS",
+    "ImportResult",
+    "Issue",
+    "RosterInvalid",
+    "apply_plan",
+    "import_roster",
+    "plan_import",
+    "read_tables",
+]
 
 
 @dataclass
@@ -71,8 +79,14 @@ def apply_plan(plan: Plan, *, filename: str = "") -> ImportResult:
     for row in plan.units:
         values, unit = row.values, row.existing
         if unit is None:
-            unit = OrgUnit(code=values["code"], name=values["name"], kind=values["kind"],
-                           sort_order=values.get("sort_order", 0), active=True, path="")
+            unit = OrgUnit(
+                code=values["code"],
+                name=values["name"],
+                kind=values["kind"],
+                sort_order=values.get("sort_order", 0),
+                active=True,
+                path="",
+            )
             db.session.add(unit)
             by_code[unit.code] = unit
             created_units.append(unit)
@@ -94,8 +108,11 @@ def apply_plan(plan: Plan, *, filename: str = "") -> ImportResult:
     for row in plan.units:
         unit = by_code[row.values["code"]]
         if row.existing is None or id(unit) in before:
-            parent_code = row.values.get("parent_code") if row.existing is None else (
-                row.values.get("parent_code", _current_parent_code(unit, units_by_id)))
+            parent_code = (
+                row.values.get("parent_code")
+                if row.existing is None
+                else (row.values.get("parent_code", _current_parent_code(unit, units_by_id)))
+            )
             unit.parent = by_code[parent_code] if parent_code else None
     if created_units or touched_units:
         db.session.flush()
@@ -109,10 +126,16 @@ def apply_plan(plan: Plan, *, filename: str = "") -> ImportResult:
         values, person = row.values, row.existing
         unit = by_code[values["unit_code"]]
         if person is None:
-            person = Person(staff_no=values["staff_no"], name=values["name"], unit=unit,
-                            category=values["category"], position=values.get("position", ""),
-                            leader_role=values.get("leader_role", LeaderRole.NONE),
-                            sort_order=values.get("sort_order", 0), active=True)
+            person = Person(
+                staff_no=values["staff_no"],
+                name=values["name"],
+                unit=unit,
+                category=values["category"],
+                position=values.get("position", ""),
+                leader_role=values.get("leader_role", LeaderRole.NONE),
+                sort_order=values.get("sort_order", 0),
+                active=True,
+            )
             db.session.add(person)
             created_people.append(person)
             continue
@@ -144,21 +167,23 @@ def apply_plan(plan: Plan, *, filename: str = "") -> ImportResult:
         else:
             result.units.unchanged += 1
     for person in created_people:
-        audit.record("org.person.create", person, object_id=person.id, after=audit.snapshot(person),
-                     label=person.name)
+        audit.record("org.person.create", person, object_id=person.id, after=audit.snapshot(person), label=person.name)
     for person in touched_people:
         old, new = audit.diff(before[id(person)], audit.snapshot(person))
         if new:
-            audit.record("org.person.update", person, object_id=person.id, before=old, after=new,
-                         label=person.name)
+            audit.record("org.person.update", person, object_id=person.id, before=old, after=new, label=person.name)
             result.people.updated += 1
         else:
             result.people.unchanged += 1
     result.units.created = len(created_units)
     result.people.created = len(created_people)
     if result.changed:
-        audit.record("org.roster.import", object_type="Roster", label=filename[:300],
-                     after={"units": vars(result.units), "people": vars(result.people)})
+        audit.record(
+            "org.roster.import",
+            object_type="Roster",
+            label=filename[:300],
+            after={"units": vars(result.units), "people": vars(result.people)},
+        )
     return result
 
 

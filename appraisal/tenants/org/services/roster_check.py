@@ -9,7 +9,6 @@ raises :class:`RosterInvalid` with all of them, or returns the plan to apply.
 from __future__ import annotations
 
 import unicodedata
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,16 +16,16 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from appraisal.platform.inputs import text_problem
 from appraisal.platform.db import db
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.permissions import can
+from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, UnitKind
 from appraisal.tenants.org.services.access import TOP_LEVEL, Place
 from appraisal.tenants.org.services.labels import (
     CATEGORY_VOCABULARY,
     LEADER_VOCABULARY,
     UNIT_KIND_VOCABULARY,
 )
-from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, UnitKind
 from appraisal.tenants.org.services.roster_file import (
     CODE_RE,
     COLUMNS,
@@ -164,8 +163,13 @@ def _duplicates(table: Table, rows, key: str, seen: dict, check: _Checker, what:
             if sheet == table.sheet:
                 message = _("%(what)s %(value)s 与第 %(row)s 行重复", what=what, value=value, row=first)
             else:
-                message = _("%(what)s %(value)s 与“%(sheet)s”表第 %(row)s 行重复", what=what, value=value,
-                            sheet=sheet, row=first)
+                message = _(
+                    "%(what)s %(value)s 与“%(sheet)s”表第 %(row)s 行重复",
+                    what=what,
+                    value=value,
+                    sheet=sheet,
+                    row=first,
+                )
             check.add(table, number, key, message, value)
             continue
         seen[value] = (table.sheet, number)
@@ -177,7 +181,7 @@ def _duplicates(table: Table, rows, key: str, seen: dict, check: _Checker, what:
 def _load_people(staff_nos: list[str]) -> dict[str, Person]:
     found: dict[str, Person] = {}
     for start in range(0, len(staff_nos), 500):
-        chunk = staff_nos[start:start + 500]
+        chunk = staff_nos[start : start + 500]
         for person in db.session.scalars(select(Person).where(Person.staff_no.in_(chunk))):
             found[person.staff_no] = person
     return found
@@ -216,8 +220,7 @@ def plan_import(tables: list[Table], user) -> Plan:
     # final parent of every code: the database's, overridden by the file
     file_units = {v["code"]: (t, n, v) for t, n, v in unit_rows}
     parent_of: dict[str, str | None] = {
-        u.code: (units_by_id[u.parent_id].code if u.parent_id in units_by_id else None)
-        for u in units_by_code.values()
+        u.code: (units_by_id[u.parent_id].code if u.parent_id in units_by_id else None) for u in units_by_code.values()
     }
     for code, (_table, _number, values) in file_units.items():
         if "parent_code" in values:
@@ -257,8 +260,13 @@ def plan_import(tables: list[Table], user) -> Plan:
             cursor = parent_of.get(cursor)
         if cursor is not None and cursor in chain:
             if cursor == code:  # this unit is on the loop (units leading into it are not reported)
-                check.add(table, number, "parent_code", _("上级关系形成循环：%(chain)s", chain=" → ".join(chain + [code])),
-                          values.get("parent_code", ""))
+                check.add(
+                    table,
+                    number,
+                    "parent_code",
+                    _("上级关系形成循环：%(chain)s", chain=" → ".join(chain + [code])),
+                    values.get("parent_code", ""),
+                )
             broken.add(code)
 
     # -- rights: where each unit ends up, and where it was -------------------
@@ -273,9 +281,13 @@ def plan_import(tables: list[Table], user) -> Plan:
             continue
         parent_unit = units_by_code.get(parent_of.get(code) or "")
         if parent_unit is not None and not parent_unit.active and parent_unit.code not in file_units:
-            check.add(table, number, "parent_code", _("上级单位 %(code)s（%(name)s）已停用", code=parent_unit.code,
-                                                       name=parent_unit.name),
-                      parent_unit.code)
+            check.add(
+                table,
+                number,
+                "parent_code",
+                _("上级单位 %(code)s（%(name)s）已停用", code=parent_unit.code, name=parent_unit.name),
+                parent_unit.code,
+            )
             continue
         if office_wide:
             continue
@@ -284,14 +296,19 @@ def plan_import(tables: list[Table], user) -> Plan:
             continue
         parent = parent_of.get(code)
         moving = existing is None or parent != (
-            units_by_id[existing.parent_id].code if existing.parent_id in units_by_id else None)
+            units_by_id[existing.parent_id].code if existing.parent_id in units_by_id else None
+        )
         if moving:
             target = Place(final_path[parent]) if parent else TOP_LEVEL
-            old = (Place(existing.path.rsplit("/", 2)[0] + "/") if existing is not None else target)
+            old = Place(existing.path.rsplit("/", 2)[0] + "/") if existing is not None else target
             if not can(user, "org.edit", target):
-                check.add(table, number, "parent_code",
-                          _("上级单位不在您的管理范围内") if parent else _("只有考核办可以设置顶级单位"),
-                          parent or "")
+                check.add(
+                    table,
+                    number,
+                    "parent_code",
+                    _("上级单位不在您的管理范围内") if parent else _("只有考核办可以设置顶级单位"),
+                    parent or "",
+                )
             elif existing is not None and not can(user, "org.edit", old):
                 check.add(table, number, "parent_code", _("不能调整本单位的上级单位（请联系考核办）"), parent or "")
         kind = values.get("kind")
@@ -309,14 +326,23 @@ def plan_import(tables: list[Table], user) -> Plan:
             continue
         unit = units_by_code.get(unit_code)
         if unit is not None and not unit.active and unit_code not in file_units:
-            check.add(table, number, "unit_code", _("单位 %(code)s（%(name)s）已停用", code=unit_code, name=unit.name), unit_code)
+            check.add(
+                table,
+                number,
+                "unit_code",
+                _("单位 %(code)s（%(name)s）已停用", code=unit_code, name=unit.name),
+                unit_code,
+            )
             continue
         if unit_code in broken:
             continue
         if not can(user, "people.edit", Place(final_path[unit_code])):
             check.add(table, number, "unit_code", _("单位 %(code)s 不在您的管理范围内", code=unit_code), unit_code)
-        elif existing is not None and existing.unit_id in units_by_id and not can(
-                user, "people.edit", Place(units_by_id[existing.unit_id].path)):
+        elif (
+            existing is not None
+            and existing.unit_id in units_by_id
+            and not can(user, "people.edit", Place(units_by_id[existing.unit_id].path))
+        ):
             check.add(table, number, "staff_no", _("该工号属于您管理范围以外的单位"), values["staff_no"])
 
     if check.issues:
@@ -330,8 +356,9 @@ def _issue_order(tables: list[Table]) -> Callable[[Issue], tuple]:
     return lambda issue: (sheets.get(issue.sheet, -1), issue.row or 0)
 
 
-def _final_paths(parent_of: dict[str, str | None], units_by_code: dict[str, OrgUnit],
-                 broken: set[str]) -> dict[str, str]:
+def _final_paths(
+    parent_of: dict[str, str | None], units_by_code: dict[str, OrgUnit], broken: set[str]
+) -> dict[str, str]:
     """Each unit's path after the import; new units get placeholder ids."""
     paths: dict[str, str] = {}
 

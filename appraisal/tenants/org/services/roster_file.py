@@ -38,13 +38,20 @@ UNIT_COLUMNS = (
     Column("code", "编码", ("单位编码", "code", "unit code", "unit_code"), True, core.MAX_CODE, 14),
     Column("name", "名称", ("单位名称", "name", "unit name"), True, core.MAX_UNIT_NAME, 30),
     Column("kind", "类型", ("单位类型", "kind", "type", "unit kind"), True, None, 14),
-    Column("parent_code", "上级编码", ("上级单位编码", "上级单位", "parent", "parent code", "parent_code"),
-           False, core.MAX_CODE, 14),
+    Column(
+        "parent_code",
+        "上级编码",
+        ("上级单位编码", "上级单位", "parent", "parent code", "parent_code"),
+        False,
+        core.MAX_CODE,
+        14,
+    ),
     Column("sort_order", "排序", ("排序号", "顺序", "sort", "sort order", "sort_order", "order"), False, None, 8),
 )
 PERSON_COLUMNS = (
-    Column("staff_no", "工号", ("人员编号", "编号", "staff no", "staff_no", "staff number"), True,
-           core.MAX_STAFF_NO, 14),
+    Column(
+        "staff_no", "工号", ("人员编号", "编号", "staff no", "staff_no", "staff number"), True, core.MAX_STAFF_NO, 14
+    ),
     Column("name", "姓名", ("name", "person name"), True, core.MAX_PERSON_NAME, 12),
     Column("unit_code", "单位编码", ("所在单位编码", "unit", "unit code", "unit_code"), True, core.MAX_CODE, 14),
     Column("category", "类别", ("人员类别", "category"), True, None, 14),
@@ -186,8 +193,18 @@ def _merged_issues(sheet: str, header_row: int, merged: list[str]) -> list[Issue
         if max_row is not None and max_row < header_row:
             continue  # a title above the table
         row = max(min_row or header_row, header_row)
-        issues.append(Issue(sheet, row, ref, _("第 %(row)s 行 %(ref)s 是合并单元格，请取消合并（每列一个表头、每格一个值）后重新导入",
-                                               row=row, ref=ref)))
+        issues.append(
+            Issue(
+                sheet,
+                row,
+                ref,
+                _(
+                    "第 %(row)s 行 %(ref)s 是合并单元格，请取消合并（每列一个表头、每格一个值）后重新导入",
+                    row=row,
+                    ref=ref,
+                ),
+            )
+        )
     return issues
 
 
@@ -211,8 +228,14 @@ def _header_issues(table: Table, headers: list[str], width: int) -> list[Issue]:
                 message = _("无法识别的列标题“%(header)s”：请使用模板中的列标题，或删除该列", header=header)
             issues.append(Issue(table.sheet, table.header_row, where, message, header))
         elif any(index < len(cells) and cells[index] for _number, cells in table.rows):
-            issues.append(Issue(table.sheet, table.header_row, where,
-                                _("%(column)s 列有数据但没有列标题，请填写模板中的列标题或删除该列", column=_letter(index))))
+            issues.append(
+                Issue(
+                    table.sheet,
+                    table.header_row,
+                    where,
+                    _("%(column)s 列有数据但没有列标题，请填写模板中的列标题或删除该列", column=_letter(index)),
+                )
+            )
     return issues
 
 
@@ -226,14 +249,21 @@ def _example_issues(table: Table) -> list[Issue]:
         code = cells[code_at] if code_at < len(cells) else ""
         name = cells[name_at] if name_at < len(cells) else ""
         if (code, name) in _EXAMPLE_KEYS[table.kind]:
-            issues.append(Issue(table.sheet, number, table.header(key),
-                                _("这是模板中的示例行（%(code)s %(name)s），请删除或改成实际数据后再导入", code=code, name=name),
-                                code))
+            issues.append(
+                Issue(
+                    table.sheet,
+                    number,
+                    table.header(key),
+                    _("这是模板中的示例行（%(code)s %(name)s），请删除或改成实际数据后再导入", code=code, name=name),
+                    code,
+                )
+            )
     return issues
 
 
-def _table(sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]], issues: list[Issue],
-           merged: list[str] = ()) -> Table | None:
+def _table(
+    sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]], issues: list[Issue], merged: list[str] = ()
+) -> Table | None:
     rows = iter(rows)
     for number, values in rows:
         texts = [cell_text(v) for v in values]
@@ -246,8 +276,14 @@ def _table(sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]], issues
     if kind is None:
         return None
     columns, ignored = _match_columns(kind, headers)
-    table = Table(kind=kind, sheet=sheet_name or SHEET_NAMES[kind], columns=columns, rows=[],
-                  ignored=ignored, header_row=header_row)
+    table = Table(
+        kind=kind,
+        sheet=sheet_name or SHEET_NAMES[kind],
+        columns=columns,
+        rows=[],
+        ignored=ignored,
+        header_row=header_row,
+    )
     width = len(headers)
     for number, values in rows:
         texts = [cell_text(v) for v in values]
@@ -267,7 +303,9 @@ def _skipped(sheet_name: str) -> bool:
 
 def _no_rows(tables: list[Table]) -> list[Issue]:
     if tables and not any(t.rows for t in tables):
-        return [Issue("-", None, "-", _("文件中没有数据行：请在“单位”或“人员”表的表头下填写后再导入（“示例”表不会导入）"))]
+        return [
+            Issue("-", None, "-", _("文件中没有数据行：请在“单位”或“人员”表的表头下填写后再导入（“示例”表不会导入）"))
+        ]
     return []
 
 
@@ -300,7 +338,7 @@ def _read_xlsx(data: bytes) -> tuple[list[Table], list[Issue]]:
         workbook.close()
     except InputTooLarge as exc:
         return [], [Issue("-", None, "-", str(exc))]
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
+    except Exception:
         return [], [Issue("-", None, "-", _("无法读取该 Excel 文件：请确认是 .xlsx 格式且未加密、未损坏"))]
     if not tables:
         return [], [Issue("-", None, "-", _("文件中没有找到“单位”或“人员”工作表（或表头不符合模板）"))]
@@ -332,8 +370,13 @@ def _read_csv(data: bytes) -> tuple[list[Table], list[Issue]]:
     issues: list[Issue] = []
     table = _table(None, rows, issues)
     if table is None:
-        return [], [Issue("-", None, "-",
-                          _("CSV 文件的表头不符合模板：单位表需要“编码、名称、类型”列，"
-                            "人员表需要“工号、姓名、单位编码、类别”列"))]
+        return [], [
+            Issue(
+                "-",
+                None,
+                "-",
+                _("CSV 文件的表头不符合模板：单位表需要“编码、名称、类型”列，人员表需要“工号、姓名、单位编码、类别”列"),
+            )
+        ]
     issues.extend(_no_rows([table]))
     return ([table], []) if not issues else ([], issues)

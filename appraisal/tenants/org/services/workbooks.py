@@ -15,13 +15,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from appraisal.platform.excel import new_workbook, save_workbook
+from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.org.services.labels import (
     CATEGORY_WORDS,
     LEADER_WORDS,
     UNIT_KIND_WORDS,
     file_word,
 )
-from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.org.services.roster_file import (
     EXAMPLE_SHEET,
     PERSON_COLUMNS,
@@ -112,10 +112,15 @@ def _dropdowns(sheet, columns: tuple[Column, ...]) -> None:
         if column.key not in _LISTS:
             continue
         validation = DataValidation(
-            type="list", formula1='"' + ",".join(_LISTS[column.key]) + '"',
-            allow_blank=not column.required, showErrorMessage=True,
-            errorTitle="取值无效", error="请从下拉列表中选择", promptTitle=column.header,
-            prompt="请从下拉列表中选择", showInputMessage=True,
+            type="list",
+            formula1='"' + ",".join(_LISTS[column.key]) + '"',
+            allow_blank=not column.required,
+            showErrorMessage=True,
+            errorTitle="取值无效",
+            error="请从下拉列表中选择",
+            promptTitle=column.header,
+            prompt="请从下拉列表中选择",
+            showInputMessage=True,
         )
         letter = get_column_letter(index)
         validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
@@ -160,8 +165,15 @@ def _unit_row(unit: OrgUnit, parent_code: str) -> list:
 
 
 def _person_row(person: Person, unit: OrgUnit) -> list:
-    return [person.staff_no, person.name, unit.code, file_word(person.category), person.position,
-            file_word(person.leader_role), person.sort_order]
+    return [
+        person.staff_no,
+        person.name,
+        unit.code,
+        file_word(person.category),
+        person.position,
+        file_word(person.leader_role),
+        person.sort_order,
+    ]
 
 
 def people_workbook(people: Iterable[Person], units_by_id: dict[int, OrgUnit]) -> bytes:

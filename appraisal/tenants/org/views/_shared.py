@@ -40,7 +40,9 @@ def valid(form, unique_check) -> bool:
 
 def people_query(form: PeopleFilterForm, *, within: OrgUnit | None = None, subtree: bool = False):
     stmt = (
-        select(Person).join(OrgUnit, Person.unit_id == OrgUnit.id).options(contains_eager(Person.unit))
+        select(Person)
+        .join(OrgUnit, Person.unit_id == OrgUnit.id)
+        .options(contains_eager(Person.unit))
         .where(or_(scope_clause(current_user, "people.view", OrgUnit.path), Person.user_id == current_user.id))
     )
     if within is not None:
@@ -50,8 +52,7 @@ def people_query(form: PeopleFilterForm, *, within: OrgUnit | None = None, subtr
             stmt = stmt.where(Person.unit_id == within.id)
     q = (form.q.data or "").strip()
     if q:
-        stmt = stmt.where(or_(Person.name.contains(q, autoescape=True),
-                              Person.staff_no.contains(q, autoescape=True)))
+        stmt = stmt.where(or_(Person.name.contains(q, autoescape=True), Person.staff_no.contains(q, autoescape=True)))
     if form.category.data in {c.value for c in PersonCategory}:
         stmt = stmt.where(Person.category == PersonCategory(form.category.data))
     status = form.status.data or "active"
@@ -94,5 +95,3 @@ def subtree_of(unit: OrgUnit) -> list[OrgUnit]:
 
 def unit_labels_for(people) -> dict[int, str]:
     return services.unit_labels(p.unit_id for p in people)
-
-

@@ -54,8 +54,13 @@ def _person_page(person: Person, link_form: LinkUserForm) -> dict:
     linked = db.session.get(User, person.user_id) if person.user_id else None
     if request.method == "GET" and linked is not None:
         link_form.email.data = linked.email
-    return {"person": person, "ancestors": services.ancestors(person.unit), "linked": linked,
-            "link_form": link_form, "may_edit": can(current_user, "people.edit", person)}
+    return {
+        "person": person,
+        "ancestors": services.ancestors(person.unit),
+        "linked": linked,
+        "link_form": link_form,
+        "may_edit": can(current_user, "people.edit", person),
+    }
 
 
 def _unit_choices() -> list[tuple[int, str]]:
@@ -76,9 +81,14 @@ def person_new(unit: OrgUnit):
         authorize("people.edit", target)
         try:
             person = services.create_person(
-                staff_no=form.staff_no.data, name=form.name.data, unit=target, category=form.category.data,
-                position=form.position.data or "", leader_role=form.leader_role.data,
-                sort_order=form.sort_order.data or 0)
+                staff_no=form.staff_no.data,
+                name=form.name.data,
+                unit=target,
+                category=form.category.data,
+                position=form.position.data or "",
+                leader_role=form.leader_role.data,
+                sort_order=form.sort_order.data or 0,
+            )
         except services.OrgError as exc:
             return refuse(exc, "org/person_form.html", form=form, person=None, unit=unit)
         flash(_("已新增人员“%(name)s”。", name=person.name), "success")
@@ -99,15 +109,20 @@ def person_edit(person: Person):
         authorize("people.edit", target)
         try:
             changed = services.update_person(
-                person, staff_no=form.staff_no.data, name=form.name.data, unit=target,
-                category=form.category.data, position=form.position.data or "",
-                leader_role=form.leader_role.data, sort_order=form.sort_order.data or 0)
+                person,
+                staff_no=form.staff_no.data,
+                name=form.name.data,
+                unit=target,
+                category=form.category.data,
+                position=form.position.data or "",
+                leader_role=form.leader_role.data,
+                sort_order=form.sort_order.data or 0,
+            )
         except services.OrgError as exc:
             return refuse(exc, "org/person_form.html", form=form, person=person, unit=person.unit)
         flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
         return redirect(url_for("org.person", person_id=person.id))
-    return render_template("org/person_form.html", form=form, person=person,
-                           unit=person.unit), form_status()
+    return render_template("org/person_form.html", form=form, person=person, unit=person.unit), form_status()
 
 
 @bp.route("/people/<int:person_id>/active", methods=["POST"])

@@ -29,8 +29,7 @@ def roster_import():
         except services.RosterInvalid as exc:
             issues = exc.issues
     status = INVALID if request.method == "POST" and result is None else 200
-    return render_template("org/import.html", form=form, issues=issues, result=result,
-                           filename=filename), status
+    return render_template("org/import.html", form=form, issues=issues, result=result, filename=filename), status
 
 
 @bp.route("/import/template.xlsx")
@@ -42,12 +41,15 @@ def roster_template():
 @bp.route("/export.xlsx")
 @requires("roster.import")
 def roster_export():
-    units = list(db.session.scalars(
-        select(OrgUnit).where(scope_clause(current_user, "org.edit", OrgUnit.path), OrgUnit.active.is_(True))
-    ))
+    units = list(
+        db.session.scalars(
+            select(OrgUnit).where(scope_clause(current_user, "org.edit", OrgUnit.path), OrgUnit.active.is_(True))
+        )
+    )
     units = [u for u, _depth in services.in_tree_order(units)]
     people = db.session.scalars(
-        select(Person).join(OrgUnit, Person.unit_id == OrgUnit.id)
+        select(Person)
+        .join(OrgUnit, Person.unit_id == OrgUnit.id)
         .where(scope_clause(current_user, "people.edit", OrgUnit.path), Person.active.is_(True))
         .order_by(OrgUnit.path, Person.sort_order, Person.staff_no)
     )

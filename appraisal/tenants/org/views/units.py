@@ -29,7 +29,6 @@ from appraisal.tenants.org.views._shared import (
     xlsx_response,
 )
 
-
 # ---------------------------------------------------------------------------
 # The tree
 # ---------------------------------------------------------------------------
@@ -63,7 +62,10 @@ def tree():
     units = list(db.session.scalars(stmt))
     roots = _build_tree(units, services.people_counts())
     return render_template(
-        "org/tree.html", roots=roots, unit_count=len(units), show_inactive=show_inactive,
+        "org/tree.html",
+        roots=roots,
+        unit_count=len(units),
+        show_inactive=show_inactive,
         can_create_top=can(current_user, "org.edit", TOP_LEVEL),
     )
 
@@ -82,9 +84,16 @@ def unit(unit: OrgUnit):
     children = [c for c in unit.children if c.active or request.args.get("inactive") == "1"]
     counts = services.people_counts()
     return render_template(
-        "org/unit.html", unit=unit, ancestors=services.ancestors(unit), children=children,
-        counts=counts, totals=services.subtree_totals(subtree_of(unit), counts), page=page,
-        form=form, subtree=subtree, unit_names=unit_labels_for(page.items),
+        "org/unit.html",
+        unit=unit,
+        ancestors=services.ancestors(unit),
+        children=children,
+        counts=counts,
+        totals=services.subtree_totals(subtree_of(unit), counts),
+        page=page,
+        form=form,
+        subtree=subtree,
+        unit_names=unit_labels_for(page.items),
         may_restructure=can_restructure(current_user, unit),
     )
 
@@ -154,14 +163,22 @@ def unit_new():
     form.parent_id.choices = options(_parent_choices(None))
     if request.method == "GET":
         form.parent_id.data = parent.id if parent else 0
-        form.kind.data = (UnitKind.SECTION if parent is not None and parent.kind in (UnitKind.DEPARTMENT, UnitKind.DISTRICT)
-                          else UnitKind.DEPARTMENT).value
+        form.kind.data = (
+            UnitKind.SECTION
+            if parent is not None and parent.kind in (UnitKind.DEPARTMENT, UnitKind.DISTRICT)
+            else UnitKind.DEPARTMENT
+        ).value
     if valid(form, lambda f: _code_free(f, None)):
         chosen = _unit_or_top(form.parent_id.data)
         authorize("org.edit", chosen or TOP_LEVEL)
         try:
-            unit = services.create_unit(code=form.code.data, name=form.name.data, kind=form.kind.data,
-                                        parent=chosen, sort_order=form.sort_order.data or 0)
+            unit = services.create_unit(
+                code=form.code.data,
+                name=form.name.data,
+                kind=form.kind.data,
+                parent=chosen,
+                sort_order=form.sort_order.data or 0,
+            )
         except services.OrgError as exc:
             return refuse(exc, "org/unit_form.html", form=form, unit=None, parent=parent)
         flash(_("已新增单位“%(name)s”。", name=unit.name), "success")
@@ -176,8 +193,10 @@ def unit_edit(unit: OrgUnit):
     form = UnitForm(obj=unit)
     form.set_kinds(_kinds(unit.kind))
     form.parent_id.choices = options(
-        _parent_choices(unit) if movable else
-        [(unit.parent_id or 0, unit.parent.name if unit.parent else _("（无，顶级单位）"))])
+        _parent_choices(unit)
+        if movable
+        else [(unit.parent_id or 0, unit.parent.name if unit.parent else _("（无，顶级单位）"))]
+    )
     if request.method == "GET":
         form.parent_id.data = unit.parent_id or 0
         form.kind.data = unit.kind.value
@@ -187,8 +206,14 @@ def unit_edit(unit: OrgUnit):
             authorize("org.edit", parent_place(unit))
             authorize("org.edit", new_parent or TOP_LEVEL)
         try:
-            changed = services.update_unit(unit, code=form.code.data, name=form.name.data, kind=form.kind.data,
-                                           parent=new_parent, sort_order=form.sort_order.data or 0)
+            changed = services.update_unit(
+                unit,
+                code=form.code.data,
+                name=form.name.data,
+                kind=form.kind.data,
+                parent=new_parent,
+                sort_order=form.sort_order.data or 0,
+            )
         except services.OrgError as exc:
             return refuse(exc, "org/unit_form.html", form=form, unit=unit, movable=movable)
         flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
@@ -208,4 +233,3 @@ def unit_active(unit: OrgUnit):
         return redirect(url_for("org.unit", unit_id=unit.id), code=303)
     flash(_("已启用“%(name)s”。", name=unit.name) if active else _("已停用“%(name)s”。", name=unit.name), "success")
     return redirect(url_for("org.unit", unit_id=unit.id), code=303)
-

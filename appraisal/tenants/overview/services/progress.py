@@ -13,6 +13,7 @@ from appraisal.tenants.ballots.models import Evaluation
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.letters import services as letters
 from appraisal.tenants.results.models import Appeal, AppealStatus
+
 # Not (yet) re-exported by those features' services: publication_of, scheme_columns and progress.
 from appraisal.tenants.results.services import publication_of
 from appraisal.tenants.scoring import services as scores
@@ -37,15 +38,18 @@ def appeal_progress(cycle: Cycle):
     """The publication (or None) and every appeal with its appraisee, those waiting
     for an answer first, soonest due first: the deadlines the office counts down."""
     rows = db.session.execute(
-        select(Appeal, Appraisee.name).join(Appraisee, Appraisee.id == Appeal.appraisee_id)
+        select(Appeal, Appraisee.name)
+        .join(Appraisee, Appraisee.id == Appeal.appraisee_id)
         .where(Appeal.cycle_id == cycle.id)
-        .order_by(Appeal.status != AppealStatus.FILED, Appeal.answer_due_on, Appeal.id)).all()
+        .order_by(Appeal.status != AppealStatus.FILED, Appeal.answer_due_on, Appeal.id)
+    ).all()
     return publication_of(cycle), rows
 
 
 def evaluation_progress(cycle: Cycle):
     """(evaluation, voted, eligible) for the cycle's democratic evaluations."""
-    evaluations = list(db.session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id)
-                                          .order_by(Evaluation.id)))
+    evaluations = list(
+        db.session.scalars(select(Evaluation).where(Evaluation.cycle_id == cycle.id).order_by(Evaluation.id))
+    )
     by_id = ballots.turnouts(evaluations)
     return [(e, sum(g.voted for g in by_id[e.id]), sum(g.eligible for g in by_id[e.id])) for e in evaluations]

@@ -24,7 +24,18 @@ def cycle(cycle: Cycle):
     evaluation_rows = services.evaluation_progress(cycle) if manage else []
     publication, appeal_rows = services.appeal_progress(cycle) if manage else (None, [])
     dates = {d.phase: d for d in cycle.phase_dates}
-    return render_template("overview/cycle.html", cycle=cycle, populations=populations, counts=counts,
-                           letter_rows=letter_rows, scoring_rows=scoring_rows, evaluation_rows=evaluation_rows,
-                           publication=publication, appeal_rows=appeal_rows, today=date.today(),
-                           phase_form=cycles.phase_form(cycle), phases=Phase.ordered(), dates=dates)
+    return render_template(
+        "overview/cycle.html",
+        cycle=cycle,
+        populations=populations,
+        counts=counts,
+        letter_rows=letter_rows,
+        scoring_rows=scoring_rows,
+        evaluation_rows=evaluation_rows,
+        publication=publication,
+        appeal_rows=appeal_rows,
+        today=date.today(),
+        phase_form=cycles.phase_form(cycle),
+        phases=Phase.ordered(),
+        dates=dates,
+    )

@@ -6,11 +6,37 @@ errors are told (``engine_errors``), both used by the compute job
 (``appraisal.tenants.results.jobs``)."""
 
 from appraisal.tenants.results.services import engine_errors, evidence_links, inputs, leaderboard, publication
-from appraisal.tenants.results.services.publication import (PublicationError, publication_of,
-                                                            refuse_publicity_after_failures, withdraw)
-from appraisal.tenants.results.services.runs import (ACTIVE, active_run, current_run, fail_stale_runs, job_id,
-                                                     last_run, request_compute)
+from appraisal.tenants.results.services.publication import (
+    PublicationError,
+    publication_of,
+    refuse_publicity_after_failures,
+    withdraw,
+)
+from appraisal.tenants.results.services.runs import (
+    ACTIVE,
+    active_run,
+    current_run,
+    fail_stale_runs,
+    job_id,
+    last_run,
+    request_compute,
+)
 
-__all__ = ["ACTIVE", "PublicationError", "active_run", "current_run", "engine_errors", "evidence_links",
-           "fail_stale_runs", "inputs", "job_id", "last_run", "leaderboard", "publication", "publication_of",
-           "refuse_publicity_after_failures", "request_compute", "withdraw"]
+__all__ = [
+    "ACTIVE",
+    "PublicationError",
+    "active_run",
+    "current_run",
+    "engine_errors",
+    "evidence_links",
+    "fail_stale_runs",
+    "inputs",
+    "job_id",
+    "last_run",
+    "leaderboard",
+    "publication",
+    "publication_of",
+    "refuse_publicity_after_failures",
+    "request_compute",
+    "withdraw",
+]

@@ -19,8 +19,10 @@ from flask_babel import lazy_gettext as _l
 
 from appraisal import engine
 
-NO_BALLOT_INDICATOR = _l("计算失败：本群体有已结束的民主测评，但其考核方案没有民主测评指标，测评得分无法计入。"
-                         "请联系考核办在考核方案中增加民主测评指标后重新计算。")
+NO_BALLOT_INDICATOR = _l(
+    "计算失败：本群体有已结束的民主测评，但其考核方案没有民主测评指标，测评得分无法计入。"
+    "请联系考核办在考核方案中增加民主测评指标后重新计算。"
+)
 BAD_INPUTS = _l("计算失败：考核数据中有计算程序无法处理的内容，请联系考核办。")
 BAD_SCHEME = _l("计算失败：考核方案有误，计算程序无法使用，请联系考核办检查考核方案。")
 UNEXPECTED = _l("计算失败：计算程序出错，请联系考核办。")

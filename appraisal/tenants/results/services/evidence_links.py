@@ -24,7 +24,6 @@ from appraisal.tenants.evidence import services as files
 from appraisal.tenants.evidence.models import Evidence
 from appraisal.tenants.scoring.models import AdjustmentClaim, Score, Veto
 
-
 #: how the engine ends a claim's line: "; 依据: claim:3" (zh) / "; evidence: claim:3" (en)
 EVIDENCE_SUFFIX = re.compile(r";\s*(?:依据|evidence): (?P<kind>[a-z_]+):(?P<id>\d+)\s*$")
 
@@ -72,24 +71,38 @@ def indicator_refs(content: dict) -> dict[str, str]:
     return out
 
 
-def for_breakdown(appraisee: Appraisee, content: dict, explanation_refs: set[str], row_adjustments: list,
-                  user) -> BreakdownEvidence:
+def for_breakdown(
+    appraisee: Appraisee, content: dict, explanation_refs: set[str], row_adjustments: list, user
+) -> BreakdownEvidence:
     paths = indicator_refs(content)
     scores = list(db.session.scalars(select(Score).where(Score.appraisee_id == appraisee.id)))
     claim_ids = sorted({int(a["claim_id"]) for a in row_adjustments or [] if str(a.get("claim_id") or "").isdigit()})
-    claims = {c.id: c for c in db.session.scalars(
-        select(AdjustmentClaim).where(AdjustmentClaim.id.in_(claim_ids), AdjustmentClaim.appraisee_id == appraisee.id))
-    } if claim_ids else {}
-    vetoes = {v.id: v for v in db.session.scalars(
-        select(Veto).where(Veto.appraisee_id == appraisee.id, Veto.revoked.is_(False)))}
+    claims = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                select(AdjustmentClaim).where(
+                    AdjustmentClaim.id.in_(claim_ids), AdjustmentClaim.appraisee_id == appraisee.id
+                )
+            )
+        }
+        if claim_ids
+        else {}
+    )
+    vetoes = {
+        v.id: v
+        for v in db.session.scalars(select(Veto).where(Veto.appraisee_id == appraisee.id, Veto.revoked.is_(False)))
+    }
     owners = {("score", s.id): s for s in scores}
     owners.update({("claim", c.id): c for c in claims.values()})
     owners.update({("veto", v.id): v for v in vetoes.values()})
     out = BreakdownEvidence()
     if not owners:
         return out
-    clauses = [(Evidence.owner_type == kind) & Evidence.owner_id.in_([i for k, i in owners if k == kind])
-               for kind in {k for k, _ in owners}]
+    clauses = [
+        (Evidence.owner_type == kind) & Evidence.owner_id.in_([i for k, i in owners if k == kind])
+        for kind in {k for k, _ in owners}
+    ]
     for item in db.session.scalars(select(Evidence).where(or_(*clauses)).order_by(Evidence.id)):
         owner = owners[(item.owner_type, item.owner_id)]
         if not can(user, files.OWNERS[item.owner_type].permission, owner):

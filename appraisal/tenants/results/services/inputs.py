@@ -26,8 +26,9 @@ UNUSED_BALLOTS = _l("注意：本群体的考核方案没有民主测评指标�
 
 
 def _has_ballot_indicator(nodes) -> bool:
-    return any(_has_ballot_indicator(n.children) if n.children else getattr(n.method, "kind", None) == "ballot"
-               for n in nodes)
+    return any(
+        _has_ballot_indicator(n.children) if n.children else getattr(n.method, "kind", None) == "ballot" for n in nodes
+    )
 
 
 def drop_unusable_ballots(scheme, frames: dict[str, pd.DataFrame]) -> list[str]:
@@ -59,29 +60,60 @@ def history(population: Population) -> pd.DataFrame:
     to this cycle's appraisees by who they are (the unit or the person)."""
     tenant_id = population.tenant_id
     conn = db.session.connection()
-    c, p, a, r, row = (Cycle.__table__, Population.__table__, Appraisee.__table__, ResultRun.__table__,
-                       ResultRow.__table__)
-    current = dict(conn.execute(select(a.c.subject_key, a.c.id)
-                                .where(a.c.tenant_id == tenant_id, a.c.population_id == population.id)).all())
-    cycle_id = conn.execute(select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id,
-                                                                 c.c.id == population.cycle_id)).scalar()
+    c, p, a, r, row = (
+        Cycle.__table__,
+        Population.__table__,
+        Appraisee.__table__,
+        ResultRun.__table__,
+        ResultRow.__table__,
+    )
+    current = dict(
+        conn.execute(
+            select(a.c.subject_key, a.c.id).where(a.c.tenant_id == tenant_id, a.c.population_id == population.id)
+        ).all()
+    )
+    cycle_id = conn.execute(
+        select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id, c.c.id == population.cycle_id)
+    ).scalar()
     records = []
     for _ in range(HISTORY_CYCLES):
         if cycle_id is None:
             break
         year = conn.execute(select(c.c.year).where(c.c.tenant_id == tenant_id, c.c.id == cycle_id)).scalar()
         run_id = conn.execute(
-            select(r.c.id).join(p, and_(p.c.id == r.c.population_id, p.c.tenant_id == tenant_id))
-            .where(r.c.tenant_id == tenant_id, r.c.is_current.is_(True), p.c.cycle_id == cycle_id,
-                   p.c.key == population.key)).scalar()
+            select(r.c.id)
+            .join(p, and_(p.c.id == r.c.population_id, p.c.tenant_id == tenant_id))
+            .where(
+                r.c.tenant_id == tenant_id,
+                r.c.is_current.is_(True),
+                p.c.cycle_id == cycle_id,
+                p.c.key == population.key,
+            )
+        ).scalar()
         if run_id is not None:  # that one run's rows, then who they were: two index lookups
-            found = conn.execute(select(row.c.appraisee_id, row.c.composite, row.c.grade)
-                                 .where(row.c.tenant_id == tenant_id, row.c.run_id == run_id)).all()
-            subjects = dict(conn.execute(select(a.c.id, a.c.subject_key).where(
-                a.c.tenant_id == tenant_id, a.c.id.in_([f[0] for f in found]))).all()) if found else {}
-            records += [(str(current[subjects[aid]]), str(year), composite, grade or "")
-                        for aid, composite, grade in found if subjects.get(aid) in current]
-        cycle_id = conn.execute(select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id,
-                                                                     c.c.id == cycle_id)).scalar()
+            found = conn.execute(
+                select(row.c.appraisee_id, row.c.composite, row.c.grade).where(
+                    row.c.tenant_id == tenant_id, row.c.run_id == run_id
+                )
+            ).all()
+            subjects = (
+                dict(
+                    conn.execute(
+                        select(a.c.id, a.c.subject_key).where(
+                            a.c.tenant_id == tenant_id, a.c.id.in_([f[0] for f in found])
+                        )
+                    ).all()
+                )
+                if found
+                else {}
+            )
+            records += [
+                (str(current[subjects[aid]]), str(year), composite, grade or "")
+                for aid, composite, grade in found
+                if subjects.get(aid) in current
+            ]
+        cycle_id = conn.execute(
+            select(c.c.previous_cycle_id).where(c.c.tenant_id == tenant_id, c.c.id == cycle_id)
+        ).scalar()
     columns = [c for c, *_ in COLUMNS["history"]]
     return pd.DataFrame.from_records(records, columns=columns)

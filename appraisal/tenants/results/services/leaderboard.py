@@ -84,12 +84,14 @@ def groups(run: ResultRun, *, previous: dict[str, int] | None = None) -> list[Gr
         select(ResultRow, Appraisee.name, Appraisee.subject_key)
         .join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
         .where(ResultRow.run_id == run.id)
-        .order_by(ResultRow.group, ResultRow.position == 0, ResultRow.position, Appraisee.sort_order)).all()
+        .order_by(ResultRow.group, ResultRow.position == 0, ResultRow.position, Appraisee.sort_order)
+    ).all()
     previous = previous or {}
     out: dict[str, Group] = {}
     for row, name, subject in rows:
         out.setdefault(row.group, Group(row.group, [])).lines.append(
-            Line(row, name, row.appraisee_id, previous.get(subject)))
+            Line(row, name, row.appraisee_id, previous.get(subject))
+        )
     for group in out.values():
         for key in {k for line in group.lines for k in line.row.quotas}:
             holders = [i for i, line in enumerate(group.lines) if line.row.quotas.get(key)]
@@ -104,27 +106,34 @@ def previous_ranks(population: Population) -> dict[str, int]:
     if previous_cycle is None:
         return {}
     run_id = db.session.scalar(
-        select(ResultRun.id).join(Population, Population.id == ResultRun.population_id)
-        .where(Population.cycle_id == previous_cycle, Population.key == population.key,
-               ResultRun.is_current.is_(True)))
+        select(ResultRun.id)
+        .join(Population, Population.id == ResultRun.population_id)
+        .where(Population.cycle_id == previous_cycle, Population.key == population.key, ResultRun.is_current.is_(True))
+    )
     if run_id is None:
         return {}
     # that one run's rows, then who they are: two index lookups, whatever the planner knows
-    ranks = dict(db.session.execute(select(ResultRow.appraisee_id, ResultRow.rank)
-                                    .where(ResultRow.run_id == run_id)).all())
-    rows = db.session.execute(select(Appraisee.subject_key, Appraisee.id)
-                              .where(Appraisee.id.in_(list(ranks)))).all() if ranks else []
+    ranks = dict(
+        db.session.execute(select(ResultRow.appraisee_id, ResultRow.rank).where(ResultRow.run_id == run_id)).all()
+    )
+    rows = (
+        db.session.execute(select(Appraisee.subject_key, Appraisee.id).where(Appraisee.id.in_(list(ranks)))).all()
+        if ranks
+        else []
+    )
     rows = [(subject, ranks[appraisee_id]) for subject, appraisee_id in rows]
     return {subject: rank for subject, rank in rows if rank is not None}
 
 
 def breakdown(run: ResultRun, appraisee_id: int) -> tuple[ResultRow | None, list[ResultExplanation]]:
-    row = db.session.scalar(select(ResultRow).where(ResultRow.run_id == run.id,
-                                                    ResultRow.appraisee_id == appraisee_id))
-    explanations = list(db.session.scalars(
-        select(ResultExplanation).where(ResultExplanation.run_id == run.id,
-                                        ResultExplanation.appraisee_id == appraisee_id)
-        .order_by(ResultExplanation.seq)))
+    row = db.session.scalar(select(ResultRow).where(ResultRow.run_id == run.id, ResultRow.appraisee_id == appraisee_id))
+    explanations = list(
+        db.session.scalars(
+            select(ResultExplanation)
+            .where(ResultExplanation.run_id == run.id, ResultExplanation.appraisee_id == appraisee_id)
+            .order_by(ResultExplanation.seq)
+        )
+    )
     return row, explanations
 
 
@@ -155,12 +164,19 @@ def year_on_year(appraisee: Appraisee, limit: int = 5) -> list[tuple[int, float]
             break
         cycle = db.session.get(Cycle, cycle_id)
         run_id = db.session.scalar(
-            select(ResultRun.id).join(Population, Population.id == ResultRun.population_id)
-            .where(ResultRun.is_current.is_(True), Population.cycle_id == cycle.id,
-                   Population.key == population.key))
-        composite = None if run_id is None else db.session.scalar(
-            select(ResultRow.composite).join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
-            .where(ResultRow.run_id == run_id, Appraisee.subject_key == appraisee.subject_key))
+            select(ResultRun.id)
+            .join(Population, Population.id == ResultRun.population_id)
+            .where(ResultRun.is_current.is_(True), Population.cycle_id == cycle.id, Population.key == population.key)
+        )
+        composite = (
+            None
+            if run_id is None
+            else db.session.scalar(
+                select(ResultRow.composite)
+                .join(Appraisee, Appraisee.id == ResultRow.appraisee_id)
+                .where(ResultRow.run_id == run_id, Appraisee.subject_key == appraisee.subject_key)
+            )
+        )
         if composite is not None:
             out.append((cycle.year, composite))
         cycle_id = cycle.previous_cycle_id
@@ -207,13 +223,25 @@ def own_results(cycle_id: int, user) -> list[OwnResult]:
     mine = Appraisee.person_id.in_(select(Person.id).where(Person.user_id == user.id))
     if unit_ids:
         mine = mine | Appraisee.org_unit_id.in_(unit_ids)
-    appraisees = list(db.session.scalars(select(Appraisee).where(Appraisee.cycle_id == cycle_id, mine)
-                                         .order_by(Appraisee.population_id, Appraisee.sort_order)))
+    appraisees = list(
+        db.session.scalars(
+            select(Appraisee)
+            .where(Appraisee.cycle_id == cycle_id, mine)
+            .order_by(Appraisee.population_id, Appraisee.sort_order)
+        )
+    )
     if not appraisees:
         return []
-    populations = {p.id: p for p in db.session.scalars(
-        select(Population).where(Population.id.in_({a.population_id for a in appraisees})))}
-    rows = {r.appraisee_id: r for r in db.session.scalars(
-        select(ResultRow).join(ResultRun, ResultRun.id == ResultRow.run_id)
-        .where(ResultRun.is_current.is_(True), ResultRow.appraisee_id.in_([a.id for a in appraisees])))}
+    populations = {
+        p.id: p
+        for p in db.session.scalars(select(Population).where(Population.id.in_({a.population_id for a in appraisees})))
+    }
+    rows = {
+        r.appraisee_id: r
+        for r in db.session.scalars(
+            select(ResultRow)
+            .join(ResultRun, ResultRun.id == ResultRow.run_id)
+            .where(ResultRun.is_current.is_(True), ResultRow.appraisee_id.in_([a.id for a in appraisees]))
+        )
+    }
     return [OwnResult(a, populations[a.population_id], rows.get(a.id)) for a in appraisees]

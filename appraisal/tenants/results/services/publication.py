@@ -21,9 +21,9 @@ from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun, RunStatus
 from appraisal.tenants.schemes.models import SchemeVersion
-from appraisal.tenants.evidence import services as evidence
 
 # an appeal's files are served by the results blueprint to those who may see the appeal
 evidence.register_owner("appeal", Appeal, "appeals.view", "results.appeal_file", "appeal_file_id")
@@ -45,8 +45,10 @@ def procedure_days(cycle: Cycle) -> tuple[int, int, int]:
     """(publicity, appeal, answer) days: the smallest publicity and the scheme's
     appeal settings across the cycle's schemes, else the seed's defaults."""
     contents = db.session.scalars(
-        select(SchemeVersion.content).join(Population, Population.scheme_version_id == SchemeVersion.id)
-        .where(Population.cycle_id == cycle.id))
+        select(SchemeVersion.content)
+        .join(Population, Population.scheme_version_id == SchemeVersion.id)
+        .where(Population.cycle_id == cycle.id)
+    )
     publicity, appeal, answer = [], [], []
     for content in contents:
         procedure = (content or {}).get("procedure") or {}
@@ -58,18 +60,30 @@ def procedure_days(cycle: Cycle) -> tuple[int, int, int]:
         values = [v for v in values if v]
         return int(min(values)) if values else default
 
-    return (pick(publicity, DEFAULT_PUBLICITY_DAYS), pick(appeal, DEFAULT_APPEAL_DAYS),
-            pick(answer, DEFAULT_ANSWER_DAYS))
+    return (
+        pick(publicity, DEFAULT_PUBLICITY_DAYS),
+        pick(appeal, DEFAULT_APPEAL_DAYS),
+        pick(answer, DEFAULT_ANSWER_DAYS),
+    )
 
 
 def failed_populations(cycle: Cycle) -> list[str]:
     """Names of the cycle's populations whose latest computation failed."""
-    latest = (select(ResultRun.population_id, func.max(ResultRun.id).label("run_id"))
-              .where(ResultRun.cycle_id == cycle.id).group_by(ResultRun.population_id).subquery())
-    return list(db.session.scalars(
-        select(Population.name).join(latest, latest.c.population_id == Population.id)
-        .join(ResultRun, ResultRun.id == latest.c.run_id)
-        .where(ResultRun.status == RunStatus.FAILED).order_by(Population.id)))
+    latest = (
+        select(ResultRun.population_id, func.max(ResultRun.id).label("run_id"))
+        .where(ResultRun.cycle_id == cycle.id)
+        .group_by(ResultRun.population_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(Population.name)
+            .join(latest, latest.c.population_id == Population.id)
+            .join(ResultRun, ResultRun.id == latest.c.run_id)
+            .where(ResultRun.status == RunStatus.FAILED)
+            .order_by(Population.id)
+        )
+    )
 
 
 def refuse_publicity_after_failures(cycle: Cycle) -> None:
@@ -77,37 +91,64 @@ def refuse_publicity_after_failures(cycle: Cycle) -> None:
     (its current results would be older than the data)."""
     failed = failed_populations(cycle)
     if failed:
-        raise PublicationError(_("以下考核对象群体最近一次计算失败：%(names)s。请处理失败原因并重新计算成功后再公示。",
-                                 names=cycles.join_labels(failed)))
+        raise PublicationError(
+            _(
+                "以下考核对象群体最近一次计算失败：%(names)s。请处理失败原因并重新计算成功后再公示。",
+                names=cycles.join_labels(failed),
+            )
+        )
 
 
-def publish(cycle: Cycle, *, publicity_days: int, appeal_days: int, answer_days: int, notice: str = "",
-            today: date | None = None) -> Publication:
+def publish(
+    cycle: Cycle,
+    *,
+    publicity_days: int,
+    appeal_days: int,
+    answer_days: int,
+    notice: str = "",
+    today: date | None = None,
+) -> Publication:
     cycles.require_phase(cycle, "results.publish")
     if publication_of(cycle) is not None:
         raise PublicationError(_("本年度结果已经公示"))
     if not (1 <= publicity_days <= 60 and 1 <= appeal_days <= 60 and 1 <= answer_days <= 60):
         raise PublicationError(_("公示、复核申请和答复天数须在 1–60 天之间"))
     populations = list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)))
-    current = set(db.session.scalars(select(ResultRun.population_id).where(
-        ResultRun.cycle_id == cycle.id, ResultRun.is_current.is_(True))))
+    current = set(
+        db.session.scalars(
+            select(ResultRun.population_id).where(ResultRun.cycle_id == cycle.id, ResultRun.is_current.is_(True))
+        )
+    )
     missing = [p.name for p in populations if p.id not in current]
     if not populations or missing:
-        raise PublicationError(_("以下考核对象群体尚未计算：%(names)s", names="、".join(missing)) if missing
-                               else _("本年度没有考核对象群体"))
+        raise PublicationError(
+            _("以下考核对象群体尚未计算：%(names)s", names="、".join(missing))
+            if missing
+            else _("本年度没有考核对象群体")
+        )
     refuse_publicity_after_failures(cycle)
     today = today or date.today()
-    publication = Publication(cycle_id=cycle.id, published_by_id=actor_id(),
-                              publicity_ends_on=today + timedelta(days=publicity_days),
-                              appeals_end_on=today + timedelta(days=appeal_days), answer_days=answer_days,
-                              notice=notice.strip())
+    publication = Publication(
+        cycle_id=cycle.id,
+        published_by_id=actor_id(),
+        publicity_ends_on=today + timedelta(days=publicity_days),
+        appeals_end_on=today + timedelta(days=appeal_days),
+        answer_days=answer_days,
+        notice=notice.strip(),
+    )
     db.session.add(publication)
     cycles.move_phase(cycle, Phase.PUBLICITY)
     db.session.flush()
-    audit.record("results.publish", publication, after={"cycle": cycle.name,
-                                                        "publicity_ends_on": str(publication.publicity_ends_on),
-                                                        "appeals_end_on": str(publication.appeals_end_on)},
-                 label=cycle.name)
+    audit.record(
+        "results.publish",
+        publication,
+        after={
+            "cycle": cycle.name,
+            "publicity_ends_on": str(publication.publicity_ends_on),
+            "appeals_end_on": str(publication.appeals_end_on),
+        },
+        label=cycle.name,
+    )
     return publication
 
 
@@ -122,12 +163,16 @@ def withdraw(cycle: Cycle, *, reason: str) -> Publication | None:
     publication = publication_of(cycle)
     if publication is None:
         return None
-    before = {"cycle": cycle.name, "published_at": publication.published_at.isoformat(),
-              "publicity_ends_on": str(publication.publicity_ends_on),
-              "appeals_end_on": str(publication.appeals_end_on), "answer_days": publication.answer_days,
-              "notice": publication.notice, "published_by_id": publication.published_by_id}
-    audit.record("results.withdraw", publication, before=before, after={"reason": reason.strip()},
-                 label=cycle.name)
+    before = {
+        "cycle": cycle.name,
+        "published_at": publication.published_at.isoformat(),
+        "publicity_ends_on": str(publication.publicity_ends_on),
+        "appeals_end_on": str(publication.appeals_end_on),
+        "answer_days": publication.answer_days,
+        "notice": publication.notice,
+        "published_by_id": publication.published_by_id,
+    }
+    audit.record("results.withdraw", publication, before=before, after={"reason": reason.strip()}, label=cycle.name)
     db.session.delete(publication)
     db.session.flush()
     return publication
@@ -146,17 +191,26 @@ def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | N
         raise PublicationError(_("复核申请已于 %(d)s 截止", d=publication.appeals_end_on))
     if not reasons.strip():
         raise PublicationError(_("请写明申请复核的理由"))
-    if db.session.scalar(select(Appeal).where(Appeal.appraisee_id == appraisee.id,
-                                              Appeal.status == AppealStatus.FILED)):
+    if db.session.scalar(
+        select(Appeal).where(Appeal.appraisee_id == appraisee.id, Appeal.status == AppealStatus.FILED)
+    ):
         raise PublicationError(_("已有一份待答复的复核申请"))
-    appeal = Appeal(cycle_id=cycle.id, appraisee_id=appraisee.id, filed_by_id=actor_id(), reasons=reasons.strip(),
-                    answer_due_on=today + timedelta(days=publication.answer_days))
+    appeal = Appeal(
+        cycle_id=cycle.id,
+        appraisee_id=appraisee.id,
+        filed_by_id=actor_id(),
+        reasons=reasons.strip(),
+        answer_due_on=today + timedelta(days=publication.answer_days),
+    )
     db.session.add(appeal)
     db.session.flush()
     attached = evidence.attach_files("appeal", appeal.id, files, label=appraisee.name)
-    audit.record("appeal.file", appeal, after={"appraisee": appraisee.name, "reasons": appeal.reasons,
-                                               "files": [e.filename for e in attached]},
-                 label=appraisee.name)
+    audit.record(
+        "appeal.file",
+        appeal,
+        after={"appraisee": appraisee.name, "reasons": appeal.reasons, "files": [e.filename for e in attached]},
+        label=appraisee.name,
+    )
     return appeal
 
 
@@ -188,9 +242,13 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
     appeal.answered_by_id = actor_id()
     if upheld and cycle.phase == Phase.PUBLICITY:
         cycles.move_phase(cycle, Phase.APPEALS)
-    audit.record("appeal.uphold" if upheld else "appeal.reject", appeal,
-                 before={"status": AppealStatus.FILED.value},
-                 after={"status": appeal.status.value, "answer": appeal.answer}, label=f"appeal {appeal.id}")
+    audit.record(
+        "appeal.uphold" if upheld else "appeal.reject",
+        appeal,
+        before={"status": AppealStatus.FILED.value},
+        after={"status": appeal.status.value, "answer": appeal.answer},
+        label=f"appeal {appeal.id}",
+    )
 
 
 def withdraw_appeal(appeal: Appeal, *, reason: str = "") -> None:
@@ -202,13 +260,24 @@ def withdraw_appeal(appeal: Appeal, *, reason: str = "") -> None:
     appeal.status = AppealStatus.WITHDRAWN
     appeal.answer = reason.strip()
     appeal.answered_at = utcnow()
-    audit.record("appeal.withdraw", appeal, before={"status": AppealStatus.FILED.value},
-                 after={"status": appeal.status.value, "reason": appeal.answer}, label=appeal.appraisee.name)
+    audit.record(
+        "appeal.withdraw",
+        appeal,
+        before={"status": AppealStatus.FILED.value},
+        after={"status": appeal.status.value, "reason": appeal.answer},
+        label=appeal.appraisee.name,
+    )
 
 
 def open_appeals(cycle: Cycle) -> int:
-    return db.session.scalar(select(func.count()).select_from(Appeal).where(
-        Appeal.cycle_id == cycle.id, Appeal.status == AppealStatus.FILED)) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Appeal)
+            .where(Appeal.cycle_id == cycle.id, Appeal.status == AppealStatus.FILED)
+        )
+        or 0
+    )
 
 
 def finalise(cycle: Cycle, *, today: date | None = None) -> None:

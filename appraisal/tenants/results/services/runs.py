@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta, UTC
+from datetime import UTC, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -24,19 +24,24 @@ def job_id(population: Population, run_id: int) -> str:
 
 
 def active_run(population: Population) -> ResultRun | None:
-    return db.session.scalar(select(ResultRun).where(ResultRun.population_id == population.id,
-                                                     ResultRun.status.in_(ACTIVE))
-                             .order_by(ResultRun.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ResultRun)
+        .where(ResultRun.population_id == population.id, ResultRun.status.in_(ACTIVE))
+        .order_by(ResultRun.id.desc())
+        .limit(1)
+    )
 
 
 def current_run(population: Population) -> ResultRun | None:
-    return db.session.scalar(select(ResultRun).where(ResultRun.population_id == population.id,
-                                                     ResultRun.is_current.is_(True)))
+    return db.session.scalar(
+        select(ResultRun).where(ResultRun.population_id == population.id, ResultRun.is_current.is_(True))
+    )
 
 
 def last_run(population: Population) -> ResultRun | None:
-    return db.session.scalar(select(ResultRun).where(ResultRun.population_id == population.id)
-                             .order_by(ResultRun.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ResultRun).where(ResultRun.population_id == population.id).order_by(ResultRun.id.desc()).limit(1)
+    )
 
 
 def request_compute(population: Population) -> ResultRun:
@@ -55,9 +60,13 @@ def request_compute(population: Population) -> ResultRun:
     if running is not None:
         db.session.commit()
         return running
-    run = ResultRun(cycle_id=population.cycle_id, population_id=population.id,
-                    scheme_version_id=population.scheme_version_id, created_by_id=actor_id(),
-                    status=RunStatus.QUEUED)
+    run = ResultRun(
+        cycle_id=population.cycle_id,
+        population_id=population.id,
+        scheme_version_id=population.scheme_version_id,
+        created_by_id=actor_id(),
+        status=RunStatus.QUEUED,
+    )
     db.session.add(run)
     db.session.flush()
     run.job_id = job_id(population, run.id)
@@ -67,8 +76,13 @@ def request_compute(population: Population) -> ResultRun:
     from appraisal.tenants.results.jobs import compute_population
 
     try:
-        jobs.enqueue(compute_population, population.tenant_id, run_id, job_id=run.job_id,
-                     timeout=current_app.config.get("COMPUTE_TIMEOUT", 900))
+        jobs.enqueue(
+            compute_population,
+            population.tenant_id,
+            run_id,
+            job_id=run.job_id,
+            timeout=current_app.config.get("COMPUTE_TIMEOUT", 900),
+        )
     except jobs.JobsUnavailable:
         db.session.rollback()
         _mark_failed([run_id], "后台任务服务（Redis）暂时无法连接，计算未开始")
@@ -94,9 +108,13 @@ def fail_stale_runs(populations: Population | Iterable[Population]) -> int:
     if not ids:
         return 0
     now = utcnow()
-    dead = [run.id for run in db.session.scalars(select(ResultRun).where(ResultRun.population_id.in_(ids),
-                                                                         ResultRun.status.in_(ACTIVE)))
-            if _is_dead(run, now)]
+    dead = [
+        run.id
+        for run in db.session.scalars(
+            select(ResultRun).where(ResultRun.population_id.in_(ids), ResultRun.status.in_(ACTIVE))
+        )
+        if _is_dead(run, now)
+    ]
     if dead:
         _fail(dead, "计算进程意外中止（未完成），已保留上一次的结果")
     return len(dead)
@@ -105,8 +123,11 @@ def fail_stale_runs(populations: Population | Iterable[Population]) -> int:
 def _fail(run_ids: list[int], error: str) -> None:
     """Fail these runs in the caller's transaction (a request's boundary commits it)."""
     # only runs still active: a run that finished meanwhile keeps its result
-    db.session.execute(update(ResultRun).where(ResultRun.id.in_(run_ids), ResultRun.status.in_(ACTIVE))
-                       .values(status=RunStatus.FAILED, finished_at=utcnow(), error=error))
+    db.session.execute(
+        update(ResultRun)
+        .where(ResultRun.id.in_(run_ids), ResultRun.status.in_(ACTIVE))
+        .values(status=RunStatus.FAILED, finished_at=utcnow(), error=error)
+    )
 
 
 def _mark_failed(run_ids: list[int], error: str) -> None:

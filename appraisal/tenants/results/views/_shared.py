@@ -12,17 +12,36 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
+from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.results.services import evidence_links
 from appraisal.tenants.results.services import publication as pub
-from appraisal.tenants.evidence import services as evidence
 
-KIND_LABELS = {"indicator": _l("指标"), "missing": _l("缺数据"), "deduction": _l("扣减"), "ratio": _l("完成比"),
-               "ballot": _l("民主测评"), "items": _l("责任书"), "part": _l("合成"), "adjustment": _l("加减分"),
-               "claim": _l("加减分"), "cap": _l("封顶"), "composite": _l("综合得分"), "veto": _l("一票否决"),
-               "rank": _l("排名"), "quota": _l("限额"), "grade": _l("等次"), "award": _l("奖励"), "pay": _l("发放"),
-               "flag": _l("警示")}
-REASON_LABELS = {"": "", "unverified": _l("未核实，不计"), "shared": _l("多单位共享，按比例计"),
-                 "duplicate: counted once at its highest level": _l("同一项目重复申报，只计最高一次")}
+KIND_LABELS = {
+    "indicator": _l("指标"),
+    "missing": _l("缺数据"),
+    "deduction": _l("扣减"),
+    "ratio": _l("完成比"),
+    "ballot": _l("民主测评"),
+    "items": _l("责任书"),
+    "part": _l("合成"),
+    "adjustment": _l("加减分"),
+    "claim": _l("加减分"),
+    "cap": _l("封顶"),
+    "composite": _l("综合得分"),
+    "veto": _l("一票否决"),
+    "rank": _l("排名"),
+    "quota": _l("限额"),
+    "grade": _l("等次"),
+    "award": _l("奖励"),
+    "pay": _l("发放"),
+    "flag": _l("警示"),
+}
+REASON_LABELS = {
+    "": "",
+    "unverified": _l("未核实，不计"),
+    "shared": _l("多单位共享，按比例计"),
+    "duplicate: counted once at its highest level": _l("同一项目重复申报，只计最高一次"),
+}
 
 #: what the publication and appeal services refuse with a reason for the user
 REFUSALS = (pub.PublicationError, CycleError, evidence.EvidenceError)
@@ -30,11 +49,15 @@ REFUSALS = (pub.PublicationError, CycleError, evidence.EvidenceError)
 
 def register(bp) -> None:
     """The labels every results template uses."""
+
     @bp.app_context_processor
     def _result_labels():
-        return {"kind_label": lambda kind: KIND_LABELS.get(kind, kind),
-                "reason_label": lambda reason: REASON_LABELS.get(reason or "", reason),
-                "evidence_url": evidence.file_url, "explained": evidence_links.without_evidence_ref}
+        return {
+            "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+            "reason_label": lambda reason: REASON_LABELS.get(reason or "", reason),
+            "evidence_url": evidence.file_url,
+            "explained": evidence_links.without_evidence_ref,
+        }
 
 
 def chosen_cycle() -> Cycle | None:

@@ -15,9 +15,9 @@ from appraisal.platform.web import Page
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.results import services
+from appraisal.tenants.results.models import RunStatus
 from appraisal.tenants.results.services import evidence_links, leaderboard
 from appraisal.tenants.results.services import publication as pub
-from appraisal.tenants.results.models import RunStatus
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import chosen_cycle, quota_names
 
@@ -34,25 +34,40 @@ def index():
     published = cycle is not None and leaderboard.is_published(cycle.id)
     if cycle is not None:
         visible = []
-        for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
-                                             .order_by(Population.id)):
+        for population in db.session.scalars(
+            select(Population).where(Population.cycle_id == cycle.id).order_by(Population.id)
+        ):
             subject = leaderboard.population_subject(population, published=published)
             if can(current_user, "results.view", subject):
                 visible.append((population, subject))
         # runs whose worker died are failed here too, but once for the page: one query, at most one commit
         services.fail_stale_runs([population for population, _subject in visible])
-        rows = [(population, subject, services.current_run(population), services.last_run(population))
-                for population, subject in visible]
+        rows = [
+            (population, subject, services.current_run(population), services.last_run(population))
+            for population, subject in visible
+        ]
     cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc())))
     publication = pub.publication_of(cycle) if cycle is not None else None
-    own = [o for o in leaderboard.own_results(cycle.id, current_user)
-           if can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee, published=published))
-           ] if cycle else []
-    return render_template("results/index.html", cycle=cycle, cycles=cycles, rows=rows, publication=publication,
-                           own=own,
-                           published=publication is not None,
-                           days=pub.procedure_days(cycle) if cycle is not None else None,
-                           open_appeals=pub.open_appeals(cycle) if cycle is not None else 0)
+    own = (
+        [
+            o
+            for o in leaderboard.own_results(cycle.id, current_user)
+            if can(current_user, "results.view", leaderboard.appraisee_subject(o.appraisee, published=published))
+        ]
+        if cycle
+        else []
+    )
+    return render_template(
+        "results/index.html",
+        cycle=cycle,
+        cycles=cycles,
+        rows=rows,
+        publication=publication,
+        own=own,
+        published=publication is not None,
+        days=pub.procedure_days(cycle) if cycle is not None else None,
+        open_appeals=pub.open_appeals(cycle) if cycle is not None else 0,
+    )
 
 
 @bp.route("/populations/<int:population_id>")
@@ -67,11 +82,20 @@ def population(population: Population):
         shown = next((g for g in groups if g.name == wanted), groups[0])
         number = max(1, request.args.get("page", 1, type=int) or 1)
         page = Page(items=[], page=number, per_page=PAGE_ROWS, total=len(shown.lines))
-        groups = [leaderboard.Group(shown.name, shown.lines[(number - 1) * PAGE_ROWS: number * PAGE_ROWS])]
-    return render_template("results/leaderboard.html", population=population, run=run, groups=groups,
-                           all_groups=all_groups, page=page, subject=subject, last=services.last_run(population),
-                           quota_names=quota_names(population), histogram=leaderboard.histogram,
-                           grade_counts=leaderboard.grade_counts)
+        groups = [leaderboard.Group(shown.name, shown.lines[(number - 1) * PAGE_ROWS : number * PAGE_ROWS])]
+    return render_template(
+        "results/leaderboard.html",
+        population=population,
+        run=run,
+        groups=groups,
+        all_groups=all_groups,
+        page=page,
+        subject=subject,
+        last=services.last_run(population),
+        quota_names=quota_names(population),
+        histogram=leaderboard.histogram,
+        grade_counts=leaderboard.grade_counts,
+    )
 
 
 @bp.route("/populations/<int:population_id>/compute", methods=["POST"])
@@ -102,9 +126,15 @@ def status(population: Population):
     if run is None:
         return jsonify({"status": None})
     active = run.status in services.ACTIVE  # a failed run's message holds the engine's raw text
-    return jsonify({"status": run.status.value, "progress": run.progress, "message": run.message if active else "",
-                    "error": _(run.error) if run.error else run.error,
-                    "finished_at": run.finished_at.isoformat() if run.finished_at else None})
+    return jsonify(
+        {
+            "status": run.status.value,
+            "progress": run.progress,
+            "message": run.message if active else "",
+            "error": _(run.error) if run.error else run.error,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        }
+    )
 
 
 @bp.route("/appraisees/<int:appraisee_id>")
@@ -119,13 +149,27 @@ def appraisee(appraisee: Appraisee):
     content = db.session.get(SchemeVersion, population.scheme_version_id).content
     rules = {r["key"]: r for r in (content.get("adjustments") or {}).get("rules", [])}
     cycle = db.session.get(Cycle, appraisee.cycle_id)
-    may_appeal = (subject.published and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS)
-                  and can(current_user, "appeals.file", appraisee))
-    proof = evidence_links.for_breakdown(appraisee, content, {e.ref for e in explanations},
-                                         row.adjustments if row else [], current_user)
-    return render_template("results/appraisee.html", appraisee=appraisee, population=population, run=run, cycle=cycle,
-                           row=row, explanations=explanations, rules=rules, may_appeal=may_appeal,
-                           proof=proof, files_at=proof.at_lines(explanations),
-                           may_see_inputs=can(current_user, "claims.view", appraisee),
-                           parts=leaderboard.parts(row, content, english=str(get_locale()).startswith("en")) if row else [],
-                           history=leaderboard.year_on_year(appraisee) if row else [])
+    may_appeal = (
+        subject.published
+        and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS)
+        and can(current_user, "appeals.file", appraisee)
+    )
+    proof = evidence_links.for_breakdown(
+        appraisee, content, {e.ref for e in explanations}, row.adjustments if row else [], current_user
+    )
+    return render_template(
+        "results/appraisee.html",
+        appraisee=appraisee,
+        population=population,
+        run=run,
+        cycle=cycle,
+        row=row,
+        explanations=explanations,
+        rules=rules,
+        may_appeal=may_appeal,
+        proof=proof,
+        files_at=proof.at_lines(explanations),
+        may_see_inputs=can(current_user, "claims.view", appraisee),
+        parts=leaderboard.parts(row, content, english=str(get_locale()).startswith("en")) if row else [],
+        history=leaderboard.year_on_year(appraisee) if row else [],
+    )

@@ -19,8 +19,20 @@ from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.views import bp
 from appraisal.tenants.results.views._shared import quota_names
 
-EXPORT_HEADERS = (_l("名次"), _l("考核对象"), _l("综合得分"), _l("基础得分"), _l("加分"), _l("扣分"), _l("限额"),
-                  _l("等次"), _l("奖励"), _l("奖金（元）"), _l("否决"), _l("标记"))
+EXPORT_HEADERS = (
+    _l("名次"),
+    _l("考核对象"),
+    _l("综合得分"),
+    _l("基础得分"),
+    _l("加分"),
+    _l("扣分"),
+    _l("限额"),
+    _l("等次"),
+    _l("奖励"),
+    _l("奖金（元）"),
+    _l("否决"),
+    _l("标记"),
+)
 
 
 def year_results(cycle: Cycle) -> leaderboard.PopulationResults:
@@ -36,10 +48,22 @@ def export_sheets(population: Population, run) -> list[tuple[str, tuple[list, li
         rows = []
         for line in group.lines:
             r = line.row
-            rows.append((r.rank, line.name, r.composite, r.data.get("base_score"), r.data.get("bonus"),
-                         r.data.get("penalty"), "、".join(names.get(k, k) for k, v in r.quotas.items() if v),
-                         r.data.get("grade_zh") or "", r.data.get("award_zh") or "", r.award_paid,
-                         _("一票否决") if r.vetoed else "", r.flags))
+            rows.append(
+                (
+                    r.rank,
+                    line.name,
+                    r.composite,
+                    r.data.get("base_score"),
+                    r.data.get("bonus"),
+                    r.data.get("penalty"),
+                    "、".join(names.get(k, k) for k, v in r.quotas.items() if v),
+                    r.data.get("grade_zh") or "",
+                    r.data.get("award_zh") or "",
+                    r.award_paid,
+                    _("一票否决") if r.vetoed else "",
+                    r.flags,
+                )
+            )
             for key in line.quota_lines:
                 rows.append(("", f"—— {names.get(key, key)}线 ——", "", "", "", "", "", "", "", "", "", ""))
         sheets.append((group.name, ([str(h) for h in EXPORT_HEADERS], rows)))
@@ -65,8 +89,9 @@ def export(population: Population):
         flash(_("尚未计算，没有可导出的结果。"), "info")
         return redirect(url_for("results.population", population_id=population.id))
     taken: set[str] = set()
-    sheets = {sheet_title(group or population.name, taken): content
-              for group, content in export_sheets(population, run)}
+    sheets = {
+        sheet_title(group or population.name, taken): content for group, content in export_sheets(population, run)
+    }
     return xlsx_response(f"{population.name}-考核结果.xlsx", sheets)
 
 
@@ -79,23 +104,34 @@ def export_cycle(cycle: Cycle):
     publication = pub.publication_of(cycle)
     cover: list[tuple] = [(_("考核年度"), cycle.name), (_("阶段"), phase_label(cycle.phase))]
     if publication is not None:
-        cover += [(_("公示日期"), publication.published_at.date().isoformat()),
-                  (_("公示期至"), publication.publicity_ends_on.isoformat()),
-                  (_("复核申请截止"), publication.appeals_end_on.isoformat())]
+        cover += [
+            (_("公示日期"), publication.published_at.date().isoformat()),
+            (_("公示期至"), publication.publicity_ends_on.isoformat()),
+            (_("复核申请截止"), publication.appeals_end_on.isoformat()),
+        ]
     if cycle.finalised_at is not None:
         cover.append((_("归档时间"), cycle.finalised_at.strftime("%Y-%m-%d %H:%M")))
     taken = {sheet_title(str(_("说明")), set())}
     sheets: dict[str, tuple] = {}
-    for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
-                                         .order_by(Population.id)):
+    for population in db.session.scalars(
+        select(Population).where(Population.cycle_id == cycle.id).order_by(Population.id)
+    ):
         if not can(current_user, "results.view", leaderboard.population_subject(population)):
             continue
         run = services.current_run(population)
         if run is None:
             cover.append((population.name, _("尚未计算")))
             continue
-        cover.append((population.name, _("%(n)s 个考核对象，计算于 %(t)s", n=run.row_count,
-                                         t=run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else "")))
+        cover.append(
+            (
+                population.name,
+                _(
+                    "%(n)s 个考核对象，计算于 %(t)s",
+                    n=run.row_count,
+                    t=run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else "",
+                ),
+            )
+        )
         for group, content in export_sheets(population, run):
             title = f"{population.name}-{group}" if group and group != population.name else population.name
             sheets[sheet_title(title, taken)] = content
@@ -115,10 +151,10 @@ def notice(cycle: Cycle):
     """The printable notice of results (考核结果通报): per population, who holds each
     quota place, the grades, the awards and the vetoes."""
     sections = []
-    for population in db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
-                                         .order_by(Population.id)):
+    for population in db.session.scalars(
+        select(Population).where(Population.cycle_id == cycle.id).order_by(Population.id)
+    ):
         run = services.current_run(population)
         if run is not None:
             sections.append((population, leaderboard.groups(run), quota_names(population)))
-    return render_template("results/notice.html", cycle=cycle, sections=sections,
-                           publication=pub.publication_of(cycle))
+    return render_template("results/notice.html", cycle=cycle, sections=sections, publication=pub.publication_of(cycle))

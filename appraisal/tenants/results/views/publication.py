@@ -16,11 +16,20 @@ from appraisal.tenants.results.views._shared import attempt, form_days
 @requires("results.publish", load=Cycle)
 def publish(cycle: Cycle):
     publicity, appeal, answer = pub.procedure_days(cycle)
-    attempt(lambda: pub.publish(cycle, publicity_days=form_days("publicity_days", publicity),
-                                appeal_days=form_days("appeal_days", appeal),
-                                answer_days=form_days("answer_days", answer), notice=request.form.get("notice", "")),
-            lambda publication: _("已公示，公示期至 %(d)s；复核申请截止 %(a)s。", d=publication.publicity_ends_on,
-                                  a=publication.appeals_end_on))
+    attempt(
+        lambda: pub.publish(
+            cycle,
+            publicity_days=form_days("publicity_days", publicity),
+            appeal_days=form_days("appeal_days", appeal),
+            answer_days=form_days("answer_days", answer),
+            notice=request.form.get("notice", ""),
+        ),
+        lambda publication: _(
+            "已公示，公示期至 %(d)s；复核申请截止 %(a)s。",
+            d=publication.publicity_ends_on,
+            a=publication.appeals_end_on,
+        ),
+    )
     return redirect(url_for("results.index", cycle_id=cycle.id))
 
 

@@ -20,6 +20,14 @@ from appraisal.tenants.schemes.services.versions import (
 )
 
 __all__ = [
-    "SchemeChangeError", "adopt_for_unit", "adopt_template", "engine_scheme", "latest_version", "parent_locks",
-    "save_version", "scheme_by_key", "set_allowed_for_units", "template_content",
+    "SchemeChangeError",
+    "adopt_for_unit",
+    "adopt_template",
+    "engine_scheme",
+    "latest_version",
+    "parent_locks",
+    "save_version",
+    "scheme_by_key",
+    "set_allowed_for_units",
+    "template_content",
 ]

@@ -10,18 +10,30 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Iterator
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from appraisal.platform.inputs import finite_decimal
 
-KEYED_LISTS = {"indicators": "key", "children": "key", "rules": "key", "levels": "key", "quotas": "key",
-               "bands": "key", "tiers": "key", "parts": "indicator", "rollups": "category", "flags": "key",
-               "vetoes": "key", "rater_groups": "key", "items": "key"}
+KEYED_LISTS = {
+    "indicators": "key",
+    "children": "key",
+    "rules": "key",
+    "levels": "key",
+    "quotas": "key",
+    "bands": "key",
+    "tiers": "key",
+    "parts": "indicator",
+    "rollups": "category",
+    "flags": "key",
+    "vetoes": "key",
+    "rater_groups": "key",
+    "items": "key",
+}
 
 
 QUOTA_ATTRS = {"ratio": _l("比例（0–1）"), "count": _l("名额"), "min_score": _l("最低分")}
@@ -59,11 +71,22 @@ def _indicator_fields(nodes, template_nodes, path=(), index="indicators", names=
         key = node["key"]
         here = path + (key,)
         label = " › ".join(names + (node.get("name_zh") or key,))
-        yield Field(("indicators",) + _children_path(here) + ("points",), f"{index}[{i}].points", "indicators",
-                    label, node.get("points"), (template.get(key) or {}).get("points"))
+        yield Field(
+            ("indicators",) + _children_path(here) + ("points",),
+            f"{index}[{i}].points",
+            "indicators",
+            label,
+            node.get("points"),
+            (template.get(key) or {}).get("points"),
+        )
         if node.get("children"):
-            yield from _indicator_fields(node["children"], (template.get(key) or {}).get("children"), here,
-                                         f"{index}[{i}].children", names + (node.get("name_zh") or key,))
+            yield from _indicator_fields(
+                node["children"],
+                (template.get(key) or {}).get("children"),
+                here,
+                f"{index}[{i}].children",
+                names + (node.get("name_zh") or key,),
+            )
 
 
 def _children_path(keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -81,28 +104,57 @@ def editable_fields(content: dict, template: dict) -> list[Field]:
     t_parts = {p["indicator"]: p for p in template.get("composition", {}).get("parts", [])}
     for i, part in enumerate(content.get("composition", {}).get("parts", [])):
         if part.get("weight") is not None:
-            fields.append(Field(("composition", "parts", part["indicator"], "weight"), f"composition.parts[{i}].weight",
-                                "composition", part["indicator"], part["weight"],
-                                (t_parts.get(part["indicator"]) or {}).get("weight")))
+            fields.append(
+                Field(
+                    ("composition", "parts", part["indicator"], "weight"),
+                    f"composition.parts[{i}].weight",
+                    "composition",
+                    part["indicator"],
+                    part["weight"],
+                    (t_parts.get(part["indicator"]) or {}).get("weight"),
+                )
+            )
     t_quotas = {q["key"]: q for q in template.get("quotas", [])}
     for i, quota in enumerate(content.get("quotas", [])):
         for attr in ("ratio", "count", "min_score"):
             if quota.get(attr) is not None:
-                fields.append(Field(("quotas", quota["key"], attr), f"quotas[{i}].{attr}", "quotas",
-                                    f"{quota.get('name_zh') or quota['key']} · {QUOTA_ATTRS[attr]}", quota[attr],
-                                    (t_quotas.get(quota["key"]) or {}).get(attr), integer=attr == "count"))
+                fields.append(
+                    Field(
+                        ("quotas", quota["key"], attr),
+                        f"quotas[{i}].{attr}",
+                        "quotas",
+                        f"{quota.get('name_zh') or quota['key']} · {QUOTA_ATTRS[attr]}",
+                        quota[attr],
+                        (t_quotas.get(quota["key"]) or {}).get(attr),
+                        integer=attr == "count",
+                    )
+                )
     t_bands = {b["key"]: b for b in template.get("grades", {}).get("bands", [])}
     for i, band in enumerate(content.get("grades", {}).get("bands", [])):
         if band.get("min_score") is not None:
-            fields.append(Field(("grades", "bands", band["key"], "min_score"), f"grades.bands[{i}].min_score",
-                                "grades", band.get("name_zh") or band["key"], band["min_score"],
-                                (t_bands.get(band["key"]) or {}).get("min_score")))
+            fields.append(
+                Field(
+                    ("grades", "bands", band["key"], "min_score"),
+                    f"grades.bands[{i}].min_score",
+                    "grades",
+                    band.get("name_zh") or band["key"],
+                    band["min_score"],
+                    (t_bands.get(band["key"]) or {}).get("min_score"),
+                )
+            )
     t_tiers = {t["key"]: t for t in template.get("awards", {}).get("tiers", [])}
     for i, tier in enumerate(content.get("awards", {}).get("tiers", [])):
         if tier.get("amount") is not None:
-            fields.append(Field(("awards", "tiers", tier["key"], "amount"), f"awards.tiers[{i}].amount",
-                                "awards", tier.get("name_zh") or tier["key"], tier["amount"],
-                                (t_tiers.get(tier["key"]) or {}).get("amount")))
+            fields.append(
+                Field(
+                    ("awards", "tiers", tier["key"], "amount"),
+                    f"awards.tiers[{i}].amount",
+                    "awards",
+                    tier.get("name_zh") or tier["key"],
+                    tier["amount"],
+                    (t_tiers.get(tier["key"]) or {}).get("amount"),
+                )
+            )
     return fields
 
 

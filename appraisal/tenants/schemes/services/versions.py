@@ -29,8 +29,10 @@ def scheme_by_key(key: str) -> Scheme | None:
 
 def latest_version(scheme: Scheme) -> SchemeVersion | None:
     return db.session.scalar(
-        select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id)
-        .order_by(SchemeVersion.version.desc()).limit(1)
+        select(SchemeVersion)
+        .where(SchemeVersion.scheme_id == scheme.id)
+        .order_by(SchemeVersion.version.desc())
+        .limit(1)
     )
 
 
@@ -39,8 +41,7 @@ def engine_scheme(version: SchemeVersion) -> engine.Scheme:
     return engine.build_scheme(version.content, source=f"scheme version {version.id}")
 
 
-def _merged(template_key: str, overrides: dict[str, Any], locks: list[str],
-            parent_locks: list[str]) -> engine.Scheme:
+def _merged(template_key: str, overrides: dict[str, Any], locks: list[str], parent_locks: list[str]) -> engine.Scheme:
     """Template + overrides; the parent's locks may not be touched, ``locks`` are added."""
     base = engine.load_template(template_key)
     try:
@@ -49,18 +50,31 @@ def _merged(template_key: str, overrides: dict[str, Any], locks: list[str],
         raise SchemeChangeError(list(exc.errors)) from None
 
 
-def adopt_template(*, template_key: str, key: str, name: str, overrides: dict | None = None,
-                   locks: list[str] | None = None, owner_unit_id: int | None = None,
-                   parent: Scheme | None = None, allowed_for_units: bool = False,
-                   note: str = "") -> SchemeVersion:
+def adopt_template(
+    *,
+    template_key: str,
+    key: str,
+    name: str,
+    overrides: dict | None = None,
+    locks: list[str] | None = None,
+    owner_unit_id: int | None = None,
+    parent: Scheme | None = None,
+    allowed_for_units: bool = False,
+    note: str = "",
+) -> SchemeVersion:
     """Create a tenant scheme from a built-in template (version 1)."""
     if scheme_by_key(key) is not None:
         raise SchemeChangeError([_("方案标识 %(key)s 已存在", key=key)])
     template = engine.load_template(template_key)
-    scheme = Scheme(key=key, name=name, template_key=template_key,
-                    appraisee_kind=AppraiseeKind("unit" if template.appraisee_kind == "unit" else "person"),
-                    owner_unit_id=owner_unit_id, parent_scheme_id=parent.id if parent else None,
-                    allowed_for_units=allowed_for_units)
+    scheme = Scheme(
+        key=key,
+        name=name,
+        template_key=template_key,
+        appraisee_kind=AppraiseeKind("unit" if template.appraisee_kind == "unit" else "person"),
+        owner_unit_id=owner_unit_id,
+        parent_scheme_id=parent.id if parent else None,
+        allowed_for_units=allowed_for_units,
+    )
     db.session.add(scheme)
     db.session.flush()
     audit.record("scheme.create", scheme, after=audit.snapshot(scheme), label=scheme.name)
@@ -78,17 +92,34 @@ def parent_locks(scheme: Scheme) -> list[str]:
 def save_version(scheme: Scheme, *, overrides: dict, locks: list[str], note: str = "") -> SchemeVersion:
     """Validate template + overrides (within the parent's locks) and save a new version."""
     merged = _merged(scheme.template_key, overrides, locks, parent_locks(scheme))
-    number = (db.session.scalar(select(func.max(SchemeVersion.version))
-                                .where(SchemeVersion.scheme_id == scheme.id)) or 0) + 1
-    version = SchemeVersion(scheme_id=scheme.id, version=number, overrides=overrides, locks=list(locks),
-                            content=merged.model_dump(mode="json"), content_hash=engine.scheme_hash(merged),
-                            note=note, created_by_id=actor_id())
+    number = (
+        db.session.scalar(select(func.max(SchemeVersion.version)).where(SchemeVersion.scheme_id == scheme.id)) or 0
+    ) + 1
+    version = SchemeVersion(
+        scheme_id=scheme.id,
+        version=number,
+        overrides=overrides,
+        locks=list(locks),
+        content=merged.model_dump(mode="json"),
+        content_hash=engine.scheme_hash(merged),
+        note=note,
+        created_by_id=actor_id(),
+    )
     db.session.add(version)
     db.session.flush()
-    audit.record("scheme.version", version, object_type="SchemeVersion",
-                 after={"scheme": scheme.key, "version": number, "overrides": overrides,
-                        "locks": list(locks), "hash": version.content_hash},
-                 label=f"{scheme.name} v{number}")
+    audit.record(
+        "scheme.version",
+        version,
+        object_type="SchemeVersion",
+        after={
+            "scheme": scheme.key,
+            "version": number,
+            "overrides": overrides,
+            "locks": list(locks),
+            "hash": version.content_hash,
+        },
+        label=f"{scheme.name} v{number}",
+    )
     return version
 
 
@@ -98,16 +129,27 @@ def adopt_for_unit(parent: Scheme, *, unit, key: str, name: str) -> SchemeVersio
     if not parent.allowed_for_units or parent.owner_unit_id is not None:
         raise SchemeChangeError([_("考核办未允许各单位采用此方案")])
     base = latest_version(parent)
-    return adopt_template(template_key=parent.template_key, key=key, name=name,
-                          overrides=dict(base.overrides) if base else {}, owner_unit_id=unit.id,
-                          parent=parent, note=f"采用考核办方案“{parent.name}”")
+    return adopt_template(
+        template_key=parent.template_key,
+        key=key,
+        name=name,
+        overrides=dict(base.overrides) if base else {},
+        owner_unit_id=unit.id,
+        parent=parent,
+        note=f"采用考核办方案“{parent.name}”",
+    )
 
 
 def set_allowed_for_units(scheme: Scheme, allowed: bool) -> None:
     if scheme.allowed_for_units != allowed:
         scheme.allowed_for_units = allowed
-        audit.record("scheme.allow_units", scheme, before={"allowed_for_units": not allowed},
-                     after={"allowed_for_units": allowed}, label=scheme.name)
+        audit.record(
+            "scheme.allow_units",
+            scheme,
+            before={"allowed_for_units": not allowed},
+            after={"allowed_for_units": allowed},
+            label=scheme.name,
+        )
 
 
 def template_content(template_key: str) -> dict:

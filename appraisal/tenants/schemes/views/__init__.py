@@ -15,8 +15,15 @@ bp = tenant_blueprint("schemes", __name__, url_prefix="/schemes", template_folde
 
 NAV = (NavItem("schemes.index", _l("考核方案"), "schemes.view", icon="scheme", order=15),)
 
-METHOD_LABELS = {"entered": _l("考核部门打分"), "deductions": _l("基本分扣减"), "ratio": _l("实际与目标比"),
-                 "count": _l("按次计分"), "average": _l("平均分"), "ballot": _l("民主测评"), "items": _l("责任书逐项计分")}
+METHOD_LABELS = {
+    "entered": _l("考核部门打分"),
+    "deductions": _l("基本分扣减"),
+    "ratio": _l("实际与目标比"),
+    "count": _l("按次计分"),
+    "average": _l("平均分"),
+    "ballot": _l("民主测评"),
+    "items": _l("责任书逐项计分"),
+}
 
 
 @bp.app_context_processor

@@ -20,13 +20,17 @@ from appraisal.tenants.schemes.views import bp
 @bp.route("/")
 @requires("schemes.view")
 def index():
-    schemes = list(db.session.scalars(select(Scheme).where(Scheme.archived.is_(False))
-                                      .order_by(Scheme.owner_unit_id.is_not(None), Scheme.name)))
+    schemes = list(
+        db.session.scalars(
+            select(Scheme).where(Scheme.archived.is_(False)).order_by(Scheme.owner_unit_id.is_not(None), Scheme.name)
+        )
+    )
     latest = {s.id: services.latest_version(s) for s in schemes}
     admin_units = [g.org_unit_id for g in grants_of(current_user, Role.UNIT_ADMIN)]
     units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(admin_units)))) if admin_units else []
-    return render_template("schemes/index.html", schemes=schemes, latest=latest,
-                           templates=engine.list_templates(), admin_units=units)
+    return render_template(
+        "schemes/index.html", schemes=schemes, latest=latest, templates=engine.list_templates(), admin_units=units
+    )
 
 
 @bp.route("/templates/<template_key>")

@@ -18,9 +18,13 @@ from appraisal.tenants.schemes.models import Scheme
 from appraisal.tenants.schemes.services import customise
 from appraisal.tenants.schemes.views import bp
 
-
-SECTION_LABELS = {"indicators": _l("指标分值"), "composition": _l("合成权重"), "quotas": _l("限额"),
-                  "grades": _l("等次分数线"), "awards": _l("奖励金额")}
+SECTION_LABELS = {
+    "indicators": _l("指标分值"),
+    "composition": _l("合成权重"),
+    "quotas": _l("限额"),
+    "grades": _l("等次分数线"),
+    "awards": _l("奖励金额"),
+}
 
 
 @bp.route("/<int:scheme_id>/customise", methods=["GET", "POST"])
@@ -48,8 +52,9 @@ def customise_view(scheme_id: int):
             if not isinstance(base, dict):
                 raise ValueError(_("覆盖项必须是 YAML 映射（键: 值）"))
             overrides = customise.apply_form(base, fields, request.form)
-            version = services.save_version(scheme, overrides=overrides, locks=chosen_locks,
-                                            note=request.form.get("note", "").strip())
+            version = services.save_version(
+                scheme, overrides=overrides, locks=chosen_locks, note=request.form.get("note", "").strip()
+            )
         except InputTooLarge as exc:
             general_errors.append(str(exc))
         except yaml.YAMLError as exc:
@@ -66,13 +71,26 @@ def customise_view(scheme_id: int):
             return redirect(url_for("schemes.detail", scheme_id=scheme.id))
         db.session.rollback()
         status = INVALID
-    values = {f.name: request.form.get(f.name, f.value) for f in fields} if request.method == "POST" \
+    values = (
+        {f.name: request.form.get(f.name, f.value) for f in fields}
+        if request.method == "POST"
         else {f.name: f.shown for f in fields}
-    return render_template("schemes/customise.html", scheme=scheme, current=current, fields=fields,
-                           sections=SECTION_LABELS, values=values, field_errors=field_errors,
-                           general_errors=general_errors, overrides_text=overrides_text,
-                           candidates=candidates, chosen_locks=chosen_locks, locked=locked,
-                           lock_label=lambda path: customise.lock_label(path, current.content)), status
+    )
+    return render_template(
+        "schemes/customise.html",
+        scheme=scheme,
+        current=current,
+        fields=fields,
+        sections=SECTION_LABELS,
+        values=values,
+        field_errors=field_errors,
+        general_errors=general_errors,
+        overrides_text=overrides_text,
+        candidates=candidates,
+        chosen_locks=chosen_locks,
+        locked=locked,
+        lock_label=lambda path: customise.lock_label(path, current.content),
+    ), status
 
 
 def _lock_candidates(content: dict) -> list[str]:

@@ -23,8 +23,14 @@ def detail(scheme: Scheme):
     current = versions[0]
     number = request.args.get("version", type=int)
     shown = next((v for v in versions if v.version == number), current)
-    return render_template("schemes/detail.html", scheme=scheme, versions=versions, shown=shown,
-                           content=shown.content, may_edit=_may_edit(scheme))
+    return render_template(
+        "schemes/detail.html",
+        scheme=scheme,
+        versions=versions,
+        shown=shown,
+        content=shown.content,
+        may_edit=_may_edit(scheme),
+    )
 
 
 def _may_edit(scheme: Scheme) -> bool:
@@ -39,8 +45,14 @@ def diff(scheme: Scheme):
     newest = max(versions)
     b = versions.get(request.args.get("b", newest, type=int)) or abort(404)
     a = versions.get(request.args.get("a", max(1, b.version - 1), type=int)) or abort(404)
-    return render_template("schemes/diff.html", scheme=scheme, a=a, b=b, versions=sorted(versions),
-                           changes=customise.diff(a.content, b.content))
+    return render_template(
+        "schemes/diff.html",
+        scheme=scheme,
+        a=a,
+        b=b,
+        versions=sorted(versions),
+        changes=customise.diff(a.content, b.content),
+    )
 
 
 @bp.route("/<int:scheme_id>/units", methods=["POST"])
@@ -60,9 +72,12 @@ def adopt_for_unit(scheme_id: int):
     unit = get_or_404(OrgUnit, request.form.get("unit_id", type=int))
     authorize("schemes.unit_manage", unit)
     try:
-        version = services.adopt_for_unit(parent, unit=unit, key=request.form.get("key", "").strip() or
-                                          f"{parent.key}-{unit.code}".lower(),
-                                          name=request.form.get("name", "").strip() or f"{unit.name}{parent.name}")
+        version = services.adopt_for_unit(
+            parent,
+            unit=unit,
+            key=request.form.get("key", "").strip() or f"{parent.key}-{unit.code}".lower(),
+            name=request.form.get("name", "").strip() or f"{unit.name}{parent.name}",
+        )
     except services.SchemeChangeError as exc:
         db.session.rollback()
         flash("；".join(str(e) for e in exc.errors), "error")

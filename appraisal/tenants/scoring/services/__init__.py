@@ -14,6 +14,7 @@ import the concept modules directly.
 
 from __future__ import annotations
 
+from appraisal.tenants.scoring.services import subjects  # noqa: F401  (registers what permissions judge)
 from appraisal.tenants.scoring.services.adjustments import (
     create_claim,
     decide_claim,
@@ -23,6 +24,7 @@ from appraisal.tenants.scoring.services.adjustments import (
     record_veto,
     save_self_report,
 )
+from appraisal.tenants.scoring.services.columns import Column, item_columns, progress, scheme_columns, tasks_for
 from appraisal.tenants.scoring.services.common import (
     NOTHING,
     ScoringError,
@@ -35,9 +37,7 @@ from appraisal.tenants.scoring.services.common import (
     subject_of,
     vetoes_of,
 )
-from appraisal.tenants.scoring.services import subjects  # noqa: F401  (registers what permissions judge)
 from appraisal.tenants.scoring.services.inputs import engine_inputs
-from appraisal.tenants.scoring.services.columns import Column, item_columns, progress, scheme_columns, tasks_for
 from appraisal.tenants.scoring.services.scores import Entry, save_entries
 
 __all__ = [

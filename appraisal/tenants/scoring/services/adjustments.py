@@ -29,7 +29,6 @@ from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.evidence.services import evidence_of
-from appraisal.tenants.scoring.services import common
 from appraisal.tenants.scoring.models import (
     AdjustmentClaim,
     AdjustmentKind,
@@ -40,6 +39,7 @@ from appraisal.tenants.scoring.models import (
     SelfReport,
     Veto,
 )
+from appraisal.tenants.scoring.services import common
 
 
 class ClaimError(common.ScoringError):
@@ -79,8 +79,9 @@ def split_names(text: str) -> list[str]:
 def _rule(population: Population, rule_key: str, kind: AdjustmentKind):
     rule = common.rules_of(population).get(rule_key)
     if rule is None or rule.kind != kind.value:
-        raise ClaimError(_("请选择本考核方案中的加分项目") if kind == AdjustmentKind.BONUS
-                         else _("请选择本考核方案中的扣分项目"))
+        raise ClaimError(
+            _("请选择本考核方案中的加分项目") if kind == AdjustmentKind.BONUS else _("请选择本考核方案中的扣分项目")
+        )
     return rule
 
 
@@ -113,19 +114,38 @@ def _label(appraisee: Appraisee, population: Population, rule_key: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def create_claim(appraisee: Appraisee, *, rule_key: str, level: str = "", count="1", dedup_key: str = "",
-                 shared_with: str = "", description: str = "", occurred_on: date | None = None) -> AdjustmentClaim:
+def create_claim(
+    appraisee: Appraisee,
+    *,
+    rule_key: str,
+    level: str = "",
+    count="1",
+    dedup_key: str = "",
+    shared_with: str = "",
+    description: str = "",
+    occurred_on: date | None = None,
+) -> AdjustmentClaim:
     population, cycle = _context(appraisee)
     _phase(cycle, "claims.create")
     rule = _rule(population, rule_key, AdjustmentKind.BONUS)
     if not description.strip():
         raise ClaimError(_("请说明加分事由"))
     others = split_names(shared_with)
-    claim = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.BONUS,
-                            rule_key=rule.key, level=_level(rule, level), count=_count(count),
-                            dedup_key=dedup_key.strip()[:200], sharers=1 + len(others), shared_with="、".join(others),
-                            description=description.strip(), occurred_on=_when(occurred_on),
-                            status=ClaimStatus.CLAIMED, created_by_id=actor_id())
+    claim = AdjustmentClaim(
+        cycle_id=cycle.id,
+        appraisee_id=appraisee.id,
+        kind=AdjustmentKind.BONUS,
+        rule_key=rule.key,
+        level=_level(rule, level),
+        count=_count(count),
+        dedup_key=dedup_key.strip()[:200],
+        sharers=1 + len(others),
+        shared_with="、".join(others),
+        description=description.strip(),
+        occurred_on=_when(occurred_on),
+        status=ClaimStatus.CLAIMED,
+        created_by_id=actor_id(),
+    )
     db.session.add(claim)
     db.session.flush()
     audit.record("claim.create", claim, after=audit.snapshot(claim), label=_label(appraisee, population, rule.key))
@@ -145,9 +165,13 @@ def decide_claim(claim: AdjustmentClaim, *, approve: bool, reason: str = "") -> 
     claim.status = ClaimStatus.VERIFIED if approve else ClaimStatus.REJECTED
     claim.reject_reason = "" if approve else reason.strip()
     claim.decided_by_id, claim.decided_at = actor_id(), utcnow()
-    audit.record("claim.verify" if approve else "claim.reject", claim, before={"status": before},
-                 after={"status": claim.status.value, "reason": claim.reject_reason},
-                 label=_label(appraisee, population, claim.rule_key))
+    audit.record(
+        "claim.verify" if approve else "claim.reject",
+        claim,
+        before={"status": before},
+        after={"status": claim.status.value, "reason": claim.reject_reason},
+        label=_label(appraisee, population, claim.rule_key),
+    )
 
 
 def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
@@ -165,9 +189,13 @@ def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
     claim.status = ClaimStatus.WITHDRAWN
     claim.reject_reason = reason.strip()
     claim.decided_by_id, claim.decided_at = actor_id(), utcnow()
-    audit.record("penalty.withdraw" if claim.kind == AdjustmentKind.PENALTY else "claim.withdraw", claim,
-                 before={"status": before}, after={"status": claim.status.value, "reason": claim.reject_reason},
-                 label=_label(appraisee, population, claim.rule_key))
+    audit.record(
+        "penalty.withdraw" if claim.kind == AdjustmentKind.PENALTY else "claim.withdraw",
+        claim,
+        before={"status": before},
+        after={"status": claim.status.value, "reason": claim.reject_reason},
+        label=_label(appraisee, population, claim.rule_key),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -175,8 +203,15 @@ def withdraw_claim(claim: AdjustmentClaim, *, reason: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-def record_penalty(appraisee: Appraisee, *, rule_key: str, level: str = "", count="1", description: str,
-                   occurred_on: date | None = None) -> AdjustmentClaim:
+def record_penalty(
+    appraisee: Appraisee,
+    *,
+    rule_key: str,
+    level: str = "",
+    count="1",
+    description: str,
+    occurred_on: date | None = None,
+) -> AdjustmentClaim:
     """A per-occurrence deduction, verified when recorded; the appraisee sees it at once."""
     population, cycle = _context(appraisee)
     _phase(cycle, "penalties.record")
@@ -184,15 +219,25 @@ def record_penalty(appraisee: Appraisee, *, rule_key: str, level: str = "", coun
     if not description.strip():
         raise ClaimError(_("扣分须填写原因"))
     now = utcnow()
-    penalty = AdjustmentClaim(cycle_id=cycle.id, appraisee_id=appraisee.id, kind=AdjustmentKind.PENALTY,
-                              rule_key=rule.key, level=_level(rule, level), count=_count(count),
-                              description=description.strip(), occurred_on=_when(occurred_on) or now,
-                              status=ClaimStatus.VERIFIED, created_by_id=actor_id(),
-                              decided_by_id=actor_id(), decided_at=now)
+    penalty = AdjustmentClaim(
+        cycle_id=cycle.id,
+        appraisee_id=appraisee.id,
+        kind=AdjustmentKind.PENALTY,
+        rule_key=rule.key,
+        level=_level(rule, level),
+        count=_count(count),
+        description=description.strip(),
+        occurred_on=_when(occurred_on) or now,
+        status=ClaimStatus.VERIFIED,
+        created_by_id=actor_id(),
+        decided_by_id=actor_id(),
+        decided_at=now,
+    )
     db.session.add(penalty)
     db.session.flush()
-    audit.record("penalty.record", penalty, after=audit.snapshot(penalty),
-                 label=_label(appraisee, population, rule.key))
+    audit.record(
+        "penalty.record", penalty, after=audit.snapshot(penalty), label=_label(appraisee, population, rule.key)
+    )
     return penalty
 
 
@@ -209,8 +254,13 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
         raise ClaimError(_("请选择本考核方案中的一票否决事项"))
     if not description.strip():
         raise ClaimError(_("请说明否决事由"))
-    veto = Veto(cycle_id=cycle.id, appraisee_id=appraisee.id, rule_key=rule_key, description=description.strip(),
-                recorded_by_id=actor_id())
+    veto = Veto(
+        cycle_id=cycle.id,
+        appraisee_id=appraisee.id,
+        rule_key=rule_key,
+        description=description.strip(),
+        recorded_by_id=actor_id(),
+    )
     db.session.add(veto)
     db.session.flush()
     audit.record("veto.record", veto, after=audit.snapshot(veto), label=f"{appraisee.name}：{veto_rule.name_zh}")
@@ -226,8 +276,13 @@ def revoke_veto(veto: Veto, *, reason: str) -> None:
     if not reason.strip():
         raise ClaimError(_("撤销必须填写原因"))
     veto.revoked, veto.revoke_reason = True, reason.strip()
-    audit.record("veto.revoke", veto, before={"revoked": False}, after={"revoked": True, "reason": veto.revoke_reason},
-                 label=appraisee.name)
+    audit.record(
+        "veto.revoke",
+        veto,
+        before={"revoked": False},
+        after={"revoked": True, "reason": veto.revoke_reason},
+        label=appraisee.name,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -241,8 +296,7 @@ def _fmt(value: Decimal) -> str:
 
 def quarter_range(year: int, quarter: int) -> tuple[datetime, datetime]:
     start = datetime(year, 3 * (quarter - 1) + 1, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else \
-        datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC) if quarter == 4 else datetime(year, 3 * quarter + 1, 1, tzinfo=UTC)
     return start, end
 
 
@@ -250,11 +304,17 @@ def quarter_penalties(cycle: Cycle, quarter: int) -> list[tuple[AdjustmentClaim,
     """The penalties in force that occurred in this quarter of the cycle's year."""
     start, end = quarter_range(cycle.year, quarter)
     rows = db.session.execute(
-        select(AdjustmentClaim, Appraisee).join(Appraisee, AdjustmentClaim.appraisee_id == Appraisee.id)
-        .where(AdjustmentClaim.cycle_id == cycle.id, AdjustmentClaim.kind == AdjustmentKind.PENALTY,
-               AdjustmentClaim.status == ClaimStatus.VERIFIED,
-               AdjustmentClaim.occurred_on >= start, AdjustmentClaim.occurred_on < end)
-        .order_by(AdjustmentClaim.occurred_on, AdjustmentClaim.id))
+        select(AdjustmentClaim, Appraisee)
+        .join(Appraisee, AdjustmentClaim.appraisee_id == Appraisee.id)
+        .where(
+            AdjustmentClaim.cycle_id == cycle.id,
+            AdjustmentClaim.kind == AdjustmentKind.PENALTY,
+            AdjustmentClaim.status == ClaimStatus.VERIFIED,
+            AdjustmentClaim.occurred_on >= start,
+            AdjustmentClaim.occurred_on < end,
+        )
+        .order_by(AdjustmentClaim.occurred_on, AdjustmentClaim.id)
+    )
     return [(c, a) for c, a in rows]
 
 
@@ -280,8 +340,16 @@ def quarter_deductions(cycle: Cycle, quarter: int) -> list[NoticeLine]:
     for claim, appraisee in quarter_penalties(cycle, quarter):
         rule = common.rules_of(populations[appraisee.population_id]).get(claim.rule_key)
         points = Decimal(str(rule.points)) * claim.count if rule is not None and rule.points else None
-        lines.append(NoticeLine(claim.occurred_on, appraisee.name, rule.name_zh if rule else claim.rule_key,
-                                claim.count, points, claim.description))
+        lines.append(
+            NoticeLine(
+                claim.occurred_on,
+                appraisee.name,
+                rule.name_zh if rule else claim.rule_key,
+                claim.count,
+                points,
+                claim.description,
+            )
+        )
     columns = {}
     for population in populations.values():
         for column in scheme_columns(population):
@@ -290,17 +358,27 @@ def quarter_deductions(cycle: Cycle, quarter: int) -> list[NoticeLine]:
     if columns:
         start, end = quarter_range(cycle.year, quarter)
         rows = db.session.execute(
-            select(ScoreRevision, Score, Appraisee).join(Score, ScoreRevision.score_id == Score.id)
+            select(ScoreRevision, Score, Appraisee)
+            .join(Score, ScoreRevision.score_id == Score.id)
             .join(Appraisee, Score.appraisee_id == Appraisee.id)
             .where(Score.cycle_id == cycle.id, ScoreRevision.at >= start, ScoreRevision.at < end)
-            .order_by(ScoreRevision.at, ScoreRevision.id))
+            .order_by(ScoreRevision.at, ScoreRevision.id)
+        )
         for revision, score, appraisee in rows:
             column = columns.get((appraisee.population_id, score.indicator_key, score.item_key))
             added = revision.value_after - (revision.value_before or 0)
             if column is None or added <= 0:
                 continue
-            lines.append(NoticeLine(revision.at, appraisee.name, column.label, added,
-                                    added * column.unit_points if column.unit_points else None, revision.reason))
+            lines.append(
+                NoticeLine(
+                    revision.at,
+                    appraisee.name,
+                    column.label,
+                    added,
+                    added * column.unit_points if column.unit_points else None,
+                    revision.reason,
+                )
+            )
     return sorted(lines, key=lambda line: line.at)
 
 
@@ -321,13 +399,15 @@ def publish_notice(cycle: Cycle, *, quarter: int, title: str, body: str) -> Dedu
         raise ClaimError(str(exc)) from None
     if quarter not in (1, 2, 3, 4):
         raise ClaimError(_("请选择季度"))
-    if db.session.scalar(select(DeductionNotice).where(DeductionNotice.cycle_id == cycle.id,
-                                                        DeductionNotice.quarter == quarter)):
+    if db.session.scalar(
+        select(DeductionNotice).where(DeductionNotice.cycle_id == cycle.id, DeductionNotice.quarter == quarter)
+    ):
         raise ClaimError(_("第 %(quarter)s 季度的扣分通报已发布", quarter=quarter))
     if not title.strip():
         raise ClaimError(_("请填写标题"))
-    notice = DeductionNotice(cycle_id=cycle.id, quarter=quarter, title=title.strip()[:300], body=body.strip(),
-                             published_by_id=actor_id())
+    notice = DeductionNotice(
+        cycle_id=cycle.id, quarter=quarter, title=title.strip()[:300], body=body.strip(), published_by_id=actor_id()
+    )
     db.session.add(notice)
     db.session.flush()
     audit.record("notice.publish", notice, after={"quarter": quarter, "title": notice.title}, label=notice.title)
@@ -360,8 +440,13 @@ def save_self_report(appraisee: Appraisee, *, body: str, submit: bool = False, h
     if submit:
         report.submitted_at = utcnow()
     db.session.flush()
-    audit.record("self_report.submit" if submit else "self_report.save", report, before=before,
-                 after={"body": report.body[:2000], "submitted": bool(report.submitted_at)}, label=appraisee.name)
+    audit.record(
+        "self_report.submit" if submit else "self_report.save",
+        report,
+        before=before,
+        after={"body": report.body[:2000], "submitted": bool(report.submitted_at)},
+        label=appraisee.name,
+    )
     return report
 
 

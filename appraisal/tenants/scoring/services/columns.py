@@ -86,9 +86,14 @@ class Column:
         return cycles.phase_allows(cycle, self.phase_action) or cycle.phase == Phase.APPEALS
 
     def cell(self, appraisee: Appraisee) -> common.ScoreCell:
-        return common.ScoreCell(appraisee=appraisee, indicator_key=self.indicator_key, item_key=self.item_key,
-                                assessor_unit_id=self.assessor_unit_id,
-                                unit_path=appraisee.unit_path if self.by_sector else "", owner_path=self.owner_path)
+        return common.ScoreCell(
+            appraisee=appraisee,
+            indicator_key=self.indicator_key,
+            item_key=self.item_key,
+            assessor_unit_id=self.assessor_unit_id,
+            unit_path=appraisee.unit_path if self.by_sector else "",
+            owner_path=self.owner_path,
+        )
 
     def lowers(self, old: Decimal | None, new: Decimal) -> bool:
         """Does going from ``old`` to ``new`` lower the appraisee's score (or deduct)?"""
@@ -117,55 +122,128 @@ def scheme_columns(population: Population) -> list[Column]:
             continue
         unit = common.assessor_unit(population, path)
         points = _d(node.points)
-        base = {"indicator_key": path, "name": node.name_zh, "points": points, "assessor_unit_id": unit,
-                "by_sector": False, "owner_path": owner}
+        base = {
+            "indicator_key": path,
+            "name": node.name_zh,
+            "points": points,
+            "assessor_unit_id": unit,
+            "by_sector": False,
+            "owner_path": owner,
+        }
         if method.kind == "entered":
             percent = method.input == "percent"
-            out.append(Column(item_key="", item_name=_("完成率") if percent else "", kind="percent" if percent else "entered",
-                              low=Decimal(0), high=Decimal(100) if percent else points, integer=False, **base))
+            out.append(
+                Column(
+                    item_key="",
+                    item_name=_("完成率") if percent else "",
+                    kind="percent" if percent else "entered",
+                    low=Decimal(0),
+                    high=Decimal(100) if percent else points,
+                    integer=False,
+                    **base,
+                )
+            )
         elif method.kind == "deductions":
             for item in method.items:
-                out.append(Column(item_key=item.key, item_name=_("%(name)s（每次扣%(points)s分）", name=item.name_zh,
-                                                                  points=f"{item.points_each:g}"),
-                                  kind="deduction", low=Decimal(0), high=None, integer=True, lower_when_up=True,
-                                  unit_points=_d(item.points_each), **base))
+                out.append(
+                    Column(
+                        item_key=item.key,
+                        item_name=_(
+                            "%(name)s（每次扣%(points)s分）", name=item.name_zh, points=f"{item.points_each:g}"
+                        ),
+                        kind="deduction",
+                        low=Decimal(0),
+                        high=None,
+                        integer=True,
+                        lower_when_up=True,
+                        unit_points=_d(item.points_each),
+                        **base,
+                    )
+                )
         elif method.kind == "ratio":
-            out.append(Column(item_key="actual", item_name=_("实际完成"), kind="actual", low=Decimal(0), high=None,
-                              integer=False, **base))
-            out.append(Column(item_key="target", item_name=_("目标值"), kind="target", low=Decimal(0), high=None,
-                              integer=False, lower_when_up=True, **base))
+            out.append(
+                Column(
+                    item_key="actual",
+                    item_name=_("实际完成"),
+                    kind="actual",
+                    low=Decimal(0),
+                    high=None,
+                    integer=False,
+                    **base,
+                )
+            )
+            out.append(
+                Column(
+                    item_key="target",
+                    item_name=_("目标值"),
+                    kind="target",
+                    low=Decimal(0),
+                    high=None,
+                    integer=False,
+                    lower_when_up=True,
+                    **base,
+                )
+            )
         elif method.kind == "count":
-            out.append(Column(item_key="", item_name=_("次数"), kind="count", low=Decimal(0), high=None, integer=True,
-                              lower_when_up=method.points_each < 0, **base))
+            out.append(
+                Column(
+                    item_key="",
+                    item_name=_("次数"),
+                    kind="count",
+                    low=Decimal(0),
+                    high=None,
+                    integer=True,
+                    lower_when_up=method.points_each < 0,
+                    **base,
+                )
+            )
         elif method.kind == "average":
             high = _d(method.scale_max) if method.scale_max else points
-            out.append(Column(item_key="", item_name="", kind="average", low=Decimal(0), high=high, integer=False,
-                              **base))
+            out.append(
+                Column(item_key="", item_name="", kind="average", low=Decimal(0), high=high, integer=False, **base)
+            )
     return out
 
 
 def item_columns(population: Population, appraisee_ids=None) -> dict[int, list[Column]]:
     """Per appraisee: a column for each item of its approved responsibility letter."""
     scheme = common.scheme_of(population)
-    leaves = {path: node for path, node in common.walk(scheme.indicators)
-              if node.method is not None and node.method.kind == "items"}
+    leaves = {
+        path: node
+        for path, node in common.walk(scheme.indicators)
+        if node.method is not None and node.method.kind == "items"
+    }
     percent = {path for path, node in leaves.items() if node.method.input == "percent"}
-    stmt = (select(LetterItem).join(Letter, LetterItem.letter_id == Letter.id)
-            .join(Appraisee, Letter.appraisee_id == Appraisee.id)
-            .where(Appraisee.population_id == population.id, Letter.status == LetterStatus.APPROVED)
-            .order_by(LetterItem.appraisee_id, LetterItem.seq))
+    stmt = (
+        select(LetterItem)
+        .join(Letter, LetterItem.letter_id == Letter.id)
+        .join(Appraisee, Letter.appraisee_id == Appraisee.id)
+        .where(Appraisee.population_id == population.id, Letter.status == LetterStatus.APPROVED)
+        .order_by(LetterItem.appraisee_id, LetterItem.seq)
+    )
     if appraisee_ids is not None:
         stmt = stmt.where(LetterItem.appraisee_id.in_(list(appraisee_ids)))
     out: dict[int, list[Column]] = {}
     owner = common.owner_path(population)
     for item in db.session.scalars(stmt):
         is_percent = item.indicator_key in percent
-        out.setdefault(item.appraisee_id, []).append(Column(
-            indicator_key=item.indicator_key, item_key=str(item.id),
-            name=leaves[item.indicator_key].name_zh if item.indicator_key in leaves else _("业务目标"), item_name=item.title,
-            kind="item", points=_d(item.points), low=Decimal(0), high=Decimal(100) if is_percent else _d(item.points),
-            integer=False, assessor_unit_id=common.assessor_unit(population, item.indicator_key), by_sector=True,
-            detail=item.measure, owner_path=owner))
+        out.setdefault(item.appraisee_id, []).append(
+            Column(
+                indicator_key=item.indicator_key,
+                item_key=str(item.id),
+                name=leaves[item.indicator_key].name_zh if item.indicator_key in leaves else _("业务目标"),
+                item_name=item.title,
+                kind="item",
+                points=_d(item.points),
+                low=Decimal(0),
+                high=Decimal(100) if is_percent else _d(item.points),
+                integer=False,
+                assessor_unit_id=common.assessor_unit(population, item.indicator_key),
+                by_sector=True,
+                detail=item.measure,
+                owner_path=owner,
+            )
+        )
     return out
 
 
@@ -181,8 +259,11 @@ def columns_for(user, population: Population, action: str = "scores.view") -> li
 
 def item_paths(population: Population) -> list[str]:
     """The indicators filled from each appraisee's responsibility letter."""
-    return [p for p, n in common.walk(common.scheme_of(population).indicators)
-            if n.method is not None and not n.children and n.method.kind == "items"]
+    return [
+        p
+        for p, n in common.walk(common.scheme_of(population).indicators)
+        if n.method is not None and not n.children and n.method.kind == "items"
+    ]
 
 
 def scores_all_items(user, population: Population) -> bool:
@@ -267,8 +348,8 @@ def progress(population: Population, columns: list[Column], appraisee_count: int
     rows = db.session.execute(
         select(Score.indicator_key, Score.item_key, func.count())
         .join(Appraisee, Score.appraisee_id == Appraisee.id)
-        .where(Appraisee.population_id == population.id,
-               Score.indicator_key.in_({k for k, _item in keys}))
-        .group_by(Score.indicator_key, Score.item_key))
+        .where(Appraisee.population_id == population.id, Score.indicator_key.in_({k for k, _item in keys}))
+        .group_by(Score.indicator_key, Score.item_key)
+    )
     scored = sum(n for ind, item, n in rows if (ind, item) in keys)
     return scored, len(columns) * appraisee_count

@@ -86,23 +86,34 @@ def owner_path(population: Population) -> str:
         return ""
     path = population.__dict__.get("_owner_path")
     if path is None:
-        path = population.__dict__["_owner_path"] = db.session.scalar(
-            select(OrgUnit.path).where(OrgUnit.id == population.owner_unit_id)) or ""
+        path = population.__dict__["_owner_path"] = (
+            db.session.scalar(select(OrgUnit.path).where(OrgUnit.id == population.owner_unit_id)) or ""
+        )
     return path
 
 
 def subject_of(appraisee: Appraisee, population: Population, rule_key: str | None = None) -> ClaimSubject:
     unit = assessor_unit(population, f"adjustments.{rule_key}") if rule_key else None
-    return ClaimSubject(unit_path=appraisee.unit_path, user_id=appraisee.user_id, assessor_unit_id=unit,
-                        owner_path=owner_path(population))
+    return ClaimSubject(
+        unit_path=appraisee.unit_path,
+        user_id=appraisee.user_id,
+        assessor_unit_id=unit,
+        owner_path=owner_path(population),
+    )
 
 
 def population_subject(population: Population) -> ScoreCell:
     """A population as a whole: passes for those who score every cell of it (the
     office, the admin of the unit that runs it), not for an assessor or a sector
     lead who score some cells."""
-    return ScoreCell(appraisee=None, indicator_key="", item_key="", assessor_unit_id=None, unit_path="",
-                     owner_path=owner_path(population))
+    return ScoreCell(
+        appraisee=None,
+        indicator_key="",
+        item_key="",
+        assessor_unit_id=None,
+        unit_path="",
+        owner_path=owner_path(population),
+    )
 
 
 def subject_by_id(appraisee_id: int | None, rule_key: str | None = None) -> ClaimSubject:
@@ -122,8 +133,9 @@ def current_cycle(cycle_id: int | None = None) -> Cycle | None:
     archived, else the latest."""
     if cycle_id:
         return db.session.get(Cycle, cycle_id)
-    cycle = db.session.scalar(select(Cycle).where(Cycle.phase != Phase.FINAL)
-                              .order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
+    cycle = db.session.scalar(
+        select(Cycle).where(Cycle.phase != Phase.FINAL).order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1)
+    )
     return cycle or db.session.scalar(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
 
 
@@ -134,8 +146,7 @@ def cycles_list() -> list[Cycle]:
 def populations_of(cycle: Cycle | None) -> list[Population]:
     if cycle is None:
         return []
-    return list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id)
-                                   .order_by(Population.id)))
+    return list(db.session.scalars(select(Population).where(Population.cycle_id == cycle.id).order_by(Population.id)))
 
 
 @lru_cache(maxsize=256)
@@ -177,4 +188,4 @@ def preload_people(appraisees) -> None:
     session instead of one query per row."""
     ids = list({a.person_id for a in appraisees if a.person_id is not None})
     for start in range(0, len(ids), 5000):
-        list(db.session.scalars(select(Person).where(Person.id.in_(ids[start:start + 5000]))))
+        list(db.session.scalars(select(Person).where(Person.id.in_(ids[start : start + 5000]))))

@@ -24,6 +24,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle
 from appraisal.tenants.scoring.models import Score, ScoreRevision
 from appraisal.tenants.scoring.services import common
+
 # The columns, read through this module too by the views and tests of score entry.
 from appraisal.tenants.scoring.services.columns import (  # noqa: F401
     MAX_VALUE,
@@ -81,8 +82,12 @@ class ScoreInvalid(common.ScoringError):
     """``problems``: (entry, why) for a cell, (None, why) for the whole submission."""
 
     def __init__(self, problems: list[tuple[Entry | None, str]]):
-        super().__init__("；".join(why if entry is None else _("%(cell)s：%(why)s", cell=cell_name(entry), why=why)
-                                  for entry, why in problems))
+        super().__init__(
+            "；".join(
+                why if entry is None else _("%(cell)s：%(why)s", cell=cell_name(entry), why=why)
+                for entry, why in problems
+            )
+        )
         self.problems = problems
 
 
@@ -104,8 +109,11 @@ def parse_value(column: Column, text: str) -> Decimal:
     if value != value.quantize(STEP):
         raise common.ScoringError(_("最多三位小数"))
     if value < column.low or value > (column.high if column.high is not None else MAX_VALUE):
-        raise common.ScoringError(_("须在 %(range)s 之间", range=column.hint) if column.high is not None
-                                  else _("须 %(range)s", range=column.hint))
+        raise common.ScoringError(
+            _("须在 %(range)s 之间", range=column.hint)
+            if column.high is not None
+            else _("须 %(range)s", range=column.hint)
+        )
     if column.kind == "target" and value <= 0:
         raise common.ScoringError(_("目标值须大于 0"))
     return value
@@ -159,7 +167,9 @@ def check_entries(entries: list[Entry], user, *, existing: dict | None = None):
             continue
         old = score.value if score is not None else None
         if value != old and entry.column.lowers(old, value) and not entry.reason.strip():
-            problems.append((entry, _("扣分须填写原因") if entry.column.kind == "deduction" else _("降低分数须填写原因")))
+            problems.append(
+                (entry, _("扣分须填写原因") if entry.column.kind == "deduction" else _("降低分数须填写原因"))
+            )
             continue
         changes.append((entry, value, score))
     return changes, problems, conflicts
@@ -184,9 +194,14 @@ def save_entries(entries: list[Entry], user) -> list[Score]:
         # someone saved between our check and our write: show what they saved
         db.session.rollback()
         current = scores_by_cell({e.appraisee.id for e in entries})
-        raise ScoreConflict([Conflict(e, e.value, current.get(e.key)) for e, _value, _score in changes
-                             if (current.get(e.key).version if current.get(e.key) else 0) != e.seen_version
-                             ] or [Conflict(e, e.value, current.get(e.key)) for e, _value, _score in changes]) from None
+        raise ScoreConflict(
+            [
+                Conflict(e, e.value, current.get(e.key))
+                for e, _value, _score in changes
+                if (current.get(e.key).version if current.get(e.key) else 0) != e.seen_version
+            ]
+            or [Conflict(e, e.value, current.get(e.key)) for e, _value, _score in changes]
+        ) from None
     return saved
 
 
@@ -197,9 +212,16 @@ def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
         comment = entry.reason.strip()
     actor = actor_id()
     if score is None:
-        score = Score(cycle_id=entry.appraisee.cycle_id, appraisee_id=entry.appraisee.id,
-                      indicator_key=entry.column.indicator_key, item_key=entry.column.item_key, value=value,
-                      comment=comment.strip(), entered_by_id=actor, entered_at=utcnow())
+        score = Score(
+            cycle_id=entry.appraisee.cycle_id,
+            appraisee_id=entry.appraisee.id,
+            indicator_key=entry.column.indicator_key,
+            item_key=entry.column.item_key,
+            value=value,
+            comment=comment.strip(),
+            entered_by_id=actor,
+            entered_at=utcnow(),
+        )
         db.session.add(score)
         db.session.flush()
         before = None
@@ -208,8 +230,20 @@ def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
         score.value, score.comment = value, comment.strip()
         score.entered_by_id, score.entered_at = actor, utcnow()
         db.session.flush()
-    db.session.add(ScoreRevision(score_id=score.id, value_before=None if before is None else Decimal(before["value"]),
-                                 value_after=value, reason=entry.reason.strip(), actor_user_id=actor))
-    audit.record("score.enter" if before is None else "score.update", score, before=before,
-                 after={"value": str(value), "comment": score.comment, "reason": entry.reason.strip()}, label=label)
+    db.session.add(
+        ScoreRevision(
+            score_id=score.id,
+            value_before=None if before is None else Decimal(before["value"]),
+            value_after=value,
+            reason=entry.reason.strip(),
+            actor_user_id=actor,
+        )
+    )
+    audit.record(
+        "score.enter" if before is None else "score.update",
+        score,
+        before=before,
+        after={"value": str(value), "comment": score.comment, "reason": entry.reason.strip()},
+        label=label,
+    )
     return score

@@ -13,9 +13,15 @@ from appraisal.platform.db import db
 from appraisal.tenants.cycles.models import Population
 from appraisal.tenants.scoring.services import common
 from appraisal.tenants.scoring.services.scores import (
-    Column, Entry, write_change, check_entries, columns_for, fmt, scheme_columns, scores_by_cell,
+    Column,
+    Entry,
+    check_entries,
+    columns_for,
+    fmt,
+    scheme_columns,
+    scores_by_cell,
+    write_change,
 )
-
 
 SHEET = "评分"
 VERSION_SHEET = "版本"
@@ -110,7 +116,7 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
         rows = list(sheet_rows(ws))
     except InputTooLarge as exc:
         return [], [Issue("", None, "", str(exc))], 0
-    except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
+    except Exception:
         return [], [Issue("", None, "", _("无法读取文件，请确认是 Excel（.xlsx）格式"))], 0
     sheet = ws.title
     if not rows:
@@ -174,8 +180,16 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
                 continue
             score = current.get((appraisee.id, column.indicator_key, column.item_key))
             seen = versions.get((appraisee.id, column.code), score.version if score is not None else 0)
-            entries.append(Entry(appraisee=appraisee, column=column, value=text, seen_version=seen, reason=reason,
-                                 where=(number, f"{_letter(i + 1)}（{headers[i]}）", text)))
+            entries.append(
+                Entry(
+                    appraisee=appraisee,
+                    column=column,
+                    value=text,
+                    seen_version=seen,
+                    reason=reason,
+                    where=(number, f"{_letter(i + 1)}（{headers[i]}）", text),
+                )
+            )
     return entries, issues, count
 
 
@@ -190,8 +204,11 @@ def apply_upload(population: Population, user, filename: str, data: bytes) -> Up
         row, where, value = conflict.entry.where
         current = conflict.current
         now = fmt(current.value) if current is not None else "—"
-        issues.append(Issue(SHEET, row, where, _("下载模板后此分数已被他人修改为 %(now)s，请重新下载模板后再填写", now=now),
-                            value))
+        issues.append(
+            Issue(
+                SHEET, row, where, _("下载模板后此分数已被他人修改为 %(now)s，请重新下载模板后再填写", now=now), value
+            )
+        )
     if issues:
         issues.sort(key=lambda i: (i.row or 0, i.column))
         raise UploadInvalid(issues)

@@ -38,11 +38,16 @@ register_value_labels("AdjustmentClaim", "status", STATUS_LABELS)
 
 @bp.context_processor
 def _helpers():
-    return {"status_label": lambda s: STATUS_LABELS.get(ClaimStatus(s), s),
-            "status_badge": lambda s: STATUS_BADGES.get(ClaimStatus(s), ""),
-            "kind_label": lambda k: KIND_LABELS.get(AdjustmentKind(k), k),
-            "phase_label": lambda p: cycles.PHASE_LABELS_ZH.get(Phase(p), p),
-            "num": _num, "group_label": _group_label, "max_mb": f"{evidence.max_mb():g}", "file_url": evidence.file_url}
+    return {
+        "status_label": lambda s: STATUS_LABELS.get(ClaimStatus(s), s),
+        "status_badge": lambda s: STATUS_BADGES.get(ClaimStatus(s), ""),
+        "kind_label": lambda k: KIND_LABELS.get(AdjustmentKind(k), k),
+        "phase_label": lambda p: cycles.PHASE_LABELS_ZH.get(Phase(p), p),
+        "num": _num,
+        "group_label": _group_label,
+        "max_mb": f"{evidence.max_mb():g}",
+        "file_url": evidence.file_url,
+    }
 
 
 def _group_label(group: str) -> str:

@@ -21,11 +21,17 @@ from appraisal.tenants.scoring.models import AdjustmentKind, ClaimStatus
 CONFLICT = 409
 
 STATUS_LABELS = {
-    ClaimStatus.CLAIMED: _l("待核实"), ClaimStatus.VERIFIED: _l("已核实"),
-    ClaimStatus.REJECTED: _l("未通过"), ClaimStatus.WITHDRAWN: _l("已撤回"),
+    ClaimStatus.CLAIMED: _l("待核实"),
+    ClaimStatus.VERIFIED: _l("已核实"),
+    ClaimStatus.REJECTED: _l("未通过"),
+    ClaimStatus.WITHDRAWN: _l("已撤回"),
 }
-STATUS_BADGES = {ClaimStatus.CLAIMED: "warn", ClaimStatus.VERIFIED: "ok", ClaimStatus.REJECTED: "danger",
-                 ClaimStatus.WITHDRAWN: ""}
+STATUS_BADGES = {
+    ClaimStatus.CLAIMED: "warn",
+    ClaimStatus.VERIFIED: "ok",
+    ClaimStatus.REJECTED: "danger",
+    ClaimStatus.WITHDRAWN: "",
+}
 KIND_LABELS = {AdjustmentKind.BONUS: _l("加分"), AdjustmentKind.PENALTY: _l("扣分")}
 
 
@@ -49,7 +55,8 @@ def chosen_population() -> Population:
 def visible_appraisees(stmt, action: str = "claims.view"):
     """Appraisees ``action`` covers (subtree scopes in SQL) or the user's own."""
     return stmt.outerjoin(Person, Appraisee.person_id == Person.id).where(
-        or_(scope_clause(current_user, action, Appraisee.unit_path), Person.user_id == current_user.id))
+        or_(scope_clause(current_user, action, Appraisee.unit_path), Person.user_id == current_user.id)
+    )
 
 
 def user_names(ids) -> dict[int, str]:
@@ -66,5 +73,9 @@ def may_enter(cycle: Cycle) -> bool:
 
 def penalty_rules(population: Population, appraisee: Appraisee) -> list:
     """The penalty rules the user may record for this appraisee."""
-    return [r for r in services.rules_of(population).values() if r.kind == "penalty"
-            and can(current_user, "penalties.record", services.subject_of(appraisee, population, r.key))]
+    return [
+        r
+        for r in services.rules_of(population).values()
+        if r.kind == "penalty"
+        and can(current_user, "penalties.record", services.subject_of(appraisee, population, r.key))
+    ]

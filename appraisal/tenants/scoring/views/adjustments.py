@@ -17,7 +17,6 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring import services
-from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.forms import (
     ClaimForm,
     DecideForm,
@@ -35,6 +34,7 @@ from appraisal.tenants.scoring.models import (
     DeductionNotice,
     Veto,
 )
+from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
     KIND_LABELS,
@@ -59,8 +59,10 @@ def _level_choices(population: Population, kind: str):
     choices = [SelectChoice("", _("（无级别）"))]
     for rule in services.rules_of(population).values():
         if rule.kind == kind:
-            choices += [SelectChoice(lv.key, f"{lv.name_zh}（{lv.points:g}分）", render_kw={"data-rule": rule.key})
-                        for lv in rule.levels]
+            choices += [
+                SelectChoice(lv.key, f"{lv.name_zh}（{lv.points:g}分）", render_kw={"data-rule": rule.key})
+                for lv in rule.levels
+            ]
     return choices
 
 
@@ -93,18 +95,30 @@ def _create_with_files(form, owner_type: str, create):
 def claim_new(appraisee):
     population = db.session.get(Population, appraisee.population_id)
     form = ClaimForm()
-    form.rule.choices = options((r.key, _rule_label(r)) for r in services.rules_of(population).values()
-                                if r.kind == "bonus")
+    form.rule.choices = options(
+        (r.key, _rule_label(r)) for r in services.rules_of(population).values() if r.kind == "bonus"
+    )
     form.level.choices = _level_choices(population, "bonus")
     if form.validate_on_submit():
-        if _create_with_files(form, "claim", lambda: adjustments.create_claim(
-                appraisee, rule_key=form.rule.data, level=form.level.data or "", count=form.count.data,
-                dedup_key=form.dedup_key.data or "", shared_with=form.shared_with.data or "",
-                description=form.description.data or "", occurred_on=form.occurred_on.data)):
+        if _create_with_files(
+            form,
+            "claim",
+            lambda: adjustments.create_claim(
+                appraisee,
+                rule_key=form.rule.data,
+                level=form.level.data or "",
+                count=form.count.data,
+                dedup_key=form.dedup_key.data or "",
+                shared_with=form.shared_with.data or "",
+                description=form.description.data or "",
+                occurred_on=form.occurred_on.data,
+            ),
+        ):
             flash(_("已提交加分申请，等待核实。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
-                           title=_("申请加分"), submit=_("提交申请")), form_status()
+    return render_template(
+        "scoring/adjustment_form.html", form=form, appraisee=appraisee, title=_("申请加分"), submit=_("提交申请")
+    ), form_status()
 
 
 @bp.route("/appraisees/<int:appraisee_id>/penalties/new", methods=["GET", "POST"])
@@ -113,22 +127,31 @@ def penalty_new(appraisee_id):
     appraisee = get_or_404(Appraisee, appraisee_id)
     population = db.session.get(Population, appraisee.population_id)
     rules = penalty_rules(population, appraisee)
-    authorize("penalties.record", services.subject_of(appraisee, population, rules[0].key) if rules
-              else services.NOTHING)
+    authorize(
+        "penalties.record", services.subject_of(appraisee, population, rules[0].key) if rules else services.NOTHING
+    )
     form = PenaltyForm()
     form.rule.choices = options((r.key, _rule_label(r)) for r in rules)
     form.level.choices = _level_choices(population, "penalty")
     if form.validate_on_submit():
         authorize("penalties.record", services.subject_of(appraisee, population, form.rule.data))
-        if _create_with_files(form, "claim", lambda: adjustments.record_penalty(
-                appraisee, rule_key=form.rule.data, level=form.level.data or "", count=form.count.data,
-                description=form.description.data or "", occurred_on=form.occurred_on.data)):
+        if _create_with_files(
+            form,
+            "claim",
+            lambda: adjustments.record_penalty(
+                appraisee,
+                rule_key=form.rule.data,
+                level=form.level.data or "",
+                count=form.count.data,
+                description=form.description.data or "",
+                occurred_on=form.occurred_on.data,
+            ),
+        ):
             flash(_("已记录扣分，被考核对象可立即看到。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
-                           title=_("记录扣分"), submit=_("记录扣分")), form_status()
-
-
+    return render_template(
+        "scoring/adjustment_form.html", form=form, appraisee=appraisee, title=_("记录扣分"), submit=_("记录扣分")
+    ), form_status()
 
 
 @bp.route("/claims/<int:claim_id>/decide", methods=["POST"])
@@ -141,14 +164,21 @@ def claim_decide(claim):
             adjustments.decide_claim(claim, approve=form.decision.data == "verify", reason=form.reason.data or "")
         except services.ScoringError as exc:
             return _refused(str(exc), appraisee)
-        flash(_("已核实认定。") if claim.status == ClaimStatus.VERIFIED else _("已不予认定，申请人可看到原因。"), "success")
+        flash(
+            _("已核实认定。") if claim.status == ClaimStatus.VERIFIED else _("已不予认定，申请人可看到原因。"),
+            "success",
+        )
         return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
     return _refused(_("请选择审核结果"), appraisee)
 
 
 def _refused(message: str, appraisee: Appraisee):
-    return render_template("scoring/message.html", title=_("操作未完成"), message=message,
-                           back=url_for("scoring.appraisee", appraisee_id=appraisee.id)), INVALID
+    return render_template(
+        "scoring/message.html",
+        title=_("操作未完成"),
+        message=message,
+        back=url_for("scoring.appraisee", appraisee_id=appraisee.id),
+    ), INVALID
 
 
 @bp.route("/claims/<int:claim_id>/withdraw", methods=["POST"])
@@ -209,8 +239,13 @@ def claims():
     cycle, stmt = _claims_query(_kind_arg())
     page = paginate(stmt, scalars=False)
     names = {p.id: p for p in services.populations_of(cycle)}
-    return render_template("scoring/claims.html", cycle=cycle, cycles=services.cycles_list(), page=page,
-                           rules={pid: services.rules_of(p) for pid, p in names.items()})
+    return render_template(
+        "scoring/claims.html",
+        cycle=cycle,
+        cycles=services.cycles_list(),
+        page=page,
+        rules={pid: services.rules_of(p) for pid, p in names.items()},
+    )
 
 
 @bp.route("/claims.xlsx")
@@ -223,12 +258,36 @@ def claims_export():
         population = populations.get(appraisee.population_id)
         rule = services.rules_of(population).get(claim.rule_key) if population else None
         points = adjustments.rule_points(population, claim) if population else None
-        rows.append([appraisee.name, str(KIND_LABELS[claim.kind]), rule.name_zh if rule else claim.rule_key,
-                     claim.level, float(claim.count), float(points) if points is not None else None,
-                     claim.dedup_key, claim.shared_with, claim.description, str(STATUS_LABELS[claim.status]),
-                     claim.reject_reason, claim.created_at.strftime("%Y-%m-%d")])
-    headers = [_("考核对象"), _("类别"), _("项目"), _("级别"), _("次数"), _("每次分值"), _("项目或文章"),
-               _("共同获得"), _("事由"), _("状态"), _("原因"), _("日期")]
+        rows.append(
+            [
+                appraisee.name,
+                str(KIND_LABELS[claim.kind]),
+                rule.name_zh if rule else claim.rule_key,
+                claim.level,
+                float(claim.count),
+                float(points) if points is not None else None,
+                claim.dedup_key,
+                claim.shared_with,
+                claim.description,
+                str(STATUS_LABELS[claim.status]),
+                claim.reject_reason,
+                claim.created_at.strftime("%Y-%m-%d"),
+            ]
+        )
+    headers = [
+        _("考核对象"),
+        _("类别"),
+        _("项目"),
+        _("级别"),
+        _("次数"),
+        _("每次分值"),
+        _("项目或文章"),
+        _("共同获得"),
+        _("事由"),
+        _("状态"),
+        _("原因"),
+        _("日期"),
+    ]
     return xlsx_response(_("加减分.xlsx"), {_("加减分"): (headers, rows)})
 
 
@@ -244,12 +303,16 @@ def veto_new(appraisee):
     form = VetoForm()
     form.rule.choices = options((v.key, v.name_zh) for v in services.vetoes_of(population).values())
     if form.validate_on_submit():
-        if _create_with_files(form, "veto", lambda: adjustments.record_veto(
-                appraisee, rule_key=form.rule.data, description=form.description.data)):
+        if _create_with_files(
+            form,
+            "veto",
+            lambda: adjustments.record_veto(appraisee, rule_key=form.rule.data, description=form.description.data),
+        ):
             flash(_("已记录一票否决。"), "success")
             return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    return render_template("scoring/adjustment_form.html", form=form, appraisee=appraisee,
-                           title=_("记录一票否决"), submit=_("记录")), form_status()
+    return render_template(
+        "scoring/adjustment_form.html", form=form, appraisee=appraisee, title=_("记录一票否决"), submit=_("记录")
+    ), form_status()
 
 
 @bp.route("/vetoes/<int:veto_id>/revoke", methods=["POST"])
@@ -269,8 +332,7 @@ def veto_revoke(veto):
 
 def _vetoes_query():
     cycle = chosen_cycle()
-    stmt = visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id),
-                               "vetoes.view")
+    stmt = visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id), "vetoes.view")
     if cycle is not None:
         stmt = stmt.where(Veto.cycle_id == cycle.id)
     return cycle, stmt.order_by(Veto.id.desc())
@@ -283,11 +345,21 @@ def vetoes_export():
     populations = {p.id: p for p in services.populations_of(cycle)}
     rows = []
     for veto, appraisee in db.session.execute(stmt):
-        rule = services.vetoes_of(populations[appraisee.population_id]).get(veto.rule_key) \
-            if appraisee.population_id in populations else None
-        rows.append([appraisee.name, rule.name_zh if rule else veto.rule_key, veto.description,
-                     _("已撤销") if veto.revoked else _("有效"), veto.revoke_reason,
-                     veto.recorded_at.strftime("%Y-%m-%d")])
+        rule = (
+            services.vetoes_of(populations[appraisee.population_id]).get(veto.rule_key)
+            if appraisee.population_id in populations
+            else None
+        )
+        rows.append(
+            [
+                appraisee.name,
+                rule.name_zh if rule else veto.rule_key,
+                veto.description,
+                _("已撤销") if veto.revoked else _("有效"),
+                veto.revoke_reason,
+                veto.recorded_at.strftime("%Y-%m-%d"),
+            ]
+        )
     headers = [_("考核对象"), _("否决事项"), _("事由"), _("状态"), _("撤销原因"), _("日期")]
     return xlsx_response(_("一票否决.xlsx"), {_("一票否决"): (headers, rows)})
 
@@ -298,8 +370,13 @@ def vetoes():
     cycle, stmt = _vetoes_query()
     page = paginate(stmt, scalars=False)
     populations = {p.id: p for p in services.populations_of(cycle)}
-    return render_template("scoring/vetoes.html", cycle=cycle, cycles=services.cycles_list(), page=page,
-                           veto_rules={pid: services.vetoes_of(p) for pid, p in populations.items()})
+    return render_template(
+        "scoring/vetoes.html",
+        cycle=cycle,
+        cycles=services.cycles_list(),
+        page=page,
+        veto_rules={pid: services.vetoes_of(p) for pid, p in populations.items()},
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -316,8 +393,12 @@ def self_report(appraisee):
     if form.validate_on_submit():
         files = [f for f in request.files.getlist(form.files.name) if f.filename]
         try:
-            report = adjustments.save_self_report(appraisee, body=form.body.data or "",
-                                                  submit=request.form.get("action") == "submit", has_files=bool(files))
+            report = adjustments.save_self_report(
+                appraisee,
+                body=form.body.data or "",
+                submit=request.form.get("action") == "submit",
+                has_files=bool(files),
+            )
             evidence.attach_files("self_report", report.id, files)
         except REFUSED as exc:
             form.form_errors.append(str(exc))
@@ -325,8 +406,14 @@ def self_report(appraisee):
             flash(_("述职已提交。") if report.submitted_at else _("述职草稿已保存。"), "success")
             return redirect(url_for("scoring.self_report", appraisee_id=appraisee.id))
     files = evidence.evidence_of("self_report", [report.id]).get(report.id, []) if report else []
-    return render_template("scoring/self_report.html", form=form, appraisee=appraisee, report=report, files=files,
-                           editable=cycles.phase_allows(cycle, "self_report.edit")), form_status()
+    return render_template(
+        "scoring/self_report.html",
+        form=form,
+        appraisee=appraisee,
+        report=report,
+        files=files,
+        editable=cycles.phase_allows(cycle, "self_report.edit"),
+    ), form_status()
 
 
 # ---------------------------------------------------------------------------
@@ -360,19 +447,28 @@ def notice_new():
         form.body.data = adjustments.notice_body(cycle, form.quarter.data)
     if form.validate_on_submit():
         try:
-            notice = adjustments.publish_notice(cycle, quarter=form.quarter.data, title=form.title.data,
-                                                body=form.body.data or "")
+            notice = adjustments.publish_notice(
+                cycle, quarter=form.quarter.data, title=form.title.data, body=form.body.data or ""
+            )
         except services.ScoringError as exc:
             form.form_errors.append(str(exc))
         else:
             flash(_("已发布扣分通报。"), "success")
             return redirect(url_for("scoring.notice", notice_id=notice.id))
-    return render_template("scoring/notice_form.html", form=form, cycle=cycle,
-                           lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1)), form_status()
+    return render_template(
+        "scoring/notice_form.html",
+        form=form,
+        cycle=cycle,
+        lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1),
+    ), form_status()
 
 
 @bp.route("/notices/<int:notice_id>")
 @requires("cycles.view", load=DeductionNotice, into="notice")
 def notice(notice):
-    return render_template("scoring/notice.html", notice=notice, cycle=db.session.get(Cycle, notice.cycle_id),
-                           users=user_names([notice.published_by_id]))
+    return render_template(
+        "scoring/notice.html",
+        notice=notice,
+        cycle=db.session.get(Cycle, notice.cycle_id),
+        users=user_names([notice.published_by_id]),
+    )

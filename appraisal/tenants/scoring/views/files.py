@@ -38,9 +38,11 @@ def upload_files(owner_type: str, owner_id: int, back: str):
 
 # Files are served one route per kind of owner, each declaring the owner's view
 # permission (the evidence feature makes the view; a file is judged as its owner).
-for _kind, _rule in (("score", "/scores/files/<int:score_file_id>"),
-                     ("claim", "/claims/files/<int:claim_file_id>"),
-                     ("veto", "/vetoes/files/<int:veto_file_id>"),
-                     ("self_report", "/self-reports/files/<int:report_file_id>")):
+for _kind, _rule in (
+    ("score", "/scores/files/<int:score_file_id>"),
+    ("claim", "/claims/files/<int:claim_file_id>"),
+    ("veto", "/vetoes/files/<int:veto_file_id>"),
+    ("self_report", "/self-reports/files/<int:report_file_id>"),
+):
     _view = evidence.download_view(_kind)
     bp.add_url_rule(_rule, endpoint=_view.__name__, view_func=_view)

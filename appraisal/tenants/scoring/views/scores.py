@@ -20,10 +20,10 @@ from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring import services
-from appraisal.tenants.scoring.services import adjustments, common, scores
-from appraisal.tenants.scoring.services import upload as upload_scores
 from appraisal.tenants.scoring.forms import EvidenceForm, UploadForm
 from appraisal.tenants.scoring.models import AdjustmentClaim, Score, ScoreRevision, Veto
+from appraisal.tenants.scoring.services import adjustments, common, scores
+from appraisal.tenants.scoring.services import upload as upload_scores
 from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
     CONFLICT,
@@ -56,9 +56,15 @@ def index():
         if q:
             stmt = stmt.where(Appraisee.name.contains(q, autoescape=True))
         page = paginate(stmt.order_by(Appraisee.population_id, Appraisee.sort_order, Appraisee.id))
-    return render_template("scoring/index.html", cycle=cycle, cycles=services.cycles_list(),
-                           populations=populations, tasks=tasks, page=page,
-                           population_names={p.id: p.name for p in populations})
+    return render_template(
+        "scoring/index.html",
+        cycle=cycle,
+        cycles=services.cycles_list(),
+        populations=populations,
+        tasks=tasks,
+        page=page,
+        population_names={p.id: p.name for p in populations},
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -91,11 +97,23 @@ def _grid_context(population: Population, *, values=None, errors=None):
             heads[-1][2] += 1
         else:
             heads.append([column.indicator_key, column.name, 1])
-    return {"population": population, "cycle": cycle, "columns": columns, "enterable": enterable, "page": page,
-                "current": current, "users": user_names(s.entered_by_id for s in current.values()), "scored": scored,
-                "total": total, "groups": groups, "editable": bool(enterable), "may_ever": bool(allowed),
-                "heads": [(name, span) for _key, name, span in heads] if any(c.item_name for c in columns) else [],
-                "values": values or {}, "errors": errors or {}}
+    return {
+        "population": population,
+        "cycle": cycle,
+        "columns": columns,
+        "enterable": enterable,
+        "page": page,
+        "current": current,
+        "users": user_names(s.entered_by_id for s in current.values()),
+        "scored": scored,
+        "total": total,
+        "groups": groups,
+        "editable": bool(enterable),
+        "may_ever": bool(allowed),
+        "heads": [(name, span) for _key, name, span in heads] if any(c.item_name for c in columns) else [],
+        "values": values or {},
+        "errors": errors or {},
+    }
 
 
 @bp.route("/grid")
@@ -131,8 +149,12 @@ def _form_entries(population: Population, columns_of, *, only_row: str = "") -> 
             ids.add(int(appraisee_id))
         except ValueError:
             abort(400)
-    members = {a.id: a for a in db.session.scalars(
-        select(Appraisee).where(Appraisee.id.in_(ids), Appraisee.population_id == population.id))}
+    members = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Appraisee).where(Appraisee.id.in_(ids), Appraisee.population_id == population.id)
+        )
+    }
     if len(members) != len(ids):
         abort(404)
     common.preload_people(members.values())
@@ -143,9 +165,17 @@ def _form_entries(population: Population, columns_of, *, only_row: str = "") -> 
         if column is None:
             abort(400)
         reason = (form.get(f"r|{cell}") or form.get(f"r|{appraisee_id}") or "").strip()
-        entries.append(scores.Entry(appraisee=appraisee, column=column, value=value,
-                                    seen_version=form.get(f"s|{cell}", 0, type=int) or 0,
-                                    comment=comment if comment is not None else None, reason=reason, where=cell))
+        entries.append(
+            scores.Entry(
+                appraisee=appraisee,
+                column=column,
+                value=value,
+                seen_version=form.get(f"s|{cell}", 0, type=int) or 0,
+                comment=comment if comment is not None else None,
+                reason=reason,
+                where=cell,
+            )
+        )
     return entries
 
 
@@ -160,8 +190,9 @@ def _save(entries, render):
         saved = scores.save_entries(entries, current_user)
     except scores.ScoreConflict as exc:
         users = user_names(c.current.entered_by_id for c in exc.conflicts if c.current is not None)
-        return render_template("scoring/conflict.html", conflicts=exc.conflicts, users=users,
-                               back=request.full_path), CONFLICT
+        return render_template(
+            "scoring/conflict.html", conflicts=exc.conflicts, users=users, back=request.full_path
+        ), CONFLICT
     except scores.ScoreInvalid as exc:
         errors, general = {}, []
         for entry, message in exc.problems:
@@ -190,8 +221,12 @@ def grid_save():
     # "保存本行" saves that row; what was typed in other rows stays on the page, unsaved, never dropped
     others = [e for e in entries if row and str(e.appraisee.id) != row]
     kept = {e.where: e.value for e in others}
-    response = _save([e for e in entries if e not in others], lambda values, errors: render_template(
-        "scoring/grid.html", **_grid_context(population, values={**kept, **values}, errors=errors)))
+    response = _save(
+        [e for e in entries if e not in others],
+        lambda values, errors: render_template(
+            "scoring/grid.html", **_grid_context(population, values={**kept, **values}, errors=errors)
+        ),
+    )
     if response:
         return response
     if others:
@@ -221,10 +256,18 @@ def _items_context(population: Population, *, values=None, errors=None):
         visible = [c for c in columns.get(appraisee.id, []) if can(current_user, "scores.view", c.cell(appraisee))]
         rows.append((appraisee, visible))
     current = scores.scores_by_cell(a.id for a in page.items)
-    return {"population": population, "cycle": cycle, "rows": rows, "page": page, "current": current,
-                "users": user_names(s.entered_by_id for s in current.values()), "editable": may_enter(cycle),
-                "values": values or {}, "errors": errors or {},
-                "may_enter": lambda c, a: can(current_user, "scores.enter", c.cell(a))}
+    return {
+        "population": population,
+        "cycle": cycle,
+        "rows": rows,
+        "page": page,
+        "current": current,
+        "users": user_names(s.entered_by_id for s in current.values()),
+        "editable": may_enter(cycle),
+        "values": values or {},
+        "errors": errors or {},
+        "may_enter": lambda c, a: can(current_user, "scores.enter", c.cell(a)),
+    }
 
 
 def _require_some_cells(population: Population) -> None:
@@ -251,8 +294,12 @@ def items_save():
         return {c.code: c for c in scores.item_columns(population, [appraisee.id]).get(appraisee.id, [])}
 
     entries = _form_entries(population, columns_of)
-    response = _save(entries, lambda values, errors: render_template(
-        "scoring/items.html", **_items_context(population, values=values, errors=errors)))
+    response = _save(
+        entries,
+        lambda values, errors: render_template(
+            "scoring/items.html", **_items_context(population, values=values, errors=errors)
+        ),
+    )
     return response or redirect(request.full_path)
 
 
@@ -267,8 +314,12 @@ def upload_template():
     population = chosen_population()
     if not scores.columns_for(current_user, population, "scores.enter"):
         authorize("scores.enter", services.NOTHING)
-    return send_file(BytesIO(upload_scores.template_workbook(population, current_user)), mimetype=XLSX,
-                     as_attachment=True, download_name=f"评分模板-{population.name}.xlsx")
+    return send_file(
+        BytesIO(upload_scores.template_workbook(population, current_user)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"评分模板-{population.name}.xlsx",
+    )
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -289,8 +340,9 @@ def upload():
                 status = 200
             except upload_scores.UploadInvalid as exc:
                 issues = exc.issues
-    return render_template("scoring/upload.html", population=population, columns=columns, form=form,
-                           result=result, issues=issues), status
+    return render_template(
+        "scoring/upload.html", population=population, columns=columns, form=form, result=result, issues=issues
+    ), status
 
 
 # ---------------------------------------------------------------------------
@@ -304,10 +356,18 @@ def _appraisee_context(appraisee: Appraisee, *, values=None, errors=None):
     columns = scores.scheme_columns(population) + scores.item_columns(population, [appraisee.id]).get(appraisee.id, [])
     visible = [c for c in columns if can(current_user, "scores.view", c.cell(appraisee))]
     current = scores.scores_by_cell([appraisee.id])
-    claims = list(db.session.scalars(select(AdjustmentClaim).where(AdjustmentClaim.appraisee_id == appraisee.id)
-                                     .order_by(AdjustmentClaim.id.desc())))
-    vetoes = list(db.session.scalars(select(Veto).where(Veto.appraisee_id == appraisee.id).order_by(Veto.id.desc()))) \
-        if can(current_user, "vetoes.view", appraisee) else []
+    claims = list(
+        db.session.scalars(
+            select(AdjustmentClaim)
+            .where(AdjustmentClaim.appraisee_id == appraisee.id)
+            .order_by(AdjustmentClaim.id.desc())
+        )
+    )
+    vetoes = (
+        list(db.session.scalars(select(Veto).where(Veto.appraisee_id == appraisee.id).order_by(Veto.id.desc())))
+        if can(current_user, "vetoes.view", appraisee)
+        else []
+    )
     report = adjustments.self_report_of(appraisee) if can(current_user, "self_report.view", appraisee) else None
     files = {
         "score": evidence.evidence_of("score", [s.id for s in current.values()]),
@@ -316,21 +376,38 @@ def _appraisee_context(appraisee: Appraisee, *, values=None, errors=None):
         "self_report": evidence.evidence_of("self_report", [report.id] if report else []),
     }
     rules = services.rules_of(population)
-    user_ids = [s.entered_by_id for s in current.values()] + [c.created_by_id for c in claims] + \
-        [c.decided_by_id for c in claims] + [v.recorded_by_id for v in vetoes]
+    user_ids = (
+        [s.entered_by_id for s in current.values()]
+        + [c.created_by_id for c in claims]
+        + [c.decided_by_id for c in claims]
+        + [v.recorded_by_id for v in vetoes]
+    )
     subject = services.subject_of(appraisee, population)
     return {
-        "appraisee": appraisee, "population": population, "cycle": cycle, "columns": visible, "current": current,
-        "claims": claims, "vetoes": vetoes, "report": report, "files": files, "rules": rules,
-        "veto_rules": services.vetoes_of(population), "users": user_names(user_ids),
-        "editable": any(c.open_in(cycle) for c in visible), "values": values or {}, "errors": errors or {},
+        "appraisee": appraisee,
+        "population": population,
+        "cycle": cycle,
+        "columns": visible,
+        "current": current,
+        "claims": claims,
+        "vetoes": vetoes,
+        "report": report,
+        "files": files,
+        "rules": rules,
+        "veto_rules": services.vetoes_of(population),
+        "users": user_names(user_ids),
+        "editable": any(c.open_in(cycle) for c in visible),
+        "values": values or {},
+        "errors": errors or {},
         "may_enter": lambda c: c.open_in(cycle) and can(current_user, "scores.enter", c.cell(appraisee)),
         "any_open": any(c.open_in(cycle) and can(current_user, "scores.enter", c.cell(appraisee)) for c in visible),
         "may_claim": can(current_user, "claims.create", subject) and any(r.kind == "bonus" for r in rules.values()),
         "may_penalise": bool(penalty_rules(population, appraisee)),
         "may_veto": can(current_user, "vetoes.record", subject) and bool(services.vetoes_of(population)),
         "may_report": can(current_user, "self_report.edit", appraisee),
-        "may_verify": lambda c: can(current_user, "claims.verify", services.subject_of(appraisee, population, c.rule_key)),
+        "may_verify": lambda c: can(
+            current_user, "claims.verify", services.subject_of(appraisee, population, c.rule_key)
+        ),
         "points": lambda c: adjustments.rule_points(population, c),
     }
 
@@ -346,14 +423,26 @@ def appraisee(appraisee):
 def appraisee_save(appraisee_id):
     appraisee = get_or_404(Appraisee, appraisee_id)
     population = db.session.get(Population, appraisee.population_id)
-    columns = {c.code: c for c in scores.scheme_columns(population)
-               + scores.item_columns(population, [appraisee.id]).get(appraisee.id, [])}
+    columns = {
+        c.code: c
+        for c in scores.scheme_columns(population)
+        + scores.item_columns(population, [appraisee.id]).get(appraisee.id, [])
+    }
     entries = _form_entries(population, lambda a: columns, only_row=str(appraisee.id))
     if not entries:
-        authorize("scores.enter", next((c.cell(appraisee) for c in columns.values()
-                                        if can(current_user, "scores.enter", c.cell(appraisee))), services.NOTHING))
-    response = _save(entries, lambda values, errors: render_template(
-        "scoring/appraisee.html", **_appraisee_context(appraisee, values=values, errors=errors)))
+        authorize(
+            "scores.enter",
+            next(
+                (c.cell(appraisee) for c in columns.values() if can(current_user, "scores.enter", c.cell(appraisee))),
+                services.NOTHING,
+            ),
+        )
+    response = _save(
+        entries,
+        lambda values, errors: render_template(
+            "scoring/appraisee.html", **_appraisee_context(appraisee, values=values, errors=errors)
+        ),
+    )
     return response or redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
 
 
@@ -368,9 +457,19 @@ def score(score):
     appraisee = score.appraisee
     population = db.session.get(Population, appraisee.population_id)
     column = scores.column_of(population, appraisee, score.indicator_key, score.item_key)
-    revisions = list(db.session.scalars(select(ScoreRevision).where(ScoreRevision.score_id == score.id)
-                                        .order_by(ScoreRevision.id.desc())))
-    return render_template("scoring/score.html", score=score, appraisee=appraisee, column=column,
-                           revisions=revisions, files=evidence.evidence_of("score", [score.id]).get(score.id, []),
-                           users=user_names([r.actor_user_id for r in revisions]), form=EvidenceForm(),
-                           may_upload=can(current_user, "scores.enter", score))
+    revisions = list(
+        db.session.scalars(
+            select(ScoreRevision).where(ScoreRevision.score_id == score.id).order_by(ScoreRevision.id.desc())
+        )
+    )
+    return render_template(
+        "scoring/score.html",
+        score=score,
+        appraisee=appraisee,
+        column=column,
+        revisions=revisions,
+        files=evidence.evidence_of("score", [score.id]).get(score.id, []),
+        users=user_names([r.actor_user_id for r in revisions]),
+        form=EvidenceForm(),
+        may_upload=can(current_user, "scores.enter", score),
+    )

@@ -30,8 +30,11 @@ def user_query(*, q: str = "", role: str = "", status: str = "") -> Select:
 
 
 def unit_choices() -> tuple[list[OrgUnit], list[OrgUnit], list[OrgUnit]]:
-    units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.active.is_(True))
-                                    .order_by(OrgUnit.path, OrgUnit.sort_order, OrgUnit.code)))
+    units = list(
+        db.session.scalars(
+            select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.path, OrgUnit.sort_order, OrgUnit.code)
+        )
+    )
     sector_groups = [u for u in units if u.kind == UnitKind.SECTOR_GROUP]
     departments = [u for u in units if u.kind in (UnitKind.DEPARTMENT, UnitKind.OFFICE)]
     return sector_groups, departments, units
@@ -63,7 +66,6 @@ def grants_by_user(users: list[User]) -> dict[int, list[RoleGrant]]:
     ids = [u.id for u in users]
     grouped: dict[int, list[RoleGrant]] = {i: [] for i in ids}
     if ids:
-        for grant in db.session.scalars(select(RoleGrant).where(RoleGrant.user_id.in_(ids))
-                                        .order_by(RoleGrant.id)):
+        for grant in db.session.scalars(select(RoleGrant).where(RoleGrant.user_id.in_(ids)).order_by(RoleGrant.id)):
             grouped[grant.user_id].append(grant)
     return grouped

@@ -20,16 +20,14 @@ from appraisal.tenants.users.views import bp
 
 def _grant_labels(grants) -> list[str]:
     names = unit_names(g.org_unit_id for g in grants if g.org_unit_id)
-    return [f"{role_label(g.role)}" + (f"·{names.get(g.org_unit_id, '')}" if g.org_unit_id else "")
-            for g in grants]
+    return [f"{role_label(g.role)}" + (f"·{names.get(g.org_unit_id, '')}" if g.org_unit_id else "") for g in grants]
 
 
 @bp.route("/")
 @requires("users.manage")
 def index():
     args = request.args
-    page = paginate(services.user_query(q=args.get("q", ""), role=args.get("role", ""),
-                                        status=args.get("status", "")))
+    page = paginate(services.user_query(q=args.get("q", ""), role=args.get("role", ""), status=args.get("status", "")))
     grants = services.grants_by_user(page.items)
     labels = {uid: _grant_labels(gs) for uid, gs in grants.items()}
     return render_template("users/index.html", page=page, labels=labels)
@@ -40,11 +38,14 @@ def index():
 def export():
     from appraisal.platform.db import db
 
-    users = list(db.session.scalars(services.user_query(q=request.args.get("q", ""),
-                                                        role=request.args.get("role", ""))))
+    users = list(
+        db.session.scalars(services.user_query(q=request.args.get("q", ""), role=request.args.get("role", "")))
+    )
     grants = services.grants_by_user(users)
-    rows = [(u.display_name, u.email, "、".join(_grant_labels(grants[u.id])),
-             _("正常") if u.active else _("已停用")) for u in users]
+    rows = [
+        (u.display_name, u.email, "、".join(_grant_labels(grants[u.id])), _("正常") if u.active else _("已停用"))
+        for u in users
+    ]
     return xlsx_response("用户与角色.xlsx", {_("用户"): ([_("姓名"), _("登录邮箱"), _("角色"), _("状态")], rows)})
 
 
@@ -60,8 +61,12 @@ def create():
     form = _roles_form(UserForm)
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(email=form.email.data, display_name=form.display_name.data,
-                                        password=form.password.data, roles=services.roles_from_form(form))
+            user = accounts.create_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                roles=services.roles_from_form(form),
+            )
         except accounts.AccountError as exc:
             return refuse(exc, "users/form.html", form=form, field="email", user=None)
         flash(_("已创建账号 %(email)s。", email=user.email), "success")
@@ -80,12 +85,20 @@ def edit(user: User):
             accounts.update_profile(user, display_name=form.display_name.data)
             accounts.set_grants(user, services.roles_from_form(form))
         except accounts.AccountError as exc:
-            return refuse(exc, "users/form.html", form=form, field="office_admin", user=user,
-                          reset=ResetPasswordForm(), confirm=ConfirmForm())
+            return refuse(
+                exc,
+                "users/form.html",
+                form=form,
+                field="office_admin",
+                user=user,
+                reset=ResetPasswordForm(),
+                confirm=ConfirmForm(),
+            )
         flash(_("已保存。"), "success")
         return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/form.html", form=form, user=user, reset=ResetPasswordForm(),
-                           confirm=ConfirmForm()), form_status()
+    return render_template(
+        "users/form.html", form=form, user=user, reset=ResetPasswordForm(), confirm=ConfirmForm()
+    ), form_status()
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
