@@ -154,7 +154,9 @@ def worker(burst):
     if queue(current_app) is None:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
     run_worker(
-        current_app._get_current_object(), burst=burst, monitoring_interval=current_app.config["JOB_MONITORING_SECONDS"]
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # the app behind the proxy
+        burst=burst,
+        monitoring_interval=current_app.config["JOB_MONITORING_SECONDS"],
     )
 
 

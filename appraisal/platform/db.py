@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData
@@ -82,7 +82,7 @@ def one_transaction():
     Objects stay loaded after the block (nothing expires on commit)."""
     connection = db.engine.connect()
     sqlite = connection.dialect.name == "sqlite"
-    raw = connection.connection.driver_connection
+    raw: Any = connection.connection.driver_connection  # the DB-API connection (sqlite3's has isolation_level)
     if sqlite:  # pysqlite would let the first SAVEPOINT open (and RELEASE commit) the transaction
         previous_level = raw.isolation_level
         raw.isolation_level = None
@@ -91,7 +91,7 @@ def one_transaction():
         connection.exec_driver_sql("BEGIN")
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     previous = db.session.registry() if db.session.registry.has() else None
-    db.session.registry.set(session)
+    db.session.registry.set(session)  # type: ignore[arg-type]  # a plain Session bound to the one connection
     try:
         yield session
         session.commit()

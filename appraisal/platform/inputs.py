@@ -176,7 +176,7 @@ class BoundedIntConverter(IntegerConverter):
 class BoundedMultiDict(ImmutableMultiDict):
     """``.get(name, type=int)`` gives the default for an int out of range."""
 
-    def get(self, key, default=None, type=None):
+    def get(self, key, default=None, type=None):  # type: ignore[override]  # same call, bounded ints
         if type is int:
             type = bounded_int
         return super().get(key, default, type)

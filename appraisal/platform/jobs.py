@@ -201,6 +201,8 @@ def run_worker(
     from rq import Worker
 
     q = queue(app)
+    if q is None:
+        raise RuntimeError("REDIS_URL is not set: jobs run in-process, no worker needed")
     wait = 1.0
     while True:
         try:

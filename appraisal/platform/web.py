@@ -3,6 +3,7 @@ error pages, pagination and the navigation."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -110,10 +111,8 @@ def _database_unavailable(error):
     (the pool checks connections before use, so the first request after the
     database returns works again)."""
     current_app.logger.error("database unavailable: %s", error)
-    try:
+    with contextlib.suppress(Exception):  # the connection may be gone already
         db.session.rollback()
-    except Exception:  # the connection is gone already
-        pass
     return DATABASE_UNAVAILABLE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
@@ -147,10 +146,8 @@ def health():
     except Exception as exc:  # any failure to reach it
         current_app.logger.error("health: database unavailable: %s", exc)
         checks["database"] = "unavailable"
-        try:
+        with contextlib.suppress(Exception):  # the connection may be gone already
             db.session.rollback()
-        except Exception:  # the connection is gone already
-            pass
     if current_app.config.get("REDIS_URL"):
         try:
             checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"

@@ -21,7 +21,7 @@ def tenant_with_history(make_tenant, make_user, make_unit):
 
 
 def test_writes_through_services_are_recorded(tenant_with_history):
-    tenant, admin = tenant_with_history
+    tenant, _admin = tenant_with_history
     with tenant_scope(tenant):
         entries = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
     actions = [e.action for e in entries]
@@ -117,7 +117,7 @@ def test_the_app_role_cannot_drop_or_disable_the_audit_triggers(tenant_with_hist
             assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar() == before + 1
             for statement in forbidden:
                 savepoint = conn.begin_nested()
-                with pytest.raises(DatabaseError, match="must be owner|permission denied|append-only"):
+                with pytest.raises(DatabaseError, match=r"must be owner|permission denied|append-only"):
                     conn.execute(text(statement))
                 savepoint.rollback()
         finally:

@@ -9,6 +9,7 @@ the shared server); it needs the server's binaries (initdb, pg_ctl) and the
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -74,10 +75,8 @@ class PrivatePostgres:
         self._as_postgres(f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

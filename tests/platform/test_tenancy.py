@@ -52,7 +52,7 @@ def test_join_is_filtered_on_every_side(two_tenants):
 
 
 def test_relationship_loads_are_filtered(two_tenants):
-    a, b = two_tenants
+    a, _b = two_tenants
     with unscoped():
         b_unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "B1"))
         b_unit_id = b_unit.id

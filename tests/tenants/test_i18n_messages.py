@@ -91,18 +91,18 @@ def test_without_a_request_services_speak_chinese(app, year):
     signed_in(app, year, "office_admin", "en").post(f"/t/city/cycles/{year.ids['cycle']}/phase", data={"to": "scoring"})
     with tenant_scope(year.tenant):
         cycle = db.session.get(Cycle, year.ids["cycle"])
-        with pytest.raises(cycles.PhaseError, match="^只能前进到下一阶段“过程跟踪”$"):
+        with pytest.raises(cycles.PhaseError, match=r"^只能前进到下一阶段“过程跟踪”$"):
             cycles.move_phase(cycle, Phase.SCORING)
         letter = db.session.scalar(select(Letter).where(Letter.appraisee_id == year.ids["appraisee"]))
-        with pytest.raises(letters.LetterError, match="^业务目标分值合计为 30 分，应为 70 分$"):
+        with pytest.raises(letters.LetterError, match=r"^业务目标分值合计为 30 分，应为 70 分$"):
             letters.submit(letter)
         evaluation = db.session.get(Evaluation, year.ids["evaluation"])
         with pytest.raises(
-            ballots.BallotError, match="^当前阶段为“目标制定”，此操作只能在“过程跟踪、年终评分”阶段进行$"
+            ballots.BallotError, match=r"^当前阶段为“目标制定”，此操作只能在“过程跟踪、年终评分”阶段进行$"
         ):
             ballots.open_evaluation(evaluation)
         db.session.rollback()
-    with unscoped(), pytest.raises(tenant_admin.TenantError, match="^租户代码 city 已被使用$"):
+    with unscoped(), pytest.raises(tenant_admin.TenantError, match=r"^租户代码 city 已被使用$"):
         tenant_admin.create_tenant(slug="city", name="重复")
 
 

@@ -173,7 +173,7 @@ def test_a_group_below_the_minimum_is_refused_at_opening(city):
     eid = make_evaluation(city, known=(), open_=False)  # principal 1, deputies 2, staff 6
     with tenant_scope(city.tenant):
         evaluation = db.session.get(Evaluation, eid)
-        with pytest.raises(services.BallotError, match="组别“主要领导”只有 1 名投票人.*其投票人可被识别"):
+        with pytest.raises(services.BallotError, match=r"组别“主要领导”只有 1 名投票人.*其投票人可被识别"):
             services.open_evaluation(evaluation)
         db.session.rollback()
         principal = db.session.get(RaterGroup, group_id(city, eid, "principal"))

@@ -11,6 +11,7 @@ runs in its own transaction, and transaction ids grow): we use exactly that.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import re
@@ -190,7 +191,7 @@ def test_no_database_artefact_links_a_ballot_to_its_voter(city, database):
         # ...and voters' lines are not bunched together: adjacent lines by the same voter.
         # Shuffled, each of the 127 neighbouring pairs is a same-voter pair with probability
         # 3/127, about 3 in all; in voting order (lines written ballot by ballot) it is 96.
-        assert sum(a == b for a, b in zip(line_voters, line_voters[1:])) <= 15
+        assert sum(a == b for a, b in itertools.pairwise(line_voters)) <= 15
         # random line ids: their sort order says nothing either
         by_id = list(dict.fromkeys(voter_of_score[str(line.score)] for line in sorted(lines, key=lambda r: r.id)))
         assert _fixed_points(by_id, order) <= MAX_FIXED_POINTS

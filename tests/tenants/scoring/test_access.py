@@ -154,7 +154,7 @@ def test_every_write_refuses_the_wrong_role(app, world):
 
 
 def test_another_tenants_ids_are_404(app, world, other_year):
-    year, ids = world
+    _year, ids = world
     for role in ROLES:
         client = app.test_client()
         login(client, other_year.tenant, other_year.users[role])

@@ -150,9 +150,9 @@ def _is_dead(run: ResultRun, now) -> bool:
         return True
     if state.status == "started":
         return state.heartbeat is None or now - state.heartbeat > timedelta(seconds=config["WORKER_STALE_SECONDS"])
-    if state.status == "finished":  # the job ended without finishing the run (it skipped or gave up)
-        return True
-    return False  # queued, deferred, scheduled: waiting for a worker
+    # finished: the job ended without finishing the run (it skipped or gave up);
+    # queued, deferred, scheduled: waiting for a worker
+    return state.status == "finished"
 
 
 def _aware(moment):

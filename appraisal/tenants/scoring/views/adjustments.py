@@ -99,23 +99,22 @@ def claim_new(appraisee):
         (r.key, _rule_label(r)) for r in services.rules_of(population).values() if r.kind == "bonus"
     )
     form.level.choices = _level_choices(population, "bonus")
-    if form.validate_on_submit():
-        if _create_with_files(
-            form,
-            "claim",
-            lambda: adjustments.create_claim(
-                appraisee,
-                rule_key=form.rule.data,
-                level=form.level.data or "",
-                count=form.count.data,
-                dedup_key=form.dedup_key.data or "",
-                shared_with=form.shared_with.data or "",
-                description=form.description.data or "",
-                occurred_on=form.occurred_on.data,
-            ),
-        ):
-            flash(_("已提交加分申请，等待核实。"), "success")
-            return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+    if form.validate_on_submit() and _create_with_files(
+        form,
+        "claim",
+        lambda: adjustments.create_claim(
+            appraisee,
+            rule_key=form.rule.data,
+            level=form.level.data or "",
+            count=form.count.data,
+            dedup_key=form.dedup_key.data or "",
+            shared_with=form.shared_with.data or "",
+            description=form.description.data or "",
+            occurred_on=form.occurred_on.data,
+        ),
+    ):
+        flash(_("已提交加分申请，等待核实。"), "success")
+        return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
     return render_template(
         "scoring/adjustment_form.html", form=form, appraisee=appraisee, title=_("申请加分"), submit=_("提交申请")
     ), form_status()
@@ -302,14 +301,13 @@ def veto_new(appraisee):
     population = db.session.get(Population, appraisee.population_id)
     form = VetoForm()
     form.rule.choices = options((v.key, v.name_zh) for v in services.vetoes_of(population).values())
-    if form.validate_on_submit():
-        if _create_with_files(
-            form,
-            "veto",
-            lambda: adjustments.record_veto(appraisee, rule_key=form.rule.data, description=form.description.data),
-        ):
-            flash(_("已记录一票否决。"), "success")
-            return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
+    if form.validate_on_submit() and _create_with_files(
+        form,
+        "veto",
+        lambda: adjustments.record_veto(appraisee, rule_key=form.rule.data, description=form.description.data),
+    ):
+        flash(_("已记录一票否决。"), "success")
+        return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
     return render_template(
         "scoring/adjustment_form.html", form=form, appraisee=appraisee, title=_("记录一票否决"), submit=_("记录")
     ), form_status()
