@@ -279,3 +279,43 @@ def test_known_circles_allow_list_is_current():
         + "\ntoday's:\n"
         + "\n".join(map(repr, sorted(circles)))
     )
+
+
+def _private_imports() -> list[str]:
+    """``from appraisal.x import _name`` where ``x`` is another module: a private name used
+    across modules. A package's own ``_shared`` module (the layout's shared view helpers) is
+    public to that package, so importing it from the package is not counted."""
+    found = []
+    for module, path in sorted(MODULES.items()):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("appraisal")):
+                continue
+            for alias in node.names:
+                name = alias.name
+                if not name.startswith("_") or name.startswith("__") or node.module == module:
+                    continue
+                if name == "_shared" and module.startswith(node.module + "."):
+                    continue
+                if name == "_shared" and node.module == module.rsplit(".", 1)[0]:
+                    continue
+                found.append(f"{module} imports {node.module}.{name} (line {node.lineno})")
+    return found
+
+
+def test_no_private_name_is_imported_across_modules():
+    private = _private_imports()
+    assert not private, "make the name public, or keep its use inside its module:\n" + "\n".join(private)
+
+
+def test_the_private_import_check_sees_private_imports(tmp_path):
+    """The check is not blind: a module importing another's private name is reported."""
+    global MODULES
+    saved = MODULES
+    fake = tmp_path / "mod.py"
+    fake.write_text("from appraisal.platform.models import _hidden\n", encoding="utf-8")
+    MODULES = {"appraisal.fake": fake}
+    try:
+        assert _private_imports() == ["appraisal.fake imports appraisal.platform.models._hidden (line 1)"]
+    finally:
+        MODULES = saved

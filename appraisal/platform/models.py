@@ -25,7 +25,7 @@ from appraisal.platform.db import Model, TenantScoped, UTCDateTime, utcnow
 PASSWORD_METHOD = "scrypt"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
+def enum_type(cls: type[enum.Enum], name: str) -> Enum:
     """Store an enum by its value, as a portable VARCHAR with a CHECK constraint."""
     return Enum(
         cls,
@@ -62,7 +62,7 @@ class Tenant(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[TenantStatus] = mapped_column(_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
+    status: Mapped[TenantStatus] = mapped_column(enum_type(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -171,7 +171,7 @@ class RoleGrant(TenantScoped, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

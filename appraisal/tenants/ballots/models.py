@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 
 
 class EvaluationStatus(str, enum.Enum):
@@ -52,7 +52,7 @@ class Evaluation(TenantScoped, db.Model):
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))  # unit admin's own
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[EvaluationStatus] = mapped_column(
-        _enum(EvaluationStatus, "evaluation_status"), default=EvaluationStatus.DRAFT
+        enum_type(EvaluationStatus, "evaluation_status"), default=EvaluationStatus.DRAFT
     )
     # anonymity settings: frozen once the first ballot is in
     scale: Mapped[str] = mapped_column(String(16), default="score")  # "score" 0-100 or "grade"

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 from appraisal.tenants.org.models import Person
 from appraisal.tenants.schemes.models import AppraiseeKind
 
@@ -41,7 +41,7 @@ class Cycle(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    phase: Mapped[Phase] = mapped_column(_enum(Phase, "cycle_phase"), default=Phase.TARGET_SETTING)
+    phase: Mapped[Phase] = mapped_column(enum_type(Phase, "cycle_phase"), default=Phase.TARGET_SETTING)
     letters_due: Mapped[date | None] = mapped_column(Date)  # default 15 March (seed 001)
     previous_cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -61,7 +61,7 @@ class CyclePhaseDate(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
-    phase: Mapped[Phase] = mapped_column(_enum(Phase, "cycle_phase"))
+    phase: Mapped[Phase] = mapped_column(enum_type(Phase, "cycle_phase"))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
 
@@ -74,8 +74,8 @@ class PhaseChange(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
-    from_phase: Mapped[Phase] = mapped_column(_enum(Phase, "from_phase"))
-    to_phase: Mapped[Phase] = mapped_column(_enum(Phase, "to_phase"))
+    from_phase: Mapped[Phase] = mapped_column(enum_type(Phase, "from_phase"))
+    to_phase: Mapped[Phase] = mapped_column(enum_type(Phase, "to_phase"))
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -95,7 +95,7 @@ class Population(TenantScoped, db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    appraisee_kind: Mapped[AppraiseeKind] = mapped_column(_enum(AppraiseeKind, "appraisee_kind"))
+    appraisee_kind: Mapped[AppraiseeKind] = mapped_column(enum_type(AppraiseeKind, "appraisee_kind"))
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"))
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     selector: Mapped[dict] = mapped_column(JSON, default=dict)

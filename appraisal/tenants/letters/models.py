@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 
 
 class LetterStatus(str, enum.Enum):
@@ -30,7 +30,7 @@ class Letter(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
-    status: Mapped[LetterStatus] = mapped_column(_enum(LetterStatus, "letter_status"), default=LetterStatus.DRAFT)
+    status: Mapped[LetterStatus] = mapped_column(enum_type(LetterStatus, "letter_status"), default=LetterStatus.DRAFT)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

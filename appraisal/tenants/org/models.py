@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 
 
 class UnitKind(str, enum.Enum):
@@ -53,7 +53,7 @@ class OrgUnit(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
-    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    kind: Mapped[UnitKind] = mapped_column(enum_type(UnitKind, "unit_kind"))
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
@@ -96,9 +96,9 @@ class Person(TenantScoped, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     staff_no: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
-    category: Mapped[PersonCategory] = mapped_column(_enum(PersonCategory, "person_category"))
+    category: Mapped[PersonCategory] = mapped_column(enum_type(PersonCategory, "person_category"))
     position: Mapped[str] = mapped_column(String(100), default="")
-    leader_role: Mapped[LeaderRole] = mapped_column(_enum(LeaderRole, "leader_role"), default=LeaderRole.NONE)
+    leader_role: Mapped[LeaderRole] = mapped_column(enum_type(LeaderRole, "leader_role"), default=LeaderRole.NONE)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

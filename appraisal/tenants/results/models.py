@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 
 
 class RunStatus(str, enum.Enum):
@@ -42,7 +42,7 @@ class ResultRun(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     population_id: Mapped[int] = mapped_column(ForeignKey("populations.id"))
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"), default=RunStatus.QUEUED)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, "run_status"), default=RunStatus.QUEUED)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     job_id: Mapped[str] = mapped_column(String(100), default="")
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"))
@@ -131,7 +131,7 @@ class Appeal(TenantScoped, db.Model):
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reasons: Mapped[str] = mapped_column(Text)
-    status: Mapped[AppealStatus] = mapped_column(_enum(AppealStatus, "appeal_status"), default=AppealStatus.FILED)
+    status: Mapped[AppealStatus] = mapped_column(enum_type(AppealStatus, "appeal_status"), default=AppealStatus.FILED)
     answer_due_on: Mapped[date] = mapped_column(Date)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 
 
 class AppraiseeKind(str, enum.Enum):
@@ -32,7 +32,7 @@ class Scheme(TenantScoped, db.Model):
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     template_key: Mapped[str] = mapped_column(String(64))
-    appraisee_kind: Mapped[AppraiseeKind] = mapped_column(_enum(AppraiseeKind, "appraisee_kind"))
+    appraisee_kind: Mapped[AppraiseeKind] = mapped_column(enum_type(AppraiseeKind, "appraisee_kind"))
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     parent_scheme_id: Mapped[int | None] = mapped_column(ForeignKey("schemes.id"))
     allowed_for_units: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appraisal.platform.db import TenantScoped, UTCDateTime, db, utcnow
-from appraisal.platform.models import _enum
+from appraisal.platform.models import enum_type
 
 if TYPE_CHECKING:
     from appraisal.tenants.cycles.models import Appraisee
@@ -97,7 +97,7 @@ class AdjustmentClaim(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
-    kind: Mapped[AdjustmentKind] = mapped_column(_enum(AdjustmentKind, "adjustment_kind"))
+    kind: Mapped[AdjustmentKind] = mapped_column(enum_type(AdjustmentKind, "adjustment_kind"))
     rule_key: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(64), default="")
     count: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=1)
@@ -106,7 +106,7 @@ class AdjustmentClaim(TenantScoped, db.Model):
     shared_with: Mapped[str] = mapped_column(Text, default="")  # names of the others
     description: Mapped[str] = mapped_column(Text, default="")
     occurred_on: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus, "claim_status"), default=ClaimStatus.CLAIMED)
+    status: Mapped[ClaimStatus] = mapped_column(enum_type(ClaimStatus, "claim_status"), default=ClaimStatus.CLAIMED)
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
