@@ -288,8 +288,14 @@ def _private_imports() -> list[str]:
     found = []
     for module, path in sorted(MODULES.items()):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("appraisal")):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:  # from .x import _y: resolved against this module's package
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                node.module = f"{base}.{node.module}" if node.module else base
+            if not (node.module and node.module.startswith("appraisal")):
                 continue
             for alias in node.names:
                 name = alias.name

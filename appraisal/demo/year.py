@@ -45,12 +45,12 @@ from appraisal.demo.year_base import (
     YEARS,
     DemoYear,
     DemoYears,
+    Draw,
     Scorers,
-    _Draw,
     demo_pdf,
 )
-from appraisal.demo.year_scoring import _Scoring
-from appraisal.demo.year_targets import _TargetsAndTracking
+from appraisal.demo.year_scoring import ScoringSteps
+from appraisal.demo.year_targets import TargetsAndTrackingSteps
 from appraisal.platform import accounts, audit
 from appraisal.platform.db import db
 from appraisal.platform.models import Role
@@ -159,7 +159,7 @@ def load_schemes(org: DemoOrg) -> dict[str, object]:
 
 
 def load_years(org: DemoOrg, scorers: Scorers, versions: dict) -> DemoYears:
-    draw = _Draw()
+    draw = Draw()
     out = DemoYears()
     previous = None
     for year in YEARS:
@@ -168,13 +168,13 @@ def load_years(org: DemoOrg, scorers: Scorers, versions: dict) -> DemoYears:
     return out
 
 
-class _Year(_TargetsAndTracking, _Scoring):
+class _Year(TargetsAndTrackingSteps, ScoringSteps):
     def __init__(
         self,
         org: DemoOrg,
         scorers: Scorers,
         versions: dict,
-        draw: _Draw,
+        draw: Draw,
         year: int,
         previous: Cycle | None,
         counts: dict[str, int],

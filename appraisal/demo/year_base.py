@@ -88,7 +88,7 @@ HELPERS = (
 )
 
 
-class _Draw:
+class Draw:
     """Deterministic values: a steady quality per subject, a little noise per year."""
 
     def __init__(self) -> None:
@@ -128,5 +128,5 @@ def demo_pdf(title: str) -> bytes:
     return bytes(out)
 
 
-def _round(value: float, step: str = "0.1") -> str:
+def rounded(value: float, step: str = "0.1") -> str:
     return str(Decimal(str(value)).quantize(Decimal(step)))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from appraisal.demo import content
-from appraisal.demo.year_base import DEMOCRATIC, LOW_PERSON_RANK, _round
+from appraisal.demo.year_base import DEMOCRATIC, LOW_PERSON_RANK, rounded
 from appraisal.platform.db import db
 from appraisal.tenants.ballots import services as ballots
 from appraisal.tenants.ballots.models import Evaluation, Voter
@@ -19,7 +19,7 @@ from appraisal.tenants.scoring import services as scoring
 from appraisal.tenants.scoring.models import Score
 
 
-class _Scoring:
+class ScoringSteps:
     """Scoring for ``year._Year`` (which provides the state and helpers)."""
 
     # -- scoring ----------------------------------------------------------
@@ -46,11 +46,11 @@ class _Scoring:
             group = self.org.group_of[appraisee.name]
             for column in items.get(appraisee.id, []):
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.04, 0.04))
-                by_lead.setdefault(group, []).append(scoring.Entry(appraisee, column, _round(value)))
+                by_lead.setdefault(group, []).append(scoring.Entry(appraisee, column, rounded(value)))
             for column in columns:
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.05))
                 by_assessor.setdefault(column.assessor_unit_id, []).append(
-                    scoring.Entry(appraisee, column, _round(value))
+                    scoring.Entry(appraisee, column, rounded(value))
                 )
         for group, entries in by_lead.items():
             self.save(entries, self.scorers.leads[group])
@@ -94,9 +94,9 @@ class _Scoring:
                 if column.kind in ("target", "actual"):
                     base = content.DISTRICT_TARGETS[leaf][1] * size
                     ratio = 1.0 if column.kind == "target" else q + 0.1 + rnd.uniform(-0.06, 0.05)
-                    value = _round(base * ratio, "0.01")
+                    value = rounded(base * ratio, "0.01")
                 else:
-                    value = _round(float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.04)))
+                    value = rounded(float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.04)))
                 by_user.setdefault(user.id, (user, []))[1].append(scoring.Entry(appraisee, column, value))
         for user, entries in by_user.values():
             self.save(entries, user)
@@ -115,11 +115,11 @@ class _Scoring:
                 user = self.scorers.assessors.get(names.get(column.assessor_unit_id), office)
                 value = float(column.points) * min(1.0, q + rnd.uniform(-0.03, 0.03))
                 by_user.setdefault(user.id, (user, []))[1].append(
-                    scoring.Entry(appraisee, column, _round(value, "0.01"))
+                    scoring.Entry(appraisee, column, rounded(value, "0.01"))
                 )
             democratic = 100 * min(0.99, (0.55 if low else q) + rnd.uniform(-0.06, 0.03))
             by_user.setdefault(office.id, (office, []))[1].append(
-                scoring.Entry(appraisee, DEMOCRATIC, _round(democratic))
+                scoring.Entry(appraisee, DEMOCRATIC, rounded(democratic))
             )
         for user, entries in by_user.values():
             self.save(entries, user)
@@ -133,7 +133,7 @@ class _Scoring:
             q = self.draw.fraction(appraisee.subject_key, low=0.82, span=0.17)
             for key in ("self_report.supervisor_score", "self_report.team_score"):
                 column = columns[(key, "")]
-                entries.append(scoring.Entry(appraisee, column, _round(5 * min(1.0, q + rnd.uniform(-0.04, 0.04)))))
+                entries.append(scoring.Entry(appraisee, column, rounded(5 * min(1.0, q + rnd.uniform(-0.04, 0.04)))))
             if rnd.random() < 0.3:
                 indicator, item, reason = rnd.choice(content.FINANCE_DEDUCTIONS)
                 entries.append(
@@ -200,7 +200,7 @@ class _Scoring:
             answers = {}
             for row in ballots.ballot_sheet(evaluation, voter):
                 q = self.draw.fraction(row.appraisee.subject_key, low=0.82, span=0.17)
-                answers[row.appraisee.id] = _round(min(100.0, 100 * q + rnd.uniform(-6, 4)), "1")
+                answers[row.appraisee.id] = rounded(min(100.0, 100 * q + rnd.uniform(-6, 4)), "1")
             ballots.cast_ballot(voter_id, answers)  # commits (ballots own their transaction)
             self.count("ballots")
         ballots.close_evaluation(db.session.get(Evaluation, evaluation_id))

@@ -12,7 +12,7 @@ from appraisal.tenants.letters import services as letters
 from appraisal.tenants.scoring import services as scoring
 
 
-class _TargetsAndTracking:
+class TargetsAndTrackingSteps:
     """Target setting and tracking for ``year._Year`` (which provides the state and helpers)."""
 
     # -- target setting ---------------------------------------------------

@@ -195,9 +195,9 @@ def test_a_changed_byte_fails_verification_and_restore(app, stored_year, fresh_t
         # nothing restored: the target database is still empty, no file placed
         kind = backup.database_kind()
         if kind == "postgresql":
-            assert backup._postgresql_is_empty()
+            assert backup.postgresql_is_empty()
         else:
-            assert backup._sqlite_is_empty(Path(make_url(fresh_target).database))
+            assert backup.sqlite_is_empty(Path(make_url(fresh_target).database))
         assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").rglob("*"))
 
 
@@ -241,7 +241,7 @@ def test_an_archive_from_an_older_revision_is_migrated_after_restore(fresh_datab
     with target.app_context():
         result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
         assert result.exit_code == 0, result.output
-        head = backup._script_directory().get_current_head()
+        head = backup.script_directory().get_current_head()
         assert head != "b2c3d4e5f601" and _revision() == head and head in result.output
 
 
@@ -259,7 +259,7 @@ def test_an_archive_from_a_newer_program_is_refused(fresh_databases, other_app, 
         result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
         assert result.exit_code != 0 and "更新的程序版本" in result.output
         kind = backup.database_kind()
-        assert backup._postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
+        assert backup.postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
 
 
 def test_a_failed_database_restore_leaves_nothing_behind_and_a_non_owner_role_can_restore(

@@ -12,23 +12,23 @@ from __future__ import annotations
 import pandas as pd
 
 from .explain_composition import (
-    _explain_adjustment_rules,
-    _explain_caps,
-    _explain_claims,
-    _explain_composite,
-    _explain_weighted_parts,
+    explain_adjustment_rules,
+    explain_caps,
+    explain_claims,
+    explain_composite,
+    explain_weighted_parts,
 )
-from .explain_indicators import _explain_indicator
+from .explain_indicators import explain_indicator
 from .explain_outcomes import (
-    _explain_award,
-    _explain_flags,
-    _explain_grade,
-    _explain_pay,
-    _explain_quotas,
-    _explain_rank,
-    _explain_vetoes,
+    explain_award,
+    explain_flags,
+    explain_grade,
+    explain_pay,
+    explain_quotas,
+    explain_rank,
+    explain_vetoes,
 )
-from .explain_rows import _Context, _Rows, fmt
+from .explain_rows import Context, Rows, fmt
 from .pipeline import Pipeline
 
 __all__ = ["explain", "fmt"]
@@ -38,24 +38,24 @@ def explain(pipeline: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     """The explanation rows of every appraisee, stage by stage."""
     ordered = frame.sort_values("appraisee_id").reset_index(drop=True)  # = prepared order
     ids = ordered["appraisee_id"].to_numpy(dtype=object)
-    context = _Context(
-        pipeline, ordered, ordered["position"].to_numpy() > 0, _Rows(len(ids), ids), pd.Index(ids, dtype=object)
+    context = Context(
+        pipeline, ordered, ordered["position"].to_numpy() > 0, Rows(len(ids), ids), pd.Index(ids, dtype=object)
     )
     for path, node in pipeline.scheme.nodes():
-        _explain_indicator(context, path, node)
-    _explain_weighted_parts(context)
-    rule_order = _explain_adjustment_rules(context)
-    _explain_claims(context, rule_order)
-    _explain_caps(context)
-    _explain_composite(context)
+        explain_indicator(context, path, node)
+    explain_weighted_parts(context)
+    rule_order = explain_adjustment_rules(context)
+    explain_claims(context, rule_order)
+    explain_caps(context)
+    explain_composite(context)
     for step in (
-        _explain_vetoes,
-        _explain_rank,
-        _explain_quotas,
-        _explain_grade,
-        _explain_award,
-        _explain_pay,
-        _explain_flags,
+        explain_vetoes,
+        explain_rank,
+        explain_quotas,
+        explain_grade,
+        explain_award,
+        explain_pay,
+        explain_flags,
     ):
         step(context)
     return context.rows.frame()

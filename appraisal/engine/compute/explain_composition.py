@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 
 from ..scheme.rules import AdjustmentRule
-from .explain_rows import _Context, _map_str, fmt
+from .explain_rows import Context, fmt, map_str
 
 # composition and adjustments ----------------------------------------------------------------
 
 
-def _explain_weighted_parts(context: _Context) -> None:
+def explain_weighted_parts(context: Context) -> None:
     """A weighted composition: each part's score scaled by its weight."""
     scheme = context.scheme
     if scheme.composition.method != "weighted":
@@ -35,7 +35,7 @@ def _explain_weighted_parts(context: _Context) -> None:
         )
 
 
-def _explain_adjustment_rules(context: _Context) -> dict[str, float]:
+def explain_adjustment_rules(context: Context) -> dict[str, float]:
     """One row per rule that gave points; returns each rule's order key (its claims follow it)."""
     rule_order = {}
     for rule in context.scheme.adjustments.rules:
@@ -52,7 +52,7 @@ def _explain_adjustment_rules(context: _Context) -> dict[str, float]:
     return rule_order
 
 
-def _explain_claims(context: _Context, rule_order: dict[str, float]) -> None:
+def explain_claims(context: Context, rule_order: dict[str, float]) -> None:
     """One row per adjustment claim, right after its rule: points before and after sharing,
     why it did not count, its evidence."""
     claims = context.pipeline.adjustments.claims
@@ -80,14 +80,14 @@ def _explain_claims(context: _Context, rule_order: dict[str, float]) -> None:
         "claim",
         "adjustments.claims",
         "  "
-        + _map_str(claims["rule"], {k: r.name_zh for k, r in rules.items()})
+        + map_str(claims["rule"], {k: r.name_zh for k, r in rules.items()})
         + level_zh
         + key
         + points
         + reason_zh
         + evidence_zh,
         "  "
-        + _map_str(claims["rule"], {k: r.name_en for k, r in rules.items()})
+        + map_str(claims["rule"], {k: r.name_en for k, r in rules.items()})
         + level_en
         + key
         + points
@@ -105,8 +105,8 @@ def _claim_levels(claims: pd.DataFrame, rules: dict[str, AdjustmentRule]) -> tup
     rule_level = (claims["rule"] + "|" + claims["level"]).astype("str")
     has_level = claims["level"].to_numpy() != ""
     return (
-        np.where(has_level, " [" + _map_str(rule_level, names_zh) + "]", ""),
-        np.where(has_level, " [" + _map_str(rule_level, names_en) + "]", ""),
+        np.where(has_level, " [" + map_str(rule_level, names_zh) + "]", ""),
+        np.where(has_level, " [" + map_str(rule_level, names_en) + "]", ""),
     )
 
 
@@ -120,7 +120,7 @@ def _claim_reasons(reason: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.where(zh != "", " (" + zh.astype(object) + ")", ""), np.where(reason != "", " (" + reason + ")", ""))
 
 
-def _explain_caps(context: _Context) -> None:
+def explain_caps(context: Context) -> None:
     """The bonus or penalty total cut to its cap."""
     adjustments = context.scheme.adjustments
     for label, cap, name_zh, name_en in (
@@ -138,7 +138,7 @@ def _explain_caps(context: _Context) -> None:
             )
 
 
-def _explain_composite(context: _Context) -> None:
+def explain_composite(context: Context) -> None:
     number = context.number
     context.rows.add(
         "composite",

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..scheme.indicators import Ballot, Deductions, Indicator, Items, Ratio
-from .explain_rows import _Context, fmt
+from .explain_rows import Context, fmt
 
 # indicators ---------------------------------------------------------------------------------
 
 
-def _explain_indicator(context: _Context, path: str, node: Indicator) -> None:
+def explain_indicator(context: Context, path: str, node: Indicator) -> None:
     """The node's score, 'no input' when missing, then what its method adds."""
     rows, ranked, tree = context.rows, context.ranked, context.pipeline.tree
     who_zh = f"({node.assessor_zh})" if node.assessor_zh else ""
@@ -45,7 +45,7 @@ def _explain_indicator(context: _Context, path: str, node: Indicator) -> None:
         _explain_items(context, path, node)
 
 
-def _explain_deductions(context: _Context, path: str, node: Indicator, method: Deductions) -> None:
+def _explain_deductions(context: Context, path: str, node: Indicator, method: Deductions) -> None:
     """One row per deduction item that occurred, and the share charged from supervised staff."""
     rows, ranked, precision = context.rows, context.ranked, context.precision
     detail = context.pipeline.tree.detail
@@ -75,7 +75,7 @@ def _explain_deductions(context: _Context, path: str, node: Indicator, method: D
         )
 
 
-def _explain_ratio(context: _Context, path: str, node: Indicator) -> None:
+def _explain_ratio(context: Context, path: str, node: Indicator) -> None:
     """The completion rate (actual / target)."""
     ratio = context.pipeline.tree.detail[f"ratio_{node.key}"]
     context.rows.add(
@@ -87,7 +87,7 @@ def _explain_ratio(context: _Context, path: str, node: Indicator) -> None:
     )
 
 
-def _explain_ballot(context: _Context, path: str, node: Indicator, method: Ballot) -> None:
+def _explain_ballot(context: Context, path: str, node: Indicator, method: Ballot) -> None:
     """Per rater group (or over all ballots): the mean and the number of ballots; and the
     entered score when it replaced the ballots."""
     rows, precision, detail = context.rows, context.precision, context.pipeline.tree.detail
@@ -114,7 +114,7 @@ def _explain_ballot(context: _Context, path: str, node: Indicator, method: Ballo
         )
 
 
-def _explain_rater_group(context: _Context, path: str, node: Indicator, method: Ballot, group) -> None:
+def _explain_rater_group(context: Context, path: str, node: Indicator, method: Ballot, group) -> None:
     rows, ranked, precision = context.rows, context.ranked, context.precision
     detail = context.pipeline.tree.detail
     mean = detail[f"ballot_{node.key}_{group.key}"]
@@ -140,7 +140,7 @@ def _explain_rater_group(context: _Context, path: str, node: Indicator, method: 
     rows.add("ballot", ref, zh, en, (count == 0) & ~context.pipeline.tree.missing[node.key] & ranked)
 
 
-def _explain_items(context: _Context, path: str, node: Indicator) -> None:
+def _explain_items(context: Context, path: str, node: Indicator) -> None:
     """How many responsibility-letter items, worth how many points."""
     detail, precision = context.pipeline.tree.detail, context.precision
     count = detail[f"items_{node.key}_n"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..scheme.rules import Quota, VetoEffects
-from .explain_rows import _Context, _map_str, fmt
+from .explain_rows import Context, fmt, map_str
 
 # outcomes: vetoes, rank, quotas, grade, award, flags ----------------------------------------
 
 
-def _explain_vetoes(context: _Context) -> None:
+def explain_vetoes(context: Context) -> None:
     """Each veto that hit the appraisee, with its effects."""
     bands = context.scheme.grades.bands
     band_zh = {band.key: band.name_zh for band in bands}
@@ -52,7 +52,7 @@ def _veto_effects(effects: VetoEffects, band_zh: dict[str, str], band_en: dict[s
     return "、".join(zh), "; ".join(en)
 
 
-def _explain_rank(context: _Context) -> None:
+def explain_rank(context: Context) -> None:
     """Rank in the group, the group's size, and the strict position."""
     group = context.frame["group"].to_numpy(dtype=object)
     rank = fmt(context.frame["rank"].astype("float64").fillna(0), 0)
@@ -69,12 +69,12 @@ def _explain_rank(context: _Context) -> None:
     )
 
 
-def _explain_quotas(context: _Context) -> None:
+def explain_quotas(context: Context) -> None:
     for quota in context.scheme.quotas:
         _explain_quota(context, quota)
 
 
-def _explain_quota(context: _Context, quota: Quota) -> None:
+def _explain_quota(context: Context, quota: Quota) -> None:
     """The quota's size and line, and whether the appraisee is within it (or was skipped
     because of a veto)."""
     frame = context.frame
@@ -109,7 +109,7 @@ def _explain_quota(context: _Context, quota: Quota) -> None:
     )
 
 
-def _explain_grade(context: _Context) -> None:
+def explain_grade(context: Context) -> None:
     """The grade and why: its band's conditions (in Chinese), a veto cap, or an override."""
     scheme, frame = context.scheme, context.frame
     quota_zh = {quota.key: quota.name_zh for quota in scheme.quotas}
@@ -124,7 +124,7 @@ def _explain_grade(context: _Context) -> None:
         np.char.startswith(rule.astype(str), "veto"),
         "一票否决, 等次受限",
         np.where(
-            np.char.startswith(rule.astype(str), "grade_override"), "外部评定", _map_str(frame["grade"], reason_zh)
+            np.char.startswith(rule.astype(str), "grade_override"), "外部评定", map_str(frame["grade"], reason_zh)
         ),
     )
     context.rows.add(
@@ -136,7 +136,7 @@ def _explain_grade(context: _Context) -> None:
     )
 
 
-def _explain_award(context: _Context) -> None:
+def explain_award(context: Context) -> None:
     frame = context.frame
     amount = frame["award_amount"].to_numpy(dtype="float64")
     money = " " + fmt(amount, 2) + f" {context.scheme.awards.currency}"
@@ -151,14 +151,14 @@ def _explain_award(context: _Context) -> None:
     )
 
 
-def _explain_pay(context: _Context) -> None:
+def explain_pay(context: Context) -> None:
     pay = context.frame["pay_percent"].to_numpy(dtype="float64")
     context.rows.add(
         "pay", "awards.pay_percent", "奖金按 " + fmt(pay, 2) + "% 发放", "bonus paid at " + fmt(pay, 2) + "%", pay < 100
     )
 
 
-def _explain_flags(context: _Context) -> None:
+def explain_flags(context: Context) -> None:
     for flag in context.scheme.flags:
         context.rows.add(
             "flag",

@@ -24,14 +24,14 @@ def fmt(x, prec: int = 2) -> np.ndarray:
     return s[codes] if len(codes) else s
 
 
-def _map_str(values, mapping: dict) -> np.ndarray:
+def map_str(values, mapping: dict) -> np.ndarray:
     """Map values through a dict; missing → '' (without pandas dtype upcasts)."""
     out = pd.Series(np.asarray(values, dtype=object), dtype=object).map(mapping).to_numpy(dtype=object)
     out[pd.isna(out)] = ""
     return out
 
 
-class _Rows:
+class Rows:
     """Explanation rows, collected block by block (one block per scheme element)."""
 
     def __init__(self, n: int, ids: np.ndarray):
@@ -84,14 +84,14 @@ class _Rows:
 
 
 @dataclass
-class _Context:
+class Context:
     """What every explaining step reads: the pipeline, the result rows in prepared order
     (sorted by appraisee id), and the rows being written."""
 
     pipeline: Pipeline
     frame: pd.DataFrame  # the appraisees table, sorted by appraisee id
     ranked: np.ndarray  # bool per appraisee
-    rows: _Rows
+    rows: Rows
     id_index: pd.Index
 
     @property

@@ -39,7 +39,7 @@ def loc_to_path(loc) -> str:
     return out
 
 
-def _pydantic_errors(exc: ValidationError, file: str) -> list[SchemeError]:
+def pydantic_errors(exc: ValidationError, file: str) -> list[SchemeError]:
     out = []
     for e in exc.errors(include_url=False):
         msg = e["msg"]
@@ -213,7 +213,7 @@ def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = Non
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
-        errs = _pydantic_errors(exc, source)
+        errs = pydantic_errors(exc, source)
         raise SchemeErrors(errs + _salvage(data, exc, errs, source)) from None
     errs = check_scheme(scheme, source)
     if errs:

@@ -89,7 +89,7 @@ def merge(
     locks: paths this override may not touch, besides the base's own ``locks``.
     add_locks: paths recorded in the result, so schemes derived from it may not touch
     them (a parent scheme locking fields for its children)."""
-    from .loading import _pydantic_errors
+    from .loading import pydantic_errors
     from .validate import check_scheme
 
     data = base.model_dump(mode="json")
@@ -108,7 +108,7 @@ def merge(
     try:
         scheme = Scheme.model_validate(merged)
     except ValidationError as exc:
-        raise SchemeErrors(errs + _pydantic_errors(exc, source)) from None
+        raise SchemeErrors(errs + pydantic_errors(exc, source)) from None
     errs += check_scheme(scheme, source)
     if errs:
         raise SchemeErrors(errs)

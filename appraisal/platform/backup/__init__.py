@@ -47,9 +47,9 @@ from .archive import (
     database_kind,
 )
 from .creation import create
-from .postgres import _postgresql_is_empty, pg_environment, pg_tool
-from .restoration import _script_directory, restore
-from .sqlite import _sqlite_is_empty
+from .postgres import pg_environment, pg_tool, postgresql_is_empty
+from .restoration import restore, script_directory
+from .sqlite import sqlite_is_empty
 from .verification import verify
 
 __all__ = [
@@ -63,13 +63,13 @@ __all__ = [
     "UPLOADS",
     "BackupError",
     "Summary",
-    "_postgresql_is_empty",
-    "_script_directory",
-    "_sqlite_is_empty",
     "create",
     "database_kind",
     "pg_environment",
     "pg_tool",
+    "postgresql_is_empty",
     "restore",
+    "script_directory",
+    "sqlite_is_empty",
     "verify",
 ]

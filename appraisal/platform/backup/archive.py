@@ -53,7 +53,7 @@ def database_kind(url: str | None = None) -> str:
     raise BackupError(_("不支持备份这种数据库：%(kind)s", kind=parsed.get_backend_name()))
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
+def sha256_file(path: Path) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
@@ -62,7 +62,7 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _upload_files(root: Path) -> list[tuple[str, Path]]:
+def upload_files(root: Path) -> list[tuple[str, Path]]:
     """(relative posix path, path) of every stored file; hidden files (a write in
     progress, a restore's staging folder) are left out."""
     out: list[tuple[str, Path]] = []
@@ -84,13 +84,13 @@ def _evidence_path(tenant_id: int, sha256: str) -> str:
     return f"{int(tenant_id)}/{sha256[:2]}/{sha256}"
 
 
-def _content_addressed_ok(relative: str, sha256: str) -> bool:
+def content_addressed_ok(relative: str, sha256: str) -> bool:
     """A file named by a sha256 must have that content."""
     name = PurePosixPath(relative).name
     return not _HEX64.match(name) or name == sha256
 
 
-def _safe_member(name: str) -> bool:
+def safe_member(name: str) -> bool:
     path = PurePosixPath(name)
     return (
         not path.is_absolute()
@@ -101,7 +101,7 @@ def _safe_member(name: str) -> bool:
     )
 
 
-def _add(tar: tarfile.TarFile, name: str, source: Path | bytes) -> dict:
+def add_member(tar: tarfile.TarFile, name: str, source: Path | bytes) -> dict:
     """Add a member, hashing it as it is written: its {sha256, size}."""
     info = tarfile.TarInfo(name)
     info.mode = 0o600
@@ -128,7 +128,7 @@ class _HashingReader:
         return data
 
 
-def _facts(conn) -> dict:
+def archive_facts(conn) -> dict:
     """The Alembic revision and the stored files the database refers to."""
     try:
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -138,7 +138,7 @@ def _facts(conn) -> dict:
     return {"revision": revision, "referenced": sorted({_evidence_path(t, s) for t, s in rows})}
 
 
-def _open(archive: Path) -> tarfile.TarFile:
+def open_archive(archive: Path) -> tarfile.TarFile:
     if not archive.is_file():
         raise BackupError(_("备份文件不存在：%(path)s", path=archive))
     try:
@@ -147,6 +147,6 @@ def _open(archive: Path) -> tarfile.TarFile:
         raise BackupError(_("%(path)s 不是有效的备份文件（%(error)s）", path=archive, error=exc)) from exc
 
 
-def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:
+def read_member(tar: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:
     fh = tar.extractfile(info)
     return fh.read() if fh is not None else b""

@@ -24,16 +24,16 @@ from .archive import (
     UPLOADS,
     BackupError,
     Summary,
-    _add,
-    _content_addressed_ok,
-    _safe_member,
-    _upload_files,
+    add_member,
+    content_addressed_ok,
     database_kind,
+    safe_member,
+    upload_files,
 )
 from .postgres import (
-    _dump_postgresql,
+    dump_postgresql,
 )
-from .sqlite import _dump_sqlite
+from .sqlite import dump_sqlite
 
 
 def _app_version() -> str:
@@ -61,18 +61,18 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
     work = Path(tempfile.mkdtemp(prefix=".appraisal-backup-", dir=output_dir))  # mode 0700
     partial = work / "archive.tar"
     try:
-        facts = (_dump_postgresql if kind == "postgresql" else _dump_sqlite)(url, work)
+        facts = (dump_postgresql if kind == "postgresql" else dump_sqlite)(url, work)
         members: dict[str, dict] = {}
         fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
             dump_name = PG_DUMP if kind == "postgresql" else SQLITE_COPY
-            members[dump_name] = _add(tar, dump_name, facts["dump"])
+            members[dump_name] = add_member(tar, dump_name, facts["dump"])
             damaged = []
-            for relative, path in _upload_files(upload_root):  # after the dump: every file it refers to exists
-                if not _safe_member(f"{UPLOADS}/{relative}"):
+            for relative, path in upload_files(upload_root):  # after the dump: every file it refers to exists
+                if not safe_member(f"{UPLOADS}/{relative}"):
                     continue
-                entry = _add(tar, f"{UPLOADS}/{relative}", path)
-                if not _content_addressed_ok(relative, entry["sha256"]):
+                entry = add_member(tar, f"{UPLOADS}/{relative}", path)
+                if not content_addressed_ok(relative, entry["sha256"]):
                     damaged.append(relative)
                 members[f"{UPLOADS}/{relative}"] = entry
             present = {
@@ -103,8 +103,8 @@ def create(output_dir: Path | str, *, allow_missing: bool = False) -> Summary:
                 "members": members,
             }
             body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
-            _add(tar, MANIFEST, body)
-            _add(tar, MANIFEST_SUM, (hashlib.sha256(body).hexdigest() + "\n").encode())
+            add_member(tar, MANIFEST, body)
+            add_member(tar, MANIFEST_SUM, (hashlib.sha256(body).hexdigest() + "\n").encode())
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, final)

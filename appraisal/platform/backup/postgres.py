@@ -18,7 +18,7 @@ from appraisal.platform.db import db
 from .archive import (
     PG_DUMP,
     BackupError,
-    _facts,
+    archive_facts,
 )
 
 #: libpq connection parameters a DATABASE_URL may carry in its query → their environment variables
@@ -114,7 +114,7 @@ def _run(argv: list[str], env: dict[str, str], what: str) -> None:
         raise BackupError(_("%(what)s失败：%(detail)s", what=what, detail=" / ".join(detail)))
 
 
-def _dump_postgresql(url: str, work: Path) -> dict:
+def dump_postgresql(url: str, work: Path) -> dict:
     """pg_dump of one snapshot into ``work``; what the same snapshot says about the data."""
     env = pg_environment(url)
     with db.engine.connect() as conn:
@@ -122,7 +122,7 @@ def _dump_postgresql(url: str, work: Path) -> dict:
         snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
         server_version = conn.execute(text("SHOW server_version")).scalar_one()
         server_major = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
-        facts = _facts(conn)
+        facts = archive_facts(conn)
         tool = pg_tool("pg_dump", server_major)
         target = work / PG_DUMP
         _run(
@@ -143,7 +143,7 @@ def _dump_postgresql(url: str, work: Path) -> dict:
     return facts
 
 
-def _postgresql_is_empty() -> bool:
+def postgresql_is_empty() -> bool:
     count = db.session.execute(
         text(
             "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -163,7 +163,7 @@ def _postgresql_is_empty() -> bool:
 _SKIP_ENTRIES = re.compile(r"^\d+; \d+ \d+ (?:SCHEMA - public|COMMENT - SCHEMA public)(?: |$)")
 
 
-def _restore_postgresql(url: str, dump: Path) -> None:
+def restore_postgresql(url: str, dump: Path) -> None:
     env = pg_environment(url)
     with db.engine.connect() as conn:
         server_major = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000

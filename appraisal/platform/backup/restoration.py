@@ -22,19 +22,19 @@ from .archive import (
     SQLITE_COPY,
     UPLOADS,
     BackupError,
-    _open,
-    _sha256_file,
     database_kind,
+    open_archive,
+    sha256_file,
 )
 from .postgres import (
-    _postgresql_is_empty,
-    _restore_postgresql,
+    postgresql_is_empty,
+    restore_postgresql,
 )
-from .sqlite import _restore_sqlite, _sqlite_is_empty, _sqlite_path
+from .sqlite import restore_sqlite, sqlite_is_empty, sqlite_path
 from .verification import verify
 
 
-def _script_directory():
+def script_directory():
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
@@ -67,7 +67,7 @@ def restore(archive: Path | str) -> dict:
         raise BackupError(
             _("备份来自 %(source)s 数据库，不能恢复到 %(target)s 数据库", source=source_kind, target=kind)
         )
-    scripts = _script_directory()
+    scripts = script_directory()
     revision = manifest["alembic_revision"]
     try:
         known = revision is None or scripts.get_revision(revision) is not None
@@ -82,11 +82,11 @@ def restore(archive: Path | str) -> dict:
             )
         )
     if kind == "postgresql":
-        empty = _postgresql_is_empty()
+        empty = postgresql_is_empty()
         where = make_url(url).database
     else:
-        target_path = _sqlite_path(url)
-        empty = _sqlite_is_empty(target_path)
+        target_path = sqlite_path(url)
+        empty = sqlite_is_empty(target_path)
         where = str(target_path)
     if not empty:
         raise BackupError(
@@ -103,7 +103,7 @@ def restore(archive: Path | str) -> dict:
     upload_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=upload_root))
     try:
-        with _open(archive) as tar:
+        with open_archive(archive) as tar:
             files = [name for name in manifest["members"] if name.startswith(UPLOADS + "/")]
             for name in files:
                 target = staging / "files" / name[len(UPLOADS) + 1 :]
@@ -112,16 +112,16 @@ def restore(archive: Path | str) -> dict:
             if kind == "postgresql":
                 dump = staging / PG_DUMP
                 _extract(tar, PG_DUMP, dump, manifest["members"][PG_DUMP])
-                _restore_postgresql(url, dump)
+                restore_postgresql(url, dump)
             else:
                 copy = staging / SQLITE_COPY
                 _extract(tar, SQLITE_COPY, copy, manifest["members"][SQLITE_COPY])
-                _restore_sqlite(copy, target_path)
+                restore_sqlite(copy, target_path)
         # the database is in: now the files (renames within one file system)
         for name in files:
             relative = name[len(UPLOADS) + 1 :]
             source, target = staging / "files" / relative, upload_root / relative
-            if target.is_file() and _sha256_file(target)[0] == manifest["members"][name]["sha256"]:
+            if target.is_file() and sha256_file(target)[0] == manifest["members"][name]["sha256"]:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from .archive import (
     SQLITE_COPY,
     BackupError,
-    _facts,
+    archive_facts,
 )
 
 
@@ -22,15 +22,15 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)  # as_uri escapes '?', '#', spaces
 
 
-def _sqlite_path(url: str) -> Path:
+def sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
         raise BackupError(_("内存中的 SQLite 数据库无法备份或恢复"))
     return Path(database)
 
 
-def _dump_sqlite(url: str, work: Path) -> dict:
-    source_path = _sqlite_path(url)
+def dump_sqlite(url: str, work: Path) -> dict:
+    source_path = sqlite_path(url)
     if not source_path.is_file():
         raise BackupError(_("数据库文件不存在：%(path)s", path=source_path))
     target = work / SQLITE_COPY
@@ -47,7 +47,7 @@ def _dump_sqlite(url: str, work: Path) -> dict:
 
         engine = create_engine(f"sqlite:///{target}")
         with engine.connect() as conn:
-            facts = _facts(conn)
+            facts = archive_facts(conn)
         engine.dispose()
     finally:
         copy.close()
@@ -56,7 +56,7 @@ def _dump_sqlite(url: str, work: Path) -> dict:
     return facts
 
 
-def _sqlite_is_empty(path: Path) -> bool:
+def sqlite_is_empty(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return True
     conn = _read_only(path)
@@ -66,7 +66,7 @@ def _sqlite_is_empty(path: Path) -> bool:
         conn.close()
 
 
-def _restore_sqlite(copy: Path, target: Path) -> None:
+def restore_sqlite(copy: Path, target: Path) -> None:
     check = _read_only(copy)
     try:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":

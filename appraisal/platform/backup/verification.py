@@ -19,10 +19,10 @@ from .archive import (
     SQLITE_COPY,
     UPLOADS,
     BackupError,
-    _content_addressed_ok,
-    _open,
-    _read_member,
-    _safe_member,
+    content_addressed_ok,
+    open_archive,
+    read_member,
+    safe_member,
 )
 
 
@@ -30,11 +30,11 @@ def verify(archive: Path | str) -> dict:
     """The archive's manifest, once every member is checked against it."""
     archive = Path(archive)
     problems: list[str] = []
-    with _open(archive) as tar:
+    with open_archive(archive) as tar:
         try:
             infos = {}
             for info in tar.getmembers():
-                if not info.isreg() or not _safe_member(info.name) or info.name in infos:
+                if not info.isreg() or not safe_member(info.name) or info.name in infos:
                     problems.append(_("不允许的条目：%(name)s", name=info.name))
                     continue
                 infos[info.name] = info
@@ -42,8 +42,8 @@ def verify(archive: Path | str) -> dict:
             raise BackupError(_("%(path)s 已损坏，无法读取（%(error)s）", path=archive, error=exc)) from exc
         if MANIFEST not in infos or MANIFEST_SUM not in infos:
             raise BackupError(_("%(path)s 中没有备份清单（manifest.json），不是本系统的备份", path=archive))
-        body = _read_member(tar, infos[MANIFEST])
-        expected_sum = _read_member(tar, infos[MANIFEST_SUM]).decode("ascii", "replace").strip()
+        body = read_member(tar, infos[MANIFEST])
+        expected_sum = read_member(tar, infos[MANIFEST_SUM]).decode("ascii", "replace").strip()
         if hashlib.sha256(body).hexdigest() != expected_sum:
             raise BackupError(_("%(path)s 的备份清单校验和不符：文件已被改动或损坏", path=archive))
         try:
@@ -72,7 +72,7 @@ def verify(archive: Path | str) -> dict:
                 continue
             if digest.hexdigest() != expected["sha256"] or size != expected["size"]:
                 problems.append(_("校验和不符：%(name)s", name=name))
-            elif name.startswith(UPLOADS + "/") and not _content_addressed_ok(name, expected["sha256"]):
+            elif name.startswith(UPLOADS + "/") and not content_addressed_ok(name, expected["sha256"]):
                 problems.append(_("文件内容与其名称（sha256）不符：%(name)s", name=name))
         if PG_DUMP not in members and SQLITE_COPY not in members:
             problems.append(_("备份中没有数据库"))
