@@ -15,7 +15,7 @@ from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring import services
 from appraisal.tenants.scoring.forms import EvidenceForm
 from appraisal.tenants.scoring.models import AdjustmentClaim, Score, ScoreRevision, Veto
-from appraisal.tenants.scoring.services import adjustments, scores
+from appraisal.tenants.scoring.services import adjustments, reports, scores
 from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
     form_entries,
@@ -47,7 +47,7 @@ def _appraisee_context(appraisee: Appraisee, *, values=None, errors=None):
         if can(current_user, "vetoes.view", appraisee)
         else []
     )
-    report = adjustments.self_report_of(appraisee) if can(current_user, "self_report.view", appraisee) else None
+    report = reports.self_report_of(appraisee) if can(current_user, "self_report.view", appraisee) else None
     files = {
         "score": evidence.evidence_of("score", [s.id for s in current.values()]),
         "claim": evidence.evidence_of("claim", [c.id for c in claims]),

@@ -26,7 +26,7 @@ from appraisal.tenants.scoring.models import (
     DeductionNotice,
     Veto,
 )
-from appraisal.tenants.scoring.services import adjustments
+from appraisal.tenants.scoring.services import adjustments, reports
 from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
     REFUSED,
@@ -133,13 +133,13 @@ def vetoes():
 @bp.route("/appraisees/<int:appraisee_id>/self-report", methods=["GET", "POST"])
 @requires("self_report.edit", load=Appraisee)
 def self_report(appraisee):
-    report = adjustments.self_report_of(appraisee)
+    report = reports.self_report_of(appraisee)
     form = SelfReportForm(obj=report)
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     if form.validate_on_submit():
         files = [f for f in request.files.getlist(form.files.name) if f.filename]
         try:
-            report = adjustments.save_self_report(
+            report = reports.save_self_report(
                 appraisee,
                 body=form.body.data or "",
                 submit=request.form.get("action") == "submit",
@@ -190,10 +190,10 @@ def notice_new():
     if request.method == "GET":
         form.quarter.data = quarter if quarter in (1, 2, 3, 4) else 1
         form.title.data = _("%(year)s年第%(q)s季度扣分情况通报", year=cycle.year, q=form.quarter.data)
-        form.body.data = adjustments.notice_body(cycle, form.quarter.data)
+        form.body.data = reports.notice_body(cycle, form.quarter.data)
     if form.validate_on_submit():
         try:
-            notice = adjustments.publish_notice(
+            notice = reports.publish_notice(
                 cycle, quarter=form.quarter.data, title=form.title.data, body=form.body.data or ""
             )
         except services.ScoringError as exc:
@@ -205,7 +205,7 @@ def notice_new():
         "scoring/notice_form.html",
         form=form,
         cycle=cycle,
-        lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1),
+        lines=reports.quarter_deductions(cycle, form.quarter.data or 1),
     ), form_status()
 
 
