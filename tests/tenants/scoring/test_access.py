@@ -17,7 +17,7 @@ from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles.models import Phase, Population
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring.models import DeductionNotice
-from appraisal.tenants.scoring.services import adjustments, scores
+from appraisal.tenants.scoring.services import adjustments, reports, scores
 from tests.helpers import login
 from tests.tenants.scoring.conftest import approve_letter, dept, move_to
 
@@ -43,8 +43,8 @@ def objects(app, year) -> dict:
         claim = adjustments.create_claim(finance, rule_key="innovation_business", level="city", description="推广")
         penalty = adjustments.record_penalty(finance, rule_key="criticism", description="通报批评")
         veto = adjustments.record_veto(finance, rule_key="work_safety", description="安全事故")
-        report = adjustments.save_self_report(finance, body="述职", submit=True)
-        notice = adjustments.publish_notice(
+        report = reports.save_self_report(finance, body="述职", submit=True)
+        notice = reports.publish_notice(
             db.session.get(type(population.cycle), population.cycle_id), quarter=4, title="第四季度扣分通报", body=""
         )
         files = {

@@ -3,8 +3,9 @@
 Other features, the demo and the platform import this package (and
 ``org.models``) only. Inside it:
 
-- ``core``: reading the tree (names, order, counts) and changing units and
-  people (``OrgError`` when a change is refused);
+- ``core``: reading the tree (names, order, counts) and changing units
+  (``OrgError`` when a change is refused);
+- ``people``: changing people and linking them to users;
 - ``access``: where on the tree a user may act (``TOP_LEVEL``, ``units_where``);
 - ``labels``: display names of the org vocabulary and the words a roster file uses;
 - ``roster_file``, ``roster_check``, ``importer``: reading, checking and
@@ -30,20 +31,16 @@ from appraisal.tenants.org.services.core import (
     OrgError,
     ancestors,
     check_move,
-    create_person,
     create_unit,
     in_tree_order,
-    link_user,
     people_counts,
     person_by_staff_no,
     person_of_user,
-    set_person_active,
     set_unit_active,
     subtree_totals,
     unit_by_code,
     unit_labels,
     unit_names,
-    update_person,
     update_unit,
 )
 from appraisal.tenants.org.services.importer import ImportResult, apply_plan, import_roster
@@ -56,6 +53,7 @@ from appraisal.tenants.org.services.labels import (
     kind_label,
     leader_label,
 )
+from appraisal.tenants.org.services.people import create_person, link_user, set_person_active, update_person
 from appraisal.tenants.org.services.roster_check import OFFICE_ONLY_KINDS, plan_import
 from appraisal.tenants.org.services.roster_file import Issue, RosterInvalid, read_tables
 from appraisal.tenants.org.services.workbooks import (

@@ -3,7 +3,7 @@ other features, the demo and the scoring views call.
 
 The operations live by concept in :mod:`.columns` (what is scored, by whom), :mod:`.scores` (saving scores),
 :mod:`.upload` (bulk upload), :mod:`.adjustments` (bonus claims, penalties,
-vetoes, quarterly notices, self-reports) and :mod:`.inputs` (the engine's
+vetoes), :mod:`.reports` (quarterly notices, self-reports) and :mod:`.inputs` (the engine's
 input frames); :mod:`.common` holds what they share (the objects permissions
 judge, a population's scheme, cycle helpers). Services flush; the request (or
 the job) commits once.
@@ -18,11 +18,8 @@ from appraisal.tenants.scoring.services import subjects  # noqa: F401  (register
 from appraisal.tenants.scoring.services.adjustments import (
     create_claim,
     decide_claim,
-    notice_body,
-    publish_notice,
     record_penalty,
     record_veto,
-    save_self_report,
 )
 from appraisal.tenants.scoring.services.columns import Column, item_columns, progress, scheme_columns, tasks_for
 from appraisal.tenants.scoring.services.common import (
@@ -38,6 +35,7 @@ from appraisal.tenants.scoring.services.common import (
     vetoes_of,
 )
 from appraisal.tenants.scoring.services.inputs import engine_inputs
+from appraisal.tenants.scoring.services.reports import notice_body, publish_notice, save_self_report
 from appraisal.tenants.scoring.services.scores import Entry, save_entries
 
 __all__ = [

@@ -10,7 +10,7 @@ Lists choose their cycle and population with ``?cycle=`` / ``?population=``
 touched.
 
 The routes live by concept: :mod:`.scores` (the hub, the grid, letter items,
-upload, one appraisee, one score), :mod:`.files` (evidence upload and
+upload), :mod:`.appraisees` (one appraisee, one score), :mod:`.files` (evidence upload and
 download), :mod:`.adjustments` (claims, penalties, vetoes, self-reports,
 notices).
 """
@@ -68,4 +68,4 @@ def _num(value) -> str:
 
 
 # The routes, by concept (imported last: they register on ``bp``).
-from appraisal.tenants.scoring.views import adjustments, files, scores  # noqa: E402, F401
+from appraisal.tenants.scoring.views import adjustments, appraisees, files, scores, vetoes  # noqa: E402, F401

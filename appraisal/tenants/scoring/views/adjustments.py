@@ -1,4 +1,5 @@
-"""Bonus claims, penalties, vetoes, self-reports and quarterly deduction notices."""
+"""Bonus claims and penalties: claiming, recording, deciding, withdrawing, the
+lists and their export (vetoes, self-reports and notices are in :mod:`.vetoes`)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,22 @@ from wtforms.fields.choices import SelectChoice
 from appraisal.platform.db import db
 from appraisal.platform.excel import xlsx_response
 from appraisal.platform.permissions import authorize, requires
-from appraisal.platform.refusals import INVALID, form_status
+from appraisal.platform.refusals import form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
-from appraisal.tenants.cycles import services as cycles
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
-from appraisal.tenants.evidence import services as evidence
+from appraisal.tenants.cycles.models import Appraisee, Population
 from appraisal.tenants.scoring import services
 from appraisal.tenants.scoring.forms import (
     ClaimForm,
     DecideForm,
-    NoticeForm,
     PenaltyForm,
     ReasonForm,
-    SelfReportForm,
-    VetoForm,
     options,
 )
 from appraisal.tenants.scoring.models import (
     AdjustmentClaim,
     AdjustmentKind,
     ClaimStatus,
-    DeductionNotice,
-    Veto,
 )
 from appraisal.tenants.scoring.services import adjustments
 from appraisal.tenants.scoring.views import bp
@@ -40,13 +34,12 @@ from appraisal.tenants.scoring.views._shared import (
     KIND_LABELS,
     STATUS_LABELS,
     chosen_cycle,
+    claim_subject,
+    create_with_files,
     penalty_rules,
-    user_names,
+    refused,
     visible_appraisees,
 )
-
-#: what refuses an adjustment with files: the adjustment itself, or one of its files
-REFUSED = (services.ScoringError, evidence.EvidenceError)
 
 # ---------------------------------------------------------------------------
 # Bonus claims and penalties
@@ -72,26 +65,8 @@ def _rule_label(rule) -> str:
     return f"{rule.name_zh}（每次{rule.points:g}分）" if rule.points else rule.name_zh
 
 
-def _subject(appraisee: Appraisee):
-    """An appraisee as claims and vetoes judge it (its person, unit, owning unit)."""
-    return services.subject_of(appraisee, db.session.get(Population, appraisee.population_id))
-
-
-def _create_with_files(form, owner_type: str, create):
-    """Create a claim, penalty or veto and attach the form's files as one: a refusal
-    of the object or of any file becomes the form's error and nothing is kept."""
-    try:
-        item = create()
-        evidence.attach_files(owner_type, item.id, request.files.getlist(form.files.name))
-    except REFUSED as exc:
-        db.session.rollback()
-        form.form_errors.append(str(exc))
-        return None
-    return item
-
-
 @bp.route("/appraisees/<int:appraisee_id>/claims/new", methods=["GET", "POST"])
-@requires("claims.create", load=Appraisee, subject=_subject)
+@requires("claims.create", load=Appraisee, subject=claim_subject)
 def claim_new(appraisee):
     population = db.session.get(Population, appraisee.population_id)
     form = ClaimForm()
@@ -99,7 +74,7 @@ def claim_new(appraisee):
         (r.key, _rule_label(r)) for r in services.rules_of(population).values() if r.kind == "bonus"
     )
     form.level.choices = _level_choices(population, "bonus")
-    if form.validate_on_submit() and _create_with_files(
+    if form.validate_on_submit() and create_with_files(
         form,
         "claim",
         lambda: adjustments.create_claim(
@@ -134,7 +109,7 @@ def penalty_new(appraisee_id):
     form.level.choices = _level_choices(population, "penalty")
     if form.validate_on_submit():
         authorize("penalties.record", services.subject_of(appraisee, population, form.rule.data))
-        if _create_with_files(
+        if create_with_files(
             form,
             "claim",
             lambda: adjustments.record_penalty(
@@ -162,22 +137,13 @@ def claim_decide(claim):
         try:
             adjustments.decide_claim(claim, approve=form.decision.data == "verify", reason=form.reason.data or "")
         except services.ScoringError as exc:
-            return _refused(str(exc), appraisee)
+            return refused(str(exc), appraisee)
         flash(
             _("已核实认定。") if claim.status == ClaimStatus.VERIFIED else _("已不予认定，申请人可看到原因。"),
             "success",
         )
         return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    return _refused(_("请选择审核结果"), appraisee)
-
-
-def _refused(message: str, appraisee: Appraisee):
-    return render_template(
-        "scoring/message.html",
-        title=_("操作未完成"),
-        message=message,
-        back=url_for("scoring.appraisee", appraisee_id=appraisee.id),
-    ), INVALID
+    return refused(_("请选择审核结果"), appraisee)
 
 
 @bp.route("/claims/<int:claim_id>/withdraw", methods=["POST"])
@@ -201,11 +167,11 @@ def penalty_withdraw(claim):
 def _withdraw(claim, appraisee):
     form = ReasonForm()
     if not form.validate_on_submit():
-        return _refused(_("撤回必须填写原因"), appraisee)
+        return refused(_("撤回必须填写原因"), appraisee)
     try:
         adjustments.withdraw_claim(claim, reason=form.reason.data)
     except services.ScoringError as exc:
-        return _refused(str(exc), appraisee)
+        return refused(str(exc), appraisee)
     flash(_("已撤回。"), "success")
     return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
 
@@ -288,185 +254,3 @@ def claims_export():
         _("日期"),
     ]
     return xlsx_response(_("加减分.xlsx"), {_("加减分"): (headers, rows)})
-
-
-# ---------------------------------------------------------------------------
-# Vetoes
-# ---------------------------------------------------------------------------
-
-
-@bp.route("/appraisees/<int:appraisee_id>/vetoes/new", methods=["GET", "POST"])
-@requires("vetoes.record", load=Appraisee, subject=_subject)
-def veto_new(appraisee):
-    population = db.session.get(Population, appraisee.population_id)
-    form = VetoForm()
-    form.rule.choices = options((v.key, v.name_zh) for v in services.vetoes_of(population).values())
-    if form.validate_on_submit() and _create_with_files(
-        form,
-        "veto",
-        lambda: adjustments.record_veto(appraisee, rule_key=form.rule.data, description=form.description.data),
-    ):
-        flash(_("已记录一票否决。"), "success")
-        return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-    return render_template(
-        "scoring/adjustment_form.html", form=form, appraisee=appraisee, title=_("记录一票否决"), submit=_("记录")
-    ), form_status()
-
-
-@bp.route("/vetoes/<int:veto_id>/revoke", methods=["POST"])
-@requires("vetoes.record", load=Veto)
-def veto_revoke(veto):
-    appraisee = veto.appraisee
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _refused(_("撤销必须填写原因"), appraisee)
-    try:
-        adjustments.revoke_veto(veto, reason=form.reason.data)
-    except services.ScoringError as exc:
-        return _refused(str(exc), appraisee)
-    flash(_("已撤销该否决。"), "success")
-    return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
-
-
-def _vetoes_query():
-    cycle = chosen_cycle()
-    stmt = visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id), "vetoes.view")
-    if cycle is not None:
-        stmt = stmt.where(Veto.cycle_id == cycle.id)
-    return cycle, stmt.order_by(Veto.id.desc())
-
-
-@bp.route("/vetoes.xlsx")
-@requires("vetoes.view")
-def vetoes_export():
-    cycle, stmt = _vetoes_query()
-    populations = {p.id: p for p in services.populations_of(cycle)}
-    rows = []
-    for veto, appraisee in db.session.execute(stmt):
-        rule = (
-            services.vetoes_of(populations[appraisee.population_id]).get(veto.rule_key)
-            if appraisee.population_id in populations
-            else None
-        )
-        rows.append(
-            [
-                appraisee.name,
-                rule.name_zh if rule else veto.rule_key,
-                veto.description,
-                _("已撤销") if veto.revoked else _("有效"),
-                veto.revoke_reason,
-                veto.recorded_at.strftime("%Y-%m-%d"),
-            ]
-        )
-    headers = [_("考核对象"), _("否决事项"), _("事由"), _("状态"), _("撤销原因"), _("日期")]
-    return xlsx_response(_("一票否决.xlsx"), {_("一票否决"): (headers, rows)})
-
-
-@bp.route("/vetoes")
-@requires("vetoes.view")
-def vetoes():
-    cycle, stmt = _vetoes_query()
-    page = paginate(stmt, scalars=False)
-    populations = {p.id: p for p in services.populations_of(cycle)}
-    return render_template(
-        "scoring/vetoes.html",
-        cycle=cycle,
-        cycles=services.cycles_list(),
-        page=page,
-        veto_rules={pid: services.vetoes_of(p) for pid, p in populations.items()},
-    )
-
-
-# ---------------------------------------------------------------------------
-# Self-reports
-# ---------------------------------------------------------------------------
-
-
-@bp.route("/appraisees/<int:appraisee_id>/self-report", methods=["GET", "POST"])
-@requires("self_report.edit", load=Appraisee)
-def self_report(appraisee):
-    report = adjustments.self_report_of(appraisee)
-    form = SelfReportForm(obj=report)
-    cycle = db.session.get(Cycle, appraisee.cycle_id)
-    if form.validate_on_submit():
-        files = [f for f in request.files.getlist(form.files.name) if f.filename]
-        try:
-            report = adjustments.save_self_report(
-                appraisee,
-                body=form.body.data or "",
-                submit=request.form.get("action") == "submit",
-                has_files=bool(files),
-            )
-            evidence.attach_files("self_report", report.id, files)
-        except REFUSED as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("述职已提交。") if report.submitted_at else _("述职草稿已保存。"), "success")
-            return redirect(url_for("scoring.self_report", appraisee_id=appraisee.id))
-    files = evidence.evidence_of("self_report", [report.id]).get(report.id, []) if report else []
-    return render_template(
-        "scoring/self_report.html",
-        form=form,
-        appraisee=appraisee,
-        report=report,
-        files=files,
-        editable=cycles.phase_allows(cycle, "self_report.edit"),
-    ), form_status()
-
-
-# ---------------------------------------------------------------------------
-# Quarterly deduction notices
-# ---------------------------------------------------------------------------
-
-
-@bp.route("/notices")
-@requires("cycles.view")
-def notices():
-    cycle = chosen_cycle()
-    stmt = select(DeductionNotice)
-    if cycle is not None:
-        stmt = stmt.where(DeductionNotice.cycle_id == cycle.id)
-    page = paginate(stmt.order_by(DeductionNotice.quarter.desc()))
-    return render_template("scoring/notices.html", cycle=cycle, cycles=services.cycles_list(), page=page)
-
-
-@bp.route("/notices/new", methods=["GET", "POST"])
-@requires("tenant.admin")
-def notice_new():
-    cycle = chosen_cycle()
-    if cycle is None:
-        flash(_("还没有考核年度。"), "info")
-        return redirect(url_for("scoring.notices"))
-    form = NoticeForm()
-    quarter = request.args.get("quarter", type=int) or form.quarter.data or 1
-    if request.method == "GET":
-        form.quarter.data = quarter if quarter in (1, 2, 3, 4) else 1
-        form.title.data = _("%(year)s年第%(q)s季度扣分情况通报", year=cycle.year, q=form.quarter.data)
-        form.body.data = adjustments.notice_body(cycle, form.quarter.data)
-    if form.validate_on_submit():
-        try:
-            notice = adjustments.publish_notice(
-                cycle, quarter=form.quarter.data, title=form.title.data, body=form.body.data or ""
-            )
-        except services.ScoringError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            flash(_("已发布扣分通报。"), "success")
-            return redirect(url_for("scoring.notice", notice_id=notice.id))
-    return render_template(
-        "scoring/notice_form.html",
-        form=form,
-        cycle=cycle,
-        lines=adjustments.quarter_deductions(cycle, form.quarter.data or 1),
-    ), form_status()
-
-
-@bp.route("/notices/<int:notice_id>")
-@requires("cycles.view", load=DeductionNotice, into="notice")
-def notice(notice):
-    return render_template(
-        "scoring/notice.html",
-        notice=notice,
-        cycle=db.session.get(Cycle, notice.cycle_id),
-        users=user_names([notice.published_by_id]),
-    )
