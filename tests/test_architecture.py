@@ -35,12 +35,7 @@ REGISTRY = {("appraisal.platform.app", "_register_blueprints")}
 KNOWN_VIOLATIONS: dict[str, str] = {}
 
 # Each circle: the sorted modules of one strongly connected component, and the reason.
-KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = [
-    (
-        ("appraisal.engine.scheme.loading", "appraisal.engine.scheme.merge"),
-        "building a scheme applies a customisation, which loads the template (function-level imports)",
-    ),
-]
+KNOWN_CIRCLES: list[tuple[tuple[str, ...], str]] = []
 
 
 # --- reading the source ---------------------------------------------------------------------

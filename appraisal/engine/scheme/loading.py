@@ -12,41 +12,16 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import SchemeError, SchemeErrors
+from .merge import merge
 from .model import Scheme
+from .pydantic_errors import pydantic_errors
 from .validate import check_scheme
-
-_METHOD_KINDS = {"entered", "deductions", "ratio", "count", "average", "ballot", "items"}
 
 
 def templates_dir() -> Path:
     import appraisal
 
     return Path(appraisal.__file__).resolve().parent.parent / "scheme_templates"
-
-
-def loc_to_path(loc) -> str:
-    """('indicators', 1, 'children', 3, 'points') → 'indicators[1].children[3].points'."""
-    out = ""
-    prev = None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif prev == "method" and part in _METHOD_KINDS:
-            pass  # the discriminator tag pydantic adds to the location
-        else:
-            out += ("." if out else "") + str(part)
-        prev = part
-    return out
-
-
-def pydantic_errors(exc: ValidationError, file: str) -> list[SchemeError]:
-    out = []
-    for e in exc.errors(include_url=False):
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field (typo?)"
-        out.append(SchemeError(file, loc_to_path(e["loc"]), msg))
-    return out
 
 
 def _read(path_or_text, source: str | None) -> tuple[Any, str]:
@@ -207,8 +182,6 @@ def build_scheme(data, *, source: str = "<scheme>", templates: Path | None = Non
     if not isinstance(data, dict):
         raise SchemeErrors([SchemeError(source, "", "a scheme must be a mapping")])
     if "overrides" in data:
-        from .merge import apply_customisation
-
         return apply_customisation(data, source=source, templates=templates)
     try:
         scheme = Scheme.model_validate(data)
@@ -269,3 +242,20 @@ def canonical_json(scheme: Scheme) -> str:
 def scheme_hash(scheme: Scheme) -> str:
     """sha256 of the canonical JSON of the scheme: identifies exactly what was computed."""
     return hashlib.sha256(canonical_json(scheme).encode("utf-8")).hexdigest()
+
+
+def apply_customisation(doc: dict, *, source: str, templates: Path | None = None) -> Scheme:
+    """A customisation document: ``base`` (template key), ``overrides``, optional
+    ``locks`` (added for schemes derived from this one), key, version, names."""
+    allowed = {"base", "overrides", "locks", "key", "version", "name_zh", "name_en", "description_zh", "description_en"}
+    errs = [SchemeError(source, k, "unknown field (typo?)") for k in doc if k not in allowed]
+    if "base" not in doc:
+        errs.append(SchemeError(source, "base", "a customisation needs a base template key"))
+    if errs:
+        raise SchemeErrors(errs)
+    try:
+        base = load_template(doc["base"], templates)
+    except KeyError as exc:
+        raise SchemeErrors([SchemeError(source, "base", str(exc.args[0]))]) from None
+    meta = {k: doc[k] for k in allowed - {"base", "overrides", "locks"} if k in doc}
+    return merge(base, doc.get("overrides") or {}, add_locks=doc.get("locks") or (), source=source, meta=meta)

@@ -11,13 +11,14 @@ replaces.  A lock is a dotted path such as ``composition.parts.democratic.weight
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import SchemeError, SchemeErrors
 from .model import Scheme
+from .pydantic_errors import pydantic_errors
+from .validate import check_scheme
 
 _ID_FIELDS = ("key", "indicator", "category")
 
@@ -89,8 +90,6 @@ def merge(
     locks: paths this override may not touch, besides the base's own ``locks``.
     add_locks: paths recorded in the result, so schemes derived from it may not touch
     them (a parent scheme locking fields for its children)."""
-    from .loading import pydantic_errors
-    from .validate import check_scheme
 
     data = base.model_dump(mode="json")
     all_locks = list(dict.fromkeys([*base.locks, *locks]))
@@ -113,22 +112,3 @@ def merge(
     if errs:
         raise SchemeErrors(errs)
     return scheme
-
-
-def apply_customisation(doc: dict, *, source: str, templates: Path | None = None) -> Scheme:
-    """A customisation document: ``base`` (template key), ``overrides``, optional
-    ``locks`` (added for schemes derived from this one), key, version, names."""
-    from .loading import load_template
-
-    allowed = {"base", "overrides", "locks", "key", "version", "name_zh", "name_en", "description_zh", "description_en"}
-    errs = [SchemeError(source, k, "unknown field (typo?)") for k in doc if k not in allowed]
-    if "base" not in doc:
-        errs.append(SchemeError(source, "base", "a customisation needs a base template key"))
-    if errs:
-        raise SchemeErrors(errs)
-    try:
-        base = load_template(doc["base"], templates)
-    except KeyError as exc:
-        raise SchemeErrors([SchemeError(source, "base", str(exc.args[0]))]) from None
-    meta = {k: doc[k] for k in allowed - {"base", "overrides", "locks"} if k in doc}
-    return merge(base, doc.get("overrides") or {}, add_locks=doc.get("locks") or (), source=source, meta=meta)
