@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
@@ -21,7 +21,9 @@ from tests.tenants.ballots.conftest import (
     make_evaluation,
     opened_lines,
     sealed_count,
+    sheet_ids,
     vote,
+    voter_id,
 )
 
 # ---------------------------------------------------------------------------
@@ -43,6 +45,35 @@ def test_a_cast_ballot_is_one_opaque_row_of_one_length(city):
         assert len({len(row.sealed) for row in rows}) == 1  # size says nothing about group or sheet
         assert db.session.scalar(select(func.count()).select_from(BallotKey)) == 1
         assert sorted({s for _g, _a, s in opened_lines(eid)}) == [Decimal(66), Decimal(77), Decimal(91)]
+
+
+def test_casting_a_ballot_reads_the_population_and_the_key_once(city, app):
+    """The cast is voting's hot path: the sheet's appraisees give the padded
+    length too (no second look at the population), the key row is read once,
+    and the self-reports (shown on the sheet, not needed to check it) are not read."""
+    eid = make_evaluation(city)
+    vid = voter_id(city, eid, "staff1")
+    answers = {aid: 80 for aid in sheet_ids(city, eid, vid)}
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with tenant_scope(city.tenant):
+            services.cast_ballot(vid, answers)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not any("self_reports" in s for s in reads)
+    assert sum("FROM appraisees" in s for s in reads) == 1
+    assert sum("FROM ballot_keys" in s for s in reads) == 1
+    assert len(statements) <= 10, statements
+    with tenant_scope(city.tenant):
+        assert {s for _g, _a, s in opened_lines(eid)} == {Decimal(80)}
 
 
 def test_the_key_is_useless_without_the_servers_secret(city, app):
