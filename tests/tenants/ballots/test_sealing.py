@@ -4,6 +4,7 @@ office confirms that its voters are identifiable)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Ballot, BallotKey, Evaluation, RaterGroup, SealedBallot, Voter
+from appraisal.tenants.ballots.models import Ballot, BallotKey, BallotLine, Evaluation, RaterGroup, SealedBallot, Voter
 from appraisal.tenants.ballots.services import sealing, tallies
 from tests.tenants.ballots.conftest import (
     appraisee_of,
@@ -164,6 +165,48 @@ def test_a_close_that_crashes_halfway_loses_nothing_and_can_be_retried(city, mon
             services.close_evaluation(db.session.get(Evaluation, eid))
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Ballot)) == 4
+
+
+def test_plain_ballots_cast_before_sealing_existed_are_rewritten_at_the_close(city, other):
+    """An evaluation opened before the sealed pool: its plain rows are written
+    out again with the sealed ones under new ids, and the old rows are gone
+    (another tenant's ballots of the same shape are left alone)."""
+    eids = {}
+    for world in (city, other):
+        eids[world.slug] = make_evaluation(world)
+        vote(world, eids[world.slug], "staff1", 70)
+        with tenant_scope(world.tenant):
+            eid = eids[world.slug]
+            plain = db.session.get(Voter, voter_id(world, eid, "staff2"))
+            plain.has_voted = True
+            old_id = f"{world.tenant.id:04d}{0:028d}"
+            db.session.add(
+                Ballot(id=old_id, evaluation_id=eid, rater_group_id=plain.rater_group_id, cast_on=date(2026, 1, 5))
+            )
+            for i, aid in enumerate(sheet_ids(world, eid, plain.id)):
+                db.session.add(
+                    BallotLine(
+                        id=f"{world.tenant.id:04d}{i:028d}",
+                        evaluation_id=eid,
+                        rater_group_id=plain.rater_group_id,
+                        appraisee_id=aid,
+                        score=Decimal(55),
+                    )
+                )
+            db.session.commit()
+    with tenant_scope(city.tenant):
+        lines_before = db.session.scalar(select(func.count()).select_from(BallotLine))
+        assert services.close_evaluation(db.session.get(Evaluation, eids["city"])) == 2
+        db.session.commit()
+        ballots = db.session.scalars(select(Ballot)).all()
+        assert len(ballots) == 2 and not any(b.id.startswith(f"{city.tenant.id:04d}00000") for b in ballots)
+        lines = db.session.scalars(select(BallotLine)).all()
+        assert len(lines) == lines_before + len(sheet_ids(city, eids["city"], voter_id(city, eids["city"], "staff1")))
+        assert sorted({line.score for line in lines}) == [Decimal(55), Decimal(70)]
+        assert not any(line.id.startswith(f"{city.tenant.id:04d}00000") for line in lines)
+    with tenant_scope(other.tenant):  # untouched
+        assert [b.id for b in db.session.scalars(select(Ballot))] == [f"{other.tenant.id:04d}{0:028d}"]
+        assert {line.score for line in db.session.scalars(select(BallotLine))} == {Decimal(55)}
 
 
 def test_the_close_screen_commits_and_leaves_no_sealed_row(city, as_role):
