@@ -77,6 +77,47 @@ def test_casting_a_ballot_reads_the_population_and_the_key_once(city, app):
         assert {s for _g, _a, s in opened_lines(eid)} == {Decimal(80)}
 
 
+def test_a_cast_through_the_screens_reads_the_population_once(city, app, as_role):
+    """A successful POST of the ballot page (with an account, or with a code)
+    does not build the sheet it will not show: one read of the population (the
+    cast's own), no self-reports."""
+    eid = make_evaluation(city)
+    staff = as_role("staff")
+    answers = {f"score-{aid}": "80" for aid in sheet_ids(city, eid, voter_id(city, eid, "staff1"))}
+    with tenant_scope(city.tenant):
+        evaluation = db.session.get(Evaluation, eid)
+        outside = services.rater_group(evaluation, group_id(city, eid, "outside"))
+        slip = services.generate_codes(evaluation, outside, 3)[0]  # a group of the minimum size
+        db.session.commit()
+    code_answers = {f"score-{aid}": "75" for aid in sheet_ids(city, eid, services_voter_of_label(city, slip.label))}
+    with app.app_context():
+        engine = db.engine
+    for client, url, data in (
+        (staff, f"/t/city/my-evaluations/{eid}", answers),
+        (app.test_client(), "/t/city/vote", {"code": slip.code, "cast": "1", **code_answers}),
+    ):
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args, statements=statements):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = client.post(url, data=data)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert response.status_code in (200, 303), response.get_data(as_text=True)
+        assert not any("FROM self_reports" in s for s in statements), url
+        assert sum("FROM appraisees" in s for s in statements) == 1, url
+    with tenant_scope(city.tenant):
+        assert sorted({s for _g, _a, s in opened_lines(eid)}) == [Decimal(75), Decimal(80)]
+
+
+def services_voter_of_label(world, label: str) -> int:
+    with tenant_scope(world.tenant):
+        return db.session.scalar(select(Voter.id).where(Voter.label == label))
+
+
 def test_the_key_is_useless_without_the_servers_secret(city, app):
     eid = make_evaluation(city)
     vote(city, eid, "staff1", 80)
