@@ -89,7 +89,7 @@ def test_a_cast_through_the_screens_reads_the_population_once(city, app, as_role
         outside = services.rater_group(evaluation, group_id(city, eid, "outside"))
         slip = services.generate_codes(evaluation, outside, 3)[0]  # a group of the minimum size
         db.session.commit()
-    code_answers = {f"score-{aid}": "75" for aid in sheet_ids(city, eid, services_voter_of_label(city, slip.label))}
+    code_answers = {f"score-{aid}": "75" for aid in sheet_ids(city, eid, code_voter_id(city, slip.label))}
     with app.app_context():
         engine = db.engine
     for client, url, data in (
@@ -113,7 +113,7 @@ def test_a_cast_through_the_screens_reads_the_population_once(city, app, as_role
         assert sorted({s for _g, _a, s in opened_lines(eid)}) == [Decimal(75), Decimal(80)]
 
 
-def services_voter_of_label(world, label: str) -> int:
+def code_voter_id(world, label: str) -> int:
     with tenant_scope(world.tenant):
         return db.session.scalar(select(Voter.id).where(Voter.label == label))
 
