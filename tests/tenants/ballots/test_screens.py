@@ -19,6 +19,7 @@ from tests.tenants.ballots.conftest import (
     group_id,
     make_evaluation,
     move_to,
+    recorded_statements,
     sealed_count,
     vote,
     voter_id,
@@ -341,3 +342,15 @@ def test_named_slips_print_the_holders_name(city, as_role):
     assert len(re.findall(r'<div class="code">', body)) == 5
     with tenant_scope(city.tenant):
         assert db.session.scalar(select(func.count()).select_from(RaterGroup)) == 4
+
+
+def test_the_voters_and_codes_pages_read_the_groups_once(app, city, as_role):
+    """Every group select of the page (and the default group of each leader
+    role) comes from one read of the evaluation's groups; the turnout reads its own."""
+    eid = make_evaluation(city, open_=False)
+    office = as_role("office_admin")
+    for url, reads in ((f"/t/city/ballots/{eid}/voters", 2), (f"/t/city/ballots/{eid}/codes", 1)):
+        with recorded_statements(app) as statements:
+            page = office.get(url)
+        assert page.status_code == 200 and "服务对象代表" in page.get_data(as_text=True)
+        assert sum("FROM rater_groups" in s for s in statements) == reads, url

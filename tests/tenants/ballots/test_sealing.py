@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
@@ -21,6 +21,7 @@ from tests.tenants.ballots.conftest import (
     group_id,
     make_evaluation,
     opened_lines,
+    recorded_statements,
     sealed_count,
     sheet_ids,
     vote,
@@ -55,19 +56,8 @@ def test_casting_a_ballot_reads_the_population_and_the_key_once(city, app):
     eid = make_evaluation(city)
     vid = voter_id(city, eid, "staff1")
     answers = {aid: 80 for aid in sheet_ids(city, eid, vid)}
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        with tenant_scope(city.tenant):
-            services.cast_ballot(vid, answers)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    with recorded_statements(app) as statements, tenant_scope(city.tenant):
+        services.cast_ballot(vid, answers)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not any("self_reports" in s for s in reads)
     assert sum("FROM appraisees" in s for s in reads) == 1
@@ -90,22 +80,12 @@ def test_a_cast_through_the_screens_reads_the_population_once(city, app, as_role
         slip = services.generate_codes(evaluation, outside, 3)[0]  # a group of the minimum size
         db.session.commit()
     code_answers = {f"score-{aid}": "75" for aid in sheet_ids(city, eid, code_voter_id(city, slip.label))}
-    with app.app_context():
-        engine = db.engine
     for client, url, data in (
         (staff, f"/t/city/my-evaluations/{eid}", answers),
         (app.test_client(), "/t/city/vote", {"code": slip.code, "cast": "1", **code_answers}),
     ):
-        statements: list[str] = []
-
-        def record(_conn, _cursor, statement, *_args, statements=statements):
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements(app) as statements:
             response = client.post(url, data=data)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         assert response.status_code in (200, 303), response.get_data(as_text=True)
         assert not any("FROM self_reports" in s for s in statements), url
         assert sum("FROM appraisees" in s for s in statements) == 1, url

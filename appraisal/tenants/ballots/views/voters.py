@@ -35,9 +35,9 @@ from appraisal.tenants.org.services import units_where
 # ---------------------------------------------------------------------------
 
 
-def _group_choices(evaluation: Evaluation, *, none_label: str | None = None) -> list[tuple[int, str]]:
+def _group_choices(groups: list[RaterGroup], *, none_label: str | None = None) -> list[tuple[int, str]]:
     choices = [(0, none_label)] if none_label else []
-    return choices + [(g.id, g.name) for g in services.groups_of(evaluation)]
+    return choices + [(g.id, g.name) for g in groups]
 
 
 def _voter_unit_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
@@ -59,16 +59,18 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
     """What the voters page shows (read after any rollback: it lists the voters)."""
     unit_form = unit_form or VotersByUnitForm(prefix="unit")
     person_form = person_form or VoterForm(prefix="one")
+    groups = services.groups_of(evaluation)
+    defaults = services.default_role_groups(evaluation, groups)
     unit_form.unit_id.choices = options(_voter_unit_choices(evaluation))
     for field, role in (
         (unit_form.group_principal, "principal"),
         (unit_form.group_deputy, "deputy"),
         (unit_form.group_none, "none"),
     ):
-        field.choices = options(_group_choices(evaluation, none_label=_("不加入")))
+        field.choices = options(_group_choices(groups, none_label=_("不加入")))
         if request.method == "GET":
-            field.data = services.default_role_groups(evaluation).get(role) or 0
-    person_form.group_id.choices = options(_group_choices(evaluation))
+            field.data = defaults.get(role) or 0
+    person_form.group_id.choices = options(_group_choices(groups))
     group_filter = request.args.get("group", type=int)
     stmt = (
         select(Voter, Person, RaterGroup)
@@ -84,7 +86,7 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
         page=page,
         unit_form=unit_form,
         person_form=person_form,
-        groups=services.groups_of(evaluation),
+        groups=groups,
         group_filter=group_filter,
         turnout=services.turnout(evaluation),
         unit_names=org_services.unit_labels(row.Person.unit_id for row in page.items if row.Person),
@@ -175,17 +177,18 @@ def voters_remove(evaluation: Evaluation):
 def _codes_context(evaluation: Evaluation, form=None, named_form=None) -> dict:
     form = form or CodesForm(prefix="anon")
     named_form = named_form or NamedCodesForm(prefix="named")
-    form.group_id.choices = options(_group_choices(evaluation))
-    named_form.group_id.choices = options(_group_choices(evaluation))
+    groups = services.groups_of(evaluation)
+    form.group_id.choices = options(_group_choices(groups))
+    named_form.group_id.choices = options(_group_choices(groups))
     if request.method == "GET":
-        outside = [g for g in services.groups_of(evaluation) if g.key == "outside"]
+        outside = [g for g in groups if g.key == "outside"]
         if outside:
             form.group_id.data = outside[0].id
     return dict(
         evaluation=evaluation,
         form=form,
         named_form=named_form,
-        groups=services.groups_of(evaluation),
+        groups=groups,
         stats=services.code_stats(evaluation),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
     )
