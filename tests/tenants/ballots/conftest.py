@@ -14,11 +14,12 @@ scheme E (rater groups principal 0.3 / deputy 0.2 / staff 0.5), owned by 市财�
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
@@ -265,3 +266,20 @@ def as_role(app, city):
         return client
 
     return make
+
+
+@contextlib.contextmanager
+def recorded_statements(app):
+    """The SQL statements the block sends (a list, filled as they run)."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -320,3 +320,33 @@ def test_a_valid_code_outside_the_scoring_phase_says_why(app_factory, city):
     for _ in range(2):  # the reason, not a wrong-code count: a second try is not blocked
         response = client.post("/t/city/vote", data={"code": code})
         assert response.status_code == 422 and "年终评分" in response.get_data(as_text=True)
+
+
+def test_the_known_group_switch_refuses_wrong_roles_foreign_groups_and_an_unconfirmed_warning(
+    app, city, other, evaluations, as_role
+):
+    office_eid, unit_eid = evaluations["city"]["office"], evaluations["city"]["unit"]
+    principal = group_id(city, office_eid, "principal")
+    url = f"/t/city/ballots/{office_eid}/known-group"
+    confirmed = {"group_id": principal, "known": "1", "confirm": "y"}
+
+    def known() -> bool:
+        with tenant_scope(city.tenant):
+            return db.session.get(RaterGroup, principal).known_voters
+
+    for role in ("unit_admin", "sector_lead", "assessor", "staff"):  # none manages the office's evaluation
+        assert as_role(role).post(url, data=confirmed).status_code == 403, role
+    office = as_role("office_admin")
+    # a group of another tenant, or of another evaluation of this tenant: not found
+    foreign = group_id(other, evaluations["other"]["office"], "principal")
+    assert office.post(url, data={**confirmed, "group_id": foreign}).status_code == 404
+    assert office.post(url, data={**confirmed, "group_id": group_id(city, unit_eid, "principal")}).status_code == 404
+    for garbage in ("", "x", "99999999999999999999"):
+        assert office.post(url, data={**confirmed, "group_id": garbage}).status_code == 404, garbage
+    # without the confirmation: back to the evaluation page, which says why
+    refused = office.post(url, data={"group_id": principal, "known": "1"}, follow_redirects=True)
+    assert refused.status_code == 200
+    assert "请先确认：记名组“主要领导”的投票人可被识别" in refused.get_data(as_text=True)
+    assert not known()
+    assert office.post(url, data=confirmed).status_code == 303
+    assert known()

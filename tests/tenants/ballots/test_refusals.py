@@ -63,3 +63,26 @@ def test_a_refused_voter_or_code_request_says_why_beside_its_field(city, as_role
         "没有需要发放投票码的投票人",
     )
     assert _voters(city, eid) == before
+
+
+def test_a_voter_list_refused_after_it_was_written_shows_what_is_stored(city, as_role):
+    """Adding 市统计局 to an empty group of an open evaluation leaves that group
+    below the minimum: refused after the rows were written, so the page that
+    comes back must list the voters as stored, without the refused one."""
+    eid = make_evaluation(city)
+    office = as_role("office_admin")
+    before = _voters(city, eid)
+    outside = group_id(city, eid, "outside")
+    response = office.post(
+        f"/t/city/ballots/{eid}/voters/units",
+        data={
+            "unit-unit_id": city.ids["d2"],
+            "unit-subtree": "y",
+            "unit-group_principal": outside,
+            "unit-group_deputy": "0",
+            "unit-group_none": "0",
+        },
+    )
+    _beside_the_field(response, "少于最少人数")
+    assert "统计局长" not in response.get_data(as_text=True)
+    assert _voters(city, eid) == before

@@ -19,6 +19,7 @@ from tests.tenants.ballots.conftest import (
     group_id,
     make_evaluation,
     move_to,
+    recorded_statements,
     sealed_count,
     vote,
     voter_id,
@@ -42,6 +43,19 @@ STANDARD_ROWS = [
 ]
 
 
+def _new_form(title: str, population_id, owner_unit_id="0", groups=None) -> dict:
+    """The new-evaluation form: a 0–100 scale, minimum group size 3, small groups merged."""
+    data = {
+        "title": title,
+        "population_id": population_id,
+        "owner_unit_id": owner_unit_id,
+        "scale": "score",
+        "min_group_size": "3",
+        "small_group_policy": "merge",
+    }
+    return {**data, **_groups_form(groups)} if groups else data
+
+
 def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     move_to(city.tenant, city.ids["cycle"], Phase.SCORING)
     office = as_role("office_admin")
@@ -54,35 +68,21 @@ def test_the_office_runs_an_evaluation_at_a_staff_meeting(city, as_role):
     # weights that do not add up are refused with the reason
     bad = office.post(
         "/t/city/ballots/new",
-        data={
-            "title": "县级干部民主测评",
-            "population_id": city.ids["county"],
-            "owner_unit_id": "0",
-            "scale": "score",
-            "min_group_size": "3",
-            "small_group_policy": "merge",
-            **_groups_form(
-                [
-                    ("principal", "主要领导", "0.5", True),
-                    ("deputy", "副职领导", "0.2", True),
-                    ("staff", "干部职工", "0.4", True),
-                    ("outside", "服务对象代表", "", False),
-                ]
-            ),
-        },
+        data=_new_form(
+            "县级干部民主测评",
+            city.ids["county"],
+            groups=[
+                ("principal", "主要领导", "0.5", True),
+                ("deputy", "副职领导", "0.2", True),
+                ("staff", "干部职工", "0.4", True),
+                ("outside", "服务对象代表", "", False),
+            ],
+        ),
     )
     assert bad.status_code == 422 and "权重之和须等于 1（现在是 1.1）" in bad.get_data(as_text=True)
     created = office.post(
         "/t/city/ballots/new",
-        data={
-            "title": "县级干部民主测评",
-            "population_id": city.ids["county"],
-            "owner_unit_id": "0",
-            "scale": "score",
-            "min_group_size": "3",
-            "small_group_policy": "merge",
-            **_groups_form(STANDARD_ROWS),
-        },
+        data=_new_form("县级干部民主测评", city.ids["county"], groups=STANDARD_ROWS),
     )
     assert created.status_code == 302
     with tenant_scope(city.tenant):
@@ -267,26 +267,12 @@ def test_a_unit_admin_runs_their_own_units_evaluation(city, as_role):
     assert "考核办（全市统一组织）" not in form
     refused = admin.post(
         "/t/city/ballots/new",
-        data={
-            "title": "越权",
-            "population_id": city.ids["agency"],
-            "owner_unit_id": "0",
-            "scale": "score",
-            "min_group_size": "3",
-            "small_group_policy": "merge",
-        },
+        data=_new_form("越权", city.ids["agency"]),
     )
     assert refused.status_code == 403
     created = admin.post(
         "/t/city/ballots/new",
-        data={
-            "title": "财政局干部民主测评",
-            "population_id": city.ids["agency"],
-            "owner_unit_id": city.ids["d1"],
-            "scale": "score",
-            "min_group_size": "3",
-            "small_group_policy": "merge",
-        },
+        data=_new_form("财政局干部民主测评", city.ids["agency"], owner_unit_id=city.ids["d1"]),
     )
     assert created.status_code == 302
     with tenant_scope(city.tenant):
@@ -356,3 +342,15 @@ def test_named_slips_print_the_holders_name(city, as_role):
     assert len(re.findall(r'<div class="code">', body)) == 5
     with tenant_scope(city.tenant):
         assert db.session.scalar(select(func.count()).select_from(RaterGroup)) == 4
+
+
+def test_the_voters_and_codes_pages_read_the_groups_once(app, city, as_role):
+    """Every group select of the page (and the default group of each leader
+    role) comes from one read of the evaluation's groups; the turnout reads its own."""
+    eid = make_evaluation(city, open_=False)
+    office = as_role("office_admin")
+    for url, reads in ((f"/t/city/ballots/{eid}/voters", 2), (f"/t/city/ballots/{eid}/codes", 1)):
+        with recorded_statements(app) as statements:
+            page = office.get(url)
+        assert page.status_code == 200 and "服务对象代表" in page.get_data(as_text=True)
+        assert sum("FROM rater_groups" in s for s in statements) == reads, url

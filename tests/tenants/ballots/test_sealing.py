@@ -4,6 +4,7 @@ office confirms that its voters are identifiable)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,15 +14,18 @@ from appraisal.platform.audit import AuditEntry
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.ballots import services
-from appraisal.tenants.ballots.models import Ballot, BallotKey, Evaluation, RaterGroup, SealedBallot, Voter
+from appraisal.tenants.ballots.models import Ballot, BallotKey, BallotLine, Evaluation, RaterGroup, SealedBallot, Voter
 from appraisal.tenants.ballots.services import sealing, tallies
 from tests.tenants.ballots.conftest import (
     appraisee_of,
     group_id,
     make_evaluation,
     opened_lines,
+    recorded_statements,
     sealed_count,
+    sheet_ids,
     vote,
+    voter_id,
 )
 
 # ---------------------------------------------------------------------------
@@ -43,6 +47,55 @@ def test_a_cast_ballot_is_one_opaque_row_of_one_length(city):
         assert len({len(row.sealed) for row in rows}) == 1  # size says nothing about group or sheet
         assert db.session.scalar(select(func.count()).select_from(BallotKey)) == 1
         assert sorted({s for _g, _a, s in opened_lines(eid)}) == [Decimal(66), Decimal(77), Decimal(91)]
+
+
+def test_casting_a_ballot_reads_the_population_and_the_key_once(city, app):
+    """The cast is voting's hot path: the sheet's appraisees give the padded
+    length too (no second look at the population), the key row is read once,
+    and the self-reports (shown on the sheet, not needed to check it) are not read."""
+    eid = make_evaluation(city)
+    vid = voter_id(city, eid, "staff1")
+    answers = {aid: 80 for aid in sheet_ids(city, eid, vid)}
+    with recorded_statements(app) as statements, tenant_scope(city.tenant):
+        services.cast_ballot(vid, answers)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not any("self_reports" in s for s in reads)
+    assert sum("FROM appraisees" in s for s in reads) == 1
+    assert sum("FROM ballot_keys" in s for s in reads) == 1
+    assert len(statements) <= 10, statements
+    with tenant_scope(city.tenant):
+        assert {s for _g, _a, s in opened_lines(eid)} == {Decimal(80)}
+
+
+def test_a_cast_through_the_screens_reads_the_population_once(city, app, as_role):
+    """A successful POST of the ballot page (with an account, or with a code)
+    does not build the sheet it will not show: one read of the population (the
+    cast's own), no self-reports."""
+    eid = make_evaluation(city)
+    staff = as_role("staff")
+    answers = {f"score-{aid}": "80" for aid in sheet_ids(city, eid, voter_id(city, eid, "staff1"))}
+    with tenant_scope(city.tenant):
+        evaluation = db.session.get(Evaluation, eid)
+        outside = services.rater_group(evaluation, group_id(city, eid, "outside"))
+        slip = services.generate_codes(evaluation, outside, 3)[0]  # a group of the minimum size
+        db.session.commit()
+    code_answers = {f"score-{aid}": "75" for aid in sheet_ids(city, eid, code_voter_id(city, slip.label))}
+    for client, url, data in (
+        (staff, f"/t/city/my-evaluations/{eid}", answers),
+        (app.test_client(), "/t/city/vote", {"code": slip.code, "cast": "1", **code_answers}),
+    ):
+        with recorded_statements(app) as statements:
+            response = client.post(url, data=data)
+        assert response.status_code in (200, 303), response.get_data(as_text=True)
+        assert not any("FROM self_reports" in s for s in statements), url
+        assert sum("FROM appraisees" in s for s in statements) == 1, url
+    with tenant_scope(city.tenant):
+        assert sorted({s for _g, _a, s in opened_lines(eid)}) == [Decimal(75), Decimal(80)]
+
+
+def code_voter_id(world, label: str) -> int:
+    with tenant_scope(world.tenant):
+        return db.session.scalar(select(Voter.id).where(Voter.label == label))
 
 
 def test_the_key_is_useless_without_the_servers_secret(city, app):
@@ -133,6 +186,48 @@ def test_a_close_that_crashes_halfway_loses_nothing_and_can_be_retried(city, mon
             services.close_evaluation(db.session.get(Evaluation, eid))
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Ballot)) == 4
+
+
+def test_plain_ballots_cast_before_sealing_existed_are_rewritten_at_the_close(city, other):
+    """An evaluation opened before the sealed pool: its plain rows are written
+    out again with the sealed ones under new ids, and the old rows are gone
+    (another tenant's ballots of the same shape are left alone)."""
+    eids = {}
+    for world in (city, other):
+        eids[world.slug] = make_evaluation(world)
+        vote(world, eids[world.slug], "staff1", 70)
+        with tenant_scope(world.tenant):
+            eid = eids[world.slug]
+            plain = db.session.get(Voter, voter_id(world, eid, "staff2"))
+            plain.has_voted = True
+            old_id = f"{world.tenant.id:04d}{0:028d}"
+            db.session.add(
+                Ballot(id=old_id, evaluation_id=eid, rater_group_id=plain.rater_group_id, cast_on=date(2026, 1, 5))
+            )
+            for i, aid in enumerate(sheet_ids(world, eid, plain.id)):
+                db.session.add(
+                    BallotLine(
+                        id=f"{world.tenant.id:04d}{i:028d}",
+                        evaluation_id=eid,
+                        rater_group_id=plain.rater_group_id,
+                        appraisee_id=aid,
+                        score=Decimal(55),
+                    )
+                )
+            db.session.commit()
+    with tenant_scope(city.tenant):
+        lines_before = db.session.scalar(select(func.count()).select_from(BallotLine))
+        assert services.close_evaluation(db.session.get(Evaluation, eids["city"])) == 2
+        db.session.commit()
+        ballots = db.session.scalars(select(Ballot)).all()
+        assert len(ballots) == 2 and not any(b.id.startswith(f"{city.tenant.id:04d}00000") for b in ballots)
+        lines = db.session.scalars(select(BallotLine)).all()
+        assert len(lines) == lines_before + len(sheet_ids(city, eids["city"], voter_id(city, eids["city"], "staff1")))
+        assert sorted({line.score for line in lines}) == [Decimal(55), Decimal(70)]
+        assert not any(line.id.startswith(f"{city.tenant.id:04d}00000") for line in lines)
+    with tenant_scope(other.tenant):  # untouched
+        assert [b.id for b in db.session.scalars(select(Ballot))] == [f"{other.tenant.id:04d}{0:028d}"]
+        assert {line.score for line in db.session.scalars(select(BallotLine))} == {Decimal(55)}
 
 
 def test_the_close_screen_commits_and_leaves_no_sealed_row(city, as_role):

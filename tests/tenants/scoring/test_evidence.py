@@ -186,3 +186,14 @@ def test_a_claim_with_a_refused_file_is_not_kept(app, scoring_year):
     with tenant_scope(scoring_year.tenant):
         assert db.session.scalar(select(AdjustmentClaim).where(AdjustmentClaim.dedup_key == "坏文件")) is None
     assert files(scoring_year) == []
+
+
+def test_a_file_whose_stored_content_is_gone_is_not_found(app, scoring_year, party_score):
+    office = client_for(app, scoring_year, "office_admin")
+    assert upload(office, scoring_year, party_score, PDF, "报告.pdf").status_code == 302
+    [item] = files(scoring_year)
+    url = f"/t/{scoring_year.tenant.slug}/scoring/scores/files/{item.id}"
+    assert get(office, url)[:2] == (200, PDF)
+    stored = Path(app.config["UPLOAD_DIR"]) / str(scoring_year.tenant.id) / item.sha256[:2] / item.sha256
+    stored.unlink()
+    assert get(office, url)[0] == 404

@@ -71,6 +71,7 @@ from appraisal.tenants.ballots.services.common import (
 )
 from appraisal.tenants.ballots.services.settings import (
     DEFAULT_GRADES,
+    FROZEN_REASON,
     KNOWN_VOTERS_WARNING,
     STANDARD_GROUPS,
     engine_rater_groups,
@@ -98,6 +99,7 @@ from appraisal.tenants.ballots.services.voting import my_evaluations, voter_of
 
 __all__ = [
     "DEFAULT_GRADES",
+    "FROZEN_REASON",
     "KNOWN_VOTERS_WARNING",
     "MERGED",
     "STANDARD_GROUPS",

@@ -50,19 +50,31 @@ def _own_appraisee(appraisee: Appraisee, person: Person | None) -> bool:
     return False
 
 
-def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:
-    """The appraisees this voter scores: the population without themself (and
-    without appraisees excluded from the cycle), with their submitted self-reports."""
-    person = db.session.get(Person, voter.person_id) if voter.person_id else None
-    appraisees = [
-        a
-        for a in db.session.scalars(
+def _population(evaluation: Evaluation) -> list[Appraisee]:
+    """Every appraisee of the evaluation's population, in sheet order."""
+    return list(
+        db.session.scalars(
             select(Appraisee)
             .where(Appraisee.population_id == evaluation.population_id)
             .order_by(Appraisee.sort_order, Appraisee.id)
         )
-        if not (a.excluded_reason or "").strip() and not _own_appraisee(a, person)
-    ]
+    )
+
+
+def _sheet(population: list[Appraisee], person: Person | None) -> list[Appraisee]:
+    """The lines of ``person``'s sheet: the population without themself and
+    without appraisees excluded from the cycle."""
+    return [a for a in population if not (a.excluded_reason or "").strip() and not _own_appraisee(a, person)]
+
+
+def _person(voter: Voter) -> Person | None:
+    return db.session.get(Person, voter.person_id) if voter.person_id else None
+
+
+def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:
+    """The appraisees this voter scores: the population without themself (and
+    without appraisees excluded from the cycle), with their submitted self-reports."""
+    appraisees = _sheet(_population(evaluation), _person(voter))
     reports = (
         {
             r.appraisee_id: r
@@ -113,8 +125,11 @@ def _score_of(evaluation: Evaluation, raw: Any) -> tuple[Decimal | None, str]:
     return value.quantize(CENT), ""
 
 
-def _lines(evaluation: Evaluation, voter: Voter, answers: Mapping[int, Any]) -> dict[int, Decimal]:
-    sheet = {row.appraisee.id for row in ballot_sheet(evaluation, voter)}
+def _lines(
+    evaluation: Evaluation, voter: Voter, answers: Mapping[int, Any], population: list[Appraisee]
+) -> dict[int, Decimal]:
+    person = _person(voter)
+    sheet = {a.id for a in _sheet(population, person)}
     errors: dict[int, str] = {}
     lines: dict[int, Decimal] = {}
     for appraisee_id in sheet:
@@ -125,12 +140,7 @@ def _lines(evaluation: Evaluation, voter: Voter, answers: Mapping[int, Any]) -> 
             lines[appraisee_id] = score  # type: ignore[assignment]
     extra = set(answers) - sheet
     if extra:
-        person = db.session.get(Person, voter.person_id) if voter.person_id else None
-        own = [
-            a
-            for a in db.session.scalars(select(Appraisee).where(Appraisee.id.in_(extra)))
-            if a.population_id == evaluation.population_id and _own_appraisee(a, person)
-        ]
+        own = [a for a in population if a.id in extra and _own_appraisee(a, person)]
         errors[0] = _("不能给本人（本单位）评分") if own else _("选票中有不属于本次测评的考核对象")
     if errors:
         raise BallotInvalid(errors)
@@ -153,7 +163,8 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
             raise NotEligible(_("您不是本次测评的投票人"))
         evaluation = db.session.get(Evaluation, voter.evaluation_id, populate_existing=True)
         check_can_vote(evaluation, voter)
-        lines = _lines(evaluation, voter, answers)
+        population = _population(evaluation)
+        lines = _lines(evaluation, voter, answers, population)
         day = today()
         claimed = db.session.execute(
             update(Voter)
@@ -171,7 +182,7 @@ def cast_ballot(voter_id: int, answers: Mapping[int, Any]) -> None:
         )
         if still_open.rowcount != 1:
             raise NotEligible(_("本次测评已结束"))
-        add_sealed(evaluation, voter.rater_group_id, lines)
+        add_sealed(evaluation, voter.rater_group_id, lines, population=[a.id for a in population])
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -139,12 +139,11 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
         # zero the deleted rows' bytes in the file instead of leaving them in free pages
         db.session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     sealing.destroy(evaluation)
-    for chunk in _chunks([row.id for row in old_lines]):
-        db.session.execute(
-            delete(BallotLine).where(BallotLine.id.in_(chunk)).execution_options(synchronize_session=False)
-        )
-    for chunk in _chunks([row.id for row in old]):
-        db.session.execute(delete(Ballot).where(Ballot.id.in_(chunk)).execution_options(synchronize_session=False))
+    if old:  # the plain rows read above, before any new one is written
+        for model in (BallotLine, Ballot):
+            db.session.execute(
+                delete(model).where(model.evaluation_id == evaluation.id).execution_options(synchronize_session=False)
+            )
     if not new_ballots:
         return 0
     rng.shuffle(new_ballots)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 from cryptography.exceptions import InvalidTag
@@ -36,7 +37,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from appraisal.platform.db import db
 from appraisal.tenants.ballots.models import BallotKey, Evaluation, SealedBallot
 from appraisal.tenants.ballots.services.common import BallotError
-from appraisal.tenants.cycles.models import Appraisee
 
 NONCE = 12
 PAD_BLOCK = 1024
@@ -88,8 +88,17 @@ def ensure_key(evaluation: Evaluation) -> None:
     )
 
 
-def data_key(evaluation: Evaluation) -> bytes:
-    wrapped = db.session.scalar(select(BallotKey.wrapped).where(BallotKey.evaluation_id == evaluation.id))
+def _wrapped(evaluation: Evaluation) -> bytes | None:
+    return db.session.scalar(select(BallotKey.wrapped).where(BallotKey.evaluation_id == evaluation.id))
+
+
+def data_key(evaluation: Evaluation, *, make: bool = False) -> bytes:
+    """The evaluation's data key, unwrapped (never kept beyond the call's
+    caller). ``make``: create it first if the evaluation has none (casting)."""
+    wrapped = _wrapped(evaluation)
+    if wrapped is None and make:
+        ensure_key(evaluation)
+        wrapped = _wrapped(evaluation)
     if wrapped is None:
         raise SealBroken(_("本次测评的加密密钥不存在，无法处理选票"))
     try:
@@ -103,28 +112,28 @@ def data_key(evaluation: Evaluation) -> bytes:
         ) from None
 
 
-def _pad_to(evaluation: Evaluation) -> int:
+def pad_length(population: Sequence[int]) -> int:
     """One plaintext length for every ballot of the evaluation: room for a line
-    per appraisee of the population, rounded up to a block."""
-    n, top = db.session.execute(
-        select(func.count(), func.max(Appraisee.id)).where(Appraisee.population_id == evaluation.population_id)
-    ).one()
-    room = 64 + (n or 0) * (len(str(top or 0)) + 14)  # [id,"100.00"], per line
+    per appraisee id of the ``population``, rounded up to a block."""
+    room = 64 + len(population) * (len(str(max(population, default=0))) + 14)  # [id,"100.00"], per line
     return -(-room // PAD_BLOCK) * PAD_BLOCK
 
 
-def seal(evaluation: Evaluation, key: bytes, rater_group_id: int, lines: dict[int, Decimal]) -> bytes:
+def seal(evaluation: Evaluation, key: bytes, rater_group_id: int, lines: dict[int, Decimal], pad_to: int) -> bytes:
     body = json.dumps(
         {"g": rater_group_id, "l": [[a, str(s)] for a, s in sorted(lines.items())]}, separators=(",", ":")
     ).encode()
-    target = max(_pad_to(evaluation), -(-len(body) // PAD_BLOCK) * PAD_BLOCK)
+    target = max(pad_to, -(-len(body) // PAD_BLOCK) * PAD_BLOCK)
     return _encrypt(key, body + b" " * (target - len(body)), _context(evaluation))
 
 
-def add_sealed(evaluation: Evaluation, rater_group_id: int, lines: dict[int, Decimal]) -> None:
-    """Store one ballot, sealed (part of the caller's casting transaction)."""
-    ensure_key(evaluation)
-    blob = seal(evaluation, data_key(evaluation), rater_group_id, lines)
+def add_sealed(
+    evaluation: Evaluation, rater_group_id: int, lines: dict[int, Decimal], *, population: Sequence[int]
+) -> None:
+    """Store one ballot, sealed (part of the caller's casting transaction);
+    ``population``: the ids of every appraisee of the evaluation's population
+    (they set the padded length)."""
+    blob = seal(evaluation, data_key(evaluation, make=True), rater_group_id, lines, pad_length(population))
     db.session.add(
         SealedBallot(id=uuid.uuid4().hex, tenant_id=evaluation.tenant_id, evaluation_id=evaluation.id, sealed=blob)
     )

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from appraisal.platform.db import db
 from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup, Voter
-from appraisal.tenants.ballots.services.common import CENT, ResultsHidden, groups_of
+from appraisal.tenants.ballots.services.common import CENT, ResultsHidden, group_sizes, groups_of
 from appraisal.tenants.cycles.models import Appraisee, Population
 
 MERGED = "__merged__"  # the results column of pooled small groups
@@ -70,8 +70,8 @@ def _assign(counts: Mapping[int, int], groups: list[RaterGroup], min_size: int, 
     (enough lines), ``MERGED`` (pooled small groups), another group (a pool still
     too small joins the smallest group that has enough), or None (dropped).
     A known-voter group (记名组) keeps its lines as they are, whatever their number."""
-    known = [g for g in groups if getattr(g, "known_voters", False) and counts.get(g.id, 0) > 0]
-    groups = [g for g in groups if not getattr(g, "known_voters", False)]
+    known = [g for g in groups if g.known_voters and counts.get(g.id, 0) > 0]
+    groups = [g for g in groups if not g.known_voters]
     present = [g for g in groups if counts.get(g.id, 0) > 0]
     enough = [g for g in present if counts[g.id] >= min_size]
     small = [g for g in present if counts[g.id] < min_size]
@@ -191,13 +191,7 @@ def results(evaluation: Evaluation) -> Results:
                 cell.merged_from.append(by_id[gid].name)
         any_merged = any_merged or MERGED in cells
         rows.append(ResultRow(appraisee, cells, hidden, _weighted(cells, target, by_id)))
-    sizes = dict(
-        db.session.execute(
-            select(Voter.rater_group_id, func.count())
-            .where(Voter.evaluation_id == evaluation.id)
-            .group_by(Voter.rater_group_id)
-        ).all()
-    )
+    sizes = group_sizes(evaluation)
     columns = [Column(g.id, g.name, g.weight, bool(g.known_voters), sizes.get(g.id, 0)) for g in groups]
     if any_merged:
         columns.append(Column(MERGED, "合并组", None))

@@ -52,9 +52,10 @@ def rater_group(evaluation: Evaluation, group_id) -> RaterGroup:
     return group
 
 
-def default_role_groups(evaluation: Evaluation) -> dict[str, int | None]:
-    """Leader role → the group people with that role join by default (by key)."""
-    by_key = {g.key: g.id for g in groups_of(evaluation)}
+def default_role_groups(evaluation: Evaluation, groups: list[RaterGroup] | None = None) -> dict[str, int | None]:
+    """Leader role → the group people with that role join by default (by key);
+    ``groups``: the evaluation's groups when the caller has them already."""
+    by_key = {g.key: g.id for g in (groups_of(evaluation) if groups is None else groups)}
     return {role.value: by_key.get(key) for role, key in ROLE_GROUP_KEYS.items()}
 
 

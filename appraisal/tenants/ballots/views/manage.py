@@ -202,9 +202,7 @@ def edit(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     frozen_reason = None
     if evaluation.settings_frozen:
-        frozen_reason = _(
-            "已有选票投入，评分方式、等次分值、最少人数、人数不足组别的处理方式以及评价人组别和权重都不能再修改（否则可能影响匿名性或使已投选票失去意义）；仍可修改测评名称。"
-        )
+        frozen_reason = _("%(reason)s；仍可修改测评名称。", reason=services.FROZEN_REASON)
     if evaluation.is_closed:
         flash(_("测评已结束，不能再修改。"), "info")
         return redirect(url_for("ballots.evaluation", evaluation_id=evaluation.id))

@@ -24,7 +24,7 @@ from appraisal.tenants.ballots.forms import (
 )
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.ballots.views import bp
-from appraisal.tenants.ballots.views._shared import go, refused, refused_form
+from appraisal.tenants.ballots.views._shared import go, refused
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import OrgUnit, Person
@@ -35,9 +35,9 @@ from appraisal.tenants.org.services import units_where
 # ---------------------------------------------------------------------------
 
 
-def _group_choices(evaluation: Evaluation, *, none_label: str | None = None) -> list[tuple[int, str]]:
+def _group_choices(groups: list[RaterGroup], *, none_label: str | None = None) -> list[tuple[int, str]]:
     choices = [(0, none_label)] if none_label else []
-    return choices + [(g.id, g.name) for g in services.groups_of(evaluation)]
+    return choices + [(g.id, g.name) for g in groups]
 
 
 def _voter_unit_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
@@ -59,16 +59,18 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
     """What the voters page shows (read after any rollback: it lists the voters)."""
     unit_form = unit_form or VotersByUnitForm(prefix="unit")
     person_form = person_form or VoterForm(prefix="one")
+    groups = services.groups_of(evaluation)
+    defaults = services.default_role_groups(evaluation, groups)
     unit_form.unit_id.choices = options(_voter_unit_choices(evaluation))
     for field, role in (
         (unit_form.group_principal, "principal"),
         (unit_form.group_deputy, "deputy"),
         (unit_form.group_none, "none"),
     ):
-        field.choices = options(_group_choices(evaluation, none_label=_("不加入")))
+        field.choices = options(_group_choices(groups, none_label=_("不加入")))
         if request.method == "GET":
-            field.data = services.default_role_groups(evaluation).get(role) or 0
-    person_form.group_id.choices = options(_group_choices(evaluation))
+            field.data = defaults.get(role) or 0
+    person_form.group_id.choices = options(_group_choices(groups))
     group_filter = request.args.get("group", type=int)
     stmt = (
         select(Voter, Person, RaterGroup)
@@ -84,7 +86,7 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
         page=page,
         unit_form=unit_form,
         person_form=person_form,
-        groups=services.groups_of(evaluation),
+        groups=groups,
         group_filter=group_filter,
         turnout=services.turnout(evaluation),
         unit_names=org_services.unit_labels(row.Person.unit_id for row in page.items if row.Person),
@@ -93,65 +95,61 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
     )
 
 
+def _voters_page(evaluation: Evaluation, **forms):
+    """The voters page; after a POST (a form that failed validation or was
+    refused), with the submitted form and status 422."""
+    return render_template("ballots/voters.html", **_voters_context(evaluation, **forms)), form_status()
+
+
 @bp.route("/<int:evaluation_id>/voters")
 @requires("ballots.manage", load=Evaluation)
 def voters(evaluation: Evaluation):
-    return render_template("ballots/voters.html", **_voters_context(evaluation)), 200
+    return _voters_page(evaluation)
 
 
 @bp.route("/<int:evaluation_id>/voters/units", methods=["POST"])
 @requires("ballots.manage", load=Evaluation)
 def voters_add_unit(evaluation: Evaluation):
     form = VotersByUnitForm(prefix="unit")
-    if not form.validate_on_submit():
-        return render_template("ballots/voters.html", **_voters_context(evaluation, unit_form=form)), form_status()
-    unit = get_or_404(OrgUnit, form.unit_id.data)  # the service keeps it inside the owner unit
-    try:
-        added, already = services.add_voters_by_unit(
-            evaluation,
-            unit,
-            subtree=form.subtree.data,
-            role_groups={
-                "principal": form.group_principal.data,
-                "deputy": form.group_deputy.data,
-                "none": form.group_none.data,
-            },
-        )
-    except services.BallotError as exc:
-        return refused_form(
-            exc,
-            "ballots/voters.html",
-            form=form,
-            field="unit_id",
-            context=lambda: _voters_context(evaluation, unit_form=form),
-        )
-    flash(_("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success")
-    return go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    if form.validate_on_submit():
+        unit = get_or_404(OrgUnit, form.unit_id.data)  # the service keeps it inside the owner unit
+        try:
+            added, already = services.add_voters_by_unit(
+                evaluation,
+                unit,
+                subtree=form.subtree.data,
+                role_groups={
+                    "principal": form.group_principal.data,
+                    "deputy": form.group_deputy.data,
+                    "none": form.group_none.data,
+                },
+            )
+        except services.BallotError as exc:
+            refused(exc, form, "unit_id")
+        else:
+            flash(
+                _("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success"
+            )
+            return go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    return _voters_page(evaluation, unit_form=form)
 
 
 @bp.route("/<int:evaluation_id>/voters/person", methods=["POST"])
 @requires("ballots.manage", load=Evaluation)
 def voters_add_person(evaluation: Evaluation):
     form = VoterForm(prefix="one")
-    if not form.validate_on_submit():
-        return render_template("ballots/voters.html", **_voters_context(evaluation, person_form=form)), form_status()
-    person = org_services.person_by_staff_no((form.staff_no.data or "").strip())
-    if person is None:
-        form.staff_no.errors.append(_("没有这个工号的人员"))
-        return render_template("ballots/voters.html", **_voters_context(evaluation, person_form=form)), form_status()
-    try:
-        group = services.rater_group(evaluation, form.group_id.data)
-        services.add_voter(evaluation, person, group)
-    except services.BallotError as exc:
-        return refused_form(
-            exc,
-            "ballots/voters.html",
-            form=form,
-            field="staff_no",
-            context=lambda: _voters_context(evaluation, person_form=form),
-        )
-    flash(_("已添加投票人 %(name)s。", name=person.name), "success")
-    return go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    if form.validate_on_submit():
+        person = org_services.person_by_staff_no((form.staff_no.data or "").strip())
+        try:
+            if person is None:
+                raise services.BallotError(_("没有这个工号的人员"))
+            services.add_voter(evaluation, person, services.rater_group(evaluation, form.group_id.data))
+        except services.BallotError as exc:
+            refused(exc, form, "staff_no")
+        else:
+            flash(_("已添加投票人 %(name)s。", name=person.name), "success")
+            return go(url_for("ballots.voters", evaluation_id=evaluation.id))
+    return _voters_page(evaluation, person_form=form)
 
 
 @bp.route("/<int:evaluation_id>/voters/remove", methods=["POST"])
@@ -179,17 +177,18 @@ def voters_remove(evaluation: Evaluation):
 def _codes_context(evaluation: Evaluation, form=None, named_form=None) -> dict:
     form = form or CodesForm(prefix="anon")
     named_form = named_form or NamedCodesForm(prefix="named")
-    form.group_id.choices = options(_group_choices(evaluation))
-    named_form.group_id.choices = options(_group_choices(evaluation))
+    groups = services.groups_of(evaluation)
+    form.group_id.choices = options(_group_choices(groups))
+    named_form.group_id.choices = options(_group_choices(groups))
     if request.method == "GET":
-        outside = [g for g in services.groups_of(evaluation) if g.key == "outside"]
+        outside = [g for g in groups if g.key == "outside"]
         if outside:
             form.group_id.data = outside[0].id
     return dict(
         evaluation=evaluation,
         form=form,
         named_form=named_form,
-        groups=services.groups_of(evaluation),
+        groups=groups,
         stats=services.code_stats(evaluation),
         editable=not evaluation.is_closed and phase_allows(evaluation.cycle, "ballots.manage"),
     )
@@ -205,26 +204,22 @@ def _slips_response(evaluation: Evaluation, slips: list[services.Slip]):
     return response
 
 
+def _codes_page(evaluation: Evaluation, **forms):
+    """The codes page; after a POST (invalid or refused), with the submitted form and status 422."""
+    return render_template("ballots/codes.html", **_codes_context(evaluation, **forms)), form_status()
+
+
 @bp.route("/<int:evaluation_id>/codes", methods=["GET", "POST"])
 @requires("ballots.manage", load=Evaluation)
 def codes(evaluation: Evaluation):
     form = CodesForm(prefix="anon")
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                group = services.rater_group(evaluation, form.group_id.data)
-                slips = services.generate_codes(evaluation, group, form.count.data)
-            except services.BallotError as exc:
-                return refused_form(
-                    exc,
-                    "ballots/codes.html",
-                    form=form,
-                    field="count",
-                    context=lambda: _codes_context(evaluation, form=form),
-                )
-            return _slips_response(evaluation, slips)
-        return render_template("ballots/codes.html", **_codes_context(evaluation, form=form)), form_status()
-    return render_template("ballots/codes.html", **_codes_context(evaluation)), 200
+    if form.validate_on_submit():
+        try:
+            group = services.rater_group(evaluation, form.group_id.data)
+            return _slips_response(evaluation, services.generate_codes(evaluation, group, form.count.data))
+        except services.BallotError as exc:
+            refused(exc, form, "count")
+    return _codes_page(evaluation, form=form)
 
 
 @bp.route("/<int:evaluation_id>/codes/named", methods=["POST"])
@@ -237,13 +232,7 @@ def codes_named(evaluation: Evaluation):
             slips = services.issue_named_codes(
                 evaluation, group, reissue=form.reissue.data, without_account_only=not form.everyone.data
             )
+            return _slips_response(evaluation, slips)
         except services.BallotError as exc:
-            return refused_form(
-                exc,
-                "ballots/codes.html",
-                form=form,
-                field="group_id",
-                context=lambda: _codes_context(evaluation, named_form=form),
-            )
-        return _slips_response(evaluation, slips)
-    return render_template("ballots/codes.html", **_codes_context(evaluation, named_form=form)), form_status()
+            refused(exc, form, "group_id")
+    return _codes_page(evaluation, named_form=form)

@@ -53,7 +53,6 @@ def ballot(evaluation: Evaluation):
     except services.NotEligible as exc:
         flash(str(exc), "info")
         return go(url_for("voting.mine"))
-    sheet = services.ballot_sheet(evaluation, voter)
     form = CsrfForm()
     errors: dict[int, str] = {}
     values: dict[int, str] = {}
@@ -75,7 +74,7 @@ def ballot(evaluation: Evaluation):
     return render_template(
         "ballots/ballot.html",
         evaluation=evaluation,
-        sheet=sheet,
+        sheet=services.ballot_sheet(evaluation, voter),  # built only to be shown: a cast reads its own
         form=form,
         errors=errors,
         values=values,
@@ -136,7 +135,6 @@ def code():
     except services.NotEligible as exc:
         form.code.errors.append(str(exc))
         return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
-    sheet = services.ballot_sheet(evaluation, voter)
     errors: dict[int, str] = {}
     values: dict[int, str] = {}
     if request.form.get("cast") == "1":
@@ -156,7 +154,7 @@ def code():
             render_template(
                 "ballots/ballot.html",
                 evaluation=evaluation,
-                sheet=sheet,
+                sheet=services.ballot_sheet(evaluation, voter),
                 form=form,
                 errors=errors,
                 values=values,

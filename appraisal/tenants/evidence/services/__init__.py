@@ -4,10 +4,11 @@ appeals — whatever a feature registers as an owner (:func:`register_owner`).
 Stored by content under ``UPLOAD_DIR/<tenant_id>/<sha256[:2]>/<sha256>``; only
 PDF, JPEG, PNG, Word (.docx) and Excel (.xlsx) files, checked by extension
 *and* content, up to ``EVIDENCE_MAX_MB`` (default 10 MB). A file is served
-only through the download view, to those who may see its owner
-(:func:`evidence_permission`), always as an attachment: one download view
-per registered owner kind, made by :func:`download_view`. Permissions judge a
-file as its owner (registered with the permissions module below).
+only through the download view, to those who may see its owner (the
+permission given to :func:`register_owner`), always as an attachment: one
+download view per registered owner kind, made by :func:`download_view`.
+Permissions judge a file as its owner (:func:`owner_subject`, registered with
+the permissions module below).
 """
 
 from __future__ import annotations
@@ -209,26 +210,13 @@ def owner_subject(evidence: Evidence):
     return owner if owner is not None else NO_OWNER
 
 
-def evidence_permission(evidence: Evidence) -> tuple[str, object]:
-    """(action, object) deciding who may download ``evidence``: the view permission of its owner."""
-    owner_type = OWNERS.get(evidence.owner_type)
-    return (owner_type.permission if owner_type else "tenant.admin"), owner_subject(evidence)
-
-
-def open_evidence(evidence: Evidence) -> Path:
-    path = storage_path(evidence.tenant_id, evidence.sha256)
-    if not path.is_file():
-        raise EvidenceError(_("文件已不在存储中，请联系考核办"))
-    return path
-
-
 def download(evidence: Evidence):
     """The file as an attachment (404 when its content is gone). Read into memory
     (files are small, see EVIDENCE_MAX_MB) so no file handle outlives the request."""
-    try:
-        data = open_evidence(evidence).read_bytes()
-    except EvidenceError:
+    path = storage_path(evidence.tenant_id, evidence.sha256)
+    if not path.is_file():
         abort(404)
+    data = path.read_bytes()
     response = send_file(
         BytesIO(data), mimetype=evidence.content_type, as_attachment=True, download_name=evidence.filename, max_age=0
     )
