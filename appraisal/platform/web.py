@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
@@ -116,18 +117,17 @@ def _database_unavailable(error):
     return DATABASE_UNAVAILABLE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
-def _is_disconnect(error) -> bool:
-    """An OperationalError from losing the database (not, say, a bad statement)."""
-    return (
-        bool(getattr(error, "connection_invalidated", False))
-        or "connect" in str(getattr(error, "orig", error)).lower()
-        or "server closed" in str(getattr(error, "orig", error)).lower()
-        or "terminating connection" in str(getattr(error, "orig", error)).lower()
-    )
+def _failed_connect_is_a_disconnect(context) -> None:
+    """SQLAlchemy's ``handle_error`` hook. SQLAlchemy marks an error that broke a
+    connection in use as a disconnect (``connection_invalidated``); a refusal to
+    open one (the server down or restarting) comes before any connection exists,
+    so the dialect cannot judge it: every such error is the database unreachable."""
+    if context.connection is None and not context.is_pre_ping:
+        context.is_disconnect = True
 
 
 def _operational_error(error):
-    if _is_disconnect(error):
+    if error.connection_invalidated:  # SQLAlchemy's verdict: the database was lost, not a bad statement
         return _database_unavailable(error)
     raise error
 
@@ -178,6 +178,8 @@ def init_app(app) -> None:
     for error in (JobsUnavailable, RedisConnectionError, RedisTimeoutError):
         app.register_error_handler(error, _unavailable)
     app.register_error_handler(OperationalError, _operational_error)
+    if not event.contains(Engine, "handle_error", _failed_connect_is_a_disconnect):
+        event.listen(Engine, "handle_error", _failed_connect_is_a_disconnect)
 
 
 # ---------------------------------------------------------------------------
