@@ -107,13 +107,17 @@ DATABASE_UNAVAILABLE = """<!doctype html>
 """
 
 
+def _rollback_quietly() -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone already
+        db.session.rollback()
+
+
 def _database_unavailable(error):
     """The database is down or restarting: 503 with a page that needs no database
     (the pool checks connections before use, so the first request after the
     database returns works again)."""
     current_app.logger.error("database unavailable: %s", error)
-    with contextlib.suppress(Exception):  # the connection may be gone already
-        db.session.rollback()
+    _rollback_quietly()
     return DATABASE_UNAVAILABLE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
@@ -136,8 +140,6 @@ def health():
     """``/healthz``: the database and Redis, each reported; 503 when the database
     is down (the web tier cannot work), 200 "degraded" when only Redis is (pages
     work; jobs wait, the login throttle counts per process)."""
-    from redis.exceptions import RedisError
-
     from appraisal.platform import jobs
 
     checks = {"database": "ok", "redis": "not configured"}
@@ -146,13 +148,9 @@ def health():
     except Exception as exc:  # any failure to reach it
         current_app.logger.error("health: database unavailable: %s", exc)
         checks["database"] = "unavailable"
-        with contextlib.suppress(Exception):  # the connection may be gone already
-            db.session.rollback()
+        _rollback_quietly()
     if current_app.config.get("REDIS_URL"):
-        try:
-            checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"
-        except RedisError:
-            checks["redis"] = "unavailable"
+        checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"
     if checks["database"] != "ok":
         status, code = "error", 503
     elif checks["redis"] == "unavailable":
@@ -163,11 +161,9 @@ def health():
 
 
 def init_app(app) -> None:
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
     from sqlalchemy.exc import OperationalError
 
-    from appraisal.platform.jobs import JobsUnavailable
+    from appraisal.platform.jobs import UNREACHABLE, JobsUnavailable
 
     app.jinja_env.globals["query_args"] = query_args
     app.url_value_preprocessor(_resolve_tenant)
@@ -175,7 +171,7 @@ def init_app(app) -> None:
     app.after_request(_finish_request)
     for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, _error(status))
-    for error in (JobsUnavailable, RedisConnectionError, RedisTimeoutError):
+    for error in (JobsUnavailable, *UNREACHABLE):
         app.register_error_handler(error, _unavailable)
     app.register_error_handler(OperationalError, _operational_error)
     if not event.contains(Engine, "handle_error", _failed_connect_is_a_disconnect):

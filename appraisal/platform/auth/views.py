@@ -14,7 +14,7 @@ from appraisal.platform.auth.forms import LocaleForm, LoginForm, OrganisationFor
 from appraisal.platform.auth.throttle import throttle
 from appraisal.platform.permissions import public, requires
 from appraisal.platform.refusals import form_status, refuse
-from appraisal.platform.web import tenant_blueprint, tenant_exists, unknown_code_message
+from appraisal.platform.web import health, tenant_blueprint, tenant_exists, unknown_code_message
 
 bp = tenant_blueprint("auth", __name__)
 root = Blueprint("root", __name__)
@@ -46,8 +46,6 @@ def index():
 @root.route("/healthz")
 @public
 def healthz():
-    from appraisal.platform.web import health
-
     return health()
 
 
