@@ -28,14 +28,14 @@ never on a command line that ``ps`` shows.
 
 The code, by concept: ``archive`` (format, shared pieces), ``postgres`` and ``sqlite`` (each
 database's dump, emptiness check and restore), ``creation``, ``verification`` and ``restoration``
-(the three commands). This package re-exports the three commands and their error, all the CLI uses.
+(the three commands). This package re-exports what the CLI uses: the three commands, their error and ``upload_count``.
 """
 
 from __future__ import annotations
 
-from .archive import BackupError
+from .archive import BackupError, upload_count
 from .creation import create
 from .restoration import restore
 from .verification import verify
 
-__all__ = ["BackupError", "create", "restore", "verify"]
+__all__ = ["BackupError", "create", "restore", "upload_count", "verify"]
