@@ -9,7 +9,7 @@ or field without a label shows as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
@@ -320,6 +320,15 @@ def _day(value: str | None):
         return None
 
 
+def _midnight(day, tz, *, days_after: int = 0) -> datetime | None:
+    """The moment ``day`` (+ ``days_after``) begins in ``tz``, in UTC; None past
+    the calendar's ends (from 0001-01-01, to 9999-12-31): no bound on that side."""
+    try:
+        return datetime.combine(day + timedelta(days=days_after), time.min, tz).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 @bp.route("/")
 @requires("audit.view")
 def index():
@@ -338,10 +347,10 @@ def index():
     if args.get("object_id"):
         stmt = stmt.where(AuditEntry.object_id == args["object_id"].strip())
     start, end = _day(args.get("from")), _day(args.get("to"))
-    if start:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(start, time.min, tz))
-    if end:
-        stmt = stmt.where(AuditEntry.at < datetime.combine(end + timedelta(days=1), time.min, tz))
+    if start and (since := _midnight(start, tz)):
+        stmt = stmt.where(AuditEntry.at >= since)
+    if end and (until := _midnight(end, tz, days_after=1)):
+        stmt = stmt.where(AuditEntry.at < until)
     page = paginate(stmt)
     object_types = list(db_distinct(AuditEntry.object_type))
     return render_template(

@@ -143,3 +143,14 @@ def test_audit_log_is_office_only(client, tenant_with_history, make_user, make_u
     unit_admin = make_user(tenant, "unit_admin", unit=make_unit(tenant, "D2"))
     login(client, tenant, unit_admin)
     assert client.get("/t/city/audit/").status_code == 403
+
+
+def test_dates_at_the_calendar_edges_filter_without_error(client, tenant_with_history):
+    """The last day a date can name has no "next day" and the first has no UTC
+    equivalent before it: the filter still answers (nothing later / everything)."""
+    tenant, admin = tenant_with_history
+    login(client, tenant, admin)
+    for query in ("to=9999-12-31", "from=0001-01-01", "from=9999-12-31", "to=0001-01-01"):
+        assert client.get(f"/t/city/audit/?{query}").status_code == 200, query
+    assert "org.unit.create" in client.get("/t/city/audit/?from=0001-01-01&to=9999-12-31").get_data(as_text=True)
+    assert "没有符合条件的记录" in client.get("/t/city/audit/?to=0001-01-01").get_data(as_text=True)
