@@ -249,3 +249,25 @@ def test_language_is_chosen_per_user(client, tenant, staff):
     assert "退出" in client.get(f"/t/{tenant.slug}/").get_data(as_text=True)
     client.post(f"/t/{tenant.slug}/account/locale", data={"lang-locale": "en"})
     assert "Sign out" in client.get(f"/t/{tenant.slug}/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/", "\\\\evil.example"]
+)
+def test_after_sign_in_next_never_leaves_the_site(client, tenant, staff, target):
+    """Browsers read a backslash as a slash and drop tabs and line breaks: "/\\evil"
+    and "/<tab>/evil" lead to another site as "//evil" does."""
+    response = client.post(
+        f"/t/{tenant.slug}/login", query_string={"next": target}, data={"email": staff.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/t/{tenant.slug}/"), response.headers["Location"]
+
+
+def test_after_sign_in_next_keeps_a_page_of_the_site(client, tenant, staff):
+    response = client.post(
+        f"/t/{tenant.slug}/login",
+        query_string={"next": f"/t/{tenant.slug}/account?tab=1"},
+        data={"email": staff.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"].endswith(f"/t/{tenant.slug}/account?tab=1")

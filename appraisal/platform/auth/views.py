@@ -21,9 +21,13 @@ root = Blueprint("root", __name__)
 
 
 def _safe_next(default: str) -> str:
+    """``?next=`` when it is a path of this site, else ``default``. Browsers read a
+    backslash as a slash and drop tabs and line breaks, so "/\\evil" and "/<tab>/evil"
+    would lead elsewhere as "//evil" does: a path with either is refused."""
     target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    if "\\" in target or any(ch <= " " or ch == "\x7f" for ch in target):
+        return default
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return default
 
