@@ -41,10 +41,12 @@ def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None
     if not values or "tenant_slug" not in values:
         return
     slug = values.pop("tenant_slug")
-    with unscoped():
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    tenant = None
+    if "\x00" not in slug:  # no code holds a NUL (PostgreSQL would refuse the query)
+        with unscoped():
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        g.unknown_tenant_code = slug  # the error page says so and leads back to the landing page
+        g.unknown_tenant_code = slug.replace("\x00", "")  # the error page says so and leads back
         abort(404)
     if not tenant.is_active:
         g.suspended_tenant = tenant

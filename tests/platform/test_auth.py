@@ -134,6 +134,14 @@ def test_unknown_tenant_is_404(client):
     assert client.get("/t/nobody/login").status_code == 404
 
 
+def test_a_tenant_code_no_tenant_can_have_is_an_unknown_code(client):
+    """A NUL in the code is no input error of the reader's (PostgreSQL refuses it: a 400
+    "cannot be saved"); like any code that names no tenant it is a 404 leading back."""
+    response = client.get("/t/no%00body/login")
+    assert response.status_code == 404
+    assert "重新输入单位代码" in response.get_data(as_text=True)
+
+
 def test_an_unknown_code_on_the_landing_page_is_explained_there(client, tenant):
     """The code is checked on the landing page: a Chinese error beside the field, the code kept."""
     response = client.post("/", data={"slug": "NoSuchUnit"})
