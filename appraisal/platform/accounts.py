@@ -50,29 +50,29 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user of the current tenant with this e-mail and password.
+def find_operator(email: str) -> Operator | None:
+    return db.session.scalar(select(Operator).where(Operator.email == normalise_email(email)))
+
+
+def _verified(account, password: str):
+    """``account`` when ``password`` is its own and it is active, else None.
 
     Exactly one password hash is computed whatever the outcome, so an unknown
     or inactive account is refused in the same time as a wrong password."""
-    user = find_user(email)
-    if user is None:
+    if account is None:
         check_dummy_password(password)
         return None
-    if not user.check_password(password) or not user.active:
-        return None
-    return user
+    return account if account.check_password(password) and account.active else None
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user of the current tenant with this e-mail and password."""
+    return _verified(find_user(email), password)
 
 
 def authenticate_operator(email: str, password: str) -> Operator | None:
     """The same for the platform's operators."""
-    operator = db.session.scalar(select(Operator).where(Operator.email == normalise_email(email)))
-    if operator is None:
-        check_dummy_password(password)
-        return None
-    if not operator.check_password(password) or not operator.active:
-        return None
-    return operator
+    return _verified(find_operator(email), password)
 
 
 def create_user(
@@ -208,7 +208,7 @@ def end_all_sessions(user: User, *, keep: LoginSession | None = None) -> None:
 
 def create_operator(*, email: str, display_name: str, password: str) -> Operator:
     email = normalise_email(email)
-    if db.session.scalar(select(Operator).where(Operator.email == email)):
+    if find_operator(email) is not None:
         raise AccountError(_("平台运营账号 %(email)s 已存在", email=email))
     check_password_strength(password)
     operator = Operator(email=email, display_name=display_name)

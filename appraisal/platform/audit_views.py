@@ -9,13 +9,15 @@ or field without a label shows as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from flask import render_template, request
+from flask import flash, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from appraisal.platform.audit import AuditEntry
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.permissions import requires
 from appraisal.platform.tenancy import current_tenant
 from appraisal.platform.web import NavItem, paginate, tenant_blueprint
@@ -320,28 +322,47 @@ def _day(value: str | None):
         return None
 
 
+def _filter(name: str) -> str:
+    """A text filter from the query string; one with a control character (a NUL
+    the database cannot compare) is dropped, and the page says so."""
+    value = (request.args.get(name) or "").strip()
+    if text_problem(value):
+        flash(_("筛选条件不能包含不可见的控制字符，已忽略该条件"), "error")
+        return ""
+    return value
+
+
+def _midnight(day, tz, *, days_after: int = 0) -> datetime | None:
+    """The moment ``day`` (+ ``days_after``) begins in ``tz``, in UTC; None past
+    the calendar's ends (from 0001-01-01, to 9999-12-31): no bound on that side."""
+    try:
+        return datetime.combine(day + timedelta(days=days_after), time.min, tz).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 @bp.route("/")
 @requires("audit.view")
 def index():
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(current_tenant().time_zone)
-    args = request.args
+    args = {name: _filter(name) for name in ("action", "actor", "object_type", "object_id")}
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    action = (args.get("action") or "").strip()
+    action = args["action"]
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action))
-    if args.get("actor"):
-        stmt = stmt.where(AuditEntry.actor_label.contains(args["actor"].strip()))
-    if args.get("object_type"):
-        stmt = stmt.where(AuditEntry.object_type == args["object_type"].strip())
-    if args.get("object_id"):
-        stmt = stmt.where(AuditEntry.object_id == args["object_id"].strip())
-    start, end = _day(args.get("from")), _day(args.get("to"))
-    if start:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(start, time.min, tz))
-    if end:
-        stmt = stmt.where(AuditEntry.at < datetime.combine(end + timedelta(days=1), time.min, tz))
+    if args["actor"]:
+        stmt = stmt.where(AuditEntry.actor_label.contains(args["actor"]))
+    if args["object_type"]:
+        stmt = stmt.where(AuditEntry.object_type == args["object_type"])
+    if args["object_id"]:
+        stmt = stmt.where(AuditEntry.object_id == args["object_id"])
+    start, end = _day(request.args.get("from")), _day(request.args.get("to"))
+    if start and (since := _midnight(start, tz)):
+        stmt = stmt.where(AuditEntry.at >= since)
+    if end and (until := _midnight(end, tz, days_after=1)):
+        stmt = stmt.where(AuditEntry.at < until)
     page = paginate(stmt)
     object_types = list(db_distinct(AuditEntry.object_type))
     return render_template(

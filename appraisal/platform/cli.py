@@ -208,7 +208,6 @@ def backup_verify(archive):
         manifest = backup.verify(archive)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    files = sum(1 for name in manifest["members"] if name.startswith("uploads/"))
     click.echo(
         _(
             "备份完好：%(path)s（%(at)s 生成，数据库 %(db)s，版本 %(rev)s，%(n)d 个上传文件）",
@@ -216,7 +215,7 @@ def backup_verify(archive):
             at=manifest["created_at"],
             db=manifest["database"]["name"],
             rev=manifest["alembic_revision"],
-            n=files,
+            n=backup.upload_count(manifest),
         )
     )
 
@@ -232,26 +231,21 @@ def backup_restore(archive):
     except backup.BackupError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    files = sum(1 for name in manifest["members"] if name.startswith("uploads/"))
+    done = {
+        "rev": manifest["alembic_revision"],
+        "n": backup.upload_count(manifest),
+        "dir": current_app.config["UPLOAD_DIR"],
+    }
     if manifest.get("upgraded_to"):
         click.echo(
             _(
                 "恢复完成：数据库版本 %(rev)s，已升级到 %(head)s；%(n)d 个上传文件已放入 %(dir)s",
-                rev=manifest["alembic_revision"],
                 head=manifest["upgraded_to"],
-                n=files,
-                dir=current_app.config["UPLOAD_DIR"],
+                **done,
             )
         )
     else:
-        click.echo(
-            _(
-                "恢复完成：数据库版本 %(rev)s；%(n)d 个上传文件已放入 %(dir)s",
-                rev=manifest["alembic_revision"],
-                n=files,
-                dir=current_app.config["UPLOAD_DIR"],
-            )
-        )
+        click.echo(_("恢复完成：数据库版本 %(rev)s；%(n)d 个上传文件已放入 %(dir)s", **done))
 
 
 def init_app(app) -> None:

@@ -8,8 +8,9 @@ value gives a 500 and each gives a clear error on its field.
   dates between ``MIN_DATE`` and ``MAX_DATE``.
 * ``finite_decimal``: the one parser for numbers typed as text (scores grid,
   letter points, counts, weights), refusing the same values.
-* ``install(app)``: URL ``<int:…>`` converters refuse ids above 2^31−1 (404),
-  and ``request.args/form.get(..., type=int)`` treats such ids as absent.
+* ``install(app)``: URL ``<int:…>`` converters refuse ids above ``INT_MAX`` (404),
+  and ``request.args/form.get(..., type=int)`` treats such ids as absent;
+  ``tenancy.get_or_404`` answers 404 for them (``bounded_int``). ``INT_MAX`` is the one bound.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from xml.parsers import expat
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from appraisal.engine.scheme.loading import YamlLimits, YamlTooLarge, load_yaml
 from appraisal.platform.config import UPLOAD_LIMITS
@@ -108,26 +109,11 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _CHUNK = 64 * 1024
 
 
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _column_letter(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _mb(size: int) -> str:
     return f"{size / MB:.1f}"
 
 
-def _sheet_names(archive: zipfile.ZipFile, limits: XlsxLimits) -> dict[str, str]:
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """worksheet part → the sheet's name, from workbook.xml and its relations."""
     try:
         names = {}
@@ -175,8 +161,8 @@ class _Scan:
                 )
         elif local == "c":
             match = _REF.match(attrs.get("r", ""))
-            column = _column_index(match.group(1)) if match else self.column + 1
-            self.ref = match.group(0) if match else f"{_column_letter(column)}{self.row}"
+            column = column_index_from_string(match.group(1)) if match else self.column + 1
+            self.ref = match.group(0) if match else f"{get_column_letter(column)}{self.row}"
             if column > self.limits.max_columns:
                 self.refuse(
                     _(
@@ -194,7 +180,7 @@ class _Scan:
             if len(self.merged) < 100:
                 self.merged.append(attrs.get("ref", ""))
         elif local in ("v", "t", "si", "is"):
-            if local in ("si", "is") or local == "v":
+            if local != "t":  # a cell's value or a shared string starts; its <t> runs add up
                 self.text = 0
             self.in_text = True
 
@@ -266,7 +252,7 @@ def check_xlsx(data: bytes, limits: XlsxLimits | None = None) -> dict[str, list[
                         limit=_mb(limits.max_part),
                     )
                 )
-        names = _sheet_names(archive, limits)
+        names = _sheet_names(archive)
         totals = {"cells": 0}
         merged: dict[str, list[str]] = {}
         try:

@@ -23,7 +23,7 @@ See docs/dev/security.md.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 
 CSP = "; ".join(
     (
@@ -51,16 +51,16 @@ FIXED = {
 }
 
 
-def _set_headers(response):
-    for name, value in FIXED.items():
-        response.headers[name] = value
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
-        response.headers["Strict-Transport-Security"] = HSTS
-    if request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
-        response.headers.pop("Expires", None)
-    return response
-
-
 def init_app(app: Flask) -> None:
-    app.after_request(_set_headers)
+    headers = dict(FIXED)  # decided once: the settings do not change while the app runs
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = HSTS
+
+    def set_headers(response):
+        response.headers.update(headers)
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response
+
+    app.after_request(set_headers)

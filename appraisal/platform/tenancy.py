@@ -25,11 +25,11 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import abort, g, has_app_context
-from sqlalchemy import BigInteger, event
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from appraisal.platform.db import TenantScoped, db
+from appraisal.platform.inputs import bounded_int
 
 T = TypeVar("T")
 
@@ -120,13 +120,11 @@ def get_or_404(model: type[T], ident) -> T:
 
     Another tenant's object is indistinguishable from one that does not exist.
     """
-    if ident is None:
-        abort(404)
     try:
-        key = int(ident)
+        key = bounded_int(ident)  # an id no column can hold would make the database refuse: a 500
     except (TypeError, ValueError):
         abort(404)
-    if not 0 < key <= _max_key(model):  # the database would refuse the parameter: a 500
+    if key <= 0:
         abort(404)
     obj = db.session.get(model, key)
     if obj is None:
@@ -136,14 +134,6 @@ def get_or_404(model: type[T], ident) -> T:
         if tenant_id is None or obj.tenant_id != tenant_id:  # type: ignore[attr-defined]
             abort(404)
     return obj
-
-
-def _max_key(model) -> int:
-    """The largest id the model's primary key column can hold."""
-    columns = list(sa_inspect(model).primary_key)
-    if len(columns) == 1 and isinstance(columns[0].type, BigInteger):
-        return 2**63 - 1
-    return 2**31 - 1
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
 
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
@@ -40,10 +41,12 @@ def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None
     if not values or "tenant_slug" not in values:
         return
     slug = values.pop("tenant_slug")
-    with unscoped():
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    tenant = None
+    if "\x00" not in slug:  # no code holds a NUL (PostgreSQL would refuse the query)
+        with unscoped():
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        g.unknown_tenant_code = slug  # the error page says so and leads back to the landing page
+        g.unknown_tenant_code = slug.replace("\x00", "")  # the error page says so and leads back
         abort(404)
     if not tenant.is_active:
         g.suspended_tenant = tenant
@@ -106,28 +109,31 @@ DATABASE_UNAVAILABLE = """<!doctype html>
 """
 
 
+def _rollback_quietly() -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone already
+        db.session.rollback()
+
+
 def _database_unavailable(error):
     """The database is down or restarting: 503 with a page that needs no database
     (the pool checks connections before use, so the first request after the
     database returns works again)."""
     current_app.logger.error("database unavailable: %s", error)
-    with contextlib.suppress(Exception):  # the connection may be gone already
-        db.session.rollback()
+    _rollback_quietly()
     return DATABASE_UNAVAILABLE, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
-def _is_disconnect(error) -> bool:
-    """An OperationalError from losing the database (not, say, a bad statement)."""
-    return (
-        bool(getattr(error, "connection_invalidated", False))
-        or "connect" in str(getattr(error, "orig", error)).lower()
-        or "server closed" in str(getattr(error, "orig", error)).lower()
-        or "terminating connection" in str(getattr(error, "orig", error)).lower()
-    )
+def _failed_connect_is_a_disconnect(context) -> None:
+    """SQLAlchemy's ``handle_error`` hook. SQLAlchemy marks an error that broke a
+    connection in use as a disconnect (``connection_invalidated``); a refusal to
+    open one (the server down or restarting) comes before any connection exists,
+    so the dialect cannot judge it: every such error is the database unreachable."""
+    if context.connection is None and not context.is_pre_ping:
+        context.is_disconnect = True
 
 
 def _operational_error(error):
-    if _is_disconnect(error):
+    if error.connection_invalidated:  # SQLAlchemy's verdict: the database was lost, not a bad statement
         return _database_unavailable(error)
     raise error
 
@@ -136,8 +142,6 @@ def health():
     """``/healthz``: the database and Redis, each reported; 503 when the database
     is down (the web tier cannot work), 200 "degraded" when only Redis is (pages
     work; jobs wait, the login throttle counts per process)."""
-    from redis.exceptions import RedisError
-
     from appraisal.platform import jobs
 
     checks = {"database": "ok", "redis": "not configured"}
@@ -146,13 +150,9 @@ def health():
     except Exception as exc:  # any failure to reach it
         current_app.logger.error("health: database unavailable: %s", exc)
         checks["database"] = "unavailable"
-        with contextlib.suppress(Exception):  # the connection may be gone already
-            db.session.rollback()
+        _rollback_quietly()
     if current_app.config.get("REDIS_URL"):
-        try:
-            checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"
-        except RedisError:
-            checks["redis"] = "unavailable"
+        checks["redis"] = "ok" if jobs.redis_ok() else "unavailable"
     if checks["database"] != "ok":
         status, code = "error", 503
     elif checks["redis"] == "unavailable":
@@ -163,11 +163,9 @@ def health():
 
 
 def init_app(app) -> None:
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
     from sqlalchemy.exc import OperationalError
 
-    from appraisal.platform.jobs import JobsUnavailable
+    from appraisal.platform.jobs import UNREACHABLE, JobsUnavailable
 
     app.jinja_env.globals["query_args"] = query_args
     app.url_value_preprocessor(_resolve_tenant)
@@ -175,9 +173,11 @@ def init_app(app) -> None:
     app.after_request(_finish_request)
     for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, _error(status))
-    for error in (JobsUnavailable, RedisConnectionError, RedisTimeoutError):
+    for error in (JobsUnavailable, *UNREACHABLE):
         app.register_error_handler(error, _unavailable)
     app.register_error_handler(OperationalError, _operational_error)
+    if not event.contains(Engine, "handle_error", _failed_connect_is_a_disconnect):
+        event.listen(Engine, "handle_error", _failed_connect_is_a_disconnect)
 
 
 # ---------------------------------------------------------------------------

@@ -134,6 +134,14 @@ def test_unknown_tenant_is_404(client):
     assert client.get("/t/nobody/login").status_code == 404
 
 
+def test_a_tenant_code_no_tenant_can_have_is_an_unknown_code(client):
+    """A NUL in the code is no input error of the reader's (PostgreSQL refuses it: a 400
+    "cannot be saved"); like any code that names no tenant it is a 404 leading back."""
+    response = client.get("/t/no%00body/login")
+    assert response.status_code == 404
+    assert "重新输入单位代码" in response.get_data(as_text=True)
+
+
 def test_an_unknown_code_on_the_landing_page_is_explained_there(client, tenant):
     """The code is checked on the landing page: a Chinese error beside the field, the code kept."""
     response = client.post("/", data={"slug": "NoSuchUnit"})
@@ -249,3 +257,25 @@ def test_language_is_chosen_per_user(client, tenant, staff):
     assert "退出" in client.get(f"/t/{tenant.slug}/").get_data(as_text=True)
     client.post(f"/t/{tenant.slug}/account/locale", data={"lang-locale": "en"})
     assert "Sign out" in client.get(f"/t/{tenant.slug}/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/", "\\\\evil.example"]
+)
+def test_after_sign_in_next_never_leaves_the_site(client, tenant, staff, target):
+    """Browsers read a backslash as a slash and drop tabs and line breaks: "/\\evil"
+    and "/<tab>/evil" lead to another site as "//evil" does."""
+    response = client.post(
+        f"/t/{tenant.slug}/login", query_string={"next": target}, data={"email": staff.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/t/{tenant.slug}/"), response.headers["Location"]
+
+
+def test_after_sign_in_next_keeps_a_page_of_the_site(client, tenant, staff):
+    response = client.post(
+        f"/t/{tenant.slug}/login",
+        query_string={"next": f"/t/{tenant.slug}/account?tab=1"},
+        data={"email": staff.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"].endswith(f"/t/{tenant.slug}/account?tab=1")

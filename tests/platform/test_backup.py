@@ -18,6 +18,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from appraisal.platform import backup
+from appraisal.platform.backup.archive import database_kind
+from appraisal.platform.backup.postgres import pg_environment, postgresql_is_empty
+from appraisal.platform.backup.restoration import script_directory
+from appraisal.platform.backup.sqlite import sqlite_is_empty
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
@@ -193,11 +197,11 @@ def test_a_changed_byte_fails_verification_and_restore(app, stored_year, fresh_t
         refused = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
         assert refused.exit_code != 0 and "校验" in refused.output
         # nothing restored: the target database is still empty, no file placed
-        kind = backup.database_kind()
+        kind = database_kind()
         if kind == "postgresql":
-            assert backup.postgresql_is_empty()
+            assert postgresql_is_empty()
         else:
-            assert backup.sqlite_is_empty(Path(make_url(fresh_target).database))
+            assert sqlite_is_empty(Path(make_url(fresh_target).database))
         assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").rglob("*"))
 
 
@@ -217,11 +221,11 @@ def test_backup_refuses_when_a_file_the_database_refers_to_is_missing(app, store
 
 
 def test_the_password_reaches_pg_dump_through_the_environment_only():
-    env = backup.pg_environment("postgresql+psycopg://ops:s3cret%40x@db.example:5433/appraisal?sslmode=require")
+    env = pg_environment("postgresql+psycopg://ops:s3cret%40x@db.example:5433/appraisal?sslmode=require")
     assert env["PGPASSWORD"] == "s3cret@x" and env["PGHOST"] == "db.example" and env["PGPORT"] == "5433"
     assert env["PGUSER"] == "ops" and env["PGDATABASE"] == "appraisal" and env["PGSSLMODE"] == "require"
     with pytest.raises(backup.BackupError):
-        backup.pg_environment("postgresql+psycopg://ops@db/appraisal?unknown=1")
+        pg_environment("postgresql+psycopg://ops@db/appraisal?unknown=1")
 
 
 def _revision() -> str:
@@ -241,7 +245,7 @@ def test_an_archive_from_an_older_revision_is_migrated_after_restore(fresh_datab
     with target.app_context():
         result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
         assert result.exit_code == 0, result.output
-        head = backup.script_directory().get_current_head()
+        head = script_directory().get_current_head()
         assert head != "b2c3d4e5f601" and _revision() == head and head in result.output
 
 
@@ -258,8 +262,8 @@ def test_an_archive_from_a_newer_program_is_refused(fresh_databases, other_app, 
     with target.app_context():
         result = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
         assert result.exit_code != 0 and "更新的程序版本" in result.output
-        kind = backup.database_kind()
-        assert backup.postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
+        kind = database_kind()
+        assert postgresql_is_empty() if kind == "postgresql" else not any(tmp_path.glob("restore.sqlite"))
 
 
 def test_a_failed_database_restore_leaves_nothing_behind_and_a_non_owner_role_can_restore(

@@ -123,3 +123,20 @@ def test_changing_another_tenants_row_is_refused(two_tenants):
         with pytest.raises(CrossTenantWrite):
             db.session.flush()
         db.session.rollback()
+
+
+def test_every_integer_key_fits_the_one_id_bound(app):
+    """``inputs.INT_MAX`` bounds every id taken from a URL, a query string or a form
+    (``get_or_404``, ``<int:…>``, ``bounded_int``): it holds only while no id column is wider."""
+    from sqlalchemy import BigInteger
+
+    from appraisal.platform.inputs import INT_MAX
+
+    assert INT_MAX == 2**31 - 1
+    wide = [
+        f"{table.name}.{column.name}"
+        for table in db.metadata.tables.values()
+        for column in table.columns
+        if (column.primary_key or column.foreign_keys) and isinstance(column.type, BigInteger)
+    ]
+    assert wide == [], f"ids wider than inputs.INT_MAX: {wide}; widen the bound with them"

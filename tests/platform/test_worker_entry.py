@@ -51,3 +51,31 @@ def test_a_job_function_outside_an_app_says_how_to_run_it():
 def test_the_platform_job_module_does_not_import_the_app_factory():
     source = (ROOT / "appraisal" / "platform" / "jobs.py").read_text(encoding="utf-8")
     assert "platform.app" not in source and "create_app" not in source
+
+
+def _the_app():
+    """A job target: the app the job runs in."""
+    from flask import current_app
+
+    return current_app._get_current_object()
+
+
+def test_a_worker_with_no_app_makes_its_app_once(monkeypatch, tmp_path):
+    """A worker that runs its jobs in its own process (RQ's SimpleWorker) makes the app
+    for its first job and reuses it: not a new app, engine and pool per job."""
+    from appraisal import worker
+
+    for name, value in {
+        "APPRAISAL_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.db'}",
+        "UPLOAD_DIR": str(tmp_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    target = f"{__name__}._the_app"
+    try:
+        first, second = worker.run(target), worker.run(target)
+        assert first is second
+    finally:
+        worker._app.cache_clear()  # the next test's environment gets its own app

@@ -14,16 +14,20 @@ from appraisal.platform.auth.forms import LocaleForm, LoginForm, OrganisationFor
 from appraisal.platform.auth.throttle import throttle
 from appraisal.platform.permissions import public, requires
 from appraisal.platform.refusals import form_status, refuse
-from appraisal.platform.web import tenant_blueprint, tenant_exists, unknown_code_message
+from appraisal.platform.web import health, tenant_blueprint, tenant_exists, unknown_code_message
 
 bp = tenant_blueprint("auth", __name__)
 root = Blueprint("root", __name__)
 
 
 def _safe_next(default: str) -> str:
+    """``?next=`` when it is a path of this site, else ``default``. Browsers read a
+    backslash as a slash and drop tabs and line breaks, so "/\\evil" and "/<tab>/evil"
+    would lead elsewhere as "//evil" does: a path with either is refused."""
     target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    if "\\" in target or any(ch <= " " or ch == "\x7f" for ch in target):
+        return default
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return default
 
@@ -46,8 +50,6 @@ def index():
 @root.route("/healthz")
 @public
 def healthz():
-    from appraisal.platform.web import health
-
     return health()
 
 

@@ -28,48 +28,14 @@ never on a command line that ``ps`` shows.
 
 The code, by concept: ``archive`` (format, shared pieces), ``postgres`` and ``sqlite`` (each
 database's dump, emptiness check and restore), ``creation``, ``verification`` and ``restoration``
-(the three commands). This package re-exports what the CLI and the tests use.
+(the three commands). This package re-exports what the CLI uses: the three commands, their error and ``upload_count``.
 """
 
 from __future__ import annotations
 
-from .archive import (
-    CHUNK,
-    FORMAT,
-    FORMAT_VERSION,
-    MANIFEST,
-    MANIFEST_SUM,
-    PG_DUMP,
-    SQLITE_COPY,
-    UPLOADS,
-    BackupError,
-    Summary,
-    database_kind,
-)
+from .archive import BackupError, upload_count
 from .creation import create
-from .postgres import pg_environment, pg_tool, postgresql_is_empty
-from .restoration import restore, script_directory
-from .sqlite import sqlite_is_empty
+from .restoration import restore
 from .verification import verify
 
-__all__ = [
-    "CHUNK",
-    "FORMAT",
-    "FORMAT_VERSION",
-    "MANIFEST",
-    "MANIFEST_SUM",
-    "PG_DUMP",
-    "SQLITE_COPY",
-    "UPLOADS",
-    "BackupError",
-    "Summary",
-    "create",
-    "database_kind",
-    "pg_environment",
-    "pg_tool",
-    "postgresql_is_empty",
-    "restore",
-    "script_directory",
-    "sqlite_is_empty",
-    "verify",
-]
+__all__ = ["BackupError", "create", "restore", "upload_count", "verify"]

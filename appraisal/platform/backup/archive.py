@@ -33,6 +33,11 @@ class BackupError(RuntimeError):
     """A backup, verification or restore that cannot go on; the message says why (in Chinese)."""
 
 
+def upload_count(manifest: dict) -> int:
+    """How many uploaded files an archive holds, by its manifest."""
+    return sum(1 for name in manifest["members"] if name.startswith(UPLOADS + "/"))
+
+
 @dataclass
 class Summary:
     path: Path
@@ -41,7 +46,7 @@ class Summary:
 
     @property
     def file_count(self) -> int:
-        return sum(1 for name in self.manifest["members"] if name.startswith(UPLOADS + "/"))
+        return upload_count(self.manifest)
 
 
 def database_kind(url: str | None = None) -> str:
