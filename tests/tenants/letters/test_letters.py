@@ -124,3 +124,15 @@ def test_unit_admin_lists_only_their_own_unit(app, year):
     staff = app.test_client()
     login(staff, year.tenant, year.users["staff"])
     assert staff.get("/t/city/letters/").status_code == 403
+
+
+@pytest.mark.parametrize("version", ["abc", "1.5", str(2**40)])
+def test_a_decision_with_a_garbled_version_is_refused_not_a_server_error(app, year, version):
+    unit, lead = app.test_client(), app.test_client()
+    login(unit, year.tenant, year.users["unit_admin"])
+    login(lead, year.tenant, year.users["sector_lead"])
+    unit.post(url(year, "/items"), data={"title": "固定资产投资", "points": "40"})
+    assert unit.post(url(year, "/submit")).status_code == 302
+    response = lead.post(url(year, "/decide"), data={"decision": "approve", "version": version})
+    assert response.status_code == 400
+    assert _letter(year).status == LetterStatus.SUBMITTED

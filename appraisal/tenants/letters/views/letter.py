@@ -38,7 +38,7 @@ def detail(appraisee: Appraisee):
         and can(current_user, "letters.review", appraisee)
         and cycle.phase in (Phase.TARGET_SETTING, Phase.TRACKING)
     )
-    decision = DecisionForm(version=letter.version if letter else "")
+    decision = DecisionForm(version=letter.version if letter else None)
     return render_template(
         "letters/detail.html",
         appraisee=appraisee,
@@ -153,7 +153,7 @@ def decide(appraisee: Appraisee):
             letter,
             approve=approve,
             reason=form.reason.data or "",
-            seen_version=int(form.version.data) if form.version.data else None,
+            seen_version=form.version.data,
         )
     except (services.LetterError, CycleError) as exc:
         flash(str(exc), "error")
