@@ -44,6 +44,29 @@ def test_office_adopts_a_template(app, year):
     assert "已存在" in dup.get_data(as_text=True)
 
 
+def _scheme_count(year) -> int:
+    db.session.expire_all()
+    with tenant_scope(year.tenant):
+        return len(list(db.session.scalars(select(Scheme))))
+
+
+def test_adopting_with_an_overlong_or_hostile_key_or_name_is_refused_by_field(app, year):
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    before = _scheme_count(year)
+    cases = [
+        ({"name": "区县考核", "key": "k" * 65}, "方案标识：不能超过 64 个字符（现有 65 个）"),
+        ({"name": "名" * 201, "key": "long-name"}, "方案名称：不能超过 200 个字符（现有 201 个）"),
+        ({"name": "区县\x00考核", "key": "nul-name"}, "方案名称：不能包含不可见的控制字符"),
+        ({"name": "区县考核", "key": "two\nlines"}, "方案标识：不能包含换行"),
+    ]
+    for data, message in cases:
+        response = office.post("/t/city/schemes/templates/B_districts/adopt", data=data, follow_redirects=True)
+        assert response.status_code == 200, data
+        assert message in response.get_data(as_text=True), data
+    assert _scheme_count(year) == before
+
+
 def test_customise_saves_a_version_with_a_diff(app, year):
     office = app.test_client()
     login(office, year.tenant, year.users["office_admin"])
