@@ -137,6 +137,16 @@ def test_unit_admin_adopts_an_allowed_staff_scheme_within_its_locks(app, year):
     assert unit.get(f"/t/city/schemes/{county.id}/customise").status_code == 403
 
 
+def test_adopting_for_another_tenants_or_no_unit_is_a_404(app, year, other_year):
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    county, _ = _versions(year, "county")
+    page = f"/t/city/schemes/{county.id}/adopt-for-unit"
+    assert office.post(page, data={"unit_id": other_year.ids["depts"][0]}).status_code == 404
+    assert office.post(page, data={"unit_id": "x"}).status_code == 404
+    assert office.post(page, data={"unit_id": str(2**40)}).status_code == 404
+
+
 def _current_form_values(app, year, scheme, client=None):
     import re
 
