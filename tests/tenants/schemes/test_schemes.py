@@ -155,3 +155,48 @@ def _current_form_values(app, year, scheme, client=None):
         login(client, year.tenant, year.users["office_admin"])
     html = client.get(f"/t/city/schemes/{scheme.id}/customise").get_data(as_text=True)
     return {m.group(1): m.group(2) for m in re.finditer(r'name="(f\.[^"]+)"[^>]*value="([^"]*)"', html)}
+
+
+def test_the_scheme_list_reads_the_latest_versions_in_one_query(app, year):
+    from sqlalchemy import event
+
+    from appraisal.tenants.schemes import services
+
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+
+    def queries_for_index(table: str) -> int:
+        statements = []
+
+        def listener(*args):
+            statements.append(args[2])
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert office.get("/t/city/schemes/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return sum(f"FROM {table}" in s for s in statements)
+
+    def add_schemes(numbers):
+        with tenant_scope(year.tenant):
+            for n in numbers:
+                version = services.adopt_template(
+                    template_key="B_districts",
+                    key=f"extra-{n}",
+                    name=f"附加方案{n}",
+                    owner_unit_id=year.ids["depts"][n % len(year.ids["depts"])],
+                )
+                services.save_version(db.session.get(Scheme, version.scheme_id), overrides={}, locks=[], note="第二版")
+            db.session.commit()
+
+    add_schemes([0])
+    few = queries_for_index("scheme_versions"), queries_for_index("org_units")
+    add_schemes(range(1, 8))
+    page = office.get("/t/city/schemes/").get_data(as_text=True)
+    row = page[page.index("附加方案7") :]
+    assert "v2 " in row[: row.index("</tr>")]  # the latest version, not the first
+    assert (queries_for_index("scheme_versions"), queries_for_index("org_units")) == few
+    assert few[0] == 1

@@ -53,6 +53,22 @@ def latest_version(scheme: Scheme) -> SchemeVersion | None:
     )
 
 
+def latest_versions(schemes: list[Scheme]) -> dict[int, SchemeVersion]:
+    """Each scheme's latest version (scheme id → version), in one query."""
+    newest = (
+        select(SchemeVersion.scheme_id, func.max(SchemeVersion.version).label("version"))
+        .where(SchemeVersion.scheme_id.in_([s.id for s in schemes]))
+        .group_by(SchemeVersion.scheme_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(SchemeVersion).join(
+            newest, (SchemeVersion.scheme_id == newest.c.scheme_id) & (SchemeVersion.version == newest.c.version)
+        )
+    )
+    return {version.scheme_id: version for version in rows}
+
+
 def engine_scheme(version: SchemeVersion) -> engine.Scheme:
     """The engine's scheme for a saved version (validated again on load)."""
     return engine.build_scheme(version.content, source=f"scheme version {version.id}")
