@@ -149,3 +149,15 @@ def test_unit_admin_cannot_manage_users(client, office, make_user):
     assert client.get("/t/city/users/").status_code == 403
     assert client.post("/t/city/users/new", data={}).status_code == 403
     assert client.get(f"/t/city/users/{unit_admin.id}").status_code == 403
+
+
+def test_search_treats_percent_and_underscore_as_plain_characters(client, office, make_user):
+    tenant, admin, _ = office
+    make_user(tenant, "staff", email="plain@city.cn", name="王五")
+    make_user(tenant, "staff", email="odd@city.cn", name="百分之100%")
+    login(client, tenant, admin)
+    for q, shown, hidden in (("%", "odd@city.cn", "plain@city.cn"), ("_", None, "plain@city.cn")):
+        page = client.get("/t/city/users/", query_string={"q": q}).get_data(as_text=True)
+        assert hidden not in page and "admin@city.cn" not in page, q
+        if shown:
+            assert shown in page, q
