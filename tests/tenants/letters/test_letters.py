@@ -136,3 +136,14 @@ def test_a_decision_with_a_garbled_version_is_refused_not_a_server_error(app, ye
     response = lead.post(url(year, "/decide"), data={"decision": "approve", "version": version})
     assert response.status_code == 400
     assert _letter(year).status == LetterStatus.SUBMITTED
+
+
+def test_the_edit_link_fills_the_form_with_that_item_only(app, year, other_year):
+    unit = app.test_client()
+    login(unit, year.tenant, year.users["unit_admin"])
+    item_id = year.ids["letter_item"]
+    page = unit.get(url(year), query_string={"edit": item_id}).get_data(as_text=True)
+    assert f'name="item_id" value="{item_id}"' in page and 'value="财政收入增长"' in page
+    for other in ("abc", str(2**40), str(other_year.ids["letter_item"])):
+        page = unit.get(url(year), query_string={"edit": other}).get_data(as_text=True)
+        assert 'name="item_id"' not in page, other

@@ -23,9 +23,8 @@ def detail(appraisee: Appraisee):
     letter = services.letter_for(appraisee, create=False)
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     share, public = _parts(appraisee)
-    edit_item = None
-    if letter and request.args.get("edit", type=int):
-        edit_item = next((i for i in letter.items if i.id == request.args.get("edit", type=int)), None)
+    edit_id = request.args.get("edit", type=int)
+    edit_item = next((i for i in letter.items if i.id == edit_id), None) if letter and edit_id else None
     form = ItemForm(obj=edit_item) if edit_item else ItemForm()
     editable = (
         can(current_user, "letters.edit", appraisee)
