@@ -35,7 +35,6 @@ CLAIM_COLUMNS = [
 @dataclass
 class AdjustmentResult:
     per_rule: dict[str, np.ndarray]  # rule key → points per appraisee (after rule cap)
-    per_rule_raw: dict[str, np.ndarray]  # before the rule cap
     bonus_raw: np.ndarray
     bonus: np.ndarray
     penalty_raw: np.ndarray
@@ -56,7 +55,7 @@ def apply_adjustments(scheme: Scheme, prepared: Prepared) -> AdjustmentResult:
         claims = claims.assign(claim_id="")
     claims = _sorted_claims(_with_rule_columns(adjustments.rules, claims))
     claims = _counted_claims(adjustments, claims)
-    per_rule, per_rule_raw = {}, {}
+    per_rule = {}
     bonus_raw, penalty_raw = np.zeros(n), np.zeros(n)
     rule_column = claims["rule"].to_numpy()
     codes = claims["code"].to_numpy()
@@ -64,7 +63,6 @@ def apply_adjustments(scheme: Scheme, prepared: Prepared) -> AdjustmentResult:
     for rule in adjustments.rules:
         selected = rule_column == rule.key
         total = exact_sum(codes[selected], after_sharing[selected], n)
-        per_rule_raw[rule.key] = total
         if rule.cap is not None:
             total = np.minimum(total, rule.cap)
         per_rule[rule.key] = total
@@ -74,7 +72,7 @@ def apply_adjustments(scheme: Scheme, prepared: Prepared) -> AdjustmentResult:
             penalty_raw += total
     bonus = bonus_raw if adjustments.bonus_cap is None else np.minimum(bonus_raw, adjustments.bonus_cap)
     penalty = penalty_raw if adjustments.penalty_cap is None else np.minimum(penalty_raw, adjustments.penalty_cap)
-    return AdjustmentResult(per_rule, per_rule_raw, bonus_raw, bonus, penalty_raw, penalty, _claims_table(claims))
+    return AdjustmentResult(per_rule, bonus_raw, bonus, penalty_raw, penalty, _claims_table(claims))
 
 
 def _with_rule_columns(rules: list[AdjustmentRule], claims: pd.DataFrame) -> pd.DataFrame:

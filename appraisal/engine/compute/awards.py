@@ -20,7 +20,6 @@ class AwardState:
     pay_percent: np.ndarray
     paid: np.ndarray
     rollup: np.ndarray  # bool: amount is a roll-up average
-    tier_amounts: dict[str, float | None]
 
 
 def tier_amounts(scheme: Scheme) -> dict[str, float | None]:
@@ -68,7 +67,7 @@ def assign_awards(
         amount = np.where(mine, per_supervisor.reindex(ids).to_numpy(dtype="float64"), amount)
         rollup |= mine
     paid = amount * pay / 100.0
-    return AwardState(tier_index, amount, pay, paid, rollup, amounts)
+    return AwardState(tier_index, amount, pay, paid, rollup)
 
 
 def _assign_tiers(

@@ -30,8 +30,7 @@ class Pipeline:
     adjustments: AdjustmentResult  # 3. bonus and penalty claims (加减分)
     parts: dict[str, np.ndarray]  # 4. each composition part's contribution
     base: np.ndarray  #    the sum of the parts (基础分)
-    composite: np.ndarray  #    base + adjustments, rounded (nan: not ranked)
-    ranking_composite: np.ndarray  #    the composite with −inf for the unranked
+    composite: np.ndarray  #    base + adjustments, rounded (nan: not ranked; the stages rank with −inf)
     ranking: Ranking  # 5. groups, ranks and positions
     vetoes: VetoState  # 6. veto effects (一票否决)
     quotas: QuotaState  # 7. quota places (限额)
@@ -71,7 +70,6 @@ def run_pipeline(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Pipelin
         parts,
         base,
         composite,
-        ranking_composite,
         ranking,
         vetoes,
         quotas,

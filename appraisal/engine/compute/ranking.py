@@ -20,7 +20,6 @@ class Ranking:
     group_size: np.ndarray
     order_group: np.ndarray  # permutation: by group, then strict order
     order_tenant: np.ndarray  # permutation: strict order across the tenant
-    tenant_position: np.ndarray
 
 
 def rank(
@@ -54,8 +53,6 @@ def rank(
     start_index = np.maximum.accumulate(np.where(starts, np.arange(n), 0)) if n else starts
     position[order_group] = np.arange(n) - start_index + 1
     position = np.where(ranked, position, 0)
-    tenant_position = np.zeros(n, dtype="int64")
-    tenant_position[order_tenant] = np.arange(1, n + 1)
     sizes = np.bincount(group_key, minlength=unranked_group + 1)
     group_size = np.where(ranked, sizes[group_key], 0)
     competition_rank = (
@@ -69,7 +66,6 @@ def rank(
         group_size,
         order_group,
         order_tenant,
-        np.where(ranked, tenant_position, 0),
     )
 
 

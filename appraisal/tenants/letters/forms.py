@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import DecimalField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from appraisal.platform.inputs import SafeForm
 
@@ -14,7 +15,8 @@ class ItemForm(SafeForm):
 
 class DecisionForm(SafeForm):
     reason = TextAreaField(_l("退回原因"), validators=[Length(max=2000)])
-    version = HiddenField()
+    # the letter's version the reviewer saw: a stale review is refused; a garbled one is a 400
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class ReopenForm(SafeForm):

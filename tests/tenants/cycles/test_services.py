@@ -6,7 +6,7 @@ from sqlalchemy import select
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
 from appraisal.tenants.cycles import services as cycles
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, PhaseChange
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, PhaseChange, Population
 
 
 def test_population_of_departments_ranked_by_sector_group(year):
@@ -51,6 +51,9 @@ def test_each_phase_allows_only_its_actions_and_final_is_read_only(year):
         assert cycle.finalised_at is not None
         with pytest.raises(cycles.PhaseError, match="已归档"):
             cycles.require_phase(cycle, "letters.edit")
+        population = db.session.get(Population, year.ids["dept_pop"])
+        with pytest.raises(cycles.PhaseError, match="已归档"):
+            cycles.set_assessors(population, {})
         with pytest.raises(cycles.PhaseError):
             cycles.move_phase(cycle, Phase.APPEALS, reason="想改")
 

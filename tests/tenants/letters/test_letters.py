@@ -124,3 +124,26 @@ def test_unit_admin_lists_only_their_own_unit(app, year):
     staff = app.test_client()
     login(staff, year.tenant, year.users["staff"])
     assert staff.get("/t/city/letters/").status_code == 403
+
+
+@pytest.mark.parametrize("version", ["abc", "1.5", str(2**40)])
+def test_a_decision_with_a_garbled_version_is_refused_not_a_server_error(app, year, version):
+    unit, lead = app.test_client(), app.test_client()
+    login(unit, year.tenant, year.users["unit_admin"])
+    login(lead, year.tenant, year.users["sector_lead"])
+    unit.post(url(year, "/items"), data={"title": "固定资产投资", "points": "40"})
+    assert unit.post(url(year, "/submit")).status_code == 302
+    response = lead.post(url(year, "/decide"), data={"decision": "approve", "version": version})
+    assert response.status_code == 400
+    assert _letter(year).status == LetterStatus.SUBMITTED
+
+
+def test_the_edit_link_fills_the_form_with_that_item_only(app, year, other_year):
+    unit = app.test_client()
+    login(unit, year.tenant, year.users["unit_admin"])
+    item_id = year.ids["letter_item"]
+    page = unit.get(url(year), query_string={"edit": item_id}).get_data(as_text=True)
+    assert f'name="item_id" value="{item_id}"' in page and 'value="财政收入增长"' in page
+    for other in ("abc", str(2**40), str(other_year.ids["letter_item"])):
+        page = unit.get(url(year), query_string={"edit": other}).get_data(as_text=True)
+        assert 'name="item_id"' not in page, other

@@ -44,6 +44,29 @@ def test_office_adopts_a_template(app, year):
     assert "已存在" in dup.get_data(as_text=True)
 
 
+def _scheme_count(year) -> int:
+    db.session.expire_all()
+    with tenant_scope(year.tenant):
+        return len(list(db.session.scalars(select(Scheme))))
+
+
+def test_adopting_with_an_overlong_or_hostile_key_or_name_is_refused_by_field(app, year):
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    before = _scheme_count(year)
+    cases = [
+        ({"name": "区县考核", "key": "k" * 65}, "方案标识：不能超过 64 个字符（现有 65 个）"),
+        ({"name": "名" * 201, "key": "long-name"}, "方案名称：不能超过 200 个字符（现有 201 个）"),
+        ({"name": "区县\x00考核", "key": "nul-name"}, "方案名称：不能包含不可见的控制字符"),
+        ({"name": "区县考核", "key": "two\nlines"}, "方案标识：不能包含换行"),
+    ]
+    for data, message in cases:
+        response = office.post("/t/city/schemes/templates/B_districts/adopt", data=data, follow_redirects=True)
+        assert response.status_code == 200, data
+        assert message in response.get_data(as_text=True), data
+    assert _scheme_count(year) == before
+
+
 def test_customise_saves_a_version_with_a_diff(app, year):
     office = app.test_client()
     login(office, year.tenant, year.users["office_admin"])
@@ -114,6 +137,16 @@ def test_unit_admin_adopts_an_allowed_staff_scheme_within_its_locks(app, year):
     assert unit.get(f"/t/city/schemes/{county.id}/customise").status_code == 403
 
 
+def test_adopting_for_another_tenants_or_no_unit_is_a_404(app, year, other_year):
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    county, _ = _versions(year, "county")
+    page = f"/t/city/schemes/{county.id}/adopt-for-unit"
+    assert office.post(page, data={"unit_id": other_year.ids["depts"][0]}).status_code == 404
+    assert office.post(page, data={"unit_id": "x"}).status_code == 404
+    assert office.post(page, data={"unit_id": str(2**40)}).status_code == 404
+
+
 def _current_form_values(app, year, scheme, client=None):
     import re
 
@@ -122,3 +155,48 @@ def _current_form_values(app, year, scheme, client=None):
         login(client, year.tenant, year.users["office_admin"])
     html = client.get(f"/t/city/schemes/{scheme.id}/customise").get_data(as_text=True)
     return {m.group(1): m.group(2) for m in re.finditer(r'name="(f\.[^"]+)"[^>]*value="([^"]*)"', html)}
+
+
+def test_the_scheme_list_reads_the_latest_versions_in_one_query(app, year):
+    from sqlalchemy import event
+
+    from appraisal.tenants.schemes import services
+
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+
+    def queries_for_index(table: str) -> int:
+        statements = []
+
+        def listener(*args):
+            statements.append(args[2])
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert office.get("/t/city/schemes/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return sum(f"FROM {table}" in s for s in statements)
+
+    def add_schemes(numbers):
+        with tenant_scope(year.tenant):
+            for n in numbers:
+                version = services.adopt_template(
+                    template_key="B_districts",
+                    key=f"extra-{n}",
+                    name=f"附加方案{n}",
+                    owner_unit_id=year.ids["depts"][n % len(year.ids["depts"])],
+                )
+                services.save_version(db.session.get(Scheme, version.scheme_id), overrides={}, locks=[], note="第二版")
+            db.session.commit()
+
+    add_schemes([0])
+    few = queries_for_index("scheme_versions"), queries_for_index("org_units")
+    add_schemes(range(1, 8))
+    page = office.get("/t/city/schemes/").get_data(as_text=True)
+    row = page[page.index("附加方案7") :]
+    assert "v2 " in row[: row.index("</tr>")]  # the latest version, not the first
+    assert (queries_for_index("scheme_versions"), queries_for_index("org_units")) == few
+    assert few[0] == 1

@@ -124,6 +124,24 @@ def test_export_lists_users(client, office):
     assert ("admin", "admin@city.cn", "考核办管理员", "正常") in rows
 
 
+def test_export_keeps_the_lists_status_filter(client, office, make_user):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    tenant, admin, _ = office
+    gone = make_user(tenant, "staff", email="gone@city.cn")
+    login(client, tenant, admin)
+    assert client.post(f"/t/city/users/{gone.id}/active", data={"active": "0"}).status_code == 302
+    assert not _user(tenant, "gone@city.cn").active
+    for status, expected in (("active", {"admin@city.cn"}), ("inactive", {"gone@city.cn"})):
+        listed = client.get(f"/t/city/users/?status={status}").get_data(as_text=True)
+        assert all(email in listed for email in expected)
+        response = client.get(f"/t/city/users/export.xlsx?status={status}")
+        rows = list(load_workbook(BytesIO(response.data)).active.iter_rows(values_only=True))[1:]
+        assert {row[1] for row in rows} == expected, status
+
+
 def test_unit_admin_cannot_manage_users(client, office, make_user):
     tenant, _, dept = office
     unit_admin = make_user(tenant, "unit_admin", unit=dept)
@@ -131,3 +149,15 @@ def test_unit_admin_cannot_manage_users(client, office, make_user):
     assert client.get("/t/city/users/").status_code == 403
     assert client.post("/t/city/users/new", data={}).status_code == 403
     assert client.get(f"/t/city/users/{unit_admin.id}").status_code == 403
+
+
+def test_search_treats_percent_and_underscore_as_plain_characters(client, office, make_user):
+    tenant, admin, _ = office
+    make_user(tenant, "staff", email="plain@city.cn", name="王五")
+    make_user(tenant, "staff", email="odd@city.cn", name="百分之100%")
+    login(client, tenant, admin)
+    for q, shown, hidden in (("%", "odd@city.cn", "plain@city.cn"), ("_", None, "plain@city.cn")):
+        page = client.get("/t/city/users/", query_string={"q": q}).get_data(as_text=True)
+        assert hidden not in page and "admin@city.cn" not in page, q
+        if shown:
+            assert shown in page, q

@@ -72,13 +72,18 @@ def phase_allows(cycle: Cycle, action: str) -> bool:
     return cycle.phase in PHASE_ACTIONS[action]
 
 
+def require_not_archived(cycle: Cycle) -> None:
+    """Refuse any change to an archived cycle."""
+    if cycle.phase == Phase.FINAL:
+        raise PhaseError(_("%(cycle)s 已归档，只能查看", cycle=cycle.name))
+
+
 def require_phase(cycle: Cycle, action: str, *, also_in_appeals: bool = False) -> None:
     """Refuse ``action`` unless the cycle's phase allows it.
 
     ``also_in_appeals``: an input correction after an upheld appeal.
     """
-    if cycle.phase == Phase.FINAL:
-        raise PhaseError(_("%(cycle)s 已归档，只能查看", cycle=cycle.name))
+    require_not_archived(cycle)
     if phase_allows(cycle, action) or (also_in_appeals and cycle.phase == Phase.APPEALS):
         return
     allowed = join_labels(PHASE_LABELS[p] for p in Phase if p in PHASE_ACTIONS[action])

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
-from appraisal.tenants.cycles.services.phases import CycleError, PhaseError, require_phase
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
+from appraisal.tenants.cycles.services.phases import CycleError, require_not_archived, require_phase
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person, PersonCategory, UnitKind
 from appraisal.tenants.schemes.models import AppraiseeKind, SchemeVersion
 
@@ -201,8 +201,7 @@ def assessed_indicators(version: SchemeVersion) -> list[tuple[str, str, float, s
 def set_assessors(population: Population, mapping: dict[str, int]) -> None:
     """Name the department that assesses each indicator of the population."""
     cycle = db.session.get(Cycle, population.cycle_id)
-    if cycle.phase == Phase.FINAL:
-        raise PhaseError(_("%(cycle)s 已归档，只能查看", cycle=cycle.name))
+    require_not_archived(cycle)
     units = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(set(mapping.values())))))
     unknown = [key for key, unit_id in mapping.items() if unit_id not in units]
     if unknown:

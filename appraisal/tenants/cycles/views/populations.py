@@ -91,7 +91,7 @@ def population(population: Population):
         return redirect(url_for("cycles.population", population_id=population.id))
     stmt = select(Appraisee).where(Appraisee.population_id == population.id).order_by(Appraisee.sort_order)
     if q := request.args.get("q", "").strip():
-        stmt = stmt.where(Appraisee.name.contains(q))
+        stmt = stmt.where(Appraisee.name.contains(q, autoescape=True))  # % and _ are looked for, not wildcards
     if group := request.args.get("group", "").strip():
         stmt = stmt.where(Appraisee.ranking_group == group)
     if request.args.get("export"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from appraisal.platform.db import db
@@ -22,13 +21,11 @@ PHASE_LABELS = services.PHASE_LABELS
 @bp.route("/")
 @requires("cycles.view")
 def index():
-    cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc())))
-    return render_template("cycles/index.html", cycles=cycles, phases=Phase.ordered())
+    return render_template("cycles/index.html", cycles=services.all_cycles(), phases=Phase.ordered())
 
 
-def _previous_choices(exclude: int | None = None):
-    rows = db.session.scalars(select(Cycle).order_by(Cycle.year.desc()))
-    return [SelectChoice("", "—")] + [SelectChoice(str(c.id), f"{c.year} {c.name}") for c in rows if c.id != exclude]
+def _previous_choices():
+    return [SelectChoice("", "—")] + [SelectChoice(str(c.id), f"{c.year} {c.name}") for c in services.all_cycles()]
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -23,9 +23,8 @@ def detail(appraisee: Appraisee):
     letter = services.letter_for(appraisee, create=False)
     cycle = db.session.get(Cycle, appraisee.cycle_id)
     share, public = _parts(appraisee)
-    edit_item = None
-    if letter and request.args.get("edit", type=int):
-        edit_item = next((i for i in letter.items if i.id == request.args.get("edit", type=int)), None)
+    edit_id = request.args.get("edit", type=int)
+    edit_item = next((i for i in letter.items if i.id == edit_id), None) if letter and edit_id else None
     form = ItemForm(obj=edit_item) if edit_item else ItemForm()
     editable = (
         can(current_user, "letters.edit", appraisee)
@@ -38,7 +37,7 @@ def detail(appraisee: Appraisee):
         and can(current_user, "letters.review", appraisee)
         and cycle.phase in (Phase.TARGET_SETTING, Phase.TRACKING)
     )
-    decision = DecisionForm(version=letter.version if letter else "")
+    decision = DecisionForm(version=letter.version if letter else None)
     return render_template(
         "letters/detail.html",
         appraisee=appraisee,
@@ -77,6 +76,19 @@ def _back(appraisee: Appraisee):
     return redirect(url_for("letters.detail", appraisee_id=appraisee.id))
 
 
+def _attempt(appraisee: Appraisee, action, success: str):
+    """Run a letter action and go back to the letter: a refusal is rolled back
+    and shown, success is announced with ``success``."""
+    try:
+        action()
+    except (services.LetterError, CycleError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(success, "success")
+    return _back(appraisee)
+
+
 @bp.route("/<int:appraisee_id>/items", methods=["POST"])
 @requires("letters.edit", load=Appraisee)
 def save_item(appraisee: Appraisee):
@@ -91,21 +103,18 @@ def save_item(appraisee: Appraisee):
     item = None
     if item_id := request.form.get("item_id", type=int):
         item = next((i for i in letter.items if i.id == item_id), None) or abort(404)
-    try:
-        services.save_item(
+    return _attempt(
+        appraisee,
+        lambda: services.save_item(
             letter,
             title=form.title.data,
             points=form.points.data,
             measure=form.measure.data or "",
             evidence_required=form.evidence_required.data or "",
             item=item,
-        )
-    except (services.LetterError, CycleError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("已保存目标。"), "success")
-    return _back(appraisee)
+        ),
+        _("已保存目标。"),
+    )
 
 
 @bp.route("/<int:appraisee_id>/items/<int:item_id>/remove", methods=["POST"])
@@ -115,14 +124,7 @@ def remove_item(appraisee: Appraisee, item_id: int):
     item = get_or_404(LetterItem, item_id)
     if letter is None or item.letter_id != letter.id:
         abort(404)
-    try:
-        services.remove_item(letter, item)
-    except (services.LetterError, CycleError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("已删除该目标。"), "success")
-    return _back(appraisee)
+    return _attempt(appraisee, lambda: services.remove_item(letter, item), _("已删除该目标。"))
 
 
 @bp.route("/<int:appraisee_id>/submit", methods=["POST"])
@@ -131,13 +133,7 @@ def submit(appraisee: Appraisee):
     letter = services.letter_for(appraisee, create=False)
     if letter is None or not DecisionForm().validate_on_submit():
         abort(400)
-    try:
-        services.submit(letter)
-    except (services.LetterError, CycleError) as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("已提交分口考核组审核。"), "success")
-    return _back(appraisee)
+    return _attempt(appraisee, lambda: services.submit(letter), _("已提交分口考核组审核。"))
 
 
 @bp.route("/<int:appraisee_id>/decide", methods=["POST"])
@@ -148,18 +144,16 @@ def decide(appraisee: Appraisee):
     if letter is None or not form.validate_on_submit():
         abort(400)
     approve = request.form.get("decision") == "approve"
-    try:
-        services.decide(
+    return _attempt(
+        appraisee,
+        lambda: services.decide(
             letter,
             approve=approve,
             reason=form.reason.data or "",
-            seen_version=int(form.version.data) if form.version.data else None,
-        )
-    except (services.LetterError, CycleError) as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("已审定，责任书已冻结。") if approve else _("已退回，并告知退回原因。"), "success")
-    return _back(appraisee)
+            seen_version=form.version.data,
+        ),
+        _("已审定，责任书已冻结。") if approve else _("已退回，并告知退回原因。"),
+    )
 
 
 @bp.route("/<int:appraisee_id>/reopen", methods=["POST"])
@@ -172,10 +166,6 @@ def reopen(appraisee: Appraisee):
     if not form.validate_on_submit():
         flash(_("重新打开时必须填写原因"), "error")
         return _back(appraisee)
-    try:
-        services.reopen(letter, reason=form.reason.data)
-    except (services.LetterError, CycleError) as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("已重新打开，单位可修改后再次提交。"), "success")
-    return _back(appraisee)
+    return _attempt(
+        appraisee, lambda: services.reopen(letter, reason=form.reason.data), _("已重新打开，单位可修改后再次提交。")
+    )

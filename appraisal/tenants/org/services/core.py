@@ -238,6 +238,15 @@ def _move(unit: OrgUnit, new_parent: OrgUnit | None) -> int:
     return len(descendants)
 
 
+def record_active(obj: OrgUnit | Person, active: bool, actions: tuple[str, str], label: str) -> None:
+    """Set ``obj.active`` and audit the change as ``actions`` = (activate, deactivate)."""
+    obj.active = active
+    db.session.flush()
+    audit.record(
+        actions[0] if active else actions[1], obj, before={"active": not active}, after={"active": active}, label=label
+    )
+
+
 def set_unit_active(unit: OrgUnit, active: bool) -> bool:
     """Deactivate (never delete) a unit, or activate it again."""
     if unit.active == active:
@@ -260,13 +269,5 @@ def set_unit_active(unit: OrgUnit, active: bool) -> bool:
             )
     elif unit.parent is not None and not unit.parent.active:
         raise OrgError(_("上级单位“%(name)s”已停用，请先启用上级单位", name=unit.parent.name))
-    unit.active = active
-    db.session.flush()
-    audit.record(
-        "org.unit.activate" if active else "org.unit.deactivate",
-        unit,
-        before={"active": not active},
-        after={"active": active},
-        label=unit.name,
-    )
+    record_active(unit, active, ("org.unit.activate", "org.unit.deactivate"), unit.name)
     return True

@@ -20,6 +20,7 @@ from appraisal.tenants.org.services.core import (
     OrgError,
     person_by_staff_no,
     person_of_user,
+    record_active,
 )
 
 # ---------------------------------------------------------------------------
@@ -121,15 +122,7 @@ def set_person_active(person: Person, active: bool) -> bool:
         return False
     if active and not person.unit.active:
         raise OrgError(_("单位“%(name)s”已停用，请先把此人调到在用的单位", name=person.unit.name))
-    person.active = active
-    db.session.flush()
-    audit.record(
-        "org.person.activate" if active else "org.person.deactivate",
-        person,
-        before={"active": not active},
-        after={"active": active},
-        label=person.name,
-    )
+    record_active(person, active, ("org.person.activate", "org.person.deactivate"), person.name)
     return True
 
 

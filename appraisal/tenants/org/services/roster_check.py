@@ -187,30 +187,32 @@ def _load_people(staff_nos: list[str]) -> dict[str, Person]:
     return found
 
 
+_Rows = list[tuple[Table, int, dict]]
+
+
+def _checked_rows(
+    tables: list[Table], kind: str, key: str, what: str, check: _Checker
+) -> tuple[_Rows, _Rows, dict[str, tuple[str, int]]]:
+    """The ``kind`` tables' rows, parsed and checked: (valid rows whose ``key`` is not
+    repeated, invalid rows, every ``key`` seen → (sheet, row) of its first row)."""
+    seen: dict[str, tuple[str, int]] = {}
+    valid: _Rows = []
+    invalid: _Rows = []
+    for table in (t for t in tables if t.kind == kind):
+        parsed = _parse_rows(table, check)
+        invalid.extend((table, n, v) for n, v, ok in parsed if not ok)
+        valid.extend((table, n, v) for n, v in _duplicates(table, parsed, key, seen, check, what))
+    return valid, invalid, seen
+
+
 def plan_import(tables: list[Table], user) -> Plan:
     """Check everything; raise :class:`RosterInvalid` with every problem found."""
     check = _Checker(user)
-    unit_tables = [t for t in tables if t.kind == UNITS]
-    people_tables = [t for t in tables if t.kind == PEOPLE]
 
     # -- fields, vocabularies, duplicates inside the file ------------------
     # invalid rows are kept aside too: their references are still checked
-    seen_codes: dict[str, tuple[str, int]] = {}
-    unit_rows: list[tuple[Table, int, dict]] = []
-    invalid_units: list[tuple[Table, int, dict]] = []
-    for table in unit_tables:
-        parsed = _parse_rows(table, check)
-        invalid_units.extend((table, n, v) for n, v, ok in parsed if not ok)
-        rows = _duplicates(table, parsed, "code", seen_codes, check, _("单位编码"))
-        unit_rows.extend((table, n, v) for n, v in rows)
-    seen_staff: dict[str, tuple[str, int]] = {}
-    person_rows: list[tuple[Table, int, dict]] = []
-    invalid_people: list[tuple[Table, int, dict]] = []
-    for table in people_tables:
-        parsed = _parse_rows(table, check)
-        invalid_people.extend((table, n, v) for n, v, ok in parsed if not ok)
-        rows = _duplicates(table, parsed, "staff_no", seen_staff, check, _("工号"))
-        person_rows.extend((table, n, v) for n, v in rows)
+    unit_rows, invalid_units, seen_codes = _checked_rows(tables, UNITS, "code", _("单位编码"), check)
+    person_rows, invalid_people, _seen_staff = _checked_rows(tables, PEOPLE, "staff_no", _("工号"), check)
 
     # -- what the database holds (once) -------------------------------------
     units_by_code = {u.code: u for u in db.session.scalars(select(OrgUnit))}

@@ -130,6 +130,12 @@ def _norm(text: str) -> str:
     return re.sub(r"\(.*?\)$", "", text).lower() or text.lower()
 
 
+# Built once: comparison form → the column it names, per kind; the info headers; sheet names → kind
+_HEADERS = {kind: {_norm(n): c for c in columns for n in (c.header, *c.aliases)} for kind, columns in COLUMNS.items()}
+_INFO = {_norm(h) for h in INFO_HEADERS}
+_SHEET_KINDS = {_norm(n): kind for kind, names in _SHEET_ALIASES.items() for n in names}
+
+
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -143,29 +149,22 @@ def cell_text(value: Any) -> str:
 
 
 def _match_columns(kind: str, headers: list[str]) -> tuple[dict[str, tuple[int, str]], list[str]]:
-    lookup = {}
-    for column in COLUMNS[kind]:
-        for name in (column.header, *column.aliases):
-            lookup[_norm(name)] = column.key
     found: dict[str, tuple[int, str]] = {}
     ignored = []
     for index, header in enumerate(headers):
         if not header:
             continue
-        key = lookup.get(_norm(header))
-        if key is None or key in found:
+        column = _HEADERS[kind].get(_norm(header))
+        if column is None or column.key in found:
             ignored.append(header)
         else:
-            found[key] = (index, header)
+            found[column.key] = (index, header)
     return found, ignored
 
 
 def _kind_of(sheet_name: str | None, headers: list[str]) -> str | None:
-    if sheet_name is not None:
-        name = _norm(sheet_name)
-        for kind, names in _SHEET_ALIASES.items():
-            if name in {_norm(n) for n in names}:
-                return kind
+    if sheet_name is not None and _norm(sheet_name) in _SHEET_KINDS:
+        return _SHEET_KINDS[_norm(sheet_name)]
     people, _ignored = _match_columns(PEOPLE, headers)
     if "staff_no" in people:
         return PEOPLE
@@ -216,11 +215,10 @@ def _header_issues(table: Table, headers: list[str], width: int) -> list[Issue]:
     for index in range(width):
         header = headers[index] if index < len(headers) else ""
         where = f"{_letter(index)}{table.header_row}"
-        if index in used or _norm(header) in {_norm(h) for h in INFO_HEADERS}:
+        if index in used or _norm(header) in _INFO:
             continue
         if header:
-            lookup = {_norm(n): c for c in COLUMNS[table.kind] for n in (c.header, *c.aliases)}
-            column = lookup.get(_norm(header))
+            column = _HEADERS[table.kind].get(_norm(header))
             if column is not None:
                 first = _letter(table.columns[column.key][0])
                 message = _("列标题“%(header)s”与 %(first)s 列重复，请删除其中一列", header=header, first=first)

@@ -68,6 +68,18 @@ def _unit_choices() -> list[tuple[int, str]]:
     return [(u.id, choice_label(u, depth)) for u, depth in services.in_tree_order(units)]
 
 
+def _person_values(form: PersonForm) -> dict:
+    """The person's fields as the services take them (the unit is checked by the view)."""
+    return {
+        "staff_no": form.staff_no.data,
+        "name": form.name.data,
+        "category": form.category.data,
+        "position": form.position.data or "",
+        "leader_role": form.leader_role.data,
+        "sort_order": form.sort_order.data or 0,
+    }
+
+
 @bp.route("/units/<int:unit_id>/people/new", methods=["GET", "POST"])
 @requires("people.edit", load=OrgUnit)
 def person_new(unit: OrgUnit):
@@ -80,15 +92,7 @@ def person_new(unit: OrgUnit):
         target = get_or_404(OrgUnit, form.unit_id.data)
         authorize("people.edit", target)
         try:
-            person = services.create_person(
-                staff_no=form.staff_no.data,
-                name=form.name.data,
-                unit=target,
-                category=form.category.data,
-                position=form.position.data or "",
-                leader_role=form.leader_role.data,
-                sort_order=form.sort_order.data or 0,
-            )
+            person = services.create_person(unit=target, **_person_values(form))
         except services.OrgError as exc:
             return refuse(exc, "org/person_form.html", form=form, person=None, unit=unit)
         flash(_("已新增人员“%(name)s”。", name=person.name), "success")
@@ -108,16 +112,7 @@ def person_edit(person: Person):
         target = get_or_404(OrgUnit, form.unit_id.data)
         authorize("people.edit", target)
         try:
-            changed = services.update_person(
-                person,
-                staff_no=form.staff_no.data,
-                name=form.name.data,
-                unit=target,
-                category=form.category.data,
-                position=form.position.data or "",
-                leader_role=form.leader_role.data,
-                sort_order=form.sort_order.data or 0,
-            )
+            changed = services.update_person(person, unit=target, **_person_values(form))
         except services.OrgError as exc:
             return refuse(exc, "org/person_form.html", form=form, person=person, unit=person.unit)
         flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")

@@ -142,6 +142,16 @@ def _code_free(form: UnitForm, unit: OrgUnit | None) -> bool:
     return False
 
 
+def _unit_values(form: UnitForm) -> dict:
+    """The unit's fields as the services take them (the parent is checked by the view)."""
+    return {
+        "code": form.code.data,
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "sort_order": form.sort_order.data or 0,
+    }
+
+
 def _unit_or_top(unit_id: int | None):
     return get_or_404(OrgUnit, unit_id) if unit_id else None
 
@@ -172,13 +182,7 @@ def unit_new():
         chosen = _unit_or_top(form.parent_id.data)
         authorize("org.edit", chosen or TOP_LEVEL)
         try:
-            unit = services.create_unit(
-                code=form.code.data,
-                name=form.name.data,
-                kind=form.kind.data,
-                parent=chosen,
-                sort_order=form.sort_order.data or 0,
-            )
+            unit = services.create_unit(parent=chosen, **_unit_values(form))
         except services.OrgError as exc:
             return refuse(exc, "org/unit_form.html", form=form, unit=None, parent=parent)
         flash(_("已新增单位“%(name)s”。", name=unit.name), "success")
@@ -206,14 +210,7 @@ def unit_edit(unit: OrgUnit):
             authorize("org.edit", parent_place(unit))
             authorize("org.edit", new_parent or TOP_LEVEL)
         try:
-            changed = services.update_unit(
-                unit,
-                code=form.code.data,
-                name=form.name.data,
-                kind=form.kind.data,
-                parent=new_parent,
-                sort_order=form.sort_order.data or 0,
-            )
+            changed = services.update_unit(unit, parent=new_parent, **_unit_values(form))
         except services.OrgError as exc:
             return refuse(exc, "org/unit_form.html", form=form, unit=unit, movable=movable)
         flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")

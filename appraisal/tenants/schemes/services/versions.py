@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from appraisal import engine
 from appraisal.platform import audit
 from appraisal.platform.db import db
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.schemes.models import AppraiseeKind, Scheme, SchemeVersion
@@ -23,6 +24,22 @@ class SchemeChangeError(Refusal):
         self.errors = errors
 
 
+#: The lengths Scheme.key and Scheme.name hold.
+MAX_KEY, MAX_NAME = 64, 200
+
+
+def _name_problems(key: str, name: str) -> list[str]:
+    """Why the scheme's key or name cannot be stored (field first), or []."""
+    problems = []
+    for label, value, limit in ((_("方案标识"), key, MAX_KEY), (_("方案名称"), name, MAX_NAME)):
+        problem = text_problem(value, one_line=True)
+        if problem is None and len(value) > limit:
+            problem = _("不能超过 %(max)s 个字符（现有 %(n)s 个）", max=limit, n=len(value))
+        if problem is not None:
+            problems.append(f"{label}：{problem}")
+    return problems
+
+
 def scheme_by_key(key: str) -> Scheme | None:
     return db.session.scalar(select(Scheme).where(Scheme.key == key))
 
@@ -34,6 +51,22 @@ def latest_version(scheme: Scheme) -> SchemeVersion | None:
         .order_by(SchemeVersion.version.desc())
         .limit(1)
     )
+
+
+def latest_versions(schemes: list[Scheme]) -> dict[int, SchemeVersion]:
+    """Each scheme's latest version (scheme id → version), in one query."""
+    newest = (
+        select(SchemeVersion.scheme_id, func.max(SchemeVersion.version).label("version"))
+        .where(SchemeVersion.scheme_id.in_([s.id for s in schemes]))
+        .group_by(SchemeVersion.scheme_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(SchemeVersion).join(
+            newest, (SchemeVersion.scheme_id == newest.c.scheme_id) & (SchemeVersion.version == newest.c.version)
+        )
+    )
+    return {version.scheme_id: version for version in rows}
 
 
 def engine_scheme(version: SchemeVersion) -> engine.Scheme:
@@ -63,6 +96,8 @@ def adopt_template(
     note: str = "",
 ) -> SchemeVersion:
     """Create a tenant scheme from a built-in template (version 1)."""
+    if problems := _name_problems(key, name):
+        raise SchemeChangeError(problems)
     if scheme_by_key(key) is not None:
         raise SchemeChangeError([_("方案标识 %(key)s 已存在", key=key)])
     template = engine.load_template(template_key)

@@ -26,6 +26,11 @@ METHOD_LABELS = {
 }
 
 
+def edit_permission(target) -> str:
+    """Who may customise a scheme: the office's own, or a unit's (its unit admin)."""
+    return "schemes.manage" if target.owner_unit_id is None else "schemes.unit_manage"
+
+
 @bp.app_context_processor
 def _labels():
     return {"method_label": lambda kind: METHOD_LABELS.get(kind, kind)}

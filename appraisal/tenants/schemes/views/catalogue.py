@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from appraisal import engine
 from appraisal.platform.db import db
@@ -22,10 +23,13 @@ from appraisal.tenants.schemes.views import bp
 def index():
     schemes = list(
         db.session.scalars(
-            select(Scheme).where(Scheme.archived.is_(False)).order_by(Scheme.owner_unit_id.is_not(None), Scheme.name)
+            select(Scheme)
+            .options(selectinload(Scheme.owner_unit))
+            .where(Scheme.archived.is_(False))
+            .order_by(Scheme.owner_unit_id.is_not(None), Scheme.name)
         )
     )
-    latest = {s.id: services.latest_version(s) for s in schemes}
+    latest = services.latest_versions(schemes)
     admin_units = [g.org_unit_id for g in grants_of(current_user, Role.UNIT_ADMIN)]
     units = list(db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(admin_units)))) if admin_units else []
     return render_template(

@@ -16,7 +16,7 @@ from appraisal.platform.tenancy import get_or_404
 from appraisal.tenants.schemes import services
 from appraisal.tenants.schemes.models import Scheme
 from appraisal.tenants.schemes.services import customise
-from appraisal.tenants.schemes.views import bp
+from appraisal.tenants.schemes.views import bp, edit_permission
 
 SECTION_LABELS = {
     "indicators": _l("指标分值"),
@@ -31,7 +31,7 @@ SECTION_LABELS = {
 @requires("schemes.unit_manage", per_object=True)
 def customise_view(scheme_id: int):
     scheme = get_or_404(Scheme, scheme_id)
-    authorize("schemes.manage" if scheme.owner_unit_id is None else "schemes.unit_manage", scheme)
+    authorize(edit_permission(scheme), scheme)
     current = services.latest_version(scheme)
     template = services.template_content(scheme.template_key)
     fields = customise.editable_fields(current.content, template)

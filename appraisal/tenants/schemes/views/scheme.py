@@ -13,7 +13,7 @@ from appraisal.tenants.org.models import OrgUnit
 from appraisal.tenants.schemes import services
 from appraisal.tenants.schemes.models import Scheme
 from appraisal.tenants.schemes.services import customise
-from appraisal.tenants.schemes.views import bp
+from appraisal.tenants.schemes.views import bp, edit_permission
 
 
 @bp.route("/<int:scheme_id>")
@@ -34,8 +34,7 @@ def detail(scheme: Scheme):
 
 
 def _may_edit(scheme: Scheme) -> bool:
-    action = "schemes.manage" if scheme.owner_unit_id is None else "schemes.unit_manage"
-    return can(current_user, action, scheme)
+    return can(current_user, edit_permission(scheme), scheme)
 
 
 @bp.route("/<int:scheme_id>/diff")

@@ -17,9 +17,8 @@ FORM_ROLE_FIELDS = {
 
 def user_query(*, q: str = "", role: str = "", status: str = "") -> Select:
     stmt = select(User).order_by(User.display_name, User.id)
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(User.display_name.like(like), User.email.like(like)))
+    if q := q.strip():  # % and _ are searched for, not wildcards
+        stmt = stmt.where(or_(User.display_name.contains(q, autoescape=True), User.email.contains(q, autoescape=True)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role(role)))
     if status == "active":

@@ -23,11 +23,16 @@ def _grant_labels(grants) -> list[str]:
     return [f"{role_label(g.role)}" + (f"·{names.get(g.org_unit_id, '')}" if g.org_unit_id else "") for g in grants]
 
 
+def _listed_users():
+    """The users the list's filters (``?q=&role=&status=``) select: the list and its export agree."""
+    args = request.args
+    return services.user_query(q=args.get("q", ""), role=args.get("role", ""), status=args.get("status", ""))
+
+
 @bp.route("/")
 @requires("users.manage")
 def index():
-    args = request.args
-    page = paginate(services.user_query(q=args.get("q", ""), role=args.get("role", ""), status=args.get("status", "")))
+    page = paginate(_listed_users())
     grants = services.grants_by_user(page.items)
     labels = {uid: _grant_labels(gs) for uid, gs in grants.items()}
     return render_template("users/index.html", page=page, labels=labels)
@@ -38,9 +43,7 @@ def index():
 def export():
     from appraisal.platform.db import db
 
-    users = list(
-        db.session.scalars(services.user_query(q=request.args.get("q", ""), role=request.args.get("role", "")))
-    )
+    users = list(db.session.scalars(_listed_users()))
     grants = services.grants_by_user(users)
     rows = [
         (u.display_name, u.email, "、".join(_grant_labels(grants[u.id])), _("正常") if u.active else _("已停用"))
