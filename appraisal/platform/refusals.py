@@ -15,7 +15,7 @@ status 422. A form that merely fails validation answers with the same status
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, render_template, request
@@ -70,16 +70,34 @@ def show(exc: BaseException, form=None, field: str | None = None) -> None:
             flash(str(text), "error")
 
 
+def roll_back_and_show(exc: BaseException, form=None, field: str | None = None) -> None:
+    """Undo whatever the refused call touched, then :func:`show` why. For a view
+    that answers otherwise than :func:`refuse` (a redirect after a button, or a
+    page it builds itself afterwards, from what is really stored)."""
+    db.session.rollback()
+    show(exc, form, field)
+
+
 def refuse(
-    exc: BaseException, template: str, *, form=None, field: str | None = None, status: int = INVALID, **context: Any
+    exc: BaseException,
+    template: str,
+    *,
+    form=None,
+    field: str | None = None,
+    status: int = INVALID,
+    page: Callable[[], Mapping[str, Any]] | None = None,
+    **context: Any,
 ):
     """Roll back, show why, and re-render ``template`` with ``status`` (422).
 
     ``form`` is passed to the template as ``form`` (unless ``context`` has one);
     ``field`` is where the message goes when the refusal names no field.
+    ``page``: the page's data, read *after* the rollback, so that a page built from
+    the database shows what is stored, not what the refused call left in the session.
     """
-    db.session.rollback()
-    show(exc, form, field)
+    roll_back_and_show(exc, form, field)
+    if page is not None:
+        context = {**page(), **context}
     if form is not None:
         context.setdefault("form", form)
     return render_template(template, **context), status

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from flask import request
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import StringField
 
 from appraisal.platform.db import db
@@ -43,6 +43,7 @@ class ProbePlace:
 def probe(app, tmp_path):
     (tmp_path / "probe.html").write_text(
         "<p>unit={{ unit.name if unit else '' }}</p>"
+        "{% if units is defined %}<p>units={{ units }}</p>{% endif %}"
         "{% for f in form %}{% for e in f.errors %}<p class=error data-field={{ f.name }}>{{ e }}</p>"
         "{% endfor %}{% endfor %}"
         "{% for c, m in get_flashed_messages(with_categories=true) %}<p class=flash-{{ c }}>{{ m }}</p>{% endfor %}",
@@ -82,6 +83,9 @@ def probe(app, tmp_path):
             }.get(form.code.data, ProbeRefusal("名称不合适", field="name"))
             if form.code.data == "elsewhere":
                 default = "code"
+            if form.code.data == "page":  # the page's data is read after the rollback
+                units = lambda: {"units": db.session.scalar(select(func.count()).select_from(OrgUnit))}  # noqa: E731
+                return refuse(exc, "probe.html", form=form, page=units, unit=unit)
             return refuse(exc, "probe.html", form=form, field=default, unit=unit)
         return f"form {form_status()}"
 
@@ -185,6 +189,17 @@ def test_a_refusal_rolls_back_and_answers_422_beside_the_field(probe, two_tenant
     with tenant_scope(a):
         assert db.session.get(OrgUnit, mine.id).name == "甲单位"
         assert db.session.scalar(select(OrgUnit).where(OrgUnit.code == "NEW1")) is None
+
+
+def test_a_refused_page_reads_its_data_after_the_rollback(probe, two_tenants):
+    """``refuse(page=...)`` builds the page from what is stored: the unit the refused
+    call had already flushed is not counted (2 units, not 3)."""
+    a, mine, *_, office, _ = two_tenants
+    client = probe.test_client()
+    login(client, a, office)
+    response = client.post(f"/t/alpha/probe/{mine.id}/rename", data={"name": "改过的名", "code": "page"})
+    assert response.status_code == 422
+    assert "<p>units=2</p>" in response.get_data(as_text=True)
 
 
 def test_a_refusal_with_several_fields_or_none(probe, two_tenants):

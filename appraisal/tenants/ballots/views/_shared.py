@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from flask import redirect, request
 
-from appraisal.platform.db import db
-from appraisal.platform.refusals import show
+from appraisal.platform.refusals import roll_back_and_show
 
-
-def refused(exc: Exception, form=None, field: str | None = None) -> None:
-    """A refusal: undo whatever the refused service call touched and say why —
-    beside the form's ``field`` (or the field the refusal names), else as a
-    flashed message (a button's refusal; the view then redirects back).
-
-    A view that re-shows its page after this reads the page's data afterwards,
-    so the page lists what is really stored (the voters and codes pages).
-    """
-    db.session.rollback()
-    show(exc, form, field)
+#: A refusal: undo whatever the refused service call touched and say why — beside
+#: the form's field, else as a flashed message (a button's refusal; the view then
+#: redirects back). A view that re-shows its page afterwards reads the page's data
+#: then, so the page lists what is really stored (the voters and codes pages).
+refused = roll_back_and_show
 
 
 def go(url: str):

@@ -146,7 +146,7 @@ def person_account(person: Person):
             try:
                 changed = services.link_user(person, user)
             except services.OrgError as exc:
-                return refuse(exc, "org/person.html", form=form, field="email", **_person_page(person, form))
+                return refuse(exc, "org/person.html", form=form, field="email", page=lambda: _person_page(person, form))
             if changed:
                 flash(_("已关联登录账号。") if user else _("已取消关联。"), "success")
             return redirect(url_for("org.person", person_id=person.id), code=303)
