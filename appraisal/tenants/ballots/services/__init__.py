@@ -69,6 +69,15 @@ from appraisal.tenants.ballots.services.common import (
     group_sizes,
     groups_of,
 )
+from appraisal.tenants.ballots.services.rules import UNKNOWN, Rules, parse_rules, rules_of, top_label
+from appraisal.tenants.ballots.services.sessions import (
+    close_session,
+    create_department_sessions,
+    population_departments,
+    session_of,
+    sessions_of,
+    set_closing_time,
+)
 from appraisal.tenants.ballots.services.settings import (
     DEFAULT_GRADES,
     FROZEN_REASON,
@@ -87,7 +96,14 @@ from appraisal.tenants.ballots.services.setup import (
     set_known_voters,
     update_evaluation,
 )
-from appraisal.tenants.ballots.services.tallies import MERGED, population_ballots_frame, results, turnout, turnouts
+from appraisal.tenants.ballots.services.tallies import (
+    MERGED,
+    population_ballots_frame,
+    results,
+    session_turnouts,
+    turnout,
+    turnouts,
+)
 from appraisal.tenants.ballots.services.voters import (
     add_voter,
     add_voters_by_unit,
@@ -103,12 +119,14 @@ __all__ = [
     "KNOWN_VOTERS_WARNING",
     "MERGED",
     "STANDARD_GROUPS",
+    "UNKNOWN",
     "AlreadyVoted",
     "BallotError",
     "BallotInvalid",
     "GroupSpec",
     "NotEligible",
     "ResultsHidden",
+    "Rules",
     "SettingsFrozen",
     "Slip",
     "add_voter",
@@ -118,7 +136,9 @@ __all__ = [
     "cast_ballot",
     "check_can_vote",
     "close_evaluation",
+    "close_session",
     "code_stats",
+    "create_department_sessions",
     "create_evaluation",
     "default_role_groups",
     "engine_rater_groups",
@@ -134,13 +154,21 @@ __all__ = [
     "normalise_code",
     "open_evaluation",
     "parse_grades",
+    "parse_rules",
     "population_ballots_frame",
+    "population_departments",
     "population_inside",
     "rater_group",
     "remove_voter",
     "results",
+    "rules_of",
     "scheme_ballot",
+    "session_of",
+    "session_turnouts",
+    "sessions_of",
+    "set_closing_time",
     "set_known_voters",
+    "top_label",
     "turnout",
     "turnouts",
     "update_evaluation",
