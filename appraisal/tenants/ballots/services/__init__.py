@@ -72,7 +72,6 @@ from appraisal.tenants.ballots.services.common import (
 from appraisal.tenants.ballots.services.rules import UNKNOWN, Rules, parse_rules, rules_of, top_label
 from appraisal.tenants.ballots.services.sessions import (
     close_session,
-    create_department_sessions,
     population_departments,
     session_of,
     sessions_of,
@@ -107,6 +106,7 @@ from appraisal.tenants.ballots.services.tallies import (
 from appraisal.tenants.ballots.services.voters import (
     add_voter,
     add_voters_by_unit,
+    create_department_sessions,
     default_role_groups,
     rater_group,
     remove_voter,

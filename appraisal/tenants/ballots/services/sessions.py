@@ -109,52 +109,6 @@ def population_departments(evaluation: Evaluation) -> list[tuple[OrgUnit, int]]:
     return [(u, counts[u.id]) for u in sorted(units, key=lambda u: (u.path, u.sort_order))]
 
 
-def create_department_sessions(evaluation: Evaluation, *, role_groups: Mapping[str, Any]) -> list[BallotSession]:
-    """One action: a session for every department (or district) of the
-    population, each with that department's active people as voters (leader
-    role → rater group as ``role_groups`` says, as when adding voters by unit).
-    An empty whole-population session (no voters) is replaced; departments that
-    already have a session are skipped. Returns the sessions made."""
-    from appraisal.tenants.ballots.services.voters import add_voters_by_unit
-
-    check_phase(evaluation.cycle, "ballots.manage")
-    if evaluation.is_closed:
-        raise BallotError(_("测评已结束，不能再调整场次"))
-    departments = population_departments(evaluation)
-    if not departments:
-        raise BallotError(_("考核对象群体中没有属于部门或区县的考核对象，无法按部门建立场次"))
-    existing = sessions_of(evaluation)
-    taken = {s.unit_id for s in existing if s.unit_id is not None}
-    for whole in (s for s in existing if s.unit_id is None):
-        voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.session_id == whole.id))
-        if voters:
-            raise BallotError(
-                _(
-                    "场次“%(name)s”（全体考核对象）已有 %(n)s 名投票人：请先移除这些投票人，再按部门建立场次",
-                    name=whole.name,
-                    n=voters,
-                )
-            )
-        if not whole.is_draft:
-            raise BallotError(_("场次“%(name)s”已开始投票，不能再按部门拆分", name=whole.name))
-        db.session.delete(whole)
-    db.session.flush()
-    made: list[BallotSession] = []
-    for unit, _n in departments:
-        if unit.id in taken:
-            continue
-        session = add_session(evaluation, unit, unit.name)
-        made.append(session)
-        add_voters_by_unit(evaluation, unit, subtree=True, role_groups=role_groups, session=session, audited=False)
-    audit.record(
-        "ballots.sessions_create",
-        evaluation,
-        after={"sessions": [s.name for s in made]},
-        label=evaluation.title,
-    )
-    return made
-
-
 def set_closing_time(evaluation: Evaluation, session: BallotSession, closes_at: datetime | None) -> None:
     """The announced closing time shown as a countdown on the projector page
     (voting itself closes when the office closes the session)."""
