@@ -247,6 +247,10 @@ def open_evaluation(evaluation: Evaluation, sessions: list[BallotSession] | None
     check_phase(evaluation.cycle, "ballots.manage")
     if evaluation.is_closed:
         raise BallotError(_("测评已结束"))
+    if evaluation.is_draft:
+        check_population_has_ballot_indicator(evaluation.population)
+    groups = groups_of(evaluation)
+    check_groups([GroupSpec(g.key, g.name, Decimal(g.weight)) for g in groups])
     counts = session_voter_counts(evaluation)
     if sessions is None:
         if not evaluation.is_draft:
@@ -261,10 +265,6 @@ def open_evaluation(evaluation: Evaluation, sessions: list[BallotSession] | None
             raise BallotError(_("场次“%(name)s”已开始或已结束", name=session.name))
         if not counts.get(session.id):
             raise BallotError(_("场次“%(name)s”还没有投票人：请先添加投票人或生成投票码", name=session.name))
-    if evaluation.is_draft:
-        check_population_has_ballot_indicator(evaluation.population)
-    groups = groups_of(evaluation)
-    check_groups([GroupSpec(g.key, g.name, Decimal(g.weight)) for g in groups])
     check_group_sizes(evaluation, groups, sessions=sessions)
     open_sessions(evaluation, sessions)
     voters = sum(counts.get(s.id, 0) for s in sessions)
