@@ -128,3 +128,11 @@ def test_a_slips_qr_opens_the_ballot_on_a_phone_and_the_rules_speak_per_line(
     assert "ballot-draft" not in phone.evaluate("JSON.stringify(Object.keys(window.localStorage))")
     _keep(shot(phone, "phone-voted"))
     phone_context.close()
+
+    # The office's evaluation page on a phone: the session with its turnout, no sideways scroll.
+    office.set_viewport_size({"width": 390, "height": 844})
+    office.goto(f"/t/{slug}/ballots/{eid}")
+    expect(office.locator("#sessions")).to_contain_text("服务对象代表 1/3")
+    _keep(shot(office, "office-sessions-phone"))
+    assert office.evaluate("document.documentElement.scrollWidth") <= 390, "the evaluation page scrolls sideways"
+

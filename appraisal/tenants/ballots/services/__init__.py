@@ -68,6 +68,7 @@ from appraisal.tenants.ballots.services.common import (
     fmt_weight,
     group_sizes,
     groups_of,
+    session_group_sizes,
 )
 from appraisal.tenants.ballots.services.rules import UNKNOWN, Rules, parse_rules, rules_of, top_label
 from appraisal.tenants.ballots.services.sessions import (
@@ -163,6 +164,7 @@ __all__ = [
     "results",
     "rules_of",
     "scheme_ballot",
+    "session_group_sizes",
     "session_of",
     "session_turnouts",
     "sessions_of",

@@ -269,10 +269,13 @@ def edit(evaluation: Evaluation):
 def evaluation(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     groups = services.groups_of(evaluation)
+    # a group is small where it has 1 … min − 1 voters in some session (its smallest such count shown)
+    smallest: dict[int, int] = {}
+    for (_session_id, group_id), n in services.session_group_sizes(evaluation).items():
+        if 0 < n < evaluation.min_group_size:
+            smallest[group_id] = min(n, smallest.get(group_id, n))
     sizes = services.group_sizes(evaluation)
-    small = [
-        (g, sizes.get(g.id, 0)) for g in groups if g.known_voters or 0 < sizes.get(g.id, 0) < evaluation.min_group_size
-    ]
+    small = [(g, smallest.get(g.id, sizes.get(g.id, 0))) for g in groups if g.known_voters or g.id in smallest]
     return render_template(
         "ballots/evaluation.html",
         evaluation=evaluation,
