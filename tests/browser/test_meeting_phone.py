@@ -135,4 +135,3 @@ def test_a_slips_qr_opens_the_ballot_on_a_phone_and_the_rules_speak_per_line(
     expect(office.locator("#sessions")).to_contain_text("服务对象代表 1/3")
     _keep(shot(office, "office-sessions-phone"))
     assert office.evaluate("document.documentElement.scrollWidth") <= 390, "the evaluation page scrolls sideways"
-
