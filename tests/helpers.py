@@ -267,10 +267,16 @@ def _scoring_objects(year: Year) -> None:
         )
         db.session.add_all([evaluation, appeal])
         db.session.flush()
+        from appraisal.tenants.ballots.models import BallotSession
+
+        ballot_session = BallotSession(evaluation_id=evaluation.id, name="全体")
+        db.session.add(ballot_session)
+        db.session.flush()
         files["appeal_file"] = evidence.attach("appeal", appeal.id, "appeal.pdf", b"%PDF-1.4 appeal").id
         db.session.commit()
         year.ids.update(
             evaluation=evaluation.id,
+            session=ballot_session.id,
             appeal=appeal.id,
             score=score.id,
             claim=claim.id,

@@ -47,6 +47,8 @@ ARG_OWNERS = {
     "veto_file_id": ("veto_file", "appraisal.tenants.evidence.models:Evidence"),
     "report_file_id": ("report_file", "appraisal.tenants.evidence.models:Evidence"),
     "evaluation_id": ("evaluation", "appraisal.tenants.ballots.models:Evaluation"),
+    "session_id": ("session", "appraisal.tenants.ballots.models:BallotSession"),
+    "fmt": ("qr_format", None),
     "appeal_id": ("appeal", "appraisal.tenants.results.models:Appeal"),
     "appeal_file_id": ("appeal_file", "appraisal.tenants.evidence.models:Evidence"),
     "template_key": ("template", None),
@@ -54,7 +56,7 @@ ARG_OWNERS = {
 
 #: Arguments that name things every tenant shares (the built-in templates): the
 #: same value is valid everywhere, so they are probed for leaks, not for 404s.
-SHARED_ARGS = {"template_key"}
+SHARED_ARGS = {"template_key", "fmt"}
 
 #: Endpoints that do not need a login (and so are not probed for 403s).
 PUBLIC_ENDPOINTS = {
@@ -126,11 +128,13 @@ def _object_ids(world) -> dict[str, int]:
                 "veto_file",
                 "report_file",
                 "evaluation",
+                "session",
                 "appeal",
                 "appeal_file",
             )
         },
         "template": "A_municipal_departments",
+        "qr_format": "svg",
     }
 
 

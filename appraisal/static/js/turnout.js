@@ -19,5 +19,5 @@
       })
       .catch(function () {});
   }
-  window.setInterval(refresh, 15000);
+  window.setInterval(refresh, parseInt(box.getAttribute("data-interval"), 10) || 15000);
 })();

@@ -79,9 +79,49 @@ class EvaluationForm(SafeForm):
         ),
     )
     groups = FieldList(FormField(GroupRow), min_entries=0)
+    # ballot rules (services/rules.py); empty: no such rule
+    top_score = StringField(
+        _l("“优秀”分数线"),
+        validators=[Optional(), Length(max=8)],
+        description=_l("评分达到此分数即算“优秀”；等次评分时填“优秀”的分值"),
+    )
+    top_max_count = StringField(_l("每票“优秀”最多个数"), validators=[Optional(), Length(max=6)])
+    top_max_percent = StringField(_l("每票“优秀”最高比例（%）"), validators=[Optional(), Length(max=3)])
+    reason_at_or_above = StringField(_l("达到此分须填理由"), validators=[Optional(), Length(max=8)])
+    reason_below = StringField(_l("低于此分须填理由"), validators=[Optional(), Length(max=8)])
+    allow_unknown = BooleanField(_l("允许选“不了解”（不计入平均分）"))
+    invalid_same_score = BooleanField(_l("所有考核对象评分相同的为无效票"))
+    invalid_unknown_half = BooleanField(_l("“不了解”超过半数的为无效票"))
+    invalid_mode = SelectField(
+        _l("无效票的处理"),
+        default="refuse",
+        validate_choice=False,  # checked by the service (empty: refuse)
+        choices=options([("refuse", _l("提交时拒绝，请投票人修改")), ("count", _l("接受提交，结束时计为无效票"))]),
+    )
+
+    RULE_FIELDS = (
+        "top_score",
+        "top_max_count",
+        "top_max_percent",
+        "reason_at_or_above",
+        "reason_below",
+        "allow_unknown",
+        "invalid_same_score",
+        "invalid_unknown_half",
+        "invalid_mode",
+    )
+
+    def rules_data(self) -> dict:
+        return {name: getattr(self, name).data for name in self.RULE_FIELDS}
+
+    def fill_rules(self, rules: dict) -> None:
+        for name in self.RULE_FIELDS:
+            value = (rules or {}).get(name)
+            getattr(self, name).data = value if value is not None else ("refuse" if name == "invalid_mode" else None)
 
 
 class VotersByUnitForm(SafeForm):
+    session_id = SelectField(_l("场次"), coerce=int, validate_choice=False)
     unit_id = SelectField(_l("单位"), coerce=int, validate_choice=False)
     subtree = BooleanField(_l("含下级单位（科室）"), default=True)
     group_principal = SelectField(_l("主要领导加入"), coerce=int, validate_choice=False)
@@ -89,12 +129,20 @@ class VotersByUnitForm(SafeForm):
     group_none = SelectField(_l("其他人员加入"), coerce=int, validate_choice=False)
 
 
+class SessionsForm(SafeForm):
+    group_principal = SelectField(_l("主要领导加入"), coerce=int, validate_choice=False)
+    group_deputy = SelectField(_l("副职领导加入"), coerce=int, validate_choice=False)
+    group_none = SelectField(_l("其他人员加入"), coerce=int, validate_choice=False)
+
+
 class VoterForm(SafeForm):
+    session_id = SelectField(_l("场次"), coerce=int, validate_choice=False)
     staff_no = StringField(_l("工号"), validators=[DataRequired(REQUIRED), Length(max=32)])
     group_id = SelectField(_l("评价人组别"), coerce=int, validate_choice=False)
 
 
 class CodesForm(SafeForm):
+    session_id = SelectField(_l("场次"), coerce=int, validate_choice=False)
     group_id = SelectField(_l("评价人组别"), coerce=int, validate_choice=False)
     count = IntegerField(
         _l("数量"), default=10, validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_CODES_AT_ONCE)]

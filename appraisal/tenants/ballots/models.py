@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +61,10 @@ class Evaluation(TenantScoped, db.Model):
     min_group_size: Mapped[int] = mapped_column(Integer, default=3)
     small_group_policy: Mapped[str] = mapped_column(String(16), default="merge")  # merge | drop
     settings_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # ballot rules (services/rules.py): frozen with the anonymity settings
+    rules: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # ballots counted invalid at the close under the rules (their lines were not written)
+    invalid_ballots: Mapped[int | None] = mapped_column(Integer)
     opened_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -89,6 +94,49 @@ class Evaluation(TenantScoped, db.Model):
         return self.status == EvaluationStatus.CLOSED
 
 
+class SessionStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BallotSession(TenantScoped, db.Model):
+    """One meeting of an evaluation (场次), scoped to a unit: its appraisees are
+    the population's members in that unit (all of them when ``unit_id`` is
+    None), its voters are the voters whose ``session_id`` points here. Opens and
+    closes on its own; the ballots of every session go into the evaluation's one
+    sealed pool and are opened together when the evaluation closes."""
+
+    __tablename__ = "ballot_sessions"
+    __table_args__ = (Index(None, "tenant_id", "evaluation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_type(SessionStatus, "session_status"), default=SessionStatus.DRAFT
+    )
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # announced closing time (countdown)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit = relationship("OrgUnit", viewonly=True)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == SessionStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SessionStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == SessionStatus.CLOSED
+
+
 class RaterGroup(TenantScoped, db.Model):
     __tablename__ = "rater_groups"
     __table_args__ = (UniqueConstraint("tenant_id", "evaluation_id", "key"),)
@@ -111,11 +159,13 @@ class Voter(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "evaluation_id", "person_id"),
         UniqueConstraint("tenant_id", "evaluation_id", "code_hash"),
         Index(None, "tenant_id", "evaluation_id", "rater_group_id"),
+        Index(None, "tenant_id", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
     rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("ballot_sessions.id"))  # None: legacy, whole population
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # in-app voters
     code_hash: Mapped[str | None] = mapped_column(String(64))  # one-time code for a live meeting
     label: Mapped[str] = mapped_column(String(100), default="")  # e.g. printed slip number
@@ -178,3 +228,19 @@ class BallotLine(TenantScoped, db.Model):
     rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
     appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
     score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+
+
+class BallotReason(TenantScoped, db.Model):
+    """A reason the rules required for an extreme score, after the close: like a
+    line (rater group, appraisee, score) with the reason's text — written in
+    random order under random ids with the lines, and linked to no ballot."""
+
+    __tablename__ = "ballot_reasons"
+    __table_args__ = (Index(None, "tenant_id", "evaluation_id", "appraisee_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random (uuid4 hex)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    appraisee_id: Mapped[int] = mapped_column(ForeignKey("appraisees.id"))
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    reason: Mapped[str] = mapped_column(String(500))

@@ -237,7 +237,7 @@ def opened_lines(evaluation_id: int) -> list[tuple[int, int, Decimal]]:
     """The sealed ballots' lines, opened with the evaluation's key as the close
     does: (rater group id, appraisee id, score); in the caller's tenant scope."""
     evaluation = db.session.get(Evaluation, evaluation_id)
-    return [(g, a, s) for g, lines in sealing.open_all(evaluation) for a, s in lines]
+    return [(g, a, s) for g, lines in sealing.open_all(evaluation) for a, s, *_reason in lines]
 
 
 def appraisee_of(world, population: str, person_key: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from appraisal.platform.db import db
 from appraisal.platform.tenancy import tenant_scope
@@ -34,6 +34,10 @@ POST_DATA = {
     "ballots.known_group": {"group_id": "1", "known": "1", "confirm": "y"},
     "ballots.open": {},
     "ballots.close": {},
+    "ballots.sessions_departments": {"sessions-group_none": "1"},
+    "ballots.session_open": {},
+    "ballots.session_close": {},
+    "ballots.session_time": {"closes_at": "2026-12-04T15:30"},
     "voting.ballot": {},
 }
 GET_ONLY = {
@@ -42,6 +46,9 @@ GET_ONLY = {
     "ballots.turnout_json",
     "ballots.voters",
     "ballots.results",
+    "ballots.projector",
+    "ballots.session_turnout",
+    "ballots.session_qr",
     "voting.mine",
 }
 PUBLIC = {"voting.code"}
@@ -54,7 +61,13 @@ def feature_rules(app):
 
 
 def fill(rule, slug: str, evaluation_id: int) -> str:
-    url = rule.rule.replace("<tenant_slug>", slug)
+    """The rule's URL for ``evaluation_id`` (and its first session, a QR as SVG)."""
+    url = rule.rule.replace("<tenant_slug>", slug).replace("<fmt>", "svg")
+    if "<int:session_id>" in url:
+        session_id = db.session.execute(
+            text("SELECT min(id) FROM ballot_sessions WHERE evaluation_id = :e"), {"e": evaluation_id}
+        ).scalar()
+        url = url.replace("<int:session_id>", str(session_id or 0))
     return re.sub(r"<(?:int:)?evaluation_id>", str(evaluation_id), url)
 
 
@@ -75,7 +88,7 @@ def test_every_route_is_probed_and_declared(app):
     assert endpoints == set(POST_DATA) | GET_ONLY | PUBLIC, "a new ballots route needs its access cases here"
     for rule in feature_rules(app):
         view = app.view_functions[rule.endpoint]
-        assert rule.arguments <= {"tenant_slug", "evaluation_id"}, rule
+        assert rule.arguments <= {"tenant_slug", "evaluation_id", "session_id", "fmt"}, rule
         if rule.endpoint in PUBLIC:
             assert view.permission == "public"
             assert rule.arguments == {"tenant_slug"}  # a public page names nothing

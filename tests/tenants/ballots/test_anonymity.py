@@ -59,6 +59,8 @@ def test_ballot_tables_have_no_linking_column(app):
         # lines carry no ballot id: grouped, a ballot skipping its voter's own line would name the voter
         ("ballot_lines", {"id", "tenant_id", "evaluation_id", "rater_group_id", "appraisee_id", "score"}),
         ("sealed_ballots", {"id", "tenant_id", "evaluation_id", "sealed"}),
+        # reasons for extreme scores: like lines, no ballot id
+        ("ballot_reasons", {"id", "tenant_id", "evaluation_id", "rater_group_id", "appraisee_id", "score", "reason"}),
     ):
         columns = {c["name"]: c for c in _columns(table)}
         assert set(columns) == allowed, table

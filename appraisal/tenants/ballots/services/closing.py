@@ -25,9 +25,11 @@ from sqlalchemy import delete, func, insert, select, update
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, Voter
+from appraisal.tenants.ballots.models import Ballot, BallotLine, BallotReason, Evaluation, EvaluationStatus, Voter
 from appraisal.tenants.ballots.services import sealing
 from appraisal.tenants.ballots.services.common import BallotError, check_phase, today
+from appraisal.tenants.ballots.services.rules import is_invalid, rules_of
+from appraisal.tenants.ballots.services.sessions import close_all_sessions
 
 
 def close_evaluation(evaluation: Evaluation) -> int:
@@ -49,13 +51,20 @@ def close_evaluation(evaluation: Evaluation) -> int:
     )
     if result.rowcount != 1:
         raise BallotError(_("测评状态已变化，请刷新页面"))
+    close_all_sessions(evaluation)
     count = _rewrite_ballots(evaluation, day)
+    db.session.flush()
     db.session.refresh(evaluation)
     audit.record(
         "ballots.close",
         evaluation,
         before={"status": "open"},
-        after={"status": "closed", "closed_on": day.isoformat(), "ballots": count},
+        after={
+            "status": "closed",
+            "closed_on": day.isoformat(),
+            "ballots": count,
+            "invalid_ballots": evaluation.invalid_ballots or 0,
+        },
         label=evaluation.title,
     )
     return count
@@ -114,9 +123,29 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
             "score": score,
         }
 
-    new_ballots = [ballot(group_id) for group_id, _lines in opened] + [ballot(row.rater_group_id) for row in old]
-    new_lines = [line(group_id, appraisee_id, score) for group_id, lines in opened for appraisee_id, score in lines]
+    rules = rules_of(evaluation)
+    counting = rules.invalid_mode == "count" and (rules.invalid_same_score or rules.invalid_unknown_half)
+    new_ballots: list[dict] = []
+    new_lines: list[dict] = []
+    new_reasons: list[dict] = []
+    invalid = 0
+    for group_id, lines in opened:
+        # counted invalid under the rules: the ballot counts, its lines are not written
+        # (kept together they would make one ballot, which could name its voter)
+        valid = not (counting and is_invalid(rules, {a: s for a, s, _r in lines}))
+        invalid += not valid
+        new_ballots.append(ballot(group_id))
+        if valid:  # 不了解 lines are not scores: not written, not in any mean
+            new_lines += [line(group_id, a, s) for a, s, _r in lines if s is not None]
+            new_reasons += [dict(line(group_id, a, s), reason=r) for a, s, r in lines if s is not None and r]
+    new_ballots += [ballot(row.rater_group_id) for row in old]
     new_lines += [line(row.rater_group_id, row.appraisee_id, row.score) for row in old_lines]
+    db.session.execute(
+        update(Evaluation)
+        .where(Evaluation.id == evaluation.id)
+        .values(invalid_ballots=invalid)
+        .execution_options(synchronize_session=False)
+    )
     voted = (
         db.session.scalar(
             select(func.count())
@@ -148,9 +177,13 @@ def _rewrite_ballots(evaluation: Evaluation, day: date) -> int:
         return 0
     rng.shuffle(new_ballots)
     rng.shuffle(new_lines)
+    if new_reasons:
+        rng.shuffle(new_reasons)
     for chunk in _chunks(new_ballots):
         db.session.execute(insert(Ballot), chunk)
     for chunk in _chunks(new_lines):
         db.session.execute(insert(BallotLine), chunk)
+    for chunk in _chunks(new_reasons):
+        db.session.execute(insert(BallotReason), chunk)
     db.session.expire_all()
     return len(new_ballots)

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, RaterGroup, Voter
+from appraisal.tenants.ballots.models import BallotSession, Evaluation, EvaluationStatus, RaterGroup, Voter
 from appraisal.tenants.ballots.services.common import BallotError, check_group_sizes
-from appraisal.tenants.ballots.services.voters import require_voters_editable
+from appraisal.tenants.ballots.services.voters import require_voters_editable, session_for
 from appraisal.tenants.org.models import OrgUnit, Person
 
 MAX_CODES_AT_ONCE = 500
@@ -38,6 +38,7 @@ class Slip:
     label: str
     code: str  # formatted for reading, e.g. "ABCDE-FGHJK"
     person_name: str = ""
+    session_name: str = ""
 
 
 def new_code() -> str:
@@ -70,11 +71,15 @@ def _fresh_codes(count: int) -> list[str]:
     return sorted(codes)
 
 
-def generate_codes(evaluation: Evaluation, group: RaterGroup, count: int) -> list[Slip]:
+def generate_codes(
+    evaluation: Evaluation, group: RaterGroup, count: int, session: BallotSession | None = None
+) -> list[Slip]:
     """``count`` anonymous voting slips for ``group`` (e.g. outside
-    representatives, who are not appraisees). Only the hashes are kept: the
-    returned codes are printed now or never."""
+    representatives, who are not appraisees) in ``session`` (default: the
+    evaluation's only session). Only the hashes are kept: the returned codes
+    are printed now or never."""
     require_voters_editable(evaluation)
+    session = session_for(evaluation, session)
     if group.evaluation_id != evaluation.id:
         raise BallotError(_("请选择本测评的评价人组别"))
     try:
@@ -98,20 +103,26 @@ def generate_codes(evaluation: Evaluation, group: RaterGroup, count: int) -> lis
             Voter(
                 evaluation_id=evaluation.id,
                 rater_group_id=group.id,
+                session_id=session.id,
                 person_id=None,
                 code_hash=hash_code(code),
                 label=label,
                 has_voted=False,
             )
         )
-        slips.append(Slip(group.name, label, format_code(code)))
+        slips.append(Slip(group.name, label, format_code(code), session_name=session.name))
     db.session.flush()
     if evaluation.is_open:
         check_group_sizes(evaluation, [group])
     audit.record(
         "ballots.codes",
         evaluation,
-        after={"group": group.key, "count": count, "slips": f"{slips[0].label}–{slips[-1].label}"},
+        after={
+            "group": group.key,
+            "count": count,
+            "session": session.name,
+            "slips": f"{slips[0].label}–{slips[-1].label}",
+        },
         label=evaluation.title,
     )
     return slips

@@ -16,7 +16,7 @@ from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
 from appraisal.platform.refusals import Refusal
 from appraisal.platform.tenancy import current_tenant, current_tenant_id
-from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots.models import BallotSession, Evaluation, RaterGroup, SessionStatus, Voter
 from appraisal.tenants.cycles.models import Cycle
 from appraisal.tenants.cycles.services import CycleError, require_phase
 from appraisal.tenants.org.models import OrgUnit
@@ -114,20 +114,57 @@ def group_sizes(evaluation: Evaluation) -> dict[int, int]:
     )
 
 
-def check_group_sizes(evaluation: Evaluation, groups: list[RaterGroup] | None = None) -> None:
-    """Refuse a rater group with voters but fewer than the minimum, unless the
-    office keeps it as a known-voter group (its voters are identifiable: even
-    merged in the results, its ballots carry its group in the database)."""
-    sizes = group_sizes(evaluation)
-    for group in groups_of(evaluation) if groups is None else groups:
-        n = sizes.get(group.id, 0)
-        if 0 < n < evaluation.min_group_size and not group.known_voters:
-            raise BallotError(
-                _(
-                    "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
-                    "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
-                    name=group.name,
-                    n=n,
-                    min=evaluation.min_group_size,
+def check_group_sizes(
+    evaluation: Evaluation, groups: list[RaterGroup] | None = None, sessions: list[BallotSession] | None = None
+) -> None:
+    """Refuse a rater group with voters but fewer than the minimum in a session,
+    unless the office keeps it as a known-voter group (its voters are
+    identifiable: even merged in the results, its ballots carry its group in the
+    database, and a session's appraisees are scored by that session's voters
+    only). Checked for ``sessions`` (default: the sessions open now) and for
+    voters without a session (from before sessions existed)."""
+    if sessions is None:
+        checked = set(
+            db.session.scalars(
+                select(BallotSession.id).where(
+                    BallotSession.evaluation_id == evaluation.id, BallotSession.status == SessionStatus.OPEN
                 )
             )
+        ) | {None}
+    else:
+        checked = {s.id for s in sessions} | {None}
+    names = dict(
+        db.session.execute(
+            select(BallotSession.id, BallotSession.name).where(BallotSession.evaluation_id == evaluation.id)
+        ).all()
+    )
+    sizes = session_group_sizes(evaluation)
+    several = len(names) > 1
+    for group in groups_of(evaluation) if groups is None else groups:
+        for (session_id, group_id), n in sizes.items():
+            if group_id != group.id or session_id not in checked:
+                continue
+            if 0 < n < evaluation.min_group_size and not group.known_voters:
+                where = _("场次“%(session)s”的", session=names.get(session_id, "")) if several and session_id else ""
+                raise BallotError(
+                    where
+                    + _(
+                        "组别“%(name)s”只有 %(n)s 名投票人，少于最少人数 %(min)s 人，其投票人可被识别。"
+                        "请增加投票人，或在“人数不足的组别”中确认将其作为记名组",
+                        name=group.name,
+                        n=n,
+                        min=evaluation.min_group_size,
+                    )
+                )
+
+
+def session_group_sizes(evaluation: Evaluation) -> dict[tuple[int | None, int], int]:
+    """(session id, rater group id) → number of eligible voters."""
+    return {
+        (session_id, group_id): n
+        for session_id, group_id, n in db.session.execute(
+            select(Voter.session_id, Voter.rater_group_id, func.count())
+            .where(Voter.evaluation_id == evaluation.id)
+            .group_by(Voter.session_id, Voter.rater_group_id)
+        ).all()
+    }

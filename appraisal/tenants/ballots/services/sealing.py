@@ -112,28 +112,73 @@ def data_key(evaluation: Evaluation, *, make: bool = False) -> bytes:
         ) from None
 
 
-def pad_length(population: Sequence[int]) -> int:
+#: Room in every sealed ballot for the reasons the rules require (UTF-8 JSON
+#: bytes): padded to the same length whether or not reasons were written, so
+#: that the size does not tell who wrote how much (the reasons are readable
+#: on the lines after the close).
+REASONS_ROOM = 16 * 1024
+
+
+def reasons_size(reasons: dict[int, str]) -> int:
+    return sum(len(json.dumps(r, ensure_ascii=False).encode()) + 1 for r in reasons.values())
+
+
+def pad_length(population: Sequence[int], *, reasons_room: bool = False) -> int:
     """One plaintext length for every ballot of the evaluation: room for a line
-    per appraisee id of the ``population``, rounded up to a block."""
+    per appraisee id of the ``population`` (and the reasons' room when the rules
+    ask for reasons), rounded up to a block."""
     room = 64 + len(population) * (len(str(max(population, default=0))) + 14)  # [id,"100.00"], per line
+    if reasons_room:
+        room += REASONS_ROOM
     return -(-room // PAD_BLOCK) * PAD_BLOCK
 
 
-def seal(evaluation: Evaluation, key: bytes, rater_group_id: int, lines: dict[int, Decimal], pad_to: int) -> bytes:
+def _line(appraisee_id: int, score: Decimal | None, reasons: dict[int, str]) -> list:
+    line: list = [appraisee_id, None if score is None else str(score)]
+    if appraisee_id in reasons:
+        line.append(reasons[appraisee_id])
+    return line
+
+
+def seal(
+    evaluation: Evaluation,
+    key: bytes,
+    rater_group_id: int,
+    lines: dict[int, Decimal | None],
+    pad_to: int,
+    reasons: dict[int, str] | None = None,
+) -> bytes:
+    """The sealed ballot: ``{"g": group, "l": [[appraisee, "score" | null (不了解), reason?], …]}``."""
     body = json.dumps(
-        {"g": rater_group_id, "l": [[a, str(s)] for a, s in sorted(lines.items())]}, separators=(",", ":")
+        {"g": rater_group_id, "l": [_line(a, s, reasons or {}) for a, s in sorted(lines.items())]},
+        separators=(",", ":"),
+        ensure_ascii=False,
     ).encode()
     target = max(pad_to, -(-len(body) // PAD_BLOCK) * PAD_BLOCK)
     return _encrypt(key, body + b" " * (target - len(body)), _context(evaluation))
 
 
 def add_sealed(
-    evaluation: Evaluation, rater_group_id: int, lines: dict[int, Decimal], *, population: Sequence[int]
+    evaluation: Evaluation,
+    rater_group_id: int,
+    lines: dict[int, Decimal | None],
+    *,
+    population: Sequence[int],
+    reasons: dict[int, str] | None = None,
+    reasons_room: bool = False,
 ) -> None:
     """Store one ballot, sealed (part of the caller's casting transaction);
     ``population``: the ids of every appraisee of the evaluation's population
-    (they set the padded length)."""
-    blob = seal(evaluation, data_key(evaluation, make=True), rater_group_id, lines, pad_length(population))
+    (they set the padded length, with ``reasons_room`` when the rules ask for
+    reasons)."""
+    blob = seal(
+        evaluation,
+        data_key(evaluation, make=True),
+        rater_group_id,
+        lines,
+        pad_length(population, reasons_room=reasons_room),
+        reasons,
+    )
     db.session.add(
         SealedBallot(id=uuid.uuid4().hex, tenant_id=evaluation.tenant_id, evaluation_id=evaluation.id, sealed=blob)
     )
@@ -149,8 +194,12 @@ def sealed_count(evaluation: Evaluation) -> int:
     )
 
 
-def open_all(evaluation: Evaluation) -> list[tuple[int, list[tuple[int, Decimal]]]]:
-    """Every sealed ballot of the evaluation, opened: (rater group id, lines).
+Opened = tuple[int, list[tuple[int, Decimal | None, str | None]]]
+
+
+def open_all(evaluation: Evaluation) -> list[Opened]:
+    """Every sealed ballot of the evaluation, opened: (rater group id, lines of
+    (appraisee id, score or None for 不了解, reason or None)).
     One that cannot be opened refuses the whole operation (never dropped)."""
     blobs = db.session.scalars(select(SealedBallot.sealed).where(SealedBallot.evaluation_id == evaluation.id)).all()
     if not blobs:
@@ -161,12 +210,18 @@ def open_all(evaluation: Evaluation) -> list[tuple[int, list[tuple[int, Decimal]
     for blob in blobs:
         try:
             body = json.loads(_decrypt(key, blob, context))
-            out.append((int(body["g"]), [(int(a), Decimal(s)) for a, s in body["l"]]))
+            out.append((int(body["g"]), [_opened_line(line) for line in body["l"]]))
         except (InvalidTag, ValueError, KeyError, TypeError):
             raise SealBroken(
                 _("有一张加密选票无法解开（数据可能已被篡改）。测评未结束，选票未作任何改动；请联系系统管理员")
             ) from None
     return out
+
+
+def _opened_line(line: list) -> tuple[int, Decimal | None, str | None]:
+    appraisee_id, score = int(line[0]), line[1]
+    reason = str(line[2]) if len(line) > 2 and line[2] is not None else None
+    return appraisee_id, None if score is None else Decimal(score), reason
 
 
 def destroy(evaluation: Evaluation) -> None:

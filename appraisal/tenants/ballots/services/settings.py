@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from appraisal.platform.db import db
 from appraisal.tenants.ballots.models import Evaluation
 from appraisal.tenants.ballots.services.common import BallotError, GroupSpec, fmt_weight, groups_of
+from appraisal.tenants.ballots.services.rules import scheme_rules
 from appraisal.tenants.cycles.models import Population
 from appraisal.tenants.schemes.models import SchemeVersion
 
@@ -86,6 +87,16 @@ def scheme_ballot(population: Population) -> tuple[str | None, list[GroupSpec]]:
                 for g in groups
             ]
     return (leaves[0][0] if leaves else None), []
+
+
+def scheme_rules_of(population: Population) -> dict:
+    """The ballot rules the population's scheme gives as defaults (the first
+    ballot indicator's ``method.rules``; none: no rules)."""
+    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    for _key, method in _ballot_leaves((version.content or {}).get("indicators", []) if version else []):
+        if method.get("rules"):
+            return scheme_rules(method)
+    return {}
 
 
 def engine_rater_groups(evaluation: Evaluation) -> list[dict]:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from appraisal.platform import audit
 from appraisal.platform.db import db
 from appraisal.platform.permissions import actor_id
-from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, RaterGroup, Voter
+from appraisal.tenants.ballots.models import BallotSession, Evaluation, EvaluationStatus, RaterGroup, Voter
 from appraisal.tenants.ballots.services import sealing
 from appraisal.tenants.ballots.services.common import (
     BallotError,
@@ -33,6 +33,14 @@ from appraisal.tenants.ballots.services.common import (
     inside_unit,
     today,
 )
+from appraisal.tenants.ballots.services.rules import parse_rules
+from appraisal.tenants.ballots.services.sessions import (
+    WHOLE,
+    add_session,
+    open_sessions,
+    session_voter_counts,
+    sessions_of,
+)
 from appraisal.tenants.ballots.services.settings import (
     FROZEN_REASON,
     KNOWN_VOTERS_WARNING,
@@ -42,6 +50,7 @@ from appraisal.tenants.ballots.services.settings import (
     check_population_has_ballot_indicator,
     check_settings,
     resolve_groups,
+    scheme_rules_of,
 )
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.org.models import OrgUnit
@@ -71,6 +80,7 @@ def snapshot(evaluation: Evaluation, groups: list[RaterGroup] | list[GroupSpec] 
         "min_group_size": evaluation.min_group_size,
         "small_group_policy": evaluation.small_group_policy,
         "rater_groups": [[g.key, g.name, fmt_weight(g.weight)] for g in groups],
+        "rules": dict(evaluation.rules or {}),
     }
 
 
@@ -85,10 +95,13 @@ def create_evaluation(
     min_group_size: int = MIN_GROUP_SIZE,
     small_group_policy: str = "merge",
     groups: list[GroupSpec] | None = None,
+    rules: Mapping[str, Any] | None = None,
 ) -> Evaluation:
-    """A draft evaluation of ``population``. Rater groups and weights come from the
-    population's scheme when it defines them (``groups`` must then agree or be
-    None); otherwise ``groups`` (weights adding up to 1)."""
+    """A draft evaluation of ``population``, with one session covering the whole
+    population. Rater groups and weights come from the population's scheme when
+    it defines them (``groups`` must then agree or be None); otherwise ``groups``
+    (weights adding up to 1). ``rules``: the ballot rules (None: the scheme's
+    defaults)."""
     check_phase(cycle, "ballots.manage")
     if population.cycle_id != cycle.id:
         raise BallotError(_("所选考核对象群体不属于本考核年度"))
@@ -102,6 +115,7 @@ def create_evaluation(
     check_population_has_ballot_indicator(population)
     specs = resolve_groups(population, groups)
     settings = check_settings(scale, grade_values, min_group_size, small_group_policy)
+    settings["rules"] = parse_rules(scheme_rules_of(population) if rules is None else rules).as_json()
     evaluation = Evaluation(
         cycle_id=cycle.id,
         population_id=population.id,
@@ -116,6 +130,7 @@ def create_evaluation(
     db.session.flush()
     for spec in specs:
         db.session.add(RaterGroup(evaluation_id=evaluation.id, key=spec.key, name=spec.name, weight=spec.weight))
+    add_session(evaluation, None, WHOLE)
     db.session.flush()
     audit.record("ballots.create", evaluation, after=snapshot(evaluation, specs), label=title)
     return evaluation
@@ -147,6 +162,7 @@ def update_evaluation(
     min_group_size: int | None = None,
     small_group_policy: str | None = None,
     groups: list[GroupSpec] | None = None,
+    rules: Mapping[str, Any] | None = None,
 ) -> bool:
     """Change an evaluation. The title may change until it closes; the anonymity
     settings only until the first ballot is in. Returns whether anything changed."""
@@ -164,12 +180,14 @@ def update_evaluation(
         evaluation.min_group_size if min_group_size is None else min_group_size,
         evaluation.small_group_policy if small_group_policy is None else small_group_policy,
     )
+    settings["rules"] = parse_rules(evaluation.rules if rules is None else rules).as_json()
     if groups is not None:
         specs = resolve_groups(evaluation.population, groups)
     else:
         specs = [GroupSpec(g.key, g.name, g.weight) for g in current]
     settings_changed = (
-        any(getattr(evaluation, k) != v for k, v in settings.items() if k != "grade_values")
+        any(getattr(evaluation, k) != v for k, v in settings.items() if k not in ("grade_values", "rules"))
+        or dict(evaluation.rules or {}) != settings["rules"]
         or (settings["scale"] == "grade" and dict(evaluation.grade_values or {}) != settings["grade_values"])
         or [(g.key, g.name, g.weight) for g in current] != [(s.key, s.name, s.weight) for s in specs]
     )
@@ -221,17 +239,43 @@ def _replace_groups(evaluation: Evaluation, current: list[RaterGroup], specs: li
 # ---------------------------------------------------------------------------
 
 
-def open_evaluation(evaluation: Evaluation) -> None:
+def open_evaluation(evaluation: Evaluation, sessions: list[BallotSession] | None = None) -> None:
+    """Open ``sessions`` for voting (default: every session not yet opened that
+    has voters), and the evaluation with the first of them (its key is made
+    then). Each session opened is checked: it has voters, and no rater group in
+    it is below the minimum size unless kept as a known-voter group."""
     check_phase(evaluation.cycle, "ballots.manage")
-    if not evaluation.is_draft:
-        raise BallotError(_("只有未开始的测评可以开始投票"))
-    check_population_has_ballot_indicator(evaluation.population)
+    if evaluation.is_closed:
+        raise BallotError(_("测评已结束"))
+    if evaluation.is_draft:
+        check_population_has_ballot_indicator(evaluation.population)
     groups = groups_of(evaluation)
     check_groups([GroupSpec(g.key, g.name, Decimal(g.weight)) for g in groups])
-    voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.evaluation_id == evaluation.id))
-    if not voters:
-        raise BallotError(_("还没有投票人：请先添加投票人或生成投票码"))
-    check_group_sizes(evaluation, groups)
+    counts = session_voter_counts(evaluation)
+    if sessions is None:
+        if not evaluation.is_draft:
+            raise BallotError(_("只有未开始的测评可以开始投票"))
+        sessions = [s for s in sessions_of(evaluation) if s.is_draft and counts.get(s.id)]
+        if not sessions and not sum(counts.values()):
+            raise BallotError(_("还没有投票人：请先添加投票人或生成投票码"))
+    for session in sessions:
+        if session.evaluation_id != evaluation.id:
+            raise BallotError(_("请选择本测评的场次"))
+        if not session.is_draft:
+            raise BallotError(_("场次“%(name)s”已开始或已结束", name=session.name))
+        if not counts.get(session.id):
+            raise BallotError(_("场次“%(name)s”还没有投票人：请先添加投票人或生成投票码", name=session.name))
+    check_group_sizes(evaluation, groups, sessions=sessions)
+    open_sessions(evaluation, sessions)
+    voters = sum(counts.get(s.id, 0) for s in sessions)
+    if not evaluation.is_draft:
+        audit.record(
+            "ballots.session_open",
+            evaluation,
+            after={"sessions": [s.name for s in sessions], "voters": voters},
+            label=evaluation.title,
+        )
+        return
     day = today()
     result = db.session.execute(
         update(Evaluation)
@@ -247,7 +291,12 @@ def open_evaluation(evaluation: Evaluation) -> None:
         "ballots.open",
         evaluation,
         before={"status": "draft"},
-        after={"status": "open", "opened_on": day.isoformat(), "voters": voters},
+        after={
+            "status": "open",
+            "opened_on": day.isoformat(),
+            "voters": voters + counts.get(None, 0),
+            "sessions": [s.name for s in sessions],
+        },
         label=evaluation.title,
     )
 

@@ -19,7 +19,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.models import Ballot, BallotLine, Evaluation, EvaluationStatus, RaterGroup, Voter
+from appraisal.tenants.ballots.models import (
+    Ballot,
+    BallotLine,
+    BallotReason,
+    Evaluation,
+    EvaluationStatus,
+    RaterGroup,
+    Voter,
+)
 from appraisal.tenants.ballots.services.common import CENT, ResultsHidden, group_sizes, groups_of
 from appraisal.tenants.cycles.models import Appraisee, Population
 
@@ -63,6 +71,26 @@ def turnouts(evaluations: Iterable[Evaluation]) -> dict[int, list[GroupTurnout]]
 
 def turnout(evaluation: Evaluation) -> list[GroupTurnout]:
     return turnouts([evaluation])[evaluation.id]
+
+
+def session_turnouts(evaluation: Evaluation) -> dict[int | None, list[GroupTurnout]]:
+    """Per session of the evaluation, per rater group that has voters there:
+    eligible voters and how many have voted."""
+    groups = groups_of(evaluation)
+    cells: dict[int | None, dict[int, GroupTurnout]] = defaultdict(dict)
+    for session_id, group_id, voted, n in db.session.execute(
+        select(Voter.session_id, Voter.rater_group_id, Voter.has_voted, func.count())
+        .where(Voter.evaluation_id == evaluation.id)
+        .group_by(Voter.session_id, Voter.rater_group_id, Voter.has_voted)
+    ):
+        group = next((g for g in groups if g.id == group_id), None)
+        if group is None:
+            continue
+        cell = cells[session_id].setdefault(group_id, GroupTurnout(group))
+        cell.eligible += n
+        if voted:
+            cell.voted += n
+    return {sid: [by_group[g.id] for g in groups if g.id in by_group] for sid, by_group in cells.items()}
 
 
 def _assign(counts: Mapping[int, int], groups: list[RaterGroup], min_size: int, policy: str) -> dict[int, Any]:
@@ -134,6 +162,10 @@ class Results:
     ballots: int
     min_group_size: int
     policy: str
+    invalid_ballots: int = 0
+    reasons: dict[int, list[tuple[str, Decimal, str]]] = field(
+        default_factory=dict
+    )  # appraisee → (group, score, reason)
 
     @property
     def any_hidden(self) -> bool:
@@ -195,7 +227,30 @@ def results(evaluation: Evaluation) -> Results:
     columns = [Column(g.id, g.name, g.weight, bool(g.known_voters), sizes.get(g.id, 0)) for g in groups]
     if any_merged:
         columns.append(Column(MERGED, "合并组", None))
-    return Results(evaluation, columns, rows, ballots, evaluation.min_group_size, evaluation.small_group_policy)
+    return Results(
+        evaluation,
+        columns,
+        rows,
+        ballots,
+        evaluation.min_group_size,
+        evaluation.small_group_policy,
+        evaluation.invalid_ballots or 0,
+        _reasons(evaluation, by_id),
+    )
+
+
+def _reasons(evaluation: Evaluation, by_id: dict[int, RaterGroup]) -> dict[int, list[tuple[str, Decimal, str]]]:
+    """The reasons given for extreme scores, per appraisee (by score, then text:
+    nothing of the order they were cast in)."""
+    out: dict[int, list[tuple[str, Decimal, str]]] = defaultdict(list)
+    for appraisee_id, group_id, score, reason in db.session.execute(
+        select(BallotReason.appraisee_id, BallotReason.rater_group_id, BallotReason.score, BallotReason.reason)
+        .where(BallotReason.evaluation_id == evaluation.id)
+        .order_by(BallotReason.appraisee_id, BallotReason.score.desc(), BallotReason.reason)
+    ):
+        group = by_id.get(group_id)
+        out[appraisee_id].append((group.name if group else "", Decimal(str(score)), reason))
+    return dict(out)
 
 
 def _weighted(cells: dict[Any, Cell], target: dict[int, Any], by_id: dict[int, RaterGroup]) -> Decimal | None:

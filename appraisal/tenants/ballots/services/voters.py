@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
+from appraisal.tenants.ballots.models import BallotSession, Evaluation, RaterGroup, Voter
 from appraisal.tenants.ballots.services.common import (
     BallotError,
     check_group_sizes,
@@ -25,6 +25,7 @@ from appraisal.tenants.ballots.services.common import (
     groups_of,
     inside_unit,
 )
+from appraisal.tenants.ballots.services.sessions import add_session, only_session, population_departments, sessions_of
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
 
 #: Which standard group a person joins by default, from their leader role.
@@ -44,6 +45,16 @@ def _check_unit_allowed(evaluation: Evaluation, unit: OrgUnit) -> None:
         raise BallotError(_("本测评由%(unit)s组织，只能从本单位选取投票人", unit=owner.name))
 
 
+def session_for(evaluation: Evaluation, session: BallotSession | None) -> BallotSession:
+    if session is None:
+        return only_session(evaluation)
+    if session.evaluation_id != evaluation.id:
+        raise BallotError(_("请选择本测评的场次"))
+    if session.is_closed:
+        raise BallotError(_("场次“%(name)s”已结束，不能再调整投票人", name=session.name))
+    return session
+
+
 def rater_group(evaluation: Evaluation, group_id) -> RaterGroup:
     """The evaluation's rater group with id ``group_id`` (as submitted), or a refusal."""
     group = db.session.get(RaterGroup, int(group_id)) if str(group_id or "").isdigit() else None
@@ -60,12 +71,20 @@ def default_role_groups(evaluation: Evaluation, groups: list[RaterGroup] | None 
 
 
 def add_voters_by_unit(
-    evaluation: Evaluation, unit: OrgUnit, *, subtree: bool = True, role_groups: Mapping[str, Any]
+    evaluation: Evaluation,
+    unit: OrgUnit,
+    *,
+    subtree: bool = True,
+    role_groups: Mapping[str, Any],
+    session: BallotSession | None = None,
+    audited: bool = True,
 ) -> tuple[int, int]:
-    """Add the active people of ``unit`` (and below) as voters: ``role_groups``
-    maps a leader role (principal/deputy/none) to a rater group id, or to None
-    to leave those people out. Returns (added, already voters)."""
+    """Add the active people of ``unit`` (and below) as voters in ``session``
+    (default: the evaluation's only session): ``role_groups`` maps a leader role
+    (principal/deputy/none) to a rater group id, or to None to leave those
+    people out. Returns (added, already voters)."""
     require_voters_editable(evaluation)
+    session = session_for(evaluation, session)
     _check_unit_allowed(evaluation, unit)
     targets: dict[str, RaterGroup | None] = {}
     for role in LeaderRole:
@@ -94,25 +113,33 @@ def add_voters_by_unit(
             already += 1
             continue
         db.session.add(
-            Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="", has_voted=False)
+            Voter(
+                evaluation_id=evaluation.id,
+                rater_group_id=group.id,
+                session_id=session.id,
+                person_id=person.id,
+                label="",
+                has_voted=False,
+            )
         )
         per_group[group.name] += 1
         added += 1
     db.session.flush()
     if evaluation.is_open:
         check_group_sizes(evaluation)
-    if added:
+    if added and audited:
         audit.record(
             "ballots.voters_add",
             evaluation,
-            after={"unit": unit.code, "subtree": subtree, "added": dict(per_group)},
+            after={"unit": unit.code, "subtree": subtree, "session": session.name, "added": dict(per_group)},
             label=evaluation.title,
         )
     return added, already
 
 
-def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup) -> Voter:
+def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup, session: BallotSession | None = None) -> Voter:
     require_voters_editable(evaluation)
+    session = session_for(evaluation, session)
     if group.evaluation_id != evaluation.id:
         raise BallotError(_("请选择本测评的评价人组别"))
     if not person.active:
@@ -120,13 +147,23 @@ def add_voter(evaluation: Evaluation, person: Person, group: RaterGroup) -> Vote
     _check_unit_allowed(evaluation, person.unit)
     if db.session.scalar(select(Voter.id).where(Voter.evaluation_id == evaluation.id, Voter.person_id == person.id)):
         raise BallotError(_("%(name)s 已是本测评的投票人", name=person.name))
-    voter = Voter(evaluation_id=evaluation.id, rater_group_id=group.id, person_id=person.id, label="", has_voted=False)
+    voter = Voter(
+        evaluation_id=evaluation.id,
+        rater_group_id=group.id,
+        session_id=session.id,
+        person_id=person.id,
+        label="",
+        has_voted=False,
+    )
     db.session.add(voter)
     db.session.flush()
     if evaluation.is_open:
         check_group_sizes(evaluation, [group])
     audit.record(
-        "ballots.voter_add", evaluation, after={"person": person.staff_no, "group": group.key}, label=evaluation.title
+        "ballots.voter_add",
+        evaluation,
+        after={"person": person.staff_no, "group": group.key, "session": session.name},
+        label=evaluation.title,
     )
     return voter
 
@@ -154,3 +191,49 @@ def remove_voter(evaluation: Evaluation, voter: Voter) -> None:
         after={"person": person.staff_no if person else None, "slip": voter.label or None},
         label=evaluation.title,
     )
+
+
+def create_department_sessions(evaluation: Evaluation, *, role_groups: Mapping[str, Any]) -> list[BallotSession]:
+    """One action: a session for every department (or district) of the
+    population, each with that department's active people as voters (leader
+    role → rater group as ``role_groups`` says, as when adding voters by unit).
+    An empty whole-population session (no voters) is replaced; departments that
+    already have a session are skipped. Returns the sessions made."""
+    from appraisal.tenants.ballots.services.voters import add_voters_by_unit
+
+    check_phase(evaluation.cycle, "ballots.manage")
+    if evaluation.is_closed:
+        raise BallotError(_("测评已结束，不能再调整场次"))
+    departments = population_departments(evaluation)
+    if not departments:
+        raise BallotError(_("考核对象群体中没有属于部门或区县的考核对象，无法按部门建立场次"))
+    existing = sessions_of(evaluation)
+    taken = {s.unit_id for s in existing if s.unit_id is not None}
+    for whole in (s for s in existing if s.unit_id is None):
+        voters = db.session.scalar(select(func.count()).select_from(Voter).where(Voter.session_id == whole.id))
+        if voters:
+            raise BallotError(
+                _(
+                    "场次“%(name)s”（全体考核对象）已有 %(n)s 名投票人：请先移除这些投票人，再按部门建立场次",
+                    name=whole.name,
+                    n=voters,
+                )
+            )
+        if not whole.is_draft:
+            raise BallotError(_("场次“%(name)s”已开始投票，不能再按部门拆分", name=whole.name))
+        db.session.delete(whole)
+    db.session.flush()
+    made: list[BallotSession] = []
+    for unit, _n in departments:
+        if unit.id in taken:
+            continue
+        session = add_session(evaluation, unit, unit.name)
+        made.append(session)
+        add_voters_by_unit(evaluation, unit, subtree=True, role_groups=role_groups, session=session, audited=False)
+    audit.record(
+        "ballots.sessions_create",
+        evaluation,
+        after={"sessions": [s.name for s in made]},
+        label=evaluation.title,
+    )
+    return made

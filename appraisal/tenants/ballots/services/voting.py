@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from appraisal.platform.db import db
-from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, RaterGroup, Voter
+from appraisal.tenants.ballots.models import BallotSession, Evaluation, EvaluationStatus, RaterGroup, Voter
 from appraisal.tenants.org.models import Person
 
 
@@ -16,21 +16,24 @@ class MyEvaluation:
     evaluation: Evaluation
     voter: Voter
     group: RaterGroup
+    session: BallotSession | None = None
 
 
 def my_evaluations(user) -> list[MyEvaluation]:
-    """Evaluations (open or closed) the user's person may vote or has voted in."""
+    """Evaluations (open or closed) the user's person may vote or has voted in,
+    each with the voter's session (a person votes in one session of an evaluation)."""
     person = db.session.scalar(select(Person).where(Person.user_id == user.id))
     if person is None:
         return []
     rows = db.session.execute(
-        select(Evaluation, Voter, RaterGroup)
+        select(Evaluation, Voter, RaterGroup, BallotSession)
         .join(Voter, Voter.evaluation_id == Evaluation.id)
         .join(RaterGroup, RaterGroup.id == Voter.rater_group_id)
+        .outerjoin(BallotSession, BallotSession.id == Voter.session_id)
         .where(Voter.person_id == person.id, Evaluation.status != EvaluationStatus.DRAFT)
         .order_by(Evaluation.id.desc())
     ).all()
-    return [MyEvaluation(e, v, g) for e, v, g in rows]
+    return [MyEvaluation(e, v, g, s) for e, v, g, s in rows]
 
 
 def voter_of(evaluation: Evaluation, user) -> Voter | None:

@@ -79,4 +79,4 @@ voting_bp.context_processor(_helpers)
 
 
 # The routes, by concept (imported last: they register on ``bp`` and ``voting_bp``).
-from appraisal.tenants.ballots.views import manage, voters, voting  # noqa: E402, F401
+from appraisal.tenants.ballots.views import manage, sessions, voters, voting  # noqa: E402, F401

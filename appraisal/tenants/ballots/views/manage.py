@@ -20,6 +20,7 @@ from appraisal.tenants.ballots.forms import CsrfForm, EvaluationForm, options
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup
 from appraisal.tenants.ballots.views import bp
 from appraisal.tenants.ballots.views._shared import go, refused
+from appraisal.tenants.ballots.views.sessions import sessions_form
 from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
@@ -151,6 +152,13 @@ def _grades(form: EvaluationForm) -> dict | None:
     return services.parse_grades(form.grade_values.data or "") if form.scale.data == "grade" else None
 
 
+def _entered_rules(form: EvaluationForm) -> dict | None:
+    """The rules entered on a new evaluation; None (the scheme's defaults) when none is."""
+    data = form.rules_data()
+    entered = any(v for k, v in data.items() if k != "invalid_mode")
+    return data if entered else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("ballots.manage")
 def new():
@@ -184,6 +192,7 @@ def new():
                 min_group_size=form.min_group_size.data,
                 small_group_policy=form.small_group_policy.data,
                 groups=None if scheme_groups else services.groups_from_form(_group_rows(form)),
+                rules=_entered_rules(form),
             )
         except services.BallotError as exc:
             db.session.rollback()
@@ -218,6 +227,7 @@ def edit(evaluation: Evaluation):
     if request.method == "GET":
         _fill_group_rows(form, services.groups_of(evaluation))
         form.grade_values.data = services.grades_text(evaluation.grade_values or services.DEFAULT_GRADES)
+        form.fill_rules(evaluation.rules or {})
     if form.validate_on_submit():
         try:
             if evaluation.settings_frozen:
@@ -231,6 +241,7 @@ def edit(evaluation: Evaluation):
                     min_group_size=form.min_group_size.data,
                     small_group_policy=form.small_group_policy.data,
                     groups=None if scheme_groups else services.groups_from_form(_group_rows(form)),
+                    rules=form.rules_data(),
                 )
         except services.BallotError as exc:
             db.session.rollback()
@@ -258,10 +269,13 @@ def edit(evaluation: Evaluation):
 def evaluation(evaluation: Evaluation):
     _ind, scheme_groups = services.scheme_ballot(evaluation.population)
     groups = services.groups_of(evaluation)
+    # a group is small where it has 1 … min − 1 voters in some session (its smallest such count shown)
+    smallest: dict[int, int] = {}
+    for (_session_id, group_id), n in services.session_group_sizes(evaluation).items():
+        if 0 < n < evaluation.min_group_size:
+            smallest[group_id] = min(n, smallest.get(group_id, n))
     sizes = services.group_sizes(evaluation)
-    small = [
-        (g, sizes.get(g.id, 0)) for g in groups if g.known_voters or 0 < sizes.get(g.id, 0) < evaluation.min_group_size
-    ]
+    small = [(g, smallest.get(g.id, sizes.get(g.id, 0))) for g in groups if g.known_voters or g.id in smallest]
     return render_template(
         "ballots/evaluation.html",
         evaluation=evaluation,
@@ -274,6 +288,12 @@ def evaluation(evaluation: Evaluation):
         may_manage=phase_allows(evaluation.cycle, "ballots.manage") and not evaluation.cycle.is_final,
         may_vote_now=phase_allows(evaluation.cycle, "ballots.vote"),
         form=CsrfForm(),
+        sessions=services.sessions_of(evaluation),
+        session_turnouts=services.session_turnouts(evaluation),
+        sessions_form=sessions_form(evaluation),
+        departments=len(services.population_departments(evaluation)),
+        rules=services.rules_of(evaluation),
+        top_label=services.top_label(evaluation, services.rules_of(evaluation)),
     )
 
 

@@ -25,6 +25,7 @@ from appraisal.tenants.ballots.forms import (
 from appraisal.tenants.ballots.models import Evaluation, RaterGroup, Voter
 from appraisal.tenants.ballots.views import bp
 from appraisal.tenants.ballots.views._shared import go, refused
+from appraisal.tenants.ballots.views.sessions import slip_qr
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.org.models import OrgUnit, Person
@@ -38,6 +39,15 @@ from appraisal.tenants.org.services import units_where
 def _group_choices(groups: list[RaterGroup], *, none_label: str | None = None) -> list[tuple[int, str]]:
     choices = [(0, none_label)] if none_label else []
     return choices + [(g.id, g.name) for g in groups]
+
+
+def _session_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
+    return [(s.id, s.name) for s in services.sessions_of(evaluation) if not s.is_closed]
+
+
+def _chosen_session(evaluation: Evaluation, form):
+    """The session picked on ``form`` (None: the evaluation's only one)."""
+    return services.session_of(evaluation, form.session_id.data) if form.session_id.data else None
 
 
 def _voter_unit_choices(evaluation: Evaluation) -> list[tuple[int, str]]:
@@ -71,6 +81,7 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
         if request.method == "GET":
             field.data = defaults.get(role) or 0
     person_form.group_id.choices = options(_group_choices(groups))
+    unit_form.session_id.choices = person_form.session_id.choices = options(_session_choices(evaluation))
     group_filter = request.args.get("group", type=int)
     stmt = (
         select(Voter, Person, RaterGroup)
@@ -123,6 +134,7 @@ def voters_add_unit(evaluation: Evaluation):
                     "deputy": form.group_deputy.data,
                     "none": form.group_none.data,
                 },
+                session=_chosen_session(evaluation, form),
             )
         except services.BallotError as exc:
             refused(exc, form, "unit_id")
@@ -143,7 +155,12 @@ def voters_add_person(evaluation: Evaluation):
         try:
             if person is None:
                 raise services.BallotError(_("没有这个工号的人员"))
-            services.add_voter(evaluation, person, services.rater_group(evaluation, form.group_id.data))
+            services.add_voter(
+                evaluation,
+                person,
+                services.rater_group(evaluation, form.group_id.data),
+                _chosen_session(evaluation, form),
+            )
         except services.BallotError as exc:
             refused(exc, form, "staff_no")
         else:
@@ -180,6 +197,7 @@ def _codes_context(evaluation: Evaluation, form=None, named_form=None) -> dict:
     groups = services.groups_of(evaluation)
     form.group_id.choices = options(_group_choices(groups))
     named_form.group_id.choices = options(_group_choices(groups))
+    form.session_id.choices = options(_session_choices(evaluation))
     if request.method == "GET":
         outside = [g for g in groups if g.key == "outside"]
         if outside:
@@ -197,7 +215,11 @@ def _codes_context(evaluation: Evaluation, form=None, named_form=None) -> dict:
 def _slips_response(evaluation: Evaluation, slips: list[services.Slip]):
     response = make_response(
         render_template(
-            "ballots/slips.html", evaluation=evaluation, slips=slips, vote_url=url_for("voting.code", _external=True)
+            "ballots/slips.html",
+            evaluation=evaluation,
+            slips=slips,
+            vote_url=url_for("voting.code", _external=True),
+            slip_qr=slip_qr,
         )
     )
     response.headers["Cache-Control"] = "no-store"  # the codes exist on this page only
@@ -216,7 +238,8 @@ def codes(evaluation: Evaluation):
     if form.validate_on_submit():
         try:
             group = services.rater_group(evaluation, form.group_id.data)
-            return _slips_response(evaluation, services.generate_codes(evaluation, group, form.count.data))
+            slips = services.generate_codes(evaluation, group, form.count.data, _chosen_session(evaluation, form))
+            return _slips_response(evaluation, slips)
         except services.BallotError as exc:
             refused(exc, form, "count")
     return _codes_page(evaluation, form=form)

@@ -32,13 +32,41 @@ def mine():
 
 
 def _answers(form_data) -> dict[int, str]:
-    """``score-<appraisee id>`` fields → {appraisee id: value}; stray fields for
-    other appraisees are passed on so that the service refuses them."""
+    """``score-<appraisee id>`` fields → {appraisee id: value} (a ticked
+    ``unknown-<id>`` box: 不了解); stray fields for other appraisees are passed
+    on so that the service refuses them."""
     answers: dict[int, str] = {}
     for name, value in form_data.items():
         if name.startswith("score-") and name[6:].isdigit():
             answers[int(name[6:])] = value
+        elif name.startswith("unknown-") and name[8:].isdigit() and value:
+            answers[int(name[8:])] = services.UNKNOWN
     return answers
+
+
+def _reasons(form_data) -> dict[int, str]:
+    """``reason-<appraisee id>`` fields → {appraisee id: reason} (cut to a sane length)."""
+    return {
+        int(name[7:]): value[:500]
+        for name, value in form_data.items()
+        if name.startswith("reason-") and name[7:].isdigit() and value.strip()
+    }
+
+
+def _rules_context(evaluation: Evaluation) -> dict:
+    rules = services.rules_of(evaluation)
+    notes = []
+    if rules.limits_top:
+        top = services.top_label(evaluation, rules)
+        if rules.top_max_count is not None:
+            notes.append(_("评为“%(top)s”的不超过 %(n)s 个", top=top, n=rules.top_max_count))
+        if rules.top_max_percent is not None:
+            notes.append(_("评为“%(top)s”的不超过 %(p)s%%", top=top, p=rules.top_max_percent))
+    if rules.wants_reasons:
+        notes.append(_("评极端分须填写理由"))
+    if rules.allow_unknown:
+        notes.append(_("不了解的可选“不了解”，不计入平均分"))
+    return {"rules": rules, "rules_note": _("投票规则：%(rules)s。", rules=_("；").join(notes)) if notes else ""}
 
 
 @voting_bp.route("/my-evaluations/<int:evaluation_id>", methods=["GET", "POST"])
@@ -56,11 +84,13 @@ def ballot(evaluation: Evaluation):
     form = CsrfForm()
     errors: dict[int, str] = {}
     values: dict[int, str] = {}
+    reasons: dict[int, str] = {}
     if request.method == "POST":
         values = _answers(request.form)
+        reasons = _reasons(request.form)
         if form.validate_on_submit():
             try:
-                services.cast_ballot(voter.id, values)
+                services.cast_ballot(voter.id, values, reasons)
             except services.BallotInvalid as exc:
                 errors = exc.errors
             except services.NotEligible as exc:
@@ -78,8 +108,10 @@ def ballot(evaluation: Evaluation):
         form=form,
         errors=errors,
         values=values,
+        reasons=reasons,
         group=db.session.get(RaterGroup, voter.rater_group_id),
         code=None,
+        **_rules_context(evaluation),
     ), form_status()
 
 
@@ -137,10 +169,12 @@ def code():
         return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
     errors: dict[int, str] = {}
     values: dict[int, str] = {}
+    reasons: dict[int, str] = {}
     if request.form.get("cast") == "1":
         values = _answers(request.form)
+        reasons = _reasons(request.form)
         try:
-            services.cast_ballot(voter.id, values)
+            services.cast_ballot(voter.id, values, reasons)
         except services.BallotInvalid as exc:
             errors = exc.errors
         except services.NotEligible as exc:
@@ -158,8 +192,10 @@ def code():
                 form=form,
                 errors=errors,
                 values=values,
+                reasons=reasons,
                 group=db.session.get(RaterGroup, voter.rater_group_id),
                 code=services.format_code(services.normalise_code(form.code.data)),
+                **_rules_context(evaluation),
             ),
             status,
         )
