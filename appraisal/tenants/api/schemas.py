@@ -17,10 +17,6 @@ Code = str  # unit and staff codes: the roster import checks them (letters, digi
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    @classmethod
-    def parse_obj(cls, obj):  # type: ignore[override]  # spectree 1.x calls pydantic v1's name (deprecated)
-        return cls.model_validate(obj)
-
 
 class FieldProblem(BaseModel):
     pointer: str = Field(description="JSON pointer into the request body (or query)")
