@@ -248,3 +248,44 @@ def test_the_rate_limit_is_per_token(app_factory, make_tenant, make_user):
         limited = client.get(url, headers=_h(secret))
         assert limited.mimetype == "application/problem+json" and int(limited.headers["Retry-After"]) >= 1
         assert client.get(url, headers=_h(other)).status_code == 200
+
+
+def test_the_next_computation_uses_the_pushed_statistics(app, year, districts):
+    from appraisal.tenants.cycles import services as cycles
+    from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+    from appraisal.tenants.results import services as results
+    from appraisal.tenants.results.models import ResultExplanation
+    from appraisal.tenants.scoring import services as scoring
+
+    with tenant_scope(year.tenant):
+        columns = scoring.scheme_columns(db.session.get(Population, districts))
+        gdp = next(c.indicator_key for c in columns if c.kind == "actual")
+    secret = _issue(app, year, scopes=["write:statistics"])
+    body = {
+        "verified_by": "市统计局",
+        "values": [
+            {"unit_code": "QX01", "indicator_key": gdp, "actual": 120, "target": 100},
+            {"unit_code": "QX02", "indicator_key": gdp, "actual": 90, "target": 100},
+        ],
+    }
+    url = f"/api/v1/t/{year.tenant.slug}/populations/{districts}/statistics"
+    assert app.test_client().put(url, json=body, headers=_h(secret)).status_code == 200
+    with tenant_scope(year.tenant):
+        cycles.move_phase(db.session.get(Cycle, year.ids["cycle"]), Phase.COMPUTING)
+        db.session.commit()
+        population = db.session.get(Population, districts)
+        results.request_compute(population)  # no Redis: computed at once
+        db.session.commit()
+        run = results.current_run(population)
+        assert run is not None
+        qx02 = db.session.scalar(
+            select(Appraisee.id)
+            .join(OrgUnit, OrgUnit.id == Appraisee.org_unit_id)
+            .where(Appraisee.population_id == districts, OrgUnit.code == "QX02")
+        )
+        lines = db.session.scalars(
+            select(ResultExplanation.zh).where(
+                ResultExplanation.run_id == run.id, ResultExplanation.appraisee_id == qx02
+            )
+        ).all()
+        assert "国内生产总值和人均GDP: 4.5 / 5" in lines, lines[:5]  # 5 points × min(90 / 100, 1)
