@@ -17,7 +17,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("scoring",),  # scores, evidence, adjustments
     ("ballots",),  # democratic appraisal (votes)
     ("results",),  # computation, publication, appeals
-    ("home", "overview"),  # the home page and the cycle dashboard: they gather the others
+    ("home", "overview", "api"),  # the home page, the cycle dashboard and the REST API: they gather the others
     ("demo", "worker"),  # entry points: the demo loader, the job worker
 )
 

@@ -80,7 +80,8 @@ def _actor() -> tuple[int | None, str]:
     if has_request_context() and current_user and current_user.is_authenticated:
         if getattr(current_user, "is_operator", False):
             return None, f"platform:{current_user.email}"
-        return current_user.id, current_user.display_name
+        via = g.get("audit_via")  # an API token acting for its creator: the token's name too
+        return current_user.id, current_user.display_name if via is None else f"{current_user.display_name}（{via}）"
     return None, g.get("audit_actor", "system")
 
 

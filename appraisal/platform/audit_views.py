@@ -31,6 +31,9 @@ ACTION_LABELS = {
     "tenant.create": _l("创建租户"),
     "tenant.suspend": _l("暂停租户"),
     "tenant.activate": _l("恢复租户"),
+    # API tokens (api feature)
+    "api_token.create": _l("创建接口令牌"),
+    "api_token.revoke": _l("撤销接口令牌"),
     "user.create": _l("创建账号"),
     "user.update": _l("修改账号信息"),
     "user.roles": _l("调整角色"),
@@ -106,6 +109,7 @@ ACTION_LABELS = {
 ACTION_AREAS = (
     ("tenant.", _l("租户")),
     ("user.", _l("账号与角色")),
+    ("api_token.", _l("接口令牌")),
     ("org.unit.", _l("单位")),
     ("org.person.", _l("人员")),
     ("org.roster.", _l("名册导入")),
@@ -127,6 +131,12 @@ ACTION_AREAS = (
 
 #: Field names in the before/after values → words (unknown names stay as they are).
 FIELD_LABELS = {
+    # API tokens and the figures they push (api feature)
+    "scopes": _l("权限范围"),
+    "verified_by": _l("核实部门"),
+    "expires_at": _l("有效期至"),
+    "prefix": _l("令牌开头"),
+    "assessor_unit_id": _l("考核部门"),
     "id": _l("编号"),
     "name": _l("名称"),
     "code": _l("编码"),

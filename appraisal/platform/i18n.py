@@ -21,6 +21,9 @@ def select_locale() -> str:
     asked = request.args.get("lang")
     if asked is not None and asked in languages:
         return asked
+    if request.path.startswith("/api/"):  # the REST API: the client's Accept-Language, else Chinese
+        best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
+        return "en" if best.startswith("en") else "zh_Hans"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     tenant = g.get("tenant")

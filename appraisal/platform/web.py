@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 
+from appraisal.platform import problems
 from appraisal.platform.db import db
 from appraisal.platform.models import Tenant
 from appraisal.platform.tenancy import enter_request_tenant, unscoped
@@ -70,9 +71,13 @@ def _finish_request(response):
     return response
 
 
-def _error(status: int):
+def _error(status: int, *, page: bool = True):
     def handler(error):
         db.session.rollback()
+        if problems.is_api_request():  # the REST API answers problem details, never a page
+            return problems.problem(status, getattr(error, "description", None) if status in (400, 413) else None)
+        if not page:  # statuses only the API uses: Werkzeug's own answer elsewhere
+            return error
         return render_template("errors.html", status=status, error=error), status
 
     return handler
@@ -173,6 +178,8 @@ def init_app(app) -> None:
     app.after_request(_finish_request)
     for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, _error(status))
+    for status in (401, 406, 415):
+        app.register_error_handler(status, _error(status, page=False))
     for error in (JobsUnavailable, *UNREACHABLE):
         app.register_error_handler(error, _unavailable)
     app.register_error_handler(OperationalError, _operational_error)

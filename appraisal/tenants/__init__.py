@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-MODEL_MODULES = ("org", "schemes", "cycles", "letters", "evidence", "scoring", "ballots", "results")
-VIEW_MODULES = ("home", "overview", "org", "users", "schemes", "cycles", "letters", "scoring", "ballots", "results")
+MODEL_MODULES = ("org", "schemes", "cycles", "letters", "evidence", "scoring", "ballots", "results", "api")
+VIEW_MODULES = (
+    "home",
+    "overview",
+    "api",
+    "org",
+    "users",
+    "schemes",
+    "cycles",
+    "letters",
+    "scoring",
+    "ballots",
+    "results",
+)
 
 
 def register(app) -> None:
@@ -18,3 +30,7 @@ def register(app) -> None:
         views = importlib.import_module(f"appraisal.tenants.{feature}.views")
         app.register_blueprint(views.bp)
         register_nav(app, *getattr(views, "NAV", ()))
+        for blueprint in getattr(views, "BLUEPRINTS", ()):  # the REST API's (api feature)
+            app.register_blueprint(blueprint)
+            if getattr(blueprint, "api_blueprint", False):  # token-authenticated: no CSRF, no cookies
+                app.extensions["csrf"].exempt(blueprint)

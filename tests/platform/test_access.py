@@ -51,6 +51,7 @@ ARG_OWNERS = {
     "fmt": ("qr_format", None),
     "appeal_id": ("appeal", "appraisal.tenants.results.models:Appeal"),
     "appeal_file_id": ("appeal_file", "appraisal.tenants.evidence.models:Evidence"),
+    "token_id": ("api_token", "appraisal.tenants.api.models:ApiToken"),
     "template_key": ("template", None),
 }
 
@@ -67,12 +68,19 @@ PUBLIC_ENDPOINTS = {
     "static",
     "operator.login",
     "operator.logout",
-    "voting.code",
-}  # a one-time code from a printed slip is the credential
+    "voting.code",  # a one-time code from a printed slip is the credential
+    "api_docs.openapi",  # the API's OpenAPI document and its page: no tenant data
+    "api_docs.page",
+}
 
 
 def tenant_rules(app):
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/t/<tenant_slug>")]
+
+
+def api_rules(app):
+    """The REST API's routes: token-authenticated, walked by the tests at the end of this file."""
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/t/<tenant_slug>")]
 
 
 _ARG_ORDER = list(ARG_OWNERS)
@@ -103,6 +111,9 @@ def worlds(make_tenant, make_user):
     b = build_year(make_tenant("beta", "乙市考核办"), make_user, prefix="B")
     for world, prefix in ((a, "A"), (b, "B")):
         world.markers = [f"{prefix}市财政局", f"{prefix}财政0号", f"{prefix}综合经济组", world.tenant.name]
+        world.tokens = {}
+        world.tokens["all"] = _api_token(world, "office_admin", name=f"{prefix}令牌")
+        world.ids["api_token"] = world.tokens["all"][1]
     return a, b
 
 
@@ -131,6 +142,7 @@ def _object_ids(world) -> dict[str, int]:
                 "session",
                 "appeal",
                 "appeal_file",
+                "api_token",
             )
         },
         "template": "A_municipal_departments",
@@ -189,7 +201,10 @@ def test_public_endpoints_are_the_expected_ones(app):
 
 def test_every_route_argument_has_an_owner(app):
     unknown = {
-        (r.endpoint, arg) for r in tenant_rules(app) for arg in r.arguments - {"tenant_slug"} if arg not in ARG_OWNERS
+        (r.endpoint, arg)
+        for r in tenant_rules(app) + api_rules(app)
+        for arg in r.arguments - {"tenant_slug"}
+        if arg not in ARG_OWNERS
     }
     assert not unknown, f"add these URL arguments to ARG_OWNERS so they are probed: {unknown}"
 
@@ -198,7 +213,7 @@ def test_routes_with_ids_check_the_object(app):
     """A route that names an object must look it up (404) before deciding (403)."""
     coarse = [
         r.endpoint
-        for r in tenant_rules(app)
+        for r in tenant_rules(app) + api_rules(app)
         if r.arguments - {"tenant_slug"} - SHARED_ARGS
         and r.endpoint not in PUBLIC_ENDPOINTS
         and not getattr(app.view_functions[r.endpoint], "per_object", False)
@@ -274,3 +289,177 @@ def test_staff_is_refused_admin_pages(app, worlds):
     login(client, a.tenant, a.users["staff"])
     for url in ("/audit/", "/users/"):
         assert client.get(f"/t/alpha{url}").status_code == 403, url
+
+
+# ---------------------------------------------------------------------------
+# The REST API: a bearer token is the only credential; it acts for its creator,
+# limited by its scopes. Another tenant's token or ids → 404, no token, a revoked
+# or an expired one → 401 (a signed-in browser's cookie does not count), a token
+# without the route's scope → 403, and each role's token gets what its rules say.
+# ---------------------------------------------------------------------------
+
+ALL_SCOPES = ["read:org", "read:results", "write:roster", "write:scores", "write:statistics"]
+
+
+def _api_token(world, role: str, *, scopes=None, name: str = "令牌", expires_in_days: float = 30, revoked=False):
+    """A token for ``world``'s user of ``role`` (written directly: only an office admin
+    may create one through the service, but a creator may lose the role later)."""
+    import secrets
+    from datetime import timedelta
+
+    from appraisal.platform.db import utcnow
+    from appraisal.tenants.api.models import ApiToken
+    from appraisal.tenants.api.services import hash_secret
+
+    secret = "apr_" + secrets.token_urlsafe(30)
+    with tenant_scope(world.tenant):
+        token = ApiToken(
+            name=name,
+            prefix=secret[:10],
+            token_hash=hash_secret(secret),
+            scopes=list(scopes if scopes is not None else ALL_SCOPES),
+            assessor_unit_id=world.ids["depts"][2],
+            created_by_id=world.users[role].id,
+            expires_at=utcnow() + timedelta(days=expires_in_days),
+            revoked_at=utcnow() if revoked else None,
+        )
+        db.session.add(token)
+        db.session.commit()
+        return secret, token.id
+
+
+def _api_url(rule, slug: str, ids: dict) -> str:
+    return "/api/v1" + _url(_Shifted(rule), slug, ids)
+
+
+class _Shifted:
+    """An API rule seen as a tenant rule (its path without /api/v1), for ``_url``."""
+
+    def __init__(self, rule) -> None:
+        self.rule = rule.rule.removeprefix("/api/v1")
+        self.arguments = rule.arguments
+
+
+def _api_method(rule) -> str:
+    return "GET" if "GET" in rule.methods else "PUT" if "PUT" in rule.methods else "POST"
+
+
+def _call(client, rule, url: str, secret: str | None = None):
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return client.open(url, method=_api_method(rule), headers=headers, json={})
+
+
+def _publish(world) -> None:
+    from datetime import date
+
+    from appraisal.tenants.results.models import Publication
+
+    with tenant_scope(world.tenant):
+        db.session.add(
+            Publication(
+                cycle_id=world.ids["cycle"], publicity_ends_on=date(2027, 1, 7), appeals_end_on=date(2027, 1, 17)
+            )
+        )
+        db.session.commit()
+
+
+def test_api_routes_are_walked(app):
+    names = {r.endpoint for r in api_rules(app)}
+    assert {"api.units", "api.people", "api.cycles", "api.roster", "api.statistics", "api.scores"} <= names
+    for rule in api_rules(app):
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "scope", None) in ALL_SCOPES, f"{rule.endpoint} declares no token scope"
+
+
+def test_api_refuses_without_a_valid_token_of_this_tenant(app, worlds):
+    a, b = worlds
+    own = _object_ids(a)
+    revoked, _ = _api_token(a, "office_admin", revoked=True, name="撤销")
+    expired, _ = _api_token(a, "office_admin", expires_in_days=-1, name="过期")
+    b_secret = b.tokens["all"][0]
+    browser = app.test_client()
+    assert login(browser, a.tenant, a.users["office_admin"]).status_code == 302
+    client = app.test_client()
+    for rule in api_rules(app):
+        url = _api_url(rule, a.tenant.slug, own)
+        for secret, why in (
+            (None, "no token"),
+            (revoked, "revoked"),
+            (expired, "expired"),
+            ("apr_nonsense", "unknown"),
+        ):
+            response = _call(client, rule, url, secret)
+            assert response.status_code == 401, f"{why} {url}: {response.status_code}"
+            assert response.mimetype == "application/problem+json"
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        response = _call(browser, rule, url)  # signed in on the pages: the cookie is not a credential
+        assert response.status_code == 401, f"cookie {url}: {response.status_code}"
+        response = _call(client, rule, url, b_secret)
+        assert response.status_code == 404, f"tenant B's token {url}: {response.status_code}"
+        for marker in b.markers + a.markers:
+            assert marker not in response.get_data(as_text=True)
+
+
+def test_api_other_tenants_ids_are_404(app, worlds):
+    a, b = worlds
+    b_ids = _object_ids(b)
+    secret = a.tokens["all"][0]
+    client = app.test_client()
+    probed = 0
+    for rule in api_rules(app):
+        url = _api_url(rule, a.tenant.slug, b_ids)
+        response = _call(client, rule, url, secret)
+        if rule.arguments - {"tenant_slug"}:
+            assert response.status_code == 404, f"{url}: {response.status_code}"
+            probed += 1
+        for marker in b.markers:
+            assert marker not in response.get_data(as_text=True), f"{url} shows tenant B's {marker}"
+    assert probed >= 4
+
+
+def test_api_token_without_the_scope_is_403(app, worlds):
+    a, _ = worlds
+    own = _object_ids(a)
+    client = app.test_client()
+    for rule in api_rules(app):
+        scope = app.view_functions[rule.endpoint].scope
+        secret, _id = _api_token(a, "office_admin", scopes=[s for s in ALL_SCOPES if s != scope], name=f"无{scope}")
+        response = _call(client, rule, _api_url(rule, a.tenant.slug, own), secret)
+        assert response.status_code == 403, f"{rule.rule} without {scope}: {response.status_code}"
+        assert response.mimetype == "application/problem+json"
+
+
+def test_api_each_roles_token_gets_what_its_permissions_say(app, worlds):
+    """A token acts for its creator: the page rules judge the creator, object by object."""
+    a, _ = worlds
+    _publish(a)
+    own = _object_ids(a)
+    client = app.test_client()
+    for role in ROLES:
+        secret, _id = _api_token(a, role, name=f"{role}令牌")
+        with tenant_scope(a.tenant):
+            user = db.session.scalar(select(User).where(User.email == a.users[role].email))
+            for rule in api_rules(app):
+                view = app.view_functions[rule.endpoint]
+                args = sorted(rule.arguments - {"tenant_slug"}, key=_ARG_ORDER.index)
+                obj = None
+                if args:
+                    kind, model = ARG_OWNERS[args[0]]
+                    obj = db.session.get(_model(model), own[kind])
+                allowed = can(user, view.permission, _api_subject(rule.endpoint, obj))
+                response = _call(client, rule, _api_url(rule, a.tenant.slug, own), secret)
+                if allowed:  # a write with an empty body: refused by validation, or an empty roster
+                    expected = (200,) if _api_method(rule) == "GET" else (200, 422)
+                    assert response.status_code in expected, f"{role} {rule.rule}: {response.status_code}"
+                else:
+                    assert response.status_code == 403, f"{role} {rule.rule}: {response.status_code}"
+
+
+def _api_subject(endpoint: str, obj):
+    from appraisal.tenants.results.services import leaderboard
+
+    if endpoint == "api.breakdown":
+        return leaderboard.appraisee_subject(obj)
+    if endpoint == "api.population_results":
+        return leaderboard.population_subject(obj)
+    return obj

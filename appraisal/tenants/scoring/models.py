@@ -49,6 +49,9 @@ class Score(TenantScoped, db.Model):
     item_key: Mapped[str] = mapped_column(String(100), default="")  # letter item id or deduction rule
     value: Mapped[Decimal] = mapped_column(Numeric(12, 3))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # who verified the value, for figures pushed by another system (the statistics
+    # bureau's district actuals and targets through the API); empty when entered here
+    verified_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -55,7 +55,7 @@ from appraisal.tenants.org.services.labels import (
 )
 from appraisal.tenants.org.services.people import create_person, link_user, set_person_active, update_person
 from appraisal.tenants.org.services.roster_check import OFFICE_ONLY_KINDS, plan_import
-from appraisal.tenants.org.services.roster_file import Issue, RosterInvalid, read_tables
+from appraisal.tenants.org.services.roster_file import PEOPLE, UNITS, Issue, RosterInvalid, Table, read_tables
 from appraisal.tenants.org.services.workbooks import (
     XLSX_MIMETYPE,
     people_workbook,
@@ -72,7 +72,9 @@ __all__ = [
     "MAX_STAFF_NO",
     "MAX_UNIT_NAME",
     "OFFICE_ONLY_KINDS",
+    "PEOPLE",
     "TOP_LEVEL",
+    "UNITS",
     "UNIT_KIND_BADGES",
     "UNIT_KIND_LABELS",
     "XLSX_MIMETYPE",
@@ -81,6 +83,7 @@ __all__ = [
     "OrgError",
     "Place",
     "RosterInvalid",
+    "Table",
     "ancestors",
     "apply_plan",
     "can_restructure",

@@ -21,7 +21,7 @@ from appraisal.tenants.scoring.services.adjustments import (
     record_penalty,
     record_veto,
 )
-from appraisal.tenants.scoring.services.columns import Column, item_columns, progress, scheme_columns, tasks_for
+from appraisal.tenants.scoring.services.columns import Column, fmt, item_columns, progress, scheme_columns, tasks_for
 from appraisal.tenants.scoring.services.common import (
     NOTHING,
     ScoringError,
@@ -48,6 +48,7 @@ __all__ = [
     "cycles_list",
     "decide_claim",
     "engine_inputs",
+    "fmt",
     "item_columns",
     "notice_body",
     "owner_path",

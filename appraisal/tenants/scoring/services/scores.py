@@ -61,6 +61,7 @@ class Entry:
     comment: str | None = None  # None: leave the comment as it is
     reason: str = ""
     where: object = None  # the caller's handle for messages (a cell id, an Excel position)
+    verified_by: str | None = None  # the department that verified a pushed figure (statistics API)
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -221,6 +222,7 @@ def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
             comment=comment.strip(),
             entered_by_id=actor,
             entered_at=utcnow(),
+            verified_by=(entry.verified_by or "").strip()[:200],
         )
         db.session.add(score)
         db.session.flush()
@@ -229,6 +231,8 @@ def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
         before = {"value": str(score.value), "comment": score.comment}
         score.value, score.comment = value, comment.strip()
         score.entered_by_id, score.entered_at = actor, utcnow()
+        if entry.verified_by is not None:
+            score.verified_by = entry.verified_by.strip()[:200]
         db.session.flush()
     db.session.add(
         ScoreRevision(
@@ -243,7 +247,12 @@ def write_change(entry: Entry, value: Decimal, score: Score | None) -> Score:
         "score.enter" if before is None else "score.update",
         score,
         before=before,
-        after={"value": str(value), "comment": score.comment, "reason": entry.reason.strip()},
+        after={
+            "value": str(value),
+            "comment": score.comment,
+            "reason": entry.reason.strip(),
+            **({"verified_by": score.verified_by} if entry.verified_by is not None else {}),
+        },
         label=label,
     )
     return score
