@@ -25,9 +25,10 @@ def _join(masks: list[tuple[str, np.ndarray]], n: int) -> np.ndarray:
     """Comma-joined labels where each mask is true (vectorised over appraisees)."""
     out = np.full(n, "", dtype=object)
     for label, mask in masks:
-        if not mask.any():
-            continue
-        out = np.where(mask, np.where(out == "", label, out + "," + label), out)
+        rows = np.flatnonzero(mask)  # usually few: work on those rows only
+        if len(rows):
+            current = out[rows]
+            out[rows] = np.where(current == "", label, current + "," + label)
     return out
 
 

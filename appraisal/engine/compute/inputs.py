@@ -117,7 +117,7 @@ def _labels(values: np.ndarray) -> np.ndarray:
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the common case
         if not len(values):
             return values
-        return np.strings.strip(values.astype(str)).astype(object)
+        return _strip(values)
     missing = ser.isna().to_numpy()
     num = pd.to_numeric(ser, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     whole = ~np.isnan(num) & (np.floor(np.nan_to_num(num)) == num) & ~missing
@@ -126,6 +126,10 @@ def _labels(values: np.ndarray) -> np.ndarray:
     ints = np.where(whole & ~is_str, np.nan_to_num(num), 0).astype("int64").astype(str).astype(object)
     out = np.where(whole & ~is_str, ints, text)
     return np.where(missing, "", out).astype(object)
+
+
+#: str.strip on each element of an object array (no copy to fixed-width unicode and back)
+_strip = np.frompyfunc(str.strip, 1, 1)
 
 
 def to_category(s: pd.Series) -> pd.Series:
@@ -138,11 +142,18 @@ def to_category(s: pd.Series) -> pd.Series:
         uniq = s.cat.categories.to_numpy(dtype=object)
     else:
         codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
-    labels = _labels(np.asarray(uniq, dtype=object))
-    inv, cats = pd.factorize(np.append(labels, "").astype(object))
-    final = np.where(codes >= 0, inv[np.maximum(codes, 0)], inv[-1]) if len(codes) else codes
+    uniq = np.asarray(uniq, dtype=object)
+    labels = _labels(uniq)
+    if len(labels) == len(uniq) and bool((labels == uniq).all()):  # already clean: keep the codes
+        blank = np.flatnonzero(labels == "")
+        cats = labels if len(blank) else np.append(labels, "").astype(object)
+        if len(codes) and int(codes.min()) < 0:
+            codes = np.where(codes >= 0, codes, blank[0] if len(blank) else len(labels))
+    else:
+        inv, cats = pd.factorize(np.append(labels, "").astype(object))
+        codes = np.where(codes >= 0, inv[np.maximum(codes, 0)], inv[-1]) if len(codes) else codes
     return pd.Series(
-        pd.Categorical.from_codes(final.astype("int32"), validate=False, categories=pd.Index(cats, dtype=object)),
+        pd.Categorical.from_codes(codes.astype("int32"), validate=False, categories=pd.Index(cats, dtype=object)),
         index=s.index,
     )
 

@@ -35,9 +35,13 @@ class Long:
         ind = df["indicator"]
         cats = ind.cat.categories.to_numpy(dtype=object) if len(df) else np.zeros(0, object)
         codes = ind.cat.codes.to_numpy() if len(df) else np.zeros(0, "int64")
-        order = np.arange(len(codes)) if len(cats) <= 1 else np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(cats) + 1))
-        self.slices = {cats[i]: order[bounds[i] : bounds[i + 1]] for i in range(len(cats))}
+        self.slices: dict[str, np.ndarray | slice]
+        if len(cats) <= 1:  # one indicator (e.g. the ballots): every row, as a view
+            self.slices = {cats[0]: slice(0, len(codes))} if len(cats) else {}
+        else:
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(cats) + 1))
+            self.slices = {cats[i]: order[bounds[i] : bounds[i + 1]] for i in range(len(cats))}
         self.empty = np.zeros(0, dtype="int64")
         if label_col is not None and len(df):
             self.label_codes = df[label_col].cat.codes.to_numpy()
@@ -45,10 +49,10 @@ class Long:
         else:
             self.label_codes, self.label_cats = np.zeros(0, "int64"), np.zeros(0, object)
 
-    def rows(self, key: str) -> np.ndarray:
+    def rows(self, key: str) -> np.ndarray | slice:
         return self.slices.get(key, self.empty)
 
-    def label_pos(self, idx: np.ndarray, labels: list[str]) -> np.ndarray:
+    def label_pos(self, idx: np.ndarray | slice, labels: list[str]) -> np.ndarray:
         """For rows idx: the position of their label (item, rater group) in labels, or -1."""
         pos = pd.Index(labels, dtype=object).get_indexer(self.label_cats)
         return np.append(pos, -1)[self.label_codes[idx]]
@@ -131,7 +135,7 @@ def _score_deductions(
     node: Indicator,
     method: Deductions,
     scores: Long,
-    rows: np.ndarray,
+    rows: np.ndarray | slice,
     supervisor_code: np.ndarray,
     n: int,
 ) -> None:
@@ -166,7 +170,9 @@ def _score_deductions(
     tree.missing[key] = np.zeros(n, dtype=bool)
 
 
-def _score_ratio(tree: TreeScores, node: Indicator, method: Ratio, scores: Long, rows: np.ndarray, n: int) -> None:
+def _score_ratio(
+    tree: TreeScores, node: Indicator, method: Ratio, scores: Long, rows: np.ndarray | slice, n: int
+) -> None:
     """Actual against target: full (or proportional) points, plus or minus per percentage
     point over or under (capped), never below the floor."""
     key, points = node.key, float(node.points)
@@ -250,7 +256,7 @@ def _score_ballot(
 
 
 def _combine_rater_groups(
-    tree: TreeScores, node: Indicator, method: Ballot, ballots: Long, rows: np.ndarray, n: int
+    tree: TreeScores, node: Indicator, method: Ballot, ballots: Long, rows: np.ndarray | slice, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(combined mean, has ballots): each group's mean weighted; a group with no ballots
     has its weight redistributed over the present ones (redistribute_missing)."""
