@@ -29,6 +29,9 @@ NAV = (NavItem("audit.index", _l("操作日志"), "audit.view", icon="audit", or
 #: Every action code recorded (``audit.record``) → what happened, in words.
 ACTION_LABELS = {
     "tenant.create": _l("创建租户"),
+    "notifications.profile": _l("修改个人通知方式"),
+    "notifications.settings": _l("修改本单位通知设置"),
+    "notifications.urge": _l("催办"),
     "tenant.suspend": _l("暂停租户"),
     "tenant.activate": _l("恢复租户"),
     "user.create": _l("创建账号"),

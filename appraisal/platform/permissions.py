@@ -198,6 +198,12 @@ RULES: dict[str, Rule] = {
     "appeals.file": _scoped(Role.UNIT_ADMIN, self_ok=True),
     "appeals.view": _scoped(Role.UNIT_ADMIN, self_ok=True),
     "appeals.answer": _office,
+    # --- notifications (platform/notifications): a user's own inbox; the office's settings and log
+    "notifications.own": lambda user, obj=None: _is_tenant_user(user) and (obj is None or _is_self(user, obj)),
+    "notifications.manage": _office,
+    # 催办: the office, or a sector lead for the units of its group
+    "notifications.urge": _scoped(Role.SECTOR_LEAD),
+    # --- end notifications
 }
 
 PUBLIC = "public"

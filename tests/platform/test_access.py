@@ -50,6 +50,7 @@ ARG_OWNERS = {
     "appeal_id": ("appeal", "appraisal.tenants.results.models:Appeal"),
     "appeal_file_id": ("appeal_file", "appraisal.tenants.evidence.models:Evidence"),
     "template_key": ("template", None),
+    "notification_id": ("notification", "appraisal.platform.notifications.models:Notification"),
 }
 
 #: Arguments that name things every tenant shares (the built-in templates): the
@@ -128,6 +129,7 @@ def _object_ids(world) -> dict[str, int]:
                 "evaluation",
                 "appeal",
                 "appeal_file",
+                "notification",
             )
         },
         "template": "A_municipal_departments",
