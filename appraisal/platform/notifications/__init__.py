@@ -525,3 +525,23 @@ def save_settings(defaults: dict[str, list[str]], offsets: str, new_credentials:
 def configured_credentials() -> set[str]:
     """Which credentials are stored (the settings page says "已设置", never the value)."""
     return {name for name, value in credentials().items() if value}
+
+
+def tenant_link(path: str) -> str:
+    """A path of the current tenant's site (``/letters/3`` → ``/t/<slug>/letters/3``), for a notification's link."""
+    from appraisal.platform.models import Tenant as _Tenant
+
+    tenant = db.session.get(_Tenant, current_tenant_id()) if current_tenant_id() else None
+    return f"/t/{tenant.slug}{path}" if tenant is not None else path
+
+
+def current_tenant_of_scope() -> int:
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise RuntimeError("notify() from a service needs a tenant in scope")
+    return tenant_id
+
+
+def all_users() -> list[User]:
+    """Every active user of the tenant in scope (results published: everyone may read them)."""
+    return list(db.session.scalars(select(User).where(User.active.is_(True))))

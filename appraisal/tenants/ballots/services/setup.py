@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from appraisal.platform import audit
+from appraisal.platform import audit, notifications
 from appraisal.platform.db import db
 from appraisal.platform.permissions import actor_id
 from appraisal.tenants.ballots.models import Evaluation, EvaluationStatus, RaterGroup, Voter
@@ -249,6 +250,32 @@ def open_evaluation(evaluation: Evaluation) -> None:
         before={"status": "draft"},
         after={"status": "open", "opened_on": day.isoformat(), "voters": voters},
         label=evaluation.title,
+    )
+    _tell_voters(evaluation)
+
+
+notifications.register_kind("ballots.opened", _l("民主测评开始投票"))
+
+
+def _tell_voters(evaluation: Evaluation) -> None:
+    """Each in-app voter with an account is told the evaluation is open: one
+    message per voter, the same for all, naming nobody else (code voters have
+    no account to tell)."""
+    from appraisal.tenants.org.models import Person
+
+    user_ids = db.session.scalars(
+        select(Person.user_id)
+        .join(Voter, Voter.person_id == Person.id)
+        .where(Voter.evaluation_id == evaluation.id, Person.user_id.is_not(None))
+    )
+    notifications.notify(
+        notifications.current_tenant_of_scope(),
+        [uid for uid in user_ids if uid is not None],
+        "ballots.opened",
+        _("民主测评“%(title)s”已开始投票", title=evaluation.title),
+        _("请在投票截止前完成投票。"),
+        notifications.tenant_link(f"/my-evaluations/{evaluation.id}"),
+        dedupe_key=f"ballots.opened:{evaluation.id}",
     )
 
 

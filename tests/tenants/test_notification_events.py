@@ -1,0 +1,124 @@
+"""Events wired to the notification service: each feature's service tells the
+right people (and only them), in the inbox and on e-mail (a real SMTP server)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from appraisal.platform import notifications
+from appraisal.platform.db import db
+from appraisal.platform.notifications.models import Notification
+from appraisal.platform.tenancy import tenant_scope
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase
+from tests.helpers import login
+
+
+def _inbox(year, role):
+    db.session.expire_all()
+    with tenant_scope(year.tenant):
+        return list(
+            db.session.scalars(
+                select(Notification).where(Notification.user_id == year.users[role].id).order_by(Notification.id)
+            )
+        )
+
+
+def _kinds(year, role):
+    return [n.kind for n in _inbox(year, role) if n.kind != "test.event"]
+
+
+def _mail_to(smtp_server, user):
+    return [m for _f, rcpts, m in smtp_server.messages if user.email in rcpts]
+
+
+def test_letter_submitted_returned_approved(app, year, smtp_server):
+    unit, lead = app.test_client(), app.test_client()
+    login(unit, year.tenant, year.users["unit_admin"])
+    login(lead, year.tenant, year.users["sector_lead"])
+    base = f"/t/{year.tenant.slug}/letters/{year.ids['appraisee']}"
+    unit.post(base + "/items", data={"title": "固定资产投资", "points": "40"})
+    assert unit.post(base + "/submit").status_code == 302
+    assert _kinds(year, "sector_lead") == ["letter.submitted"]
+    (mail,) = _mail_to(smtp_server, year.users["sector_lead"])
+    assert mail["Subject"] == "市财政局 提交了目标责任书，请审核"
+    assert f"https://kaohe.example.cn{base}" in mail.get_body(("plain",)).get_content()
+    # nobody else hears of it: not the office, not the assessor, not the unit itself
+    assert _kinds(year, "assessor") == [] and _kinds(year, "unit_admin") == [] and _kinds(year, "office_admin") == []
+
+    from appraisal.tenants.letters.models import Letter
+
+    with tenant_scope(year.tenant):
+        version = db.session.scalar(select(Letter.version).where(Letter.appraisee_id == year.ids["appraisee"]))
+    lead.post(base + "/decide", data={"decision": "return", "reason": "营商环境指标需量化", "version": version})
+    assert _kinds(year, "unit_admin") == ["letter.returned"]
+    assert "营商环境指标需量化" in _inbox(year, "unit_admin")[-1].body
+    unit.post(base + "/submit")
+    with tenant_scope(year.tenant):
+        version = db.session.scalar(select(Letter.version).where(Letter.appraisee_id == year.ids["appraisee"]))
+    lead.post(base + "/decide", data={"decision": "approve", "version": version})
+    assert _kinds(year, "unit_admin") == ["letter.returned", "letter.approved"]
+    assert len(_mail_to(smtp_server, year.users["unit_admin"])) == 2
+    assert _kinds(year, "sector_lead") == ["letter.submitted", "letter.submitted"]
+
+
+def test_a_veto_is_told_to_the_units_admin(app, year, smtp_server):
+    from appraisal.tenants.scoring import services as scoring
+
+    with tenant_scope(year.tenant):
+        db.session.get(Cycle, year.ids["cycle"]).phase = Phase.TRACKING
+        scoring.record_veto(
+            db.session.get(Appraisee, year.ids["appraisee"]), rule_key="work_safety", description="发生较大安全事故"
+        )
+        db.session.commit()
+    notifications.dispatch_ready()
+    assert _kinds(year, "unit_admin") == ["veto.recorded"]
+    assert _inbox(year, "unit_admin")[0].body == "发生较大安全事故"
+    assert _kinds(year, "sector_lead") == [] and _kinds(year, "staff") == []
+    assert len(_mail_to(smtp_server, year.users["unit_admin"])) == 1
+
+
+def test_an_appeal_filed_goes_to_the_office_and_its_answer_to_the_appellant(app, year, smtp_server):
+    from appraisal.tenants.results import services as results
+    from appraisal.tenants.results.models import Publication
+
+    with tenant_scope(year.tenant):
+        cycle = db.session.get(Cycle, year.ids["cycle"])
+        cycle.phase = Phase.PUBLICITY
+        db.session.add(
+            Publication(
+                cycle_id=cycle.id,
+                publicity_ends_on=date.today() + timedelta(days=7),
+                appeals_end_on=date.today() + timedelta(days=7),
+                answer_days=10,
+            )
+        )
+        db.session.commit()
+    unit = app.test_client()
+    login(unit, year.tenant, year.users["unit_admin"])
+    with app.test_request_context():  # filed as the unit admin (the appellant)
+        from flask_login import login_user
+
+        from appraisal.platform.models import User
+
+        with tenant_scope(year.tenant):
+            login_user(db.session.get(User, year.users["unit_admin"].id))
+            appeal = results.publication.file_appeal(
+                db.session.get(Appraisee, year.ids["appraisee"]), reasons="党建得分计算有误"
+            )
+            db.session.commit()
+            appeal_id = appeal.id
+    notifications.dispatch_ready()
+    assert _kinds(year, "office_admin") == ["appeal.filed"]
+    assert _kinds(year, "unit_admin") == []
+    from appraisal.tenants.results.models import Appeal
+
+    with tenant_scope(year.tenant):
+        results.publication.answer_appeal(db.session.get(Appeal, appeal_id), upheld=False, answer="经复核，得分无误")
+        db.session.commit()
+    notifications.dispatch_ready()
+    assert _kinds(year, "unit_admin") == ["appeal.answered"]
+    assert _inbox(year, "unit_admin")[-1].body == "经复核，得分无误"
+    assert _kinds(year, "office_admin") == ["appeal.filed"]
+    assert _kinds(year, "sector_lead") == []
