@@ -55,15 +55,24 @@ class Kind:
     code: str
     label: Any  # a lazy string
     channels: tuple[str, ...] = (channels.INBOX, channels.EMAIL)
+    private: bool = False  # never to a group robot (e.g. "you have not voted")
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register_kind(code: str, label: Any, default_channels: Iterable[str] = (channels.INBOX, channels.EMAIL)) -> None:
+def register_kind(
+    code: str,
+    label: Any,
+    default_channels: Iterable[str] = (channels.INBOX, channels.EMAIL),
+    *,
+    private: bool = False,
+) -> None:
     """Declare a kind of event (a feature does, at import): its label and the
-    channels it goes on unless the office or the user says otherwise."""
-    KINDS[code] = Kind(code, label, tuple(default_channels))
+    channels it goes on unless the office or the user says otherwise.
+    ``private``: about the recipient alone (whether they voted): never posted to
+    a group robot, whatever anyone chooses."""
+    KINDS[code] = Kind(code, label, tuple(default_channels), private)
 
 
 def kind_label(code: str) -> Any:
@@ -163,7 +172,15 @@ def channels_for(user_id: int, kind: str, *, defaults=None, profile: Profile | N
     profile = profile if profile is not None else profile_of(user_id)
     chosen = (profile.channels or {}).get(kind) if profile is not None else None
     picked = tuple(chosen) if chosen is not None else default_channels(kind, defaults)
-    return (channels.INBOX, *(c for c in picked if c != channels.INBOX and c in channels.CHANNELS))
+    private = KINDS[kind].private if kind in KINDS else False
+    return (
+        channels.INBOX,
+        *(
+            c
+            for c in picked
+            if c != channels.INBOX and c in channels.CHANNELS and not (private and c in channels.GROUP_CHANNELS)
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +441,11 @@ def done(dedupe_prefix: str) -> int:
 
 
 def init_app(app) -> None:
-    """The request's end sends what it committed; the layout shows the unread count."""
+    """The request's end sends what it committed; the layout shows the unread count;
+    the ``reminders`` commands."""
+    from appraisal.platform.notifications.reminders import reminders_cli
+
+    app.cli.add_command(reminders_cli)
 
     @app.teardown_request
     def _dispatch(exc=None) -> None:

@@ -255,6 +255,49 @@ def open_evaluation(evaluation: Evaluation) -> None:
 
 
 notifications.register_kind("ballots.opened", _l("民主测评开始投票"))
+# about the voter alone: never to a group robot
+notifications.register_kind("ballots.closing", _l("民主测评即将截止（您尚未投票）"), private=True)
+
+
+def _not_voted(today):
+    """Reminder source: each in-app voter with an account who has not voted in
+    an open evaluation, before the end of the scoring phase. Each voter is told
+    of their own status only, in a notification of their own."""
+    from appraisal.platform.notifications.reminders import Due
+    from appraisal.tenants.cycles.models import Cycle, CyclePhaseDate, Phase
+    from appraisal.tenants.org.models import Person
+
+    rows = db.session.execute(
+        select(Evaluation.id, Evaluation.title, Person.user_id, CyclePhaseDate.ends_on)
+        .join(Voter, Voter.evaluation_id == Evaluation.id)
+        .join(Person, Person.id == Voter.person_id)
+        .join(Cycle, Cycle.id == Evaluation.cycle_id)
+        .join(CyclePhaseDate, (CyclePhaseDate.cycle_id == Cycle.id) & (CyclePhaseDate.phase == Phase.SCORING))
+        .where(
+            Evaluation.status == EvaluationStatus.OPEN,
+            Voter.has_voted.is_(False),
+            Person.user_id.is_not(None),
+            CyclePhaseDate.ends_on.is_not(None),
+        )
+    )
+    for evaluation_id, title, user_id, ends_on in rows:
+        yield Due(
+            key=f"ballot:{evaluation_id}:{user_id}",
+            users=[user_id],
+            kind="ballots.closing",
+            title=_("民主测评“%(title)s”即将截止，您尚未投票", title=title),
+            deadline=ends_on,
+            link=notifications.tenant_link(f"/my-evaluations/{evaluation_id}"),
+        )
+
+
+def _register_reminders() -> None:
+    from appraisal.platform.notifications.reminders import register_source
+
+    register_source(_not_voted)
+
+
+_register_reminders()
 
 
 def _tell_voters(evaluation: Evaluation) -> None:

@@ -34,6 +34,58 @@ EDITABLE = frozenset({LetterStatus.DRAFT, LetterStatus.RETURNED})
 notifications.register_kind("letter.submitted", _l("责任书待审核"))
 notifications.register_kind("letter.returned", _l("责任书被退回"))
 notifications.register_kind("letter.approved", _l("责任书已审定"))
+notifications.register_kind("letter.due", _l("责任书截止提醒"))
+
+
+def _letters_due(today):
+    """Reminder source: each unit's letter not yet approved, before the end of
+    target setting — to the unit's admins while it is theirs to submit, to the
+    sector group's leads while it waits for review. An approved letter is done."""
+    from appraisal.platform.notifications.reminders import Due
+    from appraisal.tenants.cycles.models import CyclePhaseDate, Phase
+
+    rows = db.session.execute(
+        select(Appraisee, Letter.status, CyclePhaseDate.ends_on)
+        .join(Cycle, Cycle.id == Appraisee.cycle_id)
+        .join(
+            CyclePhaseDate,
+            (CyclePhaseDate.cycle_id == Cycle.id) & (CyclePhaseDate.phase == Phase.TARGET_SETTING),
+        )
+        .outerjoin(Letter, Letter.appraisee_id == Appraisee.id)
+        .where(
+            Cycle.phase.in_([Phase.TARGET_SETTING, Phase.TRACKING]),
+            CyclePhaseDate.ends_on.is_not(None),
+            Appraisee.org_unit_id.is_not(None),
+            Appraisee.person_id.is_(None),
+        )
+    )
+    for appraisee, status, ends_on in rows:
+        if status == LetterStatus.APPROVED:
+            continue
+        waiting_review = status == LetterStatus.SUBMITTED
+        role = Role.SECTOR_LEAD if waiting_review else Role.UNIT_ADMIN
+        title = (
+            _("%(name)s 的目标责任书待审核", name=appraisee.name)
+            if waiting_review
+            else _("%(name)s 的目标责任书尚未提交", name=appraisee.name)
+        )
+        yield Due(
+            key=f"letter:{appraisee.id}:{'review' if waiting_review else 'submit'}",
+            users=list(notifications.users_over(appraisee.unit_path, role)),
+            kind="letter.due",
+            title=title,
+            deadline=ends_on,
+            link=notifications.tenant_link(f"/letters/{appraisee.id}"),
+        )
+
+
+def _register_reminders() -> None:
+    from appraisal.platform.notifications.reminders import register_source
+
+    register_source(_letters_due)
+
+
+_register_reminders()
 
 
 def _tell(appraisee: Appraisee, kind: str, title: str, body: str, *, reviewers: bool) -> None:
@@ -223,6 +275,7 @@ def submit(letter: Letter) -> None:
     audit.record(
         "letter.submit", letter, before={"status": before}, after={"status": letter.status.value}, label=appraisee.name
     )
+    notifications.done(f"letter:{appraisee.id}:submit")  # its "not yet submitted" reminders leave the to-dos
     _tell(
         appraisee,
         "letter.submitted",
@@ -270,6 +323,7 @@ def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int
         after={"status": letter.status.value, "reason": reason.strip()},
         label=appraisee.name,
     )
+    notifications.done(f"letter:{appraisee.id}:review")
     if approve:
         _tell(
             appraisee,

@@ -103,6 +103,32 @@ def refuse_publicity_after_failures(cycle: Cycle) -> None:
 notifications.register_kind("results.published", _l("考核结果公示"))
 notifications.register_kind("appeal.filed", _l("收到复核申请"))
 notifications.register_kind("appeal.answered", _l("复核申请已答复"))
+notifications.register_kind("appeal.due", _l("复核申请答复期限提醒"))
+
+
+def _appeals_due(today):
+    """Reminder source: each appeal still waiting for its answer, to the office."""
+    from appraisal.platform.notifications.reminders import Due
+
+    office = notifications.office_admins()
+    for appeal in db.session.scalars(select(Appeal).where(Appeal.status == AppealStatus.FILED)):
+        yield Due(
+            key=f"appeal:{appeal.id}",
+            users=list(office),
+            kind="appeal.due",
+            title=_("%(name)s 的复核申请待答复", name=appeal.appraisee.name),
+            deadline=appeal.answer_due_on,
+            link=notifications.tenant_link(f"/results/appeals/{appeal.id}"),
+        )
+
+
+def _register_reminders() -> None:
+    from appraisal.platform.notifications.reminders import register_source
+
+    register_source(_appeals_due)
+
+
+_register_reminders()
 
 
 def publish(
@@ -276,6 +302,7 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
         after={"status": appeal.status.value, "answer": appeal.answer},
         label=f"appeal {appeal.id}",
     )
+    notifications.done(f"appeal:{appeal.id}:")  # its reminders leave the office's to-dos
     if appeal.filed_by_id is not None:  # to the appellant only
         notifications.notify(
             notifications.current_tenant_of_scope(),
