@@ -122,3 +122,42 @@ def test_an_appeal_filed_goes_to_the_office_and_its_answer_to_the_appellant(app,
     assert _inbox(year, "unit_admin")[-1].body == "经复核，得分无误"
     assert _kinds(year, "office_admin") == ["appeal.filed"]
     assert _kinds(year, "sector_lead") == []
+
+
+def test_urge_from_the_dashboard_reaches_the_unit_and_is_shown_on_its_page(app, year, smtp_server):
+    office, lead, staff = app.test_client(), app.test_client(), app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    login(lead, year.tenant, year.users["sector_lead"])
+    login(staff, year.tenant, year.users["staff"])
+    slug, cycle = year.tenant.slug, year.ids["cycle"]
+    dept, other_group_dept = year.ids["depts"][0], year.ids["depts"][3]
+    dashboard = office.get(f"/t/{slug}/cycles/{cycle}").get_data(as_text=True)
+    assert f"/cycles/{cycle}/urge/{dept}" in dashboard
+    response = office.post(
+        f"/t/{slug}/cycles/{cycle}/urge/{dept}", data={"audience": "unit_admins", "message": "请本周内提交责任书"}
+    )
+    assert response.status_code == 302
+    (note,) = [n for n in _inbox(year, "unit_admin") if n.kind == "urge"]
+    assert note.body == "请本周内提交责任书" and note.title.startswith("考核办催办")
+    (mail,) = _mail_to(smtp_server, year.users["unit_admin"])
+    assert mail["Subject"].startswith("考核办催办")
+    page = office.get(f"/t/{slug}/org/units/{dept}").get_data(as_text=True)
+    assert "催办记录" in page and "请本周内提交责任书" in page
+    # a sector lead urges the units of its group only; staff not at all
+    assert lead.post(f"/t/{slug}/cycles/{cycle}/urge/{dept}", data={"audience": "unit_admins"}).status_code == 302
+    assert (
+        lead.post(f"/t/{slug}/cycles/{cycle}/urge/{other_group_dept}", data={"audience": "unit_admins"}).status_code
+        == 403
+    )
+    assert staff.post(f"/t/{slug}/cycles/{cycle}/urge/{dept}", data={"audience": "unit_admins"}).status_code == 403
+    assert len([n for n in _inbox(year, "unit_admin") if n.kind == "urge"]) == 2
+    # a unit without such accounts: refused, said plainly, nothing recorded
+    response = office.post(
+        f"/t/{slug}/cycles/{cycle}/urge/{other_group_dept}", data={"audience": "unit_admins"}, follow_redirects=True
+    )
+    assert "还没有单位管理员账号" in response.get_data(as_text=True)
+    from appraisal.platform import notifications as service
+
+    with tenant_scope(year.tenant):
+        assert service.urges_of(other_group_dept) == []
+        assert len(service.urges_of(dept)) == 2

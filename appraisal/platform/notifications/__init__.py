@@ -566,3 +566,21 @@ def current_tenant_of_scope() -> int:
 def all_users() -> list[User]:
     """Every active user of the tenant in scope (results published: everyone may read them)."""
     return list(db.session.scalars(select(User).where(User.active.is_(True))))
+
+
+def urges_of(unit_id: int, limit: int = 20):
+    """The 催办 recorded on a unit (audit entries ``notifications.urge``), newest first: its page shows them."""
+    from appraisal.platform.audit import AuditEntry
+
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.action == "notifications.urge",
+                AuditEntry.object_type == "OrgUnit",
+                AuditEntry.object_id == str(unit_id),
+            )
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
