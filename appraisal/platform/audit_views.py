@@ -122,6 +122,7 @@ ACTION_AREAS = (
     ("evidence.", _l("依据材料")),
     ("results.", _l("计算与公示")),
     ("appeal.", _l("复核申请")),
+    ("notifications.", _l("通知与催办")),
 )
 
 #: Field names in the before/after values → words (unknown names stay as they are).
