@@ -161,3 +161,18 @@ def test_urge_from_the_dashboard_reaches_the_unit_and_is_shown_on_its_page(app, 
     with tenant_scope(year.tenant):
         assert service.urges_of(other_group_dept) == []
         assert len(service.urges_of(dept)) == 2
+
+
+def test_home_page_lists_what_waits_for_me_newest_first(app, year, smtp_server):
+    from appraisal.platform import notifications as service
+
+    with tenant_scope(year.tenant):
+        service.notify(year.tenant, [year.users["unit_admin"].id], "letter.returned", "较早的待办")
+        service.notify(year.tenant, [year.users["unit_admin"].id], "urge", "最新的催办")
+        service.notify(year.tenant, [year.users["staff"].id], "urge", "别人的待办")
+        db.session.commit()
+    client = app.test_client()
+    login(client, year.tenant, year.users["unit_admin"])
+    page = client.get(f"/t/{year.tenant.slug}/").get_data(as_text=True)
+    assert "我的待办" in page and "别人的待办" not in page
+    assert page.index("最新的催办") < page.index("较早的待办")
