@@ -147,7 +147,7 @@ def reminder_offsets() -> tuple[int, ...]:
 
 def credentials() -> dict[str, str]:
     row = db.session.scalar(select(TenantSettings))
-    return crypto.unseal(current_tenant_id(), row.sealed_credentials) if row is not None else {}
+    return crypto.unseal(current_tenant_of_scope(), row.sealed_credentials) if row is not None else {}
 
 
 def tenant_defaults() -> dict[str, list[str]]:
@@ -517,7 +517,7 @@ def save_settings(defaults: dict[str, list[str]], offsets: str, new_credentials:
     if any(abs(x) > 365 for x in parsed):
         raise NotificationSettingsError(_("提醒时间须在截止前后 365 天以内"), field="reminder_offsets")
     row = tenant_settings()
-    stored = crypto.unseal(current_tenant_id(), row.sealed_credentials)
+    stored = crypto.unseal(current_tenant_of_scope(), row.sealed_credentials)
     changed = sorted(
         {name for name, value in new_credentials.items() if value.strip() and stored.get(name) != value.strip()}
         | {name for name in clear if name in stored}
@@ -530,7 +530,7 @@ def save_settings(defaults: dict[str, list[str]], offsets: str, new_credentials:
     before = {"defaults": dict(row.defaults or {}), "reminder_offsets": row.reminder_offsets}
     row.defaults = {k: [c for c in v if c in channels.CHANNELS] for k, v in defaults.items() if k in KINDS}
     row.reminder_offsets = ",".join(str(x) for x in parsed)
-    row.sealed_credentials = crypto.seal(current_tenant_id(), stored) if stored else None
+    row.sealed_credentials = crypto.seal(current_tenant_of_scope(), stored) if stored else None
     row.updated_at = utcnow()
     db.session.flush()
     audit.record(

@@ -85,7 +85,7 @@ def run_tenant(tenant_id: int, today: date) -> int:
     made = 0
     with tenant_scope(tenant_id):
         offsets = notifications.reminder_offsets()
-        tz = ZoneInfo(db.session.get(Tenant, tenant_id).time_zone or "Asia/Shanghai")
+        tz = ZoneInfo(getattr(db.session.get(Tenant, tenant_id), "time_zone", None) or "Asia/Shanghai")
         for source in SOURCES:
             for due in source(today):
                 offset = due_offset(due.deadline, today, offsets)
@@ -123,7 +123,7 @@ def run(today: date | None = None) -> int:
     total = 0
     for tenant_id in _tenants():
         with unscoped():
-            tz = ZoneInfo(db.session.get(Tenant, tenant_id).time_zone or "Asia/Shanghai")
+            tz = ZoneInfo(getattr(db.session.get(Tenant, tenant_id), "time_zone", None) or "Asia/Shanghai")
         day = today or datetime.now(tz).date()
         try:
             with force_locale("zh_Hans"):

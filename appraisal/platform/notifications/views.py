@@ -3,6 +3,8 @@ settings and the delivery log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -119,7 +121,7 @@ def settings():
     if request.method == "GET":
         form.reminder_offsets.data = row.reminder_offsets or ",".join(str(x) for x in service.DEFAULT_OFFSETS)
     offered = (channels.EMAIL, channels.SMS, channels.DINGTALK, channels.WECOM)
-    context = dict(
+    context: dict[str, Any] = dict(
         kinds=sorted(service.KINDS.values(), key=lambda k: k.code),
         offered=offered,
         channel_labels=CHANNEL_LABELS,
