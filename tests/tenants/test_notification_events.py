@@ -176,3 +176,34 @@ def test_home_page_lists_what_waits_for_me_newest_first(app, year, smtp_server):
     page = client.get(f"/t/{year.tenant.slug}/").get_data(as_text=True)
     assert "我的待办" in page and "别人的待办" not in page
     assert page.index("最新的催办") < page.index("较早的待办")
+
+
+def test_a_claim_goes_to_the_assessors_who_verify_it(app, year, smtp_server):
+    from appraisal.platform.models import User
+    from appraisal.platform.permissions import can
+    from appraisal.tenants.scoring import services as scoring
+    from appraisal.tenants.scoring.models import AdjustmentClaim
+
+    with tenant_scope(year.tenant):
+        db.session.get(Cycle, year.ids["cycle"]).phase = Phase.TRACKING
+        from appraisal.tenants.cycles.models import Population
+
+        population = db.session.get(Population, year.ids["dept_pop"])  # the organisation department verifies it
+        population.assessors = {**population.assessors, "adjustments.innovation_business": year.ids["depts"][2]}
+        claim = scoring.create_claim(
+            db.session.get(Appraisee, year.ids["appraisee"]),
+            rule_key="innovation_business",
+            level="city",
+            description="改革经验被全市推广",
+        )
+        db.session.commit()
+        claim = db.session.get(AdjustmentClaim, claim.id)
+        verifiers = {
+            role
+            for role, user in year.users.items()
+            if role != "office_admin" and can(db.session.get(User, user.id), "claims.verify", claim)
+        }
+    notifications.dispatch_ready()
+    told = {role for role in year.users if "claim.to_verify" in _kinds(year, role)}
+    assert told == verifiers - {"unit_admin"} and told  # the verifying department's assessors, nobody else
+    assert _inbox(year, "assessor")[-1].body == "改革经验被全市推广"
