@@ -207,3 +207,24 @@ def test_a_claim_goes_to_the_assessors_who_verify_it(app, year, smtp_server):
     told = {role for role in year.users if "claim.to_verify" in _kinds(year, role)}
     assert told == verifiers - {"unit_admin"} and told  # the verifying department's assessors, nobody else
     assert _inbox(year, "assessor")[-1].body == "改革经验被全市推广"
+
+
+def test_results_published_reach_every_user_of_the_tenant_only(app, year, other_year, smtp_server):
+    from appraisal.tenants.cycles import services as cycles
+    from appraisal.tenants.cycles.models import Population
+    from appraisal.tenants.results import services as results
+
+    with tenant_scope(year.tenant):
+        cycle = db.session.get(Cycle, year.ids["cycle"])
+        for phase in (Phase.TRACKING, Phase.SCORING, Phase.COMPUTING):
+            cycles.move_phase(cycle, phase)
+        for key in ("dept_pop", "staff_pop"):
+            results.request_compute(db.session.get(Population, year.ids[key]))
+        results.publication.publish(cycle, publicity_days=5, appeal_days=10, answer_days=10)
+        db.session.commit()
+    notifications.dispatch_ready()
+    for role in year.users:
+        assert _kinds(year, role) == ["results.published"], role
+    for role in other_year.users:
+        assert _kinds(other_year, role) == [], role
+    assert len(smtp_server.messages) == len(year.users)
