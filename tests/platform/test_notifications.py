@@ -4,6 +4,7 @@ sealed and never shown back, and tenants kept apart."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from appraisal.platform import notifications
@@ -235,3 +236,42 @@ def test_dingtalk_sign_matches_the_documented_example():
         base64.b64encode(hmac.new(b"SEC", b"1700000000000\nSEC", hashlib.sha256).digest()).decode()
     )
     assert channels.dingtalk_sign("SEC", 1700000000000) == expected
+
+
+@pytest.mark.services
+def test_with_redis_deliveries_are_rq_jobs_and_retries_wait_in_rqs_scheduler(
+    app_factory, redis_url, make_tenant, make_user
+):
+    import time
+
+    from rq import SimpleWorker
+
+    from appraisal.platform import jobs
+    from tests.helpers import free_port
+    from tests.receivers import SMTPServer
+
+    tenant = make_tenant()
+    user = make_user(tenant, "staff")
+    with SMTPServer() as smtp:
+        rq_app = app_factory(
+            REDIS_URL=redis_url,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=free_port(),  # down at first
+            SMTP_SECURITY="none",
+            SMTP_FROM="kaohe@example.cn",
+            NOTIFY_RETRY_SECONDS="1",
+        )
+        with rq_app.app_context():
+            _send(tenant, [user])
+            queue = jobs.queue()
+            assert queue.count == 1 and smtp.messages == []  # queued, not sent in the request
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+            (delivery,) = _deliveries(tenant)
+            assert (delivery.status, delivery.attempts) == ("pending", 1) and "连接邮件服务器" in delivery.error
+            assert len(queue.scheduled_job_registry.get_job_ids()) == 1  # the retry waits in RQ's scheduler
+            rq_app.config["SMTP_PORT"] = smtp.port  # the server is back
+            time.sleep(1.5)
+            SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True)
+            (delivery,) = _deliveries(tenant)
+            assert (delivery.status, delivery.attempts) == ("sent", 2)
+            assert len(smtp.messages) == 1
