@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from appraisal.platform import audit, notifications
+from appraisal.platform.inputs import text_problem
 from appraisal.platform.models import Role
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles.models import Cycle
@@ -29,6 +30,9 @@ def urge(cycle: Cycle, unit: OrgUnit, *, audience: str, message: str = "", sende
     if role is None:
         raise UrgeError(_("请选择催办对象"), field="audience")
     message = message.strip()
+    problem = text_problem(message)
+    if problem is not None:
+        raise UrgeError(_("附言：%(why)s", why=problem), field="message")
     if len(message) > MESSAGE_MAX:
         raise UrgeError(_("附言最多 %(n)s 个字", n=MESSAGE_MAX), field="message")
     users = notifications.users_on(unit.id, role)
