@@ -187,3 +187,35 @@ def make_user(app):
         return user
 
     return make
+
+
+# ---------------------------------------------------------------------------
+# Notification receivers (tests/receivers.py): real servers on loopback
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on loopback; the app sends its mail there."""
+    from tests.receivers import SMTPServer
+
+    with SMTPServer() as server:
+        app.config.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=server.port,
+            SMTP_SECURITY="none",
+            SMTP_FROM="kaohe@example.cn",
+            PUBLIC_URL="https://kaohe.example.cn",
+            NOTIFY_RETRY_SECONDS="1,1",
+        )
+        yield server
+
+
+@pytest.fixture
+def webhooks(app):
+    """A real HTTP server on loopback playing the robots and the SMS gateway."""
+    from tests.receivers import WebhookReceiver
+
+    app.config.update(NOTIFY_RETRY_SECONDS="1,1")
+    with WebhookReceiver() as receiver:
+        yield receiver

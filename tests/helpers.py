@@ -212,6 +212,11 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
 
         db.session.get(Person, year.ids["people"][1]).user_id = year.users["staff"].id
         db.session.commit()
+        from appraisal.platform.notifications import notify
+
+        note = notify(tenant, [year.users["staff"].id], "test.event", f"{prefix}测试通知", "", "/")[0]
+        db.session.commit()
+        year.ids["notification"] = note.id
     return year
 
 

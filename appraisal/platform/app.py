@@ -54,6 +54,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, env: Mapping[str, str
     tenancy.install_safety_net()
     audit.install_guards()
     cli.init_app(app)
+    # --- notifications: dispatch after the request commits, the header's unread count
+    from appraisal.platform import notifications
+
+    notifications.init_app(app)
+    # --- end notifications
     inputs.install(app)  # before the routes: bounded <int:…> ids
     _register_blueprints(app)
     _template_helpers(app)
@@ -73,6 +78,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (root_bp, auth_bp, operator_bp, audit_bp):
         app.register_blueprint(blueprint)
     register_nav(app, *audit_nav)
+    # --- notifications: the inbox, preferences, the office's settings and delivery log
+    from appraisal.platform.notifications.views import NAV as notifications_nav
+    from appraisal.platform.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+    register_nav(app, *notifications_nav)
+    # --- end notifications
     tenants.register(app)
     demo.init_app(app)  # `flask demo load`: the demo sits above the features, outside tenants
 

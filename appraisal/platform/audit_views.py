@@ -29,6 +29,9 @@ NAV = (NavItem("audit.index", _l("操作日志"), "audit.view", icon="audit", or
 #: Every action code recorded (``audit.record``) → what happened, in words.
 ACTION_LABELS = {
     "tenant.create": _l("创建租户"),
+    "notifications.profile": _l("修改个人通知方式"),
+    "notifications.settings": _l("修改本单位通知设置"),
+    "notifications.urge": _l("催办"),
     "tenant.suspend": _l("暂停租户"),
     "tenant.activate": _l("恢复租户"),
     # API tokens (api feature)
@@ -127,6 +130,7 @@ ACTION_AREAS = (
     ("evidence.", _l("依据材料")),
     ("results.", _l("计算与公示")),
     ("appeal.", _l("复核申请")),
+    ("notifications.", _l("通知与催办")),
 )
 
 #: Field names in the before/after values → words (unknown names stay as they are).

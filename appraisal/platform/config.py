@@ -126,4 +126,16 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         # tests only: hold a computation mid-way so a test can kill its worker
         "COMPUTE_PAUSE_SECONDS": float(env.get("COMPUTE_PAUSE_SECONDS", "0")),
         "PAGE_SIZE": int(env.get("PAGE_SIZE", "50")),
+        # notifications (docs/admin-guide/notifications.md): outgoing mail, the site's address
+        # for links in mail and robot messages, and the delays between delivery attempts
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT") or 0),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", ""),
+        "SMTP_FROM_NAME": env.get("SMTP_FROM_NAME", ""),
+        "SMTP_SECURITY": env.get("SMTP_SECURITY", "starttls"),  # starttls, ssl or none
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "15")),
+        "PUBLIC_URL": env.get("PUBLIC_URL", ""),
+        "NOTIFY_RETRY_SECONDS": env.get("NOTIFY_RETRY_SECONDS", "60,300,1800"),
     }

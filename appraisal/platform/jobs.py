@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -122,6 +122,31 @@ def enqueue(func: Callable, *args, job_id: str | None = None, timeout: int = 600
         raise JobsUnavailable(str(exc)) from exc
 
 
+def enqueue_in(delay: timedelta, func: Callable, *args, timeout: int = 600):
+    """Queue ``func(*args)`` to run after ``delay`` (RQ's scheduler, which the
+    worker runs); with no Redis, run it now. Raises :class:`JobsUnavailable`."""
+    return enqueue_at(datetime.now(UTC) + delay, func, *args, timeout=timeout)
+
+
+def enqueue_at(when: datetime, func: Callable, *args, job_id: str | None = None, timeout: int = 600):
+    """Queue ``func(*args)`` to run at ``when`` (RQ's scheduler); with no Redis, run it now.
+    A ``job_id`` makes it once-only while that job is scheduled or queued."""
+    q = queue()
+    if q is None:
+        return enqueue(func, *args, job_id=job_id, timeout=timeout)
+    try:
+        if job_id is not None:
+            existing = q.fetch_job(job_id)
+            if existing is not None and _status(existing) in {"queued", "started", "deferred", "scheduled"}:
+                return existing
+            if existing is not None:
+                _forget(existing)
+        target = f"{func.__module__}.{func.__qualname__}"
+        return q.enqueue_at(when, WORKER_ENTRY, target, *args, job_id=job_id, job_timeout=timeout)
+    except RedisError as exc:
+        raise JobsUnavailable(str(exc)) from exc
+
+
 def _status(job) -> str | None:
     try:
         return job.get_status(refresh=True)
@@ -209,7 +234,7 @@ def run_worker(
             q.connection.ping()
             wait = 1.0
             worker = Worker([q], connection=q.connection, job_monitoring_interval=monitoring_interval)
-            worker.work(burst=burst, with_scheduler=False)
+            worker.work(burst=burst, with_scheduler=True)  # runs enqueue_at / enqueue_in jobs when due
             return
         except UNREACHABLE as exc:
             log.warning("Redis unreachable (%s); trying again in %.0f s", exc, wait)

@@ -125,6 +125,11 @@ def _assessing(*scoped_roles: Role, owners: Iterable[Role] = (), not_self: bool 
     return rule
 
 
+def _own_notification(user, obj=None) -> bool:
+    """Notifications: a user's own only (the inbox lists only theirs)."""
+    return _is_tenant_user(user) and (obj is None or _is_self(user, obj))
+
+
 def _results_view(user, obj=None) -> bool:
     """Results (``obj`` exposes ``published`` and ``unit_path``): the office always,
     everyone once published, a unit admin for the populations their unit runs."""
@@ -198,6 +203,12 @@ RULES: dict[str, Rule] = {
     "appeals.file": _scoped(Role.UNIT_ADMIN, self_ok=True),
     "appeals.view": _scoped(Role.UNIT_ADMIN, self_ok=True),
     "appeals.answer": _office,
+    # --- notifications (platform/notifications): a user's own inbox; the office's settings and log
+    "notifications.own": _own_notification,
+    "notifications.manage": _office,
+    # 催办: the office, or a sector lead for the units of its group
+    "notifications.urge": _scoped(Role.SECTOR_LEAD),
+    # --- end notifications
 }
 
 PUBLIC = "public"

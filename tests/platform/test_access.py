@@ -53,6 +53,7 @@ ARG_OWNERS = {
     "appeal_file_id": ("appeal_file", "appraisal.tenants.evidence.models:Evidence"),
     "token_id": ("api_token", "appraisal.tenants.api.models:ApiToken"),
     "template_key": ("template", None),
+    "notification_id": ("notification", "appraisal.platform.notifications.models:Notification"),
 }
 
 #: Arguments that name things every tenant shares (the built-in templates): the
@@ -143,6 +144,7 @@ def _object_ids(world) -> dict[str, int]:
                 "appeal",
                 "appeal_file",
                 "api_token",
+                "notification",
             )
         },
         "template": "A_municipal_departments",

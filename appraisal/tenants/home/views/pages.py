@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
+from appraisal.platform import notifications
 from appraisal.platform.permissions import can, requires
 from appraisal.tenants.home.views import bp
 from appraisal.tenants.org import services as org_services
@@ -27,6 +28,8 @@ def index():
         tasks=tasks,
         results_cycle=results_cycle,
         own=own,
+        todos=notifications.todos(current_user.id),
+        kind_label=notifications.kind_label,
     )
 
 

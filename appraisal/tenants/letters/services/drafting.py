@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
-from appraisal.platform import audit
+from appraisal.platform import audit, notifications
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.inputs import finite_decimal
+from appraisal.platform.models import Role
 from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
 from appraisal.tenants.cycles import services as cycles
@@ -28,6 +30,77 @@ from appraisal.tenants.letters.models import Letter, LetterEvent, LetterItem, Le
 from appraisal.tenants.schemes.models import SchemeVersion
 
 EDITABLE = frozenset({LetterStatus.DRAFT, LetterStatus.RETURNED})
+
+notifications.register_kind("letter.submitted", _l("责任书待审核"))
+notifications.register_kind("letter.returned", _l("责任书被退回"))
+notifications.register_kind("letter.approved", _l("责任书已审定"))
+notifications.register_kind("letter.due", _l("责任书截止提醒"))
+
+
+def _letters_due(today):
+    """Reminder source: each unit's letter not yet approved, before the end of
+    target setting — to the unit's admins while it is theirs to submit, to the
+    sector group's leads while it waits for review. An approved letter is done."""
+    from appraisal.platform.notifications.reminders import Due
+    from appraisal.tenants.cycles.models import CyclePhaseDate, Phase
+
+    rows = db.session.execute(
+        select(Appraisee, Letter.status, CyclePhaseDate.ends_on)
+        .join(Cycle, Cycle.id == Appraisee.cycle_id)
+        .join(
+            CyclePhaseDate,
+            (CyclePhaseDate.cycle_id == Cycle.id) & (CyclePhaseDate.phase == Phase.TARGET_SETTING),
+        )
+        .outerjoin(Letter, Letter.appraisee_id == Appraisee.id)
+        .where(
+            Cycle.phase.in_([Phase.TARGET_SETTING, Phase.TRACKING]),
+            CyclePhaseDate.ends_on.is_not(None),
+            Appraisee.org_unit_id.is_not(None),
+            Appraisee.person_id.is_(None),
+        )
+    )
+    for appraisee, status, ends_on in rows:
+        if status == LetterStatus.APPROVED:
+            continue
+        waiting_review = status == LetterStatus.SUBMITTED
+        role = Role.SECTOR_LEAD if waiting_review else Role.UNIT_ADMIN
+        title = (
+            _("%(name)s 的目标责任书待审核", name=appraisee.name)
+            if waiting_review
+            else _("%(name)s 的目标责任书尚未提交", name=appraisee.name)
+        )
+        yield Due(
+            key=f"letter:{appraisee.id}:{'review' if waiting_review else 'submit'}",
+            users=list(notifications.users_over(appraisee.unit_path, role)),
+            kind="letter.due",
+            title=title,
+            deadline=ends_on,
+            link=notifications.tenant_link(f"/letters/{appraisee.id}"),
+        )
+
+
+def _register_reminders() -> None:
+    from appraisal.platform.notifications.reminders import register_source
+
+    register_source(_letters_due)
+
+
+_register_reminders()
+
+
+def _tell(appraisee: Appraisee, kind: str, title: str, body: str, *, reviewers: bool) -> None:
+    """The sector group's leads (a letter to review) or the unit's admins (the decision)."""
+    role = Role.SECTOR_LEAD if reviewers else Role.UNIT_ADMIN
+    users = notifications.users_over(appraisee.unit_path, role)
+    notifications.notify(
+        notifications.current_tenant_of_scope(),
+        users,
+        kind,
+        title,
+        body,
+        notifications.tenant_link(f"/letters/{appraisee.id}"),
+        dedupe_key=None,
+    )
 
 
 class LetterError(Refusal):
@@ -202,6 +275,14 @@ def submit(letter: Letter) -> None:
     audit.record(
         "letter.submit", letter, before={"status": before}, after={"status": letter.status.value}, label=appraisee.name
     )
+    notifications.done(f"letter:{appraisee.id}:submit")  # its "not yet submitted" reminders leave the to-dos
+    _tell(
+        appraisee,
+        "letter.submitted",
+        _("%(name)s 提交了目标责任书，请审核", name=appraisee.name),
+        _("%(name)s 的目标责任书已提交，等待分口考核组审核。", name=appraisee.name),
+        reviewers=True,
+    )
 
 
 def content_hash(letter: Letter) -> str:
@@ -242,6 +323,23 @@ def decide(letter: Letter, *, approve: bool, reason: str = "", seen_version: int
         after={"status": letter.status.value, "reason": reason.strip()},
         label=appraisee.name,
     )
+    notifications.done(f"letter:{appraisee.id}:review")
+    if approve:
+        _tell(
+            appraisee,
+            "letter.approved",
+            _("%(name)s 的目标责任书已审定", name=appraisee.name),
+            _("目标责任书已审定，内容已冻结。"),
+            reviewers=False,
+        )
+    else:
+        _tell(
+            appraisee,
+            "letter.returned",
+            _("%(name)s 的目标责任书被退回", name=appraisee.name),
+            _("退回原因：%(reason)s", reason=reason.strip()),
+            reviewers=False,
+        )
 
 
 def reopen(letter: Letter, *, reason: str) -> None:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from appraisal.platform import notifications
 from appraisal.platform.db import db
 from appraisal.platform.permissions import authorize, can, requires, scope_clause
 from appraisal.platform.refusals import form_status, refuse
@@ -95,6 +96,7 @@ def unit(unit: OrgUnit):
         subtree=subtree,
         unit_names=unit_labels_for(page.items),
         may_restructure=can_restructure(current_user, unit),
+        urges=notifications.urges_of(unit.id),
     )
 
 

@@ -8,5 +8,14 @@ from appraisal.tenants.overview.services.progress import (
     letter_progress,
     scoring_progress,
 )
+from appraisal.tenants.overview.services.urging import AUDIENCES, UrgeError, urge
 
-__all__ = ["appeal_progress", "evaluation_progress", "letter_progress", "scoring_progress"]
+__all__ = [
+    "AUDIENCES",
+    "UrgeError",
+    "appeal_progress",
+    "evaluation_progress",
+    "letter_progress",
+    "scoring_progress",
+    "urge",
+]

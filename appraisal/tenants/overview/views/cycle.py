@@ -24,6 +24,18 @@ def cycle(cycle: Cycle):
     evaluation_rows = services.evaluation_progress(cycle) if manage else []
     publication, appeal_rows = services.appeal_progress(cycle) if manage else (None, [])
     dates = {d.phase: d for d in cycle.phase_dates}
+    # 催办: the units this user may urge (the office: all; a sector lead: its group's)
+    urge_units = []
+    if can(current_user, "notifications.urge"):
+        rows = letter_rows or services.letter_progress(cycle)
+        urge_units = sorted(
+            {
+                row.appraisee.org_unit_id: row
+                for row in rows
+                if row.appraisee.org_unit_id and can(current_user, "notifications.urge", row.appraisee)
+            }.values(),
+            key=lambda row: (not getattr(row, "late", False), row.appraisee.name),
+        )
     return render_template(
         "overview/cycle.html",
         cycle=cycle,
@@ -38,4 +50,5 @@ def cycle(cycle: Cycle):
         phase_form=cycles.phase_form(cycle),
         phases=Phase.ordered(),
         dates=dates,
+        urge_units=urge_units,
     )

@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from appraisal.platform import audit
+from appraisal.platform import audit, notifications
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.permissions import actor_id
 from appraisal.platform.refusals import Refusal
@@ -99,6 +100,37 @@ def refuse_publicity_after_failures(cycle: Cycle) -> None:
         )
 
 
+notifications.register_kind("results.published", _l("考核结果公示"))
+notifications.register_kind("appeal.filed", _l("收到复核申请"))
+notifications.register_kind("appeal.answered", _l("复核申请已答复"))
+notifications.register_kind("appeal.due", _l("复核申请答复期限提醒"))
+
+
+def _appeals_due(today):
+    """Reminder source: each appeal still waiting for its answer, to the office."""
+    from appraisal.platform.notifications.reminders import Due
+
+    office = notifications.office_admins()
+    for appeal in db.session.scalars(select(Appeal).where(Appeal.status == AppealStatus.FILED)):
+        yield Due(
+            key=f"appeal:{appeal.id}",
+            users=list(office),
+            kind="appeal.due",
+            title=_("%(name)s 的复核申请待答复", name=appeal.appraisee.name),
+            deadline=appeal.answer_due_on,
+            link=notifications.tenant_link(f"/results/appeals/{appeal.id}"),
+        )
+
+
+def _register_reminders() -> None:
+    from appraisal.platform.notifications.reminders import register_source
+
+    register_source(_appeals_due)
+
+
+_register_reminders()
+
+
 def publish(
     cycle: Cycle,
     *,
@@ -148,6 +180,19 @@ def publish(
             "appeals_end_on": str(publication.appeals_end_on),
         },
         label=cycle.name,
+    )
+    notifications.notify(
+        notifications.current_tenant_of_scope(),
+        notifications.all_users(),
+        "results.published",
+        _("%(cycle)s 考核结果已公示", cycle=cycle.name),
+        _(
+            "公示期至 %(d)s；对结果有异议的，可在 %(a)s 前申请复核。",
+            d=publication.publicity_ends_on,
+            a=publication.appeals_end_on,
+        ),
+        notifications.tenant_link("/results/"),
+        dedupe_key=f"results.published:{cycle.id}:{publication.id}",
     )
     return publication
 
@@ -211,6 +256,14 @@ def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | N
         after={"appraisee": appraisee.name, "reasons": appeal.reasons, "files": [e.filename for e in attached]},
         label=appraisee.name,
     )
+    notifications.notify(
+        notifications.current_tenant_of_scope(),
+        notifications.office_admins(),
+        "appeal.filed",
+        _("%(name)s 申请复核考核结果", name=appraisee.name),
+        _("请在 %(d)s 前答复。", d=appeal.answer_due_on),
+        notifications.tenant_link(f"/results/appeals/{appeal.id}"),
+    )
     return appeal
 
 
@@ -249,6 +302,16 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
         after={"status": appeal.status.value, "answer": appeal.answer},
         label=f"appeal {appeal.id}",
     )
+    notifications.done(f"appeal:{appeal.id}:")  # its reminders leave the office's to-dos
+    if appeal.filed_by_id is not None:  # to the appellant only
+        notifications.notify(
+            notifications.current_tenant_of_scope(),
+            [appeal.filed_by_id],
+            "appeal.answered",
+            _("您的复核申请已答复：%(verdict)s", verdict=_("予以采纳") if upheld else _("不予采纳")),
+            appeal.answer,
+            notifications.tenant_link(f"/results/appeals/{appeal.id}"),
+        )
 
 
 def withdraw_appeal(appeal: Appeal, *, reason: str = "") -> None:

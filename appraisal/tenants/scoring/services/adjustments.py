@@ -20,10 +20,12 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from appraisal.platform import audit
+from appraisal.platform import audit, notifications
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.inputs import finite_decimal
+from appraisal.platform.models import Role
 from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
@@ -143,6 +145,18 @@ def create_claim(
     db.session.add(claim)
     db.session.flush()
     audit.record("claim.create", claim, after=audit.snapshot(claim), label=_label(appraisee, population, rule.key))
+    from appraisal.platform.permissions import subject_of
+
+    assessor_unit = getattr(subject_of(claim), "assessor_unit_id", None)
+    if assessor_unit is not None:  # the department that verifies it
+        notifications.notify(
+            notifications.current_tenant_of_scope(),
+            notifications.users_on(assessor_unit, Role.ASSESSOR),
+            "claim.to_verify",
+            _("%(name)s 提交了加分申请，请核实", name=appraisee.name),
+            claim.description,
+            notifications.tenant_link("/scoring/claims"),
+        )
     return claim
 
 
@@ -240,6 +254,10 @@ def record_penalty(
 # ---------------------------------------------------------------------------
 
 
+notifications.register_kind("veto.recorded", _l("一票否决"))
+notifications.register_kind("claim.to_verify", _l("加分申请待核实"))
+
+
 def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Veto:
     population, cycle = population_and_cycle(appraisee)
     require_open(cycle, "vetoes.record")
@@ -258,7 +276,26 @@ def record_veto(appraisee: Appraisee, *, rule_key: str, description: str) -> Vet
     db.session.add(veto)
     db.session.flush()
     audit.record("veto.record", veto, after=audit.snapshot(veto), label=f"{appraisee.name}：{veto_rule.name_zh}")
+    notifications.notify(  # to the unit's admins (and the person, when it is a person's)
+        notifications.current_tenant_of_scope(),
+        notifications.users_over(appraisee.unit_path, Role.UNIT_ADMIN) + _person_user(appraisee),
+        "veto.recorded",
+        _("%(name)s 被记录一票否决：%(rule)s", name=appraisee.name, rule=veto_rule.name_zh),
+        veto.description,
+        notifications.tenant_link("/scoring/vetoes"),
+    )
     return veto
+
+
+def _person_user(appraisee: Appraisee) -> list[int]:
+    from sqlalchemy import select
+
+    from appraisal.tenants.org.models import Person
+
+    if appraisee.person_id is None:
+        return []
+    user_id = db.session.scalar(select(Person.user_id).where(Person.id == appraisee.person_id))
+    return [user_id] if user_id else []
 
 
 def revoke_veto(veto: Veto, *, reason: str) -> None:
