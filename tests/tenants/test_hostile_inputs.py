@@ -177,7 +177,9 @@ def _id_urls(app, year, huge: int) -> list[tuple[str, str]]:
         if re.search(r"<[^>]+>", path.replace("<tenant_slug>", year.tenant.slug)):
             continue  # another variable (a template key): not an id
         path = path.replace("<tenant_slug>", year.tenant.slug)
-        out.append(("POST" if "GET" not in rule.methods else "GET", path))
+        # GET where the route has one, else the route's own write method (POST, or PUT in the API)
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        out.append((method, path))
     return out
 
 
