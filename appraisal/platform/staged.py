@@ -11,6 +11,7 @@ Files older than :data:`KEEP` are removed whenever another one is staged.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -73,7 +74,5 @@ def load(user_id: int, digest: str) -> bytes | None:
 
 def discard(user_id: int, digest: str) -> None:
     if DIGEST_RE.match(digest or ""):
-        try:
+        with contextlib.suppress(OSError):
             _path(user_id, digest).unlink()
-        except OSError:
-            pass
