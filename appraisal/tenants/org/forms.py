@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -109,6 +109,14 @@ class LinkUserForm(SafeForm):
         validators=[Optional(), Email(message=_l("请输入有效的邮箱地址")), Length(max=254)],
         description=_l("留空并保存即取消关联"),
     )
+
+
+class ConfirmImportForm(SafeForm):
+    """ "确认导入" after a preview: the staged file's hash and what the preview showed."""
+
+    digest = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
+    fingerprint = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
+    filename = HiddenField(validators=[Length(max=255)])
 
 
 class ImportForm(SafeForm):

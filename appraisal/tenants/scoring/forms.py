@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -108,6 +109,14 @@ class SelfReportForm(SafeForm):
 
 class EvidenceForm(SafeForm):
     files = MultipleFileField(_l("证明材料"))
+
+
+class ConfirmUploadForm(SafeForm):
+    """ "确认导入" after an upload's preview: the staged file's hash and what the preview showed."""
+
+    digest = HiddenField(validators=[Regexp(r"^[0-9a-f]{64}$")])
+    fingerprint = HiddenField(validators=[Regexp(r"^[0-9a-f]{64}$")])
+    filename = HiddenField(validators=[Length(max=255)])
 
 
 class UploadForm(SafeForm):

@@ -56,10 +56,28 @@ def workbook(units=None, people=None, *, unit_head=UNIT_HEAD, person_head=PERSON
     return buffer.getvalue()
 
 
-def upload(client, data: bytes, filename: str = "名册.xlsx"):
+def preview(client, data: bytes, filename: str = "名册.xlsx"):
+    """The upload: checked and previewed, nothing written."""
     return client.post(
         "/t/city/org/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
     )
+
+
+def confirm_form(html: str) -> dict[str, str] | None:
+    """The hidden fields of the preview's "确认导入" form (None: nothing to confirm)."""
+    if 'class="confirm-import"' not in html:
+        return None
+    form = html.split('class="confirm-import"', 1)[1].split("</form>", 1)[0]
+    return dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', form))
+
+
+def upload(client, data: bytes, filename: str = "名册.xlsx"):
+    """Upload, then "确认导入" when the preview offers it: the import as a user does it."""
+    response = preview(client, data, filename)
+    fields = confirm_form(response.get_data(as_text=True))
+    if response.status_code != 200 or fields is None:
+        return response
+    return client.post("/t/city/org/import", data=fields)
 
 
 def issues_in(html: str) -> list[tuple[str, str, str]]:
@@ -377,3 +395,102 @@ def test_units_and_people_cannot_go_under_a_deactivated_unit(city, as_role):
     ).get_data(as_text=True)
     assert "<td>单位</td><td>1</td><td>1</td><td>0</td><td>2</td>" in html
     assert unit_row(city.tenant, "S2").active
+
+
+# --- the preview (issue 16): nothing is written before "确认导入" ---------------
+
+
+def test_the_preview_shows_adds_and_changes_and_writes_nothing_until_confirmed(city, as_role):
+    client = as_role("office_admin")
+    units = [["D1", "市财政局（更名）", "部门", "G2", 0], ["D9", "市审计局", "部门", "G1", 9]]
+    people = [["P2", "李科员", "S1", "科级及以下", "科员", "无", 0], ["P3", "王统计", "D2", "科级及以下", "", "", 0]]
+    state = org_state(city.tenant)
+    response = preview(client, workbook(units, people))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert org_state(city.tenant) == state  # nothing written, no audit entry
+    assert "将新增 1 行" in html and "市审计局" in html
+    assert "将修改 2 行" in html
+    # before → after, in words a clerk reads
+    assert "<del>市财政局</del> → <ins>市财政局（更名）</ins>" in html
+    assert "<del>G1</del> → <ins>G2</ins>" in html
+    assert "<del>—</del> → <ins>科员</ins>" in html
+    assert "1 行与系统中一致，保持不变" in html
+    fields = confirm_form(html)
+    assert fields is not None and re.fullmatch(r"[0-9a-f]{64}", fields["digest"])
+    response = client.post("/t/city/org/import", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "已导入并保存" in html
+    assert unit_row(city.tenant, "D1").name == "市财政局（更名）"
+    assert unit_row(city.tenant, "D9") is not None
+    # the staged file is gone: confirming twice imports nothing more
+    state = org_state(city.tenant)
+    again = client.post("/t/city/org/import", data=fields)
+    assert again.status_code == 422 and "请重新上传" in again.get_data(as_text=True)
+    assert org_state(city.tenant) == state
+
+
+def test_a_database_changed_since_the_preview_is_checked_again(city, as_role):
+    client = as_role("office_admin")
+    html = preview(client, workbook([["D1", "市财政局（更名）", "部门", "G1", 0]])).get_data(as_text=True)
+    fields = confirm_form(html)
+    with tenant_scope(city.tenant):
+        from appraisal.tenants.org.models import OrgUnit
+
+        db.session.get(OrgUnit, city.ids["D1"]).name = "市财政局（他人已改）"
+        db.session.commit()
+    state = org_state(city.tenant)
+    response = client.post("/t/city/org/import", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "预览之后系统中的数据有变化" in html
+    assert "<del>市财政局（他人已改）</del> → <ins>市财政局（更名）</ins>" in html  # the new preview
+    assert org_state(city.tenant) == state
+    response = client.post("/t/city/org/import", data=confirm_form(html))  # confirmed after reading it again
+    assert response.status_code == 200 and unit_row(city.tenant, "D1").name == "市财政局（更名）"
+
+
+def test_a_confirmation_needs_the_previewed_file_of_the_same_user(city, as_role):
+    office = as_role("office_admin")
+    fields = confirm_form(preview(office, workbook([["D9", "市审计局", "部门", "G1", 9]])).get_data(as_text=True))
+    state = org_state(city.tenant)
+    for digest in ("0" * 64, "../../etc/passwd", ""):
+        response = office.post("/t/city/org/import", data={**fields, "digest": digest})
+        assert response.status_code == 422, digest
+    other = as_role("unit_admin")  # another account that may import: not their preview
+    response = other.post("/t/city/org/import", data=fields)
+    assert response.status_code == 422 and "请重新上传" in response.get_data(as_text=True)
+    assert org_state(city.tenant) == state
+
+
+def test_a_title_row_above_the_header_is_skipped_with_a_message(city, as_role):
+    client = as_role("office_admin")
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "人员"
+    sheet.append(["2026年度市直部门人员名册"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(PERSON_HEAD)
+    sheet.append(["Y1", "甲", "D1", "一般干部", "", "", 1])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = upload(client, buffer.getvalue())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "第 1 行“2026年度市直部门人员名册”是标题，已跳过；第 2 行作为表头" in html
+    assert "已导入并保存" in html
+
+
+def test_a_missing_header_says_which_row_was_read_as_the_header(city, as_role):
+    client = as_role("office_admin")
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "人员"
+    sheet.append(["2026年度名册"])
+    sheet.append(["工号", "姓名", "单位编码"])
+    sheet.append(["Y1", "甲", "D1"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    html = upload(client, buffer.getvalue()).get_data(as_text=True)
+    assert "缺少必填列“类别”：第 2 行被读作表头（工号、姓名、单位编码）" in html

@@ -37,12 +37,29 @@ def template(client, year):
     return load_workbook(BytesIO(response.get_data()))
 
 
-def upload(client, year, wb, name="评分.xlsx"):
+def preview(client, year, wb, name="评分.xlsx"):
+    """The upload: checked and previewed, nothing written."""
     buffer = BytesIO()
     wb.save(buffer)
     return client.post(
         urls(year)[1], data={"file": (BytesIO(buffer.getvalue()), name)}, content_type="multipart/form-data"
     )
+
+
+def confirm_form(html: str) -> dict[str, str] | None:
+    if 'class="confirm-import' not in html:
+        return None
+    form = html.split('class="confirm-import', 1)[1].split("</form>", 1)[0]
+    return dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', form))
+
+
+def upload(client, year, wb, name="评分.xlsx"):
+    """Upload, then "确认导入" when the preview offers it: the upload as a user does it."""
+    response = preview(client, year, wb, name)
+    fields = confirm_form(response.get_data(as_text=True))
+    if response.status_code != 200 or fields is None:
+        return response
+    return client.post(urls(year)[1], data=fields)
 
 
 def score_count(year) -> int:
@@ -160,3 +177,30 @@ def test_not_an_excel_file(assessor, scoring_year):
     )
     assert response.status_code == 422
     assert "请上传 Excel 文件" in response.get_data(as_text=True)
+
+
+def test_the_preview_writes_nothing_and_a_changed_score_is_caught_at_confirmation(assessor, scoring_year, app):
+    wb = template(assessor, scoring_year)
+    ws = wb["评分"]
+    for row, value in zip(range(2, 7), (9, 8.5, 10, 7, 6), strict=True):
+        ws.cell(row=row, column=3, value=value)
+    response = preview(assessor, scoring_year, wb)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, issues(response)
+    assert score_count(scoring_year) == 0  # nothing written before "确认导入"
+    assert "将保存 5 项评分" in html and "<ins>8.5</ins>" in html
+    fields = confirm_form(html)
+    assert fields is not None
+    # someone else scores 市发改委 meanwhile, in the grid
+    other = app.test_client()
+    login(other, scoring_year.tenant, scoring_year.users["office_admin"])
+    with tenant_scope(scoring_year.tenant):
+        appraisee_id = dept(scoring_year, 1).id
+    grid = f"/t/{scoring_year.tenant.slug}/scoring/grid?population={scoring_year.ids['dept_pop']}"
+    cell = f"{appraisee_id}|public.party_building"
+    saved = other.post(grid, data={f"v|{cell}": "7", f"o|{cell}": "", f"s|{cell}": "0", "row": ""})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    response = assessor.post(urls(scoring_year)[1], data=fields)
+    assert response.status_code == 422
+    assert "已被他人修改为 7" in response.get_data(as_text=True)
+    assert score_count(scoring_year) == 1  # only the other person's score

@@ -43,7 +43,14 @@ from appraisal.tenants.org.services.core import (
     unit_names,
     update_unit,
 )
-from appraisal.tenants.org.services.importer import ImportResult, apply_plan, import_roster
+from appraisal.tenants.org.services.importer import (
+    ImportResult,
+    Preview,
+    apply_plan,
+    check_roster,
+    import_roster,
+    preview_plan,
+)
 from appraisal.tenants.org.services.labels import (
     CATEGORY_LABELS,
     LEADER_LABELS,
@@ -82,6 +89,7 @@ __all__ = [
     "Issue",
     "OrgError",
     "Place",
+    "Preview",
     "RosterInvalid",
     "Table",
     "ancestors",
@@ -89,6 +97,7 @@ __all__ = [
     "can_restructure",
     "category_label",
     "check_move",
+    "check_roster",
     "create_person",
     "create_unit",
     "import_roster",
@@ -102,6 +111,7 @@ __all__ = [
     "person_by_staff_no",
     "person_of_user",
     "plan_import",
+    "preview_plan",
     "read_tables",
     "roster_workbook",
     "set_person_active",

@@ -22,21 +22,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import sha256
+
+from flask_babel import gettext as _
 
 from appraisal.platform import audit
 from appraisal.platform.db import db
 from appraisal.tenants.org.models import LeaderRole, OrgUnit, Person
+from appraisal.tenants.org.services import labels
 from appraisal.tenants.org.services.roster_check import OFFICE_ONLY_KINDS, Plan, plan_import
-from appraisal.tenants.org.services.roster_file import Issue, RosterInvalid, read_tables
+from appraisal.tenants.org.services.roster_file import PEOPLE, UNITS, Issue, RosterInvalid, column_spec, read_tables
 
 __all__ = [
     "OFFICE_ONLY_KINDS",
     "ImportResult",
     "Issue",
+    "Preview",
     "RosterInvalid",
+    "RowChange",
     "apply_plan",
+    "check_roster",
     "import_roster",
     "plan_import",
+    "preview_plan",
     "read_tables",
 ]
 
@@ -217,3 +225,115 @@ def import_roster(filename: str, data: bytes, user) -> ImportResult:
         raise RosterInvalid(issues)
     plan = plan_import(tables, user)
     return apply_plan(plan, filename=filename)
+
+
+# ---------------------------------------------------------------------------
+# The preview: what an import would do, computed from the plan, nothing written
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class RowChange:
+    sheet: str
+    row: int
+    key: str  # the unit's code or the person's staff number
+    name: str
+    action: str  # "add", "change" or "same"
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (column, before, after)
+
+
+@dataclass
+class Preview:
+    units: list[RowChange]
+    people: list[RowChange]
+    ignored_columns: list[tuple[str, str]]
+    notes: list[str]
+
+    def of(self, action: str) -> list[RowChange]:
+        return [r for r in (*self.units, *self.people) if r.action == action]
+
+    @property
+    def changed(self) -> bool:
+        return any(r.action != "same" for r in (*self.units, *self.people))
+
+    def count(self, which: str, action: str) -> int:
+        return sum(1 for r in getattr(self, which) if r.action == action)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the user saw: the rows to add and change with their before and after
+        values. The confirmation recomputes it; a difference means the database
+        changed in between, and the new preview is shown instead of writing."""
+        text = repr([(r.sheet, r.row, r.key, r.action, r.fields) for r in (*self.units, *self.people)])
+        return sha256(text.encode()).hexdigest()
+
+
+def _shown(key: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "kind":
+        return labels.kind_label(value)
+    if key == "category":
+        return labels.category_label(value)
+    if key == "leader_role":
+        return labels.leader_label(value)
+    return str(value)
+
+
+def preview_plan(plan: Plan) -> Preview:
+    """Each row of the file: added, changed (column, before, after) or the same —
+    as :func:`apply_plan` would decide, without writing."""
+    heads = {key: column_spec(UNITS, key).header for key in ("name", "kind", "sort_order", "parent_code")}
+    person_heads = {
+        key: column_spec(PEOPLE, key).header
+        for key in ("name", "category", "position", "leader_role", "sort_order", "unit_code")
+    }
+    units_by_id = {u.id: u for u in plan.units_by_code.values()}
+    state = _("状态")
+    units = []
+    for row in plan.units:
+        values, unit = row.values, row.existing
+        if unit is None:
+            units.append(RowChange(row.sheet, row.row, values["code"], values["name"], "add"))
+            continue
+        fields = [
+            (heads[k], _shown(k, getattr(unit, k)), _shown(k, values[k]))
+            for k in _UNIT_FIELDS
+            if k in values and getattr(unit, k) != values[k]
+        ]
+        old_parent = _current_parent_code(unit, units_by_id)
+        new_parent = values.get("parent_code", old_parent) or None
+        if new_parent != old_parent:
+            fields.append((heads["parent_code"], _shown("", old_parent), _shown("", new_parent)))
+        if not unit.active:
+            fields.append((state, _("已停用"), _("启用")))
+        units.append(RowChange(row.sheet, row.row, unit.code, unit.name, "change" if fields else "same", fields))
+    people = []
+    for row in plan.people:
+        values, person = row.values, row.existing
+        if person is None:
+            people.append(RowChange(row.sheet, row.row, values["staff_no"], values["name"], "add"))
+            continue
+        fields = [
+            (person_heads[k], _shown(k, getattr(person, k)), _shown(k, values[k]))
+            for k in _PERSON_FIELDS
+            if k in values and getattr(person, k) != values[k]
+        ]
+        old_unit = units_by_id.get(person.unit_id)
+        old_code = old_unit.code if old_unit is not None else None
+        if old_code != values["unit_code"]:
+            fields.append((person_heads["unit_code"], _shown("", old_code), values["unit_code"]))
+        if not person.active:
+            fields.append((state, _("已停用"), _("启用")))
+        people.append(
+            RowChange(row.sheet, row.row, person.staff_no, person.name, "change" if fields else "same", fields)
+        )
+    return Preview(units, people, plan.ignored_columns, plan.notes)
+
+
+def check_roster(filename: str, data: bytes, user) -> Plan:
+    """Read and check, writing nothing; raises :class:`RosterInvalid`."""
+    tables, issues = read_tables(filename, data)
+    if issues:
+        raise RosterInvalid(issues)
+    return plan_import(tables, user)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -63,6 +63,7 @@ class Plan:
     people: list[PersonRow]
     units_by_code: dict[str, OrgUnit]
     ignored_columns: list[tuple[str, str]]
+    notes: list[str] = field(default_factory=list)  # title rows skipped
 
 
 class _Checker:
@@ -97,7 +98,18 @@ def _parse_rows(table: Table, check: _Checker) -> list[tuple[int, dict[str, Any]
     }
     missing = [c for c in COLUMNS[table.kind] if c.required and c.key not in table.columns]
     for column in missing:
-        check.add(table, table.header_row, column.key, _("缺少必填列“%(column)s”", column=column.header))
+        read = "、".join(h for h in table.headers if h)[:120] or _("（空）")
+        check.add(
+            table,
+            table.header_row,
+            column.key,
+            _(
+                "缺少必填列“%(column)s”：第 %(row)s 行被读作表头（%(headers)s），请确认表头在该行、列标题与模板一致",
+                column=column.header,
+                row=table.header_row,
+                headers=read,
+            ),
+        )
     if missing:
         return []
     parsed = []
@@ -350,7 +362,7 @@ def plan_import(tables: list[Table], user) -> Plan:
     if check.issues:
         raise RosterInvalid(sorted(check.issues, key=_issue_order(tables)))
     ignored = [(t.sheet, h) for t in tables for h in t.ignored]
-    return Plan(plan_units, plan_people, units_by_code, ignored)
+    return Plan(plan_units, plan_people, units_by_code, ignored, [n for t in tables for n in t.notes])
 
 
 def _issue_order(tables: list[Table]) -> Callable[[Issue], tuple]:

@@ -111,6 +111,8 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (Excel row number, cell texts)
     ignored: list[str] = field(default_factory=list)
     header_row: int = 1
+    headers: list[str] = field(default_factory=list)  # the row read as the header, as written
+    notes: list[str] = field(default_factory=list)  # title rows skipped above the header
 
     def header(self, key: str) -> str:
         return self.columns[key][1] if key in self.columns else column_spec(self.kind, key).header
@@ -259,17 +261,34 @@ def _example_issues(table: Table) -> list[Issue]:
     return issues
 
 
+#: how many non-empty rows above the header may be titles ("2026年度人员名册")
+TITLE_ROWS = 3
+
+
+def _looks_like_header(sheet_name: str | None, texts: list[str]) -> bool:
+    kind = _kind_of(sheet_name, texts)
+    if kind is None:
+        return False
+    columns, _ignored = _match_columns(kind, texts)
+    return len(columns) >= 2
+
+
 def _table(
     sheet_name: str | None, rows: Iterable[tuple[int, list[Any]]], issues: list[Issue], merged: list[str] = ()
 ) -> Table | None:
     rows = iter(rows)
+    head: list[tuple[int, list[str]]] = []  # the first non-empty rows: titles, the header, data
     for number, values in rows:
         texts = [cell_text(v) for v in values]
         if any(texts):
-            header_row, headers = number, texts
-            break
-    else:
+            head.append((number, texts))
+            if len(head) > TITLE_ROWS:
+                break
+    if not head:
         return None
+    # the header is the first of them that names template columns; rows above it are titles
+    at = next((i for i, (_n, texts) in enumerate(head) if _looks_like_header(sheet_name, texts)), 0)
+    header_row, headers = head[at]
     kind = _kind_of(sheet_name, headers)
     if kind is None:
         return None
@@ -281,13 +300,27 @@ def _table(
         rows=[],
         ignored=ignored,
         header_row=header_row,
+        headers=headers,
     )
+    for number, texts in head[:at]:
+        title = "".join(t for t in texts if t)[:60]
+        table.notes.append(
+            _(
+                "“%(sheet)s”表第 %(row)s 行“%(title)s”是标题，已跳过；第 %(header)s 行作为表头",
+                sheet=table.sheet,
+                row=number,
+                title=title,
+                header=header_row,
+            )
+        )
     width = len(headers)
+    table.rows.extend(head[at + 1 :])
     for number, values in rows:
         texts = [cell_text(v) for v in values]
         if any(texts):
             table.rows.append((number, texts))
-            width = max(width, len(texts))
+    for _number, texts in table.rows:
+        width = max(width, len(texts))
     issues.extend(_merged_issues(table.sheet, header_row, list(merged)))
     issues.extend(_header_issues(table, headers, width))
     issues.extend(_example_issues(table))

@@ -9,6 +9,7 @@ version the user did not see is refused with both values
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -100,7 +101,9 @@ class ScoreConflict(common.ScoringError):
 
 def parse_value(column: Column, text: str) -> Decimal:
     """The value of a cell, or a ScoringError saying why not."""
-    text = (text or "").strip().replace("，", ".").replace("％", "").rstrip("%")
+    # a decimal comma typed with a Chinese input method; then full-width digits, points and
+    # ideographic spaces (pasted from Excel or WPS) as their ASCII forms
+    text = unicodedata.normalize("NFKC", (text or "").replace("，", ".")).strip().rstrip("%").strip()
     try:
         value = finite_decimal(text)  # no NaN, Infinity, sNaN or 1e25
     except ValueError:

@@ -193,8 +193,9 @@ def read_upload(population: Population, user, filename: str, data: bytes) -> tup
     return entries, issues, count
 
 
-def apply_upload(population: Population, user, filename: str, data: bytes) -> UploadResult:
-    """Check the whole file; write nothing unless every row is right."""
+def plan_upload(population: Population, user, filename: str, data: bytes):
+    """Check the whole file, writing nothing: (changes, entries, rows), or
+    :class:`UploadInvalid` with every problem."""
     entries, issues, rows = read_upload(population, user, filename, data)
     changes, problems, conflicts = check_entries(entries, user)
     for entry, message in problems:
@@ -212,6 +213,42 @@ def apply_upload(population: Population, user, filename: str, data: bytes) -> Up
     if issues:
         issues.sort(key=lambda i: (i.row or 0, i.column))
         raise UploadInvalid(issues)
+    return changes, entries, rows
+
+
+@dataclass
+class UploadPreview:
+    """What an upload would change: (Excel row, appraisee, column, before, after)."""
+
+    changes: list[tuple[int, str, str, str, str]]
+    unchanged: int
+    rows: int
+
+    @property
+    def fingerprint(self) -> str:
+        from hashlib import sha256
+
+        return sha256(repr(self.changes).encode()).hexdigest()
+
+
+def preview_upload(population: Population, user, filename: str, data: bytes) -> UploadPreview:
+    changes, entries, rows = plan_upload(population, user, filename, data)
+    shown = [
+        (
+            entry.where[0],
+            entry.appraisee.name,
+            entry.column.label,
+            fmt(score.value) if score is not None else "—",
+            fmt(value),
+        )
+        for entry, value, score in changes
+    ]
+    return UploadPreview(shown, len(entries) - len(changes), rows)
+
+
+def apply_upload(population: Population, user, filename: str, data: bytes) -> UploadResult:
+    """Check the whole file; write nothing unless every row is right."""
+    changes, entries, rows = plan_upload(population, user, filename, data)
     for entry, value, score in changes:
         write_change(entry, value, score)
     db.session.flush()

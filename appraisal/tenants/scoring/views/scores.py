@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from appraisal.platform import staged
 from appraisal.platform.db import db
 from appraisal.platform.excel import XLSX
 from appraisal.platform.permissions import authorize, can, requires, scope_clause
@@ -17,7 +18,7 @@ from appraisal.platform.refusals import form_status
 from appraisal.platform.web import paginate
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.scoring import services
-from appraisal.tenants.scoring.forms import UploadForm
+from appraisal.tenants.scoring.forms import ConfirmUploadForm, UploadForm
 from appraisal.tenants.scoring.services import common, scores
 from appraisal.tenants.scoring.services import upload as upload_scores
 from appraisal.tenants.scoring.views import bp
@@ -233,21 +234,58 @@ def upload_template():
 @bp.route("/upload", methods=["GET", "POST"])
 @requires("scores.enter")
 def upload():
+    """Upload → preview (nothing written, the file staged by its hash) → "确认导入",
+    which checks the staged file again and writes it only if the preview still holds."""
     population = chosen_population()
     columns = scores.columns_for(current_user, population, "scores.enter")
     if not columns:
         authorize("scores.enter", services.NOTHING)
     form = UploadForm()
-    result, issues, status = None, [], 200
-    if request.method == "POST":
-        status = form_status()
-        if form.validate_on_submit():
-            data = form.file.data.read()
-            try:
-                result = upload_scores.apply_upload(population, current_user, form.file.data.filename or "", data)
-                status = 200
-            except upload_scores.UploadInvalid as exc:
-                issues = exc.issues
-    return render_template(
-        "scoring/upload.html", population=population, columns=columns, form=form, result=result, issues=issues
-    ), status
+    context = {"population": population, "columns": columns, "form": form, "result": None, "issues": []}
+    context.update(preview=None, confirm=None)
+
+    def page(status=200):
+        return render_template("scoring/upload.html", **context), status
+
+    def previewed(filename, data):
+        preview = upload_scores.preview_upload(population, current_user, filename, data)
+        context["preview"] = preview
+        if preview.changes:
+            context["confirm"] = ConfirmUploadForm(
+                formdata=None,
+                digest=staged.stage(current_user.id, data),
+                fingerprint=preview.fingerprint,
+                filename=filename,
+            )
+
+    if request.method != "POST":
+        return page()
+    if "digest" in request.form:
+        confirm = ConfirmUploadForm()
+        filename = confirm.filename.data or ""
+        data = staged.load(current_user.id, confirm.digest.data or "") if confirm.validate_on_submit() else None
+        if data is None:
+            flash(_("预览已过期或找不到预览的文件，未导入任何数据；请重新上传。"), "error")
+            return page(form_status())
+        try:
+            check = upload_scores.preview_upload(population, current_user, filename, data)
+            if check.fingerprint != confirm.fingerprint.data:
+                flash(_("预览之后系统中的数据有变化，下面是按现在的数据重新生成的预览，请核对后再确认。"), "error")
+                previewed(filename, data)
+                return page(form_status())
+            context["result"] = upload_scores.apply_upload(population, current_user, filename, data)
+        except upload_scores.UploadInvalid as exc:
+            flash(_("预览之后系统中的数据有变化，文件现在有问题，未导入任何数据。"), "error")
+            context["issues"] = exc.issues
+            return page(form_status())
+        staged.discard(current_user.id, confirm.digest.data)
+        return page()
+    if not form.validate_on_submit():
+        return page(form_status())
+    filename = form.file.data.filename or ""
+    try:
+        previewed(filename, form.file.data.read())
+    except upload_scores.UploadInvalid as exc:
+        context["issues"] = exc.issues
+        return page(form_status())
+    return page()
