@@ -184,11 +184,13 @@ def test_95_is_compared_on_the_unrounded_total():
 def test_a_quota_only_excellent_band_has_the_competent_floor():
     # 7 cadres: 15 % × 7 = 1.05 → 1 place.  g01: business 40, ballots 50 → 0.3 × 50 +
     # 0.7 × (40 + 10) = 15 + 35 = 50; the others business 30, ballots 40 → 12 + 28 = 40.
-    # g01 holds the place but 50 < 80 (the competent band's threshold) → not excellent (< 60).
+    # g01 is first but 50 < 80 (the competent band's threshold): no excellent place for
+    # anyone (the others are lower still), and g01's grade is incompetent (< 60).
     _ids, a, items, scores, ballots = cadres(7, [40] + [30] * 6, [50] + [40] * 6)
     inputs = Inputs(a, items=items, scores=scores, ballots=ballots)
     res = by_id(compute(C, inputs))
-    assert res.loc["g01", "composite"] == 50 and res.loc["g01", "quota_excellent"]
+    assert res.loc["g01", "composite"] == 50 and res["quota_excellent"].sum() == 0
+    assert res["ties_pending"].eq("").all()  # the six tied at 40 are below the floor: no line
     assert res.loc["g01", "grade"] == "incompetent"
     assert not (res["grade"] == "excellent").any()
     # the setting: a number (45 → 50 ≥ 45 is excellent) or none (the old behaviour)

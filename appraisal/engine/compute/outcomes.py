@@ -72,6 +72,7 @@ def allocate_quotas(
 ) -> QuotaState:
     quotas = QuotaState()
     category = prepared.appraisees["category"].to_numpy()
+    floors = quota_floors(scheme)
     for quota in scheme.quotas:
         members = prepared.ranked.copy()
         if quota.categories is not None:
@@ -81,6 +82,8 @@ def allocate_quotas(
             eligible &= ~vetoes.no_quota
         if quota.min_score is not None:
             eligible &= composite >= quota.min_score - 1e-9
+        if quota.key in floors:  # a quota-only grade band's floor: below it, no place
+            eligible &= composite >= floors[quota.key] - 1e-9
         if quota.within is not None:
             eligible &= quotas.held[quota.within]
         pool, order = pool_codes(ranking, quota.pool, prepared.ranked)
@@ -100,6 +103,18 @@ def allocate_quotas(
         line = np.where(np.isinf(line), np.nan, line)
         quotas.line[quota.key] = np.where(pool >= 0, line[np.maximum(pool, 0)], np.nan)
     return quotas
+
+
+def quota_floors(scheme: Scheme) -> dict[str, float]:
+    """quota key → the floor of the quota-only grade band that uses it (优秀 needs 称职's
+    threshold): an appraisee below it takes no place of that quota."""
+    grades = scheme.grades
+    out: dict[str, float] = {}
+    for i, band in enumerate(grades.bands):
+        floor = grades.floor_of(i)
+        if band.quota is not None and band.min_score is None and floor is not None:
+            out[band.quota] = floor
+    return out
 
 
 def settle_line(
