@@ -13,8 +13,11 @@ Public API (stable; the web app calls only these):
 - ``merge(base, overrides, *, locks=(), source=..., meta=None) -> Scheme`` — a
   tenant's customisation; touching a locked path is an error naming it.
 - ``scheme_hash(scheme) -> str`` — sha256 of the canonical JSON.
-- ``compute(scheme, inputs: Inputs) -> Results`` — raises ``InputErrors`` (table,
-  row, column, reason; all of them) for bad inputs.
+- ``compute(scheme, inputs: Inputs, *, cycle=None, decisions=()) -> Results`` — raises
+  ``InputErrors`` (table, row, column, reason; all of them) for bad inputs.  ``cycle``
+  is this cycle's year (history runs are consecutive years before it); ``decisions``
+  are ``TieDecision`` (line, tied ids, placed ids, reason, document) — the office's
+  decisions on ties the tie-break chain cannot break (``Results.ties``).
 - ``Inputs`` (dataclass of DataFrames), ``Results`` (appraisees, adjustments, groups,
   explanations — built on first access —, scheme_key, scheme_version, scheme_hash,
   ``records(table)`` → JSON-ready dicts), ``COLUMNS`` (the input column contract:
@@ -25,7 +28,7 @@ Public API (stable; the web app calls only these):
 See docs/engine/ for the scheme language and every input and output column.
 """
 
-from .compute import COLUMNS, Inputs, Results, compute
+from .compute import COLUMNS, Inputs, Results, TieDecision, compute
 from .errors import InputError, InputErrors, SchemeError, SchemeErrors
 from .scheme import (
     Scheme,
@@ -50,6 +53,7 @@ __all__ = [
     "SchemeError",
     "SchemeErrors",
     "TemplateInfo",
+    "TieDecision",
     "build_scheme",
     "compute",
     "list_templates",

@@ -26,7 +26,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_compute(args) -> int:
-    from .workbook import read_inputs, rename_errors, result_headers_zh, write_results
+    from .workbook import read_inputs, rename_errors, result_headers_zh, with_keys, write_results
 
     try:
         scheme = load_scheme(Path(args.scheme))
@@ -37,7 +37,7 @@ def cmd_compute(args) -> int:
     try:
         inputs, names = read_inputs(args.inputs, collect=structural)
         try:
-            results = compute(scheme, inputs, row_offset=2)  # row 1 is the header
+            results = compute(scheme, with_keys(scheme, inputs), row_offset=2)  # row 1 is the header
         except InputErrors as exc:
             raise InputErrors(structural + rename_errors(exc, names).errors) from None
         if structural:

@@ -89,15 +89,20 @@ def read_inputs(path: str | Path, collect: list[InputError] | None = None) -> tu
                 )
             )
             continue
-        known = {c for c, *_ in COLUMNS[table]}
-        rename = {}
-        for col in frame.columns:
-            label = str(col).strip()
-            match = [c for c in known if label.lower() == c or label == zh_header(table, c)]
-            if match:
-                rename[col] = match[0]
-            elif not label.lower().startswith("unnamed"):
-                errors.append(InputError(str(sheet), 1, label, "unknown column"))
+        rename, unknown = _headers(table, frame)
+        missing = [c for c, _kind, required, _d in COLUMNS[table] if required and c not in rename.values()]
+        if missing and len(frame.dropna(how="all")):
+            # a renamed or missing required header: one error naming it, and the sheet is
+            # not read row by row (every row would be wrong for the same reason)
+            wanted = ", ".join(f"{c} ({zh_header(table, c)})" for c in missing)
+            errors.extend(
+                InputError(str(sheet), 1, label, f"unknown column; the required column {wanted} is missing — renamed?")
+                for label in unknown
+            )
+            if not unknown:
+                errors.append(InputError(str(sheet), 1, missing[0], f"required column {wanted} is missing"))
+            continue
+        errors.extend(InputError(str(sheet), 1, label, "unknown column") for label in unknown)
         frame = frame.rename(columns=rename)[list(rename.values())]
         frame = frame.dropna(how="all")
         tables[table] = frame.reset_index(drop=True) if not frame.index.equals(pd.RangeIndex(len(frame))) else frame
@@ -110,6 +115,52 @@ def read_inputs(path: str | Path, collect: list[InputError] | None = None) -> tu
             raise InputErrors(errors)
         collect.extend(errors)
     return Inputs(**tables), names
+
+
+def _headers(table: str, frame: pd.DataFrame) -> tuple[dict, list[str]]:
+    """(sheet column → input column, the headers that are none of the table's)."""
+    known = [c for c, *_ in COLUMNS[table]]
+    rename, unknown = {}, []
+    for col in frame.columns:
+        label = str(col).strip()
+        match = [c for c in known if label.lower() == c or label == zh_header(table, c)]
+        if match:
+            rename[col] = match[0]
+        elif not label.lower().startswith("unnamed"):
+            unknown.append(label)
+    return rename, unknown
+
+
+def with_keys(scheme, inputs: Inputs) -> Inputs:
+    """The Chinese labels an office writes, as the scheme's keys: rule names (加减分项),
+    levels (省级), veto names, grade names (优秀) and rater groups (干部职工).  A value that
+    is already a key, or matches no label, is left for the engine to check."""
+    rules = {r.name_zh: r.key for r in scheme.adjustments.rules}
+    levels = {level.name_zh: level.key for r in scheme.adjustments.rules for level in r.levels}
+    vetoes = {v.name_zh: v.key for v in scheme.vetoes}
+    grades = {b.name_zh: b.key for b in scheme.grades.bands}
+    groups = {}
+    for node in scheme.leaves():
+        for group in getattr(node.method, "rater_groups", None) or []:
+            groups[group.name_zh] = group.key
+    mapping = {
+        ("claims", "rule"): rules,
+        ("claims", "level"): levels,
+        ("vetoes", "veto"): vetoes,
+        ("appraisees", "grade_override"): grades,
+        ("history", "grade"): grades,
+        ("ballots", "rater_group"): groups,
+    }
+    tables = {name: getattr(inputs, name) for name in Inputs.table_names()}
+    for (table, column), labels in mapping.items():
+        frame = tables[table]
+        if frame is None or column not in frame.columns or not labels:
+            continue
+        frame = frame.copy()
+        text = frame[column].astype(object)
+        frame[column] = text.map(lambda v, labels=labels: labels.get(str(v).strip(), v) if isinstance(v, str) else v)
+        tables[table] = frame
+    return Inputs(**tables)
 
 
 def rename_errors(exc: InputErrors, names: dict[str, str]) -> InputErrors:

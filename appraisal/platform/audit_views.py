@@ -101,6 +101,7 @@ ACTION_LABELS = {
     "evidence.upload": _l("上传依据材料"),
     "results.compute": _l("计算结果"),
     "results.publish": _l("公示考核结果"),
+    "results.tie_decide": _l("决定并列待定的入选者"),
     "results.withdraw": _l("撤回公示"),
     "appeal.file": _l("提交复核申请"),
     "appeal.uphold": _l("复核申请予以采纳"),

@@ -199,6 +199,7 @@ RULES: dict[str, Rule] = {
     "results.view": _results_view,
     "results.compute": _scoped(Role.UNIT_ADMIN),
     "results.publish": _office,
+    "results.decide_ties": _office,  # 并列待定: the office records who is placed
     # appeals: the appraisee (a unit's by its admin) files, the office answers
     "appeals.file": _scoped(Role.UNIT_ADMIN, self_ok=True),
     "appeals.view": _scoped(Role.UNIT_ADMIN, self_ok=True),

@@ -92,3 +92,51 @@ def test_compute_with_chinese_result_headers(tmp_path):
     assert {"编号", "综合得分", "名次", "等次", "业务工作得分", "荣获表彰和荣誉(加分)", "排名前20%"} <= set(
         sheet.columns
     )
+
+
+def test_the_workbook_accepts_the_chinese_labels_the_office_uses():
+    # E: a staff member with ballots from 干部职工 (staff, 50 %) 90 and 主要负责同志 (principal,
+    # 30 %) 80, deputy absent (its 20 % spread): (0.5 × 90 + 0.3 × 80) / 0.8 = 86.25;
+    # 个人受表彰 at 省级部门或州委州政府 (+1) → 87.25.  The same with the keys.
+    from appraisal.engine import Inputs, compute
+    from appraisal.engine.workbook import with_keys
+
+    scheme = load_template("E_agency_staff_differentiated")
+    people = pd.DataFrame({"appraisee_id": ["s1", "s2"], "category": ["general", "general"]})
+
+    def inputs(group_staff, group_principal, rule, level, grade):
+        return Inputs(
+            people.assign(grade_override=["", grade]),
+            ballots=pd.DataFrame(
+                {"appraisee_id": ["s1", "s1"], "rater_group": [group_staff, group_principal], "score": [90, 80]}
+            ),
+            claims=pd.DataFrame({"appraisee_id": ["s1"], "rule": [rule], "level": [level]}),
+        )
+
+    chinese = with_keys(scheme, inputs("干部职工", "主要负责同志", "个人受表彰", "省级部门或州委州政府", "优秀"))
+    keys = inputs("staff", "principal", "commendation", "provincial", "excellent")
+    by_label = compute(scheme, chinese).appraisees.set_index("appraisee_id")
+    by_key = compute(scheme, keys).appraisees.set_index("appraisee_id")
+    assert by_label.loc["s1", "composite"] == by_key.loc["s1", "composite"] == 87.25
+    assert by_label.loc["s2", "grade"] == "excellent"
+
+
+def test_a_renamed_required_header_is_one_error_naming_it(tmp_path, capsys):
+    path = tmp_path / "in.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"编号": [f"d{i}" for i in range(50)], "排名组": ["g"] * 50}).to_excel(
+            xw, sheet_name="被考核对象", index=False
+        )
+        frame = pd.DataFrame(
+            {"单位编号": [f"d{i}" for i in range(50)], "指标": ["party_building"] * 50, "数值": [9] * 50}
+        )
+        frame.to_excel(xw, sheet_name="指标得分", index=False)
+    scheme = tmp_path / "a.yaml"
+    scheme.write_text("base: A_municipal_departments\noverrides: {}\n", encoding="utf-8")
+    rc = main(["compute", "--scheme", str(scheme), "--inputs", str(path), "--out", str(tmp_path / "o.xlsx")])
+    assert rc == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == [
+        f"{path}: 指标得分, row 1, column 单位编号: unknown column; the required column appraisee_id (编号) "
+        "is missing — renamed?"
+    ]

@@ -2,6 +2,8 @@
 
 import pandas as pd
 
+from appraisal.engine import Inputs, compute, load_template, merge
+
 from .conftest import by_id, df, run
 
 T = "F_bureau_quantitative"
@@ -65,10 +67,8 @@ def test_section_honour_gives_every_member_the_highest_level_once():
     assert by_id(r)["bonus"].tolist() == [8, 8, 8]  # each member: provincial 8 once
 
 
-def test_95_and_top_20_percent_and_veto():
-    # 10 staff: top 20 % = 2 places.  Scores 100 + bonus: p01 110 (vetoed), p02 108,
-    # p03 106, p04 96 … The veto caps p01 at basically competent and passes its place
-    # on: excellent = p02, p03.  p04 (96 ≥ 95 but not in the top 20 %) → competent.
+def _top20_case(scheme=None):
+    """10 staff: p01 110 (vetoed), p02 108, p03 106, p04 96, p05 85, p06 70, others 100."""
     _ids, a, scores = staff(10)
     claims = df(
         "appraisee_id rule level count",
@@ -87,11 +87,25 @@ def test_95_and_top_20_percent_and_veto():
         ]
     )  # 70
     vetoes = df("appraisee_id veto", [("p01", "disciplinary_warning")])
-    r = run(T, a, scores=pd.concat([scores, ded]), claims=claims, vetoes=vetoes)
-    res = by_id(r)
+    return by_id(
+        compute(scheme or load_template(T), Inputs(a, scores=pd.concat([scores, ded]), claims=claims, vetoes=vetoes))
+    )
+
+
+def test_95_and_top_20_percent_and_veto():
+    # 10 staff: top 20 % = round(10 × 0.2) = 2 → rank ≤ 2.  Ranks: p01 110 (vetoed) 1,
+    # p02 108 2, p03 106 3, p04 96 and the others 100 …  The rank condition (seed 002,
+    # the template's default): p01 keeps rank 1 and its place does not pass down, so only
+    # p02 (rank 2, 108 ≥ 95) is excellent; p03 (rank 3) → competent.
+    res = _top20_case()
     assert res.loc[["p01", "p02", "p03", "p04"], "composite"].tolist() == [110, 108, 106, 96]
     assert res["quota_top20_places"].iloc[0] == 2
-    assert res.loc[res["grade"] == "excellent"].index.tolist() == ["p02", "p03"]
+    assert res.loc[res["grade"] == "excellent"].index.tolist() == ["p02"]
+    assert res.loc["p03", "grade"] == "competent"
+    # the transferable-quota reading (a setting): the veto passes p01's place to p03
+    places = _top20_case(merge(load_template(T), {"quotas": {"top20": {"reading": "places"}}}))
+    assert places.loc[places["grade"] == "excellent"].index.tolist() == ["p02", "p03"]
+    res = places
     assert res.loc["p01", "grade"] == "basically_competent"
     assert res.loc["p04", "grade"] == "competent"
     assert res.loc["p05", "grade"] == "competent"  # 85

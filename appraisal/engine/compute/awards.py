@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from ..scheme import Scheme
-from .outcomes import GradeState, QuotaState, VetoState
+from .outcomes import GradeState, QuotaState, VetoState, settle_line
 from .prepare import Prepared
 from .ranking import Ranking, allocate, places, pool_codes
+from .ties import LineTies, TieDecision
 
 
 @dataclass
@@ -20,6 +21,7 @@ class AwardState:
     pay_percent: np.ndarray
     paid: np.ndarray
     rollup: np.ndarray  # bool: amount is a roll-up average
+    ties: dict[str, LineTies]  # tier key → ties at its prize line
 
 
 def tier_amounts(scheme: Scheme) -> dict[str, float | None]:
@@ -42,12 +44,14 @@ def assign_awards(
     quotas: QuotaState,
     vetoes: VetoState,
     grades: GradeState,
+    decisions: dict[tuple[str, frozenset[str]], TieDecision] | None = None,
 ) -> AwardState:
     """Tiers in order (an appraisee gets the first it is eligible for), amounts, the pay
     percent (vetoes and grades), then roll-ups."""
     awards = scheme.awards
     amounts = tier_amounts(scheme)
-    tier_index = _assign_tiers(scheme, prepared, ranking, composite, quotas, vetoes, grades)
+    ties: dict[str, LineTies] = {}
+    tier_index = _assign_tiers(scheme, prepared, ranking, composite, (quotas, vetoes, grades), ties, decisions or {})
     amount_by_tier = np.array(
         [np.nan if amounts[tier.key] is None else amounts[tier.key] for tier in awards.tiers] + [np.nan]
     )
@@ -67,7 +71,7 @@ def assign_awards(
         amount = np.where(mine, per_supervisor.reindex(ids).to_numpy(dtype="float64"), amount)
         rollup |= mine
     paid = amount * pay / 100.0
-    return AwardState(tier_index, amount, pay, paid, rollup)
+    return AwardState(tier_index, amount, pay, paid, rollup, ties)
 
 
 def _assign_tiers(
@@ -75,11 +79,12 @@ def _assign_tiers(
     prepared: Prepared,
     ranking: Ranking,
     composite: np.ndarray,
-    quotas: QuotaState,
-    vetoes: VetoState,
-    grades: GradeState,
+    states: tuple[QuotaState, VetoState, GradeState],
+    ties: dict[str, LineTies],
+    decisions: dict[tuple[str, frozenset[str]], TieDecision],
 ) -> np.ndarray:
-    """The tier index per appraisee (-1: none)."""
+    """The tier index per appraisee (-1: none); the ties at each limited tier's line."""
+    quotas, vetoes, grades = states
     category = prepared.appraisees["category"].to_numpy()
     tier_index = np.full(prepared.n, -1, dtype="int64")
     band_keys = [band.key for band in scheme.grades.bands]
@@ -87,7 +92,10 @@ def _assign_tiers(
         members = prepared.ranked.copy()
         if tier.categories is not None:
             members &= np.isin(category, tier.categories)
-        eligible = members & ~vetoes.no_award & (tier_index < 0)
+        waiting = np.zeros(prepared.n, dtype=bool)  # in a pending tie at an earlier prize line
+        for earlier in ties.values():
+            waiting |= earlier.pending
+        eligible = members & ~vetoes.no_award & (tier_index < 0) & ~waiting
         if tier.quota is not None:
             eligible &= quotas.held[tier.quota]
         if tier.grades is not None:
@@ -98,6 +106,7 @@ def _assign_tiers(
             pool, order = pool_codes(ranking, tier.pool, prepared.ranked)
             size = places(pool, members, tier.ratio, tier.count, tier.rounding, tier.min_one)
             got = allocate(order, pool, eligible, size, composite)
+            ties[tier.key] = settle_line(prepared, ranking, (pool, order, eligible, got), tier, decisions)
         else:
             got = eligible
         tier_index = np.where(got, i, tier_index)

@@ -6,6 +6,7 @@ The stages themselves are in pipeline.py; this module lays the pipeline out as t
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from .explain import explain
 from .inputs import Inputs
 from .pipeline import Pipeline, run_pipeline
 from .results import Results
+from .ties import TieDecision
 
 Columns = dict[str, object]
 
@@ -32,13 +34,23 @@ def _join(masks: list[tuple[str, np.ndarray]], n: int) -> np.ndarray:
     return out
 
 
-def compute(scheme: Scheme, inputs: Inputs, *, row_offset: int = 1) -> Results:
-    """Compute one cycle.  Raises InputErrors (all problems) when the inputs are bad."""
-    pipeline = run_pipeline(scheme, inputs, row_offset)
+def compute(
+    scheme: Scheme,
+    inputs: Inputs,
+    *,
+    row_offset: int = 1,
+    cycle: str | None = None,
+    decisions: Iterable[TieDecision] = (),
+) -> Results:
+    """Compute one cycle.  Raises InputErrors (all problems) when the inputs are bad.
+
+    ``cycle``: this cycle's label (a year), so that a run of history cycles must be the
+    years right before it; ``decisions``: the office's decisions on exhausted ties."""
+    pipeline = run_pipeline(scheme, inputs, row_offset, cycle, decisions)
     frame = _appraisee_frame(pipeline)
     groups = _groups(scheme, frame)
     claims = pipeline.adjustments.claims
-    results = Results(frame, claims, groups, scheme.key, scheme.version, scheme_hash(scheme))
+    results = Results(frame, claims, groups, scheme.key, scheme.version, scheme_hash(scheme), _ties(pipeline))
     # built on first access; a partial (not a lambda) so that results can be pickled
     results._explain = functools.partial(explain, pipeline, frame)
     return results
@@ -55,6 +67,7 @@ def _appraisee_frame(pipeline: Pipeline) -> pd.DataFrame:
         _quota_columns,
         _grade_columns,
         _award_columns,
+        _tie_columns,
         _flag_columns,
     ):
         columns.update(build(pipeline))
@@ -157,6 +170,42 @@ def _award_columns(pipeline: Pipeline) -> Columns:
         "pay_percent": awards.pay_percent,
         "award_paid": round_half_up(awards.paid, 2),
     }
+
+
+def _tie_columns(pipeline: Pipeline) -> Columns:
+    """ties_pending, ties_decided: the lines ('quotas.<key>', 'awards.<key>') at which the
+    appraisee is in a tie the chain cannot break, still pending or decided by the office."""
+    n = pipeline.prepared.n
+    lines = [
+        *((f"quotas.{key}", state) for key, state in pipeline.quotas.ties.items()),
+        *((f"awards.{key}", state) for key, state in pipeline.awards.ties.items()),
+    ]
+    return {
+        "ties_pending": _join([(line, state.pending) for line, state in lines], n),
+        "ties_decided": _join([(line, state.decided) for line, state in lines], n),
+    }
+
+
+def _ties(pipeline: Pipeline) -> pd.DataFrame:
+    """One row per exhausted tie: line, names, group, tied ids, places, status and the
+    office's decision (placed ids, reason, document number)."""
+    rows = [
+        {
+            "line": tie.line,
+            "line_zh": tie.name_zh,
+            "line_en": tie.name_en,
+            "group": tie.group,
+            "tied": ",".join(tie.tied),
+            "places": tie.places,
+            "status": tie.status,
+            "placed": ",".join(sorted(tie.decision.placed)) if tie.decision else "",
+            "reason": tie.decision.reason if tie.decision else "",
+            "document": tie.decision.document if tie.decision else "",
+        }
+        for tie in pipeline.ties
+    ]
+    columns = ["line", "line_zh", "line_en", "group", "tied", "places", "status", "placed", "reason", "document"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _flag_columns(pipeline: Pipeline) -> Columns:

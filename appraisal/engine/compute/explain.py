@@ -26,6 +26,8 @@ from .explain_outcomes import (
     explain_pay,
     explain_quotas,
     explain_rank,
+    explain_tie_breaks,
+    explain_ties,
     explain_vetoes,
 )
 from .explain_rows import Context, Rows, fmt
@@ -51,9 +53,11 @@ def explain(pipeline: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     for step in (
         explain_vetoes,
         explain_rank,
+        explain_tie_breaks,
         explain_quotas,
         explain_grade,
         explain_award,
+        explain_ties,
         explain_pay,
         explain_flags,
     ):

@@ -69,6 +69,61 @@ def explain_rank(context: Context) -> None:
     )
 
 
+def _tie_break_names(context: Context) -> list[tuple[str, str]]:
+    """(zh, en) of each tie break: "按业务工作得分高者优先" / "higher Business first"."""
+    nodes = context.scheme.node_map()
+    names = {"bonus": ("加分", "bonus"), "penalty": ("扣分", "penalty")}
+    out = []
+    for tie_break in context.scheme.ranking.tie_breaks:
+        node = nodes.get(tie_break.indicator)
+        zh, en = (f"{node.name_zh}得分", node.name_en) if node else names[tie_break.indicator]
+        high = tie_break.order == "desc"
+        out.append(
+            (
+                f"并列时按{zh}{'高' if high else '低'}者优先",
+                f"a tie is broken by {en}, {'higher' if high else 'lower'} first",
+            )
+        )
+    return out
+
+
+def explain_tie_breaks(context: Context) -> None:
+    """For an appraisee sharing its composite with a neighbour in the strict order: the
+    tie break that decided between them, with its value — or that nothing did."""
+    ranking = context.pipeline.ranking
+    order = ranking.order_group
+    ranked = context.pipeline.prepared.ranked[order]
+    composite = np.where(context.pipeline.prepared.ranked, context.pipeline.composite, np.nan)[order]
+    same_group = ranking.group_code[order][1:] == ranking.group_code[order][:-1]
+    pair = same_group & ranked[1:] & ranked[:-1] & (composite[1:] == composite[:-1])  # (i, i+1) share a score
+    decided_by = np.full(len(pair), -1)  # the first tie break that differs, -1: none
+    for k in range(len(ranking.tie_values) - 1, -1, -1):
+        values = ranking.tie_values[k][0][order]
+        decided_by = np.where(values[1:] != values[:-1], k, decided_by)
+    for k, (zh, en) in enumerate(_tie_break_names(context)):
+        hit = np.zeros(len(order), dtype=bool)
+        hit[1:] |= pair & (decided_by == k)
+        hit[:-1] |= pair & (decided_by == k)
+        mask = np.zeros(len(order), dtype=bool)
+        mask[order] = hit
+        value = fmt(ranking.tie_values[k][0], context.precision)
+        context.rows.add(
+            "rank", f"ranking.tie_breaks[{k}]", zh + " (本项 " + value + ")", en + " (" + value + ")", mask
+        )
+    full = np.zeros(len(order), dtype=bool)
+    full[1:] |= pair & (decided_by < 0)
+    full[:-1] |= pair & (decided_by < 0)
+    mask = np.zeros(len(order), dtype=bool)
+    mask[order] = full
+    context.rows.add(
+        "rank",
+        "ranking",
+        "与同分者在各比较项上完全相同: 并列, 顺位不分先后",
+        "fully tied with another (every tie break equal): the position decides nothing",
+        mask,
+    )
+
+
 def explain_quotas(context: Context) -> None:
     for quota in context.scheme.quotas:
         _explain_quota(context, quota)
@@ -84,18 +139,26 @@ def _explain_quota(context: Context, quota: Quota) -> None:
     line = frame[f"quota_{quota.key}_line"].to_numpy(dtype="float64")
     has_line = ~np.isnan(line)
     skipped = context.pipeline.vetoes.no_quota & quota.exclude_vetoed
+    pending = context.pipeline.quotas.ties[quota.key].pending
+    rank_zh, rank_en = ("按名次, ", "by rank, ") if quota.reading == "rank" else ("", "")
+    if quota.reading == "rank":
+        skipped = skipped & False  # a rank condition: no place passes on
     line_zh = np.where(has_line, ", 分数线 " + fmt(line, context.precision), "")
     line_en = np.where(has_line, ", line " + fmt(line, context.precision), "")
     context.rows.add(
         "quota",
         f"quotas.{quota.key}",
-        f"{quota.name_zh}(限额 {size}, 共 "
+        f"{quota.name_zh}(限额 {size}, {rank_zh}共 "
         + places
         + " 名"
         + line_zh
         + "): "
-        + np.where(held, "入选", np.where(skipped, "未入选(一票否决, 名额顺延给下一名)", "未入选")),
-        f"{quota.name_en} (quota {size}, "
+        + np.where(
+            held,
+            "入选",
+            np.where(pending, "并列待定", np.where(skipped, "未入选(一票否决, 名额顺延给下一名)", "未入选")),
+        ),
+        f"{quota.name_en} (quota {size}, {rank_en}"
         + places
         + " places"
         + line_en
@@ -103,7 +166,13 @@ def _explain_quota(context: Context, quota: Quota) -> None:
         + np.where(
             held,
             "within the quota",
-            np.where(skipped, "not within the quota (vetoed; the place passes to the next)", "not within the quota"),
+            np.where(
+                pending,
+                "tie pending",
+                np.where(
+                    skipped, "not within the quota (vetoed; the place passes to the next)", "not within the quota"
+                ),
+            ),
         ),
         context.ranked,
     )
@@ -149,6 +218,34 @@ def explain_award(context: Context) -> None:
         + np.where(np.isnan(amount), " (amount at discretion)", money),
         (frame["award"] != "").to_numpy(),
     )
+
+
+def explain_ties(context: Context) -> None:
+    """Each tie the chain could not break at a quota or prize line: pending (the office
+    must decide), or the office's decision with its reason and document number."""
+    for tie in context.pipeline.ties:
+        members = np.isin(np.arange(len(context.frame)), context.code_of(tie.tied))
+        head_zh = f"{tie.name_zh}: {len(tie.tied)} 人同分且各比较项相同, 争 {tie.places} 个名额"
+        head_en = f"{tie.name_en}: {len(tie.tied)} tied on every tie break for {tie.places} place(s)"
+        if tie.decision is None:
+            context.rows.add(
+                "tie",
+                tie.line,
+                head_zh + " — 并列待定, 须由考核办决定",
+                head_en + " — tie pending, the office decides",
+                members,
+            )
+            continue
+        placed = np.isin(context.frame["appraisee_id"].to_numpy(dtype=object), list(tie.decision.placed))
+        detail_zh = f"; 理由: {tie.decision.reason}; 文号: {tie.decision.document}"
+        detail_en = f"; reason: {tie.decision.reason}; document no. {tie.decision.document}"
+        context.rows.add(
+            "tie",
+            tie.line,
+            head_zh + " — 考核办决定: " + np.where(placed, "入选", "未入选") + detail_zh,
+            head_en + " — decided by the office: " + np.where(placed, "placed", "not placed") + detail_en,
+            members,
+        )
 
 
 def explain_pay(context: Context) -> None:

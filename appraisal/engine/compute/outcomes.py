@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from ..scheme import Scheme
+from ..scheme.rules import Quota, Tier
 from .prepare import Prepared
-from .ranking import Ranking, allocate, places, pool_codes
+from .ranking import Ranking, allocate, places, pool_codes, rank_within
+from .ties import LineTies, TieDecision, exhausted_ties, settle_ties
 
 
 @dataclass
@@ -57,13 +59,20 @@ class QuotaState:
     held: dict[str, np.ndarray] = field(default_factory=dict)  # quota key → bool
     size: dict[str, np.ndarray] = field(default_factory=dict)  # quota key → places per appraisee's pool
     line: dict[str, np.ndarray] = field(default_factory=dict)  # lowest composite holding a place
+    ties: dict[str, LineTies] = field(default_factory=dict)  # quota key → ties at its line
 
 
 def allocate_quotas(
-    scheme: Scheme, prepared: Prepared, ranking: Ranking, composite: np.ndarray, vetoes: VetoState
+    scheme: Scheme,
+    prepared: Prepared,
+    ranking: Ranking,
+    composite: np.ndarray,
+    vetoes: VetoState,
+    decisions: dict[tuple[str, frozenset[str]], TieDecision] | None = None,
 ) -> QuotaState:
     quotas = QuotaState()
     category = prepared.appraisees["category"].to_numpy()
+    floors = quota_floors(scheme)
     for quota in scheme.quotas:
         members = prepared.ranked.copy()
         if quota.categories is not None:
@@ -73,11 +82,20 @@ def allocate_quotas(
             eligible &= ~vetoes.no_quota
         if quota.min_score is not None:
             eligible &= composite >= quota.min_score - 1e-9
+        if quota.key in floors:  # a quota-only grade band's floor: below it, no place
+            eligible &= composite >= floors[quota.key] - 1e-9
         if quota.within is not None:
             eligible &= quotas.held[quota.within]
         pool, order = pool_codes(ranking, quota.pool, prepared.ranked)
         size = places(pool, members, quota.ratio, quota.count, quota.rounding, quota.min_one)
-        held = allocate(order, pool, eligible, size, composite, quota.tie_policy)
+        if quota.reading == "rank":  # a rank condition: no place passes down, ties inside all in
+            held = eligible & (rank_within(pool, members, composite) <= size[np.maximum(pool, 0)])
+            quotas.ties[quota.key] = LineTies(np.zeros(prepared.n, bool), np.zeros(prepared.n, bool))
+        else:
+            held = allocate(order, pool, eligible, size, composite, quota.tie_policy)
+            quotas.ties[quota.key] = settle_line(
+                prepared, ranking, (pool, order, eligible, held), quota, decisions or {}
+            )
         quotas.held[quota.key] = held
         quotas.size[quota.key] = np.where(pool >= 0, size[np.maximum(pool, 0)], 0)
         line = np.full(len(size), np.inf)
@@ -85,6 +103,37 @@ def allocate_quotas(
         line = np.where(np.isinf(line), np.nan, line)
         quotas.line[quota.key] = np.where(pool >= 0, line[np.maximum(pool, 0)], np.nan)
     return quotas
+
+
+def quota_floors(scheme: Scheme) -> dict[str, float]:
+    """quota key → the floor of the quota-only grade band that uses it (优秀 needs 称职's
+    threshold): an appraisee below it takes no place of that quota."""
+    grades = scheme.grades
+    out: dict[str, float] = {}
+    for i, band in enumerate(grades.bands):
+        floor = grades.floor_of(i)
+        if band.quota is not None and band.min_score is None and floor is not None:
+            out[band.quota] = floor
+    return out
+
+
+def settle_line(
+    prepared: Prepared,
+    ranking: Ranking,
+    allocation: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    line: Quota | Tier,
+    decisions: dict[tuple[str, frozenset[str]], TieDecision],
+) -> LineTies:
+    """The exhausted ties at a quota's or a tier's line, decided by the office or pending
+    (``held`` changes accordingly).  A boundary policy other than the chain has none."""
+    pool, order, eligible, held = allocation
+    if getattr(line, "tie_policy", "tie_break") != "tie_break":
+        return LineTies(np.zeros(prepared.n, bool), np.zeros(prepared.n, bool))
+    tied = exhausted_ties(order, pool, eligible, held, ranking.equal)
+    prefix = "quotas" if isinstance(line, Quota) else "awards"
+    groups = ranking.group if line.pool == "group" else np.full(prepared.n, "", dtype=object)
+    ids = prepared.appraisees["appraisee_id"].to_numpy(dtype=object)
+    return settle_ties((f"{prefix}.{line.key}", line.name_zh, line.name_en), tied, held, ids, groups, decisions)
 
 
 @dataclass
@@ -96,10 +145,20 @@ class GradeState:
 
 
 def assign_grades(
-    scheme: Scheme, prepared: Prepared, composite: np.ndarray, quotas: QuotaState, vetoes: VetoState
+    scheme: Scheme,
+    prepared: Prepared,
+    composite: np.ndarray,
+    quotas: QuotaState,
+    vetoes: VetoState,
+    unrounded: np.ndarray | None = None,
 ) -> GradeState:
+    """The first band whose conditions hold (score ≥ its threshold or quota floor, and
+    its quota held), an override from outside, then veto caps and the unit-head rule.
+    ``unrounded``: the total before rounding, compared when the scheme says so."""
     n = prepared.n
     bands = scheme.grades.bands
+    if scheme.grades.compare == "unrounded" and unrounded is not None:
+        composite = np.where(prepared.ranked, unrounded, composite)
     if not bands:
         none = np.full(n, -1, dtype="int64")
         return GradeState(none, none, np.zeros(n, bool), np.zeros(n, bool))
@@ -107,8 +166,9 @@ def assign_grades(
     for i in range(len(bands) - 2, -1, -1):  # best band last so it wins
         band = bands[i]
         meets = np.ones(n, dtype=bool)
-        if band.min_score is not None:
-            meets &= composite >= band.min_score - 1e-9
+        floor = scheme.grades.floor_of(i)
+        if floor is not None:
+            meets &= composite >= floor - 1e-9
         if band.quota is not None:
             meets &= quotas.held[band.quota]
         index = np.where(meets, i, index)

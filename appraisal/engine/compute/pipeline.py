@@ -6,6 +6,7 @@ Every array is per appraisee, in the prepared order (sorted by appraisee id)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from .inputs import Inputs
 from .outcomes import GradeState, QuotaState, VetoState, allocate_quotas, assign_grades, veto_state
 from .prepare import Prepared, prepare
 from .ranking import Ranking, rank
+from .ties import Tie, TieDecision, decision_index
 from .tree import TreeScores, score_tree
 
 
@@ -42,9 +44,23 @@ class Pipeline:
     def precision(self) -> int:
         return self.scheme.settings.precision
 
+    @property
+    def ties(self) -> list[Tie]:
+        """The exhausted ties at every quota and prize line (pending or decided)."""
+        lines = [*self.quotas.ties.values(), *self.awards.ties.values()]
+        return [tie for line in lines for tie in line.ties]
 
-def run_pipeline(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Pipeline:
-    """Every stage in order.  Raises InputErrors (all problems) when the inputs are bad."""
+
+def run_pipeline(
+    scheme: Scheme,
+    inputs: Inputs,
+    row_offset: int = 1,
+    cycle: str | None = None,
+    decisions: Iterable[TieDecision] = (),
+) -> Pipeline:
+    """Every stage in order.  Raises InputErrors (all problems) when the inputs are bad.
+    ``cycle``: this cycle's label (a year: history runs must be consecutive years before
+    it); ``decisions``: the office's decisions on ties the chain cannot break."""
     precision = scheme.settings.precision
     prepared = prepare(scheme, inputs, row_offset)
     tree = score_tree(scheme, prepared)
@@ -58,10 +74,11 @@ def run_pipeline(scheme: Scheme, inputs: Inputs, row_offset: int = 1) -> Pipelin
         scheme, prepared.appraisees, ranking_composite, prepared.ranked, tie_values(scheme, tree, adjustments)
     )
     vetoes = veto_state(scheme, prepared)
-    quotas = allocate_quotas(scheme, prepared, ranking, ranking_composite, vetoes)
-    grades = assign_grades(scheme, prepared, ranking_composite, quotas, vetoes)
-    awards = assign_awards(scheme, prepared, ranking, ranking_composite, quotas, vetoes, grades)
-    flags = history_flags(scheme, prepared, ranking_composite, grades.idx)
+    decided = decision_index(decisions)
+    quotas = allocate_quotas(scheme, prepared, ranking, ranking_composite, vetoes, decided)
+    grades = assign_grades(scheme, prepared, ranking_composite, quotas, vetoes, base + adjustments.total)
+    awards = assign_awards(scheme, prepared, ranking, ranking_composite, quotas, vetoes, grades, decided)
+    flags = history_flags(scheme, prepared, ranking_composite, grades.idx, cycle)
     return Pipeline(
         scheme,
         prepared,

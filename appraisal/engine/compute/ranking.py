@@ -20,6 +20,8 @@ class Ranking:
     group_size: np.ndarray
     order_group: np.ndarray  # permutation: by group, then strict order
     order_tenant: np.ndarray  # permutation: strict order across the tenant
+    equal: np.ndarray  # same code = equal on the composite and on every tie break
+    tie_values: list[tuple[np.ndarray, str]]  # the tie breaks' values and orders
 
 
 def rank(
@@ -29,8 +31,10 @@ def rank(
     ranked: np.ndarray,
     tie_values: list[tuple[np.ndarray, str]],
 ) -> Ranking:
-    """Strict order in each group (composite, then the tie breaks, then the id) and the
-    competition rank (equal composites share a rank: 1-2-2-4)."""
+    """Strict order in each group (composite, then the tie breaks) and the competition
+    rank (equal composites share a rank: 1-2-2-4).  Appraisees equal on everything keep
+    the id's order for display only: ``equal`` marks them, and a line they straddle is
+    left to the office (``ties``)."""
     n = len(appraisees)
     group_by = scheme.ranking.group_by
     labels = appraisees[group_by].to_numpy(dtype=object) if group_by != "none" else np.full(n, "", dtype=object)
@@ -40,7 +44,7 @@ def rank(
     unranked_group = len(uniques) + 1
     group_key = np.where(ranked, codes, unranked_group)
     ranked_composite = np.where(ranked, composite, -np.inf)
-    identity = np.arange(n)  # appraisees are sorted by id: row number = id order
+    identity = np.arange(n)  # display order of the fully tied only (decides no line)
     keys = [identity]
     for values, order in reversed(tie_values):
         keys.append(-values if order == "desc" else values)
@@ -66,7 +70,18 @@ def rank(
         group_size,
         order_group,
         order_tenant,
+        _equal_codes(ranked_composite, tie_values),
+        tie_values,
     )
+
+
+def _equal_codes(composite: np.ndarray, tie_values: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    """One code per distinct (composite, tie-break values…)."""
+    if not len(composite):
+        return np.zeros(0, dtype="int64")
+    stacked = np.column_stack([composite] + [np.nan_to_num(values, nan=-np.inf) for values, _ in tie_values])
+    _, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return inverse.reshape(-1).astype("int64")
 
 
 def pool_codes(ranking: Ranking, pool: str, ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +89,12 @@ def pool_codes(ranking: Ranking, pool: str, ranked: np.ndarray) -> tuple[np.ndar
     if pool == "tenant":
         return np.where(ranked, 0, -1), ranking.order_tenant
     return ranking.group_code, ranking.order_group
+
+
+def rank_within(pool: np.ndarray, members: np.ndarray, composite: np.ndarray) -> np.ndarray:
+    """Competition rank (1-2-2-4) of each member inside its pool (nan for non-members)."""
+    values = pd.Series(np.where(members & (pool >= 0), composite, np.nan))
+    return values.groupby(pool).rank(method="min", ascending=False).to_numpy()
 
 
 def places(
@@ -101,7 +122,8 @@ def allocate(
 ) -> np.ndarray:
     """Give ``size[pool]`` places down ``order`` to eligible appraisees; the ineligible
     are skipped (their place passes on).  tie_policy at the boundary: 'tie_break'
-    (the strict order decides, never exceeding), 'include_all', 'exclude_all'."""
+    (the tie-break chain decides, never exceeding; a tie it cannot break is settled by
+    ``ties.settle_ties``), 'include_all', 'exclude_all'."""
     n = len(order)
     selected = np.zeros(n, dtype=bool)
     if not n:

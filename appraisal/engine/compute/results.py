@@ -19,10 +19,14 @@ class Results:
         bonus, penalty_raw, penalty, adjustment; composite; vetoes, vetoed; group, rank,
         position, group_size; quota_<key> and quota_<key>_places; grade, grade_zh,
         grade_en, grade_by_score, grade_rule; award, award_zh, award_en, award_amount,
-        pay_percent, award_paid; flag_<key>; flags; missing_inputs.
+        pay_percent, award_paid; ties_pending, ties_decided; flag_<key>; flags;
+        missing_inputs.
     adjustments: one row per claim: raw points, after de-dup, after sharing, counted
         and why not.
     groups: one row per ranking group: group, size, and places of each quota.
+    ties: one row per tie the tie-break chain cannot break at a quota or prize line:
+        line, line_zh, line_en, group, tied (ids), places, status (pending/decided),
+        placed, reason, document — publication waits while one is pending.
     explanations: appraisee_id, seq, kind, ref, zh, en — built on first access.
     """
 
@@ -32,6 +36,7 @@ class Results:
     scheme_key: str
     scheme_version: int
     scheme_hash: str
+    ties: pd.DataFrame = field(default_factory=pd.DataFrame)
     _explain: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _explanations: pd.DataFrame | None = field(default=None, repr=False)
 

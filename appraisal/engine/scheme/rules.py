@@ -80,8 +80,11 @@ class TieBreak(Strict):
 
 
 class Ranking(Strict):
-    """Rank inside groups by composite (standard competition ranking 1-2-2-4);
-    the strict order (position) uses the tie-breaks, then the appraisee id."""
+    """Rank inside groups by composite (standard competition ranking 1-2-2-4); the
+    strict order (position) uses the tie-break chain.  Appraisees equal on the composite
+    and on every tie-break are fully tied: at a quota or prize line such a tie is
+    "pending" (并列待定) until the office records its decision — never decided by an
+    id (their display order is the id's, which decides nothing)."""
 
     group_by: Literal["ranking_group", "category", "unit", "none"] = "ranking_group"
     tie_breaks: list[TieBreak] = Field(default_factory=list)
@@ -102,6 +105,11 @@ class Quota(Named):
     within: Key | None = None  # chosen only among holders of an earlier quota
     categories: list[str] | None = None  # only these categories are eligible
     tie_policy: Literal["tie_break", "include_all", "exclude_all"] = "tie_break"
+    # places: a transferable quota (places given down the strict order, a vetoed or
+    # ineligible appraisee's place passes on); rank: a rank condition (rank 1-2-2-4 in
+    # the pool, everyone ranked, ≤ the quota size; all tied inside the line are in; a
+    # vetoed appraisee keeps their rank and passes no place down) — seed 002 前20%
+    reading: Literal["places", "rank"] = "places"
 
 
 # --- grades (等次) -----------------------------------------------------------------------
@@ -113,7 +121,24 @@ class Band(Named):
 
 
 class Grades(Strict):
+    """Ordered bands.  ``quota_floor``: the minimum score of a band that has a quota but
+    no min_score (a quota-only band, e.g. 优秀 15 %): "next_band" (default) = the
+    min_score of the next band that has one (称职), a number, or "none" (no floor).
+    ``compare``: band thresholds compare the rounded composite (default) or the
+    unrounded total ("95分以上" read on the exact total: 94.995 is below 95)."""
+
     bands: list[Band] = Field(default_factory=list)  # best first; the last is the catch-all
+    quota_floor: float | Literal["next_band", "none"] = "next_band"
+    compare: Literal["composite", "unrounded"] = "composite"
+
+    def floor_of(self, index: int) -> float | None:
+        """The effective min_score of band ``index`` (its own, or the quota floor)."""
+        band = self.bands[index]
+        if band.min_score is not None or band.quota is None or self.quota_floor == "none":
+            return band.min_score
+        if self.quota_floor != "next_band":
+            return float(self.quota_floor)
+        return next((b.min_score for b in self.bands[index + 1 :] if b.min_score is not None), None)
 
 
 # --- awards (奖励) -----------------------------------------------------------------------

@@ -25,10 +25,11 @@ from appraisal.platform import audit
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.jobs import job_app_context, report_progress
 from appraisal.platform.tenancy import tenant_scope
-from appraisal.tenants.cycles.models import Population
+from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.results.models import ResultExplanation, ResultRow, ResultRun, RunStatus
 from appraisal.tenants.results.services import engine_errors
 from appraisal.tenants.results.services import inputs as result_inputs
+from appraisal.tenants.results.services import ties as tie_services
 from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.schemes.services import engine_scheme
 
@@ -80,11 +81,13 @@ def _compute(run: ResultRun) -> dict:
     _progress(run_id, 0.1, "读取考核数据")
     inputs = result_inputs.load(population)
     notes = result_inputs.drop_unusable_ballots(scheme, inputs)
+    decisions = tie_services.engine_decisions(population)
+    year = db.session.scalar(select(Cycle.year).where(Cycle.id == population.cycle_id))
     db.session.commit()
     if get_current_job() is not None:
         db.session.close()  # in a worker: no connection held during the engine's work
 
-    results = engine.compute(scheme, engine.Inputs(**inputs))
+    results = engine.compute(scheme, engine.Inputs(**inputs), cycle=str(year), decisions=decisions)
     _progress(run_id, 0.6, "写入结果")
     rows = _rows(results, run_id)
     explanations = _explanations(results, run_id)
@@ -111,6 +114,7 @@ def _compute(run: ResultRun) -> dict:
     run.status = RunStatus.SUCCEEDED
     run.scheme_hash = results.scheme_hash
     run.row_count = len(rows)
+    run.ties = [{k: _clean(v) for k, v in tie.items()} for tie in results.ties.to_dict(orient="records")]
     run.progress, run.message, run.finished_at = 1.0, " ".join(notes) or "完成", utcnow()
     audit.record(
         "results.compute",
@@ -119,6 +123,7 @@ def _compute(run: ResultRun) -> dict:
             "population": population_id,
             "rows": len(rows),
             "scheme_hash": results.scheme_hash,
+            **({"ties_pending": int((results.ties["status"] == "pending").sum())} if len(results.ties) else {}),
             **({"notes": notes} if notes else {}),
         },
         label=f"run {run_id}",

@@ -55,6 +55,9 @@ class ResultRun(TenantScoped, db.Model):
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     row_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the ties the tie-break chain could not break at a quota or prize line (engine
+    # Results.ties: line, names, group, tied ids, places, status, placed, reason, document)
+    ties: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class ResultRow(TenantScoped, db.Model):
@@ -96,6 +99,26 @@ class ResultExplanation(TenantScoped, db.Model):
     ref: Mapped[str] = mapped_column(String(200), default="")
     zh: Mapped[str] = mapped_column(Text, default="")
     en: Mapped[str] = mapped_column(Text, default="")
+
+
+class TieDecision(TenantScoped, db.Model):
+    """The office's decision on a tie the chain cannot break (并列待定): at ``line``
+    ('quotas.<key>' / 'awards.<key>') of a population, of the appraisees ``tied`` those
+    ``placed`` hold the places, why, and the document number.  Never changed or deleted:
+    a recomputation applies it while the same tie recurs (same line, same appraisees)."""
+
+    __tablename__ = "tie_decisions"
+    __table_args__ = (Index(None, "tenant_id", "population_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    population_id: Mapped[int] = mapped_column(ForeignKey("populations.id"))
+    line: Mapped[str] = mapped_column(String(200))
+    tied: Mapped[list] = mapped_column(JSON, default=list)  # appraisee ids, sorted
+    placed: Mapped[list] = mapped_column(JSON, default=list)  # appraisee ids, sorted
+    reason: Mapped[str] = mapped_column(Text, default="")
+    document_no: Mapped[str] = mapped_column(String(100), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Publication(TenantScoped, db.Model):

@@ -2,10 +2,10 @@
 (``runs``), the boards and who may see them (``leaderboard``), publication,
 appeals and finalising (``publication``), the files behind a breakdown
 (``evidence_links``), and what the engine is given (``inputs``) and how its
-errors are told (``engine_errors``), both used by the compute job
+errors are told (``engine_errors``), ties decided by the office (``ties``), both used by the compute job
 (``appraisal.tenants.results.jobs``)."""
 
-from appraisal.tenants.results.services import engine_errors, evidence_links, inputs, leaderboard, publication
+from appraisal.tenants.results.services import engine_errors, evidence_links, inputs, leaderboard, publication, ties
 from appraisal.tenants.results.services.publication import (
     PublicationError,
     publication_of,
@@ -38,5 +38,6 @@ __all__ = [
     "publication_of",
     "refuse_publicity_after_failures",
     "request_compute",
+    "ties",
     "withdraw",
 ]

@@ -24,6 +24,7 @@ from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.results.models import Appeal, AppealStatus, Publication, ResultRun, RunStatus
+from appraisal.tenants.results.services.ties import pending_populations
 from appraisal.tenants.schemes.models import SchemeVersion
 
 # an appeal's files are served by the results blueprint to those who may see the appeal
@@ -159,6 +160,14 @@ def publish(
             else _("本年度没有考核对象群体")
         )
     refuse_publicity_after_failures(cycle)
+    tied = pending_populations(cycle)
+    if tied:
+        raise PublicationError(
+            _(
+                "以下考核对象群体存在并列待定（比较项全部相同，名额无法按规则确定），须由考核办先在“并列待定”页面记录决定（入选者、理由、文号）并重新计算后才能公示：%(names)s",
+                names="、".join(tied),
+            )
+        )
     today = today or date.today()
     publication = Publication(
         cycle_id=cycle.id,

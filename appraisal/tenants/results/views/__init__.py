@@ -3,7 +3,7 @@ exports, publication and appeals — the blueprint and its menu entries.
 
 Route modules: ``boards`` (the index, leaderboards, computing, breakdowns),
 ``exports`` (workbooks and the printable notice), ``publication`` (publishing
-and finalising a year), ``appeals`` (filing, answering and withdrawing
+and finalising a year), ``ties`` (the office decides a tie, 并列待定), ``appeals`` (filing, answering and withdrawing
 appeals). Helpers they share live in ``_shared``."""
 
 from __future__ import annotations
@@ -23,4 +23,4 @@ from appraisal.tenants.results.views import _shared  # noqa: E402  (its context 
 
 _shared.register(bp)
 
-from appraisal.tenants.results.views import appeals, boards, exports, publication  # noqa: E402,F401  (routes)
+from appraisal.tenants.results.views import appeals, boards, exports, publication, ties  # noqa: E402,F401  (routes)

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "award": _l("奖励"),
     "pay": _l("发放"),
     "flag": _l("警示"),
+    "tie": _l("并列"),
 }
 REASON_LABELS = {
     "": "",
