@@ -5,8 +5,10 @@ fractions — no numpy, no pandas, nothing shared with the engine: entered score
 one given as a completion %), a ballot leaf with two weighted rater groups (a group without
 ballots gives its weight to the other), a bonus (capped) and a penalty, the composite
 rounded half up (四舍五入), competition ranks inside groups (1-2-2-4), an excellent quota
-of 20 % per group (places rounded half up) given down the order (composite, then id) and
-skipping the vetoed, grade bands, and a veto's grade cap.  The engine is vectorised over
+of 20 % per group (places rounded half up) given down the order of the composite, skipping
+the vetoed and those below the competent band's 80 (the quota floor), where a tie at the line
+that the places left cannot hold takes no place at all (并列待定: this scheme has no tie-break
+chain, and an id decides nothing), grade bands, and a veto's grade cap.  The engine is vectorised over
 appraisees; the two must agree on every appraisee, whatever the row order of the inputs."""
 
 from fractions import Fraction
@@ -131,13 +133,18 @@ def reference(people) -> dict[str, dict]:
             (person for person in people if person["group"] == group),
             key=lambda person: (-out[person["id"]]["composite"], person["id"]),
         )
-        places = half_up(Fraction(len(members)) / 5, 0)
-        given_ = 0
+        places = int(half_up(Fraction(len(members)) / 5, 0))
+        eligible = [p for p in members if not p["vetoed"] and out[p["id"]]["composite"] >= 80]
+        chosen = eligible[:places]
+        if chosen and len(eligible) > len(chosen):
+            last, first_out = out[chosen[-1]["id"]]["composite"], out[eligible[len(chosen)]["id"]]["composite"]
+            if last == first_out:  # the tie straddles the line: pending, none of it placed
+                chosen = [p for p in chosen if out[p["id"]]["composite"] != last]
+        placed = {p["id"] for p in chosen}
         for person in members:
             mine = out[person["id"]]
             mine["rank"] = 1 + sum(out[other["id"]]["composite"] > mine["composite"] for other in members)
-            mine["excellent"] = not person["vetoed"] and given_ < places
-            given_ += mine["excellent"]
+            mine["excellent"] = person["id"] in placed
     for person in people:
         mine = out[person["id"]]
         by_score = (key for key, least in (("competent", 80), ("basic", 60)) if mine["composite"] >= least)
