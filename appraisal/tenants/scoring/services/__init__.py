@@ -21,12 +21,17 @@ from appraisal.tenants.scoring.services.adjustments import (
     record_penalty,
     record_veto,
 )
-from appraisal.tenants.scoring.services.columns import Column, item_columns, progress, scheme_columns, tasks_for
+from appraisal.tenants.scoring.services.columns import (
+    Column,
+    item_columns,
+    progress,
+    progress_of,
+    scheme_columns,
+    tasks_for,
+)
 from appraisal.tenants.scoring.services.common import (
     NOTHING,
     ScoringError,
-    current_cycle,
-    cycles_list,
     owner_path,
     populations_of,
     rules_of,
@@ -44,8 +49,6 @@ __all__ = [
     "Entry",
     "ScoringError",
     "create_claim",
-    "current_cycle",
-    "cycles_list",
     "decide_claim",
     "engine_inputs",
     "item_columns",
@@ -53,6 +56,7 @@ __all__ = [
     "owner_path",
     "populations_of",
     "progress",
+    "progress_of",
     "publish_notice",
     "record_penalty",
     "record_veto",
