@@ -6,7 +6,8 @@ from appraisal.tenants.overview.services.progress import (
     appeal_progress,
     evaluation_progress,
     letter_progress,
+    load_scheme_versions,
     scoring_progress,
 )
 
-__all__ = ["appeal_progress", "evaluation_progress", "letter_progress", "scoring_progress"]
+__all__ = ["appeal_progress", "evaluation_progress", "letter_progress", "load_scheme_versions", "scoring_progress"]
