@@ -68,7 +68,7 @@ def _sheet(population: list[Appraisee], person: Person | None) -> list[Appraisee
 
 
 def _person(voter: Voter) -> Person | None:
-    return db.session.get(Person, voter.person_id) if voter.person_id else None
+    return voter.person
 
 
 def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:
