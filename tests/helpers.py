@@ -117,56 +117,96 @@ class Year:
     users: dict = field(default_factory=dict)
 
 
-def build_year(tenant, make_user, *, prefix: str = "") -> Year:
-    """The small appraisal year described in tests/tenants/conftest.py, in ``tenant``."""
+#: The departments of the small year, with their sector group.
+DEPARTMENTS = [
+    ("市财政局", "SG1"),
+    ("市发改委", "SG1"),
+    ("市委组织部", "SG1"),
+    ("市教育局", "SG2"),
+    ("市卫健委", "SG2"),
+]
+
+
+def _numbered_person(prefix: str, unit, j: int) -> str:
+    return f"{prefix}{unit.name[1:3]}{j}号"
+
+
+@dataclass
+class YearObjects:
+    """What :func:`build_year_objects` made (flushed, not committed)."""
+
+    office: object
+    groups: dict
+    depts: list
+    people: list
+    cycle: object
+    dept_pop: object
+    staff_pop: object
+    scheme_a: object
+    scheme_c: object
+
+
+def build_year_objects(*, prefix: str = "", person_name=_numbered_person, county_for_units: bool = True) -> YearObjects:
+    """考核办 → 综合经济组 (市财政局, 市发改委, 市委组织部), 社会事业组 (市教育局, 市卫健委);
+    three people per department (the first a county-level principal), named by
+    ``person_name(prefix, unit, j)``; scheme A for the departments (party building
+    assessed by 市委组织部) and scheme C for the county-level cadres (offered to units
+    when ``county_for_units``); the 2026 cycle in target setting. In the current tenant."""
     from appraisal.tenants.cycles import services as cycles
     from appraisal.tenants.org import services as org
     from appraisal.tenants.schemes import services as schemes
 
+    office = org.create_unit(code=f"{prefix}OFF", name=f"{prefix}市考核办", kind="office")
+    groups = {
+        key: org.create_unit(code=f"{prefix}{key}", name=f"{prefix}{name}", kind="sector_group", parent=office)
+        for key, name in (("SG1", "综合经济组"), ("SG2", "社会事业组"))
+    }
+    depts = [
+        org.create_unit(code=f"{prefix}D{i}", name=f"{prefix}{name}", kind="department", parent=groups[group])
+        for i, (name, group) in enumerate(DEPARTMENTS, 1)
+    ]
+    people = [
+        org.create_person(
+            staff_no=f"{prefix}{d.code}-{j}",
+            name=person_name(prefix, d, j),
+            unit=d,
+            category="county_level" if j == 0 else "section_level",
+            leader_role="principal" if j == 0 else "none",
+        )
+        for d in depts
+        for j in range(3)
+    ]
+    a = schemes.adopt_template(template_key="A_municipal_departments", key="departments", name="市直部门考核")
+    c = schemes.adopt_template(
+        template_key="C_county_level_cadres", key="county", name="县级干部考核", allowed_for_units=county_for_units
+    )
+    cycle = cycles.create_cycle(year=2026, name="2026年度目标管理考核")
+    dept_pop = cycles.add_population(
+        cycle,
+        key="departments",
+        name="市直部门",
+        version=a,
+        selector={"unit_kinds": ["department"], "ranking": "parent"},
+        assessors={"public.party_building": depts[2].id},
+    )
+    staff_pop = cycles.add_population(
+        cycle,
+        key="county",
+        name="县级干部",
+        version=c,
+        selector={"categories": ["county_level"], "ranking": "category"},
+    )
+    db.session.flush()
+    return YearObjects(office, groups, depts, people, cycle, dept_pop, staff_pop, a, c)
+
+
+def build_year(tenant, make_user, *, prefix: str = "") -> Year:
+    """The small appraisal year described in tests/tenants/conftest.py, in ``tenant``."""
     year = Year(tenant=tenant)
     with tenant_scope(tenant):
-        office = org.create_unit(code=f"{prefix}OFF", name=f"{prefix}市考核办", kind="office")
-        sg1 = org.create_unit(code=f"{prefix}SG1", name=f"{prefix}综合经济组", kind="sector_group", parent=office)
-        sg2 = org.create_unit(code=f"{prefix}SG2", name=f"{prefix}社会事业组", kind="sector_group", parent=office)
-        depts = [
-            org.create_unit(code=f"{prefix}D{i}", name=f"{prefix}{name}", kind="department", parent=parent)
-            for i, (name, parent) in enumerate(
-                [("市财政局", sg1), ("市发改委", sg1), ("市委组织部", sg1), ("市教育局", sg2), ("市卫健委", sg2)], 1
-            )
-        ]
-        people = []
-        for d in depts:
-            for j in range(3):
-                people.append(
-                    org.create_person(
-                        staff_no=f"{prefix}{d.code}-{j}",
-                        name=f"{prefix}{d.name[1:3]}{j}号",
-                        unit=d,
-                        category="county_level" if j == 0 else "section_level",
-                        leader_role="principal" if j == 0 else "none",
-                    )
-                )
-        a = schemes.adopt_template(template_key="A_municipal_departments", key="departments", name="市直部门考核")
-        c = schemes.adopt_template(
-            template_key="C_county_level_cadres", key="county", name="县级干部考核", allowed_for_units=True
-        )
-        cycle = cycles.create_cycle(year=2026, name="2026年度目标管理考核")
-        dept_pop = cycles.add_population(
-            cycle,
-            key="departments",
-            name="市直部门",
-            version=a,
-            selector={"unit_kinds": ["department"], "ranking": "parent"},
-            assessors={"public.party_building": depts[2].id},
-        )
-        staff_pop = cycles.add_population(
-            cycle,
-            key="county",
-            name="县级干部",
-            version=c,
-            selector={"categories": ["county_level"], "ranking": "category"},
-        )
-        db.session.flush()
+        made = build_year_objects(prefix=prefix)
+        office, sg1, sg2, depts, people = made.office, made.groups["SG1"], made.groups["SG2"], made.depts, made.people
+        cycle, dept_pop, staff_pop, a, c = made.cycle, made.dept_pop, made.staff_pop, made.scheme_a, made.scheme_c
         from sqlalchemy import select
 
         from appraisal.tenants.cycles.models import Appraisee
@@ -197,13 +237,13 @@ def build_year(tenant, make_user, *, prefix: str = "") -> Year:
     year.users = {
         "office_admin": make_user(tenant, "office_admin", email=f"{prefix or 'a'}office@example.cn"),
         "sector_lead": make_user(
-            tenant, "sector_lead", unit=_Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"
+            tenant, "sector_lead", unit=Ref(year.ids["sg1"]), email=f"{prefix or 'a'}lead@example.cn"
         ),
         "assessor": make_user(
-            tenant, "assessor", unit=_Ref(year.ids["depts"][2]), email=f"{prefix or 'a'}assessor@example.cn"
+            tenant, "assessor", unit=Ref(year.ids["depts"][2]), email=f"{prefix or 'a'}assessor@example.cn"
         ),
         "unit_admin": make_user(
-            tenant, "unit_admin", unit=_Ref(year.ids["depts"][0]), email=f"{prefix or 'a'}unit@example.cn"
+            tenant, "unit_admin", unit=Ref(year.ids["depts"][0]), email=f"{prefix or 'a'}unit@example.cn"
         ),
         "staff": make_user(tenant, "staff", email=f"{prefix or 'a'}staff@example.cn"),
     }
@@ -292,7 +332,7 @@ def _scoring_objects(year: Year) -> None:
         )
 
 
-class _Ref:
+class Ref:
     def __init__(self, id_):
         self.id = id_
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PASSWORD, REQUIRE_SERVICES
+from tests.helpers import PASSWORD, REQUIRE_SERVICES, Ref, build_year_objects
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a downloaded browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,8 +283,8 @@ def people(browser, live_server):
 
 
 # ---------------------------------------------------------------------------
-# The data: a small city, as tests/helpers.py's ``build_year`` (without
-# its ready-made scoring objects), with voters who have accounts
+# The data: a small city, tests/helpers.py's year (without its letter item
+# and ready-made scoring objects), with named accounts and a voter
 # ---------------------------------------------------------------------------
 
 
@@ -299,109 +299,61 @@ class City:
         return self.users[role].email
 
 
-class _Ref:
-    def __init__(self, id_):
-        self.id = id_
+#: The browser city's people are named by their post (财政局长, 财政科长, 财政科员).
+POSTS = ("局长", "科长", "科员")
 
 
-DEPARTMENTS = [
-    ("市财政局", "SG1"),
-    ("市发改委", "SG1"),
-    ("市委组织部", "SG1"),
-    ("市教育局", "SG2"),
-    ("市卫健委", "SG2"),
-]
+def _post_name(prefix: str, unit, j: int) -> str:
+    return f"{prefix}{unit.name[1:3]}{POSTS[j]}"
 
 
 def build_city(tenant, make_user) -> City:
-    """考核办 → 综合经济组 (市财政局, 市发改委, 市委组织部), 社会事业组 (市教育局, 市卫健委);
-    three people per department (the first a county-level principal); scheme A for the
-    departments (party building assessed by 市委组织部) and scheme C for the county-level
-    cadres; the 2026 cycle in target setting."""
+    """tests/helpers.py's small year (``build_year_objects``: the organisation, schemes A
+    and C, the 2026 cycle in target setting and its two populations), its people named
+    by their post, with named accounts and a voter who has one."""
     from sqlalchemy import select
 
     from appraisal.platform.db import db
     from appraisal.platform.tenancy import tenant_scope
-    from appraisal.tenants.cycles import services as cycles
     from appraisal.tenants.cycles.models import Appraisee
-    from appraisal.tenants.org import services as org
     from appraisal.tenants.org.models import Person
-    from appraisal.tenants.schemes import services as schemes
 
     city = City(tenant=tenant, slug=tenant.slug)
     with tenant_scope(tenant):
-        office = org.create_unit(code="OFF", name="市考核办", kind="office")
-        groups = {
-            "SG1": org.create_unit(code="SG1", name="综合经济组", kind="sector_group", parent=office),
-            "SG2": org.create_unit(code="SG2", name="社会事业组", kind="sector_group", parent=office),
-        }
-        depts = [
-            org.create_unit(code=f"D{i}", name=name, kind="department", parent=groups[g])
-            for i, (name, g) in enumerate(DEPARTMENTS, 1)
-        ]
-        people = {}
-        for d in depts:
-            for j, (suffix, category, role) in enumerate(
-                (
-                    ("局长", "county_level", "principal"),
-                    ("科长", "section_level", "none"),
-                    ("科员", "section_level", "none"),
-                )
-            ):
-                people[(d.name, j)] = org.create_person(
-                    staff_no=f"{d.code}-{j}", name=f"{d.name[1:3]}{suffix}", unit=d, category=category, leader_role=role
-                )
-        a = schemes.adopt_template(template_key="A_municipal_departments", key="departments", name="市直部门考核")
-        c = schemes.adopt_template(template_key="C_county_level_cadres", key="county", name="县级干部考核")
-        cycle = cycles.create_cycle(year=2026, name="2026年度目标管理考核")
-        dept_pop = cycles.add_population(
-            cycle,
-            key="departments",
-            name="市直部门",
-            version=a,
-            selector={"unit_kinds": ["department"], "ranking": "parent"},
-            assessors={"public.party_building": depts[2].id},
-        )
-        staff_pop = cycles.add_population(
-            cycle,
-            key="county",
-            name="县级干部",
-            version=c,
-            selector={"categories": ["county_level"], "ranking": "category"},
-        )
-        db.session.flush()
+        made = build_year_objects(person_name=_post_name, county_for_units=False)
         appraisees = {
-            a.name: a.id for a in db.session.scalars(select(Appraisee).where(Appraisee.population_id == dept_pop.id))
+            a.name: a.id
+            for a in db.session.scalars(select(Appraisee).where(Appraisee.population_id == made.dept_pop.id))
         }
         db.session.commit()
         city.ids = {
-            "office": office.id,
-            "sg1": groups["SG1"].id,
-            "sg2": groups["SG2"].id,
-            "depts": {d.name: d.id for d in depts},
-            "people": {k: p.id for k, p in people.items()},
-            "cycle": cycle.id,
-            "dept_pop": dept_pop.id,
-            "staff_pop": staff_pop.id,
+            "office": made.office.id,
+            "sg1": made.groups["SG1"].id,
+            "sg2": made.groups["SG2"].id,
+            "depts": {d.name: d.id for d in made.depts},
+            "people": {(p.unit.name, k % 3): p.id for k, p in enumerate(made.people)},
+            "cycle": made.cycle.id,
+            "dept_pop": made.dept_pop.id,
+            "staff_pop": made.staff_pop.id,
             "appraisees": appraisees,
         }
     tag = uuid.uuid4().hex[:4]
     city.users = {
         "office_admin": make_user(tenant, "office_admin", email=f"office-{tag}@example.cn", name="考核办王主任"),
         "sector_lead": make_user(
-            tenant, "sector_lead", unit=_Ref(city.ids["sg1"]), email=f"lead-{tag}@example.cn", name="综合经济组李组长"
+            tenant, "sector_lead", unit=Ref(city.ids["sg1"]), email=f"lead-{tag}@example.cn", name="综合经济组李组长"
         ),
         "assessor": make_user(
             tenant,
             "assessor",
-            unit=_Ref(city.ids["depts"]["市委组织部"]),
+            unit=Ref(city.ids["depts"]["市委组织部"]),
             email=f"assessor-{tag}@example.cn",
             name="组织部张科长",
         ),
         "unit_admin": make_user(
             tenant,
             "unit_admin",
-            unit=_Ref(city.ids["depts"]["市财政局"]),
+            unit=Ref(city.ids["depts"]["市财政局"]),
             email=f"unit-{tag}@example.cn",
             name="财政局赵管理员",
         ),

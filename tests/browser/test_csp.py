@@ -37,7 +37,7 @@ def test_static_scripts_do_what_the_inline_ones_did(city, page_as):
     cycle_id = picker.locator("option").first.get_attribute("value")
     picker.evaluate("s => s.add(new Option('again', s.options[0].value))")  # a second choice to pick
     picker.select_option(index=1)
-    office.wait_for_url(re.compile(rf"/scoring/\?cycle={cycle_id}$"))
+    office.wait_for_url(re.compile(rf"/scoring/\?cycle_id={cycle_id}$"))
 
     # a print button prints (app.js, data-print)
     office.evaluate(

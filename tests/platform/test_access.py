@@ -75,6 +75,14 @@ PUBLIC_ENDPOINTS = {
 }
 
 
+#: POST-only routes that read an object's id from the form rather than the URL:
+#: form field → kind of object. The walker sends the first tenant's own object,
+#: so the route reaches its permission check (403) rather than a missing id (404).
+POST_FIELDS = {
+    "schemes.adopt_for_unit": {"unit_id": "unit"},
+}
+
+
 def tenant_rules(app):
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/t/<tenant_slug>")]
 
@@ -99,6 +107,21 @@ def _subject(endpoint: str, obj):
     if endpoint in ("results.notice", "results.export_cycle"):
         return leaderboard.PopulationResults(None, leaderboard.is_published(obj.id), "")
     return obj
+
+
+def _allowed(user, endpoint: str, permission: str, obj, own_ids) -> bool:
+    """Whether the permissions module lets ``user`` use ``endpoint`` on ``obj`` — as
+    the view judges it: most on their (outermost) object, two on something else."""
+    from appraisal.tenants.org.models import OrgUnit
+    from appraisal.tenants.scoring import services as scoring
+
+    if endpoint == "schemes.adopt_for_unit":  # on the unit the form names
+        obj = db.session.get(OrgUnit, own_ids["unit"])
+    if endpoint == "scoring.appraisee_save":  # cell by cell: may the user enter any of its cells?
+        population = obj.population
+        columns = scoring.scheme_columns(population) + scoring.item_columns(population, [obj.id]).get(obj.id, [])
+        return any(can(user, permission, column.cell(obj)) for column in columns)
+    return can(user, permission, _subject(endpoint, obj))
 
 
 def _model(path: str):
@@ -180,6 +203,26 @@ def _method(rule) -> str:
     return "GET" if "GET" in rule.methods else "POST"
 
 
+def _methods(rule) -> list[str]:
+    """Every method a route answers that changes or shows something (not HEAD/OPTIONS)."""
+    return sorted(rule.methods & {"GET", "POST"})
+
+
+def _with_csrf(app, client, tenant) -> dict[str, str]:
+    """Turn CSRF protection on (as in production) and return a valid, minimal POST
+    body for this signed-in client: the token from a page, and nothing else. So a
+    POST is refused by the route's own checks (404, 403), not by a missing token."""
+    from tests.helpers import csrf_token_from
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    return {"csrf_token": csrf_token_from(client.get(f"/t/{tenant.slug}/").get_data(as_text=True))}
+
+
+def tenant_endpoints(app) -> set[str]:
+    """Every tenant endpoint the walker must probe (the public ones are probed by their own tests)."""
+    return {r.endpoint for r in tenant_rules(app)} - PUBLIC_ENDPOINTS
+
+
 def test_every_endpoint_declares_a_permission(app):
     missing = []
     for rule in app.url_map.iter_rules():
@@ -224,26 +267,36 @@ def test_routes_with_ids_check_the_object(app):
 
 
 def test_other_tenants_ids_are_404_for_every_role(app, worlds):
+    """Every tenant route, by every method it answers (a POST with a valid CSRF token
+    and an otherwise empty body), for every role, with tenant B's ids."""
     a, b = worlds
     b_ids = _object_ids(b)
-    probed = 0
+    probed: set[str] = set()
+    posts = 0
     for role in ROLES:
+        app.config["WTF_CSRF_ENABLED"] = False
         client = app.test_client()
         assert login(client, a.tenant, a.users[role]).status_code == 302
+        body = _with_csrf(app, client, a.tenant)
         for rule in tenant_rules(app):
             if rule.endpoint in PUBLIC_ENDPOINTS:
                 continue
             url = _url(rule, a.tenant.slug, b_ids)
-            response = client.open(url, method=_method(rule))
-            body = _body(response)
-            if rule.arguments - {"tenant_slug"} - SHARED_ARGS:
-                assert response.status_code == 404, f"{role} {url}: {response.status_code}"
-            else:
-                assert response.status_code in (200, 302, 400, 403, 404), f"{role} {url}: {response.status_code}"
-            for marker in b.markers:
-                assert marker not in body, f"{role} {url} shows tenant B's {marker}"
-            probed += 1
-    assert probed >= len(ROLES) * 3
+            for method in _methods(rule):
+                response = client.open(url, method=method, data=body if method == "POST" else None)
+                text = _body(response)
+                if rule.arguments - {"tenant_slug"} - SHARED_ARGS:
+                    assert response.status_code == 404, f"{role} {method} {url}: {response.status_code}"
+                else:
+                    assert response.status_code in (200, 302, 303, 400, 403, 404, 422), (
+                        f"{role} {method} {url}: {response.status_code}"
+                    )
+                for marker in b.markers:
+                    assert marker not in text, f"{role} {method} {url} shows tenant B's {marker}"
+                posts += method == "POST"
+            probed.add(rule.endpoint)
+    assert probed == tenant_endpoints(app), f"not probed: {tenant_endpoints(app) - probed}"
+    assert posts >= len(ROLES) * 10
 
 
 def test_anonymous_is_sent_to_login(app, worlds):
@@ -259,17 +312,23 @@ def test_anonymous_is_sent_to_login(app, worlds):
 
 
 def test_each_role_gets_what_its_permissions_say(app, worlds):
-    """Own-tenant objects: allowed roles get a page (or a redirect), every other role 403."""
+    """Own-tenant objects: allowed roles get a page (or a redirect), every other role
+    403 — on a POST-only route too (a valid CSRF token, an otherwise empty body).
+    An allowed POST is not sent: it would change the objects the walk goes on to judge."""
     a, _ = worlds
     own_ids = _object_ids(a)
+    judged: dict[str, set[str]] = {}
+    refused_posts = 0
     for role in ROLES:
+        app.config["WTF_CSRF_ENABLED"] = False
         client = app.test_client()
         login(client, a.tenant, a.users[role])
+        body = _with_csrf(app, client, a.tenant)
         with tenant_scope(a.tenant):
             user = db.session.scalar(select(User).where(User.email == a.users[role].email))
             for rule in tenant_rules(app):
                 view = app.view_functions[rule.endpoint]
-                if rule.endpoint in PUBLIC_ENDPOINTS or _method(rule) != "GET":
+                if rule.endpoint in PUBLIC_ENDPOINTS:
                     continue
                 args = sorted(rule.arguments - {"tenant_slug"}, key=_ARG_ORDER.index)
                 obj = None
@@ -277,12 +336,23 @@ def test_each_role_gets_what_its_permissions_say(app, worlds):
                 if owned:  # the permission is judged on the outermost object
                     kind, model = ARG_OWNERS[owned[0]]
                     obj = db.session.get(_model(model), own_ids[kind])
-                allowed = can(user, view.permission, _subject(rule.endpoint, obj))
-                status = client.get(_url(rule, a.tenant.slug, own_ids)).status_code
-                if allowed:
-                    assert status in (200, 302), f"{role} {rule.rule}: {status}"
-                else:
-                    assert status == 403, f"{role} {rule.rule}: {status}"
+                allowed = _allowed(user, rule.endpoint, view.permission, obj, own_ids)
+                judged.setdefault(role, set()).add(rule.endpoint)
+                url = _url(rule, a.tenant.slug, own_ids)
+                if _method(rule) == "GET":
+                    status = client.get(url).status_code
+                    if allowed:
+                        assert status in (200, 302), f"{role} {rule.rule}: {status}"
+                    else:
+                        assert status == 403, f"{role} {rule.rule}: {status}"
+                elif not allowed:
+                    fields = {name: own_ids[kind] for name, kind in POST_FIELDS.get(rule.endpoint, {}).items()}
+                    status = client.post(url, data={**body, **fields}).status_code
+                    assert status == 403, f"{role} POST {rule.rule}: {status}"
+                    refused_posts += 1
+    for role in ROLES:
+        assert judged[role] == tenant_endpoints(app), f"{role}: not judged {tenant_endpoints(app) - judged[role]}"
+    assert refused_posts >= 20
 
 
 def test_staff_is_refused_admin_pages(app, worlds):

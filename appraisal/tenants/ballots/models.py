@@ -172,6 +172,10 @@ class Voter(TenantScoped, db.Model):
     has_voted: Mapped[bool] = mapped_column(Boolean, default=False)
     voted_on: Mapped[date | None] = mapped_column(Date)
 
+    evaluation: Mapped[Evaluation] = relationship(viewonly=True)
+    rater_group: Mapped[RaterGroup] = relationship(viewonly=True)
+    person = relationship("Person", viewonly=True)
+
 
 class SealedBallot(TenantScoped, db.Model):
     """A ballot cast while voting is open: an opaque AES-GCM ciphertext of the

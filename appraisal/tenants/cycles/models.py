@@ -104,6 +104,7 @@ class Population(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     cycle: Mapped[Cycle] = relationship(back_populates="populations")
+    scheme_version = relationship("SchemeVersion", viewonly=True)
     appraisees: Mapped[list["Appraisee"]] = relationship(back_populates="population", order_by="Appraisee.sort_order")
 
 
@@ -136,6 +137,7 @@ class Appraisee(TenantScoped, db.Model):
     excluded_reason: Mapped[str] = mapped_column(Text, default="")
 
     population: Mapped[Population] = relationship(back_populates="appraisees")
+    cycle: Mapped[Cycle] = relationship(viewonly=True)
     person: Mapped["Person | None"] = relationship("Person")
 
     @property

@@ -39,6 +39,8 @@ class Letter(TenantScoped, db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    appraisee = relationship("Appraisee", viewonly=True)
+    cycle = relationship("Cycle", viewonly=True)
     items: Mapped[list["LetterItem"]] = relationship(back_populates="letter", order_by="LetterItem.seq")
     events: Mapped[list["LetterEvent"]] = relationship(order_by="LetterEvent.id")
 

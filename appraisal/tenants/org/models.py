@@ -105,6 +105,7 @@ class Person(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[OrgUnit] = relationship(back_populates="people")
+    user = relationship("User", viewonly=True)
 
     @property
     def unit_path(self) -> str:

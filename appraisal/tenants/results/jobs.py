@@ -30,7 +30,6 @@ from appraisal.tenants.results.models import ResultExplanation, ResultRow, Resul
 from appraisal.tenants.results.services import engine_errors
 from appraisal.tenants.results.services import inputs as result_inputs
 from appraisal.tenants.results.services import ties as tie_services
-from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.schemes.services import engine_scheme
 
 
@@ -76,7 +75,7 @@ def _compute(run: ResultRun) -> dict:
     run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, utcnow(), utcnow()
     db.session.commit()
     population = db.session.get(Population, population_id)
-    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    version = population.scheme_version
     scheme = with_office_rater_groups(engine_scheme(version), population)
     _progress(run_id, 0.1, "读取考核数据")
     inputs = result_inputs.load(population)

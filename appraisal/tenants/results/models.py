@@ -161,6 +161,7 @@ class Appeal(TenantScoped, db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     appraisee = relationship("Appraisee")
+    cycle = relationship("Cycle", viewonly=True)
 
     @property
     def unit_path(self) -> str:

@@ -41,6 +41,7 @@ class Scheme(TenantScoped, db.Model):
 
     versions: Mapped[list["SchemeVersion"]] = relationship(back_populates="scheme", order_by="SchemeVersion.version")
     owner_unit = relationship("OrgUnit")
+    parent: Mapped["Scheme | None"] = relationship(remote_side="Scheme.id", viewonly=True)
 
     @property
     def unit_path(self) -> str:

@@ -31,7 +31,7 @@ from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.org import services as org
 from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.schemes import services as schemes
-from tests.helpers import login
+from tests.helpers import Ref, login
 
 ROLES = ("office_admin", "sector_lead", "assessor", "unit_admin", "staff")
 
@@ -46,11 +46,6 @@ STANDARD = [
 @pytest.fixture(autouse=True)
 def quick_password_hashes(monkeypatch):
     monkeypatch.setattr("appraisal.platform.models.PASSWORD_METHOD", "pbkdf2:sha256:1000")
-
-
-class _Ref:
-    def __init__(self, id_):
-        self.id = id_
 
 
 def build_city(tenant, make_user, prefix: str = "") -> SimpleNamespace:
@@ -117,9 +112,9 @@ def build_city(tenant, make_user, prefix: str = "") -> SimpleNamespace:
         }
     users = {
         "office_admin": make_user(tenant, "office_admin", email=f"{prefix}office@ballots.cn"),
-        "sector_lead": make_user(tenant, "sector_lead", unit=_Ref(ids["sector"]), email=f"{prefix}lead@ballots.cn"),
-        "assessor": make_user(tenant, "assessor", unit=_Ref(ids["d2"]), email=f"{prefix}assessor@ballots.cn"),
-        "unit_admin": make_user(tenant, "unit_admin", unit=_Ref(ids["d1"]), email=f"{prefix}unit@ballots.cn"),
+        "sector_lead": make_user(tenant, "sector_lead", unit=Ref(ids["sector"]), email=f"{prefix}lead@ballots.cn"),
+        "assessor": make_user(tenant, "assessor", unit=Ref(ids["d2"]), email=f"{prefix}assessor@ballots.cn"),
+        "unit_admin": make_user(tenant, "unit_admin", unit=Ref(ids["d1"]), email=f"{prefix}unit@ballots.cn"),
         "staff": make_user(tenant, "staff", email=f"{prefix}staff@ballots.cn"),
     }
     with tenant_scope(tenant):

@@ -67,3 +67,58 @@ def test_the_dashboard_counts_down_the_appeals_once_published(app, year):
     lead = app.test_client()
     login(lead, year.tenant, year.users["sector_lead"])
     assert "公示与复核" not in lead.get(url).get_data(as_text=True)
+
+
+def test_the_dashboard_counts_scoring_progress_in_one_query_whatever_the_populations(app, year):
+    """One more population (its own scheme version) costs the dashboard the
+    population's own reads, but no extra scoring-progress or scheme query."""
+    import contextlib
+
+    from sqlalchemy import event
+
+    from appraisal.tenants.cycles import services as cycles
+    from appraisal.tenants.cycles.models import Cycle
+    from appraisal.tenants.schemes import services as schemes
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    @contextlib.contextmanager
+    def recording():
+        statements.clear()
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    office = app.test_client()
+    login(office, year.tenant, year.users["office_admin"])
+    url = f"/t/city/cycles/{year.ids['cycle']}"
+
+    def reads() -> tuple[int, int]:
+        office.get(url)  # warm up
+        with recording():
+            assert office.get(url).status_code == 200
+        progress = [s for s in statements if "FROM scores JOIN appraisees" in s]
+        versions = [s for s in statements if "FROM scheme_versions" in s]
+        return len(progress), len(versions)
+
+    before = reads()
+    with tenant_scope(year.tenant):
+        extra = schemes.adopt_template(template_key="A_municipal_departments", key="more", name="另一套部门考核")
+        cycles.add_population(
+            db.session.get(Cycle, year.ids["cycle"]),
+            key="more",
+            name="另一群体",
+            version=extra,
+            selector={"unit_kinds": ["department"], "ranking": "parent"},
+        )
+        db.session.commit()
+    after = reads()
+    assert before == after == (1, 1)

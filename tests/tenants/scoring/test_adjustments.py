@@ -311,3 +311,26 @@ def test_the_veto_list_exports_what_the_user_may_see(app, year):
     assert row[:4] == ("市财政局", "安全生产一票否决", "较大安全事故", "有效")
     assert cells(client_for(app, year, "unit_admin"))  # 市财政局's own admin
     assert cells(client_for(app, year, "staff")) == []
+
+
+def test_a_refused_button_answers_422_with_its_reason_once_and_changes_nothing(app, year):
+    """Refused decisions and withdrawals go through the platform's refuse(): rolled
+    back, the reason shown once, a link back to the appraisee, status 422."""
+    move_to(year, Phase.SCORING)
+    unit_admin = client_for(app, year, "unit_admin")
+    claim_innovation(unit_admin, year, finance(year))
+    [claim] = claims(year)
+    office = client_for(app, year, "office_admin")
+    assert office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "verify"}).status_code == 302
+    logged = actions(year)
+
+    again = office.post(f"{base(year)}/claims/{claim.id}/decide", data={"decision": "reject", "reason": "x"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "操作未完成" in page and f'href="{base(year)}/appraisees/{finance(year)}"' in page
+    reasons = [line for line in page.splitlines() if "flash-error" in line]
+    assert len(reasons) == 1, reasons  # the reason, once
+    empty = unit_admin.post(f"{base(year)}/claims/{claim.id}/withdraw", data={"reason": ""})
+    assert empty.status_code == 422 and empty.get_data(as_text=True).count("撤回必须填写原因") == 1
+    [claim] = claims(year)
+    assert claim.status == ClaimStatus.VERIFIED and actions(year) == logged

@@ -78,7 +78,7 @@ def _sheet(population: list[Appraisee], person: Person | None, session: BallotSe
 
 
 def _person(voter: Voter) -> Person | None:
-    return db.session.get(Person, voter.person_id) if voter.person_id else None
+    return voter.person
 
 
 def ballot_sheet(evaluation: Evaluation, voter: Voter) -> list[SheetRow]:

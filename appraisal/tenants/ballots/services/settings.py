@@ -12,12 +12,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from appraisal.platform.db import db
 from appraisal.tenants.ballots.models import Evaluation
 from appraisal.tenants.ballots.services.common import BallotError, GroupSpec, fmt_weight, groups_of
 from appraisal.tenants.ballots.services.rules import scheme_rules
 from appraisal.tenants.cycles.models import Population
-from appraisal.tenants.schemes.models import SchemeVersion
 
 #: The rater groups offered when the population's scheme defines none.
 STANDARD_GROUPS: tuple[tuple[str, str], ...] = (
@@ -77,7 +75,7 @@ def _ballot_leaves(nodes: Iterable[dict]) -> Iterable[tuple[str, dict]]:
 def scheme_ballot(population: Population) -> tuple[str | None, list[GroupSpec]]:
     """The population's ballot indicator and the rater groups its scheme defines
     (the first ballot indicator that defines some; none: the office chooses)."""
-    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    version = population.scheme_version
     leaves = list(_ballot_leaves((version.content or {}).get("indicators", []))) if version else []
     for key, method in leaves:
         groups = method.get("rater_groups") or []
@@ -92,7 +90,7 @@ def scheme_ballot(population: Population) -> tuple[str | None, list[GroupSpec]]:
 def scheme_rules_of(population: Population) -> dict:
     """The ballot rules the population's scheme gives as defaults (the first
     ballot indicator's ``method.rules``; none: no rules)."""
-    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    version = population.scheme_version
     for _key, method in _ballot_leaves((version.content or {}).get("indicators", []) if version else []):
         if method.get("rules"):
             return scheme_rules(method)

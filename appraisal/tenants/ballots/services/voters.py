@@ -173,7 +173,7 @@ def remove_voter(evaluation: Evaluation, voter: Voter) -> None:
     require_voters_editable(evaluation)
     if voter.evaluation_id != evaluation.id:
         raise BallotError(_("该投票人不属于本测评"))
-    person = db.session.get(Person, voter.person_id) if voter.person_id else None
+    person = voter.person
     who = person.name if person else _("投票码 %(label)s", label=voter.label)
     result = db.session.execute(
         delete(Voter)

@@ -21,6 +21,7 @@ from appraisal.tenants.ballots.models import Evaluation, RaterGroup
 from appraisal.tenants.ballots.views import bp
 from appraisal.tenants.ballots.views._shared import go, refused
 from appraisal.tenants.ballots.views.sessions import sessions_form
+from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Cycle, Population
 from appraisal.tenants.cycles.services import phase_allows
 from appraisal.tenants.org import services as org_services
@@ -30,17 +31,6 @@ from appraisal.tenants.org.services import TOP_LEVEL, Place, units_where
 # ---------------------------------------------------------------------------
 # The list, per cycle
 # ---------------------------------------------------------------------------
-
-
-def _cycles() -> list[Cycle]:
-    return list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc())))
-
-
-def _chosen_cycle(cycles: list[Cycle]) -> Cycle | None:
-    cycle_id = request.args.get("cycle", type=int)
-    if cycle_id:
-        return get_or_404(Cycle, cycle_id)
-    return cycles[0] if cycles else None
 
 
 def _managed(cycle: Cycle):
@@ -55,13 +45,12 @@ def _managed(cycle: Cycle):
 @bp.route("/")
 @requires("ballots.manage")
 def index():
-    cycles = _cycles()
-    cycle = _chosen_cycle(cycles)
+    cycle = cycles.selected_cycle(prefer=cycles.any_cycle)
     page = paginate(_managed(cycle)) if cycle is not None else None
     evaluations = page.items if page else []
     return render_template(
         "ballots/index.html",
-        cycles=cycles,
+        cycles=cycles.all_cycles(),
         cycle=cycle,
         page=page,
         evaluations=evaluations,
@@ -162,8 +151,7 @@ def _entered_rules(form: EvaluationForm) -> dict | None:
 @bp.route("/new", methods=["GET", "POST"])
 @requires("ballots.manage")
 def new():
-    cycles = _cycles()
-    cycle = _chosen_cycle(cycles)
+    cycle = cycles.selected_cycle(prefer=cycles.any_cycle)
     if cycle is None:
         flash(_("还没有考核年度：请先建立考核年度和考核对象群体。"), "info")
         return redirect(url_for("ballots.index"))

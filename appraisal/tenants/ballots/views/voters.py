@@ -106,6 +106,18 @@ def _voters_context(evaluation: Evaluation, unit_form=None, person_form=None) ->
     )
 
 
+def _submit(form, field: str, action, page):
+    """A voters or codes form: when it is valid, ``action()`` answers; a refusal
+    (``BallotError``) is rolled back and shown beside ``field``. An invalid or
+    refused form re-shows ``page()``, read after the rollback, with 422."""
+    if form.validate_on_submit():
+        try:
+            return action()
+        except services.BallotError as exc:
+            refused(exc, form, field)
+    return page()
+
+
 def _voters_page(evaluation: Evaluation, **forms):
     """The voters page; after a POST (a form that failed validation or was
     refused), with the submitted form and status 422."""
@@ -122,51 +134,42 @@ def voters(evaluation: Evaluation):
 @requires("ballots.manage", load=Evaluation)
 def voters_add_unit(evaluation: Evaluation):
     form = VotersByUnitForm(prefix="unit")
-    if form.validate_on_submit():
+
+    def add():
         unit = get_or_404(OrgUnit, form.unit_id.data)  # the service keeps it inside the owner unit
-        try:
-            added, already = services.add_voters_by_unit(
-                evaluation,
-                unit,
-                subtree=form.subtree.data,
-                role_groups={
-                    "principal": form.group_principal.data,
-                    "deputy": form.group_deputy.data,
-                    "none": form.group_none.data,
-                },
-                session=_chosen_session(evaluation, form),
-            )
-        except services.BallotError as exc:
-            refused(exc, form, "unit_id")
-        else:
-            flash(
-                _("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success"
-            )
-            return go(url_for("ballots.voters", evaluation_id=evaluation.id))
-    return _voters_page(evaluation, unit_form=form)
+        added, already = services.add_voters_by_unit(
+            evaluation,
+            unit,
+            subtree=form.subtree.data,
+            role_groups={
+                "principal": form.group_principal.data,
+                "deputy": form.group_deputy.data,
+                "none": form.group_none.data,
+            },
+            session=_chosen_session(evaluation, form),
+        )
+        flash(_("已添加 %(added)s 名投票人（%(already)s 人原已在名单中）。", added=added, already=already), "success")
+        return go(url_for("ballots.voters", evaluation_id=evaluation.id))
+
+    return _submit(form, "unit_id", add, lambda: _voters_page(evaluation, unit_form=form))
 
 
 @bp.route("/<int:evaluation_id>/voters/person", methods=["POST"])
 @requires("ballots.manage", load=Evaluation)
 def voters_add_person(evaluation: Evaluation):
     form = VoterForm(prefix="one")
-    if form.validate_on_submit():
+
+    def add():
         person = org_services.person_by_staff_no((form.staff_no.data or "").strip())
-        try:
-            if person is None:
-                raise services.BallotError(_("没有这个工号的人员"))
-            services.add_voter(
-                evaluation,
-                person,
-                services.rater_group(evaluation, form.group_id.data),
-                _chosen_session(evaluation, form),
-            )
-        except services.BallotError as exc:
-            refused(exc, form, "staff_no")
-        else:
-            flash(_("已添加投票人 %(name)s。", name=person.name), "success")
-            return go(url_for("ballots.voters", evaluation_id=evaluation.id))
-    return _voters_page(evaluation, person_form=form)
+        if person is None:
+            raise services.BallotError(_("没有这个工号的人员"))
+        services.add_voter(
+            evaluation, person, services.rater_group(evaluation, form.group_id.data), _chosen_session(evaluation, form)
+        )
+        flash(_("已添加投票人 %(name)s。", name=person.name), "success")
+        return go(url_for("ballots.voters", evaluation_id=evaluation.id))
+
+    return _submit(form, "staff_no", add, lambda: _voters_page(evaluation, person_form=form))
 
 
 @bp.route("/<int:evaluation_id>/voters/remove", methods=["POST"])
@@ -235,27 +238,26 @@ def _codes_page(evaluation: Evaluation, **forms):
 @requires("ballots.manage", load=Evaluation)
 def codes(evaluation: Evaluation):
     form = CodesForm(prefix="anon")
-    if form.validate_on_submit():
-        try:
-            group = services.rater_group(evaluation, form.group_id.data)
-            slips = services.generate_codes(evaluation, group, form.count.data, _chosen_session(evaluation, form))
-            return _slips_response(evaluation, slips)
-        except services.BallotError as exc:
-            refused(exc, form, "count")
-    return _codes_page(evaluation, form=form)
+
+    def issue():
+        group = services.rater_group(evaluation, form.group_id.data)
+        return _slips_response(
+            evaluation, services.generate_codes(evaluation, group, form.count.data, _chosen_session(evaluation, form))
+        )
+
+    return _submit(form, "count", issue, lambda: _codes_page(evaluation, form=form))
 
 
 @bp.route("/<int:evaluation_id>/codes/named", methods=["POST"])
 @requires("ballots.manage", load=Evaluation)
 def codes_named(evaluation: Evaluation):
     form = NamedCodesForm(prefix="named")
-    if form.validate_on_submit():
-        try:
-            group = services.rater_group(evaluation, form.group_id.data)
-            slips = services.issue_named_codes(
-                evaluation, group, reissue=form.reissue.data, without_account_only=not form.everyone.data
-            )
-            return _slips_response(evaluation, slips)
-        except services.BallotError as exc:
-            refused(exc, form, "group_id")
-    return _codes_page(evaluation, named_form=form)
+
+    def issue():
+        group = services.rater_group(evaluation, form.group_id.data)
+        slips = services.issue_named_codes(
+            evaluation, group, reissue=form.reissue.data, without_account_only=not form.everyone.data
+        )
+        return _slips_response(evaluation, slips)
+
+    return _submit(form, "group_id", issue, lambda: _codes_page(evaluation, named_form=form))

@@ -11,12 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appraisal.platform.auth.throttle import throttle
-from appraisal.platform.db import db
 from appraisal.platform.permissions import public, requires
 from appraisal.platform.refusals import INVALID, form_status
 from appraisal.tenants.ballots import services
 from appraisal.tenants.ballots.forms import CodeEntryForm, CsrfForm
-from appraisal.tenants.ballots.models import Evaluation, RaterGroup
+from appraisal.tenants.ballots.models import Evaluation
 from appraisal.tenants.ballots.views import voting_bp
 from appraisal.tenants.ballots.views._shared import go
 
@@ -109,7 +108,7 @@ def ballot(evaluation: Evaluation):
         errors=errors,
         values=values,
         reasons=reasons,
-        group=db.session.get(RaterGroup, voter.rater_group_id),
+        group=voter.rater_group,
         code=None,
         **_rules_context(evaluation),
     ), form_status()
@@ -161,7 +160,7 @@ def code():
         _code_failed()
         form.code.errors.append(_("投票码无效或已使用。"))
         return _no_store(make_response(render_template("ballots/code_entry.html", form=form), INVALID))
-    evaluation = db.session.get(Evaluation, voter.evaluation_id)
+    evaluation = voter.evaluation
     try:
         services.check_can_vote(evaluation, voter)  # e.g. not the scoring phase: say so
     except services.NotEligible as exc:
@@ -193,7 +192,7 @@ def code():
                 errors=errors,
                 values=values,
                 reasons=reasons,
-                group=db.session.get(RaterGroup, voter.rater_group_id),
+                group=voter.rater_group,
                 code=services.format_code(services.normalise_code(form.code.data)),
                 **_rules_context(evaluation),
             ),

@@ -7,7 +7,16 @@ before they write. A final cycle is read-only.
 from __future__ import annotations
 
 from appraisal.tenants.cycles.models import Cycle  # still read as cycles.Cycle by tests/tenants/scoring
-from appraisal.tenants.cycles.services.choosing import CYCLE_ARG, all_cycles, not_archived, selected_cycle
+from appraisal.tenants.cycles.services.choosing import (
+    CYCLE_ARG,
+    LEGACY_CYCLE_ARG,
+    all_cycles,
+    any_cycle,
+    default_cycle,
+    not_archived,
+    past_target_setting,
+    selected_cycle,
+)
 from appraisal.tenants.cycles.services.phases import (
     PHASE_ACTIONS,
     PHASE_LABELS,
@@ -36,6 +45,7 @@ __all__ = [
     "CATEGORY_GROUPS",
     "CYCLE_ARG",
     "KIND_GROUPS",
+    "LEGACY_CYCLE_ARG",
     "PHASE_ACTIONS",
     "PHASE_LABELS",
     "PHASE_LABELS_ZH",
@@ -44,12 +54,15 @@ __all__ = [
     "PhaseError",
     "add_population",
     "all_cycles",
+    "any_cycle",
     "assessed_indicators",
     "create_cycle",
+    "default_cycle",
     "join_labels",
     "move_phase",
     "not_archived",
     "on_phase_change",
+    "past_target_setting",
     "phase_allows",
     "phase_form",
     "populations_with_counts",

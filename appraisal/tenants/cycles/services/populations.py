@@ -200,7 +200,7 @@ def assessed_indicators(version: SchemeVersion) -> list[tuple[str, str, float, s
 
 def set_assessors(population: Population, mapping: dict[str, int]) -> None:
     """Name the department that assesses each indicator of the population."""
-    cycle = db.session.get(Cycle, population.cycle_id)
+    cycle = population.cycle
     require_not_archived(cycle)
     units = set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(set(mapping.values())))))
     unknown = [key for key, unit_id in mapping.items() if unit_id not in units]

@@ -67,8 +67,8 @@ def create_population(cycle: Cycle):
 @bp.route("/populations/<int:population_id>", methods=["GET", "POST"])
 @requires("cycles.view", load=Population)
 def population(population: Population):
-    cycle = db.session.get(Cycle, population.cycle_id)
-    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    cycle = population.cycle
+    version = population.scheme_version
     assessed = services.assessed_indicators(version)
     departments = list(
         db.session.scalars(

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from appraisal.platform import notifications
 from appraisal.platform.permissions import can, requires
+from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.home.views import bp
 from appraisal.tenants.org import services as org_services
 from appraisal.tenants.scoring import services as scoring
@@ -17,7 +18,7 @@ from appraisal.tenants.scoring import services as scoring
 def index():
     unit_ids = [g.org_unit_id for g in current_user.grants if g.org_unit_id]
     names = org_services.unit_names(unit_ids)
-    cycle = scoring.current_cycle()
+    cycle = cycles.default_cycle()
     tasks = scoring.tasks_for(current_user, scoring.populations_of(cycle)) if cycle is not None else []
     results_cycle, own = _own_results()
     return render_template(

@@ -147,7 +147,7 @@ def scheme_parts(version: SchemeVersion) -> tuple[ItemsIndicator | None, list[Pu
 
 
 def population_needs_letters(population: Population) -> bool:
-    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    version = population.scheme_version
     return scheme_parts(version)[0] is not None
 
 
@@ -161,10 +161,10 @@ def letter_for(appraisee: Appraisee, *, create: bool = True) -> Letter | None:
 
 
 def context(letter: Letter) -> tuple[Appraisee, Population, Cycle, ItemsIndicator | None, list[PublicItem]]:
-    appraisee = db.session.get(Appraisee, letter.appraisee_id)
-    population = db.session.get(Population, appraisee.population_id)
-    cycle = db.session.get(Cycle, letter.cycle_id)
-    share, public = scheme_parts(db.session.get(SchemeVersion, population.scheme_version_id))
+    appraisee = letter.appraisee
+    population = appraisee.population
+    cycle = letter.cycle
+    share, public = scheme_parts(population.scheme_version)
     return appraisee, population, cycle, share, public
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from appraisal.platform.db import db
 from appraisal.platform.permissions import can, requires
 from appraisal.platform.tenancy import get_or_404
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase
+from appraisal.tenants.cycles.models import Appraisee, Phase
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.letters import services
 from appraisal.tenants.letters.forms import DecisionForm, ItemForm, ReopenForm
@@ -21,7 +21,7 @@ from appraisal.tenants.letters.views import bp
 @requires("letters.view", load=Appraisee)
 def detail(appraisee: Appraisee):
     letter = services.letter_for(appraisee, create=False)
-    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    cycle = appraisee.cycle
     share, public = _parts(appraisee)
     edit_id = request.args.get("edit", type=int)
     edit_item = next((i for i in letter.items if i.id == edit_id), None) if letter and edit_id else None
@@ -56,16 +56,15 @@ def detail(appraisee: Appraisee):
 
 
 def _parts(appraisee: Appraisee):
-    from appraisal.tenants.schemes.models import SchemeVersion
 
-    return services.scheme_parts(db.session.get(SchemeVersion, appraisee.population.scheme_version_id))
+    return services.scheme_parts(appraisee.population.scheme_version)
 
 
 @bp.route("/<int:appraisee_id>/print")
 @requires("letters.view", load=Appraisee)
 def printable(appraisee: Appraisee):
     letter = services.letter_for(appraisee, create=False)
-    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    cycle = appraisee.cycle
     share, public = _parts(appraisee)
     return render_template(
         "letters/print.html", appraisee=appraisee, cycle=cycle, letter=letter, share=share, public=public

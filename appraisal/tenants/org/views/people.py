@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from appraisal.platform import accounts
-from appraisal.platform.db import db
-from appraisal.platform.models import User
 from appraisal.platform.permissions import authorize, can, requires
 from appraisal.platform.refusals import form_status, refuse
 from appraisal.platform.tenancy import get_or_404
@@ -51,7 +49,7 @@ def person(person: Person):
 
 def _person_page(person: Person, link_form: LinkUserForm) -> dict:
     """What the person page shows (with ``link_form`` for linking an account)."""
-    linked = db.session.get(User, person.user_id) if person.user_id else None
+    linked = person.user
     if request.method == "GET" and linked is not None:
         link_form.email.data = linked.email
     return {

@@ -6,6 +6,7 @@ from appraisal.tenants.overview.services.progress import (
     appeal_progress,
     evaluation_progress,
     letter_progress,
+    load_scheme_versions,
     scoring_progress,
 )
 from appraisal.tenants.overview.services.urging import AUDIENCES, UrgeError, urge
@@ -16,6 +17,7 @@ __all__ = [
     "appeal_progress",
     "evaluation_progress",
     "letter_progress",
+    "load_scheme_versions",
     "scoring_progress",
     "urge",
 ]

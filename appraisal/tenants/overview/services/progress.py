@@ -6,6 +6,7 @@ Each reads one feature through its ``services`` (or ``models``); nothing here wr
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from appraisal.platform.db import db
 from appraisal.tenants.ballots import services as ballots
@@ -16,6 +17,7 @@ from appraisal.tenants.results.models import Appeal, AppealStatus
 
 # Not (yet) re-exported by those features' services: publication_of, scheme_columns and progress.
 from appraisal.tenants.results.services import publication_of
+from appraisal.tenants.schemes.models import SchemeVersion
 from appraisal.tenants.scoring import services as scores
 
 
@@ -24,14 +26,23 @@ def letter_progress(cycle: Cycle):
     return letters.overview(cycle)
 
 
-def scoring_progress(populations, counts) -> list[tuple[Population, int, int]]:
-    """(population, cells scored, cells expected) — what the assessors still owe."""
-    rows = []
+def load_scheme_versions(populations) -> None:
+    """Read the populations' scheme versions in one query and hand each population
+    its own (``Population.scheme_version``), before the letters and scores progress
+    read them: one query instead of one per population."""
+    ids = {p.scheme_version_id for p in populations}
+    if not ids:
+        return
+    versions = {v.id: v for v in db.session.scalars(select(SchemeVersion).where(SchemeVersion.id.in_(ids)))}
     for population in populations:
-        columns = scores.scheme_columns(population)
-        scored, expected = scores.progress(population, columns, counts.get(population.id, 0))
-        rows.append((population, scored, expected))
-    return rows
+        set_committed_value(population, "scheme_version", versions.get(population.scheme_version_id))
+
+
+def scoring_progress(populations, counts) -> list[tuple[Population, int, int]]:
+    """(population, cells scored, cells expected) — what the assessors still owe;
+    the scores of every population counted in one query."""
+    done = scores.progress_of((p, scores.scheme_columns(p), counts.get(p.id, 0)) for p in populations)
+    return [(population, *done[population.id]) for population in populations]
 
 
 def appeal_progress(cycle: Cycle):

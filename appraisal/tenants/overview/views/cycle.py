@@ -19,6 +19,8 @@ from appraisal.tenants.overview.views import bp
 def cycle(cycle: Cycle):
     populations, counts = cycles.populations_with_counts(cycle)
     manage = can(current_user, "cycles.manage")
+    if manage:
+        services.load_scheme_versions(populations)
     letter_rows = services.letter_progress(cycle) if manage else []
     scoring_rows = services.scoring_progress(populations, counts) if manage else []
     evaluation_rows = services.evaluation_progress(cycle) if manage else []

@@ -47,7 +47,7 @@ def population_subject(population: Population, *, published: bool | None = None)
 
 
 def appraisee_subject(appraisee: Appraisee, *, published: bool | None = None) -> AppraiseeResults:
-    population = db.session.get(Population, appraisee.population_id)
+    population = appraisee.population
     if published is None:
         published = is_published(appraisee.cycle_id)
     return AppraiseeResults(appraisee, published, owner_path(population), appraisee.user_id)
@@ -156,7 +156,7 @@ def histogram(values: list[float], *, low: float = 50, high: float = 100, bins: 
 def year_on_year(appraisee: Appraisee, limit: int = 5) -> list[tuple[int, float]]:
     """(year, composite) of the same unit or person in this and earlier cycles'
     current results of the same population, oldest first (a few small queries)."""
-    population = db.session.get(Population, appraisee.population_id)
+    population = appraisee.population
     out: list[tuple[int, float]] = []
     cycle_id = population.cycle_id
     for _ in range(limit):

@@ -235,7 +235,7 @@ def withdraw(cycle: Cycle, *, reason: str) -> Publication | None:
 def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | None = None) -> Appeal:
     """File an appeal with its reasons and supporting files (werkzeug FileStorage);
     a refused file refuses the whole appeal (the caller rolls back)."""
-    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    cycle = appraisee.cycle
     cycles.require_phase(cycle, "appeals.file")
     publication = publication_of(cycle)
     today = today or date.today()
@@ -278,7 +278,7 @@ def file_appeal(appraisee: Appraisee, *, reasons: str, files=(), today: date | N
 
 def add_appeal_files(appeal: Appeal, files) -> list:
     """More files for an appeal still waiting for its answer."""
-    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycle = appeal.cycle
     cycles.require_phase(cycle, "appeals.file")
     if appeal.status != AppealStatus.FILED:
         raise PublicationError(_("该申请已经答复，不能再补充材料"))
@@ -292,7 +292,7 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
     """Upheld: the office corrects the inputs through the normal screens and
     recomputes (the cycle moves to the appeals phase, which allows corrections).
     Rejected: the reason is shown to the appellant."""
-    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycle = appeal.cycle
     cycles.require_phase(cycle, "appeals.answer")
     if appeal.status != AppealStatus.FILED:
         raise PublicationError(_("该申请已经答复"))
@@ -325,7 +325,7 @@ def answer_appeal(appeal: Appeal, *, upheld: bool, answer: str) -> None:
 
 def withdraw_appeal(appeal: Appeal, *, reason: str = "") -> None:
     """The appellant takes back an appeal still waiting for its answer (kept, marked withdrawn)."""
-    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycle = appeal.cycle
     cycles.require_phase(cycle, "appeals.file")
     if appeal.status != AppealStatus.FILED:
         raise PublicationError(_("该申请已经答复，不能撤回"))

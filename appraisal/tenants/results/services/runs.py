@@ -12,7 +12,7 @@ from appraisal.platform import jobs
 from appraisal.platform.db import db, utcnow
 from appraisal.platform.permissions import actor_id
 from appraisal.tenants.cycles import services as cycles
-from appraisal.tenants.cycles.models import Cycle, Population
+from appraisal.tenants.cycles.models import Population
 from appraisal.tenants.results.models import ResultRun, RunStatus
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -51,7 +51,7 @@ def request_compute(population: Population) -> ResultRun:
     the run is failed at once and :class:`jobs.JobsUnavailable` raised, so no
     run stays "queued" without a job. A run whose job is gone or whose worker
     stopped beating is failed (:func:`fail_stale_runs`) and never joined."""
-    cycle = db.session.get(Cycle, population.cycle_id)
+    cycle = population.cycle
     cycles.require_phase(cycle, "results.compute")
     fail_stale_runs(population)
     # one request at a time per population (PostgreSQL): the second one waits, then joins

@@ -4,13 +4,12 @@ action reports its outcome."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from appraisal.platform.db import db
-from appraisal.tenants.cycles.models import Cycle, Phase, Population
+from appraisal.tenants.cycles.models import Population
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.results.services import evidence_links
@@ -61,20 +60,9 @@ def register(bp) -> None:
         }
 
 
-def chosen_cycle() -> Cycle | None:
-    """The cycle named by ``?cycle_id=`` (404 if not this tenant's), else the newest
-    one past target setting, else the newest."""
-    cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc())))
-    wanted = request.args.get("cycle_id", type=int)
-    if wanted:
-        return next((c for c in cycles if c.id == wanted), None) or abort(404)
-    return next((c for c in cycles if c.phase != Phase.TARGET_SETTING), cycles[0] if cycles else None)
-
-
 def quota_names(population: Population) -> dict[str, str]:
-    from appraisal.tenants.schemes.models import SchemeVersion
 
-    version = db.session.get(SchemeVersion, population.scheme_version_id)
+    version = population.scheme_version
     return {q["key"]: q.get("name_zh") or q["key"] for q in version.content.get("quotas", [])}
 
 

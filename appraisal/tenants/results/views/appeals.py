@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,9 +17,8 @@ from appraisal.platform.models import Role
 from appraisal.platform.permissions import authorize, can, has_role, requires, scope_clause
 from appraisal.platform.refusals import refuse
 from appraisal.platform.tenancy import get_or_404
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase
+from appraisal.tenants.cycles.models import Appraisee, Phase
 from appraisal.tenants.evidence import services as evidence
-from appraisal.tenants.evidence.models import Evidence
 from appraisal.tenants.results.models import Appeal, AppealStatus
 from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.views import bp
@@ -52,7 +51,7 @@ def appeals():
 @bp.route("/appraisees/<int:appraisee_id>/appeal", methods=["GET", "POST"])
 @requires("appeals.file", load=Appraisee)
 def file_appeal(appraisee: Appraisee):
-    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    cycle = appraisee.cycle
     if request.method == "POST":
         try:
             appeal = pub.file_appeal(
@@ -84,7 +83,7 @@ def appeal(appeal_id: int):
     """An appeal: those who may see it read it; the office answers it (POST),
     judged as a different action, so the view authorises itself."""
     appeal = get_or_404(Appeal, appeal_id)
-    appraisee = db.session.get(Appraisee, appeal.appraisee_id)
+    appraisee = appeal.appraisee
     if request.method == "POST":
         authorize("appeals.answer", appeal)
         attempt(
@@ -99,7 +98,7 @@ def appeal(appeal_id: int):
         )
         return redirect(url_for("results.appeal", appeal_id=appeal.id))
     authorize("appeals.view", appeal)
-    cycle = db.session.get(Cycle, appeal.cycle_id)
+    cycle = appeal.cycle
     may_add = (
         appeal.status == AppealStatus.FILED
         and can(current_user, "appeals.file", appraisee)
@@ -138,12 +137,8 @@ def withdraw_appeal(appeal: Appeal):
     return redirect(url_for("results.appeal", appeal_id=appeal.id))
 
 
-@bp.route("/appeals/files/<int:appeal_file_id>")
-@requires("appeals.view", per_object=True)
-def appeal_file(appeal_file_id: int):
-    """An appeal's file, to those who may see the appeal (the file is judged as its appeal)."""
-    item = get_or_404(Evidence, appeal_file_id)
-    if item.owner_type != "appeal":
-        abort(404)
-    authorize("appeals.view", item)
-    return evidence.download(item)
+# An appeal's files are served by the evidence feature's generated view, as
+# scoring serves its owners' files: it declares appeals.view, loads the file
+# (404 for another tenant's or another owner kind's) and judges it as its appeal.
+_appeal_file = evidence.download_view("appeal")
+bp.add_url_rule("/appeals/files/<int:appeal_file_id>", endpoint=_appeal_file.__name__, view_func=_appeal_file)

@@ -12,14 +12,15 @@ from appraisal.platform.db import db
 from appraisal.platform.jobs import JobsUnavailable
 from appraisal.platform.permissions import can, requires
 from appraisal.platform.web import Page
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.cycles import services as cycles
+from appraisal.tenants.cycles.models import Appraisee, Phase, Population
 from appraisal.tenants.cycles.services import CycleError
 from appraisal.tenants.results import services
 from appraisal.tenants.results.models import RunStatus
 from appraisal.tenants.results.services import evidence_links, leaderboard
 from appraisal.tenants.results.services import publication as pub
 from appraisal.tenants.results.views import bp
-from appraisal.tenants.results.views._shared import chosen_cycle, quota_names
+from appraisal.tenants.results.views._shared import quota_names
 
 #: Boards longer than this are shown one group at a time, PAGE_ROWS rows a page.
 LONG_BOARD = 300
@@ -29,7 +30,7 @@ PAGE_ROWS = 100
 @bp.route("/")
 @requires("results.view")
 def index():
-    cycle = chosen_cycle()
+    cycle = cycles.selected_cycle(prefer=cycles.past_target_setting)
     rows = []
     published = cycle is not None and leaderboard.is_published(cycle.id)
     if cycle is not None:
@@ -46,7 +47,6 @@ def index():
             (population, subject, services.current_run(population), services.last_run(population))
             for population, subject in visible
         ]
-    cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc())))
     publication = pub.publication_of(cycle) if cycle is not None else None
     own = (
         [
@@ -60,7 +60,7 @@ def index():
     return render_template(
         "results/index.html",
         cycle=cycle,
-        cycles=cycles,
+        cycles=cycles.all_cycles(),
         rows=rows,
         publication=publication,
         own=own,
@@ -141,14 +141,13 @@ def status(population: Population):
 @requires("results.view", load=Appraisee, subject=leaderboard.appraisee_subject)
 def appraisee(appraisee: Appraisee):
     subject = leaderboard.appraisee_subject(appraisee)
-    population = db.session.get(Population, appraisee.population_id)
+    population = appraisee.population
     run = services.current_run(population)
     row, explanations = leaderboard.breakdown(run, appraisee.id) if run else (None, [])
-    from appraisal.tenants.schemes.models import SchemeVersion
 
-    content = db.session.get(SchemeVersion, population.scheme_version_id).content
+    content = population.scheme_version.content
     rules = {r["key"]: r for r in (content.get("adjustments") or {}).get("rules", [])}
-    cycle = db.session.get(Cycle, appraisee.cycle_id)
+    cycle = appraisee.cycle
     may_appeal = (
         subject.published
         and cycle.phase in (Phase.PUBLICITY, Phase.APPEALS)

@@ -119,7 +119,7 @@ def adopt_template(
 def parent_locks(scheme: Scheme) -> list[str]:
     if scheme.parent_scheme_id is None:
         return []
-    parent = db.session.get(Scheme, scheme.parent_scheme_id)
+    parent = scheme.parent
     version = latest_version(parent) if parent else None
     return list(version.content.get("locks", [])) if version else []
 

@@ -21,12 +21,18 @@ from appraisal.tenants.scoring.services.adjustments import (
     record_penalty,
     record_veto,
 )
-from appraisal.tenants.scoring.services.columns import Column, fmt, item_columns, progress, scheme_columns, tasks_for
+from appraisal.tenants.scoring.services.columns import (
+    Column,
+    fmt,
+    item_columns,
+    progress,
+    progress_of,
+    scheme_columns,
+    tasks_for,
+)
 from appraisal.tenants.scoring.services.common import (
     NOTHING,
     ScoringError,
-    current_cycle,
-    cycles_list,
     owner_path,
     populations_of,
     rules_of,
@@ -44,8 +50,6 @@ __all__ = [
     "Entry",
     "ScoringError",
     "create_claim",
-    "current_cycle",
-    "cycles_list",
     "decide_claim",
     "engine_inputs",
     "fmt",
@@ -54,6 +58,7 @@ __all__ = [
     "owner_path",
     "populations_of",
     "progress",
+    "progress_of",
     "publish_notice",
     "record_penalty",
     "record_veto",

@@ -341,15 +341,32 @@ def scores_by_cell(appraisee_ids) -> dict[tuple[int, str, str], Score]:
 def progress(population: Population, columns: list[Column], appraisee_count: int) -> tuple[int, int]:
     """(scored, expected) for these columns over the whole population. Deduction
     columns are left out: an empty one means nothing was deducted, not "not scored"."""
-    columns = [c for c in columns if c.kind != "deduction"]
-    if not columns or not appraisee_count:
-        return 0, 0
-    keys = {(c.indicator_key, c.item_key) for c in columns}
-    rows = db.session.execute(
-        select(Score.indicator_key, Score.item_key, func.count())
-        .join(Appraisee, Score.appraisee_id == Appraisee.id)
-        .where(Appraisee.population_id == population.id, Score.indicator_key.in_({k for k, _item in keys}))
-        .group_by(Score.indicator_key, Score.item_key)
-    )
-    scored = sum(n for ind, item, n in rows if (ind, item) in keys)
-    return scored, len(columns) * appraisee_count
+    return progress_of([(population, columns, appraisee_count)])[population.id]
+
+
+def progress_of(wanted) -> dict[int, tuple[int, int]]:
+    """:func:`progress` of several populations — ``wanted`` is a list of (population,
+    columns, appraisee count) — counted in one query: population id → (scored, expected)."""
+    wanted = list(wanted)
+    keys: dict[int, set[tuple[str, str]]] = {}
+    expected: dict[int, int] = {}
+    for population, columns, appraisee_count in wanted:
+        counted = {(c.indicator_key, c.item_key) for c in columns if c.kind != "deduction"}
+        if counted and appraisee_count:
+            keys[population.id] = counted
+            expected[population.id] = len([c for c in columns if c.kind != "deduction"]) * appraisee_count
+    scored = dict.fromkeys(keys, 0)
+    if keys:
+        rows = db.session.execute(
+            select(Appraisee.population_id, Score.indicator_key, Score.item_key, func.count())
+            .join(Appraisee, Score.appraisee_id == Appraisee.id)
+            .where(
+                Appraisee.population_id.in_(keys),
+                Score.indicator_key.in_({indicator for pairs in keys.values() for indicator, _item in pairs}),
+            )
+            .group_by(Appraisee.population_id, Score.indicator_key, Score.item_key)
+        )
+        for population_id, indicator, item, n in rows:
+            if (indicator, item) in keys[population_id]:
+                scored[population_id] += n
+    return {p.id: (scored.get(p.id, 0), expected.get(p.id, 0)) for p, _columns, _count in wanted}

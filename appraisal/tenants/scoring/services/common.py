@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from appraisal.platform.db import db
 from appraisal.platform.refusals import Refusal
-from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
+from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.org.models import OrgUnit, Person
 from appraisal.tenants.schemes.models import SchemeVersion
 
@@ -126,21 +126,6 @@ def subject_by_id(appraisee_id: int | None, rule_key: str | None = None) -> Clai
 # ---------------------------------------------------------------------------
 # Cycles, populations and their schemes
 # ---------------------------------------------------------------------------
-
-
-def current_cycle(cycle_id: int | None = None) -> Cycle | None:
-    """The cycle asked for (404 handled by the caller), else the latest one not
-    archived, else the latest."""
-    if cycle_id:
-        return db.session.get(Cycle, cycle_id)
-    cycle = db.session.scalar(
-        select(Cycle).where(Cycle.phase != Phase.FINAL).order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1)
-    )
-    return cycle or db.session.scalar(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc()).limit(1))
-
-
-def cycles_list() -> list[Cycle]:
-    return list(db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id.desc())))
 
 
 def populations_of(cycle: Cycle | None) -> list[Population]:

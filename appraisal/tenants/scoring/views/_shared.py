@@ -15,7 +15,7 @@ from appraisal.platform.db import db
 from appraisal.platform.inputs import form_problem
 from appraisal.platform.models import User
 from appraisal.platform.permissions import authorize, can, scope_clause
-from appraisal.platform.refusals import INVALID
+from appraisal.platform.refusals import INVALID, Refusal, refuse
 from appraisal.platform.tenancy import get_or_404
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Phase, Population
 from appraisal.tenants.evidence import services as evidence
@@ -40,14 +40,6 @@ STATUS_BADGES = {
     ClaimStatus.WITHDRAWN: "",
 }
 KIND_LABELS = {AdjustmentKind.BONUS: _l("加分"), AdjustmentKind.PENALTY: _l("扣分")}
-
-
-def chosen_cycle() -> Cycle | None:
-    """The cycle of ``?cycle=`` (404 for another tenant's), else the current one."""
-    cycle_id = request.args.get("cycle", type=int)
-    if cycle_id:
-        return get_or_404(Cycle, cycle_id)
-    return services.current_cycle()
 
 
 def chosen_population() -> Population:
@@ -198,10 +190,14 @@ def create_with_files(form, owner_type: str, create):
     return item
 
 
-def refused(message: str, appraisee: Appraisee):
-    return render_template(
+def refused(reason: str | BaseException, appraisee: Appraisee):
+    """A refused button (no form to re-render): the platform's :func:`refuse` rolls
+    back and shows why on the message page (422), whose link back to the appraisee
+    is read after the rollback."""
+    exc = reason if isinstance(reason, BaseException) else Refusal(reason)
+    return refuse(
+        exc,
         "scoring/message.html",
         title=_("操作未完成"),
-        message=message,
-        back=url_for("scoring.appraisee", appraisee_id=appraisee.id),
-    ), INVALID
+        page=lambda: {"back": url_for("scoring.appraisee", appraisee_id=appraisee.id)},
+    )

@@ -14,6 +14,7 @@ from appraisal.platform.permissions import authorize, requires
 from appraisal.platform.refusals import form_status
 from appraisal.platform.tenancy import get_or_404
 from appraisal.platform.web import paginate
+from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Population
 from appraisal.tenants.scoring import services
 from appraisal.tenants.scoring.forms import (
@@ -33,7 +34,6 @@ from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
     KIND_LABELS,
     STATUS_LABELS,
-    chosen_cycle,
     claim_subject,
     create_with_files,
     penalty_rules,
@@ -137,7 +137,7 @@ def claim_decide(claim):
         try:
             adjustments.decide_claim(claim, approve=form.decision.data == "verify", reason=form.reason.data or "")
         except services.ScoringError as exc:
-            return refused(str(exc), appraisee)
+            return refused(exc, appraisee)
         flash(
             _("已核实认定。") if claim.status == ClaimStatus.VERIFIED else _("已不予认定，申请人可看到原因。"),
             "success",
@@ -171,13 +171,13 @@ def _withdraw(claim, appraisee):
     try:
         adjustments.withdraw_claim(claim, reason=form.reason.data)
     except services.ScoringError as exc:
-        return refused(str(exc), appraisee)
+        return refused(exc, appraisee)
     flash(_("已撤回。"), "success")
     return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
 
 
 def _claims_query(kind: AdjustmentKind | None):
-    cycle = chosen_cycle()
+    cycle = cycles.selected_cycle()
     stmt = select(AdjustmentClaim, Appraisee).join(Appraisee, AdjustmentClaim.appraisee_id == Appraisee.id)
     stmt = visible_appraisees(stmt)
     if cycle is not None:
@@ -207,7 +207,7 @@ def claims():
     return render_template(
         "scoring/claims.html",
         cycle=cycle,
-        cycles=services.cycles_list(),
+        cycles=cycles.all_cycles(),
         page=page,
         rules={pid: services.rules_of(p) for pid, p in names.items()},
     )

@@ -3,11 +3,11 @@ score, and downloading (one route per kind of owner)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from appraisal.platform.permissions import requires
-from appraisal.platform.refusals import INVALID
+from appraisal.platform.refusals import refuse
 from appraisal.tenants.evidence import services as evidence
 from appraisal.tenants.scoring.forms import EvidenceForm
 from appraisal.tenants.scoring.models import Score
@@ -31,7 +31,7 @@ def upload_files(owner_type: str, owner_id: int, back: str):
     try:
         added = evidence.attach_files(owner_type, owner_id, files)
     except evidence.EvidenceError as exc:
-        return render_template("scoring/message.html", title=_("上传失败"), message=str(exc), back=back), INVALID
+        return refuse(exc, "scoring/message.html", title=_("上传失败"), back=back)
     flash(_("已上传 %(n)s 个文件。", n=len(added)), "success")
     return redirect(back)
 

@@ -16,6 +16,7 @@ from appraisal.platform.excel import XLSX
 from appraisal.platform.permissions import authorize, can, requires, scope_clause
 from appraisal.platform.refusals import form_status
 from appraisal.platform.web import paginate
+from appraisal.tenants.cycles import services as cycles
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population
 from appraisal.tenants.scoring import services
 from appraisal.tenants.scoring.forms import ConfirmUploadForm, UploadForm
@@ -23,7 +24,6 @@ from appraisal.tenants.scoring.services import common, scores
 from appraisal.tenants.scoring.services import upload as upload_scores
 from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
-    chosen_cycle,
     chosen_population,
     form_entries,
     may_enter,
@@ -40,7 +40,7 @@ from appraisal.tenants.scoring.views._shared import (
 @bp.route("/")
 @requires("claims.view")
 def index():
-    cycle = chosen_cycle()
+    cycle = cycles.selected_cycle()
     populations = services.populations_of(cycle)
     tasks = scores.tasks_for(current_user, populations) if cycle is not None else []
     page = None
@@ -56,7 +56,7 @@ def index():
     return render_template(
         "scoring/index.html",
         cycle=cycle,
-        cycles=services.cycles_list(),
+        cycles=cycles.all_cycles(),
         populations=populations,
         tasks=tasks,
         page=page,

@@ -30,7 +30,6 @@ from appraisal.tenants.scoring.services import adjustments, reports
 from appraisal.tenants.scoring.views import bp
 from appraisal.tenants.scoring.views._shared import (
     REFUSED,
-    chosen_cycle,
     claim_subject,
     create_with_files,
     refused,
@@ -71,13 +70,13 @@ def veto_revoke(veto):
     try:
         adjustments.revoke_veto(veto, reason=form.reason.data)
     except services.ScoringError as exc:
-        return refused(str(exc), appraisee)
+        return refused(exc, appraisee)
     flash(_("已撤销该否决。"), "success")
     return redirect(url_for("scoring.appraisee", appraisee_id=appraisee.id))
 
 
 def _vetoes_query():
-    cycle = chosen_cycle()
+    cycle = cycles.selected_cycle()
     stmt = visible_appraisees(select(Veto, Appraisee).join(Appraisee, Veto.appraisee_id == Appraisee.id), "vetoes.view")
     if cycle is not None:
         stmt = stmt.where(Veto.cycle_id == cycle.id)
@@ -119,7 +118,7 @@ def vetoes():
     return render_template(
         "scoring/vetoes.html",
         cycle=cycle,
-        cycles=services.cycles_list(),
+        cycles=cycles.all_cycles(),
         page=page,
         veto_rules={pid: services.vetoes_of(p) for pid, p in populations.items()},
     )
@@ -170,18 +169,18 @@ def self_report(appraisee):
 @bp.route("/notices")
 @requires("cycles.view")
 def notices():
-    cycle = chosen_cycle()
+    cycle = cycles.selected_cycle()
     stmt = select(DeductionNotice)
     if cycle is not None:
         stmt = stmt.where(DeductionNotice.cycle_id == cycle.id)
     page = paginate(stmt.order_by(DeductionNotice.quarter.desc()))
-    return render_template("scoring/notices.html", cycle=cycle, cycles=services.cycles_list(), page=page)
+    return render_template("scoring/notices.html", cycle=cycle, cycles=cycles.all_cycles(), page=page)
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
 @requires("tenant.admin")
 def notice_new():
-    cycle = chosen_cycle()
+    cycle = cycles.selected_cycle()
     if cycle is None:
         flash(_("还没有考核年度。"), "info")
         return redirect(url_for("scoring.notices"))
