@@ -146,12 +146,16 @@ class YearObjects:
     scheme_c: object
 
 
-def build_year_objects(*, prefix: str = "", person_name=_numbered_person, county_for_units: bool = True) -> YearObjects:
+def build_year_objects(
+    *, prefix: str = "", person_name=_numbered_person, county_for_units: bool = True, departments=None
+) -> YearObjects:
     """考核办 → 综合经济组 (市财政局, 市发改委, 市委组织部), 社会事业组 (市教育局, 市卫健委);
     three people per department (the first a county-level principal), named by
     ``person_name(prefix, unit, j)``; scheme A for the departments (party building
     assessed by 市委组织部) and scheme C for the county-level cadres (offered to units
-    when ``county_for_units``); the 2026 cycle in target setting. In the current tenant."""
+    when ``county_for_units``); the 2026 cycle in target setting. In the current tenant.
+    ``departments``: other (name, sector group) pairs than :data:`DEPARTMENTS` (the third
+    still assesses party building)."""
     from appraisal.tenants.cycles import services as cycles
     from appraisal.tenants.org import services as org
     from appraisal.tenants.schemes import services as schemes
@@ -163,7 +167,7 @@ def build_year_objects(*, prefix: str = "", person_name=_numbered_person, county
     }
     depts = [
         org.create_unit(code=f"{prefix}D{i}", name=f"{prefix}{name}", kind="department", parent=groups[group])
-        for i, (name, group) in enumerate(DEPARTMENTS, 1)
+        for i, (name, group) in enumerate(departments or DEPARTMENTS, 1)
     ]
     people = [
         org.create_person(

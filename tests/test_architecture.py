@@ -320,3 +320,16 @@ def test_the_private_import_check_sees_private_imports(tmp_path):
         assert _private_imports() == ["appraisal.fake imports appraisal.platform.models._hidden (line 1)"]
     finally:
         MODULES = saved
+
+
+#: A module longer than this is split by what its parts do (issue: "no file in appraisal/ over 400 lines").
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_longer_than_the_limit():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in ROOT.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"split these modules (lines): {long}"

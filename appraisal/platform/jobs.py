@@ -109,17 +109,27 @@ def enqueue(func: Callable, *args, job_id: str | None = None, timeout: int = 600
             job.exc_info = f"{type(exc).__name__}: {exc}"
         return job
     try:
-        if job_id is not None:
-            existing = q.fetch_job(job_id)
-            if existing is not None and _status(existing) in {"queued", "started", "deferred", "scheduled"}:
-                return existing
-            if existing is not None:
-                _forget(existing)
+        existing = _alive(q, job_id)
+        if existing is not None:
+            return existing
         # the worker entry point (appraisal/worker.py) creates the app the job runs in
         target = f"{func.__module__}.{func.__qualname__}"
         return q.enqueue(WORKER_ENTRY, target, *args, job_id=job_id, job_timeout=timeout, **kwargs)
     except RedisError as exc:
         raise JobsUnavailable(str(exc)) from exc
+
+
+def _alive(q, job_id: str | None):
+    """The job ``job_id`` if it is still waiting or running (once-only); a finished
+    or failed one of that id is forgotten so the id can be used again."""
+    if job_id is None:
+        return None
+    existing = q.fetch_job(job_id)
+    if existing is not None and _status(existing) in {"queued", "started", "deferred", "scheduled"}:
+        return existing
+    if existing is not None:
+        _forget(existing)
+    return None
 
 
 def enqueue_in(delay: timedelta, func: Callable, *args, timeout: int = 600):
@@ -135,12 +145,9 @@ def enqueue_at(when: datetime, func: Callable, *args, job_id: str | None = None,
     if q is None:
         return enqueue(func, *args, job_id=job_id, timeout=timeout)
     try:
-        if job_id is not None:
-            existing = q.fetch_job(job_id)
-            if existing is not None and _status(existing) in {"queued", "started", "deferred", "scheduled"}:
-                return existing
-            if existing is not None:
-                _forget(existing)
+        existing = _alive(q, job_id)
+        if existing is not None:
+            return existing
         target = f"{func.__module__}.{func.__qualname__}"
         return q.enqueue_at(when, WORKER_ENTRY, target, *args, job_id=job_id, job_timeout=timeout)
     except RedisError as exc:

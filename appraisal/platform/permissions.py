@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, g, has_app_context
+from flask import abort, current_app, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
 from appraisal.platform.models import Role
 from appraisal.platform.tenancy import get_or_404
+from appraisal.platform.token_scopes import token_allows
 
 Rule = Callable[[Any, Any], bool]
 
@@ -251,7 +252,7 @@ def can(user, action: str, obj: Any = None) -> bool:
     if not _is_tenant_user(user) or not user.is_active:
         return False
     subject = subject_of(obj) if obj is not None else None
-    if not token_allows(action, subject):
+    if not token_allows(action, subject):  # an API token's scope narrows the rules
         return False
     return bool(rule(user, subject))
 
@@ -388,43 +389,6 @@ def actor_id() -> int | None:
     (``None`` for nobody, a job or a platform operator)."""
     user = current_user if current_user and getattr(current_user, "is_authenticated", False) else None
     return None if user is None or getattr(user, "is_operator", False) else user.id
-
-
-# ---------------------------------------------------------------------------
-# API tokens: a token acts for the user who created it, limited by its scopes.
-# The API authenticates the token and puts it in ``g.api_token`` (with the scope
-# the endpoint needs in ``g.api_scope``); ``can()`` then judges the creator as
-# for a page, and a ``write:scores`` token only on its assessor department's cells.
-# ---------------------------------------------------------------------------
-
-
-def requires_scope(scope: str):
-    """Declare (and check) the token scope an API endpoint needs: 403 without it.
-    Put it under ``@requires(...)``, which has judged the token's user by then."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            token = g.get("api_token")
-            if token is None or scope not in (token.scopes or ()):
-                abort(403, description="scope")
-            g.api_scope = scope
-            return view(*args, **kwargs)
-
-        wrapped.scope = scope  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
-
-
-def token_allows(action: str, subject: Any = None) -> bool:
-    """What the token in use (if any) adds to the rules: a ``write:scores`` token
-    enters scores only for the indicators its assessor department scores."""
-    if not has_app_context() or g.get("api_scope") != "write:scores" or action != "scores.enter" or subject is None:
-        return True
-    token = g.get("api_token")
-    unit_id = getattr(subject, "assessor_unit_id", None)
-    return token is not None and unit_id is not None and unit_id == token.assessor_unit_id
 
 
 def public(view):

@@ -307,10 +307,11 @@ def _post_name(prefix: str, unit, j: int) -> str:
     return f"{prefix}{unit.name[1:3]}{POSTS[j]}"
 
 
-def build_city(tenant, make_user) -> City:
+def build_city(tenant, make_user, departments=None) -> City:
     """tests/helpers.py's small year (``build_year_objects``: the organisation, schemes A
     and C, the 2026 cycle in target setting and its two populations), its people named
-    by their post, with named accounts and a voter who has one."""
+    by their post, with named accounts and a voter who has one. ``departments``: other
+    (name, sector group) pairs than the helpers' five."""
     from sqlalchemy import select
 
     from appraisal.platform.db import db
@@ -320,7 +321,7 @@ def build_city(tenant, make_user) -> City:
 
     city = City(tenant=tenant, slug=tenant.slug)
     with tenant_scope(tenant):
-        made = build_year_objects(person_name=_post_name, county_for_units=False)
+        made = build_year_objects(person_name=_post_name, county_for_units=False, departments=departments)
         appraisees = {
             a.name: a.id
             for a in db.session.scalars(select(Appraisee).where(Appraisee.population_id == made.dept_pop.id))

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import build_city, move_to, require_browser
 
 require_browser()
@@ -30,9 +29,8 @@ FORTY = [("市财政局", "SG1"), ("市发改委", "SG1"), ("市委组织部", "
 
 
 @pytest.fixture
-def city(make_tenant, make_user, monkeypatch):
-    monkeypatch.setattr(browser_conftest, "DEPARTMENTS", FORTY)
-    return build_city(make_tenant("zz", "枣庄市考核办"), make_user)
+def city(make_tenant, make_user):
+    return build_city(make_tenant("zz", "枣庄市考核办"), make_user, departments=FORTY)
 
 
 def _grid(page, city):

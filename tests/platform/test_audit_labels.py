@@ -66,7 +66,7 @@ def test_every_recorded_action_has_a_label():
     codes, computed = _recorded_codes()
     assert len(codes) > 50 and all(CODE.match(c) for c in codes)
     missing = sorted((codes | DYNAMIC) - set(ACTION_LABELS))
-    assert not missing, f"add labels to ACTION_LABELS in appraisal/platform/audit_views.py: {missing}"
+    assert not missing, f"add labels to ACTION_LABELS in appraisal/platform/audit_labels.py: {missing}"
     # a computed code is fine when its values are in DYNAMIC; a new one needs a look
     assert len(computed) == 3, f"audit.record with a computed action (list its codes in DYNAMIC): {computed}"
     assert all(area_of(code) for code in ACTION_LABELS), "every labelled action belongs to a filter group"

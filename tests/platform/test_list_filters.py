@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from tests.helpers import build_year, login
-from tests.platform.test_access import PUBLIC_ENDPOINTS, ROLES, _method, _object_ids, _url, tenant_rules
+from tests.platform.test_access import PUBLIC_ENDPOINTS, ROLES, _api_token, _method, _object_ids, _url, tenant_rules
 
 #: Links that change the session rather than show a page.
 SKIP_PATHS = ("/logout",)
@@ -158,6 +158,7 @@ def _publish(world) -> None:
 @pytest.mark.parametrize("stage", ["target_setting", "published"])
 def test_every_page_with_every_filter_as_every_role(app, make_tenant, make_user, stage):
     world = build_year(make_tenant("alpha", "甲市考核办"), make_user, prefix="A")
+    world.ids["api_token"] = _api_token(world, "office_admin")[1]  # the token pages are walked too
     if stage == "published":
         _publish(world)
     ids = _object_ids(world)

@@ -8,10 +8,9 @@ import json
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+
+from appraisal.platform.keys import NoSecretKey, derived_key
 
 NONCE = 12
 _SALT = b"appraisal.notifications.credentials.v1"
@@ -22,12 +21,10 @@ def _context(tenant_id: int) -> bytes:
 
 
 def _key(tenant_id: int) -> bytes:
-    secret = current_app.config.get("SECRET_KEY") or ""
-    if isinstance(secret, str):
-        secret = secret.encode()
-    if not secret:
-        raise RuntimeError("SECRET_KEY is not set: channel credentials cannot be sealed")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_context(tenant_id)).derive(secret)
+    try:
+        return derived_key(_SALT, _context(tenant_id))
+    except NoSecretKey as exc:
+        raise RuntimeError("SECRET_KEY is not set: channel credentials cannot be sealed") from exc
 
 
 def seal(tenant_id: int, values: dict[str, str]) -> bytes:

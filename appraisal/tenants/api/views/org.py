@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from appraisal.platform.db import db
-from appraisal.platform.permissions import requires, requires_scope, scope_clause
+from appraisal.platform.permissions import requires, scope_clause
+from appraisal.platform.token_scopes import requires_scope
 from appraisal.tenants.api import schemas
 from appraisal.tenants.api.views._shared import api, responses, spec
 from appraisal.tenants.org import services as org

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from appraisal.platform.db import db
-from appraisal.platform.permissions import requires, requires_scope
+from appraisal.platform.permissions import requires
 from appraisal.platform.problems import problem
+from appraisal.platform.token_scopes import requires_scope
 from appraisal.tenants.api import schemas
 from appraisal.tenants.api.views._shared import api, responses, spec
 from appraisal.tenants.cycles.models import Appraisee, Cycle, Population

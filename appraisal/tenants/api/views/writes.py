@@ -15,8 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from appraisal.platform.db import db
-from appraisal.platform.permissions import requires, requires_scope
+from appraisal.platform.permissions import requires
 from appraisal.platform.problems import problem
+from appraisal.platform.token_scopes import requires_scope
 from appraisal.tenants.api import schemas
 from appraisal.tenants.api.views._shared import api, idempotent, responses, spec
 from appraisal.tenants.cycles.models import Appraisee, Population

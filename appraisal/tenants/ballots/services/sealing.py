@@ -25,9 +25,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -35,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from appraisal.platform.db import db
+from appraisal.platform.keys import NoSecretKey, derived_key
 from appraisal.tenants.ballots.models import BallotKey, Evaluation, SealedBallot
 from appraisal.tenants.ballots.services.common import BallotError
 
@@ -52,12 +51,10 @@ def _context(evaluation: Evaluation) -> bytes:
 
 
 def _wrapping_key(evaluation: Evaluation) -> bytes:
-    secret = current_app.config.get("SECRET_KEY") or ""
-    if isinstance(secret, str):
-        secret = secret.encode()
-    if not secret:
-        raise BallotError(_("服务器未设置密钥（SECRET_KEY），不能进行匿名投票"))
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_context(evaluation)).derive(secret)
+    try:
+        return derived_key(_SALT, _context(evaluation))
+    except NoSecretKey as exc:
+        raise BallotError(_("服务器未设置密钥（SECRET_KEY），不能进行匿名投票")) from exc
 
 
 def _encrypt(key: bytes, plaintext: bytes, context: bytes) -> bytes:
